@@ -1,0 +1,3 @@
+from lap_app.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ``lap-app`` command line: one module per command group, each with ``register()``."""

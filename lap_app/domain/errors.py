@@ -1,0 +1,39 @@
+"""Errors that carry a message meant for the user (in French)."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """An error whose message can be shown to the user as is (one line, in French)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(UserError):
+    """A document or form failed validation; ``problems`` lists each problem with its path."""
+
+    def __init__(self, summary: str, problems: list["Problem"]) -> None:
+        self.problems = problems
+        details = "; ".join(p.render() for p in problems)
+        super().__init__(f"{summary} : {details}" if problems else summary)
+
+
+class Problem:
+    """One validation problem: where (a path such as ``lines[2].quantity``) and what."""
+
+    __slots__ = ("path", "message")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+
+    def render(self) -> str:
+        return f"{self.path} : {self.message}" if self.path else self.message
+
+    def __repr__(self) -> str:
+        return f"Problem({self.path!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and (self.path, self.message) == (other.path, other.message)

@@ -1,0 +1,176 @@
+"""The ordonnance and the people on it, as plain data.
+
+Identifiers are kept as strings of digits exactly as printed; checks live in
+``lap_app.domain.identifiers`` and ``lap_app.domain.validation``. ``resource_id`` fields hold
+the FHIR ``fullUrl`` UUIDs so that a Bundle read and written back keeps its references.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+
+from lap_app.domain.posology import Posology
+
+# FHIR systems (../shared/docs/domain.md §3)
+OID_INS_NIR = "urn:oid:1.2.250.1.213.1.4.8"
+OID_INS_NIA = "urn:oid:1.2.250.1.213.1.4.9"
+OID_INS_NIR_TEST = "urn:oid:1.2.250.1.213.1.4.10"
+OID_PS_NATIONAL_ID = "urn:oid:1.2.250.1.71.4.2.1"
+OID_CIS = "urn:oid:1.2.250.1.213.2.3.1"
+OID_CIP13 = "urn:oid:1.2.250.1.213.2.3.2"
+OID_UCD = "urn:oid:1.2.250.1.213.2.61"
+SYSTEM_PRESCRIPTION_NUMBER = "urn:ordonnance-numerique:numero"
+SYSTEM_ZONE = "urn:ordonnance-numerique:zone"
+SYSTEM_NON_SUBSTITUTION = "urn:ordonnance-numerique:non-substitution"
+
+
+def new_resource_id() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+class Sex(str, Enum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Zone(str, Enum):
+    """Zones of the bizone ordonnance (cerfa 12708)."""
+
+    ALD = "ALD"
+    HORS_ALD = "HORS-ALD"
+
+
+class NonSubstitutionReason(str, Enum):
+    """Justification codes for "non substituable" (arrêté of 12 Nov 2019)."""
+
+    MTE = "MTE"  # marge thérapeutique étroite
+    EFG = "EFG"  # enfant de moins de 6 ans, pas de générique à forme adaptée
+    CIF = "CIF"  # contre-indication formelle à un excipient
+
+
+@dataclass(slots=True)
+class Address:
+    lines: list[str] = field(default_factory=list)
+    postal_code: str = ""
+    city: str = ""
+    country: str = "France"
+
+
+@dataclass(slots=True)
+class Prescriber:
+    family_name: str
+    given_names: list[str]
+    national_id: str  # identifiant national PS: "8" + RPPS, or "0" + ADELI
+    qualification: str = ""
+    prefix: str = "Dr"
+    address: Address | None = None
+    phone: str = ""
+    email: str = ""
+    profession_code: str = "10"
+    resource_id: str = field(default_factory=new_resource_id)
+
+    @property
+    def rpps(self) -> str | None:
+        return self.national_id[1:] if self.national_id.startswith("8") else None
+
+    @property
+    def display_name(self) -> str:
+        given = " ".join(self.given_names)
+        return " ".join(part for part in (self.prefix, given, self.family_name) if part)
+
+
+@dataclass(slots=True)
+class Patient:
+    family_name: str
+    given_names: list[str]
+    sex: Sex
+    birth_date: date | None
+    ins: str | None = None  # 15 chars: NIR (13) + key (2)
+    ins_system: str = OID_INS_NIR
+    weight_kg: float | None = None
+    height_cm: float | None = None
+    resource_id: str = field(default_factory=new_resource_id)
+    weight_resource_id: str = field(default_factory=new_resource_id)
+    height_resource_id: str = field(default_factory=new_resource_id)
+
+    def age_on(self, day: date) -> tuple[int, int]:
+        """Age in whole (years, months) on ``day``."""
+        if self.birth_date is None:
+            raise ValueError("birth date unknown")
+        months = (day.year - self.birth_date.year) * 12 + day.month - self.birth_date.month
+        if day.day < self.birth_date.day:
+            months -= 1
+        return divmod(months, 12)
+
+    @property
+    def display_name(self) -> str:
+        return " ".join([self.family_name, *self.given_names]).strip()
+
+
+@dataclass(slots=True)
+class Quantity:
+    """A value with its unit, e.g. 90 jours (UCUM code ``d``) or 3 boîtes."""
+
+    value: float
+    unit: str
+    code: str | None = None  # UCUM code when the unit is a time unit
+
+
+@dataclass(slots=True)
+class PrescriptionLine:
+    dci_wording: str  # the common-name wording printed on the ordonnance (CSS L.161-38)
+    posology: Posology
+    cis: str | None = None
+    cip13: str | None = None
+    product_name: str | None = None  # brand wording (display of the CIS coding)
+    pack_label: str | None = None  # display of the CIP13 coding
+    boxes: int | None = None  # number of boxes, when the physician gives it
+    supply_duration: Quantity | None = None  # dispenseRequest.expectedSupplyDuration
+    renewals: int = 0
+    substitution_allowed: bool = True
+    non_substitution_reason: NonSubstitutionReason | None = None
+    instructions: str = ""  # free text for the patient
+    zone: Zone = Zone.HORS_ALD
+    status: str = "active"
+    resource_id: str = field(default_factory=new_resource_id)
+
+
+@dataclass(slots=True)
+class Signature:
+    """The CPS signature of the Bundle (``Bundle.signature``)."""
+
+    when: datetime
+    signer_id: str  # national identifier of the signer
+    data: bytes  # PKCS#1 v1.5 signature
+    certificate: bytes | None = None  # DER of the signing certificate
+    sig_format: str = "application/jose"
+
+
+@dataclass(slots=True)
+class Ordonnance:
+    prescriber: Prescriber
+    patient: Patient
+    lines: list[PrescriptionLine]
+    written_at: datetime  # timezone-aware
+    number: str | None = None  # 16 digits, issued by the base
+    opposition: bool = False  # the patient objects to the prescriber seeing dispensing data
+    title: str = "Ordonnance"
+    bundle_id: str | None = None
+    composition_id: str = field(default_factory=new_resource_id)
+    signature: Signature | None = None
+
+    @property
+    def is_bizone(self) -> bool:
+        return any(line.zone is Zone.ALD for line in self.lines)
+
+    def lines_in(self, zone: Zone) -> list[PrescriptionLine]:
+        return [line for line in self.lines if line.zone is zone]
+
+    @property
+    def date(self) -> date:
+        return self.written_at.date()

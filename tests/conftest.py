@@ -1,0 +1,46 @@
+"""Suite-wide fixtures.
+
+The application writes only under temporary directories during tests (``LAP_DATA_DIR``,
+``LAP_CONFIG_DIR``). ``require_service`` makes a test that needs pcscd or CUPS fail,
+never skip, when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+EXAMPLE_BUNDLE = SHARED / "examples" / "ordonnance-bundle.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    base = tmp_path_factory.mktemp("user")
+    for var, sub in (("LAP_DATA_DIR", "data"), ("LAP_CONFIG_DIR", "config")):
+        os.environ[var] = str(base / sub)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip locally when ``what`` is missing, but fail in CI, where it must be running."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{what} is required in CI and is not available", pytrace=False)
+    pytest.skip(f"{what} not available on this machine")
+
+
+@pytest.fixture(scope="session")
+def example_bundle_path() -> Path:
+    return EXAMPLE_BUNDLE
