@@ -11,9 +11,10 @@ shift || true
 
 APT_PACKAGES=(
   python3-venv python3-dev gcc swig pkg-config
-  pcscd libpcsclite-dev vsmartcard-vpcd
+  pcscd libpcsclite-dev vsmartcard-vpcd iproute2
   cups cups-client printer-driver-cups-pdf
   poppler-utils zbar-tools xvfb fonts-dejavu-core
+  binutils appstream desktop-file-utils
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
   libxcb-render-util0 libxcb-xinerama0 libxcb-image0
@@ -42,7 +43,7 @@ setup_venv() {
   if [ ! -f "$stamp" ]; then
     echo ">> pip: installing the project and its test tools into .venv"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".[test]"
+    .venv/bin/python -m pip install -q -e ".[test,packaging]"
     rm -f .venv/.installed-*
     touch "$stamp"
   fi

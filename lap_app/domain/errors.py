@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class UserError(Exception):
     """An error whose message can be shown to the user as is (one line, in French)."""
@@ -20,20 +22,39 @@ class ValidationError(UserError):
         super().__init__(f"{summary} : {details}" if problems else summary)
 
 
+class Severity(str, Enum):
+    """An error blocks the ordonnance; a warning is shown but does not block."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
 class Problem:
-    """One validation problem: where (a path such as ``lines[2].quantity``) and what."""
+    """One validation problem: where (a path such as ``lines[2].quantity``), what, how bad."""
 
-    __slots__ = ("path", "message")
+    __slots__ = ("path", "message", "severity")
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, severity: Severity = Severity.ERROR) -> None:
         self.path = path
         self.message = message
+        self.severity = severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
 
     def render(self) -> str:
         return f"{self.path} : {self.message}" if self.path else self.message
 
     def __repr__(self) -> str:
-        return f"Problem({self.path!r}, {self.message!r})"
+        return f"Problem({self.path!r}, {self.message!r}, {self.severity.value})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Problem) and (self.path, self.message) == (other.path, other.message)
+        return isinstance(other, Problem) and (self.path, self.message, self.severity) == (
+            other.path,
+            other.message,
+            other.severity,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.message, self.severity))

@@ -163,6 +163,7 @@ class Ordonnance:
     bundle_id: str | None = None
     composition_id: str = field(default_factory=new_resource_id)
     signature: Signature | None = None
+    timestamp: datetime | None = None  # Bundle.timestamp, when it differs from written_at
 
     @property
     def is_bizone(self) -> bool:

@@ -31,6 +31,7 @@ class Posology:
     duration_unit: str | None = None  # UCUM: "d", "wk", "mo"
     route: str = ""  # "orale", "cutanée"...
     text: str | None = None  # the sentence as signed, when it differs from the rendering
+    max_dose_unit: str = ""  # unit of ``max_dose`` when it differs from ``dose_unit``
 
     def sentence(self) -> str:
         """The French sentence printed on the ordonnance."""

@@ -1,0 +1,362 @@
+"""FHIR R4 document Bundle → domain ordonnance, with every problem reported at its JSON path.
+
+Reading goes in two passes: the structure (types, references, dates, codes) is read into
+the domain objects while each domain field remembers the JSON path it came from; then the
+domain validator (CSP R.5132-3) runs and its errors are reported at those JSON paths. One
+``ValidationError`` lists all problems of both passes; warnings are not raised (call
+``validate_ordonnance`` for them).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lap_app.domain.errors import Problem, ValidationError
+from lap_app.domain.model import (
+    OID_INS_NIA,
+    OID_INS_NIR,
+    OID_INS_NIR_TEST,
+    OID_PS_NATIONAL_ID,
+    SYSTEM_PRESCRIPTION_NUMBER,
+    SYSTEM_ZONE,
+    Address,
+    Ordonnance,
+    Patient,
+    Prescriber,
+    PrescriptionLine,
+    Sex,
+    Signature,
+    Zone,
+)
+from lap_app.domain.validation import validate_ordonnance
+from lap_app.fhir import constants as c
+from lap_app.fhir.json_reader import Fatal, JsonReader, base64_bytes, first_item, ref_target, same_ref
+from lap_app.fhir.read_lines import read_medication_request
+from lap_app.i18n import _
+
+INS_SYSTEMS = (OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST)
+
+
+def from_bundle(data: Any) -> Ordonnance:
+    """The ordonnance in a FHIR document Bundle; ``ValidationError`` lists every problem."""
+    reader = JsonReader()
+    try:
+        ordonnance = _read_bundle(data, reader)
+    except Fatal:
+        raise _invalid(reader.problems) from None
+    already = {p.path for p in reader.problems}  # a field unreadable is not also "missing"
+    for problem in validate_ordonnance(ordonnance):
+        path = _json_path(problem.path, reader.paths)
+        if problem.is_error and path not in already:
+            reader.problem(path, problem.message)
+    if reader.problems:
+        raise _invalid(reader.problems)
+    return ordonnance
+
+
+def _invalid(problems: list[Problem]) -> ValidationError:
+    return ValidationError(_("Ordonnance FHIR invalide"), _in_document_order(problems))
+
+
+def _in_document_order(problems: list[Problem]) -> list[Problem]:
+    """Sorted by path, entry indexes as numbers (stable: a field's problems keep their order)."""
+
+    def key(problem: Problem) -> list:
+        return [int(part) if part.isdigit() else part for part in re.split(r"\[(\d+)\]", problem.path)]
+
+    return sorted(problems, key=key)
+
+
+_PARENT = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+
+
+def _json_path(domain_path: str, paths: dict[str, str]) -> str:
+    """The JSON path of the longest known prefix of ``domain_path``."""
+    candidate = domain_path
+    while candidate not in paths:
+        shorter = _PARENT.sub("", candidate)
+        if shorter == candidate:
+            return paths.get("", "")
+        candidate = shorter
+    return paths[candidate]
+
+
+def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
+    if not isinstance(data, dict):
+        r.problem("", _("le document n'est pas un objet JSON"))
+        raise Fatal
+    if data.get("resourceType") != "Bundle":
+        r.problem("resourceType", _("une ressource Bundle est attendue"))
+        raise Fatal
+    r.map("", "")
+    r.map("lines", "entry")
+    if data.get("type") != "document":
+        r.problem("type", _("le Bundle doit être de type « document »"))
+    bundle_id = r.text(data, "id", "")
+    number = None
+    identifier = r.obj(data, "identifier", "")
+    if identifier is not None:
+        if identifier.get("system") != SYSTEM_PRESCRIPTION_NUMBER:
+            r.problem("identifier.system", _("système attendu : {s}").format(s=SYSTEM_PRESCRIPTION_NUMBER))
+        number = r.text(identifier, "value", "identifier", required=True)
+        r.map("number", "identifier.value")
+    timestamp = r.datetime(data, "timestamp", "")
+    by_url: dict[str, tuple[str, dict]] = {}
+    entries = r.dicts(data, "entry", "", required=True)
+    resources: list[tuple[str, str, dict]] = []  # (path, fullUrl, resource)
+    for path, entry in entries:
+        url = r.text(entry, "fullUrl", path, required=True)
+        resource = r.obj(entry, "resource", path, required=True)
+        if resource is None:
+            continue
+        kind = r.text(resource, "resourceType", f"{path}.resource", required=True)
+        if url is None or kind is None:
+            continue
+        if url in by_url:
+            r.problem(f"{path}.fullUrl", _("fullUrl en double : {u}").format(u=url))
+            continue
+        by_url[url] = (f"{path}.resource", resource)
+        resources.append((f"{path}.resource", url, resource))
+    if not resources or resources[0][2].get("resourceType") != "Composition":
+        r.problem("entry[0].resource", _("la première entrée doit être la Composition de l'ordonnance"))
+        raise Fatal
+    comp_path, composition_id, composition = resources[0]
+    for path, _url, resource in resources[1:]:
+        if resource.get("resourceType") == "Composition":
+            r.problem(path, _("une seule Composition est permise"))
+
+    if composition.get("status") != "final":
+        r.problem(f"{comp_path}.status", _("le statut de la Composition doit être « final »"))
+    doc_type = r.obj(composition, "type", comp_path, required=True) or {}
+    codings = [x for _p, x in r.dicts(doc_type, "coding", f"{comp_path}.type")]
+    if not any(x.get("system") == c.LOINC and x.get("code") == c.LOINC_PRESCRIPTION for x in codings):
+        r.problem(f"{comp_path}.type", _("type de document attendu : LOINC 57833-6 (ordonnance)"))
+    subject = r.obj(composition, "subject", comp_path, required=True)
+    patient_url = ref_target(r, subject, f"{comp_path}.subject", by_url, "Patient")
+    authors = r.dicts(composition, "author", comp_path, required=True)
+    prescriber_url = ref_target(r, authors[0][1], authors[0][0], by_url, "Practitioner") if authors else None
+    written_at = r.datetime(composition, "date", comp_path, required=True)
+    r.map("written_at", f"{comp_path}.date")
+    title = r.text(composition, "title", comp_path) or "Ordonnance"
+    opposition = False
+    for path, ext in r.dicts(composition, "extension", comp_path):
+        if ext.get("url") == c.EXT_OPPOSITION:
+            opposition = bool(r.get(ext, "valueBoolean", path, bool, required=True))
+        else:
+            r.problem(f"{path}.url", _("extension inconnue : {u}").format(u=ext.get("url")))
+    zones = _read_sections(r, composition, comp_path, by_url)
+
+    # Without patient, prescriber or date no ordonnance can be built, but the rest of the
+    # structure is still read so that every problem is reported at once.
+    complete = patient_url is not None and prescriber_url is not None and written_at is not None
+    if prescriber_url is not None:
+        prescriber = _read_practitioner(r, *by_url[prescriber_url], prescriber_url)
+    else:
+        prescriber = Prescriber(family_name="", given_names=[], national_id="")
+    if patient_url is not None:
+        patient = _read_patient(r, *by_url[patient_url], patient_url)
+    else:
+        patient = Patient(family_name="", given_names=[], sex=Sex.UNKNOWN, birth_date=None)
+
+    lines: list[PrescriptionLine] = []
+    context = {
+        "number": number,
+        "patient": patient_url,
+        "prescriber": prescriber_url,
+        "date": written_at.date() if written_at else None,
+    }
+    for path, url, resource in resources[1:]:
+        kind = resource["resourceType"]
+        unread_person = kind in ("Patient", "Practitioner") and not complete
+        if url in (patient_url, prescriber_url) or kind == "Composition" or unread_person:
+            continue
+        if kind == "Observation":
+            _read_observation(r, path, url, resource, patient, patient_url)
+        elif kind == "MedicationRequest":
+            if url not in zones:
+                r.problem(path, _("ligne de prescription absente des sections de la Composition"))
+            line = read_medication_request(r, path, url, resource, context, f"lines[{len(lines)}]")
+            line.zone = zones.get(url, Zone.HORS_ALD)
+            lines.append(line)
+        else:
+            r.problem(f"{path}.resourceType", _("ressource inattendue dans une ordonnance : {k}").format(k=kind))
+
+    signature = None
+    sig = r.obj(data, "signature", "")
+    if sig is not None:
+        signature = _read_signature(r, sig, "signature", by_url, prescriber_url, prescriber)
+    r.map("signature", "signature")
+
+    if not complete or written_at is None:
+        raise Fatal
+    if timestamp is not None and timestamp.isoformat() == written_at.isoformat():
+        timestamp = None
+    return Ordonnance(
+        prescriber=prescriber,
+        patient=patient,
+        lines=lines,
+        written_at=written_at,
+        number=number,
+        opposition=opposition,
+        title=title,
+        bundle_id=bundle_id,
+        composition_id=composition_id,
+        signature=signature,
+        timestamp=timestamp,
+    )
+
+
+def _read_sections(r: JsonReader, composition: dict, comp_path: str, by_url: dict) -> dict[str, Zone]:
+    zones: dict[str, Zone] = {}
+    for path, section in r.dicts(composition, "section", comp_path):
+        zone = Zone.HORS_ALD
+        code = r.obj(section, "code", path)
+        if code is not None:
+            codes = r.codes(code, f"{path}.code", SYSTEM_ZONE)
+            if len(codes) != 1 or codes[0] not in {z.value for z in Zone}:
+                r.problem(f"{path}.code", _("zone inconnue : ALD ou HORS-ALD attendu"))
+            else:
+                zone = Zone(codes[0])
+        r.text(section, "title", path)
+        for ref_path, ref in r.dicts(section, "entry", path):
+            url = ref_target(r, ref, ref_path, by_url, "MedicationRequest")
+            if url is None:
+                continue
+            if url in zones:
+                r.problem(ref_path, _("ligne citée dans plusieurs sections"))
+            zones[url] = zone
+    return zones
+
+
+def _read_practitioner(r: JsonReader, path: str, res: dict, url: str) -> Prescriber:
+    national_id = ""
+    r.map("prescriber", path)
+    r.map("prescriber.national_id", f"{path}.identifier")
+    for id_path, ident in r.dicts(res, "identifier", path):
+        if ident.get("system") == OID_PS_NATIONAL_ID:
+            national_id = r.text(ident, "value", id_path, required=True) or ""
+            r.map("prescriber.national_id", f"{id_path}.value")
+    name_path, name = first_item(r, res, "name", path)
+    prefix = " ".join(r.strings(name, "prefix", name_path))
+    family = r.text(name, "family", name_path) or ""
+    given = r.strings(name, "given", name_path)
+    r.map("prescriber.family_name", f"{name_path}.family")
+    r.map("prescriber.given_names", f"{name_path}.given")
+    qual_path, qual = first_item(r, res, "qualification", path)
+    qualification = r.text(r.obj(qual, "code", qual_path) or {}, "text", f"{qual_path}.code") or ""
+    r.map("prescriber.qualification", f"{qual_path}.code.text")
+    phone = email = ""
+    r.map("prescriber.phone", f"{path}.telecom")
+    for tel_path, tel in r.dicts(res, "telecom", path):
+        system = tel.get("system")
+        value = r.text(tel, "value", tel_path, required=True) or ""
+        if system == "phone" and not phone:
+            phone = value
+            r.map("prescriber.phone", f"{tel_path}.value")
+        elif system == "email" and not email:
+            email = value
+            r.map("prescriber.email", f"{tel_path}.value")
+    address = None
+    r.map("prescriber.address", f"{path}.address")
+    addr_items = r.dicts(res, "address", path)
+    if addr_items:
+        addr_path, addr = addr_items[0]
+        address = Address(
+            lines=r.strings(addr, "line", addr_path),
+            postal_code=r.text(addr, "postalCode", addr_path) or "",
+            city=r.text(addr, "city", addr_path) or "",
+            country=r.text(addr, "country", addr_path) or "",
+        )
+        r.map("prescriber.address", f"{addr_path}.line")
+        r.map("prescriber.address.postal_code", f"{addr_path}.postalCode")
+        r.map("prescriber.address.city", f"{addr_path}.city")
+    return Prescriber(
+        family_name=family,
+        given_names=given,
+        national_id=national_id,
+        qualification=qualification,
+        prefix=prefix,
+        address=address,
+        phone=phone,
+        email=email,
+        resource_id=url,
+    )
+
+
+def _read_patient(r: JsonReader, path: str, res: dict, url: str) -> Patient:
+    r.map("patient", path)
+    ins, ins_system = None, OID_INS_NIR
+    for id_path, ident in r.dicts(res, "identifier", path):
+        if ident.get("system") in INS_SYSTEMS and ins is None:
+            ins_system = ident["system"]
+            ins = r.text(ident, "value", id_path, required=True)
+            r.map("patient.ins", f"{id_path}.value")
+            r.map("patient.ins_system", f"{id_path}.system")
+    name_path, name = first_item(r, res, "name", path)
+    family = r.text(name, "family", name_path) or ""
+    given = r.strings(name, "given", name_path)
+    r.map("patient.family_name", f"{name_path}.family")
+    r.map("patient.given_names", f"{name_path}.given")
+    gender = r.text(res, "gender", path)
+    r.map("patient.sex", f"{path}.gender")
+    sex = Sex.UNKNOWN
+    if gender is not None:
+        if gender in {s.value for s in Sex}:
+            sex = Sex(gender)
+        else:
+            r.problem(f"{path}.gender", _("sexe inconnu : male, female, other ou unknown attendu"))
+    birth_date = r.date(res, "birthDate", path)
+    r.map("patient.birth_date", f"{path}.birthDate")
+    return Patient(
+        family_name=family, given_names=given, sex=sex, birth_date=birth_date, ins=ins,
+        ins_system=ins_system, resource_id=url,
+    )
+
+
+def _read_observation(r: JsonReader, path: str, url: str, res: dict, patient: Patient, patient_url: str | None) -> None:
+    codes = r.codes(r.obj(res, "code", path, required=True), f"{path}.code", c.LOINC)
+    same_ref(r, res, "subject", path, patient_url, "Patient")
+    quantity = r.obj(res, "valueQuantity", path, required=True) or {}
+    value = r.decimal(quantity, "value", f"{path}.valueQuantity", required=True)
+    unit = quantity.get("code") or quantity.get("unit")
+    if c.LOINC_WEIGHT in codes:
+        expected, field = "kg", "weight_kg"
+    elif c.LOINC_HEIGHT in codes:
+        expected, field = "cm", "height_cm"
+    else:
+        r.problem(f"{path}.code", _("seuls le poids (29463-7) et la taille (8302-2) sont attendus"))
+        return
+    if unit != expected:
+        r.problem(f"{path}.valueQuantity", _("unité attendue : {u}").format(u=expected))
+    if getattr(patient, field) is not None:
+        r.problem(path, _("mesure en double"))
+    setattr(patient, field, value)
+    setattr(patient, "weight_resource_id" if field == "weight_kg" else "height_resource_id", url)
+    r.map(f"patient.{field}", f"{path}.valueQuantity.value")
+
+
+def _read_signature(r: JsonReader, sig: dict, path: str, by_url: dict, prescriber_url: str, prescriber: Prescriber) -> Signature | None:
+    when = r.datetime(sig, "when", path, required=True)
+    sig_format = r.text(sig, "sigFormat", path) or "application/jose"
+    who = r.obj(sig, "who", path, required=True) or {}
+    signer_id = prescriber.national_id
+    if "reference" in who and prescriber_url is not None:
+        if who.get("reference") != prescriber_url:
+            r.problem(f"{path}.who.reference", _("la signature doit désigner le prescripteur"))
+    identifier = r.obj(who, "identifier", f"{path}.who")
+    if identifier is not None:
+        signer_id = r.text(identifier, "value", f"{path}.who.identifier", required=True) or ""
+        r.map("signature.signer_id", f"{path}.who.identifier.value")
+    data = base64_bytes(r, sig, "data", path, required=True)
+    certificate = None
+    for ext_path, ext in r.dicts(sig, "extension", path):
+        if ext.get("url") == c.EXT_SIGNER_CERTIFICATE:
+            certificate = base64_bytes(r, ext, "valueBase64Binary", ext_path, required=True)
+        else:
+            r.problem(f"{ext_path}.url", _("extension inconnue : {u}").format(u=ext.get("url")))
+    if when is None or data is None:
+        return None
+    return Signature(when=when, signer_id=signer_id, data=data, certificate=certificate, sig_format=sig_format)
+
+

@@ -1,0 +1,51 @@
+"""The TrueType fonts embedded in every ordonnance PDF.
+
+DejaVu Sans (``resources/fonts/``, Bitstream Vera licence) covers every character of
+French names and drug labels (É, œ, µ, ’, ½, « ») that the PDF base-14 fonts lack.
+reportlab embeds only the glyphs used (subsets), so a page stays small.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from lap_app.paths import resources_dir
+
+REGULAR = "LapSans"
+BOLD = "LapSans-Bold"
+ITALIC = "LapSans-Oblique"
+
+_FILES = {
+    REGULAR: "DejaVuSans.ttf",
+    BOLD: "DejaVuSans-Bold.ttf",
+    ITALIC: "DejaVuSans-Oblique.ttf",
+}
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> None:
+    """Register the three faces with reportlab (once per process: parsing costs ~0.1 s)."""
+    from lap_app.domain.errors import UserError
+    from lap_app.i18n import _
+
+    folder = resources_dir() / "fonts"
+    for name, filename in _FILES.items():
+        path = folder / filename
+        if not path.is_file():
+            raise UserError(_("Police introuvable : {path} (installation incomplète)").format(path=path))
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    return pdfmetrics.stringWidth(text, font, size)
+
+
+def missing_glyphs(text: str, font: str = REGULAR) -> set[str]:
+    """Characters of ``text`` that the font cannot draw (they would print as a box)."""
+    register_fonts()
+    char_to_glyph = pdfmetrics.getFont(font).face.charToGlyph
+    return {ch for ch in text if ord(ch) not in char_to_glyph and ch not in "\n\r\t"}

@@ -1,0 +1,30 @@
+"""Fixtures of the card tests: one demo PKI per session (RSA key generation is the slow part)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lap_app.standins.pki import Pki, init_pki
+
+
+@pytest.fixture(scope="session")
+def card_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return init_pki(tmp_path_factory.mktemp("card-pki"))
+
+
+@pytest.fixture(scope="session")
+def card_pki_dir(card_pki: Pki) -> Path:
+    return card_pki.directory
+
+
+@pytest.fixture(scope="session")
+def pcsc_stack(request: pytest.FixtureRequest) -> None:
+    """pcscd + vpcd must be there: skip locally, FAIL in CI (tests/conftest.py ``require_service``)."""
+    from lap_app.standins.virtual_cps.testing import pcsc_ready
+
+    # The suite-wide conftest is registered under its path; "import conftest" would be ambiguous
+    # with this file's module name.
+    root = request.config.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
+    root.require_service(pcsc_ready(), "pcscd with the vpcd virtual reader")

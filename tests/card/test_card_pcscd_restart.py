@@ -1,0 +1,51 @@
+"""Polling survives pcscd absent at start and restarted — with a real pcscd, a private one.
+
+The probe runs in its own mount + network namespaces (``unshare -m -n``): a tmpfs over
+/run/pcscd and its own loopback, so its pcscd and vpcd ports are invisible to the rest of
+the machine and stopping it disturbs no other test. Skipped where namespaces are not
+permitted (an unprivileged container); the card layer's fault handling is also covered by
+test_card_pcsc.py::test_polling_survives_pcscd_absent_then_restarted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.pcsc
+PROBE = Path(__file__).with_name("pcscd_restart_probe.py")
+UNSHARE = ["unshare", "-m", "-n", "--propagation", "private", "sh", "-c"]
+
+
+def _namespaces_permitted() -> bool:
+    if not (shutil.which("unshare") and shutil.which("pcscd") and shutil.which("ip")):
+        return False
+    probe = subprocess.run([*UNSHARE, "mount -t tmpfs none /run/pcscd && ip link set lo up"],
+                           capture_output=True, timeout=10)
+    return probe.returncode == 0
+
+
+def test_card_events_across_pcscd_absence_and_restart(card_pki_dir, tmp_path) -> None:
+    if not _namespaces_permitted():
+        pytest.skip("mount/network namespaces not permitted here (needs root): cannot run a private pcscd")
+    script = (f"mount -t tmpfs none /run/pcscd && ip link set lo up && "
+              f"exec {sys.executable} {PROBE} {card_pki_dir}")
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TMPDIR": str(tmp_path),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "LAP_DATA_DIR": str(tmp_path / "data"), "LAP_CONFIG_DIR": str(tmp_path / "config")}
+    result = subprocess.run([*UNSHARE, script], capture_output=True, text=True, timeout=90, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert lines["start"] == "True False"  # first poll without pcscd: no event, no crash
+    assert lines["open_without_pcscd"] == "PcscUnavailableError"
+    code, message = lines["cli_without_pcscd"].split(" ", 1)
+    assert code == "1" and message.startswith("Erreur_:_Le_service_des_cartes_à_puce_(pcscd)_ne_répond_pas")
+    assert "card_inserted" in lines["up"] and "service_back" in lines["up"]
+    assert lines["held_card"] == "ReaderGoneError"
+    assert "service_lost" in lines["down"] and "card_removed" in lines["down"]
+    assert "service_back" in lines["restarted"] and "card_inserted" in lines["restarted"]
+    assert lines["identity"] == "810101234564"
