@@ -14,6 +14,7 @@ import argparse
 import importlib
 import importlib.util
 import logging
+import os
 import sys
 
 from lap_app import __version__
@@ -76,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("Interrompu."), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``lap-app drugs search x | head``): not an error of ours.
+        # Point stdout at /dev/null so that the interpreter's final flush stays quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception:
         from lap_app.logs import log_file_path
 

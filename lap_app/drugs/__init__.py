@@ -1,0 +1,20 @@
+"""Drug knowledge: the official BDPM (search, DCI wording, generics, prescribing conditions)
+and the ANSM interaction thesaurus. See docs/drugs.md.
+
+Public API (stable, used by the services and the UI):
+``ensure_drug_database(path=None) -> Path`` (build on first start, any thread),
+``open_drug_database(path=None) -> DrugDatabase`` (one per thread) with ``search``, ``get``, ``by_cip13``,
+``check_interactions`` and ``coverage``; the value types in ``lap_app.drugs.models``.
+"""
+
+from lap_app.drugs.database import (
+    DrugDatabase, default_database_path, ensure_drug_database, open_drug_database,
+)
+from lap_app.drugs.models import (
+    LEVEL_LABELS, Alert, DrugResult, GenericInfo, PrescribingCondition, Presentation, Substance,
+)
+
+__all__ = [
+    "Alert", "DrugDatabase", "DrugResult", "GenericInfo", "LEVEL_LABELS", "PrescribingCondition",
+    "Presentation", "Substance", "default_database_path", "ensure_drug_database", "open_drug_database",
+]

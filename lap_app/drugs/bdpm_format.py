@@ -1,0 +1,183 @@
+"""Reading the official BDPM text files, tolerant of their real-world quirks.
+
+The files are tab separated, without header or quoting, in Windows-1252, with CRLF or LF
+line ends, blank lines and trailing tabs. A line that cannot be used is reported with its
+file name and line number and skipped; the rest of the file imports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lap_app.drugs.normalize import parse_french_decimal, parse_rate
+from lap_app.i18n import _
+
+# A real field is at most ~1,500 characters (reimbursement conditions); anything far
+# longer is a broken file (a missing line end glued thousands of lines together).
+MAX_FIELD_CHARS = 20_000
+
+_CIS = re.compile(r"^\d{8}$")
+_CIP13 = re.compile(r"^\d{13}$")
+_CIP7 = re.compile(r"^\d{7}$")
+
+
+@dataclass(frozen=True, slots=True)
+class LineProblem:
+    file: str
+    line: int  # 1-based; 0 for a problem about the whole file
+    message: str
+
+    def render(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where} : {self.message}"
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    name: str
+    rows: list[tuple] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)  # skipped lines
+    warnings: list[LineProblem] = field(default_factory=list)  # imported, with a remark
+    encoding: str = "cp1252"
+
+
+Row = tuple
+RowParser = Callable[[list[str]], Row]  # raises ValueError(French reason) to skip the line
+
+
+def _need(pattern: re.Pattern[str], value: str, what: str) -> str:
+    if not pattern.match(value):
+        raise ValueError(_("{what} invalide « {value} »").format(what=what, value=value[:40]))
+    return value
+
+
+def _cis(value: str) -> str:
+    return _need(_CIS, value, _("code CIS"))
+
+
+def _parse_cis_row(f: list[str]) -> Row:
+    if not f[1]:
+        raise ValueError(_("dénomination vide"))
+    return (_cis(f[0]), f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11])
+
+
+def _parse_cip_row(f: list[str]) -> Row:
+    cip7 = _need(_CIP7, f[1], _("code CIP7"))
+    cip13 = _need(_CIP13, f[6], _("code CIP13"))
+    try:
+        rate = parse_rate(f[8])
+    except ValueError:
+        raise ValueError(_("taux de remboursement illisible « {v} »").format(v=f[8][:20])) from None
+    prices = []
+    for value in f[9:12]:
+        try:
+            prices.append(parse_french_decimal(value))
+        except ValueError:
+            raise ValueError(_("prix illisible « {v} »").format(v=value[:20])) from None
+    return (_cis(f[0]), cip7, f[2], f[3], f[4], f[5], cip13, f[7], rate, *prices, f[12])
+
+
+def _parse_compo_row(f: list[str]) -> Row:
+    if f[6] not in ("SA", "FT"):
+        raise ValueError(_("nature de composant inconnue « {v} »").format(v=f[6][:10]))
+    if not f[3]:
+        raise ValueError(_("substance vide"))
+    link = int(f[7]) if f[7].isdigit() else None
+    return (_cis(f[0]), f[1], f[2], f[3], f[4], f[5], f[6], link)
+
+
+def _parse_gener_row(f: list[str]) -> Row:
+    if not f[0].isdigit():
+        raise ValueError(_("identifiant de groupe générique invalide « {v} »").format(v=f[0][:20]))
+    if f[3] not in ("0", "1", "2", "4"):
+        raise ValueError(_("type générique inconnu « {v} »").format(v=f[3][:10]))
+    order = int(f[4]) if f[4].isdigit() else None
+    return (int(f[0]), f[1], _cis(f[2]), int(f[3]), order)
+
+
+def _parse_cpd_row(f: list[str]) -> Row:
+    if not f[1]:
+        raise ValueError(_("condition vide"))
+    return (_cis(f[0]), f[1])
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    name: str  # official file name
+    table: str
+    columns: int  # columns used; a shorter line is malformed
+    min_columns: int  # below this the line is malformed; between the two, padded with ""
+    parse: RowParser
+
+
+FILE_SPECS: tuple[FileSpec, ...] = (
+    FileSpec("CIS_bdpm.txt", "drug", 12, 12, _parse_cis_row),
+    FileSpec("CIS_CIP_bdpm.txt", "presentation", 13, 12, _parse_cip_row),
+    FileSpec("CIS_COMPO_bdpm.txt", "composition", 8, 8, _parse_compo_row),
+    FileSpec("CIS_GENER_bdpm.txt", "generic_group", 5, 4, _parse_gener_row),
+    FileSpec("CIS_CPD_bdpm.txt", "prescribing_condition", 2, 2, _parse_cpd_row),
+)
+SPECS_BY_NAME = {spec.name: spec for spec in FILE_SPECS}
+
+
+def _decode(name: str, data: bytes, parsed: ParsedFile) -> list[tuple[int, str]]:
+    """Lines as (number, text). Windows-1252 per line; a UTF-8 file is recognised and read."""
+    raw_lines = data.split(b"\n")
+    if data and not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:  # valid UTF-8 with non-ASCII bytes: not what the ANSM publishes, but unambiguous
+            parsed.encoding = "utf-8"
+            parsed.warnings.append(
+                LineProblem(name, 0, _("fichier encodé en UTF-8 au lieu de Windows-1252 : lu en UTF-8"))
+            )
+    lines = []
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            lines.append((number, raw.decode(parsed.encoding)))
+        except UnicodeDecodeError as error:
+            parsed.problems.append(
+                LineProblem(name, number, _("octet invalide en {enc} (colonne {col})").format(
+                    enc=parsed.encoding, col=error.start + 1))
+            )
+    return lines
+
+
+def parse_bdpm_bytes(spec: FileSpec, data: bytes) -> ParsedFile:
+    parsed = ParsedFile(spec.name)
+    for number, line in _decode(spec.name, data, parsed):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        fields = [value.strip() for value in line.split("\t")]
+        while len(fields) > spec.columns and not fields[-1]:  # trailing tabs
+            fields.pop()
+        if len(fields) < spec.min_columns:
+            parsed.problems.append(LineProblem(spec.name, number, _(
+                "ligne tronquée : {n} colonnes au lieu de {m}").format(n=len(fields), m=spec.columns)))
+            continue
+        if len(fields) > spec.columns:
+            parsed.problems.append(LineProblem(spec.name, number, _(
+                "{n} colonnes au lieu de {m}").format(n=len(fields), m=spec.columns)))
+            continue
+        longest = max(len(value) for value in fields)
+        if longest > MAX_FIELD_CHARS:
+            parsed.problems.append(LineProblem(spec.name, number, _(
+                "champ démesuré ({n} caractères)").format(n=longest)))
+            continue
+        fields += [""] * (spec.columns - len(fields))
+        try:
+            parsed.rows.append(spec.parse(fields))
+        except ValueError as error:
+            parsed.problems.append(LineProblem(spec.name, number, str(error)))
+    return parsed
+
+
+def parse_bdpm_file(path: Path) -> ParsedFile:
+    spec = SPECS_BY_NAME[path.name]
+    return parse_bdpm_bytes(spec, path.read_bytes())

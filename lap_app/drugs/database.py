@@ -1,0 +1,362 @@
+"""The drug database as the application uses it: search, lookup, interaction checks.
+
+Threading: a ``DrugDatabase`` holds one SQLite connection and must be used from the thread
+that opened it (SQLite's own check enforces it). A worker thread calls
+``open_drug_database()`` to get its own instance; opening an existing database is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from lap_app.domain.errors import UserError
+from lap_app.drugs.importer import build_database, import_release, ImportReport
+from lap_app.drugs.interactions import InteractionIndex, check
+from lap_app.drugs.models import (
+    Alert, DrugResult, GenericInfo, PrescribingCondition, Presentation, Substance,
+)
+from lap_app.drugs.normalize import query_tokens
+from lap_app.drugs.schema import SCHEMA_VERSION
+from lap_app.i18n import _
+from lap_app.paths import user_data_dir
+
+log = logging.getLogger(__name__)
+
+DB_FILE_NAME = "drugs.sqlite3"
+
+
+def default_database_path() -> Path:
+    return user_data_dir() / DB_FILE_NAME
+
+
+def _is_usable(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            complete = conn.execute("SELECT value FROM meta WHERE key = 'complete'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return version == SCHEMA_VERSION and complete is not None
+
+
+def _build_locked(path: Path) -> None:
+    """Build the database unless another process did it while we waited for the lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "a+") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        except ImportError:  # Windows: no advisory lock; the build is still atomic
+            pass
+        if not _is_usable(path):
+            log.info("building the drug database at %s from the shipped BDPM", path)
+            report = build_database(path)
+            log.info("drug database built in %.1f s (%d drugs)", report.seconds, report.rows.get("drug", 0))
+
+
+def ensure_drug_database(path: Path | None = None) -> Path:
+    """Build the database if it is missing or outdated (5–10 s on first start); any thread.
+
+    The UI calls it from a worker at start-up, then ``open_drug_database()`` in the GUI thread
+    returns at once.
+    """
+    path = Path(path) if path else default_database_path()
+    if not _is_usable(path):
+        try:
+            _build_locked(path)
+        except OSError as error:
+            raise UserError(_("Impossible de créer la base des médicaments dans {dir} : {error}")
+                            .format(dir=path.parent, error=error.strerror or error)) from error
+    return path
+
+
+def open_drug_database(path: Path | None = None) -> "DrugDatabase":
+    """Open the drug database, building it from the shipped BDPM on first use (a few seconds).
+
+    The returned object belongs to the calling thread (see the module doc).
+    """
+    return DrugDatabase(ensure_drug_database(path))
+
+
+def _digits_only(text: str) -> str | None:
+    compact = text.replace(" ", "")
+    return compact if compact.isdigit() else None
+
+
+def _phrase(token: str) -> str:
+    return '"' + token.replace('"', "") + '"*'
+
+
+# Prefixes up to this length are in the FTS5 prefix index; a longer one is expanded to the
+# words it starts ("comprime" → comprime OR comprimes): FTS5 then walks a few doclists in rank
+# order and stops at the limit, instead of merging every matching doclist (1–2 ms → 0.05 ms).
+_INDEXED_PREFIX = 3
+_MAX_EXPANSION = 32
+
+
+class DrugDatabase:
+    """Read access to one drug database file (one thread at a time: see the module doc)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        # autocommit: ``_snapshot`` opens explicit read transactions
+        self._conn = sqlite3.connect(self.path, isolation_level=None)
+        self._conn.execute("PRAGMA query_only = ON")  # imports go through their own connection
+        self._interactions: InteractionIndex | None = None
+        self._summary_cache: dict[str, DrugResult] = {}
+        self._marketed: int | None = None
+        self._expansions: dict[str, list[str] | None] = {}
+        self._data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction: a search sees one release even if an import commits meanwhile;
+        an import committed by another connection since the last call empties the caches."""
+        self._conn.execute("BEGIN")
+        try:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:
+                self._data_version = version
+                self._summary_cache.clear()
+                self._interactions = None
+                self._marketed = None
+                self._expansions.clear()
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "DrugDatabase":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- metadata -----------------------------------------------------------------------
+    def release(self) -> str:
+        with self._snapshot():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'release'").fetchone()
+        return row[0] if row else ""
+
+    def count(self, table: str) -> int:
+        allowed = {"drug", "presentation", "composition", "generic_group", "prescribing_condition",
+                   "ansm_interaction", "drug_summary"}
+        if table not in allowed:
+            raise ValueError(table)
+        return self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    # -- lookup -------------------------------------------------------------------------
+    def get(self, cis: str) -> DrugResult | None:
+        with self._snapshot():
+            return next(iter(self._by_cis([cis.strip()])), None)
+
+    def by_cip13(self, cip13: str) -> DrugResult | None:
+        """The drug in a box whose CIP13 (or CIP7) was scanned or typed."""
+        with self._snapshot():
+            return self._by_code(cip13)
+
+    def _by_code(self, cip: str) -> DrugResult | None:
+        code = (_digits_only(cip) or "")
+        column = "cip13" if len(code) == 13 else "cip7" if len(code) == 7 else None
+        if column is None:
+            return None
+        row = self._conn.execute(f"SELECT cis FROM presentation WHERE {column} = ?", (code,)).fetchone()
+        return next(iter(self._by_cis([row[0]])), None) if row else None
+
+    def _by_cis(self, cis_list: Sequence[str]) -> list[DrugResult]:
+        missing = [c for c in cis_list if c not in self._summary_cache]
+        if missing:
+            if len(self._summary_cache) + len(missing) > 5000:  # bounded: a session looks at few drugs
+                self._summary_cache = {c: self._summary_cache[c] for c in cis_list if c in self._summary_cache}
+            marks = ",".join("?" * len(missing))
+            for cis, text in self._conn.execute(
+                    f"SELECT cis, summary_json FROM drug_summary WHERE cis IN ({marks})", missing):
+                self._summary_cache[cis] = _result_from_json(text)
+        return [self._summary_cache[c] for c in cis_list if c in self._summary_cache]
+
+    def _by_rank(self, ranks: Sequence[int]) -> list[DrugResult]:
+        if not ranks:
+            return []
+        marks = ",".join("?" * len(ranks))
+        cis_by_rank = dict(self._conn.execute(
+            f"SELECT rank, cis FROM drug_summary WHERE rank IN ({marks})", list(ranks)).fetchall())
+        return self._by_cis([cis_by_rank[r] for r in ranks if r in cis_by_rank])
+
+    # -- search -------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 20) -> list[DrugResult]:
+        """Drugs matching what the physician typed: brand, substance, CIS or CIP13.
+
+        Every word is a prefix; accents and case do not matter. Order: a code that matches
+        exactly, then names starting with the first word, then names containing all the words,
+        then drugs whose substances match; within each tier marketed drugs come first, then
+        alphabetical (a static rank stored at import, so the query can stop at ``limit``).
+        """
+        with self._snapshot():
+            return self._search(query, max(1, min(int(limit), 200)))
+
+    def _search(self, query: str, limit: int) -> list[DrugResult]:
+        digits = _digits_only(query)
+        if digits and len(digits) >= 7:
+            exact = self._by_code(digits) if len(digits) in (7, 13) else next(iter(self._by_cis([digits])), None)
+            if exact:
+                return [exact]
+        tokens = query_tokens(query)
+        if not tokens:
+            return []
+        if digits and len(digits) >= 5:
+            tiers = [f"codes : {_phrase(digits)}"]
+        else:
+            terms = [self._expand(t) for t in tokens]
+            if any(t == [] for t in terms):  # a word that starts no indexed word: nothing matches
+                return []
+            exprs = [self._term_expr(tok, exp) for tok, exp in zip(tokens, terms)]
+            first = self._term_expr(tokens[0], terms[0], initial=True)
+            words = " AND ".join(exprs)
+            tiers = [
+                f"name : ({' AND '.join([first, *exprs[1:]])})",
+                f"name : ({words})",
+                f"{{name body}} : ({words})",
+            ]
+        ranks: list[int] = []
+        seen: set[int] = set()
+        # marketed drugs hold ranks 1..marketed_count: search them first through every tier
+        for low, high in ((1, self._marketed_count()), (self._marketed_count() + 1, 1 << 62)):
+            for match in tiers:
+                rows = self._conn.execute(
+                    "SELECT rowid FROM drug_fts WHERE drug_fts MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?",
+                    (match, low, high, limit - len(ranks))).fetchall()
+                for (rank,) in rows:
+                    if rank not in seen:
+                        seen.add(rank)
+                        ranks.append(rank)
+                if len(ranks) >= limit:
+                    return self._by_rank(ranks)
+        return self._by_rank(ranks[:limit])
+
+    def _expand(self, token: str) -> list[str] | None:
+        """Indexed words starting with ``token``; None when the prefix index serves it better."""
+        if len(token) <= _INDEXED_PREFIX:
+            return None
+        if token not in self._expansions:
+            rows = self._conn.execute(
+                "SELECT term FROM drug_vocab WHERE term >= ? AND term < ? LIMIT ?",
+                (token, token + "\uffff", _MAX_EXPANSION + 1)).fetchall()
+            if len(self._expansions) > 10_000:
+                self._expansions.clear()
+            self._expansions[token] = [r[0] for r in rows] if len(rows) <= _MAX_EXPANSION else None
+        return self._expansions[token]
+
+    @staticmethod
+    def _term_expr(token: str, expansion: list[str] | None, initial: bool = False) -> str:
+        caret = "^" if initial else ""
+        if expansion is None:
+            return caret + _phrase(token)
+        return "(" + " OR ".join(f'{caret}"{term}"' for term in expansion) + ")"
+
+    def _marketed_count(self) -> int:
+        if self._marketed is None:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'marketed_count'").fetchone()
+            self._marketed = int(row[0]) if row else 0
+        return self._marketed
+
+    # -- interactions -------------------------------------------------------------------
+    def _interaction_index(self) -> InteractionIndex:
+        if self._interactions is None:
+            self._interactions = InteractionIndex.load(self._conn)
+        return self._interactions
+
+    def load_interaction_index(self) -> tuple[str, InteractionIndex]:
+        """(release, index) loaded now (~60 ms): a worker's own instance warms the GUI's one."""
+        with self._snapshot():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'release'").fetchone()
+            return (row[0] if row else ""), self._interaction_index()
+
+    def adopt_interaction_index(self, release: str, loaded: InteractionIndex) -> bool:
+        """Take the entries another thread's instance loaded (never its connection), if this one
+        has none yet and reads the same release; True when adopted."""
+        with self._snapshot():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'release'").fetchone()
+            if self._interactions is not None or (row[0] if row else "") != release:
+                return False
+            self._interactions = InteractionIndex(self._conn, loaded.entries, loaded.labels)
+            return True
+
+    def check_interactions(self, cis_list: Iterable[str], current_cis: Iterable[str] = (),
+                           allergies: Iterable[str] = ()) -> list[Alert]:
+        """Alerts for the drugs of an ordonnance, against each other and the current treatments.
+
+        ``cis_list``: the ordonnance lines; ``current_cis``: drugs the patient already takes
+        (pairs among current treatments alone are not reported: they are not new);
+        ``allergies``: substances the patient is allergic to, as typed ("amoxicilline").
+        Alerts inform, they never block; most severe first.
+        """
+        new = [c.strip() for c in cis_list if c and c.strip()]
+        current = [c.strip() for c in current_cis if c and c.strip()]
+        with self._snapshot():
+            drugs = {d.cis: d for d in self._by_cis(list(dict.fromkeys(new + current)))}
+            unknown = [c for c in new + current if c not in drugs]
+            if unknown:
+                raise UserError(_("Code CIS inconnu : {codes}").format(codes=", ".join(unknown)))
+            return check(self._interaction_index(), drugs, new, current, list(allergies))
+
+    # -- coverage -----------------------------------------------------------------------
+    def coverage(self) -> dict:
+        """Share of marketed drugs whose every active substance is found in the thesaurus."""
+        with self._snapshot():
+            return self._coverage()
+
+    def _coverage(self) -> dict:
+        marketed = fully = 0
+        unmapped: dict[str, int] = {}
+        for (text,) in self._conn.execute("SELECT summary_json FROM drug_summary"):
+            data = json.loads(text)
+            if not data["marketed"]:
+                continue
+            marketed += 1
+            missing = [s["name"] for s in data["substances"] if not s["interaction_key"]]
+            if data["substances"] and not missing:
+                fully += 1
+            for name in missing:
+                unmapped[name] = unmapped.get(name, 0) + 1
+        methods = dict(self._conn.execute(
+            "SELECT method, count(*) FROM substance_map GROUP BY method").fetchall())
+        return {
+            "marketed": marketed, "fully_mapped": fully,
+            "share": round(fully / marketed, 4) if marketed else 0.0,
+            "unmapped": sorted(unmapped.items(), key=lambda item: (-item[1], item[0])),
+            "methods": methods,
+        }
+
+
+def _result_from_json(text: str) -> DrugResult:
+    data = json.loads(text)
+    return DrugResult(
+        cis=data["cis"], name=data["name"], dci=data["dci"], form=data["form"],
+        routes=tuple(data["routes"]), marketed=data["marketed"],
+        availability_alert=data["availability_alert"],
+        authorisation_status=data["authorisation_status"], holder=data["holder"],
+        enhanced_monitoring=data["enhanced_monitoring"],
+        substances=tuple(Substance(**s) for s in data["substances"]),
+        presentations=tuple(Presentation(**p) for p in data["presentations"]),
+        generic=GenericInfo(**data["generic"]) if data["generic"] else None,
+        prescribing_conditions=tuple(PrescribingCondition(**c) for c in data["prescribing_conditions"]),
+    )
+
+
+def import_into(path: Path | None, source: Path, release: str | None = None) -> ImportReport:
+    """``lap-app drugs import``: update the database at ``path`` (built first if missing)."""
+    return import_release(ensure_drug_database(path), source, release)
+

@@ -1,0 +1,223 @@
+"""Building the drug database from the shipped release, and importing newer releases.
+
+- ``build_database``: a fresh database from a full BDPM set plus the ANSM thesaurus, written
+  to a temporary file beside the target and renamed over it at the end, so a crash never
+  leaves a half-built database.
+- ``import_release``: updates a live database with all or some files of a newer release, in
+  one transaction: on any failure the previous content keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lap_app.domain.errors import UserError
+from lap_app.drugs.bdpm_format import FILE_SPECS, SPECS_BY_NAME, LineProblem, ParsedFile, parse_bdpm_bytes
+from lap_app.drugs.derive import DeriveStats, rebuild_derived, run_script
+from lap_app.drugs.schema import SCHEMA_VERSION, SOURCE_TABLES_SQL
+from lap_app.drugs.thesaurus import load_thesaurus
+from lap_app.i18n import _
+from lap_app.paths import resources_dir
+
+SHIPPED_RELEASE = "2021-05"
+SHIPPED_THESAURUS = "2020-10"
+# Refuse a file when more than this share of its lines cannot be read: it is not a BDPM file.
+MAX_BAD_LINE_SHARE = 0.2
+
+
+class ImportFailed(UserError):
+    """The import was refused or failed; the previous database is unchanged."""
+
+
+def shipped_bdpm_archive() -> Path:
+    return resources_dir() / "bdpm" / f"{SHIPPED_RELEASE}.tar.xz"
+
+
+def shipped_thesaurus_archive() -> Path:
+    return resources_dir() / "bdpm" / f"ansm-interactions-{SHIPPED_THESAURUS}.tar.xz"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    release: str
+    files: list[str]
+    rows: dict[str, int]  # table → rows imported
+    problems: list[LineProblem]  # skipped lines
+    warnings: list[LineProblem]
+    added: list[tuple[str, str]] = field(default_factory=list)  # (cis, name)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (cis, old, new)
+    ignored_files: list[str] = field(default_factory=list)
+    stats: DeriveStats | None = None
+    seconds: float = 0.0
+
+
+def read_source_files(source: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The known BDPM files of a directory or a .tar.xz, by name; and the names ignored."""
+    files: dict[str, bytes] = {}
+    ignored: list[str] = []
+    if source.is_dir():
+        for path in sorted(source.iterdir()):
+            if path.name in SPECS_BY_NAME:
+                files[path.name] = path.read_bytes()
+            elif path.is_file():
+                ignored.append(path.name)
+    elif source.is_file() and source.name.endswith((".tar.xz", ".tar.gz", ".tar")):
+        with tarfile.open(source) as archive:
+            for member in archive.getmembers():
+                name = Path(member.name).name
+                if member.isfile() and name in SPECS_BY_NAME:
+                    files[name] = archive.extractfile(member).read()  # type: ignore[union-attr]
+                elif member.isfile():
+                    ignored.append(name)
+    else:
+        raise ImportFailed(_("Dossier BDPM introuvable : {path}").format(path=source))
+    return files, ignored
+
+
+def read_thesaurus(archive: Path) -> tuple[list[dict], list[dict]]:
+    with tarfile.open(archive) as tar:
+        def load(name: str) -> list[dict]:
+            member = next(m for m in tar.getmembers() if Path(m.name).name == name)
+            return json.loads(tar.extractfile(member).read().decode("utf-8"))  # type: ignore[union-attr]
+
+        return load("thesaurus.json"), load("substances.json")
+
+
+def parse_release(files: dict[str, bytes]) -> list[tuple[ParsedFile, str]]:
+    """Parse every file, or raise ``ImportFailed`` (before any write) when one is unusable."""
+    if not files:
+        raise ImportFailed(_("Aucun fichier BDPM reconnu (CIS_bdpm.txt, CIS_CIP_bdpm.txt, …)."))
+    parsed = []
+    for spec in FILE_SPECS:
+        if spec.name not in files:
+            continue
+        result = parse_bdpm_bytes(spec, files[spec.name])
+        bad = len(result.problems)
+        if not result.rows:
+            reason = _("aucune ligne lisible") if bad else _("fichier vide")
+            raise ImportFailed(_("{file} : {reason} ; import annulé, la base précédente reste en service.")
+                               .format(file=spec.name, reason=reason))
+        if bad > MAX_BAD_LINE_SHARE * (bad + len(result.rows)):
+            first = result.problems[0].render()
+            raise ImportFailed(_("{file} : {bad} lignes illisibles sur {total} (première : {first}) ;"
+                                 " import annulé, la base précédente reste en service.")
+                               .format(file=spec.name, bad=bad, total=bad + len(result.rows), first=first))
+        parsed.append((result, spec.table))
+    return parsed
+
+
+_INSERTS = {
+    "drug": "INSERT OR REPLACE INTO drug VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    "presentation": "INSERT INTO presentation VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "composition": "INSERT INTO composition VALUES (?,?,?,?,?,?,?,?)",
+    "generic_group": "INSERT INTO generic_group VALUES (?,?,?,?,?)",
+    "prescribing_condition": "INSERT INTO prescribing_condition VALUES (?,?)",
+}
+
+
+def _write_release(conn: sqlite3.Connection, parsed: list[tuple[ParsedFile, str]], release: str,
+                   report: ImportReport) -> None:
+    before = dict(conn.execute("SELECT cis, name FROM drug").fetchall())
+    for result, table in parsed:
+        conn.execute(f"DELETE FROM {table}")  # table names come from FILE_SPECS only
+        conn.executemany(_INSERTS[table], result.rows)
+        report.rows[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        report.problems += result.problems
+        report.warnings += result.warnings
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"release:{result.name}", release))
+    if any(table == "drug" for _r, table in parsed):
+        after = dict(conn.execute("SELECT cis, name FROM drug").fetchall())
+        report.added = sorted((c, after[c]) for c in after.keys() - before.keys())
+        report.removed = sorted((c, before[c]) for c in before.keys() - after.keys())
+        report.renamed = sorted((c, before[c], after[c]) for c in after.keys() & before.keys()
+                                if before[c] != after[c])
+    report.stats = rebuild_derived(conn)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                     [("release", release), ("imported_at", now), ("complete", "1")])
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are opened explicitly with BEGIN."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_archive: Path | None = None,
+                   release: str | None = None) -> ImportReport:
+    """Build a complete database at ``target`` (replacing it atomically)."""
+    started = time.perf_counter()
+    bdpm_source = bdpm_source or shipped_bdpm_archive()
+    files, ignored = read_source_files(bdpm_source)
+    if "CIS_bdpm.txt" not in files:
+        raise ImportFailed(_("La première construction de la base demande au moins CIS_bdpm.txt."))
+    parsed = parse_release(files)
+    thesaurus, substances = read_thesaurus(thesaurus_archive or shipped_thesaurus_archive())
+    release = release or bdpm_source.name.removesuffix(".tar.xz")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=".drugs-", suffix=".building", dir=target.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    report = ImportReport(release=release, files=[p.name for p, _t in parsed], rows={}, problems=[],
+                          warnings=[], ignored_files=ignored)
+    try:
+        conn = connect(temp)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")  # a temp file: atomicity comes from the rename
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("BEGIN")
+            run_script(conn, SOURCE_TABLES_SQL)
+            report.rows["ansm_interaction"] = load_thesaurus(conn, thesaurus, substances)
+            conn.execute("INSERT INTO meta VALUES ('thesaurus', ?)", (SHIPPED_THESAURUS,))
+            _write_release(conn, parsed, release, report)
+            conn.execute("COMMIT")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while an import writes
+        finally:
+            conn.close()
+        with open(temp, "rb+") as written:
+            os.fsync(written.fileno())
+        for suffix in ("-wal", "-shm"):  # stale companions of a previous file at the target
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def import_release(db_path: Path, source: Path, release: str | None = None) -> ImportReport:
+    """Import all or some files of a release into the live database, in one transaction."""
+    started = time.perf_counter()
+    files, ignored = read_source_files(source)
+    parsed = parse_release(files)  # refuses unusable files before any write
+    release = release or source.name.removesuffix(".tar.xz")
+    report = ImportReport(release=release, files=[p.name for p, _t in parsed], rows={}, problems=[],
+                          warnings=[], ignored_files=ignored)
+    conn = connect(db_path)
+    try:
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL: still atomic; only durability of the last commit
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _write_release(conn, parsed, release, report)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as error:
+        raise ImportFailed(_("Import impossible ({error}) ; la base précédente reste en service.")
+                           .format(error=error)) from error
+    finally:
+        conn.close()
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,149 @@
+"""Checking an ordonnance against the ANSM thesaurus, for redundancy and declared allergies.
+
+Each drug carries thesaurus keys: its mapped substances and the classes they belong to
+(table ``drug_ansm_key``, built at import). Two drugs interact when a pair of their keys is
+a thesaurus entry, e.g. SIMVASTATINE × INHIBITEURS PUISSANTS DU CYP3A4 (clarithromycine).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lap_app.drugs.models import LEVEL_RANK, Alert, DrugResult
+from lap_app.drugs.normalize import fold
+from lap_app.drugs.thesaurus import canonical_substance
+from lap_app.i18n import _
+
+
+@dataclass(frozen=True, slots=True)
+class ThesaurusEntry:
+    label_a: str
+    label_b: str
+    level: str
+    levels: tuple[tuple[str, str], ...]  # (level, conduct), most severe first
+    mechanism: str
+
+
+class InteractionIndex:
+    """The thesaurus in memory (3,000 entries) plus a cache of each drug's keys."""
+
+    def __init__(self, conn: sqlite3.Connection, entries: dict[tuple[str, str], ThesaurusEntry],
+                 labels: dict[str, str]) -> None:
+        self._conn = conn
+        self.entries = entries
+        self.labels = labels  # folded key → label as the thesaurus writes it
+        self._keys: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection) -> "InteractionIndex":
+        entries: dict[tuple[str, str], ThesaurusEntry] = {}
+        labels: dict[str, str] = {}
+        for key_a, key_b, label_a, label_b, level, levels_json, mechanism in conn.execute(
+                "SELECT key_a, key_b, label_a, label_b, level, levels_json, mechanism FROM ansm_interaction"):
+            levels = tuple((item["level"], item["conduct"]) for item in json.loads(levels_json))
+            entries[(key_a, key_b)] = ThesaurusEntry(label_a, label_b, level, levels, mechanism)
+            labels.setdefault(key_a, label_a)
+            labels.setdefault(key_b, label_b)
+        for key, label in conn.execute("SELECT DISTINCT substance_key, label FROM ansm_substance"):
+            labels.setdefault(key, label.upper())  # substances.json writes them in lower case
+        return cls(conn, entries, labels)
+
+    def keys_of(self, cis_list: list[str]) -> dict[str, dict[str, str]]:
+        """For each CIS: thesaurus key → the substance key it comes through (itself or a member)."""
+        missing = [c for c in cis_list if c not in self._keys]
+        if missing:
+            for cis in missing:
+                self._keys[cis] = {}
+            marks = ",".join("?" * len(missing))
+            for cis, key, via in self._conn.execute(
+                    f"SELECT cis, ansm_key, via FROM drug_ansm_key WHERE cis IN ({marks})", missing):
+                self._keys[cis][key] = via
+        return {c: self._keys[c] for c in cis_list}
+
+
+@lru_cache(maxsize=20_000)
+def _canonical(name: str) -> str:
+    return canonical_substance(name)
+
+
+def _moieties(drug: DrugResult) -> dict[str, str]:
+    """Folded active moieties of a drug → display name (for redundancy and allergy)."""
+    result: dict[str, str] = {}
+    for s in drug.substances:
+        result.setdefault(s.interaction_key or _canonical(s.name), s.name)
+    return result
+
+
+def _side_label(index: InteractionIndex, key: str, via: str) -> str:
+    label = index.labels.get(key, key)
+    if via != key:  # reached through a class: name the member substance too
+        return f"{label} ({index.labels.get(via, via)})"
+    return label
+
+
+def _pair_alerts(index: InteractionIndex, a: DrugResult, b: DrugResult, keys_a: dict[str, str],
+                 keys_b: dict[str, str]) -> list[Alert]:
+    alerts = []
+    seen: set[frozenset[str]] = set()
+    for key_a, via_a in keys_a.items():
+        for key_b, via_b in keys_b.items():
+            for first, second, swap in ((key_a, key_b, False), (key_b, key_a, True)):
+                entry = index.entries.get((first, second))
+                if entry is None:
+                    continue
+                pair = frozenset((key_a, key_b))
+                if pair in seen:  # the thesaurus lists most pairs in both directions
+                    continue
+                seen.add(pair)
+                conduct = "\n".join(
+                    f"{level} : {text}" if len(entry.levels) > 1 else text
+                    for level, text in entry.levels if text or len(entry.levels) > 1)
+                alerts.append(Alert(
+                    level=entry.level, cis=(a.cis, b.cis), drug_names=(a.name, b.name),
+                    substances=(_side_label(index, key_a, via_a), _side_label(index, key_b, via_b)),
+                    description=entry.mechanism, conduct=conduct, levels=entry.levels,
+                ))
+    return alerts
+
+
+def check(index: InteractionIndex, drugs: dict[str, DrugResult], new: list[str], current: list[str],
+          allergies: list[str]) -> list[Alert]:
+    keys = index.keys_of(list(drugs))
+    moieties = {cis: _moieties(drug) for cis, drug in drugs.items()}
+    pairs = [(new[i], new[j]) for i in range(len(new)) for j in range(i + 1, len(new))]
+    pairs += [(n, c) for n in new for c in current]
+    alerts: list[Alert] = []
+    for cis_a, cis_b in pairs:
+        a, b = drugs[cis_a], drugs[cis_b]
+        shared = moieties[cis_a].keys() & moieties[cis_b].keys()
+        if shared:
+            names = tuple(sorted(moieties[cis_a][k] for k in shared))
+            alerts.append(Alert(
+                level="REDUNDANCY", cis=(cis_a, cis_b), drug_names=(a.name, b.name),
+                substances=names,
+                description=_("Même substance active dans les deux médicaments : risque de surdosage."),
+                conduct=_("Vérifier que la double prescription est voulue."),
+            ))
+        if cis_a != cis_b:
+            alerts += _pair_alerts(index, a, b, keys[cis_a], keys[cis_b])
+    for allergy in allergies:
+        wanted = {fold(allergy), _canonical(allergy)}
+        if not allergy.strip():
+            continue
+        for cis in dict.fromkeys(new):
+            drug = drugs[cis]
+            names = set(moieties[cis]) | set(keys[cis])
+            names |= {fold(s.name) for s in drug.substances} | {fold(s.salt) for s in drug.substances if s.salt}
+            hits = wanted & names
+            if hits:
+                alerts.append(Alert(
+                    level="ALLERGY", cis=(cis,), drug_names=(drug.name,),
+                    substances=(index.labels.get(next(iter(hits)), allergy.strip()),),
+                    description=_("Allergie déclarée du patient : {allergy}.").format(allergy=allergy.strip()),
+                    conduct=_("Ne pas prescrire sans avis : le patient a déclaré cette allergie."),
+                ))
+    alerts.sort(key=lambda alert: (LEVEL_RANK[alert.level], alert.cis))
+    return alerts
