@@ -1,6 +1,7 @@
 """Logging: a rotating file in the user data directory; the terminal sees warnings only.
 
-Never log a PIN or the content of an APDU that carries one.
+Never log a PIN or the content of an APDU that carries one. A record logged with
+``extra={"console": False}`` goes to the file only (the caller tells the user itself).
 """
 
 from __future__ import annotations
@@ -31,5 +32,18 @@ def configure_logging(verbose: bool = False) -> None:
         pass  # a read-only home must not stop the application
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    console.setFormatter(_NoTracebackFormatter("%(levelname)s: %(message)s"))
+    console.addFilter(lambda record: getattr(record, "console", True))
     root.addHandler(console)
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    """Tracebacks go to the log file only: the terminal is the user's."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved

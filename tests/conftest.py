@@ -7,6 +7,7 @@ never skip, when CI=true.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -19,6 +20,13 @@ EXAMPLE_BUNDLE = SHARED / "examples" / "ordonnance-bundle.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    # Once a Qt test has run, automatic garbage collection is off (lap_app.ui.gc_guard) and
+    # only the GUI thread collects: do it between tests too, so later tests don't pile up cycles.
+    if not gc.isenabled():
+        gc.collect()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,7 +11,6 @@ import contextlib
 import enum
 import hashlib
 from dataclasses import dataclass
-from typing import Callable
 
 from lap_app.card.errors import (
     CardCommunicationError, InvalidPinFormatError, NoCardError, NoReaderError, NotCpsError,
@@ -29,8 +28,8 @@ PATH_CERT_AUT = bytes.fromhex("3F000001C001")
 PATH_CERT_SIG = bytes.fromhex("3F000001C002")
 PIN_REFERENCE = 0x01
 PIN_BLOCK_LENGTH = 8
-MSE_SET_DST_SIGN = bytes.fromhex("0022 41B6 06 800142 840181".replace(" ", ""))
-MSE_SET_AT_AUTH = bytes.fromhex("0022 41A4 06 800102 840182".replace(" ", ""))
+MSE_SET_DST_SIGN = bytes.fromhex("0022 41B6 06 800142 840181")
+MSE_SET_AT_AUTH = bytes.fromhex("0022 41A4 06 800102 840182")
 GET_DATA_PIN_COUNTER = bytes.fromhex("00CB3FFF0A4D087006BF810102A08000")
 SHA256_DIGESTINFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 
@@ -308,17 +307,16 @@ def open_card(reader: str | None = None, virtual: bool = False,
     ``virtual=True`` uses the in-process virtual reader instead of PC/SC. Raises
     ``NoReaderError``, ``NoCardError``, ``NotCpsError`` (all ``CardError``).
     """
-    connect: Callable[[], Transport]
+    transport: Transport
     if virtual:
         from lap_app.card.virtual_reader import default_virtual_reader
 
-        connect = default_virtual_reader().connect
+        transport = default_virtual_reader().connect()
     else:
         from lap_app.card.transport import PcscContext, PcscTransport
 
-        name = reader or _first_reader_with_card(PcscContext)
-        connect = lambda: PcscTransport(name)  # noqa: E731
-    return card_on(connect(), require_cps=require_cps)
+        transport = PcscTransport(reader or _first_reader_with_card(PcscContext))
+    return card_on(transport, require_cps=require_cps)
 
 
 def card_on(transport: Transport, *, require_cps: bool = True) -> CpsCard:

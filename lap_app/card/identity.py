@@ -78,7 +78,7 @@ def identity_from_certificate(cert_der: bytes, serial: str) -> CardIdentity:
     for ext in cert.extensions:
         if ext.oid == OID_CPS_PROFESSION and isinstance(ext.value, x509.UnrecognizedExtension):
             code = _decode_string(ext.value.value).strip()
-    label = _attribute(subject, NameOID.TITLE) or PROFESSIONS.get(code, "")
+    label = _attribute(subject, NameOID.TITLE) or (_(PROFESSIONS[code]) if code in PROFESSIONS else "")
     return CardIdentity(
         national_id=national_id,
         id_type=national_id[0],

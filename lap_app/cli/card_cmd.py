@@ -52,8 +52,7 @@ def _info(args: argparse.Namespace) -> int:
     with open_card(args.reader, virtual=args.virtual) as card:
         identity = card.identity()
         tries = card.pin_tries_left()
-        certs = {name: card_der for name, card_der in
-                 (("auth_certificate", card.auth_certificate_der()), ("sign_certificate", card.sign_certificate_der()))}
+        certs = {"auth_certificate": card.auth_certificate_der(), "sign_certificate": card.sign_certificate_der()}
         reader = card.reader
     if args.json:
         out = {"reader": reader, "identity": identity.to_dict(), "pin_tries_left": tries}
@@ -79,7 +78,10 @@ def _readers(args: argparse.Namespace) -> int:
     from lap_app.card import CardService
 
     service = CardService()
-    states = service.snapshot()
+    try:
+        states = service.snapshot()
+    finally:
+        service.close()
     if not service.pcsc_available:
         print(_("Le service des cartes à puce (pcscd) ne répond pas."))
     elif not states:
@@ -92,7 +94,6 @@ def _readers(args: argparse.Namespace) -> int:
         else:
             status = _("carte (ATR {atr})").format(atr=state.atr.hex(" ").upper())
         print(f"{state.name} : {status}")
-    service.close()
     return 0
 
 

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     search = commands.add_parser("search", help=_("chercher par nom, substance, CIS ou CIP13"))
     search.add_argument("query", nargs="+", help=_("texte recherché, ex. « doli 1000 »"))
-    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--limit", type=int, default=20, help=_("nombre maximal de résultats (20 par défaut)"))
     search.add_argument("--json", action="store_true", help=_("sortie JSON"))
     search.set_defaults(func=_search)
 
@@ -158,6 +158,6 @@ def _coverage(args: argparse.Namespace) -> int:
         m=", ".join(f"{k} {v}" for k, v in sorted(cov["methods"].items()))))
     print(_("Substances non trouvées ({n}, par nombre de médicaments commercialisés) :").format(
         n=len(cov["unmapped"])))
-    for name, count in cov["unmapped"][: args.limit]:
+    for name, count in cov["unmapped"][: max(0, args.limit)]:  # a negative slice would cut the tail
         print(f"  {count:5d}  {name}")
     return 0

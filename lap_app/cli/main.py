@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "lap_app.cli.prescribe_cmd",
     "lap_app.cli.pharmacy_cmd",
     "lap_app.cli.dmp_cmd",
+    "lap_app.cli.gui_cmd",
     "lap_app.cli.demo_cmd",
 )
 
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         from lap_app.logs import log_file_path
 
-        log.exception("unexpected error in command %s", args.command)
+        log.exception("unexpected error in command %s", args.command, extra={"console": False})
         print(
             _("Erreur inattendue ; le détail technique est dans le journal : {path}").format(
                 path=log_file_path()

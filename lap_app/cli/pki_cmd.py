@@ -17,14 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from lap_app.domain.errors import UserError
     from lap_app.standins.pki import init_pki
 
-    try:
-        pki = init_pki(args.directory)
-    except OSError as error:
-        raise UserError(_("impossible de créer la PKI dans {path} ({reason})").format(
-            path=args.directory or "", reason=error.strerror or error)) from None
+    pki = init_pki(args.directory)  # a directory it cannot use is a UserError (PkiDirectoryError)
     print(_("PKI de démonstration prête : {path}").format(path=pki.directory))
     print(_("  AC de test : {path}").format(path=pki.ca_cert_path))
     print(_("  certificat TLS : {path}").format(path=pki.server_cert_path))

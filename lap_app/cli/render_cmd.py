@@ -8,13 +8,12 @@ that a failure never leaves a truncated file behind.
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from lap_app.domain.errors import UserError
+from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.i18n import _
 
 
@@ -70,7 +69,7 @@ def read_bundle_json(path: Path) -> dict:
         raise UserError(_("{path} est un dossier, pas un fichier").format(path=path)) from None
     except OSError as error:
         raise UserError(
-            _("Lecture impossible de {path} : {reason}").format(path=path, reason=_os_reason(error))
+            _("Lecture impossible de {path} : {reason}").format(path=path, reason=os_error_reason(error))
         ) from None
     try:
         text = raw.decode("utf-8-sig")
@@ -103,7 +102,7 @@ def write_atomically(path: Path, content: bytes) -> None:
         handle, temporary = tempfile.mkstemp(prefix=".lap-render-", suffix=".pdf", dir=folder)
     except OSError as error:
         raise UserError(
-            _("Écriture impossible de {path} : {reason}").format(path=path, reason=_os_reason(error))
+            _("Écriture impossible de {path} : {reason}").format(path=path, reason=os_error_reason(error))
         ) from None
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -112,18 +111,5 @@ def write_atomically(path: Path, content: bytes) -> None:
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise UserError(
-            _("Écriture impossible de {path} : {reason}").format(path=path, reason=_os_reason(error))
+            _("Écriture impossible de {path} : {reason}").format(path=path, reason=os_error_reason(error))
         ) from None
-
-
-def _os_reason(error: OSError) -> str:
-    reasons = {
-        errno.ENOENT: _("dossier inexistant"),
-        errno.ENOTDIR: _("le chemin traverse un fichier"),
-        errno.EACCES: _("permission refusée"),
-        errno.EPERM: _("opération non permise"),
-        errno.EROFS: _("système de fichiers en lecture seule"),
-        errno.ENOSPC: _("disque plein"),
-        errno.EISDIR: _("c'est un dossier"),
-    }
-    return reasons.get(error.errno or 0, error.strerror or str(error))

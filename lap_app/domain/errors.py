@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from enum import Enum
 
 
@@ -11,6 +12,22 @@ class UserError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def os_error_reason(error: OSError) -> str:
+    """A short French reason for a failed file operation (the system's own text is English)."""
+    from lap_app.i18n import _
+
+    reasons = {
+        errno.ENOENT: _("dossier inexistant"),
+        errno.ENOTDIR: _("le chemin traverse un fichier"),
+        errno.EACCES: _("permission refusée"),
+        errno.EPERM: _("opération non permise"),
+        errno.EROFS: _("système de fichiers en lecture seule"),
+        errno.ENOSPC: _("disque plein"),
+        errno.EISDIR: _("c'est un dossier"),
+    }
+    return reasons.get(error.errno or 0, error.strerror or str(error))
 
 
 class ValidationError(UserError):

@@ -31,6 +31,12 @@ def new_resource_id() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
+def age_in_months(birth: date, day: date) -> int:
+    """Whole months from ``birth`` to ``day`` (a month is complete on its day of the month)."""
+    months = (day.year - birth.year) * 12 + day.month - birth.month
+    return months - 1 if day.day < birth.day else months
+
+
 class Sex(str, Enum):
     MALE = "male"
     FEMALE = "female"
@@ -102,10 +108,7 @@ class Patient:
         """Age in whole (years, months) on ``day``."""
         if self.birth_date is None:
             raise ValueError("birth date unknown")
-        months = (day.year - self.birth_date.year) * 12 + day.month - self.birth_date.month
-        if day.day < self.birth_date.day:
-            months -= 1
-        return divmod(months, 12)
+        return divmod(age_in_months(self.birth_date, day), 12)
 
     @property
     def display_name(self) -> str:

@@ -130,9 +130,9 @@ def _check_patient(p: Patient, day: date, out: _Collector) -> None:
         out.error(f"{base}.birth_date", _("date de naissance du patient manquante"))
     elif p.birth_date > day:
         out.error(f"{base}.birth_date", _("la date de naissance est postérieure à l'ordonnance"))
-    elif p.age_on(day)[0] > MAX_AGE_YEARS:
+    elif (years := p.age_on(day)[0]) > MAX_AGE_YEARS:
         out.error(f"{base}.birth_date", _("date de naissance invraisemblable"))
-    elif p.age_on(day)[0] < CHILD_WEIGHT_AGE_YEARS and p.weight_kg is None:
+    elif years < CHILD_WEIGHT_AGE_YEARS and p.weight_kg is None:
         out.warning(
             f"{base}.weight_kg", _("poids non renseigné pour un enfant de moins de 12 ans")
         )
@@ -191,10 +191,10 @@ def _check_posology(p: Posology, base: str, out: _Collector) -> None:
 def _check_line(line: PrescriptionLine, base: str, o: Ordonnance, out: _Collector) -> None:
     if _blank(line.dci_wording):
         out.error(f"{base}.dci_wording", _("dénomination commune (DCI) du médicament manquante"))
-    if line.cis is not None and ids.cis_problem(line.cis):
-        out.error(f"{base}.cis", ids.cis_problem(line.cis) or "")
-    if line.cip13 is not None and ids.cip13_problem(line.cip13):
-        out.error(f"{base}.cip13", ids.cip13_problem(line.cip13) or "")
+    if line.cis is not None and (problem := ids.cis_problem(line.cis)):
+        out.error(f"{base}.cis", problem)
+    if line.cip13 is not None and (problem := ids.cip13_problem(line.cip13)):
+        out.error(f"{base}.cip13", problem)
     _check_posology(line.posology, f"{base}.posology", out)
     has_duration = line.posology.duration is not None or line.supply_duration is not None
     if not has_duration and line.boxes is None:

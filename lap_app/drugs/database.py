@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from lap_app.domain.errors import UserError
+from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.importer import build_database, import_release, ImportReport
 from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
@@ -22,6 +22,7 @@ from lap_app.drugs.models import (
 )
 from lap_app.drugs.normalize import query_tokens
 from lap_app.drugs.schema import SCHEMA_VERSION
+from lap_app.file_lock import locked
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
 
@@ -52,13 +53,7 @@ def _is_usable(path: Path) -> bool:
 def _build_locked(path: Path) -> None:
     """Build the database unless another process did it while we waited for the lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / f".{path.name}.lock", "a+") as lock:
-        try:
-            import fcntl
-
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        except ImportError:  # Windows: no advisory lock; the build is still atomic
-            pass
+    with locked(path.parent / f".{path.name}.lock"):
         if not _is_usable(path):
             log.info("building the drug database at %s from the shipped BDPM", path)
             report = build_database(path)
@@ -77,7 +72,7 @@ def ensure_drug_database(path: Path | None = None) -> Path:
             _build_locked(path)
         except OSError as error:
             raise UserError(_("Impossible de créer la base des médicaments dans {dir} : {error}")
-                            .format(dir=path.parent, error=error.strerror or error)) from error
+                            .format(dir=path.parent, error=os_error_reason(error))) from error
     return path
 
 
@@ -148,7 +143,10 @@ class DrugDatabase:
     # -- metadata -----------------------------------------------------------------------
     def release(self) -> str:
         with self._snapshot():
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'release'").fetchone()
+            return self._release()
+
+    def _release(self) -> str:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'release'").fetchone()
         return row[0] if row else ""
 
     def count(self, table: str) -> int:
@@ -233,7 +231,8 @@ class DrugDatabase:
         ranks: list[int] = []
         seen: set[int] = set()
         # marketed drugs hold ranks 1..marketed_count: search them first through every tier
-        for low, high in ((1, self._marketed_count()), (self._marketed_count() + 1, 1 << 62)):
+        marketed = self._marketed_count()
+        for low, high in ((1, marketed), (marketed + 1, 1 << 62)):
             for match in tiers:
                 rows = self._conn.execute(
                     "SELECT rowid FROM drug_fts WHERE drug_fts MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?",
@@ -281,15 +280,13 @@ class DrugDatabase:
     def load_interaction_index(self) -> tuple[str, InteractionIndex]:
         """(release, index) loaded now (~60 ms): a worker's own instance warms the GUI's one."""
         with self._snapshot():
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'release'").fetchone()
-            return (row[0] if row else ""), self._interaction_index()
+            return self._release(), self._interaction_index()
 
     def adopt_interaction_index(self, release: str, loaded: InteractionIndex) -> bool:
         """Take the entries another thread's instance loaded (never its connection), if this one
         has none yet and reads the same release; True when adopted."""
         with self._snapshot():
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'release'").fetchone()
-            if self._interactions is not None or (row[0] if row else "") != release:
+            if self._interactions is not None or self._release() != release:
                 return False
             self._interactions = InteractionIndex(self._conn, loaded.entries, loaded.labels)
             return True

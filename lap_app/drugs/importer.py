@@ -10,16 +10,18 @@
 from __future__ import annotations
 
 import json
+import lzma
 import os
 import sqlite3
 import tarfile
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lap_app.domain.errors import UserError
+from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.bdpm_format import FILE_SPECS, SPECS_BY_NAME, LineProblem, ParsedFile, parse_bdpm_bytes
 from lap_app.drugs.derive import DeriveStats, rebuild_derived, run_script
 from lap_app.drugs.schema import SCHEMA_VERSION, SOURCE_TABLES_SQL
@@ -31,6 +33,7 @@ SHIPPED_RELEASE = "2021-05"
 SHIPPED_THESAURUS = "2020-10"
 # Refuse a file when more than this share of its lines cannot be read: it is not a BDPM file.
 MAX_BAD_LINE_SHARE = 0.2
+_ARCHIVE_SUFFIXES = (".tar.xz", ".tar.gz", ".tar")
 
 
 class ImportFailed(UserError):
@@ -61,7 +64,18 @@ class ImportReport:
 
 
 def read_source_files(source: Path) -> tuple[dict[str, bytes], list[str]]:
-    """The known BDPM files of a directory or a .tar.xz, by name; and the names ignored."""
+    """The known BDPM files of a directory or a .tar.xz, by name; and the names ignored.
+
+    An unreadable folder or a damaged archive is an ``ImportFailed`` (before any write)."""
+    try:
+        return _read_source_files(source)
+    except (OSError, EOFError, tarfile.TarError, lzma.LZMAError, zlib.error) as error:
+        reason = os_error_reason(error) if isinstance(error, OSError) else _("archive endommagée ou tronquée")
+        raise ImportFailed(_("Lecture impossible de {path} : {reason} ; import annulé, la base précédente "
+                             "reste en service.").format(path=source, reason=reason)) from error
+
+
+def _read_source_files(source: Path) -> tuple[dict[str, bytes], list[str]]:
     files: dict[str, bytes] = {}
     ignored: list[str] = []
     if source.is_dir():
@@ -70,7 +84,7 @@ def read_source_files(source: Path) -> tuple[dict[str, bytes], list[str]]:
                 files[path.name] = path.read_bytes()
             elif path.is_file():
                 ignored.append(path.name)
-    elif source.is_file() and source.name.endswith((".tar.xz", ".tar.gz", ".tar")):
+    elif source.is_file() and source.name.endswith(_ARCHIVE_SUFFIXES):
         with tarfile.open(source) as archive:
             for member in archive.getmembers():
                 name = Path(member.name).name
@@ -81,6 +95,14 @@ def read_source_files(source: Path) -> tuple[dict[str, bytes], list[str]]:
     else:
         raise ImportFailed(_("Dossier BDPM introuvable : {path}").format(path=source))
     return files, ignored
+
+
+def _release_name(source: Path) -> str:
+    """"2026-04" for a folder ``2026-04`` or an archive ``2026-04.tar.xz``."""
+    for suffix in _ARCHIVE_SUFFIXES:
+        if source.name.endswith(suffix):
+            return source.name.removesuffix(suffix)
+    return source.name
 
 
 def read_thesaurus(archive: Path) -> tuple[list[dict], list[dict]]:
@@ -163,7 +185,7 @@ def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_arch
         raise ImportFailed(_("La première construction de la base demande au moins CIS_bdpm.txt."))
     parsed = parse_release(files)
     thesaurus, substances = read_thesaurus(thesaurus_archive or shipped_thesaurus_archive())
-    release = release or bdpm_source.name.removesuffix(".tar.xz")
+    release = release or _release_name(bdpm_source)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=".drugs-", suffix=".building", dir=target.parent)
     os.close(handle)
@@ -201,7 +223,7 @@ def import_release(db_path: Path, source: Path, release: str | None = None) -> I
     started = time.perf_counter()
     files, ignored = read_source_files(source)
     parsed = parse_release(files)  # refuses unusable files before any write
-    release = release or source.name.removesuffix(".tar.xz")
+    release = release or _release_name(source)
     report = ImportReport(release=release, files=[p.name for p, _t in parsed], rows={}, problems=[],
                           warnings=[], ignored_files=ignored)
     conn = connect(db_path)

@@ -129,21 +129,33 @@ def check(index: InteractionIndex, drugs: dict[str, DrugResult], new: list[str],
             ))
         if cis_a != cis_b:
             alerts += _pair_alerts(index, a, b, keys[cis_a], keys[cis_b])
+    alerts += _allergy_alerts(index, [drugs[cis] for cis in dict.fromkeys(new)], keys, moieties, allergies)
+    alerts.sort(key=lambda alert: (LEVEL_RANK[alert.level], alert.cis))
+    return alerts
+
+
+def _allergy_alerts(index: InteractionIndex, drugs: list[DrugResult], keys: dict[str, dict[str, str]],
+                    moieties: dict[str, dict[str, str]], allergies: list[str]) -> list[Alert]:
+    """One alert per (declared allergy, new drug) whose substance, salt or class matches it."""
+    allergies = [allergy.strip() for allergy in allergies if allergy.strip()]
+    if not allergies:
+        return []
+    # every name a drug can be recognised by, computed once for all the allergies
+    names_of = {
+        drug.cis: set(moieties[drug.cis]) | set(keys[drug.cis]) | {fold(s.name) for s in drug.substances}
+        | {fold(s.salt) for s in drug.substances if s.salt}
+        for drug in drugs
+    }
+    alerts: list[Alert] = []
     for allergy in allergies:
         wanted = {fold(allergy), _canonical(allergy)}
-        if not allergy.strip():
-            continue
-        for cis in dict.fromkeys(new):
-            drug = drugs[cis]
-            names = set(moieties[cis]) | set(keys[cis])
-            names |= {fold(s.name) for s in drug.substances} | {fold(s.salt) for s in drug.substances if s.salt}
-            hits = wanted & names
+        for drug in drugs:
+            hits = wanted & names_of[drug.cis]
             if hits:
                 alerts.append(Alert(
-                    level="ALLERGY", cis=(cis,), drug_names=(drug.name,),
-                    substances=(index.labels.get(next(iter(hits)), allergy.strip()),),
-                    description=_("Allergie déclarée du patient : {allergy}.").format(allergy=allergy.strip()),
+                    level="ALLERGY", cis=(drug.cis,), drug_names=(drug.name,),
+                    substances=(index.labels.get(min(hits), allergy),),  # min: stable across runs
+                    description=_("Allergie déclarée du patient : {allergy}.").format(allergy=allergy),
                     conduct=_("Ne pas prescrire sans avis : le patient a déclaré cette allergie."),
                 ))
-    alerts.sort(key=lambda alert: (LEVEL_RANK[alert.level], alert.cis))
     return alerts

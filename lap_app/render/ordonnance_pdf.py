@@ -46,10 +46,9 @@ OPPOSITION = (
     "de cette ordonnance."
 )
 PAPER_HEADING = "Ordonnance papier (sans ordonnance numérique)"
-PAPER_NOTICE = (
-    "Établie sur papier car le service de l'ordonnance numérique n'était pas disponible "
-    "(art. R.4073-2 du code de la santé publique) : {reason}"
-)
+# R.4073-2 allows paper for several reasons (service down, patient not identified…): the
+# mention states the one given, without presuming it.
+PAPER_NOTICE = "Motif de l'ordonnance papier (art. R.4073-2 du code de la santé publique) : {reason}"
 DEFAULT_OFFLINE_REASON = "service de l'ordonnance numérique indisponible"
 GREY_BAND = 0.90
 

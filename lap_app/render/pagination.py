@@ -42,13 +42,19 @@ def paginate(
         pages.append(PagePlan())
         room = body_height
 
+    def open_segment(zone: Zone | None, continued: bool) -> Segment:
+        """A zone (or its continuation) starts on the current page, under its heading."""
+        nonlocal room
+        segment = Segment(zone, continued)
+        pages[-1].segments.append(segment)
+        room -= heading_height
+        return segment
+
     for zone, blocks in zones:
         first_need = heading_height + (blocks[0].height if blocks else empty_zone_height)
         if first_need > room and pages[-1].segments:
             new_page()
-        segment = Segment(zone, continued=False)
-        pages[-1].segments.append(segment)
-        room -= heading_height
+        segment = open_segment(zone, continued=False)
         if not blocks:
             room -= empty_zone_height
         queue = list(blocks)
@@ -62,17 +68,13 @@ def paginate(
             if block.height > full_room:  # taller than any page: cut it where it stops fitting
                 if room < block.runs[0].height + block.space_after:
                     new_page()
-                    segment = Segment(zone, continued=True)
-                    pages[-1].segments.append(segment)
-                    room -= heading_height
+                    segment = open_segment(zone, continued=True)
                 head, rest = block.split(room)
                 segment.blocks.append(head)
                 room -= head.height
                 queue.insert(0, rest)
                 continue
             new_page()
-            segment = Segment(zone, continued=True)
-            pages[-1].segments.append(segment)
-            room -= heading_height
+            segment = open_segment(zone, continued=True)
             queue.insert(0, block)
     return pages

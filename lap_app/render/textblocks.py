@@ -28,9 +28,7 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
                 lines.append(current)
             current = ""
             while fonts.text_width(word, font, size) > width and len(word) > 1:
-                cut = len(word) - 1
-                while cut > 1 and fonts.text_width(word[:cut], font, size) > width:
-                    cut -= 1
+                cut = _longest_fitting_prefix(word, font, size, width)
                 hyphen = word.rfind("-", 0, cut)
                 if hyphen > 0:  # SAINT-|ÉTIENNE rather than SAINT-É|TIENNE
                     cut = hyphen + 1
@@ -39,6 +37,19 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
             current = word
         lines.append(current)
     return lines
+
+
+def _longest_fitting_prefix(word: str, font: str, size: float, width: float) -> int:
+    """Length (at least 1) of the longest prefix of ``word`` within ``width``: a bisection,
+    since a pasted unbroken string of thousands of characters must not cost seconds."""
+    low, high = 1, len(word) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fonts.text_width(word[:middle], font, size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def fit_size(text: str, font: str, size: float, width: float, smallest: float = 5.0) -> float:

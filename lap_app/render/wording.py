@@ -16,23 +16,15 @@ from lap_app.domain.model import (
     PrescriptionLine,
     Quantity,
     Sex,
+    age_in_months,
 )
+from lap_app.domain.posology_text import TIME_UNITS, time_word
 from lap_app.i18n import _, ngettext
 
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )
-
-# UCUM time codes -> (singular, plural)
-_TIME_UNITS = {
-    "min": ("minute", "minutes"),
-    "h": ("heure", "heures"),
-    "d": ("jour", "jours"),
-    "wk": ("semaine", "semaines"),
-    "mo": ("mois", "mois"),
-    "a": ("an", "ans"),
-}
 
 
 def french_number(value: float) -> str:
@@ -63,7 +55,7 @@ def age_text(birth: date, on: date) -> str:
     under 6 (doses by age), whole years above."""
     if on < birth:
         return ""
-    months = (on.year - birth.year) * 12 + on.month - birth.month - (1 if on.day < birth.day else 0)
+    months = age_in_months(birth, on)
     if months < 1:
         days = (on - birth).days
         return ngettext("{n} jour", "{n} jours", days).format(n=days)
@@ -153,10 +145,8 @@ def patient_lines(patient: Patient, on: date) -> list[str]:
 
 def quantity_text(quantity: Quantity) -> str:
     number = french_number(quantity.value)
-    units = _TIME_UNITS.get(quantity.code or "")
-    if units:
-        unit = units[0] if quantity.value <= 1 else units[1]
-        return f"{number} {_(unit)}"
+    if quantity.code in TIME_UNITS:  # same agreement as the posology sentence: plural from 2 on
+        return f"{number} {_(time_word(quantity.code, quantity.value))}"
     return f"{number} {quantity.unit}".strip()
 
 

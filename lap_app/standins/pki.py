@@ -30,8 +30,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from lap_app.domain.errors import UserError, os_error_reason
+from lap_app.i18n import _
 from lap_app.paths import user_data_dir
-from lap_app.standins.file_lock import locked
+from lap_app.file_lock import locked
 
 OID_CPS_CARD_SERIAL = ObjectIdentifier("1.2.250.1.71.1.2.3")
 OID_CPS_PROFESSION = ObjectIdentifier("1.2.250.1.71.1.2.7")
@@ -152,13 +154,28 @@ def init_pki(directory: str | os.PathLike[str] | None = None) -> Pki:
     and every file is written atomically.
     """
     root = Path(directory) if directory is not None else default_pki_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    with locked(root / ".lock"):
-        ca_key, ca_cert = _ensure_ca(root)
-        _ensure_server(root, ca_key, ca_cert)
-        holders = {name: _ensure_holder(root / "holders" / name, ident, ca_key, ca_cert)
-                   for name, ident in HOLDERS.items()}
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with locked(root / ".lock"):
+            ca_key, ca_cert = _ensure_ca(root)
+            _ensure_server(root, ca_key, ca_cert)
+            holders = {name: _ensure_holder(root / "holders" / name, ident, ca_key, ca_cert)
+                       for name, ident in HOLDERS.items()}
+    except PkiDirectoryError:
+        raise
+    except OSError as error:
+        raise PkiDirectoryError(root, error) from error
     return Pki(root, ca_key, ca_cert, holders)
+
+
+class PkiDirectoryError(UserError, OSError):
+    """The PKI directory cannot be created or read: a French message for every caller
+    (``lap-app pki init``, ``card info --virtual``, ``card emulate``, the demo), still an
+    ``OSError`` for code that catches that."""
+
+    def __init__(self, root: Path, error: OSError) -> None:
+        super().__init__(_("impossible de créer ou de lire la PKI dans {path} ({reason})").format(
+            path=root, reason=os_error_reason(error)))
 
 
 # --- creation helpers ------------------------------------------------------------------------

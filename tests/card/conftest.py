@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -20,11 +21,17 @@ def card_pki_dir(card_pki: Pki) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pcsc_stack(request: pytest.FixtureRequest) -> None:
-    """pcscd + vpcd must be there: skip locally, FAIL in CI (tests/conftest.py ``require_service``)."""
-    from lap_app.standins.virtual_cps.testing import pcsc_ready
-
+def require_service(request: pytest.FixtureRequest) -> Callable[[bool, str], None]:
+    """tests/conftest.py ``require_service``: skip locally, FAIL in CI."""
     # The suite-wide conftest is registered under its path; "import conftest" would be ambiguous
     # with this file's module name.
     root = request.config.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-    root.require_service(pcsc_ready(), "pcscd with the vpcd virtual reader")
+    return root.require_service
+
+
+@pytest.fixture(scope="session")
+def pcsc_stack(require_service: Callable[[bool, str], None]) -> None:
+    """pcscd + vpcd must be there: skip locally, FAIL in CI."""
+    from lap_app.standins.virtual_cps.testing import pcsc_ready
+
+    require_service(pcsc_ready(), "pcscd with the vpcd virtual reader")

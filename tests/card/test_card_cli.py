@@ -38,6 +38,18 @@ def test_info_on_a_missing_reader_is_a_one_line_french_error(capsys) -> None:
     assert err.startswith("Erreur : ") and "Lecteur absent" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", [["card", "info", "--virtual"], ["card", "emulate"], ["pki", "init"]])
+def test_unusable_pki_directory_is_a_one_line_french_error(command, tmp_path, capsys) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    pki_dir = str(blocker / "pki")
+    args = [*command, pki_dir] if command[0] == "pki" else [*command, "--pki", pki_dir]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Erreur : impossible de créer ou de lire la PKI dans ") and pki_dir in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.pcsc
 def test_emulate_inserts_until_stopped(card_pki_dir, pcsc_stack) -> None:
     reader = reader_name(1)

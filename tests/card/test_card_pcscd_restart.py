@@ -3,7 +3,8 @@
 The probe runs in its own mount + network namespaces (``unshare -m -n``): a tmpfs over
 /run/pcscd and its own loopback, so its pcscd and vpcd ports are invisible to the rest of
 the machine and stopping it disturbs no other test. Skipped where namespaces are not
-permitted (an unprivileged container); the card layer's fault handling is also covered by
+permitted (an unprivileged container), never for a missing tool when CI=true; the card
+layer's fault handling is also covered by
 test_card_pcsc.py::test_polling_survives_pcscd_absent_then_restarted.
 """
 
@@ -18,23 +19,25 @@ import pytest
 
 pytestmark = pytest.mark.pcsc
 PROBE = Path(__file__).with_name("pcscd_restart_probe.py")
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 UNSHARE = ["unshare", "-m", "-n", "--propagation", "private", "sh", "-c"]
 
 
 def _namespaces_permitted() -> bool:
-    if not (shutil.which("unshare") and shutil.which("pcscd") and shutil.which("ip")):
-        return False
     probe = subprocess.run([*UNSHARE, "mount -t tmpfs none /run/pcscd && ip link set lo up"],
                            capture_output=True, timeout=10)
     return probe.returncode == 0
 
 
-def test_card_events_across_pcscd_absence_and_restart(card_pki_dir, tmp_path) -> None:
+def test_card_events_across_pcscd_absence_and_restart(card_pki_dir, tmp_path, require_service) -> None:
+    # the tools come with the CI set-up (packaging/bootstrap.sh): missing there is a failure
+    tools = ("unshare", "pcscd", "ip")
+    require_service(all(shutil.which(tool, path=SYSTEM_PATH) for tool in tools), "unshare, pcscd and ip (iproute2)")
     if not _namespaces_permitted():
         pytest.skip("mount/network namespaces not permitted here (needs root): cannot run a private pcscd")
     script = (f"mount -t tmpfs none /run/pcscd && ip link set lo up && "
               f"exec {sys.executable} {PROBE} {card_pki_dir}")
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TMPDIR": str(tmp_path),
+    env = {"PATH": SYSTEM_PATH, "TMPDIR": str(tmp_path),
            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
            "LAP_DATA_DIR": str(tmp_path / "data"), "LAP_CONFIG_DIR": str(tmp_path / "config")}
     result = subprocess.run([*UNSHARE, script], capture_output=True, text=True, timeout=90, env=env)

@@ -131,6 +131,20 @@ def test_failed_import_leaves_the_previous_database_serving(drug_db_copy: Path, 
     assert _serving_snapshot(drug_db_copy) == before
 
 
+@pytest.mark.parametrize("damage", ["truncated", "not an archive"])
+def test_damaged_archive_is_refused_and_the_previous_database_serves(drug_db_copy: Path, tmp_path: Path,
+                                                                   damage: str):
+    from lap_app.drugs.importer import shipped_bdpm_archive
+
+    before = _serving_snapshot(drug_db_copy)
+    archive = tmp_path / "2026-05.tar.xz"
+    content = shipped_bdpm_archive().read_bytes()
+    archive.write_bytes(content[: len(content) // 3] if damage == "truncated" else b"\x00garbage" * 100)
+    with pytest.raises(ImportFailed, match="archive endommagée ou tronquée.*base précédente reste en service"):
+        import_release(drug_db_copy, archive)
+    assert _serving_snapshot(drug_db_copy) == before
+
+
 def test_crash_in_the_middle_of_an_import_rolls_everything_back(drug_db_copy: Path, bdpm_2026: Path,
                                                                 monkeypatch: pytest.MonkeyPatch):
     import lap_app.drugs.importer as importer

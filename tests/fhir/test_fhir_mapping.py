@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
@@ -147,9 +148,8 @@ def test_signature_survives_the_round_trip_and_verifies(example: dict, signer) -
     cert.public_key().verify(again.signature.data, canonical_bytes(to_bundle(again)), padding.PKCS1v15(), hashes.SHA256())
     # any change to the signed content breaks it
     again.lines[1].renewals = 3
-    with pytest.raises(Exception, match="") as caught:
+    with pytest.raises(InvalidSignature):
         cert.public_key().verify(again.signature.data, canonical_bytes(to_bundle(again)), padding.PKCS1v15(), hashes.SHA256())
-    assert type(caught.value).__name__ == "InvalidSignature"
 
 
 def test_signature_written_by_the_base_client_is_read(example: dict) -> None:

@@ -88,7 +88,8 @@ def paracetamol(zone: Zone = Zone.HORS_ALD) -> PrescriptionLine:
 def numbered_line(index: int, zone: Zone = Zone.HORS_ALD) -> PrescriptionLine:
     return PrescriptionLine(
         dci_wording=f"MÉDICAMENT D'ESSAI N° {index:02d} {index * 5} mg, comprimé",
-        posology=Posology(text=f"{index} comprimé(s) matin, midi et soir pendant {index} jours"),
+        # structured: the PDF goes through the posology sentence, as a new ordonnance does
+        posology=Posology(index, "comprimé", ["MORN", "NOON", "EVE"], duration=index, duration_unit="d"),
         boxes=1 + index % 3,
         renewals=index % 3,
         instructions="À prendre avec un grand verre d'eau." if index % 2 else "",

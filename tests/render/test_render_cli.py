@@ -36,21 +36,13 @@ def example(example_bundle_path) -> dict:
     return json.loads(example_bundle_path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def needs_fhir_reader() -> None:
-    try:
-        from lap_app.fhir import from_bundle  # noqa: F401
-    except ImportError:
-        pytest.skip("lap_app.fhir.from_bundle (engineer A) not in the tree yet")
-
-
 def write_json(path: Path, data: object) -> Path:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
 
 
 @pytest.mark.parametrize("page_size", ["A4", "a5"])
-def test_example_bundle_renders_and_its_qr_scans(needs_fhir_reader, example_bundle_path, tmp_path, page_size):
+def test_example_bundle_renders_and_its_qr_scans(example_bundle_path, tmp_path, page_size):
     out = tmp_path / "ordonnance.pdf"
     result = run_render(str(example_bundle_path), "-o", str(out), "--format", page_size)
     assert result.returncode == 0, result.stderr
@@ -83,7 +75,7 @@ def test_not_a_bundle(tmp_path, example):
     assert_one_line_error(run_render(str(source), "-o", str(tmp_path / "o.pdf")), "Bundle", "Patient")
 
 
-def test_wrong_check_digits(needs_fhir_reader, tmp_path, example):
+def test_wrong_check_digits(tmp_path, example):
     data = copy.deepcopy(example)
     data["identifier"]["value"] = "2026112500004293"
     for entry in data["entry"]:
@@ -95,7 +87,7 @@ def test_wrong_check_digits(needs_fhir_reader, tmp_path, example):
     assert not out.exists()
 
 
-def test_missing_mandatory_data(needs_fhir_reader, tmp_path, example):
+def test_missing_mandatory_data(tmp_path, example):
     data = copy.deepcopy(example)
     del data["entry"][2]["resource"]["birthDate"]
     out = tmp_path / "o.pdf"
@@ -103,7 +95,7 @@ def test_missing_mandatory_data(needs_fhir_reader, tmp_path, example):
     assert not out.exists()
 
 
-def test_unwritable_output(needs_fhir_reader, example_bundle_path, tmp_path):
+def test_unwritable_output(example_bundle_path, tmp_path):
     result = run_render(str(example_bundle_path), "-o", str(tmp_path / "no" / "such" / "dir.pdf"))
     assert_one_line_error(result, "Écriture impossible", "dossier inexistant")
     assert_one_line_error(run_render(str(example_bundle_path), "-o", str(tmp_path)), "est un dossier")

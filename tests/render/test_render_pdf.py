@@ -127,7 +127,8 @@ def test_long_ordonnance_repeats_header_qr_and_number_on_every_page(long_pdf):
         assert everything.count(wording) == 1, wording
         # a line is never split: its wording and its posology are on the same page
         page = next(t for t in texts if wording in t)
-        assert f"{i} comprimé(s) matin, midi et soir pendant {i} jours" in page
+        tablets, days = ("comprimé", "jour") if i == 1 else ("comprimés", "jours")
+        assert f"{i} {tablets} matin, midi et soir pendant {i} {days}" in page
 
 
 def test_zone_continued_on_next_page_repeats_its_heading(render):
@@ -144,6 +145,14 @@ def test_line_taller_than_a_page_is_cut_not_lost(render):
                             boxes=1, instructions=long_text)
     everything = flat(" ".join(page_texts(render(samples.ordonnance([line])))))
     assert all(f"consigne{i:03d}" in everything for i in range(600))
+
+
+def test_unbroken_pasted_text_is_cut_between_characters_not_lost(render):
+    pasted = "".join(f"{i:04d}" for i in range(750))  # 3,000 characters without a space
+    line = PrescriptionLine("AMOXICILLINE 1 g, comprimé", Posology(text="1 comprimé matin et soir"),
+                            boxes=1, instructions=pasted)
+    packed = "".join(" ".join(page_texts(render(samples.ordonnance([line])))).split())
+    assert pasted in packed
 
 
 def test_offline_paper_ordonnance_has_no_qr_and_says_why(offline_pdf):

@@ -62,5 +62,8 @@ def test_mentions():
     assert quantity_text(Quantity(1, "mois", "mo")) == "1 mois"
     assert quantity_text(Quantity(2, "semaine", "wk")) == "2 semaines"
     assert quantity_text(Quantity(1.5, "flacon")) == "1,5 flacon"
+    # the same agreement as the posology sentence ("pendant 1,5 jour"): plural from 2 on
+    assert quantity_text(Quantity(1.5, "jours", "d")) == "1,5 jour"
+    assert quantity_text(Quantity(0.5, "jour", "d")) == "0,5 jour"
     assert line_details(samples.metformin()) == "Durée de traitement : 90 jours · Non renouvelable"
     assert line_details(samples.paracetamol()) == "Quantité : 1 boîte · Non renouvelable"

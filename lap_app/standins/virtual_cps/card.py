@@ -17,7 +17,7 @@ cards do over T=0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
@@ -96,6 +96,11 @@ class VirtualCps:
         self.app = self.mf.add(Node(FID_APP, aid=AID_IAS_ECC))
         self.app.add(Node(FID_CERT_AUT, content=auth_cert_der))
         self.app.add(Node(FID_CERT_SIG, content=sign_cert_der))
+        self._handlers: dict[int, Callable[[Command], bytes]] = {  # built once: every APDU looks here
+            INS_SELECT: self._select, INS_READ_BINARY: self._read_binary, INS_GET_DATA: self._get_data,
+            INS_VERIFY: self._verify, INS_MSE: self._mse, INS_PSO: self._pso,
+            INS_INTERNAL_AUTH: self._internal_authenticate,
+        }
         self.power_on()
 
     @classmethod
@@ -140,11 +145,7 @@ class VirtualCps:
         if cmd.ins == INS_GET_RESPONSE:
             return self._get_response(cmd)
         self._pending = b""
-        handler = {
-            INS_SELECT: self._select, INS_READ_BINARY: self._read_binary, INS_GET_DATA: self._get_data,
-            INS_VERIFY: self._verify, INS_MSE: self._mse, INS_PSO: self._pso,
-            INS_INTERNAL_AUTH: self._internal_authenticate,
-        }.get(cmd.ins)
+        handler = self._handlers.get(cmd.ins)
         if handler is None:
             return sw.SW_INS_NOT_SUPPORTED
         return handler(cmd)

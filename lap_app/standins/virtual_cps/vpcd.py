@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from lap_app.standins import file_lock
+from lap_app import file_lock
 from lap_app.standins.virtual_cps.card import VirtualCps
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,7 @@
-"""An exclusive lock on a file, between processes (fcntl on Unix, msvcrt on Windows)."""
+"""An exclusive lock on a file, between processes (fcntl on Unix, msvcrt on Windows).
+
+Used by the drug database build, the demo PKI and the vpcd emulator's slot lock.
+"""
 
 from __future__ import annotations
 

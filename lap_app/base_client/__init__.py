@@ -1,0 +1,22 @@
+"""Client of the e-prescription base: one interface (``EPrescriptionBase``), one HTTPS implementation."""
+
+from lap_app.base_client.client import (
+    EPrescriptionBase,
+    HttpBaseClient,
+    InstallationCredential,
+    Registration,
+    Token,
+)
+from lap_app.base_client.errors import BaseRefused, BaseUnavailable, BaseUntrusted, NotEnrolled
+
+__all__ = [
+    "BaseRefused",
+    "BaseUnavailable",
+    "BaseUntrusted",
+    "EPrescriptionBase",
+    "HttpBaseClient",
+    "InstallationCredential",
+    "NotEnrolled",
+    "Registration",
+    "Token",
+]

@@ -1,0 +1,241 @@
+"""The client of the e-prescription base, behind one interface (``EPrescriptionBase``).
+
+``HttpBaseClient`` speaks the project's own protocol (docs/protocol.md). TLS verification is
+always on, against the configured CA only. Retries with exponential backoff happen only where
+they are safe: connection failures, 502/503/504, 429 (honouring Retry-After); never on another
+4xx. A request that may have reached the server is retried only for idempotent calls
+(GET, PUT): a POST is retried only when the connection was never established.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import orjson
+
+from lap_app.base_client.errors import BaseRefused, BaseUnavailable, BaseUntrusted
+from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
+from lap_app.domain.errors import Problem
+from lap_app.i18n import _
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({502, 503, 504, 429})
+IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class InstallationCredential:
+    installation_id: str
+    secret: str
+
+    def header(self) -> str:
+        return f"{self.installation_id}.{self.secret}"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str
+    expires_at: float
+    national_id: str
+    profession: str
+
+    def valid_for(self, seconds: float = 30.0) -> bool:
+        return self.expires_at - seconds > time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    number: str
+    status: str
+    registered_at: float
+    replayed: bool  # True when the base already had it (idempotent replay)
+
+
+class EPrescriptionBase(Protocol):
+    """What the application services need from the base (another implementation can plug in)."""
+
+    token: Token | None
+    installation: InstallationCredential | None
+
+    def challenge(self) -> str: ...
+    def open_token(self, challenge: str, certificate_der: bytes, answer: bytes) -> Token: ...
+    def enrol(self, name: str) -> InstallationCredential: ...
+    def revoke(self, installation_id: str) -> None: ...
+    def reserve_numbers(self, count: int) -> tuple[list[str], float]: ...
+    def register(self, number: str, bundle: dict[str, Any]) -> Registration: ...
+    def cancel(self, number: str) -> str: ...
+    def status(self, number: str) -> str: ...
+    def dispensings(self, number: str) -> dict[str, Any]: ...
+    def pharmacy_read(self, number: str) -> dict[str, Any]: ...
+    def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]: ...
+
+
+class HttpBaseClient:
+    def __init__(self, base_url: str, ca_path: str | Path, *, installation: InstallationCredential | None = None,
+                 timeout: float = 10.0, retries: int = 3, backoff: float = 0.25, max_retry_after: float = 10.0) -> None:
+        if not base_url.startswith("https://"):
+            raise BaseUnavailable(_("L'adresse de la base doit être en https://"))
+        try:
+            context = ssl.create_default_context(cafile=str(ca_path))
+        except (OSError, ssl.SSLError):
+            raise BaseUntrusted(_("Certificat d'autorité de la base illisible : {path}").format(path=ca_path)) from None
+        # TCP_NODELAY: headers and body leave in separate writes; without it Nagle + delayed
+        # ACK add ~40 ms to every request.
+        transport = httpx.HTTPTransport(verify=context, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport,
+                                  timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+        self.installation = installation
+        self.token: Token | None = None
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "HttpBaseClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transport -------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, json: Any = None, auth: bool = True,
+                 installation: bool = True) -> httpx.Response:
+        headers = {}
+        content = None
+        if json is not None:  # orjson: several times cheaper than the standard encoder on a Bundle
+            content = _json_bytes(json)
+            headers["Content-Type"] = "application/json"
+        if auth and self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token.value}"
+        if installation and self.installation is not None:
+            headers[INSTALLATION_HEADER] = self.installation.header()
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, API_PREFIX + path, content=content, headers=headers)
+            except httpx.TransportError as error:
+                if _is_tls_refusal(error):
+                    raise BaseUntrusted(_("Le certificat du serveur de la base n'est pas reconnu : connexion refusée")) from None
+                sent = not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+                if attempt >= self.retries or (sent and method not in IDEMPOTENT):
+                    raise BaseUnavailable(_("Base des ordonnances injoignable ({error})").format(
+                        error=type(error).__name__)) from None
+                delay = self.backoff * 2 ** attempt
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return self._checked(response)
+                if attempt >= self.retries:  # 429 included: busy is not a verdict, the outbox retries later
+                    raise BaseUnavailable(_("Base des ordonnances indisponible (HTTP {status})").format(
+                        status=response.status_code))
+                delay = _retry_after(response) if response.status_code == 429 else None
+                if delay is None:
+                    delay = self.backoff * 2 ** attempt
+                delay = min(delay, self.max_retry_after)
+            log.info("base: %s %s retry %d in %.2fs", method, path, attempt + 1, delay)
+            time.sleep(delay)
+            attempt += 1
+
+    @staticmethod
+    def _checked(response: httpx.Response) -> httpx.Response:
+        if response.status_code < 400:
+            return response
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        problems = [Problem(str(p.get("path", "")), str(p.get("message", "")))
+                    for p in body.get("problems") or [] if isinstance(p, dict)]
+        raise BaseRefused(response.status_code, str(body.get("error", f"http_{response.status_code}")),
+                          str(body.get("message") or _("Refus de la base (HTTP {status})").format(
+                              status=response.status_code)), problems)
+
+    # --- API -------------------------------------------------------------------------------
+
+    def challenge(self) -> str:
+        return self._request("POST", "/auth/challenge", auth=False, installation=False).json()["challenge"]
+
+    def open_token(self, challenge: str, certificate_der: bytes, answer: bytes) -> Token:
+        body = self._request("POST", "/auth/token", auth=False, installation=False, json={
+            "challenge": challenge, "certificate": b64e(certificate_der), "signature": b64e(answer)}).json()
+        self.token = Token(body["token"], body["expires_at"], body["national_id"], body["profession"])
+        return self.token
+
+    def enrol(self, name: str) -> InstallationCredential:
+        body = self._request("POST", "/installations", json={"name": name}, installation=False).json()
+        return InstallationCredential(body["installation_id"], body["secret"])
+
+    def revoke(self, installation_id: str) -> None:
+        self._request("DELETE", f"/installations/{installation_id}", installation=False)
+
+    def reserve_numbers(self, count: int) -> tuple[list[str], float]:
+        body = self._request("POST", "/numbers", json={"count": count}).json()
+        return list(body["numbers"]), float(body["expires_at"])
+
+    def register(self, number: str, bundle: dict[str, Any]) -> Registration:
+        response = self._request("PUT", f"/prescriptions/{number}", json={"bundle": bundle})
+        body = response.json()
+        return Registration(body["number"], body["status"], body["registered_at"], response.status_code == 200)
+
+    def cancel(self, number: str) -> str:
+        return self._request("POST", f"/prescriptions/{number}/cancel").json()["status"]
+
+    def status(self, number: str) -> str:
+        return self._request("GET", f"/prescriptions/{number}/status").json()["status"]
+
+    def dispensings(self, number: str) -> dict[str, Any]:
+        return self._request("GET", f"/prescriptions/{number}/dispensings").json()
+
+    def pharmacy_read(self, number: str) -> dict[str, Any]:
+        return self._request("GET", f"/pharmacy/prescriptions/{number}").json()
+
+    def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
+        return self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
+                             json={"lines": lines, "complete": complete}).json()
+
+
+def _json_bytes(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # what orjson does not encode (integers beyond 64 bits): the standard way
+        import json
+
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def _is_tls_refusal(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,0 +1,29 @@
+"""What can go wrong when talking to the base, each with a French message for the user."""
+
+from __future__ import annotations
+
+from lap_app.domain.errors import Problem, UserError
+
+
+class BaseUnavailable(UserError):
+    """The base could not be reached (network, timeout, 502/503/504 after the retries)."""
+
+
+class BaseUntrusted(BaseUnavailable):
+    """The server's TLS certificate does not chain to the configured CA: we refuse to talk."""
+
+
+class BaseRefused(UserError):
+    """The base answered with a refusal (4xx): never retried."""
+
+    def __init__(self, status: int, code: str, message: str, problems: list[Problem] | None = None) -> None:
+        self.status = status
+        self.code = code
+        self.problems = problems or []
+        details = "; ".join(p.render() for p in self.problems)
+        super().__init__(f"{message} : {details}" if details else message)
+        self.reason = message
+
+
+class NotEnrolled(UserError):
+    """This installation has no client credential yet (``lap-app enrol``)."""

@@ -1,0 +1,79 @@
+"""The wire contract shared by the client and the reference base (see docs/protocol.md).
+
+Both sides import these names so that a header or a field cannot drift between them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+API_PREFIX = "/v1"
+INSTALLATION_HEADER = "X-LAP-Installation"  # "<installation id>.<secret>"
+
+PRESCRIBER_PROFESSIONS = frozenset({"10", "40", "50"})  # médecin, chirurgien-dentiste, sage-femme
+PHARMACIST_PROFESSIONS = frozenset({"21"})
+
+# Bundle.signature.sigFormat of our signatures: PKCS#1 v1.5 / SHA-256 over the canonical bytes
+# (lap_app.fhir.canonical_bytes); the signing certificate rides in the signature's extension.
+SIGNATURE_FORMAT = "application/x-lap-rs256"
+EXT_SIGNER_CERTIFICATE = "urn:ordonnance-numerique:certificat-signataire"
+OID_PS_NATIONAL_ID = "urn:oid:1.2.250.1.71.4.2.1"
+
+
+def b64e(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def signed_digest(bundle: dict[str, Any]) -> bytes:
+    """SHA-256 of what the CPS signature covers: the canonical Bundle without its signature."""
+    from lap_app.fhir import canonical_bytes
+
+    return hashlib.sha256(canonical_bytes(bundle)).digest()
+
+
+def signer_certificate_b64(bundle: dict[str, Any]) -> str | None:
+    signature = bundle.get("signature")
+    if not isinstance(signature, dict):
+        return None
+    for ext in signature.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == EXT_SIGNER_CERTIFICATE:
+            value = ext.get("valueBase64Binary")
+            return value if isinstance(value, str) else None
+    return None
+
+
+def bundle_number(bundle: dict[str, Any]) -> str | None:
+    identifier = bundle.get("identifier")
+    if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
+        return identifier["value"]
+    return None
+
+
+def medication_requests(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The MedicationRequest resources in Bundle order: line N of the protocol is item N-1."""
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return []
+    out = []
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "MedicationRequest":
+            out.append(resource)
+    return out
+
+
+def practitioner_ids(bundle: dict[str, Any]) -> list[str]:
+    ids = []
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Practitioner":
+            for ident in resource.get("identifier") or []:
+                if isinstance(ident, dict) and ident.get("system") == OID_PS_NATIONAL_ID:
+                    ids.append(str(ident.get("value")))
+    return ids

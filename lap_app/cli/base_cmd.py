@@ -1,0 +1,70 @@
+"""``lap-app base serve|openapi``: the reference e-prescription base (stand-in)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lap_app.i18n import _
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("base", help=_("base de référence des ordonnances numériques (démo)"))
+    commands = parser.add_subparsers(dest="base_command", metavar="ACTION", required=True)
+
+    serve = commands.add_parser("serve", help=_("lancer la base en HTTPS"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--data-dir", required=True, metavar="DIR", help=_("dossier des données de la base"))
+    serve.add_argument("--pki", required=True, metavar="DIR", help=_("PKI de démonstration (CA, certificat serveur)"))
+    serve.add_argument("--token-ttl", type=float, default=600.0, metavar="S", help=_("durée de vie des jetons (s)"))
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help=_("nombre de processus serveurs (Linux ; défaut : 1)"))
+    serve.set_defaults(func=_serve)
+
+    openapi = commands.add_parser("openapi", help=_("écrire le document OpenAPI de la base"))
+    openapi.add_argument("-o", "--output", metavar="FICHIER", help=_("fichier de sortie (défaut : sortie standard)"))
+    openapi.set_defaults(func=_openapi)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import socket
+
+    from lap_app.domain.errors import UserError
+    from lap_app.standins.base_server import serve
+
+    if not 1 <= args.workers <= 64:
+        raise UserError(_("--workers : entre 1 et 64 processus"))
+    try:
+        Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+        Path(args.pki).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(_("Dossier inutilisable : {error}").format(error=error.strerror)) from None
+    try:  # say it in French before uvicorn says it in English
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as error:
+        raise UserError(_("Impossible d'écouter sur {host}:{port} ({error})").format(
+            host=args.host, port=args.port, error=error.strerror)) from None
+    print(_("Base de référence sur https://{host}:{port} (Ctrl+C pour arrêter)").format(
+        host=args.host, port=args.port), file=sys.stderr, flush=True)
+    serve(args.host, args.port, Path(args.data_dir), Path(args.pki), token_ttl=args.token_ttl, workers=args.workers)
+    return 0
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document of the base (what ``/openapi.json`` serves)."""
+    from lap_app.standins.base_server.app import bare_app
+
+    return bare_app().openapi()
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    text = json.dumps(openapi_document(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,76 @@
+"""Options shared by the commands that talk to the base and use a card (engineer E's commands).
+
+The PIN comes from a hidden prompt or, with ``--pin-stdin``, from the first line of stdin;
+never from an argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from lap_app.domain.errors import UserError
+from lap_app.i18n import _
+
+
+def add_base_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", metavar="URL", help=_("adresse https:// de la base (défaut : paramètres)"))
+    parser.add_argument("--base-ca", metavar="CA.pem", help=_("certificat d'autorité de la base (défaut : paramètres)"))
+
+
+def add_card_options(parser: argparse.ArgumentParser, default_holder: str) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--reader", metavar="NOM", help=_("lecteur de carte (défaut : le premier avec une carte)"))
+    group.add_argument("--virtual", action="store_true", help=_("carte CPS virtuelle de démonstration (lecteur interne)"))
+    parser.add_argument("--holder", default=default_holder, choices=("medecin", "pharmacien"),
+                        help=_("porteur de la carte virtuelle (avec --virtual)"))
+    parser.add_argument("--pki", metavar="DIR", help=_("PKI de démonstration de la carte virtuelle (avec --virtual)"))
+    parser.add_argument("--pin-stdin", action="store_true", help=_("lire le code porteur sur l'entrée standard"))
+
+
+def read_pin(args: argparse.Namespace) -> str:
+    if args.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        try:
+            pin = getpass.getpass(_("Code porteur de la carte CPS : "))
+        except EOFError:
+            pin = ""
+    if not pin:
+        raise UserError(_("Code porteur non saisi"))
+    return pin
+
+
+def open_cli_card(args: argparse.Namespace) -> Any:
+    """The card the command uses: in a PC/SC reader, or the demo card in the internal reader."""
+    from lap_app.card import open_card
+
+    if args.virtual:
+        from lap_app.card import default_virtual_reader
+        from lap_app.standins.virtual_cps.inprocess import insert_virtual_card
+
+        if not default_virtual_reader().card_present:
+            insert_virtual_card(args.holder, Path(args.pki) if args.pki else None)
+        return open_card(virtual=True)
+    return open_card(args.reader)
+
+
+def unlocked_card(args: argparse.Namespace) -> Any:
+    from lap_app.services.card_session import unlock_card
+
+    card = open_cli_card(args)
+    try:
+        unlock_card(card, read_pin(args))
+    except BaseException:
+        card.close()
+        raise
+    return card
+
+
+def endpoint(args: argparse.Namespace) -> Any:
+    from lap_app.services.base_connection import base_endpoint
+
+    return base_endpoint(args.base_url, args.base_ca)

@@ -1,0 +1,47 @@
+"""``lap-app gui``: the desktop application on this workstation's real readers and base."""
+
+from __future__ import annotations
+
+import argparse
+
+from lap_app.i18n import _
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "gui", help=_("ouvrir l'application (lecteurs PC/SC et base configurés)"),
+        description=_("Ouvre l'application de prescription avec les lecteurs de carte du poste (PC/SC) "
+                      "et la base ordonnance numérique des paramètres (ou --base-url/--base-ca)."))
+    parser.add_argument("--base-url", default=None, help=_("adresse https:// de la base"))
+    parser.add_argument("--base-ca", default=None, help=_("certificat de l'autorité de la base (PEM)"))
+    parser.set_defaults(func=run)
+
+
+def build_context(base_url: str | None = None, base_ca: str | None = None):
+    """The context over the configured base; without a base configured, the application still
+    opens (writing works, validation says where to configure the base)."""
+    import os
+
+    from lap_app.card import CardService
+    from lap_app.settings import load_settings, settings_path
+    from lap_app.ui.context import assemble_context
+
+    settings = load_settings()
+    endpoint = None
+    if base_url or os.environ.get("LAP_BASE_URL") or settings.base.url:
+        from lap_app.services.base_connection import base_endpoint
+
+        endpoint = base_endpoint(base_url, base_ca)  # a UserError names what is missing
+    return assemble_context(settings, store_path=None, endpoint=endpoint,
+                            card_service=CardService(virtual=False, pcsc=True), settings_file=settings_path())
+
+
+def run(args: argparse.Namespace) -> int:
+    from lap_app.ui.app import create_application, run_main_window
+
+    create_application()
+    context = build_context(args.base_url, args.base_ca)
+    try:
+        return run_main_window(context)
+    finally:
+        context.close()

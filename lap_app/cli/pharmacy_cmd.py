@@ -1,0 +1,105 @@
+"""``lap-app pharmacy read|dispense``: the pharmacist's side, with a pharmacist's card."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from lap_app.cli.circuit_options import add_base_options, add_card_options, endpoint, unlocked_card
+from lap_app.i18n import _
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("pharmacy", help=_("pharmacie : lire et délivrer une ordonnance numérique"))
+    commands = parser.add_subparsers(dest="pharmacy_command", metavar="ACTION", required=True)
+
+    read = commands.add_parser("read", help=_("lire une ordonnance par son numéro"))
+    read.add_argument("number", metavar="NUMERO")
+    read.add_argument("--json", action="store_true")
+    add_base_options(read)
+    add_card_options(read, "pharmacien")
+    read.set_defaults(func=_read)
+
+    dispense = commands.add_parser("dispense", help=_("enregistrer une délivrance"))
+    dispense.add_argument("number", metavar="NUMERO")
+    which = dispense.add_mutually_exclusive_group(required=True)
+    which.add_argument("--line", type=int, metavar="N", help=_("numéro de ligne (1 = première)"))
+    which.add_argument("--all", action="store_true", help=_("toutes les lignes : délivrance complète"))
+    dispense.add_argument("--quantity", type=float, metavar="Q", help=_("quantité délivrée (boîtes)"))
+    dispense.add_argument("--substituted", action="store_true", help=_("substitution par un générique"))
+    dispense.add_argument("--complete", action="store_true", help=_("délivrance complète : clôt le numéro"))
+    dispense.add_argument("--json", action="store_true")
+    add_base_options(dispense)
+    add_card_options(dispense, "pharmacien")
+    dispense.set_defaults(func=_dispense)
+
+
+def _print_view(view, as_json: bool) -> None:
+    from lap_app.storage import status_label
+
+    if as_json:
+        print(json.dumps({"number": view.number, "status": view.status, "patient": view.patient,
+                          "prescriber": view.prescriber,
+                          "lines": [{"line": l.line, "text": l.text, "dosage": l.dosage,
+                                     "substitution_allowed": l.substitution_allowed,
+                                     "dispensed_quantity": l.dispensed_quantity} for l in view.lines]},
+                         ensure_ascii=False))
+        return
+    print(_("Ordonnance {number} ({status})").format(number=view.number, status=status_label(view.status)))
+    print(_("Prescripteur : {name}").format(name=view.prescriber))
+    print(_("Patient : {name}").format(name=view.patient))
+    for l in view.lines:
+        flag = "" if l.substitution_allowed else _(" [non substituable]")
+        print(f"  {l.line}. {l.text}{flag}")
+        if l.dosage:
+            print(f"     {l.dosage}")
+        if l.dispensed_quantity:
+            print(_("     déjà délivré : {q:g}").format(q=l.dispensed_quantity))
+
+
+def _session(args: argparse.Namespace):
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.card_session import open_token
+
+    target = endpoint(args)
+    card = unlocked_card(args)
+    client = open_client(target)
+    try:
+        open_token(card, client)
+    except BaseException:
+        client.close()
+        card.close()
+        raise
+    return card, client
+
+
+def _read(args: argparse.Namespace) -> int:
+    from lap_app.domain.identifiers import normalize_prescription_number
+    from lap_app.services.pharmacy import read_prescription
+
+    normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
+    card, client = _session(args)
+    with card, client:
+        view = read_prescription(client, args.number)
+    _print_view(view, args.json)
+    return 0
+
+
+def _dispense(args: argparse.Namespace) -> int:
+    from lap_app.domain.errors import UserError
+    from lap_app.services.pharmacy import dispense
+
+    from lap_app.domain.identifiers import normalize_prescription_number
+
+    normalize_prescription_number(args.number)
+    if args.line is not None and args.quantity is None:
+        raise UserError(_("--quantity est requis avec --line"))
+    card, client = _session(args)
+    with card, client:
+        if args.all:
+            view = dispense(client, args.number, None, complete=True)
+        else:
+            view = dispense(client, args.number, [(args.line, args.quantity, args.substituted)],
+                            complete=args.complete)
+    _print_view(view, args.json)
+    return 0

@@ -1,0 +1,207 @@
+"""Prescriber commands: ``enrol``, ``prescribe``, ``dispensing``, ``outbox`` (headless)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lap_app.cli.circuit_options import add_base_options, add_card_options, endpoint, unlocked_card
+from lap_app.domain.errors import UserError
+from lap_app.i18n import _
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    enrol = subparsers.add_parser("enrol", help=_("enrôler cette installation auprès de la base (carte de médecin)"))
+    add_base_options(enrol)
+    add_card_options(enrol, "medecin")
+    enrol.add_argument("--name", help=_("nom de l'installation (défaut : LAP <machine>)"))
+    enrol.add_argument("--force", action="store_true", help=_("ré-enrôler même si déjà enrôlée"))
+    enrol.set_defaults(func=_enrol)
+
+    prescribe = subparsers.add_parser("prescribe", help=_("signer, enregistrer et imprimer une ordonnance"))
+    prescribe.add_argument("bundle", metavar="BUNDLE.json", help=_("ordonnance brouillon (Bundle FHIR)"))
+    prescribe.add_argument("--opposition", action="store_true",
+                           help=_("le patient s'oppose à la consultation de la délivrance par le prescripteur"))
+    prescribe.add_argument("-o", "--output", required=True, metavar="OUT.pdf", help=_("PDF de l'ordonnance"))
+    prescribe.add_argument("--page-size", choices=("A4", "A5"), default="A4")
+    prescribe.add_argument("--json", action="store_true", help=_("résultat en JSON (number, status)"))
+    add_base_options(prescribe)
+    add_card_options(prescribe, "medecin")
+    prescribe.set_defaults(func=_prescribe)
+
+    dispensing = subparsers.add_parser("dispensing", help=_("consulter la délivrance d'une de vos ordonnances"))
+    dispensing.add_argument("number", metavar="NUMERO")
+    dispensing.add_argument("--json", action="store_true")
+    add_base_options(dispensing)
+    add_card_options(dispensing, "medecin")
+    dispensing.set_defaults(func=_dispensing)
+
+    outbox = subparsers.add_parser("outbox", help=_("ordonnances en attente d'envoi à la base"))
+    outbox.add_argument("--flush", action="store_true", help=_("les envoyer maintenant (carte requise)"))
+    outbox.add_argument("--json", action="store_true")
+    add_base_options(outbox)
+    add_card_options(outbox, "medecin")
+    outbox.set_defaults(func=_outbox)
+
+
+def _enrol(args: argparse.Namespace) -> int:
+    from lap_app.services.enrolment import enrol
+
+    target = endpoint(args)
+    card = unlocked_card(args)
+    with card:
+        result = enrol(target, card, name=args.name, force=args.force)
+    if result.warning:
+        print(_("Attention : {warning}").format(warning=result.warning), file=sys.stderr)
+    if result.already:
+        print(_("Installation déjà enrôlée ({id}).").format(id=result.credential.installation_id))
+    else:
+        print(_("Installation enrôlée : {id}").format(id=result.credential.installation_id))
+    return 0
+
+
+def _load_draft(path: str):
+    from lap_app.fhir import from_bundle
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError:
+        raise UserError(_("Fichier illisible : {path}").format(path=path)) from None
+    except ValueError as error:
+        raise UserError(_("{path} n'est pas du JSON valide ({error})").format(path=path, error=error)) from None
+    if not isinstance(data, dict):
+        raise UserError(_("{path} ne contient pas un Bundle FHIR").format(path=path))
+    return from_bundle(data)
+
+
+def _prescribe(args: argparse.Namespace) -> int:
+    from lap_app.domain.identifiers import format_prescription_number
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.prescribing import prescribe
+    from lap_app.storage import LocalStore, status_label
+
+    ordonnance = _load_draft(args.bundle)
+    target = endpoint(args)
+    output = Path(args.output)
+    if output.parent and not output.parent.exists():
+        raise UserError(_("Dossier de sortie introuvable : {path}").format(path=output.parent))
+    card = unlocked_card(args)
+    store = LocalStore()
+    try:
+        with card, open_client(target) as client:
+            outcome = prescribe(ordonnance, card=card, client=client, store=store, opposition=args.opposition,
+                                page_size=args.page_size)
+    finally:
+        store.close()
+    output.write_bytes(outcome.pdf)
+    if args.json:
+        print(json.dumps({"number": outcome.number, "status": outcome.status, "pdf": str(output),
+                          "message": outcome.message, "dmp": outcome.dmp_message}, ensure_ascii=False))
+    else:
+        shown = format_prescription_number(outcome.number) if outcome.number else _("(sans numéro)")
+        print(_("Ordonnance {number} : {status}").format(number=shown, status=status_label(outcome.status)))
+        if outcome.message:
+            print(outcome.message, file=sys.stderr)
+        if outcome.dmp_message:
+            print(outcome.dmp_message)
+    return 0
+
+
+def _dispensing(args: argparse.Namespace) -> int:
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.card_session import open_token
+    from lap_app.services.dispensing import consult_dispensing
+    from lap_app.storage import LocalStore, status_label
+
+    from lap_app.domain.identifiers import normalize_prescription_number
+
+    normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
+    target = endpoint(args)
+    card = unlocked_card(args)
+    store = LocalStore()
+    try:
+        with card, open_client(target) as client:
+            open_token(card, client)
+            view = consult_dispensing(client, args.number, store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"number": view.number, "status": view.status, "dispensings": [
+            {"line": r.line, "quantity": r.quantity, "substituted": r.substituted, "date": r.date,
+             "pharmacist": r.pharmacist} for r in view.records]}, ensure_ascii=False))
+        return 0
+    print(_("Ordonnance {number} : {status}").format(number=view.number, status=status_label(view.status)))
+    if not view.records:
+        print(_("Aucune délivrance enregistrée."))
+    for r in view.records:
+        print(_("  ligne {line} : {quantity:g} délivré(s) le {date}{sub}").format(
+            line=r.line, quantity=r.quantity, date=r.date, sub=_(" (substitué)") if r.substituted else ""))
+    return 0
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from lap_app.storage import LocalStore
+
+    store = LocalStore()
+    try:
+        report = None
+        if args.flush and (store.outbox() or _dmp_copies_waiting(store)):
+            report = _flush(args, store)
+        entries = store.outbox()
+        rows = [(e, store.get(e.ordonnance_id)) for e in entries]
+    finally:
+        store.close()
+    if args.json:
+        out = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
+                            "patient": o.patient_name if o else None} for e, o in rows]}
+        if report is not None:
+            out.update(registered=report.registered, refused=report.refused, error=report.error)
+            if report.dmp is not None:
+                out["dmp"] = {"filed": report.dmp.filed, "not_filed": report.dmp.not_filed,
+                              "waiting": report.dmp.waiting, "error": report.dmp.error}
+        print(json.dumps(out, ensure_ascii=False))
+        return 0 if report is None or report.error is None else 1
+    if report is not None:
+        for number in report.registered:
+            print(_("Enregistrée : {number}").format(number=number))
+        for number, reason in report.refused.items():
+            print(_("Refusée : {number} ({reason})").format(number=number, reason=reason))
+        if report.error:
+            print(_("Envoi interrompu : {error}").format(error=report.error), file=sys.stderr)
+        for number in report.dmp.filed if report.dmp is not None else []:
+            print(_("Copie classée dans le DMP : {number}").format(number=number))
+    if not rows:
+        print(_("Aucune ordonnance en attente d'envoi."))
+    for entry, ordonnance in rows:
+        print(_("En attente : {number} — {patient} ({attempts} essai(s))").format(
+            number=entry.number, patient=ordonnance.patient_name if ordonnance else "?", attempts=entry.attempts))
+    return 0 if report is None or report.error is None else 1
+
+
+def _dmp_copies_waiting(store) -> int:
+    from lap_app.services.dmp import copies_waiting
+
+    return copies_waiting(store)
+
+
+def _flush(args: argparse.Namespace, store):
+    from lap_app.base_client import BaseUnavailable
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.card_session import ensure_token, open_token
+    from lap_app.services.outbox import FlushReport, flush_outbox
+
+    target = endpoint(args)
+    card = unlocked_card(args)
+    with card, open_client(target) as client:
+        try:
+            open_token(card, client)
+        except BaseUnavailable as error:
+            return FlushReport(waiting=[e.number for e in store.outbox()], error=error.message)
+
+        def renew() -> None:
+            client.token = None
+            ensure_token(card, client)
+
+        return flush_outbox(store, client, renew)

@@ -1,0 +1,155 @@
+"""Starting and stopping everything the demo needs, and the application context over it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lap_app.domain.errors import UserError
+from lap_app.i18n import _
+from lap_app.paths import user_data_dir
+from lap_app.ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+DEMO_BASE_PORT = 47443  # stable, so the demo enrols once; any free port when it is taken
+
+
+class DemoEnvironment:
+    """The demo's outside world: base, PKI, cards, pharmacy. ``start()`` then ``context()``.
+
+    ``pcsc``: None = use pcscd with the vpcd reader when it is there, else the in-process reader;
+    True = pcscd or fail; False = the in-process reader.
+    """
+
+    def __init__(self, root: Path | None = None, *, pcsc: bool | None = None,
+                 base_port: int = DEMO_BASE_PORT) -> None:
+        self.root = Path(root) if root else user_data_dir() / "demo"
+        self._base_port = base_port
+        self._want_pcsc = pcsc
+        self.pki = None
+        self.base = None
+        self.pharmacy = None
+        self.physician_card = None
+        self.uses_pcsc = False
+        self._emulator = None
+        self._closers: list = []
+
+    # -- life cycle --------------------------------------------------------------------------
+    def start(self) -> "DemoEnvironment":
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # nothing left running behind a failed start
+            raise
+        return self
+
+    def _start(self) -> None:
+        from lap_app.demo.base import start_base
+        from lap_app.demo.pharmacy import DemoPharmacy
+        from lap_app.services.base_connection import BaseEndpoint
+        from lap_app.standins.pki import init_pki
+        from lap_app.standins.virtual_cps import VirtualCps
+
+        pki_dir = self.root / "pki"
+        self.pki = init_pki(pki_dir)
+        self.base = start_base(self.root / "base", pki_dir, port=self._base_port)
+        self._closers.append(self.base.stop)
+        self.endpoint = BaseEndpoint(self.base.url, self.base.ca_path)
+        self._enrol()
+        self.pharmacy = DemoPharmacy(self.endpoint, self.pki.holder("pharmacien"))
+        self._closers.append(self.pharmacy.close)
+        # a fresh PIN counter each start: a card blocked while trying the demo is not blocked forever
+        self.physician_card = VirtualCps.from_holder(self.pki.holder("medecin"), persist_pin=False)
+        self.uses_pcsc = self._want_pcsc is not False and self._start_vpcd()
+        if self._want_pcsc and not self.uses_pcsc:
+            raise UserError(_("pcscd ou son lecteur virtuel vpcd n'est pas disponible (ou déjà occupé)."))
+        self.insert_card()
+
+    def stop(self) -> None:
+        if self._emulator is not None:
+            self._emulator.stop()
+            self._emulator = None
+        while self._closers:
+            try:
+                self._closers.pop()()
+            except Exception:  # noqa: BLE001 - stopping the rest matters more
+                log.exception("demo shutdown step failed")
+
+    def _enrol(self) -> None:
+        """Enrol this installation with the demo base once, with a second demo physician card."""
+        from lap_app.card.cps import CpsCard
+        from lap_app.card.virtual_reader import VirtualReader
+        from lap_app.services.enrolment import enrol
+        from lap_app.standins.pki import DEMO_PIN
+        from lap_app.standins.virtual_cps import VirtualCps
+
+        reader = VirtualReader("enrolment")
+        reader.insert(VirtualCps.from_holder(self.pki.holder("medecin"), persist_pin=False))
+        with CpsCard(reader.connect()) as card:
+            card.verify_pin(DEMO_PIN).raise_unless_accepted()
+            result = enrol(self.endpoint, card, name=_("LAP démo"))
+        if result.warning:
+            log.warning("%s", result.warning)
+
+    def _start_vpcd(self) -> bool:
+        """Attach the physician's card to pcscd through vpcd slot 0, if pcscd lists that reader."""
+        from lap_app.card import CardService
+        from lap_app.standins.virtual_cps.vpcd import SlotBusyError, VpcdEmulator, reader_name
+
+        probe = CardService(pcsc=True)
+        try:
+            if reader_name(0) not in probe.readers():
+                return False
+        finally:
+            probe.close()
+        emulator = VpcdEmulator(self.physician_card)
+        try:
+            emulator.start(lock_timeout=0.5)
+        except SlotBusyError:  # another emulator (a test run) holds the slot
+            return False
+        if not emulator.wait_powered(3.0):
+            emulator.stop()
+            return False
+        self._emulator = emulator  # the card is in the reader
+        return True
+
+    # -- the demo menu -----------------------------------------------------------------------
+    def insert_card(self) -> None:
+        if self.uses_pcsc:
+            from lap_app.standins.virtual_cps.vpcd import SlotBusyError, VpcdEmulator
+
+            if self._emulator is None:
+                try:
+                    self._emulator = VpcdEmulator(self.physician_card).start(lock_timeout=2.0)
+                except SlotBusyError:
+                    raise UserError(_("Le lecteur virtuel est occupé par un autre émulateur de carte.")) from None
+        else:
+            from lap_app.card.virtual_reader import default_virtual_reader
+
+            if not default_virtual_reader().card_present:
+                default_virtual_reader().insert(self.physician_card)
+
+    def pull_card(self) -> None:
+        if self.uses_pcsc:
+            if self._emulator is not None:
+                self._emulator.stop()
+                self._emulator = None
+        else:
+            from lap_app.card.virtual_reader import default_virtual_reader
+
+            default_virtual_reader().remove()
+
+    # -- the application context -------------------------------------------------------------
+    def context(self) -> AppContext:
+        from lap_app.card import CardService
+        from lap_app.demo.patients import seed_demo_patients
+        from lap_app.settings import load_settings
+        from lap_app.ui.context import assemble_context
+
+        card_service = CardService(virtual=not self.uses_pcsc, pcsc=self.uses_pcsc)
+        context = assemble_context(load_settings(), store_path=self.root / "lap.sqlite3", endpoint=self.endpoint,
+                                   card_service=card_service, demo=self)
+        self._closers.append(context.close)
+        seed_demo_patients(context.services.patients)
+        return context

@@ -1,0 +1,93 @@
+"""Where this installation keeps its client credential for the base (CSP R.4071-2).
+
+The secret goes to the system keyring (``keyring``; its own ``PYTHON_KEYRING_BACKEND``
+variable selects another backend). On a machine with no keyring service at all, and only
+then, it falls back to a plain file ``user_config_dir()/installation-credential.json``
+(mode 0600) and says so with a warning: the demo must still run there. The PIN is never
+stored anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from lap_app.base_client import InstallationCredential
+from lap_app.i18n import _
+from lap_app.paths import user_config_dir
+
+log = logging.getLogger(__name__)
+SERVICE = "lap-app"
+FALLBACK_WARNING = _(
+    "Aucun trousseau de clés système : l'identifiant de l'installation est conservé dans un fichier "
+    "protégé ({path}). Installez un service de trousseau (Secret Service, KWallet) pour plus de sûreté."
+)
+
+
+def _account(base_url: str) -> str:
+    return f"installation:{base_url.rstrip('/')}"
+
+
+def fallback_path() -> Path:
+    return user_config_dir() / "installation-credential.json"
+
+
+def _keyring_usable() -> bool:
+    import keyring
+    from keyring.backends import fail
+
+    return not isinstance(keyring.get_keyring(), fail.Keyring)
+
+
+def save_credential(base_url: str, credential: InstallationCredential) -> str | None:
+    """Store the credential; returns a warning to show when the plain-file fallback was used."""
+    value = credential.header()
+    if _keyring_usable():
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            keyring.set_password(SERVICE, _account(base_url), value)
+            return None
+        except KeyringError as error:
+            log.warning("keyring refused the credential (%s): using the file fallback", type(error).__name__)
+    path = fallback_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = _read_fallback()
+    data[_account(base_url)] = value
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(tmp, path)
+    warning = FALLBACK_WARNING.format(path=path)
+    log.warning("installation credential stored in the plain-file fallback %s", path)
+    return warning
+
+
+def load_credential(base_url: str) -> InstallationCredential | None:
+    value: str | None = None
+    if _keyring_usable():
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            value = keyring.get_password(SERVICE, _account(base_url))
+        except KeyringError:
+            value = None
+    if value is None:
+        value = _read_fallback().get(_account(base_url))
+    if not value or "." not in value:
+        return None
+    installation_id, secret = value.split(".", 1)
+    return InstallationCredential(installation_id, secret)
+
+
+def _read_fallback() -> dict[str, str]:
+    try:
+        data = json.loads(fallback_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

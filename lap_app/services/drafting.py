@@ -1,0 +1,460 @@
+"""The ordonnance being written: its lines, the alerts they raise, favourites, templates, renewal.
+
+No Qt here: the prescription editor (``lap_app.ui.editor``) drives a ``Draft`` and shows what
+``draft_alerts`` finds. Favourites (one line) and templates (several lines) are stored in the
+local store (tables created by ``lap_app.storage.practice_schema.DRAFTING_STEP``) as JSON, and
+so is each patient's draft (``DRAFTS_STEP``), saved on every change to its lines so that
+closing the application or a crash loses no ordonnance being written.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence
+
+from lap_app.domain.model import (
+    NonSubstitutionReason,
+    PrescriptionLine,
+    Quantity,
+    Zone,
+    new_resource_id,
+)
+from lap_app.domain.posology import Posology
+from lap_app.i18n import _
+
+# Alert levels: the drug base's interaction levels (CI, AD, PE, APEC, REDUNDANCY, ALLERGY) plus
+# CONDITION, a prescribing condition worth the prescriber's eye.
+LEVEL_LABELS = {
+    "CI": _("Contre-indication"),
+    "AD": _("Association déconseillée"),
+    "PE": _("Précaution d'emploi"),
+    "APEC": _("À prendre en compte"),
+    "REDUNDANCY": _("Redondance"),
+    "ALLERGY": _("Allergie"),
+    "CONDITION": _("Condition de prescription"),
+}
+# The order alerts are listed in, most severe first.
+LEVEL_ORDER = {
+    level: rank for rank, level in enumerate(("ALLERGY", "CI", "AD", "REDUNDANCY", "PE", "APEC", "CONDITION"))
+}
+
+# Dose units proposed from the pharmaceutical form (first keyword found wins).
+_FORM_UNITS = (
+    ("comprimé", "comprimé"), ("gélule", "gélule"), ("capsule", "capsule"), ("sachet", "sachet"),
+    ("suppositoire", "suppositoire"), ("collyre", "goutte"), ("gouttes", "goutte"),
+    ("inhalation", "bouffée"), ("pulvérisation", "pulvérisation"), ("crème", "application"),
+    ("gel", "application"), ("pommade", "application"), ("injectable", "injection"),
+    ("buvable", "ml"), ("sirop", "ml"), ("suspension", "ml"), ("solution", "ml"),
+    ("patch", "patch"), ("dispositif transdermique", "patch"), ("ovule", "ovule"),
+)
+
+
+def unit_for_form(form: str | None) -> str:
+    lowered = (form or "").lower()
+    for keyword, unit in _FORM_UNITS:
+        if keyword in lowered:
+            return unit
+    return "dose"
+
+
+def _attr(obj: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def line_for_drug(drug: Any, presentation: Any = None) -> PrescriptionLine:
+    """A new line for a drug search result, with a starting posology the physician completes."""
+    presentations = list(_attr(drug, "presentations", default=[]) or [])
+    chosen = presentation or (presentations[0] if len(presentations) == 1 else None)
+    return PrescriptionLine(
+        dci_wording=_attr(drug, "dci", default="") or _attr(drug, "name", default=""),
+        posology=Posology(dose=1, dose_unit=unit_for_form(_attr(drug, "form")), frequency=1, period=1, period_unit="d"),
+        cis=_attr(drug, "cis"),
+        cip13=_attr(chosen, "cip13") if chosen is not None else None,
+        product_name=_attr(drug, "name"),
+        pack_label=_attr(chosen, "label") if chosen is not None else None,
+    )
+
+
+class Draft:
+    """The lines of the ordonnance being written, in order."""
+
+    def __init__(self, lines: Iterable[PrescriptionLine] = ()) -> None:
+        self.lines: list[PrescriptionLine] = list(lines)
+
+    def add(self, line: PrescriptionLine) -> int:
+        self.lines.append(line)
+        return len(self.lines) - 1
+
+    def replace(self, index: int, line: PrescriptionLine) -> None:
+        self.lines[index] = line
+
+    def remove(self, index: int) -> PrescriptionLine:
+        return self.lines.pop(index)
+
+    def move(self, index: int, delta: int) -> int:
+        """Move a line up (-1) or down (+1); returns its new index."""
+        target = max(0, min(len(self.lines) - 1, index + delta))
+        if target != index:
+            self.lines.insert(target, self.lines.pop(index))
+        return target
+
+    def clear(self) -> None:
+        self.lines.clear()
+
+    def cis_list(self) -> list[str]:
+        return [line.cis for line in self.lines if line.cis]
+
+    def move_out_of_ald(self) -> list[PrescriptionLine]:
+        """Put the ALD lines back in the "hors ALD" zone (the patient's ALD was taken off);
+        returns the lines moved."""
+        moved = [line for line in self.lines if line.zone is Zone.ALD]
+        for line in moved:
+            line.zone = Zone.HORS_ALD
+        return moved
+
+
+def fresh_copies(lines: Iterable[PrescriptionLine]) -> list[PrescriptionLine]:
+    """Copies of lines with new identities, ready to be prescribed again (renewal, template)."""
+    copies = []
+    for line in lines:
+        clone = copy.deepcopy(line)
+        clone.resource_id = new_resource_id()
+        clone.status = "active"
+        copies.append(clone)
+    return copies
+
+
+def renewal_lines(ordonnance: Any) -> list[PrescriptionLine]:
+    """The lines of a previous ordonnance (or a list of lines), to renew it in one action."""
+    lines = ordonnance if isinstance(ordonnance, (list, tuple)) else ordonnance.lines
+    return fresh_copies(lines)
+
+
+def last_renewable(history: Sequence[Any]) -> Any:
+    """The newest ordonnance of a history (newest first) that was not cancelled or refused."""
+    for entry in history:
+        if getattr(entry, "status", "") not in ("cancelled", "rejected"):
+            return getattr(entry, "ordonnance", entry)
+    return None
+
+
+# ---- alerts -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DraftAlert:
+    """One alert shown beside the ordonnance. ``key`` identifies it across recomputations."""
+
+    level: str
+    title: str  # what interacts (substances or classes), or the condition
+    drugs: str = ""  # the drugs of the ordonnance (or current treatments) involved
+    description: str = ""
+    conduct: str = ""
+    cis: tuple[str, ...] = ()
+    key: tuple = field(default=())
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS.get(self.level, self.level)
+
+    @property
+    def blocking(self) -> bool:
+        """A contre-indication needs an explicit acknowledgement; nothing else blocks."""
+        return self.level == "CI"
+
+
+def draft_alerts(drugs: Any, lines: Sequence[PrescriptionLine], current_cis: Sequence[str] = (),
+                 allergies: Sequence[str] = ()) -> list[DraftAlert]:
+    """Interactions, redundancy, allergies and prescribing conditions for the lines, worst first."""
+    if drugs is None:
+        return []
+    names = {line.cis: line.dci_wording or line.product_name or "" for line in lines if line.cis}
+    alerts: list[DraftAlert] = []
+    known = {cis: drugs.get(cis) for cis in dict.fromkeys([*(l.cis for l in lines if l.cis), *current_cis])}
+    cis_list = [line.cis for line in lines if line.cis and known.get(line.cis)]
+    current = [cis for cis in current_cis if known.get(cis)]  # a drug gone from the base is skipped
+    if cis_list:
+        for found in drugs.check_interactions(cis_list, current_cis=current, allergies=tuple(allergies)):
+            alerts.append(_from_interaction(found, names))
+    for cis in dict.fromkeys(cis_list):
+        drug = known[cis]
+        for condition, note in _notable_conditions(drug):
+            alerts.append(DraftAlert(
+                level="CONDITION", title=condition, drugs=names.get(cis, cis), description=note, cis=(cis,),
+                key=("CONDITION", cis, condition),
+            ))
+    alerts.sort(key=lambda a: LEVEL_ORDER.get(a.level, 99))
+    return alerts
+
+
+def load_interaction_index(path: Any) -> tuple[str, Any]:
+    """Load the drug base's interaction index in the calling (worker) thread, on a connection of
+    its own, for ``DrugDatabase.adopt_interaction_index`` in the GUI thread (see the editor)."""
+    from lap_app.drugs import open_drug_database
+
+    with open_drug_database(path) as own:
+        return own.load_interaction_index()
+
+
+def adopt_interaction_index(drugs: Any, loaded: tuple[str, Any]) -> bool:
+    """Hand what ``load_interaction_index`` loaded to the GUI thread's drug base (in that
+    thread); False when it is not taken (already loaded, another release, base closed)."""
+    try:
+        return bool(drugs.adopt_interaction_index(*loaded))
+    except sqlite3.Error:  # the base was closed meanwhile: the application is shutting down
+        return False
+
+
+def substance_suggestions(drugs: Any, text: str, limit: int = 15) -> list[str]:
+    """Substance names for an allergy field, from the drugs matching what is typed.
+
+    The thesaurus name ("amoxicilline") is preferred: it is what the allergy check matches.
+    """
+    if drugs is None or len(text.strip()) < 2:
+        return []
+    needle = _fold(text)
+    found: dict[str, str] = {}
+    for drug in drugs.search(text, limit=40):
+        for substance in _attr(drug, "substances", default=()) or ():
+            name = str(_attr(substance, "interaction_key") or _attr(substance, "name", default="")).lower()
+            if needle in _fold(name) and _fold(name) not in found:
+                found[_fold(name)] = name
+    return sorted(found.values(), key=lambda n: (not _fold(n).startswith(needle), n))[:limit]
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _from_interaction(found: Any, names: dict[str, str]) -> DraftAlert:
+    level = str(_attr(found, "level", default="APEC"))
+    level = getattr(level, "value", level)
+    cis = tuple(str(c) for c in (_attr(found, "cis", default=()) or ()) if c)
+    substances = [str(s) for s in (_attr(found, "substances", default=()) or ())]
+    drug_names = [str(n) for n in (_attr(found, "drug_names", default=()) or ())]
+    who = []
+    for index, code in enumerate(cis):
+        if code in names:
+            who.append(names[code])
+        else:  # not on this ordonnance: a long-term treatment
+            name = drug_names[index] if index < len(drug_names) else code
+            who.append(_("{name} (traitement en cours)").format(name=name))
+    what = " + ".join(substances)
+    return DraftAlert(
+        level=level,
+        title=what or " + ".join(who),
+        drugs=" + ".join(who) if what else "",
+        description=" ".join(str(_attr(found, "description", default="") or "").split()),
+        conduct=" ".join(str(_attr(found, "conduct", default="") or "").split()),
+        cis=cis,
+        key=(level, tuple(sorted(cis)), tuple(sorted(substances))),
+    )
+
+
+# Conditions that every prescription drug carries (liste I/II) are noise; the others (stupéfiant,
+# hospital-only, exception…) deserve the prescriber's eye, with the drug base's note on why.
+_ROUTINE_KINDS = ("LISTE_I", "LISTE_II")
+
+
+def _notable_conditions(drug: Any) -> list[tuple[str, str]]:
+    """(condition as published, why it matters) for the conditions worth an alert."""
+    notable = []
+    for condition in _attr(drug, "prescribing_conditions", default=()) or ():
+        text = str(getattr(condition, "text", condition)).strip()
+        kind = getattr(condition, "kind", "")
+        if not text or kind in _ROUTINE_KINDS or text.lower().rstrip(".") in ("liste i", "liste ii"):
+            continue
+        note = str(getattr(condition, "note", "") or "").strip()
+        if note.lower().rstrip(".") == text.lower().rstrip("."):
+            note = ""
+        if getattr(condition, "special_form", False):
+            note = " ".join(filter(None, (note, _("Une ordonnance ordinaire ne suffit pas."))))
+        notable.append((text[:1].upper() + text[1:], note))
+    return notable
+
+
+# ---- favourites and templates -----------------------------------------------------------------
+
+
+def line_to_dict(line: PrescriptionLine) -> dict[str, Any]:
+    posology = {name: getattr(line.posology, name) for name in Posology.__slots__}
+    return {
+        "dci_wording": line.dci_wording,
+        "posology": posology,
+        "cis": line.cis,
+        "cip13": line.cip13,
+        "product_name": line.product_name,
+        "pack_label": line.pack_label,
+        "boxes": line.boxes,
+        "supply_duration": (
+            {"value": line.supply_duration.value, "unit": line.supply_duration.unit,
+             "code": line.supply_duration.code} if line.supply_duration else None
+        ),
+        "renewals": line.renewals,
+        "substitution_allowed": line.substitution_allowed,
+        "non_substitution_reason": line.non_substitution_reason.value if line.non_substitution_reason else None,
+        "instructions": line.instructions,
+        "zone": line.zone.value,
+    }
+
+
+def line_from_dict(data: dict[str, Any]) -> PrescriptionLine:
+    posology_fields = {k: v for k, v in (data.get("posology") or {}).items() if k in Posology.__slots__}
+    supply = data.get("supply_duration")
+    reason = data.get("non_substitution_reason")
+    return PrescriptionLine(
+        dci_wording=data["dci_wording"],
+        posology=Posology(**posology_fields),
+        cis=data.get("cis"),
+        cip13=data.get("cip13"),
+        product_name=data.get("product_name"),
+        pack_label=data.get("pack_label"),
+        boxes=data.get("boxes"),
+        supply_duration=Quantity(**supply) if supply else None,
+        renewals=int(data.get("renewals") or 0),
+        substitution_allowed=bool(data.get("substitution_allowed", True)),
+        non_substitution_reason=NonSubstitutionReason(reason) if reason else None,
+        instructions=data.get("instructions") or "",
+        zone=Zone(data.get("zone") or Zone.HORS_ALD.value),
+    )
+
+
+@dataclass(slots=True)
+class Favourite:
+    id: int
+    name: str
+    line: PrescriptionLine
+
+
+@dataclass(slots=True)
+class Template:
+    id: int
+    name: str
+    lines: list[PrescriptionLine]
+
+
+class DraftingLibrary:
+    """Favourite lines and ordonnance templates of the practice, and each patient's draft
+    (local store). Removals and drafts raise ``UserError`` when the store fails."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def add_favourite(self, line: PrescriptionLine, name: str | None = None) -> Favourite:
+        label = (name or "").strip() or f"{line.dci_wording} — {line.posology.sentence()}"
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?)",
+                (label, json.dumps(line_to_dict(line), ensure_ascii=False), _now()),
+            )
+        return Favourite(cursor.lastrowid, label, line)
+
+    def favourites(self) -> list[Favourite]:
+        rows = self._db.execute("SELECT id, name, line FROM favourites ORDER BY name COLLATE NOCASE")
+        return [Favourite(i, n, line_from_dict(json.loads(data))) for i, n, data in rows]
+
+    def remove_favourite(self, favourite_id: int) -> None:
+        with _store_errors():
+            self._db.execute("DELETE FROM favourites WHERE id = ?", (favourite_id,))
+
+    def save_template(self, name: str, lines: Sequence[PrescriptionLine]) -> Template:
+        """Create or replace the template called ``name``."""
+        from lap_app.domain.errors import UserError
+
+        name = name.strip()
+        if not name:
+            raise UserError(_("Donnez un nom au modèle d'ordonnance."))
+        if not lines:
+            raise UserError(_("L'ordonnance est vide : rien à enregistrer comme modèle."))
+        data = json.dumps([line_to_dict(line) for line in lines], ensure_ascii=False)
+        with self._db:
+            self._db.execute(
+                "INSERT INTO templates (name, lines, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET lines = excluded.lines",
+                (name, data, _now()),
+            )
+            (template_id,) = self._db.execute("SELECT id FROM templates WHERE name = ?", (name,)).fetchone()
+        return Template(template_id, name, list(lines))
+
+    def templates(self) -> list[Template]:
+        rows = self._db.execute("SELECT id, name, lines FROM templates ORDER BY name COLLATE NOCASE")
+        return [Template(i, n, [line_from_dict(d) for d in json.loads(data)]) for i, n, data in rows]
+
+    def remove_template(self, template_id: int) -> None:
+        with _store_errors():
+            self._db.execute("DELETE FROM templates WHERE id = ?", (template_id,))
+
+    # ---- each patient's draft ----------------------------------------------------------------
+
+    def save_draft(self, patient_id: int, lines: Sequence[PrescriptionLine]) -> None:
+        """Keep ``lines`` as the patient's ordonnance being written (an empty one is deleted);
+        raises ``UserError`` when the store cannot write it (locked, disk full...)."""
+        if not lines:
+            self.delete_draft(patient_id)
+            return
+        data = json.dumps([{**line_to_dict(line), "resource_id": line.resource_id} for line in lines],
+                          ensure_ascii=False)
+        with _store_errors():
+            self._db.execute(
+                "INSERT INTO drafts (patient_id, lines, updated_at) VALUES (?, ?, ?) ON CONFLICT(patient_id) "
+                "DO UPDATE SET lines = excluded.lines, updated_at = excluded.updated_at",
+                (patient_id, data, _now()),
+            )
+
+    def load_draft(self, patient_id: int) -> list[PrescriptionLine]:
+        """The patient's saved draft (empty when there is none)."""
+        from lap_app.domain.errors import UserError
+
+        with _store_errors():
+            row = self._db.execute("SELECT lines FROM drafts WHERE patient_id = ?", (patient_id,)).fetchone()
+        if row is None:
+            return []
+        try:
+            items = json.loads(row[0])
+            return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in items]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
+                            .format(error=error)) from error
+
+    def delete_draft(self, patient_id: int) -> None:
+        with _store_errors():
+            self._db.execute("DELETE FROM drafts WHERE patient_id = ?", (patient_id,))
+
+    def patients_with_draft(self) -> set[int]:
+        """Patients whose ordonnance is being written (the patient list marks them)."""
+        with _store_errors():
+            return {patient_id for (patient_id,) in self._db.execute("SELECT patient_id FROM drafts")}
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """One statement (the connection is in autocommit); an SQLite failure becomes a French
+    ``UserError`` the editor shows, the lines staying in memory."""
+    from lap_app.domain.errors import UserError
+
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise UserError(_("base locale indisponible ({error})").format(error=error)) from error
+
+
+def _with_identity(line: PrescriptionLine, resource_id: str | None) -> PrescriptionLine:
+    if resource_id:
+        line.resource_id = resource_id
+    return line
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()

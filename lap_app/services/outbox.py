@@ -1,0 +1,112 @@
+"""Sending what waits in the outbox; a background flusher for the GUI.
+
+Replays are harmless: the base answers an identical registration with the same result. An
+entry leaves the outbox only on a definitive answer (registered, or refused for good).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
+from lap_app.storage import LocalStore, OutboxEntry
+
+log = logging.getLogger(__name__)
+MAX_DELAY = 300.0
+
+
+@dataclass(slots=True)
+class FlushReport:
+    registered: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # number -> French reason
+    waiting: list[str] = field(default_factory=list)
+    error: str | None = None  # why the flush stopped early (base unreachable)
+    dmp: Any = None  # lap_app.services.dmp.DmpReport: the DMP copies filed after their registration
+
+
+def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
+               reauthenticate: Callable[[], None] | None = None) -> str:
+    """Try to register one outbox entry; returns the resulting status. Raises BaseUnavailable."""
+    ordonnance = store.get(entry.ordonnance_id)
+    if ordonnance is None:  # cannot happen: written together
+        store.outbox_done(entry, "rejected", "entrée orpheline")
+        return "rejected"
+    for attempt in (1, 2):
+        try:
+            result = client.register(entry.number, ordonnance.bundle)
+        except BaseUnavailable as error:
+            store.outbox_retry_later(entry, error.message, min(MAX_DELAY, 5.0 * 2 ** entry.attempts))
+            raise
+        except BaseRefused as error:
+            if error.status == 401 and reauthenticate is not None and attempt == 1:
+                reauthenticate()  # the token expired meanwhile
+                continue
+            if error.status == 401:  # not a verdict on the ordonnance: keep it queued
+                store.outbox_retry_later(entry, error.message, min(MAX_DELAY, 5.0 * 2 ** entry.attempts))
+                raise
+            store.outbox_done(entry, "rejected", error.message)
+            return "rejected"
+        store.outbox_done(entry, result.status)
+        return result.status
+    raise AssertionError("unreachable")
+
+
+def flush_outbox(store: LocalStore, client: EPrescriptionBase,
+                 reauthenticate: Callable[[], None] | None = None, *, due_only: bool = False) -> FlushReport:
+    report = FlushReport()
+    entries = store.outbox(due_only=due_only)
+    for index, entry in enumerate(entries):
+        try:
+            status = send_entry(store, client, entry, reauthenticate)
+        except (BaseUnavailable, BaseRefused) as error:
+            report.error = error.message
+            report.waiting.extend(e.number for e in entries[index:])
+            break
+        if status == "rejected":
+            stored = store.get(entry.ordonnance_id)
+            report.refused[entry.number] = (stored.last_error if stored else None) or ""
+        else:
+            report.registered.append(entry.number)
+    if report.error is None:  # the DMP copies follow their registrations (engineer H)
+        from lap_app.services.dmp import flush_dmp
+
+        report.dmp = flush_dmp(store, client, reauthenticate, due_only=due_only)
+    return report
+
+
+class OutboxFlusher:
+    """Flushes the outbox every ``interval`` seconds in a daemon thread until ``stop()``."""
+
+    def __init__(self, flush: Callable[[], FlushReport], interval: float = 30.0,
+                 on_report: Callable[[FlushReport], None] | None = None) -> None:
+        self._flush = flush
+        self._interval = interval
+        self._on_report = on_report
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-flusher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def flush_now(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self._flush()
+                if self._on_report is not None:
+                    self._on_report(report)
+            except Exception:  # noqa: BLE001 - a background loop must survive anything
+                log.exception("outbox flush failed")
+            self._wake.wait(self._interval)
+            self._wake.clear()

@@ -1,0 +1,74 @@
+"""The pharmacy side: read an ordonnance by its number (as scanned), record what was dispensed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lap_app.base_client import BaseRefused, EPrescriptionBase
+from lap_app.domain.errors import UserError
+from lap_app.domain.identifiers import normalize_prescription_number
+from lap_app.i18n import _
+
+
+@dataclass(frozen=True, slots=True)
+class PharmacyLine:
+    line: int
+    text: str
+    dosage: str
+    substitution_allowed: bool
+    dispensed_quantity: float
+
+
+@dataclass(frozen=True, slots=True)
+class PharmacyView:
+    number: str
+    status: str
+    patient: str
+    prescriber: str
+    lines: list[PharmacyLine]
+    bundle: dict[str, Any]
+
+
+def _view(body: dict[str, Any]) -> PharmacyView:
+    patient = prescriber = ""
+    for entry in body["bundle"].get("entry") or []:
+        resource = entry.get("resource") or {}
+        names = resource.get("name") or [{}]
+        label = " ".join([*(names[0].get("prefix") or []), *(names[0].get("given") or []),
+                          names[0].get("family", "")]).strip()
+        if resource.get("resourceType") == "Patient":
+            patient = label
+        elif resource.get("resourceType") == "Practitioner":
+            prescriber = label
+    return PharmacyView(body["number"], body["status"], patient, prescriber,
+                        [PharmacyLine(**line) for line in body["lines"]], body["bundle"])
+
+
+def _refused(action: str, error: BaseRefused) -> UserError:
+    return UserError(_("{action} impossible : {reason}").format(action=action, reason=error.reason))
+
+
+def read_prescription(client: EPrescriptionBase, number: str) -> PharmacyView:
+    number = normalize_prescription_number(number)
+    try:
+        return _view(client.pharmacy_read(number))
+    except BaseRefused as error:
+        raise _refused(_("Lecture"), error) from None
+
+
+def dispense(client: EPrescriptionBase, number: str, lines: list[tuple[int, float, bool]] | None,
+             *, complete: bool, on: date | None = None) -> PharmacyView:
+    """Record dispensing: ``lines`` as (line, quantity, substituted); None = every line once, complete."""
+    number = normalize_prescription_number(number)
+    try:
+        if lines is None:
+            current = _view(client.pharmacy_read(number))
+            lines = [(line.line, 1.0, False) for line in current.lines]
+            complete = True
+        payload = [{"line": n, "quantity": q, "substituted": s, **({"date": on.isoformat()} if on else {})}
+                   for n, q, s in lines]
+        return _view(client.pharmacy_dispense(number, payload, complete))
+    except BaseRefused as error:
+        raise _refused(_("Délivrance"), error) from None

@@ -1,0 +1,137 @@
+"""Prescribing: from a draft ordonnance to a signed, registered (or queued) one and its PDF.
+
+The order matters for "never lost": take a number from the local pool, sign, then write the
+ordonnance AND its outbox entry in one transaction, and only then talk to the base. Offline
+with a reserved number → printed with its QR code and queued; offline with no number left →
+a plain paper ordonnance without QR code saying why (CSP R.4073-2).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
+from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMAT, signed_digest
+from lap_app.domain.errors import UserError
+from lap_app.domain.model import Ordonnance, Prescriber, Signature
+from lap_app.i18n import _
+from lap_app.services.card_session import ensure_token
+from lap_app.services.outbox import send_entry
+from lap_app.storage import LocalStore
+
+log = logging.getLogger(__name__)
+
+POOL_LOW_WATER = 3  # top the pool up when fewer numbers than this remain
+POOL_SIZE = 10
+# The renderer prints the R.4073-2 mention; this says what happened.
+OFFLINE_REASON = _("base des ordonnances numériques injoignable au moment de la prescription")
+
+
+@dataclass(frozen=True, slots=True)
+class PrescriptionOutcome:
+    ordonnance_id: int
+    number: str | None
+    status: str  # registered | waiting | paper
+    pdf: bytes
+    message: str | None = None  # why it is queued, on paper, or refused (French)
+    dmp_message: str | None = None  # where the patient's DMP copy stands (French, lap_app.services.dmp)
+    dmp_state: str | None = None  # pending | filed | no_ins | not_filed
+
+
+def prescriber_from_card(identity: Any, draft: Prescriber) -> Prescriber:
+    """The card holder as prescriber, keeping the practice details the draft gives."""
+    return Prescriber(
+        family_name=identity.family_name,
+        given_names=[identity.given_name] if identity.given_name else [],
+        national_id=identity.national_id,
+        qualification=draft.qualification,
+        prefix=draft.prefix,
+        address=draft.address,
+        phone=draft.phone,
+        email=draft.email,
+        profession_code=identity.profession_code,
+        resource_id=draft.resource_id,
+    )
+
+
+def top_up_pool(store: LocalStore, client: EPrescriptionBase, prescriber_id: str) -> None:
+    if store.available_numbers(prescriber_id) < POOL_LOW_WATER:
+        numbers, expires_at = client.reserve_numbers(POOL_SIZE)
+        store.add_numbers(prescriber_id, numbers, expires_at)
+
+
+def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, store: LocalStore,
+              opposition: bool = False, page_size: str = "A4") -> PrescriptionOutcome:
+    """Sign and register ``ordonnance`` with the card (PIN already verified); render its PDF.
+
+    The ordonnance's prescriber becomes the card holder; its number comes from the pool.
+    """
+    from lap_app.domain.validation import check_ordonnance
+    from lap_app.fhir import to_bundle
+    from lap_app.render import render_ordonnance_pdf
+
+    identity = card.identity()
+    if identity.profession_code not in PRESCRIBER_PROFESSIONS:
+        raise UserError(_("La carte insérée n'est pas celle d'un prescripteur ({label}) : ordonnance non signée").format(
+            label=identity.profession_label))
+    ordonnance.prescriber = prescriber_from_card(identity, ordonnance.prescriber)
+    ordonnance.opposition = opposition
+    ordonnance.signature = None
+    ordonnance.number = None
+    check_ordonnance(ordonnance)  # before spending a number on it
+
+    offline_message: str | None = None
+    try:
+        ensure_token(card, client)
+        top_up_pool(store, client, identity.national_id)
+    except BaseUnavailable as error:
+        offline_message = error.message
+        log.warning("base unreachable at prescription time: %s", error.message)
+
+    number = store.reserve_number_for_signing(identity.national_id)
+    if number is None:
+        if offline_message is None:  # online yet no number: the base refused to give one
+            raise UserError(_("La base n'a fourni aucun numéro d'ordonnance"))
+        bundle = to_bundle(ordonnance)
+        ordonnance_id = store.save_paper(prescriber=identity.national_id, patient_name=ordonnance.patient.display_name,
+                                         opposition=opposition, bundle=bundle, reason=offline_message)
+        pdf = render_ordonnance_pdf(ordonnance, page_size, offline_reason=OFFLINE_REASON)
+        return PrescriptionOutcome(ordonnance_id, None, "paper", pdf, offline_message)
+
+    ordonnance.number = number
+    check_ordonnance(ordonnance)
+    bundle = to_bundle(ordonnance)
+    certificate = card.sign_certificate_der()
+    ordonnance.signature = Signature(when=datetime.now(timezone.utc), signer_id=identity.national_id,
+                                     data=card.sign_digest(signed_digest(bundle)), certificate=certificate,
+                                     sig_format=SIGNATURE_FORMAT)
+    signed = to_bundle(ordonnance)  # the same Bundle, now carrying Bundle.signature
+    ordonnance_id = store.save_signed(number=number, prescriber=identity.national_id,
+                                      patient_name=ordonnance.patient.display_name, opposition=opposition,
+                                      bundle=signed, signer_certificate=certificate)
+    # From here the ordonnance is safe on disk; the network can fail at will.
+    status, message = "waiting", offline_message
+    if offline_message is None:
+        entry = next(e for e in store.outbox() if e.ordonnance_id == ordonnance_id)
+        try:
+            status = send_entry(store, client, entry, reauthenticate=lambda: _renew(card, client))
+        except (BaseUnavailable, BaseRefused) as error:
+            message = error.message
+        else:
+            if status == "rejected":  # a QR code for a refused number would mislead the pharmacist
+                stored = store.get(ordonnance_id)
+                raise UserError(_("Ordonnance refusée par la base : {reason}").format(
+                    reason=(stored.last_error if stored else None) or "?"))
+    pdf = render_ordonnance_pdf(ordonnance, page_size)
+    from lap_app.services.dmp import after_prescription  # the patient's copy, through the outbox
+
+    dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: _renew(card, client))
+    return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
+
+
+def _renew(card: Any, client: EPrescriptionBase) -> None:
+    client.token = None
+    ensure_token(card, client)

@@ -1,0 +1,80 @@
+"""The typed settings, with sane demo defaults."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from lap_app.domain.model import Address
+
+PAPER_SIZES = ("A4", "A5")
+
+
+@dataclass(slots=True)
+class PracticeSettings:
+    """Practice details printed on the ordonnance (CSP R.5132-3)."""
+
+    address_lines: list[str] = field(default_factory=lambda: ["12 rue de la République"])
+    postal_code: str = "69002"
+    city: str = "Lyon"
+    country: str = "France"
+    phone: str = "+33 4 78 00 00 00"
+    email: str = "cabinet@example.fr"
+    qualification: str = "Médecine générale"
+
+    def address(self) -> Address:
+        return Address(
+            lines=list(self.address_lines), postal_code=self.postal_code, city=self.city, country=self.country
+        )
+
+
+@dataclass(slots=True)
+class BaseSettings:
+    """Where the e-prescription base is and which CA its TLS certificate chains to.
+
+    An empty ``url`` means "the demo base started in-process" (demo mode).
+    """
+
+    url: str = ""
+    ca_path: str = ""
+
+
+@dataclass(slots=True)
+class Settings:
+    practice: PracticeSettings = field(default_factory=PracticeSettings)
+    base: BaseSettings = field(default_factory=BaseSettings)
+    paper_size: str = "A4"
+    default_printer: str = ""  # empty: the system's default destination
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        """Build from a (current-version) dict; unknown keys are ignored, bad types fall back."""
+        practice = _dataclass_from(PracticeSettings, data.get("practice"))
+        base = _dataclass_from(BaseSettings, data.get("base"))
+        paper = data.get("paper_size")
+        printer = data.get("default_printer")
+        return cls(
+            practice=practice,
+            base=base,
+            paper_size=paper if paper in PAPER_SIZES else "A4",
+            default_printer=printer if isinstance(printer, str) else "",
+        )
+
+
+def _dataclass_from(kind: type, raw: object) -> Any:
+    default = kind()
+    if not isinstance(raw, dict):
+        return default
+    values = {}
+    for f in fields(kind):
+        value = raw.get(f.name, getattr(default, f.name))
+        expected = type(getattr(default, f.name))
+        if expected is list:
+            value = [str(item) for item in value] if isinstance(value, list) else getattr(default, f.name)
+        elif not isinstance(value, expected):
+            value = getattr(default, f.name)
+        values[f.name] = value
+    return kind(**values)

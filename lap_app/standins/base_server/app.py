@@ -1,0 +1,139 @@
+"""The reference e-prescription base: app factory and TLS server.
+
+``create_app`` composes routers so that other stand-ins (a DMP, ...) can be mounted beside
+the base's routers on the same app.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from lap_app import __version__
+from lap_app.standins.base_server.context import BaseState, ServerConfig
+from lap_app.standins.base_server.errors import install_error_handlers
+from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, load_or_create_key
+from lap_app.standins.base_server.store import BaseStore
+
+DATABASE_NAME = "base.sqlite3"
+
+
+def base_routers() -> list:
+    from lap_app.standins.base_server import routes_auth, routes_pharmacy, routes_prescriber
+
+    from lap_app.standins.dmp.routes import router as dmp_router  # the DMP stand-in rides on this server
+
+    return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, dmp_router]
+
+
+def bare_app(extra_routers: list | None = None) -> FastAPI:
+    """The routes without any state: enough for the OpenAPI document."""
+    app = FastAPI(
+        title="Base ordonnance numérique (référence LAP)",
+        version=__version__,
+        description="Base de référence des ordonnances numériques : protocole décrit dans docs/protocol.md.",
+    )
+    install_error_handlers(app)
+    for router in [*base_routers(), *(extra_routers or [])]:
+        app.include_router(router)
+    return app
+
+
+def create_app(config: ServerConfig, extra_routers: list | None = None) -> FastAPI:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    app = bare_app(extra_routers)
+    store = BaseStore(config.data_dir / DATABASE_NAME)
+    token_key = load_or_create_key(config.data_dir / "token.key")
+    app.state.base = BaseState(
+        config=config,
+        store=store,
+        token_key=token_key,
+        certificates=CardCertificates(config.ca_pem),
+        challenges=ChallengeBook(token_key, store),
+    )
+    from lap_app.standins.dmp import install_dmp
+
+    install_dmp(app, config.data_dir)  # the DMP stand-in keeps its own SQLite file
+    from lap_app.standins.base_server.fast_path import RegistrationFastPath
+
+    app.add_middleware(RegistrationFastPath)  # the hot operation skips FastAPI's machinery
+    return app
+
+
+def app_from_pki(data_dir: Path, pki_dir: Path, **options: float) -> tuple[FastAPI, Path, Path]:
+    """The app trusting the PKI's CA, plus the TLS certificate and key to serve it with."""
+    from lap_app.standins.pki import init_pki
+
+    pki = init_pki(pki_dir)
+    config = ServerConfig(data_dir=data_dir, ca_pem=pki.ca_cert_path.read_bytes(), **options)  # type: ignore[arg-type]
+    return create_app(config), pki.server_cert_path, pki.server_key_path
+
+
+def serve(host: str, port: int, data_dir: Path, pki_dir: Path, *, token_ttl: float = 600.0,
+          workers: int = 1, log_level: str = "warning") -> None:
+    """Serve over TLS until interrupted (TLS is always on).
+
+    ``workers`` > 1: as many processes, each with its own SO_REUSEPORT socket (the kernel
+    spreads the connections) and the same data directory; challenges and tokens are checked
+    from the shared key and database, writes take turns on the database (see store.py).
+    """
+    import subprocess
+    import sys
+
+    app, cert, key = app_from_pki(data_dir, pki_dir, token_ttl=token_ttl)  # creates the key before the workers
+    children = []
+    if workers > 1:
+        if getattr(sys, "frozen", False):
+            raise RuntimeError("several workers need a Python interpreter (not the frozen application)")
+        argv = [str(a) for a in (host, port, data_dir, pki_dir, token_ttl, log_level, os.getpid())]
+        children = [subprocess.Popen([sys.executable, "-c", f"{_WORKER_MAIN}; worker_main(*{argv!r})"])
+                    for _ in range(workers - 1)]
+    try:
+        _run(app, cert, key, host, port, log_level, reuse_port=workers > 1)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait()
+
+
+_WORKER_MAIN = "from lap_app.standins.base_server.app import worker_main"
+
+
+def worker_main(host: str, port: str, data_dir: str, pki_dir: str, token_ttl: str, log_level: str,
+                parent: str) -> None:
+    """One extra server process of ``serve(workers=N)``; it dies with its parent (even a kill -9)."""
+    _die_with_parent(int(parent))
+    app, cert, key = app_from_pki(Path(data_dir), Path(pki_dir), token_ttl=float(token_ttl))
+    _run(app, cert, key, host, int(port), log_level, reuse_port=True)
+
+
+def _die_with_parent(parent: int) -> None:
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (AttributeError, OSError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+def _run(app: FastAPI, cert: Path, key: Path, host: str, port: int, log_level: str, *, reuse_port: bool) -> None:
+    import socket
+
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    # uvloop and httptools when installed (uvicorn's "auto"); no proxy in front of the stand-in.
+    config = uvicorn.Config(app, ssl_certfile=str(cert), ssl_keyfile=str(key), log_level=log_level,
+                            access_log=False, proxy_headers=False, backlog=2048)
+    uvicorn.Server(config).run(sockets=[sock])

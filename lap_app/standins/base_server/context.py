@@ -1,0 +1,132 @@
+"""What every route needs: the store, the token key, the trusted CA, and the caller's identity."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Awaitable, Callable, TypeVar
+
+from fastapi import Depends, Header, Request
+
+from lap_app.base_client.protocol import INSTALLATION_HEADER, PHARMACIST_PROFESSIONS, PRESCRIBER_PROFESSIONS
+from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, Holder, check_token
+from lap_app.standins.base_server.store import BaseStore
+
+T = TypeVar("T")
+NUMBER_RE = re.compile(r"^[0-9]{16}$")
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    data_dir: Path
+    ca_pem: bytes
+    token_ttl: float = 600.0  # seconds
+    number_ttl: float = 30 * 86400.0  # a reserved number expires after 30 days
+    max_pool: int = 50
+
+
+@dataclass(slots=True)
+class BaseState:
+    config: ServerConfig
+    store: BaseStore
+    token_key: bytes
+    certificates: CardCertificates
+    challenges: ChallengeBook
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    holder: Holder
+    installation: str
+
+
+# The dependencies are ``async``: they only compute or run one indexed SELECT, and a sync
+# dependency would cost a thread-pool hop each.
+async def state_of(request: Request) -> BaseState:
+    return request.app.state.base
+
+
+State = Annotated[BaseState, Depends(state_of)]
+
+
+async def token_holder(request: Request, authorization: Annotated[str | None, Header()] = None) -> Holder:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise ApiError(401, "missing_token", "Authentification par carte CPS requise",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return check_token(request.app.state.base.token_key, authorization[len("Bearer "):].strip())
+
+
+TokenHolder = Annotated[Holder, Depends(token_holder)]
+
+
+def caller_of(state: BaseState, authorization: str | None, installation_header: str | None,
+              professions: frozenset[str], message: str) -> Caller:
+    """Who is calling: token, then installation credential, then profession (401/401/403)."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise ApiError(401, "missing_token", "Authentification par carte CPS requise",
+                       headers={"WWW-Authenticate": "Bearer"})
+    holder = check_token(state.token_key, authorization[len("Bearer "):].strip())
+    caller = Caller(holder, _installation(state, installation_header))
+    if holder.profession not in professions:
+        raise ApiError(403, "wrong_profession", message)
+    return caller
+
+
+def _installation(state: BaseState, header: str | None) -> str:
+    refused = ApiError(401, "unknown_installation",
+                       "Installation non enrôlée ou révoquée : ce logiciel n'est pas autorisé à utiliser le service")
+    if not header or "." not in header:
+        raise refused
+    installation_id, secret = header.split(".", 1)
+    with state.store.reading() as conn:
+        row = conn.execute("SELECT secret_sha256, revoked_at FROM installations WHERE id = ?",
+                           (installation_id,)).fetchone()
+    if row is None or row["revoked_at"] is not None:
+        raise refused
+    if not hmac.compare_digest(row["secret_sha256"], hashlib.sha256(secret.encode()).hexdigest()):
+        raise refused
+    return installation_id
+
+
+def _requiring(professions: frozenset[str], message: str) -> Callable[..., Awaitable[Caller]]:
+    """The dependency of an operation open to ``professions``: token, then installation, then profession.
+
+    One flat dependency (not a chain): FastAPI's dependency solving is a good part of a
+    request's cost.
+    """
+    async def dependency(request: Request, authorization: Annotated[str | None, Header()] = None,
+                         x_lap_installation: Annotated[str | None, Header(alias=INSTALLATION_HEADER)] = None
+                         ) -> Caller:
+        return caller_of(request.app.state.base, authorization, x_lap_installation, professions, message)
+
+    return dependency
+
+
+PRESCRIBERS_ONLY = "Opération réservée aux prescripteurs (carte de médecin, dentiste ou sage-femme)"
+PrescriberCaller = Annotated[Caller, Depends(_requiring(PRESCRIBER_PROFESSIONS, PRESCRIBERS_ONLY))]
+PharmacistCaller = Annotated[Caller, Depends(_requiring(
+    PHARMACIST_PROFESSIONS, "Opération réservée aux pharmaciens (carte de pharmacien)"))]
+
+
+def check_number_format(number: str) -> str:
+    if not NUMBER_RE.match(number) or int(number) % 97 != 1:
+        raise ApiError(422, "invalid_number", "Numéro d'ordonnance invalide (16 chiffres, clé MOD 97-10)",
+                       [{"path": "number", "message": "numéro invalide"}])
+    return number
+
+
+def audited(state: BaseState, caller_holder: Holder, installation: str, number: str | None, action: str,
+            operation: Callable[[], T]) -> T:
+    """Run ``operation`` and write an audit row whether it succeeds or is refused."""
+    try:
+        result = operation()
+    except ApiError as error:
+        with state.store.transaction() as conn:
+            state.store.audit(conn, caller_holder.national_id, caller_holder.profession, installation,
+                              number, action, f"refused:{error.status}:{error.code}")
+        raise
+    return result

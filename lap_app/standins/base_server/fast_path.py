@@ -1,0 +1,121 @@
+"""The lean path of the hot operation, ``PUT /v1/prescriptions/{number}`` (registration).
+
+A pure ASGI middleware in front of FastAPI's routing: no dependency solving, no pydantic
+round trip over the big Bundle, no thread-pool hop. The checks run on the event loop (they
+are CPU work: FHIR read, validation, RSA), the write goes to the store's group-commit thread
+and the answer leaves only once that batch is fsynced. Same checks, same errors and same
+audit rows as the FastAPI route, which stays for the OpenAPI document (see
+``registration.prepare_registration``, shared by both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import orjson
+
+from lap_app.base_client.protocol import INSTALLATION_HEADER, PRESCRIBER_PROFESSIONS
+from lap_app.standins.base_server.context import PRESCRIBERS_ONLY, BaseState, Caller, caller_of
+from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.registration import Registered, prepare_registration
+
+ROUTE = re.compile(r"^/v1/prescriptions/([^/]+)$")
+MAX_BODY = 4 * 1024 * 1024  # a signed ordonnance is ~10 kB
+_AUTHORIZATION = b"authorization"
+_INSTALLATION = INSTALLATION_HEADER.lower().encode("ascii")
+_JSON = [(b"content-type", b"application/json")]
+
+
+class RegistrationFastPath:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "PUT":
+            match = ROUTE.match(scope["path"])
+            state = getattr(scope["app"].state, "base", None) if "app" in scope else None
+            if match and state is not None:
+                await _register(state, scope, receive, send, match.group(1))
+                return
+        await self.app(scope, receive, send)
+
+
+async def _register(state: BaseState, scope: dict, receive: Any, send: Any, number: str) -> None:
+    try:  # refused before any check of the ordonnance: not audited (as on the FastAPI route)
+        body = await _body(receive)
+        authorization = installation = None
+        for name, value in scope["headers"]:
+            if name == _AUTHORIZATION:
+                authorization = value.decode("latin-1")
+            elif name == _INSTALLATION:
+                installation = value.decode("latin-1")
+        caller = caller_of(state, authorization, installation, PRESCRIBER_PROFESSIONS, PRESCRIBERS_ONLY)
+        bundle = _bundle(body)
+    except ApiError as error:
+        await _respond(send, error.status, error.body(), error.headers)
+        return
+    try:
+        outcome = prepare_registration(state, caller, number, bundle)
+        if not isinstance(outcome, Registered):
+            outcome = await asyncio.wrap_future(state.store.submit(outcome))
+    except ApiError as error:
+        await _audit_refusal(state, caller, number, error)  # as ``context.audited`` does
+        await _respond(send, error.status, error.body(), error.headers)
+        return
+    await _respond(send, 200 if outcome.replayed else 201, outcome.body())
+
+
+async def _body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ApiError(400, "disconnected", "Requête interrompue")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, "too_large", "Requête trop volumineuse")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _bundle(body: bytes) -> Any:
+    """``{"bundle": {...}}`` → the Bundle, or the same 422 as FastAPI's request validation."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _invalid("body", "JSON decode error") from None
+    if not isinstance(data, dict):
+        raise _invalid("body", "Input should be a valid dictionary or object to extract fields from")
+    if "bundle" not in data:
+        raise _invalid("body.bundle", "Field required")
+    if not isinstance(data["bundle"], dict):
+        raise _invalid("body.bundle", "Input should be a valid dictionary")
+    return data["bundle"]
+
+
+def _invalid(path: str, message: str) -> ApiError:
+    return ApiError(422, "invalid_request", "Requête invalide", [{"path": path, "message": message}])
+
+
+async def _audit_refusal(state: BaseState, caller: Caller, number: str, error: ApiError) -> None:
+    holder = caller.holder
+
+    def write(conn: Any) -> None:
+        state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "register",
+                          f"refused:{error.status}:{error.code}")
+
+    await asyncio.wrap_future(state.store.submit(write))
+
+
+async def _respond(send: Any, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    payload = orjson.dumps(body)
+    raw_headers = [*_JSON, (b"content-length", str(len(payload)).encode("ascii"))]
+    for name, value in (headers or {}).items():
+        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,207 @@
+"""Registration of a signed ordonnance: checks (number, content, signer, signature) and the write.
+
+Every problem is collected (422 lists them all); the heavy work (FHIR parsing, RSA) runs
+outside the store lock. ``prepare_registration`` is shared by the FastAPI route and the lean
+ASGI path (``fast_path.py``): it returns either the replayed result or the write to commit.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+import orjson
+
+from lap_app.base_client.protocol import (
+    SIGNATURE_FORMAT,
+    b64d,
+    bundle_number,
+    practitioner_ids,
+    signed_digest,
+    signer_certificate_b64,
+)
+from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.security import CardCertificates, Holder, verify_rs256
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from lap_app.standins.base_server.context import BaseState, Caller
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    number: str
+    status: str
+    registered_at: float
+    opposition: bool
+    replayed: bool  # 200 (already registered with the same content) instead of 201
+
+    def body(self) -> dict[str, Any]:
+        return {"number": self.number, "status": self.status, "registered_at": self.registered_at,
+                "opposition": self.opposition}
+
+
+Write = Callable[["sqlite3.Connection"], Registered]
+
+
+def prepare_registration(state: "BaseState", caller: "Caller", number: str,
+                         bundle: dict[str, Any]) -> Registered | Write:
+    """Every check of ``PUT /v1/prescriptions/{number}``: the replayed result, or the write to
+    hand to the group commit (it re-checks the number inside the transaction). Raises ApiError."""
+    from lap_app.standins.base_server.context import check_number_format
+
+    holder = caller.holder
+    check_number_format(number)
+    if not isinstance(bundle, dict):
+        raise ApiError(422, "invalid_request", "Requête invalide",
+                       [{"path": "body.bundle", "message": "un objet JSON est attendu"}])
+    try:
+        signed = signed_digest(bundle)
+    except Exception:  # noqa: BLE001 - unserialisable foreign content
+        raise ApiError(422, "invalid_content", "Bundle illisible", [{"path": "bundle", "message": "illisible"}]) from None
+    digest = hashlib.sha256(signed).hexdigest()  # = content_hash(bundle)
+    with state.store.reading() as conn:
+        existing = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
+        if existing is not None:
+            _same_or_conflict(existing, digest, holder.national_id)
+            return _replayed(existing)
+        _check_reserved(conn, number, holder.national_id, time.time())  # cheap refusals first
+    problems, opposition = check_content(bundle, number, holder, state.certificates, signed)
+    if problems:
+        raise ApiError(422, "invalid_content", "Ordonnance refusée : contenu invalide", problems)
+    stored = _stored_text(bundle)
+    certificate = signer_certificate_b64(bundle) or ""
+
+    def write(conn: "sqlite3.Connection") -> Registered:
+        now = time.time()
+        existing = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
+        if existing is not None:  # raced with a replay of itself
+            _same_or_conflict(existing, digest, holder.national_id)
+            return _replayed(existing)
+        _check_reserved(conn, number, holder.national_id, now)
+        conn.execute(
+            "INSERT INTO prescriptions (number, prescriber, installation, content_sha256, bundle, signer_certificate,"
+            " opposition, status, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (number, holder.national_id, caller.installation, digest, stored, certificate, int(opposition),
+             "registered", now, now),
+        )
+        conn.execute("UPDATE numbers SET state = 'used' WHERE number = ?", (number,))
+        state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "register", "ok")
+        return Registered(number, "registered", now, opposition, replayed=False)
+
+    return write
+
+
+def _stored_text(bundle: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(bundle).decode("utf-8")
+    except TypeError:  # integers beyond 64 bits (accepted by Python's json): the slow, exact way
+        import json
+
+        return json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))
+
+
+def _replayed(row: Any) -> Registered:
+    return Registered(row["number"], row["status"], row["registered_at"], bool(row["opposition"]), replayed=True)
+
+
+def _same_or_conflict(existing: Any, digest: str, prescriber: str) -> None:
+    if existing["prescriber"] != prescriber:
+        raise ApiError(403, "foreign_number", "Ce numéro appartient à un autre prescripteur")
+    if existing["content_sha256"] != digest:
+        raise ApiError(409, "number_used", "Numéro déjà utilisé pour une autre ordonnance")
+
+
+def _check_reserved(conn: Any, number: str, prescriber: str, now: float) -> None:
+    row = conn.execute("SELECT prescriber, expires_at, state FROM numbers WHERE number = ?", (number,)).fetchone()
+    if row is None:
+        raise ApiError(422, "unknown_number", "Numéro non délivré par la base",
+                       [{"path": "number", "message": "numéro inconnu de la base"}])
+    if row["prescriber"] != prescriber:
+        raise ApiError(403, "foreign_number", "Ce numéro a été réservé par un autre prescripteur")
+    if row["state"] != "reserved":
+        raise ApiError(409, "number_used", "Numéro déjà utilisé")
+    if row["expires_at"] < now:
+        raise ApiError(422, "expired_number", "Numéro réservé expiré",
+                       [{"path": "number", "message": "réservation expirée"}])
+
+
+def content_hash(bundle: dict[str, Any]) -> str:
+    """What "same content" means for idempotency: the signed part of the Bundle (opposition included)."""
+    return hashlib.sha256(signed_digest(bundle)).hexdigest()
+
+
+def check_content(bundle: dict[str, Any], number: str, holder: Holder, certificates: CardCertificates,
+                  digest: bytes | None = None) -> tuple[list[dict[str, str]], bool]:
+    """Every problem of the registration, and the patient's opposition as the signed Bundle says.
+
+    ``digest``: ``signed_digest(bundle)`` when the caller already computed it."""
+    from lap_app.domain.errors import ValidationError
+    from lap_app.domain.validation import validate_ordonnance
+    from lap_app.fhir import from_bundle
+
+    problems: list[dict[str, str]] = []
+    if bundle.get("resourceType") != "Bundle":
+        return [{"path": "bundle.resourceType", "message": "un Bundle FHIR est attendu"}], False
+    if bundle_number(bundle) != number:
+        problems.append({"path": "bundle.identifier.value", "message": "ne correspond pas au numéro de l'URL"})
+    try:
+        ordonnance = from_bundle(bundle)
+    except ValidationError as error:
+        problems.extend({"path": f"bundle.{p.path}" if p.path else "bundle", "message": p.message}
+                        for p in error.problems)
+        ordonnance = None
+    except Exception:  # noqa: BLE001 - any parse failure of foreign input is the sender's problem
+        problems.append({"path": "bundle", "message": "Bundle illisible"})
+        ordonnance = None
+    if ordonnance is not None:
+        try:
+            found = [p for p in validate_ordonnance(ordonnance) if getattr(p, "is_error", True)]
+        except Exception:  # noqa: BLE001 - a parsed but absurd ordonnance is still the sender's problem
+            found = []
+            problems.append({"path": "bundle", "message": "contenu incohérent"})
+        problems.extend({"path": f"ordonnance.{p.path}" if p.path else "ordonnance", "message": p.message}
+                        for p in found)
+    if holder.national_id not in practitioner_ids(bundle):
+        problems.append({"path": "bundle.Practitioner.identifier",
+                         "message": "le prescripteur du Bundle n'est pas le porteur de la carte authentifiée"})
+    problems.extend(_signature_problems(bundle, holder, certificates, digest))
+    return problems, bool(ordonnance is not None and ordonnance.opposition)
+
+
+def _signature_problems(bundle: dict[str, Any], holder: Holder, certificates: CardCertificates,
+                        digest: bytes | None) -> list[dict[str, str]]:
+    signature = bundle.get("signature")
+    if not isinstance(signature, dict):
+        return [{"path": "bundle.signature", "message": "signature CPS absente"}]
+    problems = []
+    who = (((signature.get("who") or {}).get("identifier") or {}).get("value")
+           if isinstance(signature.get("who"), dict) else None)
+    if who != holder.national_id:
+        problems.append({"path": "bundle.signature.who", "message": "le signataire n'est pas le porteur de la carte"})
+    if signature.get("sigFormat") != SIGNATURE_FORMAT:
+        problems.append({"path": "bundle.signature.sigFormat", "message": f"format attendu : {SIGNATURE_FORMAT}"})
+    try:
+        data = b64d(str(signature.get("data", "")))
+        der = b64d(signer_certificate_b64(bundle) or "")
+    except (binascii.Error, ValueError):
+        return problems + [{"path": "bundle.signature.data", "message": "signature ou certificat illisible"}]
+    try:
+        cert, signer = certificates.check(der)
+    except ApiError as error:
+        return problems + [{"path": "bundle.signature.extension", "message": error.message}]
+    if signer.national_id != holder.national_id:
+        problems.append({"path": "bundle.signature.extension", "message": "certificat de signature d'un autre porteur"})
+    if digest is None:
+        try:
+            digest = signed_digest(bundle)
+        except Exception:  # noqa: BLE001 - a Bundle the canonical form cannot serialise
+            return problems + [{"path": "bundle", "message": "Bundle non sérialisable"}]
+    if not verify_rs256(cert, data, digest=digest):
+        problems.append({"path": "bundle.signature.data",
+                         "message": "signature invalide : le contenu ne correspond pas à ce qui a été signé"})
+    return problems

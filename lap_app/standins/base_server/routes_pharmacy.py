@@ -1,0 +1,125 @@
+"""Pharmacy side: read an ordonnance by its number, record dispensing per line."""
+
+from __future__ import annotations
+
+import json
+import time
+import datetime as dt
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from lap_app.base_client.protocol import medication_requests
+from lap_app.standins.base_server.context import PharmacistCaller, State, audited, check_number_format
+from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.routes_prescriber import DispensingRecord
+
+router = APIRouter(prefix="/v1/pharmacy", tags=["pharmacie"])
+
+ERRORS = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Pas un pharmacien"},
+          404: {"description": "Numéro inconnu"}, 410: {"description": "Ordonnance annulée ou entièrement délivrée"},
+          422: {"description": "Requête invalide"}}
+
+
+class LineOut(BaseModel):
+    line: int
+    text: str
+    dosage: str
+    substitution_allowed: bool
+    dispensed_quantity: float
+
+
+class PrescriptionOut(BaseModel):
+    number: str
+    status: str
+    bundle: dict[str, Any]
+    lines: list[LineOut]
+    dispensings: list[DispensingRecord]
+
+
+class DispenseLineIn(BaseModel):
+    line: int = Field(ge=1, le=1000)
+    quantity: float = Field(gt=0, le=10000)
+    substituted: bool = False
+    date: dt.date | None = None
+
+
+class DispenseIn(BaseModel):
+    lines: list[DispenseLineIn] = Field(min_length=1, max_length=1000)
+    complete: bool = Field(description="Délivrance complète : le numéro est ensuite clos")
+
+
+def _open_prescription(conn: Any, number: str) -> Any:
+    row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
+    if row is None:
+        raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
+    if row["status"] == "cancelled":
+        raise ApiError(410, "cancelled", "Ordonnance annulée par son prescripteur")
+    if row["status"] == "dispensed":
+        raise ApiError(410, "closed", "Ordonnance déjà entièrement délivrée : numéro clos")
+    return row
+
+
+def _view(conn: Any, row: Any) -> PrescriptionOut:
+    bundle = json.loads(row["bundle"])
+    records = conn.execute("SELECT * FROM dispensings WHERE number = ? ORDER BY id", (row["number"],)).fetchall()
+    totals: dict[int, float] = {}
+    for r in records:
+        totals[r["line"]] = totals.get(r["line"], 0.0) + r["quantity"]
+    lines = []
+    for index, request in enumerate(medication_requests(bundle), start=1):
+        dosage = " ".join(d.get("text", "") for d in request.get("dosageInstruction") or [] if isinstance(d, dict))
+        substitution = request.get("substitution") or {}
+        lines.append(LineOut(line=index, text=str((request.get("medicationCodeableConcept") or {}).get("text", "")),
+                             dosage=dosage, substitution_allowed=substitution.get("allowedBoolean", True) is not False,
+                             dispensed_quantity=totals.get(index, 0.0)))
+    return PrescriptionOut(number=row["number"], status=row["status"], bundle=bundle, lines=lines, dispensings=[
+        DispensingRecord(line=r["line"], quantity=r["quantity"], substituted=bool(r["substituted"]),
+                         date=r["dispensed_on"], pharmacist=r["pharmacist"]) for r in records])
+
+
+@router.get("/prescriptions/{number}", response_model=PrescriptionOut, responses=ERRORS)
+def read(number: str, state: State, caller: PharmacistCaller) -> PrescriptionOut:
+    holder = caller.holder
+
+    def run() -> PrescriptionOut:
+        check_number_format(number)
+        with state.store.transaction() as conn:
+            row = _open_prescription(conn, number)
+            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "read", "ok")
+            return _view(conn, row)
+
+    return audited(state, holder, caller.installation, number, "read", run)
+
+
+@router.post("/prescriptions/{number}/dispensings", response_model=PrescriptionOut, responses=ERRORS)
+def dispense(number: str, body: DispenseIn, state: State, caller: PharmacistCaller) -> PrescriptionOut:
+    holder = caller.holder
+    today = datetime.now(timezone.utc).date()
+
+    def run() -> PrescriptionOut:
+        check_number_format(number)
+        with state.store.transaction() as conn:
+            row = _open_prescription(conn, number)
+            line_count = len(medication_requests(json.loads(row["bundle"])))
+            problems = [{"path": f"lines[{i}].line", "message": f"ligne inexistante (1 à {line_count})"}
+                        for i, item in enumerate(body.lines) if item.line > line_count]
+            problems += [{"path": f"lines[{i}].date", "message": "date de délivrance dans le futur"}
+                         for i, item in enumerate(body.lines) if item.date and item.date > today]
+            if problems:
+                raise ApiError(422, "invalid_dispensing", "Délivrance refusée", problems)
+            now = time.time()
+            conn.executemany(
+                "INSERT INTO dispensings (number, line, quantity, substituted, dispensed_on, pharmacist, recorded_at)"
+                " VALUES (?,?,?,?,?,?,?)",
+                [(number, item.line, item.quantity, int(item.substituted), (item.date or today).isoformat(),
+                  holder.national_id, now) for item in body.lines])
+            new_status = "dispensed" if body.complete else "partly_dispensed"
+            conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))
+            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                              "dispense", f"ok:{new_status}")
+            return _view(conn, conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone())
+
+    return audited(state, holder, caller.installation, number, "dispense", run)

@@ -1,0 +1,191 @@
+"""Card authentication on the base side: challenges, certificate checks, short-lived tokens.
+
+A token is ``base64url(payload).base64url(HMAC-SHA256)`` with a key kept in the data
+directory: the base alone can mint or check one. It binds the holder's national identifier
+and profession code and expires after ``token_ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
+
+from lap_app.standins.base_server.errors import ApiError
+
+if TYPE_CHECKING:
+    from lap_app.standins.base_server.store import BaseStore
+
+OID_PROFESSION = x509.ObjectIdentifier("1.2.250.1.71.1.2.7")
+CHALLENGE_TTL = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    national_id: str
+    profession: str
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def load_or_create_key(path: Path) -> bytes:
+    if path.exists():
+        return path.read_bytes()
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+def mint_token(key: bytes, holder: Holder, expires_at: float) -> str:
+    payload = json.dumps({"sub": holder.national_id, "prof": holder.profession, "exp": int(expires_at),
+                          "jti": secrets.token_hex(8)}, separators=(",", ":")).encode()
+    mac = hmac.new(key, payload, hashlib.sha256).digest()
+    return f"{_b64url(payload)}.{_b64url(mac)}"
+
+
+def check_token(key: bytes, token: str, now: float | None = None) -> Holder:
+    try:
+        payload_part, mac_part = token.split(".")
+        payload = _unb64url(payload_part)
+        mac = _unb64url(mac_part)
+    except (ValueError, TypeError):
+        raise ApiError(401, "invalid_token", "Jeton d'authentification invalide") from None
+    if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
+        raise ApiError(401, "invalid_token", "Jeton d'authentification invalide")
+    claims = json.loads(payload)
+    if claims["exp"] < (now if now is not None else time.time()):
+        raise ApiError(401, "expired_token", "Jeton d'authentification expiré : authentifiez-vous à nouveau avec la carte")
+    return Holder(claims["sub"], claims["prof"])
+
+
+class ChallengeBook:
+    """Single-use challenges, stateless until answered: ``base64url(nonce | expiry | MAC)``.
+
+    Issuing one writes nothing (any number of server processes can check it, and an
+    unauthenticated caller cannot fill the database); answering one records it as used in the
+    store (``used_challenges``), which makes it single-use across processes and restarts.
+    """
+
+    def __init__(self, key: bytes, store: "BaseStore") -> None:
+        self._key = hmac.new(key, b"lap-base-challenge", hashlib.sha256).digest()  # not the token key
+        self._store = store
+
+    def issue(self) -> tuple[str, float]:
+        expires = int(time.time() + CHALLENGE_TTL)
+        payload = secrets.token_bytes(16) + expires.to_bytes(8, "big")
+        return _b64url(payload + self._mac(payload)), float(expires)
+
+    def consume(self, challenge: str) -> None:
+        refused = ApiError(401, "invalid_challenge", "Défi d'authentification inconnu ou expiré")
+        try:
+            raw = _unb64url(challenge)
+        except (ValueError, TypeError):
+            raise refused from None
+        payload, mac = raw[:24], raw[24:]
+        if len(raw) != 40 or not hmac.compare_digest(mac, self._mac(payload)):
+            raise refused
+        expires = int.from_bytes(payload[16:], "big")
+        now = time.time()
+        if expires < now:
+            raise refused
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM used_challenges WHERE expires_at < ?", (now,))
+            if conn.execute("INSERT OR IGNORE INTO used_challenges (value, expires_at) VALUES (?, ?)",
+                            (challenge, expires)).rowcount == 0:
+                raise refused  # already answered once
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
+
+
+class CardCertificates:
+    """Checks card certificates against the one trusted CA (results cached by fingerprint)."""
+
+    def __init__(self, ca_pem: bytes) -> None:
+        self.ca = x509.load_pem_x509_certificate(ca_pem)
+        self._cache: dict[bytes, tuple[x509.Certificate, Holder]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, der: bytes) -> tuple[x509.Certificate, Holder]:
+        fingerprint = hashlib.sha256(der).digest()
+        with self._lock:
+            cached = self._cache.get(fingerprint)
+        if cached is None:
+            cached = self._check_uncached(der)
+            with self._lock:
+                self._cache[fingerprint] = cached
+        cert, holder = cached
+        now = datetime.now(timezone.utc)
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            raise ApiError(401, "certificate_expired", "Certificat de la carte hors de sa période de validité")
+        return cached
+
+    def _check_uncached(self, der: bytes) -> tuple[x509.Certificate, Holder]:
+        refused = ApiError(401, "untrusted_certificate", "Certificat de carte non reconnu par la base")
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            cert.verify_directly_issued_by(self.ca)
+        except (ValueError, TypeError, InvalidSignature):
+            raise refused from None
+        if not isinstance(cert.public_key(), rsa.RSAPublicKey):
+            raise refused
+        return cert, holder_of(cert)
+
+
+def holder_of(cert: x509.Certificate) -> Holder:
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not cns:
+        raise ApiError(401, "untrusted_certificate", "Certificat de carte sans identifiant national")
+    national_id = str(cns[0].value)
+    try:
+        raw = cert.extensions.get_extension_for_oid(OID_PROFESSION).value.value  # UnrecognizedExtension
+    except x509.ExtensionNotFound:
+        raise ApiError(401, "untrusted_certificate", "Certificat de carte sans code profession") from None
+    return Holder(national_id, _profession_from_der(raw))
+
+
+def _profession_from_der(raw: bytes) -> str:
+    """The extension holds a DER string (UTF8String/PrintableString/IA5String) such as "10"."""
+    if len(raw) >= 2 and raw[0] in (0x0C, 0x13, 0x16) and raw[1] == len(raw) - 2:
+        return raw[2:].decode("ascii", "replace")
+    return raw.decode("ascii", "replace").strip()
+
+
+def verify_rs256(cert: x509.Certificate, signature: bytes, data: bytes | None = None,
+                 *, digest: bytes | None = None) -> bool:
+    """PKCS#1 v1.5 / SHA-256 check of ``signature`` over ``data`` (or over a precomputed digest)."""
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    key = cert.public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    try:
+        if digest is not None:
+            key.verify(signature, digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        else:
+            key.verify(signature, data or b"", padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True

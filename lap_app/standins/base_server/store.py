@@ -1,0 +1,246 @@
+"""The base's SQLite database (WAL, synchronous=FULL: an acknowledged write survives a crash).
+
+One writer connection behind a lock: SQLite serialises writers anyway, and the lock keeps each
+API operation (checks + writes + audit row) one transaction. Registrations go through a group
+commit (``submit``/``grouped``): a writer thread runs every operation queued meanwhile in one
+transaction, so concurrent registrations share one fsync.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sqlite3
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # Windows: the base runs as one process there
+    fcntl = None  # type: ignore[assignment]
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS installations (
+    id TEXT PRIMARY KEY,
+    secret_sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    enrolled_by TEXT NOT NULL,
+    enrolled_at REAL NOT NULL,
+    revoked_at REAL
+);
+CREATE TABLE IF NOT EXISTS serials (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS numbers (
+    number TEXT PRIMARY KEY,
+    prescriber TEXT NOT NULL,
+    reserved_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'reserved'      -- reserved | used
+);
+CREATE INDEX IF NOT EXISTS numbers_by_prescriber ON numbers (prescriber, state, expires_at);
+CREATE TABLE IF NOT EXISTS prescriptions (
+    number TEXT PRIMARY KEY,
+    prescriber TEXT NOT NULL,
+    installation TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    bundle TEXT NOT NULL,                        -- the signed Bundle as received
+    signer_certificate BLOB NOT NULL,
+    opposition INTEGER NOT NULL,
+    status TEXT NOT NULL,                        -- registered | partly_dispensed | dispensed | cancelled
+    registered_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dispensings (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL REFERENCES prescriptions(number),
+    line INTEGER NOT NULL,
+    quantity REAL NOT NULL,
+    substituted INTEGER NOT NULL,
+    dispensed_on TEXT NOT NULL,
+    pharmacist TEXT NOT NULL,
+    recorded_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dispensings_by_number ON dispensings (number);
+CREATE TABLE IF NOT EXISTS used_challenges (value TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    actor TEXT NOT NULL,
+    profession TEXT NOT NULL,
+    installation TEXT NOT NULL,
+    number TEXT,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL
+);
+"""
+
+
+class _Pending:
+    __slots__ = ("operation", "future")
+
+    def __init__(self, operation: Callable[[sqlite3.Connection], Any]) -> None:
+        self.operation = operation
+        self.future: Future[Any] = Future()
+
+
+_STOP = object()
+
+
+class BaseStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._conn = self._connect()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.executescript(SCHEMA)
+        self._lock = threading.Lock()
+        # Several server processes may share the file (``--workers``): writers take this lock
+        # in turn instead of meeting SQLite's busy handler, which polls with sleeps.
+        self._lock_file = open(f"{path}.write-lock", "ab")  # noqa: SIM115 - held for the store's life
+        # Reads: one connection per thread (no lock to wait for); in WAL each sees the last
+        # commit without waiting for a batch being fsynced on the writer connection.
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        # Group commit: one writer thread drains the queue into one transaction per fsync.
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
+        self._closed = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One serialised transaction; committed (and fsynced) when the block exits normally."""
+        with self._writing():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._lock:
+            if fcntl is not None:
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection for plain SELECTs (autocommit: each sees the latest commit)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError("store closed")
+            conn = self._local.conn = self._connect()
+            with self._readers_lock:
+                self._readers.append(conn)
+        yield conn
+
+    def submit(self, operation: Callable[[sqlite3.Connection], T]) -> "Future[T]":
+        """Queue ``operation`` for the next group commit; the future resolves once it is on disk.
+
+        Each operation runs inside its own SAVEPOINT so that one refusal (an exception) rolls
+        back only its own writes; one fsync acknowledges the whole batch.
+        """
+        item = _Pending(operation)
+        if self._writer is None:
+            self._start_writer()
+        self._queue.put(item)
+        return item.future
+
+    def grouped(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """``submit`` and wait: returns once committed (or raises the operation's error)."""
+        return self.submit(operation).result()
+
+    def _start_writer(self) -> None:
+        with self._writer_lock:
+            if self._writer is None:
+                if self._closed:
+                    raise sqlite3.ProgrammingError("store closed")
+                self._writer = threading.Thread(target=self._write_loop, name="base-group-commit", daemon=True)
+                self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            batch = [first]
+            stop = False
+            while True:  # everything queued while the previous fsync ran joins this batch
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit_batch(batch)
+            if stop:
+                return
+
+    def _commit_batch(self, batch: list[_Pending]) -> None:
+        results: list[tuple[_Pending, Any, BaseException | None]] = []
+        with self._writing():
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                for pending in batch:
+                    self._conn.execute("SAVEPOINT one")
+                    try:
+                        results.append((pending, pending.operation(self._conn), None))
+                    except BaseException as error:  # noqa: BLE001 - handed back to its caller
+                        results.append((pending, None, error))
+                        self._conn.execute("ROLLBACK TO one")
+                    self._conn.execute("RELEASE one")
+                self._conn.execute("COMMIT")
+            except BaseException as error:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                for pending in batch:
+                    pending.future.set_exception(error)
+                return
+        for pending, result, error in results:  # acknowledged only now: the batch is on disk
+            if error is not None:
+                pending.future.set_exception(error)
+            else:
+                pending.future.set_result(result)
+
+    def audit(self, conn: sqlite3.Connection, actor: str, profession: str, installation: str,
+              number: str | None, action: str, outcome: str) -> None:
+        conn.execute(
+            "INSERT INTO audit (at, actor, profession, installation, number, action, outcome) VALUES (?,?,?,?,?,?,?)",
+            (time.time(), actor, profession, installation, number, action, outcome),
+        )
+
+    def close(self) -> None:
+        self._closed = True
+        with self._writer_lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            self._queue.put(_STOP)
+            writer.join()
+        with self._lock, self._readers_lock:
+            self._conn.close()
+            self._lock_file.close()
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()

@@ -1,0 +1,69 @@
+"""Opening the local store: one SQLite file under ``user_data_dir()``, migrated on open."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from lap_app.domain.errors import UserError
+from lap_app.i18n import _
+from lap_app.paths import user_data_dir
+from lap_app.storage.migrations import MIGRATIONS, Step
+
+STORE_NAME = "lap.sqlite3"
+
+
+def default_store_path() -> Path:
+    return user_data_dir() / STORE_NAME
+
+
+def connect(path: Path | None = None, migrations: list[Step] | None = None) -> sqlite3.Connection:
+    """A connection to the store (WAL, synchronous=FULL), its schema brought up to date."""
+    path = Path(path) if path is not None else default_store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")  # the outbox must survive a power cut
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn, MIGRATIONS if migrations is None else migrations)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
+    """Apply the steps not yet applied; returns the resulting version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(steps):
+        raise UserError(_("La base locale a été créée par une version plus récente de l'application"))
+    for index in range(version, len(steps)):
+        step = steps[index]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # re-read under the write lock: another process may have migrated meanwhile
+            if conn.execute("PRAGMA user_version").fetchone()[0] > index:
+                conn.execute("ROLLBACK")
+                continue
+            if isinstance(step, str):
+                for statement in _statements(step):
+                    conn.execute(statement)
+            else:
+                step(conn)
+            conn.execute(f"PRAGMA user_version = {index + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into complete statements (executescript would commit on its own)."""
+    out, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        out.append(buffer.strip())
+    return [s for s in out if s.strip(" ;\n")]

@@ -1,0 +1,65 @@
+"""The local store's schema, as an ordered list of migration steps.
+
+``PRAGMA user_version`` holds how many steps a database has applied; opening the store runs
+the missing ones, each in its own transaction, in order.
+
+To change the schema, APPEND a step to ``MIGRATIONS`` (never edit, reorder or remove one that
+has shipped). A step is either an SQL script (``str``, may hold several statements) or a
+callable ``step(conn: sqlite3.Connection) -> None`` for data moves. A part of the application
+that owns its tables may keep its steps beside its code and append them here, e.g.::
+
+    from lap_app.services.patients import PATIENT_MIGRATIONS
+    MIGRATIONS = [..., *PATIENT_MIGRATIONS]
+
+(the patients steps must stay after the steps already released).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable, Union
+
+from lap_app.storage.dmp_schema import DMP_STEP
+from lap_app.storage.practice_schema import DRAFTING_STEP, DRAFTS_STEP, PATIENTS_STEP
+
+Step = Union[str, Callable[[sqlite3.Connection], None]]
+
+_CIRCUIT = """
+CREATE TABLE ordonnances (
+    id INTEGER PRIMARY KEY,
+    number TEXT UNIQUE,                 -- NULL for a paper ordonnance printed without number
+    status TEXT NOT NULL,               -- see lap_app.storage.ordonnances.STATUSES
+    prescriber TEXT NOT NULL,           -- national identifier of the signer
+    patient_name TEXT NOT NULL,
+    opposition INTEGER NOT NULL DEFAULT 0,
+    bundle TEXT NOT NULL,               -- the FHIR Bundle (signed once status >= signed)
+    signer_certificate BLOB,            -- DER of the signing certificate
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    last_error TEXT
+);
+CREATE INDEX ordonnances_by_status ON ordonnances (status);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    ordonnance_id INTEGER NOT NULL UNIQUE REFERENCES ordonnances(id),
+    number TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    last_error TEXT,
+    created_at REAL NOT NULL
+);
+CREATE TABLE number_pool (
+    number TEXT PRIMARY KEY,
+    prescriber TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    taken_at REAL                       -- set once the number is given to an ordonnance
+);
+"""
+
+MIGRATIONS: list[Step] = [
+    _CIRCUIT,  # 1: ordonnances, outbox, reserved numbers (engineer E)
+    PATIENTS_STEP,  # 2: patients (engineer F2, lap_app/storage/practice_schema.py)
+    DRAFTING_STEP,  # 3: favourite lines and ordonnance templates (engineer F2)
+    DMP_STEP,  # 4: the DMP copies of the ordonnances (engineer H, lap_app/storage/dmp_schema.py)
+    DRAFTS_STEP,  # 5: each patient's ordonnance being written (engineer I, practice_schema.py)
+]

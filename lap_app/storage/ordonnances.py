@@ -1,0 +1,199 @@
+"""Ordonnances, their outbox and the reserved-number pool in the local store.
+
+``LocalStore`` is the only code that runs SQL on these tables. A signed ordonnance and its
+outbox entry are written in ONE transaction, before any network attempt, and its number is
+taken from the pool in that same transaction: a crash at any point loses nothing and never
+gives a number twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from lap_app.i18n import _
+from lap_app.storage.database import connect
+
+# Status identifiers (stored) and what the user reads.
+STATUSES = {
+    "draft": _("brouillon"),
+    "signed": _("signée"),
+    "waiting": _("en attente d'envoi"),
+    "registered": _("enregistrée"),
+    "partly_dispensed": _("partiellement délivrée"),
+    "dispensed": _("délivrée"),
+    "cancelled": _("annulée"),
+    "paper": _("papier seul (service indisponible)"),
+    "rejected": _("refusée par la base"),
+}
+BASE_STATUSES = ("registered", "partly_dispensed", "dispensed", "cancelled")
+
+
+def status_label(status: str) -> str:
+    return STATUSES.get(status, status)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOrdonnance:
+    id: int
+    number: str | None
+    status: str
+    prescriber: str
+    patient_name: str
+    opposition: bool
+    bundle: dict[str, Any]
+    signer_certificate: bytes | None
+    created_at: float
+    updated_at: float
+    last_error: str | None
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    ordonnance_id: int
+    number: str
+    attempts: int
+    next_attempt_at: float
+    last_error: str | None
+
+
+def _ordonnance(row: sqlite3.Row) -> StoredOrdonnance:
+    return StoredOrdonnance(row["id"], row["number"], row["status"], row["prescriber"], row["patient_name"],
+                            bool(row["opposition"]), json.loads(row["bundle"]), row["signer_certificate"],
+                            row["created_at"], row["updated_at"], row["last_error"])
+
+
+class LocalStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.conn = connect(path)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    # --- number pool -----------------------------------------------------------------------
+
+    def add_numbers(self, prescriber: str, numbers: list[str], expires_at: float) -> None:
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR IGNORE INTO number_pool (number, prescriber, expires_at) VALUES (?,?,?)",
+                             [(n, prescriber, expires_at) for n in numbers])
+
+    def available_numbers(self, prescriber: str, margin: float = 3600.0) -> int:
+        with self._lock:
+            return self.conn.execute(
+                "SELECT COUNT(*) FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?",
+                (prescriber, time.time() + margin)).fetchone()[0]
+
+    def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0) -> str | None:
+        row = conn.execute(
+            "SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?"
+            " ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin)).fetchone()
+        if row is None:
+            return None
+        conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), row["number"]))
+        return row["number"]
+
+    # --- ordonnances -----------------------------------------------------------------------
+
+    def reserve_number_for_signing(self, prescriber: str) -> str | None:
+        """Take a number out of the pool (it will never be offered again, even if signing fails)."""
+        with self.transaction() as conn:
+            return self._take_number(conn, prescriber)
+
+    def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
+                    bundle: dict[str, Any], signer_certificate: bytes) -> int:
+        """Record a signed ordonnance and queue it in the outbox, atomically."""
+        now = time.time()
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO ordonnances (number, status, prescriber, patient_name, opposition, bundle,"
+                " signer_certificate, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (number, "waiting", prescriber, patient_name, int(opposition),
+                 json.dumps(bundle, ensure_ascii=False), signer_certificate, now, now))
+            ordonnance_id = int(cursor.lastrowid or 0)
+            conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
+                         (ordonnance_id, number, now, now))
+        return ordonnance_id
+
+    def save_paper(self, *, prescriber: str, patient_name: str, opposition: bool, bundle: dict[str, Any],
+                   reason: str) -> int:
+        now = time.time()
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO ordonnances (number, status, prescriber, patient_name, opposition, bundle,"
+                " created_at, updated_at, last_error) VALUES (NULL,'paper',?,?,?,?,?,?,?)",
+                (prescriber, patient_name, int(opposition), json.dumps(bundle, ensure_ascii=False), now, now, reason))
+            return int(cursor.lastrowid or 0)
+
+    def get(self, ordonnance_id: int) -> StoredOrdonnance | None:
+        with self._lock:
+            row = self.conn.execute("SELECT * FROM ordonnances WHERE id = ?", (ordonnance_id,)).fetchone()
+        return _ordonnance(row) if row else None
+
+    def by_number(self, number: str) -> StoredOrdonnance | None:
+        with self._lock:
+            row = self.conn.execute("SELECT * FROM ordonnances WHERE number = ?", (number,)).fetchone()
+        return _ordonnance(row) if row else None
+
+    def list(self, status: str | None = None, limit: int = 200) -> list[StoredOrdonnance]:
+        with self._lock:
+            if status:
+                rows = self.conn.execute("SELECT * FROM ordonnances WHERE status = ? ORDER BY id DESC LIMIT ?",
+                                         (status, limit)).fetchall()
+            else:
+                rows = self.conn.execute("SELECT * FROM ordonnances ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [_ordonnance(r) for r in rows]
+
+    def set_status(self, number: str, status: str, error: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE number = ?",
+                         (status, time.time(), error, number))
+
+    # --- outbox ----------------------------------------------------------------------------
+
+    def outbox(self, due_only: bool = False) -> list[OutboxEntry]:
+        with self._lock:
+            sql = "SELECT * FROM outbox"
+            args: tuple = ()
+            if due_only:
+                sql += " WHERE next_attempt_at <= ?"
+                args = (time.time(),)
+            rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
+        return [OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
+                            r["last_error"]) for r in rows]
+
+    def outbox_done(self, entry: OutboxEntry, status: str, error: str | None = None) -> None:
+        """The base answered for good (registered, or refused): leave the outbox."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
+            conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE id = ?",
+                         (status, time.time(), error, entry.ordonnance_id))
+
+    def outbox_retry_later(self, entry: OutboxEntry, error: str, delay: float) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                         (time.time() + delay, error, entry.id))
+            conn.execute("UPDATE ordonnances SET last_error = ?, updated_at = ? WHERE id = ?",
+                         (error, time.time(), entry.ordonnance_id))

@@ -1,0 +1,57 @@
+"""Schema steps for the practice's own tables (engineer F2, then I): patients, favourites,
+templates, drafts.
+
+Appended to ``MIGRATIONS`` in ``migrations.py``; the code that uses them is
+``lap_app.services.patients`` and ``lap_app.services.drafting``. Kept in ``storage`` so that
+the store never imports the services layer.
+"""
+
+from __future__ import annotations
+
+PATIENTS_STEP = """
+CREATE TABLE patients (
+    id INTEGER PRIMARY KEY,
+    resource_id TEXT NOT NULL,          -- FHIR Patient fullUrl, stable for the patient
+    family_name TEXT NOT NULL,
+    given_names TEXT NOT NULL,          -- JSON list
+    sex TEXT NOT NULL,
+    birth_date TEXT,                    -- ISO date
+    ins TEXT,                           -- 15 characters, key included
+    weight_kg REAL,
+    height_cm REAL,
+    ald INTEGER NOT NULL DEFAULT 0,
+    ald_label TEXT NOT NULL DEFAULT '',
+    allergies TEXT NOT NULL DEFAULT '[]',   -- JSON list of substance names
+    treatments TEXT NOT NULL DEFAULT '[]',  -- JSON list of {label, cis}
+    opposition INTEGER NOT NULL DEFAULT 0,  -- objects to the prescriber seeing dispensing data
+    search_key TEXT NOT NULL,           -- ' NAME GIVEN ' upper case without accents
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX patients_by_key ON patients (search_key);
+CREATE UNIQUE INDEX patients_by_ins ON patients (ins) WHERE ins IS NOT NULL;
+"""
+
+DRAFTING_STEP = """
+CREATE TABLE favourites (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    line TEXT NOT NULL,                 -- JSON of one PrescriptionLine
+    created_at TEXT NOT NULL
+);
+CREATE TABLE templates (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    lines TEXT NOT NULL,                -- JSON list of PrescriptionLine
+    created_at TEXT NOT NULL
+);
+"""
+
+# Shipped after the DMP step (4): the ordonnance being written, one per patient, saved on every
+# change to its lines so that closing the application (or a crash) loses nothing.
+DRAFTS_STEP = """
+CREATE TABLE drafts (
+    patient_id INTEGER PRIMARY KEY REFERENCES patients(id) ON DELETE CASCADE,
+    lines TEXT NOT NULL,                -- JSON list of PrescriptionLine
+    updated_at TEXT NOT NULL
+);
+"""

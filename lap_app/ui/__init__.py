@@ -1,0 +1,1 @@
+"""The PySide6 desktop application: a thin layer over ``lap_app.services``."""

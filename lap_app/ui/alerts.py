@@ -1,0 +1,145 @@
+"""Live alerts beside the ordonnance: interactions by level, redundancy, allergies, conditions.
+
+A contre-indication (level CI) needs an explicit acknowledgement before the ordonnance can be
+validated: each CI alert carries a check box, and ``unacknowledged_contraindications()`` tells
+the validation flow what is still unacknowledged. Nothing else blocks: the physician decides.
+Acknowledgements survive recomputation as long as the same alert (same drugs, same
+substances) is still raised.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+
+from lap_app.i18n import _, ngettext
+from lap_app.services.drafting import DraftAlert
+
+LEVEL_COLOURS = {
+    "CI": "#b3261e", "ALLERGY": "#b3261e", "AD": "#c25e00", "REDUNDANCY": "#9a6700",
+    "PE": "#9a6700", "APEC": "#2f6f8f", "CONDITION": "#5a6670",
+}
+
+
+class AlertCard(QFrame):
+    """One alert: level, drugs involved, description, what to do; a check box for a CI."""
+
+    def __init__(self, alert: DraftAlert, acknowledged: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.alert = alert
+        colour = LEVEL_COLOURS.get(alert.level, "#5a6670")
+        self.setObjectName(f"alert{alert.level}")
+        self.setStyleSheet(
+            f"QFrame#{self.objectName()} {{ background: #ffffff; border: 1px solid #d8dde3;"
+            f" border-left: 5px solid {colour}; border-radius: 4px; }}"
+        )
+        text = f"<span style='color:{colour}; font-weight:600'>{escape(alert.level_label)}</span>"
+        text += f"<br><b>{escape(alert.title)}</b>"
+        if alert.drugs:
+            text += f"<br><span style='color:#4a5560'>{escape(alert.drugs)}</span>"
+        if alert.description:
+            text += f"<br>{escape(alert.description)}"
+        if alert.conduct:
+            text += f"<br><i>{escape(alert.conduct)}</i>"
+        label = QLabel(text, wordWrap=True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # wrap to the panel's width instead of widening it to the longest word run
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        label.setMinimumWidth(160)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(label)
+        self.ack_check: QCheckBox | None = None
+        if alert.blocking:
+            self.ack_check = QCheckBox(_("Je maintiens en connaissance de cause"), objectName="acknowledgeCI")
+            self.ack_check.setToolTip(_("Contre-indication lue : je maintiens cette prescription."))
+            self.ack_check.setChecked(acknowledged)
+            layout.addWidget(self.ack_check)
+
+
+class AlertsPanel(QWidget):
+    """The list of alerts for the current draft; emits ``changed()`` when alerts or acks change."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alertsPanel")
+        self._alerts: list[DraftAlert] = []
+        self._acknowledged: set[tuple] = set()
+        self._cards: list[AlertCard] = []
+        self.title = QLabel(_("Alertes"))
+        self.title.setProperty("role", "title")
+        self.summary = QLabel(objectName="alertsSummary", wordWrap=True)
+        self.summary.setProperty("role", "subtitle")
+        self._body = QWidget()
+        self._body_layout = QVBoxLayout(self._body)
+        self._body_layout.setContentsMargins(0, 0, 0, 0)
+        self._body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self._body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addWidget(scroll, 1)
+        self.set_alerts([])
+
+    def set_alerts(self, alerts: list[DraftAlert]) -> None:
+        """Show ``alerts`` (worst first); keep acknowledgements of alerts still present."""
+        self._alerts = list(alerts)
+        self._acknowledged &= {a.key for a in self._alerts if a.blocking}
+        for card in self._cards:
+            card.setParent(None)
+            card.deleteLater()
+        self._cards = []
+        for alert in self._alerts:
+            card = AlertCard(alert, alert.key in self._acknowledged, self._body)
+            if card.ack_check is not None:
+                card.ack_check.toggled.connect(lambda on, key=alert.key: self._acknowledge(key, on))
+            self._body_layout.insertWidget(self._body_layout.count() - 1, card)
+            card.show()  # a layout shows late-added children only at the next event loop turn
+            self._cards.append(card)
+        self._update_summary()
+        self.changed.emit()
+
+    def alerts(self) -> list[DraftAlert]:
+        return list(self._alerts)
+
+    def cards(self) -> list[AlertCard]:
+        return list(self._cards)
+
+    def unacknowledged_contraindications(self) -> list[DraftAlert]:
+        """The contre-indications the physician has not acknowledged yet (blocks validation)."""
+        return [a for a in self._alerts if a.blocking and a.key not in self._acknowledged]
+
+    def acknowledge(self, alert: DraftAlert) -> None:
+        for card in self._cards:
+            if card.alert.key == alert.key and card.ack_check is not None:
+                card.ack_check.setChecked(True)
+
+    def _acknowledge(self, key: tuple, on: bool) -> None:
+        if on:
+            self._acknowledged.add(key)
+        else:
+            self._acknowledged.discard(key)
+        self._update_summary()
+        self.changed.emit()
+
+    def _update_summary(self) -> None:
+        if not self._alerts:
+            self.summary.setText(_("Aucune alerte pour cette ordonnance."))
+            return
+        text = ngettext("{n} alerte", "{n} alertes", len(self._alerts)).format(n=len(self._alerts))
+        pending = len(self.unacknowledged_contraindications())
+        if pending:
+            text += " — " + ngettext(
+                "{n} contre-indication à confirmer avant de valider",
+                "{n} contre-indications à confirmer avant de valider", pending,
+            ).format(n=pending)
+        self.summary.setText(text)

@@ -1,0 +1,203 @@
+"""The GUI's handle on the prescribing services: one base client, one local store, one lock.
+
+``lap_app.services`` are functions over a client and a store (the CLI calls them the same
+way); this class only holds those two for the window's lifetime and serialises their use,
+since the card thread and the network pool both reach them.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from lap_app.domain.model import Ordonnance, Patient
+
+if TYPE_CHECKING:  # the client stack (httpx) loads off the start-up path, see warm_up()
+    from lap_app.services.base_connection import BaseEndpoint
+
+log = logging.getLogger(__name__)
+
+FINAL_STATUSES = {"dispensed", "cancelled", "paper", "rejected"}
+
+
+@dataclass(frozen=True, slots=True)
+class DeskStatus:
+    base_reachable: bool
+    outbox_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    local_id: int
+    number: str | None
+    status: str
+    written_at: datetime
+    summary: str  # the lines' DCI wordings, for the list
+    ordonnance: Ordonnance
+    dmp: str = ""  # where the patient's DMP copy stands (lap_app.services.dmp), "" if none is due
+
+
+def probe_base(endpoint: "BaseEndpoint", timeout: float = 2.0) -> bool:
+    """A TLS handshake with the base, checked against its CA: reachable and trusted, no request."""
+    parts = urlsplit(endpoint.url)
+    context = ssl.create_default_context(cafile=str(endpoint.ca_path))
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=parts.hostname):
+                return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
+class PrescribingDesk:
+    def __init__(self, endpoint: "BaseEndpoint", store) -> None:
+        self.endpoint = endpoint
+        self.store = store
+        self._client = None
+        self._lock = threading.RLock()
+
+    @property
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                from lap_app.services.base_connection import open_client
+
+                self._client = open_client(self.endpoint)
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    @staticmethod
+    def warm_up() -> None:
+        """Load the client and rendering stacks (run in a worker once the window is up)."""
+        import lap_app.fhir  # noqa: F401
+        import lap_app.render  # noqa: F401
+        import lap_app.services.base_connection  # noqa: F401
+        import lap_app.services.prescribing  # noqa: F401
+
+    # -- status bar --------------------------------------------------------------------------
+    def status(self) -> DeskStatus:
+        return DeskStatus(probe_base(self.endpoint), len(self.store.outbox()))
+
+    # -- the card thread's work --------------------------------------------------------------
+    def prescribe(self, ordonnance: Ordonnance, card: Any, *, page_size: str = "A4"):
+        from lap_app.services.prescribing import prescribe
+
+        with self._lock:
+            return prescribe(ordonnance, card=card, client=self.client, store=self.store,
+                             opposition=ordonnance.opposition, page_size=page_size)
+
+    def flush(self, card: Any):
+        from lap_app.services.card_session import ensure_token
+        from lap_app.services.outbox import flush_outbox
+
+        from lap_app.services.dmp import copies_waiting
+
+        with self._lock:
+            if not self.store.outbox() and not copies_waiting(self.store):  # (DMP copies follow the outbox)
+                return None
+            client = self.client
+            ensure_token(card, client)
+            return flush_outbox(self.store, client, reauthenticate=lambda: self._renew(card))
+
+    def _renew(self, card: Any) -> None:
+        from lap_app.services.card_session import ensure_token
+
+        self.client.token = None
+        ensure_token(card, self.client)
+
+    def dispensing(self, number: str, card: Any):
+        from lap_app.services.card_session import ensure_token
+        from lap_app.services.dispensing import consult_dispensing
+
+        with self._lock:
+            ensure_token(card, self.client)
+            return consult_dispensing(self.client, number, self.store)
+
+    def cancel(self, number: str, card: Any) -> str:
+        from lap_app.services.card_session import ensure_token
+        from lap_app.services.dispensing import cancel
+
+        with self._lock:
+            ensure_token(card, self.client)
+            return cancel(self.client, self.store, number)
+
+    # -- history -----------------------------------------------------------------------------
+    def history(self, patient: Patient) -> list[HistoryEntry]:
+        """The patient's ordonnances as the local store knows them, newest first (no network)."""
+        from lap_app.fhir import from_bundle
+        from lap_app.services.dmp import dmp_column_text
+
+        entries = []
+        with self._lock:
+            stored = self.store.list()
+        for item in stored:
+            if item.patient_name != patient.display_name:  # cheap filter before parsing the Bundle
+                continue
+            try:
+                ordonnance = from_bundle(item.bundle)
+            except Exception:  # noqa: BLE001 - an unreadable old entry must not hide the others
+                log.exception("stored ordonnance %s unreadable", item.id)
+                continue
+            if not _same_patient(ordonnance.patient, patient):
+                continue
+            entries.append(HistoryEntry(
+                local_id=item.id, number=item.number, status=item.status,
+                written_at=ordonnance.written_at.astimezone(),
+                summary=", ".join(line.dci_wording for line in ordonnance.lines), ordonnance=ordonnance,
+                dmp=dmp_column_text(self.store, item.id)))
+        return entries
+
+    def refreshed_statuses(self, entries: list[HistoryEntry]) -> dict[int, str]:
+        """Current statuses from the base of the entries still moving, while the session's token is
+        valid (no card operation here: this runs beside the card thread). Network failures keep
+        the last known status."""
+        from lap_app.base_client import BaseRefused, BaseUnavailable
+        from lap_app.services.dispensing import refresh_status
+
+        changed: dict[int, str] = {}
+        for entry in entries:
+            if not entry.number or entry.status in FINAL_STATUSES | {"waiting"}:
+                continue
+            with self._lock:  # per entry: a validation waiting for the client gets in between
+                client = self._client
+                if client is None or client.token is None or not client.token.valid_for(5.0):
+                    break
+                try:
+                    status = refresh_status(client, self.store, entry.number)
+                except (BaseUnavailable, BaseRefused) as error:
+                    log.info("status of %s not refreshed: %s", entry.number, error.message)
+                    break
+            if status != entry.status:
+                changed[entry.local_id] = status
+        return changed
+
+    def pdf(self, local_id: int, page_size: str = "A4") -> bytes:
+        from lap_app.fhir import from_bundle
+        from lap_app.render import render_ordonnance_pdf
+        from lap_app.services.prescribing import OFFLINE_REASON
+
+        with self._lock:
+            item = self.store.get(local_id)
+        ordonnance = from_bundle(item.bundle)
+        reason = OFFLINE_REASON if item.number is None else None
+        return render_ordonnance_pdf(ordonnance, page_size, offline_reason=reason)
+
+
+def _same_patient(a: Patient, b: Patient) -> bool:
+    if a.ins and b.ins:
+        return a.ins == b.ins
+    return a.resource_id == b.resource_id or (
+        a.family_name.casefold() == b.family_name.casefold()
+        and [g.casefold() for g in a.given_names] == [g.casefold() for g in b.given_names]
+        and a.birth_date == b.birth_date)

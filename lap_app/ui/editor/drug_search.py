@@ -1,0 +1,210 @@
+"""Search-as-you-type over the drug base.
+
+The search runs in the GUI thread on every keystroke: the drug base answers a prefix query in
+well under a millisecond (FTS5), so results appear in the same frame; a thread hop would only
+add latency. Results show the DCI wording, form, marketed status, price and reimbursement, and
+the generic group. Down arrow moves into the results; Enter (or a double click) chooses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+from lap_app.i18n import _
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_GREY = QBrush(QColor("#8a949c"))
+
+COLUMNS = (_("Médicament"), _("DCI"), _("Forme"), _("Statut"), _("Prix"), _("Remb."), _("Générique"))
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def price_text(drug: Any) -> str:
+    prices = [p for p in (_get(x, "price") for x in _get(drug, "presentations", default=()) or ()) if p]
+    if not prices:
+        return ""
+    low, high = min(prices), max(prices)
+    text = f"{low:.2f} €" if low == high else f"{low:.2f}–{high:.2f} €"
+    return text.replace(".", ",")
+
+
+def reimbursement_text(drug: Any) -> str:
+    rates = sorted({r for r in (_get(x, "reimbursement_rate") for x in _get(drug, "presentations", default=()) or ())
+                    if r is not None})
+    if not rates:
+        return _("NR")
+    return " / ".join(f"{int(r) if float(r).is_integer() else r} %" for r in rates)
+
+
+def status_text(drug: Any) -> str:
+    marketed = _get(drug, "marketed", default=True)
+    text = _("commercialisé") if marketed else _("non commercialisé")
+    alert = _get(drug, "availability_alert", "availability", default="")
+    if alert:
+        text += f" · {alert}"
+    return text
+
+
+def generic_text(drug: Any) -> str:
+    group = _get(drug, "generic", "generic_group", default=None)
+    if group is None:
+        return ""
+    if isinstance(group, str):
+        return group
+    role = _get(group, "role", default="")
+    label = str(_get(group, "label", default=""))
+    # BDPM labels read "<substances> - <PRINCEPS> - <other brands>": the princeps names the group
+    parts = [p.strip() for p in label.split(" - ") if p.strip()]
+    reference = (parts[1] if len(parts) > 1 else label).split(", ")[0][:40]
+    return f"{role} ({reference})" if role and reference else str(role or reference)
+
+
+class DrugResultsModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+        self._cells: list[tuple[str, ...]] = []
+        self._marketed: list[bool] = []
+
+    def set_results(self, results: list[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(results)
+        self._cells = [
+            (
+                str(_get(d, "name", default="")), str(_get(d, "dci", default="")), str(_get(d, "form", default="")),
+                status_text(d), price_text(d), reimbursement_text(d), generic_text(d),
+            )
+            for d in self._rows
+        ]
+        self._marketed = [bool(_get(d, "marketed", default=True)) for d in self._rows]
+        self.endResetModel()
+
+    def drug(self, row: int) -> Any:
+        return self._rows[row]
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def data(self, index: QModelIndex, role: int = _DISPLAY) -> Any:
+        # called hundreds of times per repaint: plain int comparisons, precomputed cells
+        if role == _DISPLAY:
+            return self._cells[index.row()][index.column()]
+        if role == _FOREGROUND:
+            return None if self._marketed[index.row()] else _GREY
+        if role == _TOOLTIP:
+            drug = self._rows[index.row()]
+            return "\n".join(filter(None, (
+                str(_get(drug, "name", default="")), str(_get(drug, "dci", default="")),
+                f"CIS {_get(drug, 'cis', default='')}",
+            )))
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+
+class DrugSearch(QWidget):
+    """A search box over the drug base and its results; ``drug_chosen(result)`` on Enter."""
+
+    drug_chosen = Signal(object)
+
+    def __init__(self, drugs: Any, parent: QWidget | None = None, limit: int = 20) -> None:
+        super().__init__(parent)
+        self.setObjectName("drugSearch")
+        self._drugs = drugs
+        self._limit = limit
+        self.edit = QLineEdit(objectName="drugSearchEdit",
+                              placeholderText=_("Rechercher un médicament : nom, DCI, CIS ou CIP13 (Ctrl+F)"))
+        self.edit.setClearButtonEnabled(True)
+        self.model = DrugResultsModel(self)
+        self.view = QTableView(objectName="drugResults")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((230, 260, 120, 120, 90, 60)):
+            header.resizeSection(column, width)
+        self.status = QLabel(objectName="drugSearchStatus")
+        self.status.setProperty("role", "subtitle")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.status)
+
+        self.edit.textChanged.connect(self.search)
+        self.edit.returnPressed.connect(self._choose_current)
+        self.edit.installEventFilter(self)
+        self.view.installEventFilter(self)
+        self.view.doubleClicked.connect(lambda index: self._choose(index.row()))
+
+    def set_database(self, drugs: Any) -> None:
+        self._drugs = drugs
+        self.search(self.edit.text())
+
+    def search(self, text: str) -> None:
+        """Query the base and show the results (called on every keystroke)."""
+        text = text.strip()
+        if not text or self._drugs is None:
+            self.model.set_results([])
+            self.status.setText("" if self._drugs is not None else _("Base des médicaments indisponible."))
+            return
+        results = self._drugs.search(text, limit=self._limit)
+        self.model.set_results(results)
+        if results:
+            self.view.selectRow(0)
+            self.status.setText("")
+        else:
+            self.status.setText(_("Aucun médicament ne correspond à « {text} ».").format(text=text))
+
+    def results(self) -> list[Any]:
+        return [self.model.drug(row) for row in range(self.model.rowCount())]
+
+    def _choose_current(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self._choose(index.row())
+        elif self.model.rowCount():
+            self._choose(0)
+
+    def _choose(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            self.drug_chosen.emit(self.model.drug(row))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if watched is self.edit and key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.model.rowCount():
+                row = max(0, self.view.currentIndex().row())
+                row = min(self.model.rowCount() - 1, max(0, row + (1 if key == Qt.Key.Key_Down else -1)))
+                self.view.selectRow(row)
+                return True
+            if watched is self.view and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._choose_current()
+                return True
+        return super().eventFilter(watched, event)

@@ -1,0 +1,508 @@
+"""The prescription editor: drug search, line editor, the lines, favourites and templates, alerts.
+
+Contract with the main window: ``set_patient(record)``, ``draft_lines()``, ``clear()``,
+``load_lines(lines)`` (renewal: replaces the draft with fresh copies), signal
+``validate_requested()`` (Ctrl+Enter or the button), ``alerts_panel()`` (the ``AlertsPanel``,
+laid out on the right until the window places it elsewhere). Each patient keeps their own
+draft while the physician switches between patients, saved in the local store on every change
+to its lines (``DraftingLibrary.save_draft``) and found again after a restart or a crash;
+``clear()`` (after validation, or abandoning it) deletes it. Alerts are recomputed on every
+change. The drug base's interaction index is loaded in a worker thread shortly after the editor
+is created, so the first check of the session does not pay for it in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lap_app.domain.errors import UserError
+from lap_app.domain.model import PrescriptionLine
+from lap_app.i18n import _, ngettext
+from lap_app.services.drafting import (
+    Draft,
+    draft_alerts,
+    fresh_copies,
+    adopt_interaction_index,
+    last_renewable,
+    line_for_drug,
+    load_interaction_index,
+    renewal_lines,
+)
+from lap_app.ui.alerts import AlertsPanel
+from lap_app.ui.editor.drug_search import DrugSearch
+from lap_app.ui.editor.line_editor import LineEditor
+from lap_app.ui.editor.lines_view import LinesView
+
+log = logging.getLogger(__name__)
+
+# The interaction index is loaded off the GUI thread once start-up is over (not on its path).
+WARM_UP_DELAY_MS = 400
+NOTICE_STYLE = ("background:#eef5f8; border:1px solid #c9dde6; border-radius:4px; padding:5px 8px;"
+                " color:#22313f;")
+
+
+class PrescriptionEditor(QWidget):
+    validate_requested = Signal()
+    lines_changed = Signal()
+
+    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("prescriptionEditor")
+        self._context = context
+        self._patient: Any = None
+        self._drafts: dict[Any, Draft] = {}
+        self.draft = Draft()
+        self._editing_index: int | None = None
+
+        self.patient_label = QLabel(objectName="editorPatient", wordWrap=True)
+        self.patient_label.setTextFormat(Qt.TextFormat.RichText)
+        self.search = DrugSearch(getattr(context, "drugs", None))
+        self.line_editor = LineEditor()
+        self.lines_view = LinesView()
+        self._alerts = AlertsPanel()
+        self.favourites_button = QToolButton(objectName="favourites", text=_("Favoris"))
+        self.favourites_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.favourites_menu = QMenu(self.favourites_button)
+        self.favourites_button.setMenu(self.favourites_menu)
+        self.templates_button = QToolButton(objectName="templates", text=_("Modèles"))
+        self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.templates_menu = QMenu(self.templates_button)
+        self.templates_button.setMenu(self.templates_menu)
+        self.renew_button = QPushButton(_("&Renouveler la dernière ordonnance"), objectName="renewLast")
+        self.renew_button.setToolTip("Ctrl+R")
+        self.validate_button = QPushButton(_("&Valider l'ordonnance"), objectName="validateOrdonnance")
+        self.validate_button.setProperty("primary", "true")
+        self.validate_button.setToolTip("Ctrl+Entrée")
+        self.message_label = QLabel(objectName="editorMessage", wordWrap=True)
+        self.message_label.setProperty("role", "subtitle")
+        # calm notices that stay until the next patient (draft restored, ALD lines moved...)
+        self.notice_label = QLabel(objectName="editorNotice", wordWrap=True)
+        self.notice_label.setStyleSheet(NOTICE_STYLE)
+        self.notice_label.setVisible(False)
+        self.confirm_box: QMessageBox | None = None
+        self.warm_task: Any = None
+        self._save_failed = False
+
+        tools = QHBoxLayout()
+        tools.addWidget(self.patient_label, 1)
+        tools.addWidget(self.favourites_button)
+        tools.addWidget(self.templates_button)
+        tools.addWidget(self.renew_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(tools)
+        left_layout.addWidget(self.notice_label)
+        left_layout.addWidget(self.search, 3)
+        left_layout.addWidget(self.line_editor)
+        left_layout.addWidget(self.lines_view, 2)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message_label, 1)
+        bottom.addWidget(self.validate_button)
+        left_layout.addLayout(bottom)
+        self._splitter = QSplitter(Qt.Orientation.Horizontal)
+        self._splitter.addWidget(left)
+        self._splitter.addWidget(self._alerts)
+        self._splitter.setStretchFactor(0, 3)
+        self._splitter.setStretchFactor(1, 1)
+        self._splitter.setChildrenCollapsible(False)
+        self._alerts.setMinimumWidth(280)
+        self._splitter.setSizes([900, 340])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._splitter)
+
+        self.search.drug_chosen.connect(self._drug_chosen)
+        self.line_editor.committed.connect(self._line_committed)
+        self.line_editor.cancelled.connect(self._line_cancelled)
+        self.lines_view.edit_requested.connect(self.edit_line)
+        self.lines_view.remove_requested.connect(self.remove_line)
+        self.lines_view.move_requested.connect(self.move_line)
+        self.lines_view.favourite_requested.connect(self.add_favourite)
+        self.favourites_menu.aboutToShow.connect(self._fill_favourites_menu)
+        self.templates_menu.aboutToShow.connect(self._fill_templates_menu)
+        self.renew_button.clicked.connect(self.renew_last)
+        self.validate_button.clicked.connect(self._request_validation)
+        for sequence, slot in (
+            ("Ctrl+Return", self._request_validation), ("Ctrl+Enter", self._request_validation),
+            ("Ctrl+F", self._focus_search), ("Ctrl+R", self.renew_last),
+        ):
+            QShortcut(QKeySequence(sequence), self, activated=slot,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.set_patient(None)
+        QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_interactions)
+
+    # ---- contract -----------------------------------------------------------------------------
+
+    def alerts_panel(self) -> AlertsPanel:
+        return self._alerts
+
+    def set_patient(self, record: Any) -> None:
+        """Show ``record``'s draft (each patient keeps theirs, restored from the local store
+        after a restart) and recompute the alerts. A patient whose ALD was taken off gets their
+        ALD lines moved back to the "hors ALD" zone, with a notice."""
+        self.line_editor.reset()
+        self._editing_index = None
+        self._patient = record
+        notices: list[str] = []
+        key = getattr(record, "id", None) if record is not None else None
+        if record is None:
+            self.draft = Draft()
+        else:
+            if key not in self._drafts:
+                self._drafts[key] = Draft(self._restore_draft(key, notices))
+            self.draft = self._drafts[key]
+        self.line_editor.set_ald_allowed(bool(getattr(record, "ald", False)))
+        self.line_editor.set_patient_age(record.age_years() if record is not None else None)
+        self.patient_label.setText(self._patient_html(record))
+        enabled = record is not None
+        for widget in (self.search, self.lines_view, self.favourites_button, self.templates_button, self.renew_button):
+            widget.setEnabled(enabled)
+        moved = self.draft.move_out_of_ald() if record is not None and not record.ald else []
+        if moved:
+            notices.append(ngettext(
+                "Le patient n'est plus en ALD : {n} ligne a été replacée hors ALD ({names}). Vérifiez l'ordonnance.",
+                "Le patient n'est plus en ALD : {n} lignes ont été replacées hors ALD ({names}). "
+                "Vérifiez l'ordonnance.", len(moved),
+            ).format(n=len(moved), names=", ".join(line.dci_wording.split(",")[0] for line in moved)))
+        self._save_failed = False
+        self._refresh(persist=bool(moved))
+        if not self._save_failed:
+            self.show_notice(" ".join(notices))
+
+    def show_notice(self, text: str) -> None:
+        """A calm notice above the search (empty text hides it)."""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+
+    def draft_lines(self) -> list[PrescriptionLine]:
+        return list(self.draft.lines)
+
+    def clear(self) -> None:
+        """Empty the draft (after validation, or when abandoning it); its saved copy goes too."""
+        self.draft.clear()
+        self.line_editor.reset()
+        self._editing_index = None
+        self.search.edit.clear()
+        self._refresh()
+        if not self._save_failed:
+            self.show_notice("")
+
+    def load_lines(self, lines: list[PrescriptionLine]) -> None:
+        """Replace the draft with copies of ``lines`` (renewal of a previous ordonnance)."""
+        self.draft.lines[:] = fresh_copies(lines)
+        self.line_editor.reset()
+        self._editing_index = None
+        self._refresh()
+        self.message_label.setText(_("{n} ligne(s) reprise(s) : vérifiez-les avant de valider.").format(n=len(lines)))
+
+    # ---- lines --------------------------------------------------------------------------------
+
+    def add_line(self, line: PrescriptionLine) -> None:
+        self.draft.add(line)
+        self._refresh()
+
+    def edit_line(self, index: int) -> None:
+        self._editing_index = index
+        self.line_editor.load(self.draft.lines[index], editing=True)
+
+    def remove_line(self, index: int) -> None:
+        removed = self.draft.remove(index)
+        if self._editing_index is not None:
+            self.line_editor.reset()
+            self._editing_index = None
+        self._refresh(current=min(index, len(self.draft.lines) - 1))
+        self.message_label.setText(_("Ligne retirée : {name}").format(name=removed.dci_wording))
+
+    def move_line(self, index: int, delta: int) -> None:
+        target = self.draft.move(index, delta)
+        self._refresh(current=target)
+
+    def _drug_chosen(self, drug: Any) -> None:
+        if self._patient is None:
+            return
+        self._editing_index = None
+        self.line_editor.load(line_for_drug(drug))
+
+    def _line_committed(self, line: PrescriptionLine) -> None:
+        if self._editing_index is not None:
+            self.draft.replace(self._editing_index, line)
+            current = self._editing_index
+            self._editing_index = None
+        else:
+            current = self.draft.add(line)
+        self._refresh(current=current)
+        self.search.edit.clear()
+        self.search.edit.setFocus()
+
+    def _line_cancelled(self) -> None:
+        self._editing_index = None
+        self.search.edit.setFocus()
+
+    def _focus_search(self) -> None:
+        self.search.edit.setFocus()
+        self.search.edit.selectAll()
+
+    def _request_validation(self) -> None:
+        if self.line_editor.isEnabled():
+            self.message_label.setText(_("Terminez ou annulez la ligne en cours avant de valider."))
+            return
+        if not self.draft.lines or self._patient is None:
+            self.message_label.setText(_("Ajoutez au moins une ligne avant de valider."))
+            return
+        self.validate_requested.emit()
+
+    # ---- favourites, templates, renewal -------------------------------------------------------
+
+    def _library(self) -> Any:
+        return getattr(getattr(self._context, "services", None), "drafting", None)
+
+    def add_favourite(self, index: int) -> None:
+        library = self._library()
+        if library is None:
+            return
+        favourite = library.add_favourite(self.draft.lines[index])
+        self.message_label.setText(_("Ajouté aux favoris : {name}").format(name=favourite.name))
+
+    def add_from_favourite(self, favourite: Any) -> None:
+        self.add_line(fresh_copies([favourite.line])[0])
+
+    def save_template(self, name: str) -> None:
+        library = self._library()
+        if library is None:
+            return
+        try:
+            template = library.save_template(name, self.draft.lines)
+        except UserError as error:
+            self.message_label.setText(error.message)
+            return
+        self.message_label.setText(_("Modèle enregistré : {name}").format(name=template.name))
+
+    def apply_template(self, template: Any) -> None:
+        for line in fresh_copies(template.lines):
+            self.draft.add(line)
+        self._refresh()
+
+    def remove_favourite(self, favourite: Any) -> bool:
+        """Remove a favourite after the physician confirms; True when removed."""
+        library = self._library()
+        if library is None or not self._confirm(
+            _("Retirer un favori"), _("Retirer « {name} » des favoris ?").format(name=favourite.name)
+        ):
+            return False
+        try:
+            library.remove_favourite(favourite.id)
+        except UserError as error:
+            self.message_label.setText(_("Favori non retiré : {message}").format(message=error.message))
+            return False
+        self.message_label.setText(_("Favori retiré : {name}").format(name=favourite.name))
+        return True
+
+    def remove_template(self, template: Any) -> bool:
+        """Delete an ordonnance template after the physician confirms; True when deleted."""
+        library = self._library()
+        if library is None or not self._confirm(
+            _("Supprimer un modèle"), _("Supprimer le modèle d'ordonnance « {name} » ?").format(name=template.name)
+        ):
+            return False
+        try:
+            library.remove_template(template.id)
+        except UserError as error:
+            self.message_label.setText(_("Modèle non supprimé : {message}").format(message=error.message))
+            return False
+        self.message_label.setText(_("Modèle supprimé : {name}").format(name=template.name))
+        return True
+
+    def _confirm(self, title: str, text: str) -> bool:
+        """Ask before deleting (kept as ``confirm_box`` for tests); "Annuler" is the default."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.button(QMessageBox.StandardButton.Yes).setText(_("Supprimer"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(_("Annuler"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm_box = box
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            self.confirm_box = None
+            box.deleteLater()
+
+    def _fill_favourites_menu(self) -> None:
+        self.favourites_menu.clear()
+        library = self._library()
+        favourites = library.favourites() if library is not None else []
+        for favourite in favourites:
+            self.favourites_menu.addAction(favourite.name, lambda f=favourite: self.add_from_favourite(f))
+        if not favourites:
+            action = self.favourites_menu.addAction(_("Aucun favori : ★ sur une ligne pour l'ajouter"))
+            action.setEnabled(False)
+            return
+        self.favourites_menu.addSeparator()
+        removal = self.favourites_menu.addMenu(_("Retirer un favori"))
+        removal.setObjectName("removeFavourite")
+        for favourite in favourites:
+            removal.addAction(favourite.name, lambda f=favourite: self.remove_favourite(f))
+
+    def _fill_templates_menu(self) -> None:
+        self.templates_menu.clear()
+        library = self._library()
+        templates = library.templates() if library is not None else []
+        for template in templates:
+            self.templates_menu.addAction(template.name, lambda t=template: self.apply_template(t))
+        self.templates_menu.addSeparator()
+        save = self.templates_menu.addAction(_("Enregistrer l'ordonnance comme modèle…"), self._ask_template_name)
+        save.setEnabled(bool(self.draft.lines))
+        if templates:
+            removal = self.templates_menu.addMenu(_("Supprimer un modèle"))
+            removal.setObjectName("removeTemplate")
+            for template in templates:
+                removal.addAction(template.name, lambda t=template: self.remove_template(t))
+
+    def _ask_template_name(self) -> None:
+        name, ok = QInputDialog.getText(self, _("Modèle d'ordonnance"), _("Nom du modèle :"))
+        if ok:
+            self.save_template(name)
+
+    def renew_last(self) -> None:
+        """Renew the patient's last ordonnance in one action (Ctrl+R).
+
+        The history is read by the prescribing service off the GUI thread (it may wait for a
+        lock held by a network call); the lines land in the draft when it answers.
+        """
+        prescribing = getattr(getattr(self._context, "services", None), "prescribing", None)
+        if self._patient is None or prescribing is None or not hasattr(prescribing, "history"):
+            self.message_label.setText(_("Historique indisponible : renouvellement impossible."))
+            return
+        from lap_app.ui.workers import run_task
+
+        record, patient = self._patient, self._patient.to_patient()
+        self.renew_button.setEnabled(False)
+        self.message_label.setText(_("Recherche de la dernière ordonnance…"))
+        self._renewal_task = run_task(
+            lambda: prescribing.history(patient),
+            on_done=lambda entries: self._renew_from(record, entries),
+            on_error=lambda error: self._renew_failed(record, error),
+        )
+
+    def _renew_from(self, record: Any, entries: list) -> None:
+        self.renew_button.setEnabled(self._patient is not None)
+        if record is not self._patient:  # the physician moved to another patient meanwhile
+            return
+        previous = last_renewable(entries)
+        if previous is None:
+            self.message_label.setText(_("Pas d'ordonnance précédente à renouveler pour ce patient."))
+            return
+        self.load_lines(renewal_lines(previous))
+
+    def _renew_failed(self, record: Any, error: BaseException) -> None:
+        self.renew_button.setEnabled(self._patient is not None)
+        if record is self._patient:
+            from lap_app.ui.errors import error_text
+
+            self.message_label.setText(_("Renouvellement impossible : {message}").format(message=error_text(error)))
+
+    # ---- display ------------------------------------------------------------------------------
+
+    def _refresh(self, current: int | None = None, persist: bool = True) -> None:
+        """Show the lines and their alerts; ``persist``: the lines changed, save the draft."""
+        self.lines_view.show_lines(self.draft.lines, current)
+        patient = self._patient
+        alerts = draft_alerts(
+            getattr(self._context, "drugs", None), self.draft.lines,
+            current_cis=patient.treatment_cis if patient is not None else (),
+            allergies=patient.allergies if patient is not None else (),
+        ) if patient is not None else []
+        self._alerts.set_alerts(alerts)
+        self.validate_button.setEnabled(bool(self.draft.lines) and patient is not None)
+        self.message_label.setText("")
+        if persist:
+            self._save_draft()
+        self.lines_changed.emit()
+
+    # ---- the draft in the local store ---------------------------------------------------------
+
+    def _restore_draft(self, patient_id: Any, notices: list[str]) -> list[PrescriptionLine]:
+        library = self._library()
+        if library is None or patient_id is None or not hasattr(library, "load_draft"):
+            return []
+        try:
+            lines = library.load_draft(patient_id)
+        except UserError as error:
+            from lap_app.ui.errors import error_text
+
+            notices.append(_("Brouillon non repris : {message}").format(message=error_text(error)))
+            return []
+        if lines:
+            notices.append(ngettext(
+                "Ordonnance en cours reprise ({n} ligne) : elle n'a pas encore été validée.",
+                "Ordonnance en cours reprise ({n} lignes) : elle n'a pas encore été validée.",
+                len(lines)).format(n=len(lines)))
+        return lines
+
+    def _save_draft(self) -> None:
+        """Save the current patient's lines (one small row); a failure is said, never raised."""
+        library, patient_id = self._library(), getattr(self._patient, "id", None)
+        if library is None or patient_id is None or not hasattr(library, "save_draft"):
+            return
+        try:
+            library.save_draft(patient_id, self.draft.lines)
+        except UserError as error:
+            from lap_app.ui.errors import error_text
+
+            log.warning("draft of patient %s not saved: %s", patient_id, error)
+            self._save_failed = True
+            self.show_notice(_("Brouillon non enregistré : {message}. Ne fermez pas l'application avant de "
+                               "valider l'ordonnance.").format(message=error_text(error)))
+            return
+        if self._save_failed:
+            self._save_failed = False
+            self.show_notice("")
+
+    # ---- warming the interaction check ----------------------------------------------------
+
+    def _warm_interactions(self) -> None:
+        """Load the interaction index in a worker on its own connection (the drug base's rule:
+        one connection per thread), then hand its entries to the GUI thread's database."""
+        drugs = getattr(self._context, "drugs", None)
+        path = getattr(drugs, "path", None)
+        if path is None or not hasattr(drugs, "adopt_interaction_index"):
+            return
+        from lap_app.ui.workers import run_task
+
+        self.warm_task = run_task(lambda: load_interaction_index(path),
+                                  on_done=lambda loaded: adopt_interaction_index(drugs, loaded),
+                                  on_error=lambda error: log.info("interaction index not warmed: %s", error))
+        self.destroyed.connect(self.warm_task.cancel)
+
+    @staticmethod
+    def _patient_html(record: Any) -> str:
+        if record is None:
+            return "<i>" + escape(_("Choisissez un patient pour rédiger l'ordonnance.")) + "</i>"
+        from lap_app.ui.patient_form import describe_age, format_decimal
+
+        parts = [f"<b>{escape(record.display_name)}</b>", describe_age(record)]
+        if record.weight_kg is not None:
+            parts.append(f"{format_decimal(record.weight_kg)} kg")
+        if record.ald:
+            parts.append("<b>ALD</b>")
+        if record.allergies:
+            parts.append(f"<span style='color:#b3261e'>{escape(_('allergies'))} : "
+                         f"{escape(', '.join(record.allergies))}</span>")
+        return " · ".join(p for p in parts if p)

@@ -1,0 +1,241 @@
+"""The patient's ordonnances: status, PDF again, dispensing consultation, cancel, renew."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget, QGroupBox, QScrollArea, QFrame,
+)
+
+from lap_app.domain.errors import UserError
+from lap_app.i18n import _
+from lap_app.storage import status_label
+from lap_app.ui.context import AppContext
+from lap_app.ui.errors import error_text, show_error
+from lap_app.ui.validation_flow import format_number
+from lap_app.ui.workers import TaskHandle, card_pool, run_task
+
+log = logging.getLogger(__name__)
+
+CANCELLABLE = {"waiting", "registered"}
+
+
+def _status_text(status: str, dmp: str) -> str:
+    """The status, and where the DMP copy stands (the DMP service loads the HTTP client: late)."""
+    from lap_app.services.dmp import status_with_dmp
+
+    return status_with_dmp(status_label(status), dmp)
+
+
+def _french_date(iso: str) -> str:
+    try:
+        return date.fromisoformat(iso[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso
+
+
+class HistoryPanel(QGroupBox):
+    """History of the selected patient; ``renew_requested(lines)`` asks the editor to load them."""
+
+    renew_requested = Signal(list)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(_("Historique du patient"), parent)
+        self._context = context
+        self._record = None
+        self._entries: list = []
+        self._loading = TaskHandle()
+
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels([_("Date"), _("Numéro"), _("État")])
+        self.table.setMinimumHeight(140)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _index: self.reprint_selected())
+
+        self.pdf_button = QPushButton(_("PDF"))
+        self.dispensing_button = QPushButton(_("Délivrance"))
+        self.renew_button = QPushButton(_("Renouveler"))
+        self.cancel_button = QPushButton(_("Annuler"))
+        self.pdf_button.clicked.connect(self.reprint_selected)
+        self.dispensing_button.clicked.connect(self.consult_dispensing)
+        self.renew_button.clicked.connect(self.renew_selected)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        buttons = QHBoxLayout()
+        for button in (self.pdf_button, self.dispensing_button, self.renew_button, self.cancel_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        detail_area = QScrollArea()
+        detail_area.setWidgetResizable(True)
+        detail_area.setFrameShape(QFrame.Shape.NoFrame)
+        detail_area.setWidget(self.detail)
+        detail_area.setMinimumHeight(90)
+        detail_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+        layout.addWidget(detail_area)
+        self._update_buttons()
+
+    # -- data --------------------------------------------------------------------------------
+    def set_patient(self, record) -> None:
+        self._record = record
+        self.detail.setText("")
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._loading.cancel()  # an answer for a previous patient is dropped
+        prescribing = self._context.services.prescribing
+        if self._record is None or prescribing is None:
+            self._show([])
+            return
+        patient = self._record.to_patient()
+        self._loading = run_task(lambda: prescribing.history(patient), on_done=self._show_and_update,
+                                 on_error=lambda e: self.detail.setText(error_text(e)), receiver=self)
+
+    def _show_and_update(self, entries: list) -> None:
+        """Show what the local store knows at once, then ask the base what moved since."""
+        self._show(entries)
+        prescribing = self._context.services.prescribing
+        if entries and self._context.session.card is not None:
+            run_task(lambda: prescribing.refreshed_statuses(entries), on_done=self._apply_statuses, receiver=self)
+
+    def _apply_statuses(self, changed: dict) -> None:
+        for row, entry in enumerate(self._entries):
+            if entry.local_id in changed:
+                self._entries[row] = replace(entry, status=changed[entry.local_id])
+                self.table.item(row, 2).setText(_status_text(changed[entry.local_id], entry.dmp))
+        self._update_buttons()
+
+    def _show(self, entries: list) -> None:
+        self._entries = list(entries)
+        self.table.setRowCount(len(self._entries))
+        for row, entry in enumerate(self._entries):
+            cells = (entry.written_at.strftime("%d/%m/%Y"), format_number(entry.number),
+                     _status_text(entry.status, entry.dmp))
+            tooltip = "\n".join((entry.written_at.strftime("%d/%m/%Y %H:%M"), cells[2], entry.summary))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tooltip)
+                self.table.setItem(row, col, item)
+        if self._entries:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def selected(self):
+        rows = self.table.selectionModel().selectedRows()
+        return self._entries[rows[0].row()] if rows else None
+
+    def _selection_changed(self) -> None:
+        entry = self.selected()
+        self.detail.setText(entry.summary if entry is not None else "")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        entry = self.selected()
+        has = entry is not None
+        self.pdf_button.setEnabled(has)
+        self.renew_button.setEnabled(has)
+        self.dispensing_button.setEnabled(has and bool(entry.number) and entry.status not in ("waiting", "paper"))
+        self.cancel_button.setEnabled(has and entry.status in CANCELLABLE)
+
+    # -- actions -----------------------------------------------------------------------------
+    def reprint_selected(self) -> None:
+        entry = self.selected()
+        prescribing = self._context.services.prescribing
+        if entry is None or prescribing is None:
+            return
+        from lap_app.ui.printing_ui import make_preview
+
+        try:
+            pdf = prescribing.pdf(entry.local_id, page_size=self._context.settings.paper_size)
+            self._preview = make_preview(self, self._context, pdf)
+        except UserError as error:
+            show_error(self, error, _("Impression"))
+            return
+        self._preview.open()
+
+    def renew_selected(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        from lap_app.services.drafting import renewal_lines
+
+        self.renew_requested.emit(renewal_lines(entry.ordonnance))
+
+    def _card_call(self, fn, on_done) -> None:
+        if self._context.session.card is None:
+            self.detail.setText(_("La carte CPS n'est pas disponible."))
+            return
+        run_task(fn, on_done=on_done, on_error=lambda e: self.detail.setText(error_text(e)), pool=card_pool(),
+                 receiver=self)
+
+    def consult_dispensing(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        prescribing, card = self._context.services.prescribing, self._context.session.card
+        self.detail.setText(_("Consultation de la délivrance…"))
+        self._card_call(lambda: prescribing.dispensing(entry.number, card),
+                        lambda report: self._show_dispensing(entry, report))
+
+    def _show_dispensing(self, entry, report) -> None:
+        lines = [_("Délivrance de l'ordonnance {number} : {status}").format(
+            number=format_number(report.number), status=status_label(report.status))]
+        wordings = [line.dci_wording for line in entry.ordonnance.lines]
+        for record in report.records:
+            known = 0 < record.line <= len(wordings)
+            wording = wordings[record.line - 1] if known else _("ligne {n}").format(n=record.line)
+            lines.append(_("• {wording} : {quantity:g} délivré(s) le {date}{substituted}").format(
+                wording=wording, quantity=record.quantity, date=_french_date(record.date),
+                substituted=_(" (substitué)") if record.substituted else ""))
+        if not report.records:
+            lines.append(_("Rien n'a encore été délivré."))
+        self.detail.setText("\n".join(lines))
+        if entry in self._entries:  # the consultation also tells the current status
+            row = self._entries.index(entry)
+            self._entries[row] = replace(entry, status=report.status)
+            self.table.item(row, 2).setText(_status_text(report.status, entry.dmp))
+            self._update_buttons()
+
+    def cancel_selected(self) -> None:
+        """Ask first (window-modal, the event loop keeps running), then cancel with the card."""
+        entry = self.selected()
+        if entry is None:
+            return
+        self.confirm = QMessageBox(QMessageBox.Icon.Question, _("Annuler l'ordonnance"), _(
+            "Annuler l'ordonnance {number} ? Elle ne pourra plus être délivrée.").format(
+            number=format_number(entry.number)), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        self.confirm.setDefaultButton(QMessageBox.StandardButton.No)
+        self.confirm.finished.connect(lambda answer: self._cancel_confirmed(entry, answer))
+        self.confirm.open()
+
+    def _cancel_confirmed(self, entry, answer: int) -> None:
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        prescribing, card = self._context.services.prescribing, self._context.session.card
+        self.detail.setText(_("Annulation…"))
+
+        def done(status: str) -> None:
+            self.detail.setText(_("Ordonnance {number} : {status}.").format(
+                number=format_number(entry.number), status=status_label(status)))
+            self.refresh()
+
+        self._card_call(lambda: prescribing.cancel(entry.number, card), done)

@@ -1,0 +1,248 @@
+"""Card login and unlock: reader and card status live, holder read from the card, PIN.
+
+The same page serves the first login and the unlock after the card was pulled; on unlock the
+card must be the logged-in holder's (the draft on screen is theirs).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from lap_app.domain.errors import UserError
+from lap_app.i18n import _, ngettext
+from lap_app.ui.card_watch import CardWatcher, WatchState
+from lap_app.ui.context import AppContext
+from lap_app.ui.style import set_role
+from lap_app.ui.workers import card_pool, run_task
+
+log = logging.getLogger(__name__)
+
+
+def holder_name(identity) -> str:
+    """"Dr Claire MARTIN" for a physician, the bare name otherwise."""
+    prefix = "Dr " if identity.profession_code == "10" else ""
+    return prefix + identity.display_name
+
+
+def holder_summary(identity, separator: str = " — ") -> str:
+    """"Dr Claire MARTIN — Médecin — RPPS 10101234564" from a CardIdentity."""
+    ids = f"{identity.profession_label} — {identity.id_type_label} {identity.number}"
+    return f"{holder_name(identity)}{separator}{ids}"
+
+
+def holder_block(identity) -> str:
+    """The same on two lines, for the login page."""
+    return holder_summary(identity, "\n")
+
+
+def _tries_text(tries: int) -> str:
+    return ngettext("{n} essai restant", "{n} essais restants", tries).format(n=tries)
+
+
+class LoginPage(QWidget):
+    """Emits ``unlocked(identity, card)`` once the PIN is accepted."""
+
+    unlocked = Signal(object, object)
+
+    def __init__(self, context: AppContext, watcher: CardWatcher, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._watcher = watcher
+        self._card = None
+        self._identity = None
+        self._busy = False
+
+        self.title = QLabel(_("Connexion par carte CPS"))
+        set_role(self.title, "title")
+        self.subtitle = QLabel(_("Insérez votre carte CPS puis saisissez votre code porteur."))
+        set_role(self.subtitle, "subtitle")
+        self.subtitle.setWordWrap(True)
+        self.reader_label = QLabel()
+        self.card_label = QLabel()
+        self.card_label.setWordWrap(True)
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setMaxLength(8)
+        self.pin_edit.setValidator(QRegularExpressionValidator(r"\d{0,8}"))
+        self.pin_edit.setPlaceholderText(_("Code porteur (4 à 8 chiffres)"))
+        self.pin_edit.setAccessibleName(_("Code porteur"))
+        self.pin_edit.returnPressed.connect(self.submit)
+        self.tries_label = QLabel()
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.login_button = QPushButton(_("Se connecter"))
+        self.login_button.setProperty("primary", True)
+        self.login_button.clicked.connect(self.submit)
+
+        box = QFrame()
+        box.setObjectName("loginBox")
+        box.setStyleSheet("#loginBox { background: #ffffff; border: 1px solid #d8dde3; border-radius: 8px; }")
+        box.setFixedWidth(600)  # a fixed width lets the wrapped labels get their full height
+        column = QVBoxLayout(box)
+        column.setContentsMargins(28, 24, 28, 24)
+        column.setSpacing(8)
+        column.addWidget(self.title)
+        column.addWidget(self.subtitle)  # outside the grid: a wrapped label gets its full height here
+        grid = QGridLayout()
+        grid.setVerticalSpacing(10)
+        column.addLayout(grid)
+        grid.addWidget(QLabel(_("Lecteur")), 0, 0)
+        grid.addWidget(self.reader_label, 0, 1)
+        grid.addWidget(QLabel(_("Carte")), 1, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.card_label, 1, 1)
+        grid.addWidget(QLabel(_("Code porteur")), 2, 0)
+        grid.addWidget(self.pin_edit, 2, 1)
+        grid.addWidget(self.tries_label, 3, 1)
+        grid.setColumnStretch(1, 1)
+        column.addWidget(self.message_label)
+        column.addWidget(self.login_button, 0, Qt.AlignmentFlag.AlignRight)
+        # no alignment flag on the box: an aligned item gets its plain size hint, which does not
+        # account for the wrapped labels' height at the box's real width
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+
+        watcher.state_changed.connect(self._show_reader_state)
+        watcher.card_inserted.connect(self._read_card)
+        watcher.card_removed.connect(self._card_gone)
+        self._show_reader_state(watcher.state)
+        if watcher.state.card_present:
+            self._read_card(watcher.state.card_reader)
+        self._refresh_controls()
+
+    # -- state shown -------------------------------------------------------------------------
+    def set_locked_mode(self, holder: str, pulled: bool) -> None:
+        self.title.setText(_("Session verrouillée"))
+        why = _("La carte a été retirée.") if pulled else _("Vous avez verrouillé la session.")
+        again = (_("Réinsérez la carte de {holder} et saisissez le code porteur.") if pulled
+                 else _("Saisissez le code porteur de {holder} pour reprendre.")).format(holder=holder)
+        self.subtitle.setText(f"{why} {_('Votre ordonnance en cours est conservée.')} {again}")
+
+    def _show_reader_state(self, state: WatchState) -> None:
+        if state.error:
+            self.reader_label.setText(state.error)
+        elif not state.readers:
+            self.reader_label.setText(_("Aucun lecteur de carte détecté"))
+        else:
+            self.reader_label.setText(state.card_reader or state.readers[0])
+        if not state.card_present:
+            self.card_label.setText(_("Insérez votre carte CPS dans le lecteur."))
+
+    def _show_message(self, text: str, role: str = "error") -> None:
+        self.message_label.setText(text)
+        set_role(self.message_label, role)
+
+    def _refresh_controls(self) -> None:
+        ready = self._card is not None and not self._busy
+        self.pin_edit.setEnabled(ready)
+        self.login_button.setEnabled(ready)
+        if ready:
+            self.pin_edit.setFocus()
+
+    # -- card --------------------------------------------------------------------------------
+    def _read_card(self, reader: str) -> None:
+        service = self._context.card_service
+
+        def read():
+            card = service.open(reader)
+            return card, card.identity(), card.pin_tries_left()
+
+        self._busy = True
+        self.card_label.setText(_("Lecture de la carte…"))
+        self._show_message("")
+        run_task(read, on_done=self._card_read, on_error=self._card_failed, pool=card_pool())
+
+    def _card_read(self, result) -> None:
+        card, identity, tries = result
+        self._busy = False
+        if not self._watcher.state.card_present:  # pulled while it was being read
+            self._close(card)
+            self._refresh_controls()
+            return
+        expected = self._context.session.identity
+        if expected is not None and identity.national_id != expected.national_id:
+            self._close(card)
+            self._card = None
+            self.card_label.setText(holder_block(identity))
+            self._show_message(_("Cette carte n'est pas celle du praticien connecté ({holder}).").format(
+                holder=holder_summary(expected)))
+            self._refresh_controls()
+            return
+        self._card, self._identity = card, identity
+        self.card_label.setText(holder_block(identity))
+        if tries == 0:
+            self._card = None
+            self.tries_label.setText("")
+            self._show_message(_("Carte bloquée : le code porteur a été saisi faux trois fois. "
+                                 "Débloquez-la avec votre code de déblocage (PUK) ou contactez l'ANS."))
+        else:
+            self.tries_label.setText(_tries_text(tries))
+        self._refresh_controls()
+
+    def _card_failed(self, error: BaseException) -> None:
+        self._busy = False
+        self._card = None
+        self.card_label.setText(_("Carte illisible"))
+        self._show_message(error.message if isinstance(error, UserError) else _("La carte n'a pas pu être lue."))
+        if not isinstance(error, UserError):
+            log.error("card read failed", exc_info=error)
+        self._refresh_controls()
+
+    @staticmethod
+    def _close(card) -> None:
+        if card is not None:
+            run_task(card.close, pool=card_pool())
+
+    def _card_gone(self) -> None:
+        self._close(self._card)
+        self._card = self._identity = None
+        self.tries_label.setText("")
+        self.pin_edit.clear()
+        self._show_message("")
+        self._refresh_controls()
+
+    # -- PIN ---------------------------------------------------------------------------------
+    def submit(self) -> None:
+        if self._card is None or self._busy:
+            return
+        pin = self.pin_edit.text()
+        self.pin_edit.clear()  # the PIN is not kept on screen or in memory longer than needed
+        if not 4 <= len(pin) <= 8:
+            self._show_message(_("Le code porteur compte de 4 à 8 chiffres."))
+            return
+        card = self._card
+        self._busy = True
+        self._refresh_controls()
+        self._show_message(_("Vérification du code…"), "subtitle")
+        # the partial holds the PIN only until the card thread has sent it
+        run_task(partial(card.verify_pin, pin), on_done=self._pin_checked, on_error=self._card_failed,
+                 pool=card_pool())
+
+    def _pin_checked(self, result) -> None:
+        from lap_app.card.cps import PinStatus
+
+        self._busy = False
+        if result.accepted:
+            self._show_message("")
+            self.tries_label.setText("")
+            card, identity = self._card, self._identity
+            self.unlocked.emit(identity, card)
+        elif result.status is PinStatus.BLOCKED:
+            self._card = None
+            self.tries_label.setText("")
+            self._show_message(_("Code faux : la carte est maintenant bloquée. Débloquez-la avec votre "
+                                 "code de déblocage (PUK) ou contactez l'ANS."))
+        else:
+            self.tries_label.setText(_tries_text(result.tries_left))
+            self._show_message(_("Code porteur incorrect."))
+        self._refresh_controls()

@@ -1,0 +1,376 @@
+"""The patient form: create or edit one patient, every field checked, in French.
+
+One field per attribute (``family_edit``, ``given_edit``, ``sex_combo``, ``birth_edit``,
+``ins_edit``, ``weight_edit``, ``height_edit``, ``ald_check``, ``ald_edit``, ``allergy_edit`` +
+``allergy_list``, ``treatment_edit`` + ``treatment_list``, ``opposition_check``),
+``save_button`` / ``save()``; bad fields get the ``invalid`` property (red) and ``error_label``
+lists the messages. The NIR key is checked as soon as the field is left. Enter saves (in the
+allergy and treatment fields it adds to the list), Escape cancels. Saving goes through
+``context.services.patients`` (``PatientService``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lap_app.domain.errors import ValidationError
+from lap_app.domain.model import Sex
+from lap_app.i18n import _
+from lap_app.services.patients import (
+    LongTermTreatment,
+    PatientRecord,
+    ins_problems,
+    normalize_ins,
+)
+
+SEX_CHOICES = ((Sex.FEMALE, _("Femme")), (Sex.MALE, _("Homme")), (Sex.OTHER, _("Autre")))
+SEX_LABELS = {Sex.FEMALE: _("femme"), Sex.MALE: _("homme"), Sex.OTHER: _("autre"), Sex.UNKNOWN: "?"}
+
+
+def set_invalid(widget: QWidget, invalid: bool) -> None:
+    widget.setProperty("invalid", "true" if invalid else "false")
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def format_ins(ins: str | None) -> str:
+    """"1 84 12 76 451 089 46": sex, year, month, department, commune, order, key."""
+    if not ins or len(ins) != 15:
+        return ins or ""
+    return " ".join((ins[0], ins[1:3], ins[3:5], ins[5:7], ins[7:10], ins[10:13], ins[13:]))
+
+
+def parse_decimal(text: str) -> float | None:
+    """French or English decimal ("12,5" / "12.5"); None when empty; ValueError when wrong."""
+    cleaned = text.strip().replace(",", ".").replace(" ", "")
+    if not cleaned:
+        return None
+    return float(cleaned)
+
+
+def format_decimal(value: float | None) -> str:
+    if value is None:
+        return ""
+    return (f"{value:g}").replace(".", ",")
+
+
+def describe_age(record: PatientRecord, today: date | None = None) -> str:
+    today = today or date.today()
+    if record.birth_date is None:
+        return ""
+    years = record.age_years(today) or 0
+    if years >= 3:
+        return _("{n} ans").format(n=years)
+    months = (today.year - record.birth_date.year) * 12 + today.month - record.birth_date.month
+    if today.day < record.birth_date.day:
+        months -= 1
+    return _("{n} mois").format(n=max(months, 0))
+
+
+class PatientForm(QDialog):
+    """Create or edit one patient; saves through ``PatientService``."""
+
+    saved = Signal(object)  # the saved PatientRecord
+
+    def __init__(self, context: Any, record: PatientRecord | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._record = record
+        self.setWindowTitle(_("Modifier le patient") if record else _("Nouveau patient"))
+        self.setObjectName("patientForm")
+        self.setMinimumWidth(620)
+
+        self.family_edit = QLineEdit(objectName="familyName")
+        self.given_edit = QLineEdit(objectName="givenNames")
+        self.sex_combo = QComboBox(objectName="sex")
+        self.sex_combo.addItem("—", None)
+        for sex, label in SEX_CHOICES:
+            self.sex_combo.addItem(label, sex)
+        self.birth_edit = QLineEdit(objectName="birthDate", placeholderText=_("JJ/MM/AAAA"))
+        self.age_label = QLabel()
+        self.age_label.setProperty("role", "subtitle")
+        self.ins_edit = QLineEdit(objectName="ins", placeholderText=_("15 caractères, clé comprise"))
+        self.weight_edit = QLineEdit(objectName="weight", placeholderText=_("kg"))
+        self.height_edit = QLineEdit(objectName="height", placeholderText=_("cm"))
+        self.child_hint = QLabel(_("Enfant : poids et taille demandés pour les doses."))
+        self.child_hint.setProperty("role", "error")
+        self.child_hint.setVisible(False)
+        self.ald_check = QCheckBox(_("Affection de longue durée (ALD)"), objectName="ald")
+        self.ald_edit = QLineEdit(objectName="aldLabel", placeholderText=_("Affection(s) reconnue(s)"))
+        self.ald_edit.setEnabled(False)
+        self.allergy_edit = QLineEdit(objectName="allergyInput", placeholderText=_("Substance (ex. amoxicilline)"))
+        self.allergy_list = QListWidget(objectName="allergies")
+        self.treatment_edit = QLineEdit(objectName="treatmentInput", placeholderText=_("Médicament pris au long cours"))
+        self.treatment_list = QListWidget(objectName="treatments")
+        for box in (self.allergy_list, self.treatment_list):
+            box.setMaximumHeight(72)
+        self.opposition_check = QCheckBox(
+            _("S'oppose à ce que je consulte ses délivrances"), objectName="opposition"
+        )
+        self.opposition_check.setToolTip(_(
+            "Le patient peut s'opposer à ce que le prescripteur consulte les données de délivrance "
+            "de cette ordonnance (ici, ou plus tard auprès de sa caisse)."
+        ))
+        self.error_label = QLabel(objectName="patientErrors", wordWrap=True)
+        self.error_label.setProperty("role", "error")
+        self.save_button = QPushButton(_("&Enregistrer"), objectName="savePatient")
+        self.save_button.setDefault(True)
+        self.save_button.setMinimumWidth(130)
+        cancel = QPushButton(_("Annuler"))
+
+        self._allergy_model = QStringListModel(self)
+        allergy_completer = QCompleter(self._allergy_model, self)
+        allergy_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        allergy_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.allergy_edit.setCompleter(allergy_completer)
+        self._treatment_model = QStringListModel(self)
+        self._treatment_hits: dict[str, str] = {}  # completion text -> CIS
+        treatment_completer = QCompleter(self._treatment_model, self)
+        treatment_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        treatment_completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.treatment_edit.setCompleter(treatment_completer)
+
+        form = QFormLayout()
+        form.addRow(_("&Nom"), self.family_edit)
+        form.addRow(_("&Prénom(s)"), self.given_edit)
+        form.addRow(_("&Sexe"), self.sex_combo)
+        birth_row = QHBoxLayout()
+        birth_row.addWidget(self.birth_edit)
+        birth_row.addWidget(self.age_label)
+        form.addRow(_("Né(e) le"), birth_row)
+        form.addRow(_("NIR / &INS"), self.ins_edit)
+        body_row = QHBoxLayout()
+        body_row.addWidget(QLabel(_("Poids (kg)")))
+        body_row.addWidget(self.weight_edit)
+        body_row.addWidget(QLabel(_("Taille (cm)")))
+        body_row.addWidget(self.height_edit)
+        form.addRow(_("Mensurations"), body_row)
+        form.addRow("", self.child_hint)
+        form.addRow("", self.ald_check)
+        form.addRow(_("ALD"), self.ald_edit)
+        form.addRow(_("&Allergies"), self.allergy_edit)
+        form.addRow("", self.allergy_list)
+        form.addRow(_("&Traitements au long cours"), self.treatment_edit)
+        form.addRow("", self.treatment_list)
+        form.addRow("", self.opposition_check)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+
+        self._fields = {
+            "family_name": self.family_edit, "given_names": self.given_edit, "sex": self.sex_combo,
+            "birth_date": self.birth_edit, "ins": self.ins_edit, "weight_kg": self.weight_edit,
+            "height_cm": self.height_edit, "ald_label": self.ald_edit,
+        }
+        self.ald_check.toggled.connect(self.ald_edit.setEnabled)
+        self.birth_edit.textChanged.connect(self._update_age)
+        self.ins_edit.editingFinished.connect(self._check_ins_now)
+        self.allergy_edit.installEventFilter(self)
+        self.allergy_edit.textEdited.connect(self._complete_allergy)
+        self.treatment_edit.installEventFilter(self)
+        self.treatment_edit.textEdited.connect(self._complete_treatment)
+        for box in (self.allergy_list, self.treatment_list):
+            QShortcut(QKeySequence.StandardKey.Delete, box, activated=lambda b=box: self._remove_current(b),
+                      context=Qt.ShortcutContext.WidgetShortcut)
+        self.save_button.clicked.connect(self.save)
+        cancel.clicked.connect(self.reject)
+        if record:
+            self._fill(record)
+
+    # ---- filling and reading ----------------------------------------------------------------
+
+    def _fill(self, record: PatientRecord) -> None:
+        self.family_edit.setText(record.family_name)
+        self.given_edit.setText(" ".join(record.given_names))
+        self.sex_combo.setCurrentIndex(max(0, self.sex_combo.findData(record.sex)))
+        self.birth_edit.setText(record.birth_date.strftime("%d/%m/%Y") if record.birth_date else "")
+        self.ins_edit.setText(format_ins(record.ins))
+        self.weight_edit.setText(format_decimal(record.weight_kg))
+        self.height_edit.setText(format_decimal(record.height_cm))
+        self.ald_check.setChecked(record.ald)
+        self.ald_edit.setText(record.ald_label)
+        for allergy in record.allergies:
+            self.allergy_list.addItem(allergy)
+        for treatment in record.treatments:
+            self._append_treatment(treatment)
+        self.opposition_check.setChecked(record.opposition)
+
+    def _read(self) -> tuple[PatientRecord | None, dict[str, str]]:
+        """The record typed in, or the fields that cannot even be parsed."""
+        errors: dict[str, str] = {}
+        birth = None
+        if self.birth_edit.text().strip():
+            try:
+                birth = datetime.strptime(self.birth_edit.text().strip(), "%d/%m/%Y").date()
+            except ValueError:
+                errors["birth_date"] = _("date de naissance attendue au format JJ/MM/AAAA")
+        numbers: dict[str, float | None] = {}
+        for name, edit in (("weight_kg", self.weight_edit), ("height_cm", self.height_edit)):
+            try:
+                numbers[name] = parse_decimal(edit.text())
+            except ValueError:
+                errors[name] = _("nombre attendu (ex. 12,5)")
+        if errors:
+            return None, errors
+        base = self._record
+        record = PatientRecord(
+            family_name=self.family_edit.text().strip(),
+            given_names=self.given_edit.text().split(),
+            sex=self.current_sex(),
+            birth_date=birth,
+            ins=normalize_ins(self.ins_edit.text()),
+            weight_kg=numbers["weight_kg"],
+            height_cm=numbers["height_cm"],
+            ald=self.ald_check.isChecked(),
+            ald_label=self.ald_edit.text().strip() if self.ald_check.isChecked() else "",
+            allergies=[self.allergy_list.item(i).text() for i in range(self.allergy_list.count())],
+            treatments=[self.treatment_list.item(i).data(Qt.ItemDataRole.UserRole)
+                        for i in range(self.treatment_list.count())],
+            opposition=self.opposition_check.isChecked(),
+        )
+        if base is not None:
+            record.id = base.id
+            record.resource_id = base.resource_id
+        return record, {}
+
+    def eventFilter(self, watched, event) -> bool:
+        """Enter in the allergy or treatment field adds to its list; it must not save the form."""
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if watched is self.allergy_edit:
+                self._add_allergy()
+                return True
+            if watched is self.treatment_edit:
+                self._add_treatment()
+                return True
+        return super().eventFilter(watched, event)
+
+    def current_sex(self) -> Sex:
+        data = self.sex_combo.currentData()  # Qt hands the str-enum back as a plain str
+        return Sex(data) if data else Sex.UNKNOWN
+
+    # ---- saving -----------------------------------------------------------------------------
+
+    def save(self) -> PatientRecord | None:
+        """Validate and save; on problems, highlight the fields and list the messages."""
+        for pending_edit, add in ((self.allergy_edit, self._add_allergy), (self.treatment_edit, self._add_treatment)):
+            if pending_edit.text().strip():
+                add()
+        record, errors = self._read()
+        if record is not None:
+            try:
+                record = self._context.services.patients.save(record)
+            except ValidationError as error:
+                errors = {}
+                for problem in error.problems:
+                    errors.setdefault(problem.path, problem.message)
+            except Exception as error:  # noqa: BLE001 - the store failed: say so, keep what was typed
+                from lap_app.ui.errors import error_text
+
+                errors = {"store": error_text(error)}
+        self._show_errors(errors)
+        if errors or record is None:
+            first = next((self._fields[k] for k in errors if k in self._fields), None)
+            if first is not None:
+                first.setFocus()
+            return None
+        self._record = record
+        self.saved.emit(record)
+        self.accept()
+        return record
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name, widget in self._fields.items():
+            set_invalid(widget, name in errors)
+        labels = {
+            "family_name": _("Nom"), "given_names": _("Prénom"), "sex": _("Sexe"),
+            "birth_date": _("Date de naissance"), "ins": _("NIR"), "weight_kg": _("Poids"),
+            "height_cm": _("Taille"), "ald_label": _("ALD"), "store": _("Enregistrement impossible"),
+        }
+        self.error_label.setText("\n".join(
+            f"{labels.get(name, name)} : {message}" for name, message in errors.items()
+        ))
+
+    def _check_ins_now(self) -> None:
+        """Check the key as soon as the field is left, before saving."""
+        ins = normalize_ins(self.ins_edit.text())
+        problems = ins_problems(ins, self.current_sex()) if ins else []
+        set_invalid(self.ins_edit, bool(problems))
+        self.error_label.setText(f"{_('NIR')} : {problems[0]}" if problems else "")
+        if ins and not problems:
+            self.ins_edit.setText(format_ins(ins))
+
+    def _update_age(self) -> None:
+        try:
+            birth = datetime.strptime(self.birth_edit.text().strip(), "%d/%m/%Y").date()
+        except ValueError:
+            self.age_label.setText("")
+            self.child_hint.setVisible(False)
+            return
+        probe = PatientRecord("", [], Sex.UNKNOWN, birth)
+        self.age_label.setText(describe_age(probe))
+        self.child_hint.setVisible(probe.is_child())
+
+    # ---- allergies and long-term treatments -------------------------------------------------
+
+    def _complete_allergy(self, text: str) -> None:
+        from lap_app.services.drafting import substance_suggestions
+
+        if len(text.strip()) >= 2:
+            self._allergy_model.setStringList(substance_suggestions(getattr(self._context, "drugs", None), text))
+
+    def _add_allergy(self) -> None:
+        text = self.allergy_edit.text().strip()
+        existing = {self.allergy_list.item(i).text().lower() for i in range(self.allergy_list.count())}
+        if text and text.lower() not in existing:
+            self.allergy_list.addItem(text)
+        self.allergy_edit.clear()
+
+    def _complete_treatment(self, text: str) -> None:
+        drugs = getattr(self._context, "drugs", None)
+        if drugs is None or len(text.strip()) < 2:
+            return
+        self._treatment_hits = {}
+        for drug in drugs.search(text.strip(), limit=15):
+            self._treatment_hits[drug.name] = drug.cis
+        self._treatment_model.setStringList(list(self._treatment_hits))
+
+    def _add_treatment(self) -> None:
+        text = self.treatment_edit.text().strip()
+        if text:
+            self._append_treatment(LongTermTreatment(text, self._treatment_hits.get(text)))
+        self.treatment_edit.clear()
+
+    def _append_treatment(self, treatment: LongTermTreatment) -> None:
+        item = QListWidgetItem(treatment.label if treatment.cis else f"{treatment.label} {_('(hors base)')}")
+        item.setData(Qt.ItemDataRole.UserRole, treatment)
+        self.treatment_list.addItem(item)
+
+    @staticmethod
+    def _remove_current(box: QListWidget) -> None:
+        row = box.currentRow()
+        if row >= 0:
+            box.takeItem(row)

@@ -1,0 +1,199 @@
+"""The patient panel: find a patient, create or edit one, see what matters before prescribing.
+
+Public names (used by the main window and its tests): ``PatientPanel(context)`` with signal
+``patient_selected(object)`` (a ``PatientRecord``), ``current_patient()``, ``search_edit``,
+``results``, ``new_button``, ``edit_button``, ``summary``, ``open_form(record=None) ->
+PatientForm`` (the form dialog, window-modal, also kept as ``form``; see ``patient_form``).
+Search runs on every keystroke: by names (every word a prefix, accents ignored), birth date
+(JJ/MM/AAAA) or NIR; Down arrow enters the list, Enter picks. Patients with an ordonnance being
+written (a draft saved in the local store) are marked; ``refresh_draft_marks()`` updates the
+marks when the editor's lines change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lap_app.domain.errors import UserError
+from lap_app.i18n import _
+from lap_app.services.patients import PatientRecord
+from lap_app.ui.patient_form import SEX_LABELS, PatientForm, describe_age, format_decimal, format_ins
+
+__all__ = ["PatientForm", "PatientPanel", "describe_age", "format_decimal", "format_ins"]
+
+
+class PatientPanel(QWidget):
+    """Search and pick the patient; shows the chosen patient's essentials."""
+
+    patient_selected = Signal(object)
+
+    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("patientPanel")
+        self._context = context
+        self._current: PatientRecord | None = None
+        self.form: PatientForm | None = None
+
+        self.search_edit = QLineEdit(objectName="patientSearch",
+                                     placeholderText=_("Nom, date de naissance ou NIR"))
+        self.search_edit.setClearButtonEnabled(True)
+        self.results = QListWidget(objectName="patientResults")
+        self.results.setAlternatingRowColors(True)
+        self.new_button = QPushButton(_("&Nouveau patient"), objectName="newPatient")
+        self.edit_button = QPushButton(_("&Modifier"), objectName="editPatient")
+        self.edit_button.setEnabled(False)
+        title = QLabel(_("Patient"))
+        title.setProperty("role", "title")
+        self.summary = QLabel(objectName="patientSummary", wordWrap=True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setText(_("Aucun patient choisi."))
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.edit_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.search_edit)
+        layout.addWidget(self.results, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
+
+        # the local store answers in about a millisecond: search on every keystroke
+        self.search_edit.textChanged.connect(lambda _text: self.refresh())
+        self.search_edit.returnPressed.connect(self._enter_in_search)
+        self.search_edit.installEventFilter(self)
+        self.results.itemActivated.connect(self._activate)
+        self.new_button.clicked.connect(lambda: self.open_form())
+        self.edit_button.clicked.connect(lambda: self.open_form(self._current))
+        self.refresh()
+
+    def current_patient(self) -> PatientRecord | None:
+        return self._current
+
+    def refresh(self) -> None:
+        """Run the search for what is typed (instant: local SQLite)."""
+        service = self._context.services.patients
+        self.results.clear()
+        if service is None:
+            return
+        drafts = self._patients_with_draft()
+        for record in service.search(self.search_edit.text(), limit=50):
+            item = QListWidgetItem(self._result_text(record, record.id in drafts))
+            item.setData(Qt.ItemDataRole.UserRole, record)
+            self.results.addItem(item)
+        if self.results.count():
+            chosen = [i for i in range(self.results.count())
+                      if self._current is not None
+                      and self.results.item(i).data(Qt.ItemDataRole.UserRole).id == self._current.id]
+            self.results.setCurrentRow(chosen[0] if chosen else 0)
+
+    def refresh_draft_marks(self) -> None:
+        """Mark again the patients whose ordonnance is being written (no new search)."""
+        drafts = self._patients_with_draft()
+        for row in range(self.results.count()):
+            item = self.results.item(row)
+            record = item.data(Qt.ItemDataRole.UserRole)
+            text = self._result_text(record, record.id in drafts)
+            if item.text() != text:
+                item.setText(text)
+
+    def _patients_with_draft(self) -> set[int]:
+        drafting = getattr(self._context.services, "drafting", None)
+        if drafting is None or not hasattr(drafting, "patients_with_draft"):
+            return set()
+        try:
+            return drafting.patients_with_draft()
+        except UserError:  # the marks are a help: the list still works without them
+            return set()
+
+    def select(self, record: PatientRecord) -> None:
+        self._current = record
+        for row in range(self.results.count()):  # the list highlights the patient being seen
+            if self.results.item(row).data(Qt.ItemDataRole.UserRole).id == record.id:
+                self.results.setCurrentRow(row)
+                break
+        self.edit_button.setEnabled(True)
+        self.summary.setText(self._summary_html(record))
+        self.patient_selected.emit(record)
+
+    def open_form(self, record: PatientRecord | None = None) -> PatientForm:
+        """Open the patient form (window-modal, not blocking the event loop)."""
+        self.form = PatientForm(self._context, record, self)
+        if record is None and self.search_edit.text().strip() and not any(
+            c.isdigit() for c in self.search_edit.text()
+        ):
+            words = self.search_edit.text().split()
+            self.form.family_edit.setText(words[0].upper())
+            self.form.given_edit.setText(" ".join(words[1:]))
+        self.form.saved.connect(self._after_save)
+        self.form.open()
+        self.form.family_edit.setFocus()
+        return self.form
+
+    def _after_save(self, record: PatientRecord) -> None:
+        self.search_edit.blockSignals(True)
+        self.search_edit.setText(record.family_name)
+        self.search_edit.blockSignals(False)
+        self.refresh()
+        self.select(record)
+
+    def _enter_in_search(self) -> None:
+        item = self.results.currentItem()
+        if item is not None:
+            self._activate(item)
+
+    def _activate(self, item: QListWidgetItem) -> None:
+        self.select(item.data(Qt.ItemDataRole.UserRole))
+
+    def eventFilter(self, watched, event) -> bool:  # Down arrow from the search box to the list
+        if watched is self.search_edit and event.type() == QEvent.Type.KeyPress:
+            if event.key() == Qt.Key.Key_Down and self.results.count():
+                self.results.setFocus()
+                return True
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _result_text(record: PatientRecord, draft: bool = False) -> str:
+        born = record.birth_date.strftime("%d/%m/%Y") if record.birth_date else "?"
+        mark = "\n    ✎ " + _("ordonnance en cours") if draft else ""  # its own line: a narrow panel
+        return f"{record.display_name}\n    {born} ({describe_age(record)}){mark}"
+
+    @staticmethod
+    def _summary_html(record: PatientRecord) -> str:
+        from html import escape
+
+        parts = [f"<b>{escape(record.display_name)}</b>, {SEX_LABELS[record.sex]}, {describe_age(record)}"]
+        if record.ins:
+            parts.append(f"NIR {escape(format_ins(record.ins))}")
+        body = []
+        if record.weight_kg is not None:
+            body.append(f"{format_decimal(record.weight_kg)} kg")
+        if record.height_cm is not None:
+            body.append(f"{format_decimal(record.height_cm)} cm")
+        if body:
+            parts.append(" · ".join(body))
+        elif record.is_child():
+            parts.append(f"<span style='color:#b3261e'>{_('Poids non renseigné')}</span>")
+        if record.ald:
+            parts.append(f"<b>ALD</b> : {escape(record.ald_label)}")
+        if record.allergies:
+            parts.append(f"<span style='color:#b3261e'><b>{_('Allergies')}</b> : "
+                         f"{escape(', '.join(record.allergies))}</span>")
+        if record.treatments:
+            parts.append(f"{_('Traitements au long cours')} : "
+                         f"{escape(', '.join(t.label for t in record.treatments))}")
+        if record.opposition:
+            parts.append(f"<i>{_('Opposition à la consultation des délivrances')}</i>")
+        return "<br>".join(parts)

@@ -1,0 +1,42 @@
+"""Print preview and printing from the GUI; both paint the same rasterised PDF pages."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+from lap_app.i18n import _
+from lap_app.printing import PrintService, load_pdf_pages
+from lap_app.printing.pages import paint_pages, prepare_printer
+from lap_app.ui.context import AppContext
+from lap_app.ui.errors import show_error
+from lap_app.ui.workers import run_task
+
+
+def print_service(context: AppContext) -> PrintService:
+    return PrintService(preferred_printer=context.settings.default_printer)
+
+
+def make_preview(parent: QWidget, context: AppContext, pdf: bytes) -> QPrintPreviewDialog:
+    """A preview dialog of ``pdf`` on the default printer; its Print button prints it there."""
+    pages = load_pdf_pages(pdf)
+    printer = print_service(context).make_printer()
+    prepare_printer(printer, pages)
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.printer_ref = printer  # the dialog does not own it: keep it alive as long as the dialog
+    dialog.setWindowTitle(_("Aperçu avant impression"))
+    dialog.paintRequested.connect(lambda target: paint_pages(target, pages))
+    dialog.resize(900, 900)
+    return dialog
+
+
+def print_on_default(parent: QWidget, context: AppContext, pdf: bytes, job_name: str, on_done=None) -> None:
+    """One key, no dialog: print in the background on the default printer."""
+    service = print_service(context)
+
+    def done(printer_name: str) -> None:
+        if on_done:
+            on_done(printer_name)
+
+    run_task(lambda: service.print_pdf(pdf, job_name=job_name), on_done=done,
+             on_error=lambda error: show_error(parent, error, _("Impression")), receiver=parent)

@@ -1,0 +1,231 @@
+"""Validate: check, sign with the card, register (or queue), show the number, print.
+
+The card and network work runs on the card thread; a progress dialog is shown meanwhile and
+the window stays responsive.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+from functools import partial
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QInputDialog, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from lap_app.domain.errors import UserError, ValidationError
+from lap_app.domain.identifiers import format_prescription_number
+from lap_app.domain.model import Ordonnance
+from lap_app.i18n import _
+from lap_app.ui.context import AppContext
+from lap_app.ui.errors import error_text, show_error
+from lap_app.ui.style import set_role
+from lap_app.ui.workers import card_pool, run_task
+
+log = logging.getLogger(__name__)
+
+STATUS_TEXT = {
+    "registered": _("Enregistrée dans la base ordonnance numérique."),
+    "waiting": _("Base injoignable : l'ordonnance est signée et conservée, elle sera envoyée dès le retour "
+                 "du service."),
+    "paper": _("Service indisponible et plus de numéro réservé : ordonnance papier sans QR code."),
+}
+
+
+def format_number(number: str | None) -> str:
+    return format_prescription_number(number) if number else _("(sans numéro)")
+
+
+def build_ordonnance(context: AppContext, record, lines) -> Ordonnance:
+    """The ordonnance to sign, or ``UserError`` saying what is missing."""
+    prescriber = context.prescriber()
+    if prescriber is None:
+        raise UserError(_("Connectez-vous avec votre carte CPS avant de valider."))
+    if record is None:
+        raise UserError(_("Choisissez d'abord le patient."))
+    if not lines:
+        raise UserError(_("L'ordonnance ne contient aucune ligne."))
+    ordonnance = Ordonnance(
+        prescriber=prescriber,
+        patient=record.to_patient(),
+        lines=list(lines),
+        written_at=datetime.now(timezone.utc).astimezone(),
+        opposition=bool(getattr(record, "opposition", False)),
+    )
+    from lap_app.domain.validation import check_ordonnance
+
+    check_ordonnance(ordonnance)  # ValidationError lists every problem
+    return ordonnance
+
+
+class ValidationFlow(QObject):
+    finished_ok = Signal(object)  # the prescribing service's result
+
+    def __init__(self, context: AppContext, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._parent = parent
+        self._progress: QProgressDialog | None = None
+        self.result_dialog: ResultDialog | None = None
+        self.message: QMessageBox | None = None
+
+    def _warn(self, title: str, text: str) -> None:
+        """A window-modal message that does not block the event loop (kept for tests)."""
+        self.message = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                                   self._parent)
+        self.message.open()
+
+    def start(self, record, lines, unacknowledged_ci: list) -> bool:
+        if self._context.services.prescribing is None:
+            self._warn(_("Validation"), _("La base ordonnance numérique n'est pas configurée : "
+                                          "renseignez-la dans Fichier › Paramètres."))
+            return False
+        if unacknowledged_ci:
+            self._warn(_("Contre-indication"), _(
+                "Une contre-indication n'a pas été prise en compte. Cochez la case de prise en compte "
+                "dans le panneau des alertes (ou retirez la ligne) avant de valider."))
+            return False
+        try:
+            ordonnance = build_ordonnance(self._context, record, lines)
+        except UserError as error:
+            self._warn(_("Ordonnance incomplète"), _format_problems(error))
+            return False
+        card = self._context.session.card
+        prescribing = self._context.services.prescribing
+        if card is None:
+            self._warn(_("Validation"), _("La carte CPS n'est pas disponible."))
+            return False
+        self._run(ordonnance, card, prescribing)
+        return True
+
+    def _run(self, ordonnance: Ordonnance, card, prescribing) -> None:
+        paper = self._context.settings.paper_size
+        self._progress = QProgressDialog(_("Signature avec la carte et enregistrement…"), "", 0, 0, self._parent)
+        self._progress.setCancelButton(None)  # a signature half-done must not be abandoned
+        self._progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self._progress.setMinimumDuration(300)
+        run_task(lambda: prescribing.prescribe(ordonnance, card, page_size=paper), on_done=self._done,
+                 on_error=lambda error: self._failed(error, ordonnance, card, prescribing), pool=card_pool(),
+                 receiver=self)
+
+    def _close_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.reset()
+            self._progress.deleteLater()
+            self._progress = None
+
+    def _failed(self, error: BaseException, ordonnance=None, card=None, prescribing=None) -> None:
+        from lap_app.card import PinNotVerifiedError
+
+        self._close_progress()
+        if isinstance(error, PinNotVerifiedError) and ordonnance is not None:
+            self._ask_pin(ordonnance, card, prescribing)  # the card asks for its PIN again (reset)
+        elif isinstance(error, ValidationError):
+            self._warn(_("Ordonnance refusée"), _format_problems(error))
+        else:
+            self._warn(_("Validation"), error_text(error))
+
+    def _ask_pin(self, ordonnance: Ordonnance, card, prescribing) -> None:
+        dialog = QInputDialog(self._parent)
+        dialog.setWindowTitle(_("Code porteur"))
+        dialog.setLabelText(_("La carte demande à nouveau le code porteur pour signer :"))
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_dialog = dialog
+
+        def verified(result) -> None:
+            if result.accepted:
+                self._run(ordonnance, card, prescribing)
+            else:
+                self._warn(_("Code porteur"), result.message)
+
+        def entered(pin: str) -> None:
+            dialog.setTextValue("")
+            run_task(partial(card.verify_pin, pin), on_done=verified, on_error=self._failed, pool=card_pool(),
+                     receiver=self)
+
+        dialog.textValueSelected.connect(entered)
+        dialog.open()
+
+    def _done(self, result) -> None:
+        self._close_progress()
+        self.result_dialog = ResultDialog(self._context, result, self._parent)
+        self.result_dialog.open()  # the number first; the window's own updates come after
+        self.finished_ok.emit(result)
+
+
+def _format_problems(error: UserError) -> str:
+    """One bullet per problem; ``lines[0].x`` paths read as « Ligne 1 »."""
+    problems = getattr(error, "problems", None)
+    if not problems:
+        return error.message
+    return "\n".join("• " + re.sub(r"^lines\[(\d+)\]\S*", lambda m: _("Ligne {n}").format(n=int(m[1]) + 1),
+                                   p.render()) for p in problems)
+
+
+class ResultDialog(QDialog):
+    """The number in clear, the status, then preview (Enter) or print at once (F9)."""
+
+    def __init__(self, context: AppContext, result, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.result = result
+        self.setWindowTitle(_("Ordonnance validée"))
+        self.number_label = QLabel(format_number(result.number))
+        set_role(self.number_label, "number")
+        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label = QLabel(STATUS_TEXT.get(result.status, result.status)
+                                   + (f"\n{result.message}" if result.message else ""))
+        self.status_label.setWordWrap(True)
+        set_role(self.status_label, "ok" if result.status == "registered" else "subtitle")
+        # the patient's DMP copy (lap_app.services.dmp): a copy that could not be filed stands out
+        self.dmp_label = QLabel(getattr(result, "dmp_message", None) or "")
+        self.dmp_label.setWordWrap(True)
+        set_role(self.dmp_label, {"filed": "ok", "pending": "subtitle"}.get(getattr(result, "dmp_state", None), "error"))
+        self.print_status = QLabel("")
+        buttons = QDialogButtonBox()
+        self.preview_button = QPushButton(_("Aperçu et impression…"))
+        self.preview_button.setDefault(True)
+        self.preview_button.setProperty("primary", True)
+        self.print_button = QPushButton(_("Imprimer sur l'imprimante par défaut (F9)"))
+        close = QPushButton(_("Fermer"))
+        buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
+        self.preview_button.clicked.connect(self.show_preview)
+        self.print_button.clicked.connect(self.print_now)
+        close.clicked.connect(self.reject)
+        QShortcut(QKeySequence("F9"), self, activated=self.print_now)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Numéro de l'ordonnance")))
+        layout.addWidget(self.number_label)
+        layout.addWidget(self.status_label)
+        if self.dmp_label.text():
+            layout.addWidget(self.dmp_label)
+        layout.addWidget(self.print_status)
+        layout.addWidget(buttons)
+        self.preview = None
+
+    def show_preview(self) -> None:
+        from lap_app.ui.printing_ui import make_preview
+
+        try:
+            self.preview = make_preview(self, self._context, self.result.pdf)
+        except UserError as error:
+            show_error(self, error, _("Impression"))
+            return
+        self.preview.open()
+
+    def print_now(self) -> None:
+        from lap_app.ui.printing_ui import print_on_default
+
+        self.print_status.setText(_("Impression en cours…"))
+        job = f"ordonnance-{self.result.number or 'papier'}"
+        print_on_default(self, self._context, self.result.pdf, job_name=job,
+                         on_done=lambda name: self.print_status.setText(
+                             _("Envoyée à l'imprimante « {name} ».").format(name=name)))

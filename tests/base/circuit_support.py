@@ -1,0 +1,155 @@
+"""Helpers of the national-circuit tests: a real base over TLS in a subprocess, cards, PDFs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+REPO = Path(__file__).resolve().parents[2]
+LAP_APP = [sys.executable, "-m", "lap_app"]
+PIN = "1234"
+EXAMPLE_BUNDLE = REPO.parent / "shared" / "examples" / "ordonnance-bundle.json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class BaseProcess:
+    """``lap-app base serve`` in a subprocess; ``kill()`` is a kill -9."""
+
+    data_dir: Path
+    pki_dir: Path
+    port: int
+    token_ttl: float = 600.0
+    workers: int = 1
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca(self) -> Path:
+        return self.pki_dir / "ca.pem"
+
+    def start(self, timeout: float = 20.0) -> "BaseProcess":
+        self.process = subprocess.Popen(
+            [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir), "--token-ttl", str(self.token_ttl),
+             "--workers", str(self.workers)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+        deadline = time.monotonic() + timeout
+        context = ssl.create_default_context(cafile=str(self.ca))
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"base exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as raw:
+                    with context.wrap_socket(raw, server_hostname="127.0.0.1"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("base did not start")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+@contextlib.contextmanager
+def running_base(data_dir: Path, pki_dir: Path, **options: float) -> Iterator[BaseProcess]:
+    base = BaseProcess(data_dir, pki_dir, free_port(), **options).start()  # type: ignore[arg-type]
+    try:
+        yield base
+    finally:
+        base.stop()
+
+
+@contextlib.contextmanager
+def card_in_hand(holder: str, pki_dir: Path, pin: str = PIN) -> Iterator[object]:
+    """``holder``'s virtual card in the in-process reader, opened and unlocked."""
+    from lap_app.card import open_card
+    from lap_app.services.card_session import unlock_card
+    from lap_app.standins.virtual_cps.testing import inprocess_card
+
+    with inprocess_card(holder, pki_dir=pki_dir):
+        card = open_card(virtual=True)
+        try:
+            unlock_card(card, pin)
+            yield card
+        finally:
+            card.close()
+
+
+def decode_qr(pdf: bytes) -> list[str]:
+    """The QR codes a scanner finds on the first page, rasterised at 200 dpi."""
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=200 / 72).to_pil()
+    finally:
+        document.close()
+    return [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def pdf_text(pdf: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def cli_env(data_dir: Path, config_dir: Path, base: BaseProcess | None = None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(LAP_DATA_DIR=str(data_dir), LAP_CONFIG_DIR=str(config_dir),
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    if base is not None:
+        env.update(LAP_BASE_URL=base.url, LAP_BASE_CA=str(base.ca))
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str], stdin: str = PIN + "\n",
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([*LAP_APP, *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=timeout, cwd=REPO)
+
+
+def _root_conftest():
+    """tests/conftest.py (its name is shadowed here by tests/base/conftest.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lap_tests_root_conftest", REPO / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+require_service = _root_conftest().require_service

@@ -1,0 +1,45 @@
+"""Fixtures of the national-circuit tests: one PKI and one real base (TLS) per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from circuit_support import BaseProcess, card_in_hand, running_base
+
+
+@pytest.fixture(scope="session")
+def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from lap_app.standins.pki import init_pki
+
+    directory = tmp_path_factory.mktemp("pki")
+    init_pki(directory)
+    return directory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_system_keyring() -> None:
+    """In-process tests use the documented plain-file fallback (their config dir is temporary)."""
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path):
+    with running_base(tmp_path_factory.mktemp("base-data"), pki_dir) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def enrolled(base: BaseProcess, pki_dir: Path):
+    """This (test) installation enrolled with the session's base; returns the endpoint."""
+    from lap_app.services.base_connection import base_endpoint
+    from lap_app.services.enrolment import enrol
+
+    endpoint = base_endpoint(base.url, base.ca)
+    with card_in_hand("medecin", pki_dir) as card:
+        enrol(endpoint, card, name="tests")
+    return endpoint

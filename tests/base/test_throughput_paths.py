@@ -1,0 +1,160 @@
+"""What the base's speed work must not change: the lean registration path answers exactly as
+the documented FastAPI route, and several server processes share challenges, tokens, numbers
+and the group commit (each acknowledged registration stored once)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, running_base
+
+
+def _signed(card, number: str) -> dict:
+    from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
+    from lap_app.domain.model import Signature
+    from lap_app.fhir import from_bundle, to_bundle
+
+    ordonnance = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))
+    ordonnance.number = number
+    digest = signed_digest(to_bundle(ordonnance))
+    ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+                                     card.sign_certificate_der(), SIGNATURE_FORMAT)
+    return to_bundle(ordonnance)
+
+
+def _registration_script(app, card) -> list[tuple[int, str]]:
+    """The same sequence of registrations, good and bad, against ``app``: (status, error code)."""
+    from starlette.testclient import TestClient
+
+    from lap_app.base_client.protocol import INSTALLATION_HEADER
+    from lap_app.domain.identifiers import prescription_number_from_serial
+    from lap_app.standins.base_server.security import Holder, mint_token
+
+    key = app.state.base.token_key
+    prescriber = {"Authorization": f"Bearer {mint_token(key, Holder('810101234564', '10'), time.time() + 600)}"}
+    pharmacist = {"Authorization": f"Bearer {mint_token(key, Holder('810201234563', '21'), time.time() + 600)}"}
+    client = TestClient(app)
+    enrolled = client.post("/v1/installations", json={"name": "parity"}, headers=prescriber).json()
+    credential = {INSTALLATION_HEADER: f"{enrolled['installation_id']}.{enrolled['secret']}"}
+    prescriber.update(credential)
+    pharmacist.update(credential)
+    numbers = client.post("/v1/numbers", json={"count": 3}, headers=prescriber).json()["numbers"]
+    good, other = _signed(card, numbers[0]), _signed(card, numbers[1])
+    tampered = json.loads(json.dumps(other))
+    patient = next(e["resource"] for e in tampered["entry"] if e["resource"]["resourceType"] == "Patient")
+    patient["name"][0]["family"] = "DURAND"  # changed after signing
+    never_issued = prescription_number_from_serial("20260101999999")
+    changed = json.loads(json.dumps(other))  # another ordonnance under the first one's number
+    changed["identifier"]["value"] = numbers[0]
+
+    def put(number: str, headers: dict, **body) -> tuple[int, str, dict]:
+        response = client.put(f"/v1/prescriptions/{number}", headers=headers, **body)
+        data = response.json()
+        return response.status_code, data.get("error", data.get("status")), data
+
+    outcomes = [
+        put(numbers[0], {}, json={"bundle": good}),
+        put(numbers[0], {**prescriber, "Authorization": "Bearer forged.token"}, json={"bundle": good}),
+        put(numbers[0], {**prescriber, INSTALLATION_HEADER: "nobody.secret"}, json={"bundle": good}),
+        put(numbers[0], pharmacist, json={"bundle": good}),
+        put(numbers[0], {**prescriber, "Content-Type": "application/json"}, content=b"{not json"),
+        put(numbers[0], prescriber, json={"bundel": good}),
+        put(numbers[0], prescriber, json={"bundle": [good]}),
+        put("1234", prescriber, json={"bundle": good}),
+        put(never_issued, prescriber, json={"bundle": good}),
+        put(numbers[1], prescriber, json={"bundle": tampered}),
+        put(numbers[2], prescriber, json={"bundle": good}),  # number of the URL ≠ the Bundle's
+        put(numbers[0], prescriber, json={"bundle": good}),
+        put(numbers[0], prescriber, json={"bundle": good}),  # replay
+        put(numbers[0], prescriber, json={"bundle": changed}),
+    ]
+    first, replay = outcomes[-3][2], outcomes[-2][2]
+    assert replay["registered_at"] == first["registered_at"] and replay["number"] == numbers[0]
+    audit = sqlite3.connect(app.state.base.store.path).execute(
+        "SELECT outcome FROM audit WHERE action = 'register' ORDER BY id").fetchall()
+    client.close()
+    return [(status, code) for status, code, _ in outcomes] + [("audit", ",".join(r[0] for r in audit))]
+
+
+def test_lean_path_answers_like_the_documented_route(tmp_path, pki_dir):
+    from lap_app.standins.base_server import ServerConfig, create_app
+    from lap_app.standins.base_server.fast_path import RegistrationFastPath
+
+    ca = (pki_dir / "ca.pem").read_bytes()
+    lean = create_app(ServerConfig(data_dir=tmp_path / "lean", ca_pem=ca))
+    documented = create_app(ServerConfig(data_dir=tmp_path / "documented", ca_pem=ca))
+    documented.user_middleware = [m for m in documented.user_middleware if m.cls is not RegistrationFastPath]
+    assert len(documented.user_middleware) == len(lean.user_middleware) - 1
+    with card_in_hand("medecin", pki_dir) as card:
+        answers = _registration_script(lean, card)
+        assert answers == _registration_script(documented, card)
+    assert answers[:-1] == [
+        (401, "missing_token"), (401, "invalid_token"), (401, "unknown_installation"), (403, "wrong_profession"),
+        (422, "invalid_request"), (422, "invalid_request"), (422, "invalid_request"), (422, "invalid_number"),
+        (422, "unknown_number"), (422, "invalid_content"), (422, "invalid_content"),
+        (201, "registered"), (200, "registered"), (409, "number_used")]
+    # every refusal of a well-formed request by an identified caller is audited
+    assert answers[-1] == ("audit", ",".join(
+        ["refused:422:invalid_number", "refused:422:unknown_number"]
+        + ["refused:422:invalid_content"] * 2 + ["ok", "refused:409:number_used"]))
+    for app in (lean, documented):
+        app.state.base.store.close()
+
+
+def test_several_server_processes_share_challenges_tokens_numbers_and_commits(tmp_path, pki_dir, monkeypatch):
+    """``--workers 3``: every request on a new connection, so the kernel spreads them over the
+    processes; in-memory challenges or per-process state would fail about two times in three."""
+    from lap_app.base_client import BaseRefused
+    from lap_app.services.base_connection import base_endpoint, open_client
+    from lap_app.services.card_session import open_token
+    from lap_app.services.enrolment import enrol
+
+    monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
+    with running_base(tmp_path / "base", pki_dir, workers=3) as base:
+        pid = base.process.pid
+        assert len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()) == 2  # 3 processes serve
+
+        endpoint = base_endpoint(base.url, base.ca)
+        with card_in_hand("medecin", pki_dir) as card:
+            enrol(endpoint, card, name="workers")
+            for _ in range(6):  # challenge from one connection, answer on another
+                with open_client(endpoint) as asking, open_client(endpoint) as answering:
+                    challenge = asking.challenge()
+                    answer = card.authenticate(challenge.encode())
+                    answering.open_token(challenge, card.auth_certificate_der(), answer)
+                    with open_client(endpoint) as replaying, pytest.raises(BaseRefused) as refused:
+                        replaying.open_token(challenge, card.auth_certificate_der(), answer)
+                    assert refused.value.code == "invalid_challenge"  # single-use across processes
+            clients = [open_client(endpoint) for _ in range(6)]
+            for client in clients:
+                open_token(card, client)
+            numbers = clients[0].reserve_numbers(30)[0]
+            bundles = [_signed(card, n) for n in numbers]
+        results: list = []
+
+        def send(client, share) -> None:
+            for number, bundle in share:
+                results.append(client.register(number, bundle))
+
+        threads = [threading.Thread(target=send, args=(c, list(zip(numbers, bundles))[i::6]))
+                   for i, c in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        replays = [clients[-1].register(n, b) for n, b in zip(numbers[:5], bundles[:5])]
+        for client in clients:
+            client.close()
+        with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
+            stored = [r[0] for r in db.execute("SELECT number FROM prescriptions")]
+            used = db.execute("SELECT COUNT(*) FROM numbers WHERE state = 'used'").fetchone()[0]
+    assert sorted(r.number for r in results) == sorted(numbers) and not any(r.replayed for r in results)
+    assert all(r.replayed for r in replays)
+    assert sorted(stored) == sorted(numbers) and used == 30

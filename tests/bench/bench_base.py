@@ -1,0 +1,337 @@
+"""Bench: the reference base over loopback HTTPS, signatures checked, every acknowledged
+registration durable (SQLite WAL, synchronous=FULL).
+
+    .venv/bin/python tests/bench/bench_base.py [--workers 1] [--clients 16] [--client-procs 2]
+                                               [--httpx] [--count 3000] [--profile FILE]
+
+Prints: the median round trip of one registration with the application's client (ms);
+sustained registrations per second with concurrent keep-alive connections from separate
+load-generator processes (lean asyncio clients, or ``--httpx`` threads of the application's
+HttpBaseClient), the server's and the clients' CPU per registration, and the count of rows
+stored; then where the server's time goes (in-process breakdown). ``--workers N`` serves with
+``lap-app base serve --workers N``; ``--profile`` records the server with py-spy (pip install py-spy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "base"))
+
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, running_base  # noqa: E402
+
+
+def signed_bundles(card, numbers: list[str]) -> list[dict]:
+    from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
+    from lap_app.domain.model import Signature
+    from lap_app.fhir import from_bundle, to_bundle
+
+    draft = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
+    certificate = card.sign_certificate_der()
+    out = []
+    for number in numbers:
+        ordonnance = from_bundle(draft)
+        ordonnance.number = number
+        digest = signed_digest(to_bundle(ordonnance))
+        ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+                                         certificate, SIGNATURE_FORMAT)
+        out.append(to_bundle(ordonnance))
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its live children (Linux /proc)."""
+    return sum(process_cpu(pid).values())
+
+
+def process_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of ``pid`` and of each of its live descendants."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    out = {pid: (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            out.update(process_cpu(int(child)))
+    return out
+
+
+def start_profiler(pid: int, output: str | None):
+    """py-spy (not a project dependency: pip install py-spy) on the server, raw format."""
+    if not output:
+        return None
+    import subprocess
+
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "--subprocesses", "--gil",
+                            "-r", "250", "-f", "raw", "-o", output, "--nonblocking"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return spy
+
+
+def sustained(port: int, ca: Path, client, work_items, connections: int, procs: int,
+              use_httpx: bool) -> tuple[int, float, float, list[float]]:
+    """``procs`` load-generator processes sharing ``connections`` keep-alive HTTPS connections,
+    requests prepared beforehand; certificate verified, every answer checked. Each process runs
+    either a lean asyncio (uvloop) client or threads of the application's HttpBaseClient (httpx)."""
+    import multiprocessing
+
+    auth = {"token": [client.token.value, client.token.expires_at, client.token.national_id, client.token.profession],
+            "installation": [client.installation.installation_id, client.installation.secret]}
+    context = multiprocessing.get_context("spawn")
+    start_event = context.Event()
+    results = context.Queue()
+    shares = [work_items[i::procs] for i in range(procs)]
+    target = httpx_process if use_httpx else lean_process
+    workers = [context.Process(target=target, args=(port, str(ca), auth, share if use_httpx else
+                                                    [(n, json.dumps({"bundle": b}).encode()) for n, b in share],
+                                                    max(1, connections // procs), start_event, results))
+               for share in shares]
+    for worker in workers:
+        worker.start()
+    ready = [results.get(timeout=120) for _ in workers]
+    assert all(r == "ready" for r in ready), ready
+    start = time.monotonic()
+    start_event.set()
+    reports = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+    errors = [e for r in reports for e in r["errors"]]
+    assert not errors, errors[:5]
+    elapsed = max(r["end"] for r in reports) - start
+    latencies = [x for r in reports for x in r["latencies"]]
+    return len(latencies), elapsed, sum(r["cpu"] for r in reports), latencies
+
+
+def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]], connections: int,
+                 start_event, results) -> None:
+    import asyncio
+    import ssl
+
+    try:
+        from uvloop import run as run_loop
+    except ImportError:
+        run_loop = asyncio.run
+    context = ssl.create_default_context(cafile=ca)  # verification on, as the application does
+    head = f"Authorization: Bearer {auth['token'][0]}\r\nX-LAP-Installation: {'.'.join(auth['installation'])}\r\n"
+    requests = [(f"PUT /v1/prescriptions/{number} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}"
+                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+                for number, body in items]
+    latencies: list[float] = []
+    errors: list[str] = []
+    cpu0 = 0.0
+
+    async def run() -> None:
+        nonlocal cpu0
+        streams = [await asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname="127.0.0.1")
+                   for _ in range(connections)]
+        results.put("ready")
+        await asyncio.get_running_loop().run_in_executor(None, start_event.wait)
+        cpu0 = time.process_time()
+
+        async def one_connection(reader, writer) -> None:
+            while requests:
+                request = requests.pop()
+                t0 = time.perf_counter()
+                writer.write(request)
+                response = await reader.readuntil(b"\r\n\r\n")
+                length = int(response.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+                body = await reader.readexactly(length)
+                latencies.append(time.perf_counter() - t0)
+                if not response.startswith(b"HTTP/1.1 201") or b'"registered"' not in body:
+                    errors.append(response.split(b"\r\n", 1)[0].decode() + " " + body[:200].decode())
+
+        await asyncio.gather(*(one_connection(r, w) for r, w in streams))
+        for _r, writer in streams:
+            writer.close()
+
+    run_loop(run())
+    results.put({"latencies": latencies, "errors": errors, "cpu": time.process_time() - cpu0, "end": time.monotonic()})
+
+
+def httpx_process(port: int, ca: str, auth: dict, items: list[tuple[str, dict]], connections: int,
+                  start_event, results) -> None:
+    from lap_app.base_client import HttpBaseClient
+    from lap_app.base_client.client import InstallationCredential, Token
+
+    clients = []
+    for _ in range(connections):
+        client = HttpBaseClient(f"https://127.0.0.1:{port}", ca, installation=InstallationCredential(*auth["installation"]),
+                                retries=0)
+        client.token = Token(*auth["token"])
+        clients.append(client)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    def worker(client) -> None:
+        while True:
+            with lock:
+                if not items:
+                    return
+                number, bundle = items.pop()
+            t0 = time.perf_counter()
+            try:
+                result = client.register(number, bundle)
+            except Exception as error:  # noqa: BLE001 - reported to the parent
+                errors.append(repr(error))
+                continue
+            latencies.append(time.perf_counter() - t0)
+            if result.status != "registered" or result.replayed:
+                errors.append(f"{number}: {result}")
+
+    results.put("ready")
+    start_event.wait()
+    cpu0 = time.process_time()
+    threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put({"latencies": latencies, "errors": errors, "cpu": time.process_time() - cpu0, "end": time.monotonic()})
+    for client in clients:
+        client.close()
+
+
+def reserve(client, count: int) -> list[str]:
+    numbers: list[str] = []
+    while len(numbers) < count:
+        numbers += client.reserve_numbers(min(50, count - len(numbers)))[0]
+    return numbers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--client-procs", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--httpx", action="store_true",
+                        help="load generators made of the application's HttpBaseClient (httpx, threads)")
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (lap-app base serve --workers)")
+    parser.add_argument("--single", type=int, default=150)
+    parser.add_argument("--profile", metavar="FILE", help="py-spy raw profile of the server during the sustained run")
+    args = parser.parse_args()
+
+    from lap_app.base_client import HttpBaseClient
+    from lap_app.services.base_connection import base_endpoint
+    from lap_app.services.card_session import open_token
+    from lap_app.services.credentials import load_credential
+    from lap_app.services.enrolment import enrol
+    from lap_app.standins.pki import init_pki
+
+    work = Path(tempfile.mkdtemp(prefix="bench-base-"))
+    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
+    os.environ["LAP_DATA_DIR"] = str(work / "data")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    init_pki(work / "pki")
+    with running_base(work / "base", work / "pki", workers=args.workers) as base:
+        endpoint = base_endpoint(base.url, base.ca)
+        with card_in_hand("medecin", work / "pki") as card:
+            enrol(endpoint, card, name="bench")
+            credential = load_credential(endpoint.url)
+
+            def new_client() -> HttpBaseClient:
+                client = HttpBaseClient(endpoint.url, endpoint.ca_path, installation=credential, retries=0)
+                open_token(card, client)
+                return client
+
+            first = new_client()
+            numbers = reserve(first, args.single + args.count)
+            t0 = time.perf_counter()
+            bundles = signed_bundles(card, numbers)
+            print(f"prepared {len(bundles)} signed ordonnances in {time.perf_counter() - t0:.1f} s (card emulator)")
+
+        # 1. one registration round trip, sequential, keep-alive connection
+        times = []
+        for number, bundle in zip(numbers[:args.single], bundles[:args.single]):
+            start = time.perf_counter()
+            result = first.register(number, bundle)
+            times.append(time.perf_counter() - start)
+            assert result.status == "registered" and not result.replayed
+        print(f"single registration round trip (loopback HTTPS): median {statistics.median(times) * 1000:.1f} ms,"
+              f" p90 {statistics.quantiles(times, n=10)[-1] * 1000:.1f} ms")
+
+        # 2. sustained, concurrent clients
+        work_items = list(zip(numbers[args.single:], bundles[args.single:]))
+        spy = start_profiler(base.process.pid, args.profile)
+        server_cpu0, per_process0 = cpu_seconds(base.process.pid), process_cpu(base.process.pid)
+        done, elapsed, client_cpu, latencies = sustained(base.port, base.ca, first, work_items, args.clients,
+                                                         args.client_procs, args.httpx)
+        how = (f"{args.clients} keep-alive connections from {args.client_procs} load-generator processes"
+               + (" (threads of the application's HttpBaseClient, httpx)" if args.httpx else " (asyncio, uvloop)"))
+        how += f", {args.workers} server process{'es' if args.workers > 1 else ''}"
+        server_cpu = cpu_seconds(base.process.pid) - server_cpu0
+        per_process = {p: c - per_process0.get(p, 0.0) for p, c in process_cpu(base.process.pid).items()}
+        if spy is not None:
+            import signal
+
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
+        print(f"sustained: {done} registrations in {elapsed:.2f} s = {done / elapsed:.0f} registrations/s"
+              f" ({how}; clients and server share the 2 cores)")
+        print(f"  latency under load: median {statistics.median(latencies) * 1000:.1f} ms,"
+              f" p99 {statistics.quantiles(latencies, n=100)[-1] * 1000:.1f} ms")
+        print(f"  CPU per registration: server {server_cpu / done * 1000:.2f} ms, clients {client_cpu / done * 1000:.2f} ms"
+              f" -> 2 idle cores would allow ~{2000 / ((server_cpu + client_cpu) / done * 1000):.0f}/s;"
+              f" load average {os.getloadavg()[0]:.1f}")
+        if args.workers > 1:
+            print("  server CPU by process: " + ", ".join(f"{c:.2f} s" for c in per_process.values()))
+        with sqlite3.connect(base.data_dir / "base.sqlite3") as db:  # every acknowledged one is there
+            stored = db.execute("SELECT COUNT(*) FROM prescriptions").fetchone()[0]
+        assert stored == args.single + done, (stored, args.single, done)
+        first.close()
+    breakdown(bundles[0], numbers[0], work)
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def breakdown(bundle: dict, number: str, work: Path, runs: int = 200) -> None:
+    """Median cost of each step the server does for one registration, in-process."""
+    import sqlite3
+
+    from lap_app.base_client.protocol import signed_digest
+    from lap_app.standins.base_server.registration import check_content
+    from lap_app.standins.base_server.security import CardCertificates, Holder
+
+    certificates = CardCertificates((work / "pki" / "ca.pem").read_bytes())
+    holder = Holder("810101234564", "10")
+    text = json.dumps({"bundle": bundle})
+
+    def median_ms(step) -> float:
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            step()
+            samples.append(time.perf_counter() - start)
+        return statistics.median(samples) * 1000
+
+    db = sqlite3.connect(work / "fsync-probe.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (a TEXT)")
+    payload = json.dumps(bundle)
+
+    def commit() -> None:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t VALUES (?)", (payload,))
+        db.execute("COMMIT")
+
+    print("server-side breakdown per registration (medians):")
+    print(f"  JSON parse of the request       {median_ms(lambda: json.loads(text)):6.2f} ms")
+    print(f"  canonical form + SHA-256        {median_ms(lambda: signed_digest(bundle)):6.2f} ms")
+    print(f"  FHIR read + validation + RSA    {median_ms(lambda: check_content(bundle, number, holder, certificates)):6.2f} ms")
+    print(f"  SQLite commit (WAL, FULL fsync) {median_ms(commit):6.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

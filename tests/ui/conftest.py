@@ -1,0 +1,59 @@
+"""Fixtures of the UI tests: the demo environment (reference base over loopback TLS, virtual
+cards in the in-process reader, demo patients, the real drug base) and a main window on it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory):
+    # The installation secret goes to the documented plain-file fallback under LAP_CONFIG_DIR,
+    # never to the keyring of the machine running the tests.
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def demo_env(demo_root):
+    from lap_app.demo.environment import DemoEnvironment
+
+    env = DemoEnvironment(demo_root, pcsc=False, base_port=0).start()
+    yield env
+    env.pull_card()
+    env.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_context(demo_env, qapp):
+    from lap_app.ui.app import apply_style
+
+    apply_style(qapp)
+    return demo_env.context()
+
+
+@pytest.fixture
+def main_window(qtbot, demo_env, demo_context):
+    from lap_app.ui.context import Session
+    from lap_app.ui.main_window import MainWindow
+    from lap_app.ui.workers import wait_idle
+
+    demo_env.insert_card()
+    demo_context.session = Session()
+    window = MainWindow(demo_context)
+    qtbot.addWidget(window)
+    window.resize(1400, 860)
+    window.show()
+    yield window
+    window.close()
+    wait_idle()
+
+
+@pytest.fixture(autouse=True)
+def _gc_in_gui_thread(qapp):
+    """As in the application: cycles are collected in the GUI thread only (see gc_guard)."""
+    from lap_app.ui.gc_guard import install_gc_guard
+
+    install_gc_guard(qapp)

@@ -1,0 +1,48 @@
+"""Helpers shared by the patient and editor tests (engineer F2): a real local store on a temp
+file, the application context the widgets take, valid identifiers computed from their rule."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from lap_app.domain.model import Sex
+from lap_app.services.drafting import DraftingLibrary
+from lap_app.services.patients import PatientRecord, PatientService
+from lap_app.settings import Settings
+from lap_app.storage import connect
+from lap_app.ui.context import AppContext, Services
+
+
+def nir_with_key(nir13: str) -> str:
+    """A NIR with the key computed by the published rule (97 − NIR mod 97)."""
+    body = nir13.replace("2A", "19").replace("2B", "18")
+    return nir13 + f"{97 - int(body) % 97:02d}"
+
+
+def make_context(store_path: Path, drugs=None) -> AppContext:
+    connection = connect(store_path)
+    return AppContext(
+        settings=Settings(),
+        drugs=drugs,
+        services=Services(patients=PatientService(connection), drafting=DraftingLibrary(connection)),
+    )
+
+
+def adult(**changes) -> PatientRecord:
+    values = dict(family_name="Martin", given_names=["Hélène"], sex=Sex.FEMALE, birth_date=date(1962, 4, 17),
+                  ins=nir_with_key("2620469123045"))
+    values.update(changes)
+    return PatientRecord(**values)
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type ``text`` key by key; QTest only synthesises ASCII keys (it aborts on "é"), so
+    accented letters are inserted as an input method would. The widget gets the focus first,
+    as it would from a click or Tab (so leaving a field fires its editingFinished)."""
+    widget.setFocus()
+    for char in text:
+        if char.isascii():
+            qtbot.keyClicks(widget, char)
+        else:
+            widget.insert(char)

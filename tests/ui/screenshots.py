@@ -1,0 +1,146 @@
+"""Save a PNG of each main screen into docs/screenshots/ (offscreen, demo environment).
+
+    .venv/bin/python tests/ui/screenshots.py [OUT_DIR]
+
+Screens: login, patient form, writing with alerts, validation result, print preview, history,
+pharmacy. Runs in a temporary data directory; nothing of the user's is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def pump(seconds: float = 0.3) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def until(predicate, timeout: float = 15.0, what: str = "") -> None:
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise SystemExit(f"screen not reached in time: {what}")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def main(out: Path) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    work = Path(tempfile.mkdtemp(prefix="lap-shots-"))
+    os.environ.setdefault("LAP_DATA_DIR", str(work / "data"))
+    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    out.mkdir(parents=True, exist_ok=True)
+
+
+    from lap_app.demo.environment import DemoEnvironment
+    from lap_app.services.drafting import line_for_drug
+    from lap_app.ui.app import apply_style, create_application
+    from lap_app.ui.main_window import MainWindow
+
+    app = create_application()
+    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
+    try:
+        context = env.context()
+        window = MainWindow(context)
+        apply_style(app)
+        window.resize(1440, 860)
+        window.show()
+        page = window.login_page
+        until(page.pin_edit.isEnabled)
+        page.pin_edit.setText("12")
+        pump()
+        window.grab().save(str(out / "01-login.png"))
+        page.pin_edit.setText("1234")
+        page.submit()
+        until(lambda: not window.is_locked())
+
+        form = window.patient_panel.open_form()
+        form.family_edit.setText("LEFEVRE")
+        form.given_edit.setText("Alice")
+        form.birth_edit.setText("12/04/1985")
+        form.ins_edit.setText("2 85 04 75 112 042 00")
+        form.save()  # wrong key: refused, highlighted
+        pump()
+        form.grab().save(str(out / "02-patient-bad-nir.png"))
+        form.reject()
+
+        record = context.services.patients.search("DURAND")[0]
+        window.patient_panel.select(record)
+        drugs = context.drugs
+        lines = []
+        for query in ("simvastatine 20", "itraconazole", "paracetamol 1 g"):
+            line = line_for_drug(drugs.search(query, limit=1)[0])
+            line.posology.duration, line.posology.duration_unit = 30, "d"
+            lines.append(line)
+        window.editor.load_lines(lines)
+        window.editor.search.edit.setText("amoxi")
+        pump(0.5)
+        window.grab().save(str(out / "03-writing-with-alerts.png"))
+        window.editor.search.edit.clear()
+
+        alerts = window.editor.alerts_panel()
+        for card in alerts.cards():
+            if card.ack_check is not None:
+                card.ack_check.setChecked(True)
+        window.validate()
+        until(lambda: window._flow.result_dialog is not None or window._flow.message is not None)
+        dialog = window._flow.result_dialog
+        if dialog is None:
+            raise SystemExit("validation refused: " + window._flow.message.text())
+        pump()
+        dialog.grab().save(str(out / "04-validated.png"))
+        dialog.show_preview()
+        dialog.preview.resize(900, 900)
+        pump(1.0)
+        dialog.preview.grab().save(str(out / "05-print-preview.png"))
+        dialog.preview.close()
+        dialog.close()
+
+        window.open_pharmacy()
+        pharmacy = window._pharmacy
+        pharmacy.number_edit.setText(dialog.number_label.text())
+        pharmacy.read()
+        until(lambda: pharmacy.table.rowCount() > 0, what="pharmacy")
+        pharmacy.dispense_button.click()  # the pharmacist dispenses everything
+        until(lambda: "close" in pharmacy.message.text(), what="dispensed")
+        pump()
+        pharmacy.grab().save(str(out / "06-pharmacy.png"))
+        pharmacy.close()
+
+        window.history.refresh()
+        until(lambda: window.history.table.rowCount() and window.history.table.item(0, 2).text().startswith("délivrée"),
+              what="history")
+        window.history.table.selectRow(0)
+        window.history.consult_dispensing()
+        until(lambda: "•" in window.history.detail.text(), what="dispensing")
+        pump()
+        window.grab().save(str(out / "07-history.png"))
+
+        env.pull_card()
+        until(window.is_locked, timeout=3)
+        pump()
+        window.grab().save(str(out / "08-locked.png"))
+        window.close()
+    finally:
+        env.stop()
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots"
+    raise SystemExit(main(target))

@@ -1,0 +1,83 @@
+"""Renew the patient's last ordonnance in one action: from the real local store, through the
+prescribing desk's history (FHIR Bundles read back), skipping a cancelled one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtCore import Qt
+
+from f2_support import adult
+from lap_app.domain.identifiers import prescription_number_from_serial
+from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
+from lap_app.domain.posology import Posology
+from lap_app.fhir import to_bundle
+from lap_app.services.drafting import DraftingLibrary
+from lap_app.services.patients import PatientService
+from lap_app.settings import Settings
+from lap_app.storage import LocalStore, connect
+from lap_app.ui.context import AppContext, Services
+from lap_app.ui.desk import PrescribingDesk
+from lap_app.ui.editor import PrescriptionEditor
+
+PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Médecine générale",
+                        address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",
+                        email="c.dupont@example.fr")
+
+
+def _ordonnance(patient, lines, minutes_ago: int) -> Ordonnance:
+    return Ordonnance(PRESCRIBER, patient, lines, datetime.now(timezone.utc) - timedelta(minutes=minutes_ago))
+
+
+@pytest.fixture()
+def setup(qtbot, tmp_path):
+    path = tmp_path / "store.sqlite3"
+    store = LocalStore(path)
+    connection = connect(path)
+    patients = PatientService(connection)
+    context = AppContext(settings=Settings(), store=store, services=Services(
+        prescribing=PrescribingDesk(None, store), patients=patients, drafting=DraftingLibrary(connection)))
+    editor = PrescriptionEditor(context)
+    qtbot.addWidget(editor)
+    editor.show()
+    yield editor, store, patients
+    store.close()
+    connection.close()
+
+
+def test_renew_last_takes_the_newest_ordonnance_not_cancelled(qtbot, setup) -> None:
+    editor, store, patients = setup
+    record = patients.save(adult())
+    other = patients.save(adult(family_name="Autre", ins=None))
+    kept = [
+        PrescriptionLine("LÉVOTHYROXINE SODIQUE 100 µg, comprimé sécable",
+                         Posology(dose=1, dose_unit="comprimé", when=["MORN"], duration=3, duration_unit="mo"),
+                         cis="60483339", renewals=2),
+        PrescriptionLine("METFORMINE 780 mg, comprimé pelliculé",
+                         Posology(dose=1, dose_unit="comprimé", when=["MORN", "EVE"], duration=3, duration_unit="mo")),
+    ]
+    store.save_paper(prescriber=PRESCRIBER.national_id, patient_name=record.to_patient().display_name, opposition=False,
+                     bundle=to_bundle(_ordonnance(record.to_patient(), kept, 60)), reason="test")
+    cancelled = _ordonnance(record.to_patient(), [PrescriptionLine(
+        "AMOXICILLINE 1 g, comprimé", Posology(dose=1, dose_unit="comprimé", frequency=3, period=1,
+                                               period_unit="d", duration=6, duration_unit="d"))], 5)
+    cancelled.number = prescription_number_from_serial("20261125000042")
+    store.save_signed(number=cancelled.number, prescriber=PRESCRIBER.national_id, patient_name=record.to_patient().display_name,
+                      opposition=False, bundle=to_bundle(cancelled), signer_certificate=b"")
+    store.set_status(cancelled.number, "cancelled")
+
+    editor.set_patient(other)
+    qtbot.keyClick(editor, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Pas d'ordonnance précédente" in editor.message_label.text(), timeout=5000)
+    assert editor.draft_lines() == []
+
+    editor.set_patient(record)
+    qtbot.mouseClick(editor.renew_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(editor.draft_lines()) == 2, timeout=5000)
+    renewed = editor.draft_lines()
+    assert [line.dci_wording for line in renewed] == [line.dci_wording for line in kept]
+    assert renewed[0].posology.sentence() == "1 comprimé le matin pendant 3 mois"
+    assert renewed[0].renewals == 2 and renewed[0].cis == "60483339"
+    assert {line.resource_id for line in renewed}.isdisjoint({line.resource_id for line in kept})
+    assert "reprise" in editor.message_label.text()

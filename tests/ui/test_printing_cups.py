@@ -1,0 +1,108 @@
+"""Printing through the real CUPS queue "PDF" (cups-pdf): the application's print service prints
+the rendered ordonnance; in the file CUPS writes, the QR code decodes to the number."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ui_support import EXAMPLE_BUNDLE, require_service
+
+
+def _cups_pdf_queue_ready() -> bool:
+    if not shutil.which("lpstat"):
+        return False
+    running = subprocess.run(["lpstat", "-r"], capture_output=True, text=True).stdout
+    queue = subprocess.run(["lpstat", "-p", "PDF"], capture_output=True, text=True)
+    return "is running" in running and queue.returncode == 0
+
+
+def _cups_pdf_out_dir() -> Path:
+    out = "${HOME}/PDF"
+    conf = Path("/etc/cups/cups-pdf.conf")
+    if conf.exists():
+        for line in conf.read_text(errors="replace").splitlines():
+            if line.strip().startswith("Out "):
+                out = line.split(None, 1)[1].strip()
+    return Path(out.replace("${HOME}", str(Path.home())))
+
+
+def _ordonnance_pdf() -> tuple[bytes, str]:
+    """The example ordonnance rendered by the application (A5, bizone), and its number."""
+    from lap_app.fhir import from_bundle
+    from lap_app.render import render_ordonnance_pdf
+
+    ordonnance = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))
+    return render_ordonnance_pdf(ordonnance, "A5"), ordonnance.number
+
+
+def _file_cups_wrote(job_name: str, timeout: float = 30) -> Path:
+    """The PDF cups-pdf wrote for ``job_name`` (its file name starts with the job's title)."""
+    out_dir = _cups_pdf_out_dir()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in out_dir.glob(f"{job_name}*.pdf") if out_dir.exists() else []:
+            size = path.stat().st_size  # cups-pdf writes, then closes: wait for a stable size
+            time.sleep(0.3)
+            if size and size == path.stat().st_size:
+                return path
+        time.sleep(0.3)
+    raise AssertionError(f"CUPS wrote no PDF for {job_name} under {out_dir}")
+
+
+def _qr_codes_of_first_page(pdf_path: Path, tmp_path: Path) -> list[str]:
+    import zxingcpp
+    from PIL import Image
+
+    prefix = tmp_path / pdf_path.stem[:20]
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf_path), str(prefix)], check=True)
+    page_png = next(tmp_path.glob(prefix.name + "*.png"))
+    return [c.text for c in zxingcpp.read_barcodes(Image.open(page_png)) if c.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+@pytest.mark.cups
+def test_print_service_sends_a_pdf_whose_qr_cups_writes(qapp, tmp_path):
+    require_service(_cups_pdf_queue_ready(), "CUPS with the cups-pdf queue PDF")
+    from lap_app.printing import PrintService
+
+    job_name = f"lap-test-{time.time_ns()}"
+    pdf, number = _ordonnance_pdf()
+    printer = PrintService(preferred_printer="PDF").print_pdf(pdf, job_name=job_name)
+    assert printer == "PDF"
+
+    written = _file_cups_wrote(job_name)
+    assert _qr_codes_of_first_page(written, tmp_path) == [number]
+    size = subprocess.run(["pdfinfo", str(written)], capture_output=True, text=True).stdout
+    assert "(A5)" in size  # the paper follows the ordonnance's page size
+
+
+@pytest.mark.cups
+def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_path):
+    require_service(_cups_pdf_queue_ready(), "CUPS with the cups-pdf queue PDF")
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import Qt
+
+    from lap_app.settings import Settings
+    from lap_app.ui.context import AppContext
+    from lap_app.ui.validation_flow import ResultDialog
+
+    settings = Settings()
+    settings.default_printer = "PDF"
+    pdf, number = _ordonnance_pdf()
+    result = SimpleNamespace(number=number, status="registered", pdf=pdf, message=None)
+    dialog = ResultDialog(AppContext(settings=settings), result)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=3000)
+    qtbot.keyClick(dialog, Qt.Key.Key_F9)
+    assert dialog.print_status.text() == "Impression en cours…"
+    qtbot.waitUntil(lambda: "« PDF »" in dialog.print_status.text(), timeout=20000)
+    written = _file_cups_wrote(f"ordonnance-{number}")
+    assert _qr_codes_of_first_page(written, tmp_path) == [number]

@@ -1,0 +1,103 @@
+"""Base unreachable at validation: the ordonnance is signed, printed with its QR code and queued
+(status bar says so); when the base is back the window sends it and the history follows.
+Also from the history: cancel before dispensing, the PDF again, and the dispensing consultation
+refused when the patient objected."""
+
+from __future__ import annotations
+
+import pypdfium2 as pdfium
+import zxingcpp
+from PySide6.QtWidgets import QMessageBox
+
+from ui_support import login
+
+
+def qr_codes(pdf: bytes) -> list[str]:
+    image = pdfium.PdfDocument(pdf)[0].render(scale=150 / 72).to_pil()
+    return [c.text for c in zxingcpp.read_barcodes(image) if c.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def write_and_validate(qtbot, window, query: str, patient: str = "ROUSSEAU"):
+    from lap_app.services.drafting import line_for_drug
+
+    record = window.context.services.patients.search(patient)[0]
+    window.patient_panel.select(record)
+    line = line_for_drug(window.context.drugs.search(query, limit=1)[0])
+    line.posology.duration, line.posology.duration_unit = 5, "d"
+    window.editor.load_lines([line])
+    window.validate()
+    qtbot.waitUntil(lambda: window._flow.result_dialog is not None or window._flow.message is not None,
+                    timeout=20000)
+    assert window._flow.message is None, window._flow.message.text()
+    return window._flow.result_dialog
+
+
+def test_offline_validation_is_queued_then_sent_when_the_base_is_back(qtbot, main_window, demo_env):
+    from lap_app.demo.base import start_base
+
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    # a first ordonnance online: the number pool is filled and the token opened
+    write_and_validate(qtbot, window, "paracetamol 500").close()
+
+    port = int(demo_env.base.url.rsplit(":", 1)[1])
+    demo_env.base.stop()
+    try:
+        dialog = write_and_validate(qtbot, window, "ibuprofene 200")
+        result = dialog.result
+        assert result.status == "waiting"
+        assert "injoignable" in dialog.status_label.text()
+        assert qr_codes(result.pdf) == [result.number]  # a reserved number: printed with its QR code
+        dialog.close()
+        window.refresh_status()
+        qtbot.waitUntil(lambda: "injoignable" in window.base_status.text(), timeout=10000)
+        assert window.outbox_status.text().startswith("1 ordonnance en attente")
+    finally:
+        demo_env.base = start_base(demo_env.root / "base", demo_env.root / "pki", port=port)
+
+    window.refresh_status()  # the base answers again: the outbox is flushed in the background
+    qtbot.waitUntil(lambda: window.outbox_status.text().startswith("0 ordonnance"), timeout=15000)
+    history = window.history
+    qtbot.waitUntil(lambda: any(history.table.item(r, 1).text().replace(" ", "") == result.number
+                                and history.table.item(r, 2).text().startswith("enregistrée")
+                                for r in range(history.table.rowCount())), timeout=10000)
+
+
+def test_cancel_before_dispensing_and_pdf_again(qtbot, main_window):
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    dialog = write_and_validate(qtbot, window, "cetirizine")
+    number = dialog.result.number
+    dialog.close()
+
+    history = window.history
+    qtbot.waitUntil(lambda: history.table.rowCount() > 0
+                    and history.table.item(0, 1).text().replace(" ", "") == number, timeout=5000)
+    history.table.selectRow(0)
+    history.reprint_selected()  # the PDF again, in the print preview
+    assert history._preview.isVisible()
+    history._preview.close()
+
+    assert history.cancel_button.isEnabled()
+    history.cancel_button.click()
+    history.confirm.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: history.table.item(0, 2) is not None
+                    and history.table.item(0, 2).text().startswith("annulée"), timeout=10000)
+    assert not history.cancel_button.isEnabled()
+
+
+def test_dispensing_consultation_refused_when_the_patient_objected(qtbot, main_window):
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    dialog = write_and_validate(qtbot, window, "paracetamol 500", patient="BERNARD")  # opposition recorded
+    number = dialog.result.number
+    dialog.close()
+    history = window.history
+    qtbot.waitUntil(lambda: history.table.rowCount() > 0
+                    and history.table.item(0, 1).text().replace(" ", "") == number, timeout=5000)
+    history.table.selectRow(0)
+    history.consult_dispensing()
+    qtbot.waitUntil(lambda: "refusée" in history.detail.text(), timeout=10000)

@@ -1,0 +1,123 @@
+"""The shell: card login, wrong PIN, blocked card, lock on card pull (< 2 s), unlock, status bar."""
+
+from __future__ import annotations
+
+from ui_support import login, wait_for
+
+
+def test_login_shows_holder_from_card_then_opens_work_area(qtbot, main_window):
+    page = main_window.login_page
+    qtbot.waitUntil(lambda: page.pin_edit.isEnabled(), timeout=5000)
+    assert "Claire MARTIN" in page.card_label.text()
+    assert "RPPS 10101234564" in page.card_label.text()
+    assert page.tries_label.text() == "3 essais restants"
+    assert page.pin_edit.echoMode() == page.pin_edit.EchoMode.Password
+    assert main_window.is_locked()
+
+    login(qtbot, main_window, "1234")
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
+    assert "MARTIN" in main_window.card_status.text()
+    assert main_window.context.session.identity.national_id == "810101234564"
+
+
+def test_wrong_pin_says_tries_left_and_keeps_the_session_locked(qtbot, main_window):
+    page = main_window.login_page
+    login(qtbot, main_window, "9999")
+    qtbot.waitUntil(lambda: page.message_label.text() == "Code porteur incorrect.", timeout=5000)
+    assert page.tries_label.text() == "2 essais restants"
+    assert page.pin_edit.text() == ""  # the PIN does not stay in the field
+    assert main_window.is_locked()
+    login(qtbot, main_window, "1234")  # a right PIN resets the counter
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
+
+
+def test_blocked_card_is_explained(qtbot, main_window, demo_env):
+    from lap_app.standins.virtual_cps import VirtualCps
+
+    page = main_window.login_page
+    qtbot.waitUntil(lambda: page.pin_edit.isEnabled(), timeout=5000)
+    spare = VirtualCps.from_holder(demo_env.pki.holder("medecin"), persist_pin=False)
+    demo_env.pull_card()
+    from lap_app.card.virtual_reader import default_virtual_reader
+
+    qtbot.waitUntil(lambda: not page.pin_edit.isEnabled(), timeout=3000)
+    default_virtual_reader().insert(spare)
+    try:
+        for expected in ("2 essais restants", "1 essai restant"):
+            login(qtbot, main_window, "0000")
+            qtbot.waitUntil(lambda: page.tries_label.text() == expected, timeout=5000)
+        login(qtbot, main_window, "0000")
+        qtbot.waitUntil(lambda: "bloquée" in page.message_label.text(), timeout=5000)
+        assert not page.pin_edit.isEnabled()
+        assert main_window.is_locked()
+    finally:
+        default_virtual_reader().remove()
+        demo_env.insert_card()
+
+
+def test_pulling_the_card_locks_within_two_seconds_and_keeps_the_draft(qtbot, main_window, demo_env):
+    login(qtbot, main_window)
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
+    editor = main_window.editor
+    patients = main_window.patient_panel
+    record = main_window.context.services.patients.search("DURAND")[0]
+    patients.select(record)
+    drug = main_window.context.drugs.search("paracetamol", limit=1)[0]
+    from lap_app.services.drafting import line_for_drug
+
+    editor.load_lines([line_for_drug(drug)])
+    assert len(editor.draft_lines()) == 1
+
+    # the card thread busy (a slow network after a signature, say) must not delay the lock
+    import time
+
+    from lap_app.ui.workers import card_pool, run_task
+
+    run_task(lambda: time.sleep(2.5), pool=card_pool())
+    demo_env.pull_card()
+    took = wait_for(main_window.is_locked, timeout=3.0)
+    assert took < 2.0, f"locked after {took:.2f} s"
+    assert "verrouillée" in main_window.login_page.title.text()
+    assert main_window.context.session.card is None
+
+    demo_env.insert_card()
+    login(qtbot, main_window)
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
+    assert [l.cis for l in editor.draft_lines()] == [drug.cis]  # the draft survived the lock
+
+
+def test_status_bar_shows_base_and_outbox(qtbot, main_window):
+    qtbot.waitUntil(lambda: "connectée" in main_window.base_status.text(), timeout=5000)
+    assert "en attente d'envoi" in main_window.outbox_status.text()
+
+
+def test_card_asking_for_its_pin_again_at_signature(qtbot, main_window, demo_env):
+    from lap_app.services.drafting import line_for_drug
+
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.patient_panel.select(window.context.services.patients.search("PETIT")[0])
+    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
+    line.posology.duration, line.posology.duration_unit = 3, "d"
+    window.editor.load_lines([line])
+    demo_env.physician_card.power_on()  # a card reset: the PIN must be presented again
+    window.validate()
+    qtbot.waitUntil(lambda: getattr(window._flow, "pin_dialog", None) is not None
+                    and window._flow.pin_dialog.isVisible(), timeout=10000)
+    window._flow.pin_dialog.setTextValue("1234")
+    window._flow.pin_dialog.accept()
+    qtbot.waitUntil(lambda: window._flow.result_dialog is not None, timeout=10000)
+    assert window._flow.result_dialog.result.status == "registered"
+
+
+def test_ctrl_l_locks_and_the_pin_unlocks(qtbot, main_window):
+    from PySide6.QtCore import Qt
+
+    login(qtbot, main_window)
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
+    qtbot.keyClick(main_window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert main_window.is_locked()
+    assert "verrouillé la session" in main_window.login_page.subtitle.text()
+    login(qtbot, main_window)
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)

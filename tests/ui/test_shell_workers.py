@@ -1,0 +1,91 @@
+"""Background work reports back in the GUI thread; card work is serialised on one thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QThread
+
+from lap_app.domain.errors import UserError
+from lap_app.ui.workers import card_pool, run_task
+
+
+def test_result_arrives_in_gui_thread_and_gui_stays_free(qtbot):
+    gui_thread = QThread.currentThread()
+    seen = {}
+
+    def slow():
+        seen["worker"] = threading.current_thread().name
+        time.sleep(0.2)
+        return 42
+
+    def done(value):
+        seen["value"] = value
+        seen["in_gui"] = QThread.currentThread() is gui_thread
+
+    started = time.monotonic()
+    run_task(slow, on_done=done)
+    assert time.monotonic() - started < 0.1  # the caller is not blocked
+    qtbot.waitUntil(lambda: "value" in seen, timeout=3000)
+    assert seen["value"] == 42 and seen["in_gui"]
+    assert seen["worker"] != threading.main_thread().name
+
+
+def test_errors_are_delivered_not_lost(qtbot):
+    errors = []
+
+    def fail():
+        raise UserError("Carte retirée pendant l'opération")
+
+    run_task(fail, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=3000)
+    assert errors[0].message == "Carte retirée pendant l'opération"
+
+
+def test_card_pool_runs_tasks_in_order_on_one_thread(qtbot):
+    threads, order = set(), []
+
+    def job(i):
+        def run():
+            threads.add(threading.get_ident())
+            time.sleep(0.01)
+            return i
+        return run
+
+    for i in range(5):
+        run_task(job(i), on_done=order.append, pool=card_pool())
+    qtbot.waitUntil(lambda: len(order) == 5, timeout=3000)
+    assert order == [0, 1, 2, 3, 4]
+    assert len(threads) == 1
+
+
+def test_cancelled_task_result_is_dropped(qtbot):
+    results = []
+    handle = run_task(lambda: time.sleep(0.1) or "late", on_done=results.append)
+    handle.cancel()
+    qtbot.waitUntil(lambda: handle.finished, timeout=3000)
+    assert results == []
+
+
+def test_result_for_a_destroyed_widget_is_dropped(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    seen = []
+
+    def slow():
+        time.sleep(0.2)
+        return "late"
+
+    handle = run_task(slow, on_done=lambda value: (seen.append(value), label.setText(value)), receiver=label)
+    label.deleteLater()
+    qtbot.wait(50)  # the label is gone before the result
+    qtbot.waitUntil(lambda: not _pending(), timeout=3000)
+    assert seen == [] and not handle.finished
+
+
+def _pending() -> bool:
+    from lap_app.ui.workers import network_pool
+
+    return network_pool().activeThreadCount() > 0
