@@ -13,15 +13,15 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from lap_app.card.errors import CardCommunicationError
-from lap_app.i18n import _
+from lap_app.i18n import N_, _
 
 OID_CPS_CARD_SERIAL = ObjectIdentifier("1.2.250.1.71.1.2.3")
 OID_CPS_PROFESSION = ObjectIdentifier("1.2.250.1.71.1.2.7")
 
 # Table G15 (profession codes) and G08 (identifier types), the entries a LAP meets.
 PROFESSIONS = {
-    "10": "Médecin", "21": "Pharmacien", "40": "Chirurgien-dentiste", "50": "Sage-femme",
-    "60": "Infirmier", "70": "Masseur-kinésithérapeute",
+    "10": N_("Médecin"), "21": N_("Pharmacien"), "40": N_("Chirurgien-dentiste"),
+    "50": N_("Sage-femme"), "60": N_("Infirmier"), "70": N_("Masseur-kinésithérapeute"),
 }
 ID_TYPES = {"8": "RPPS", "0": "ADELI"}
 

@@ -1,4 +1,4 @@
-"""Options shared by the commands that talk to the base and use a card (engineer E's commands).
+"""Options shared by the commands that talk to the base and use a card, and their outbox flush.
 
 The PIN comes from a hidden prompt or, with ``--pin-stdin``, from the first line of stdin;
 never from an argument.
@@ -74,3 +74,21 @@ def endpoint(args: argparse.Namespace) -> Any:
     from lap_app.services.base_connection import base_endpoint
 
     return base_endpoint(args.base_url, args.base_ca)
+
+
+def flush_with_card(args: argparse.Namespace, store: Any) -> Any:
+    """Send the outbox, then the DMP copies, with the card of the command line: a ``FlushReport``
+    (the base unreachable: what waits, and why)."""
+    from lap_app.base_client import BaseUnavailable
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.card_session import open_token, renew_token
+    from lap_app.services.outbox import FlushReport, flush_outbox
+
+    target = endpoint(args)  # a base badly configured is said before the PIN is asked
+    card = unlocked_card(args)
+    with card, open_client(target) as client:
+        try:
+            open_token(card, client)
+        except BaseUnavailable as error:
+            return FlushReport(waiting=[e.number for e in store.outbox()], error=error.message)
+        return flush_outbox(store, client, lambda: renew_token(card, client))

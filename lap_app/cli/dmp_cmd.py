@@ -8,7 +8,9 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from lap_app.cli.circuit_options import add_base_options, add_card_options, endpoint, unlocked_card
+from lap_app.cli.circuit_options import (
+    add_base_options, add_card_options, endpoint, flush_with_card, unlocked_card,
+)
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
@@ -158,24 +160,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _flush(args: argparse.Namespace, store):
-    """The outbox first (a copy follows its registration), then the copies: ``flush_outbox``."""
-    from lap_app.base_client import BaseUnavailable
-    from lap_app.services.base_connection import open_client
-    from lap_app.services.card_session import ensure_token, open_token
+    """The outbox first (a copy follows its registration), then the copies: the DMP part of it."""
     from lap_app.services.dmp import DmpReport
-    from lap_app.services.outbox import flush_outbox
 
-    target = endpoint(args)
-    card = unlocked_card(args)
-    with card, open_client(target) as client:
-        try:
-            open_token(card, client)
-        except BaseUnavailable as error:
-            return DmpReport(error=error.message)
-
-        def renew() -> None:
-            client.token = None
-            ensure_token(card, client)
-
-        report = flush_outbox(store, client, renew)
-        return report.dmp if report.dmp is not None else DmpReport(waiting=report.waiting, error=report.error)
+    report = flush_with_card(args, store)
+    return report.dmp if report.dmp is not None else DmpReport(waiting=report.waiting, error=report.error)

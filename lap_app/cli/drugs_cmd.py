@@ -147,17 +147,33 @@ def _import(args: argparse.Namespace) -> int:
 def _coverage(args: argparse.Namespace) -> int:
     with _open(args) as db:
         cov = db.coverage()
+    from lap_app.drugs.coverage import CATEGORIES
+
+    mappable = cov["mappable"]
     if args.json:
-        json.dump({**cov, "unmapped": [{"substance": n, "drugs": c} for n, c in cov["unmapped"]]},
+        json.dump({**cov, "unmapped": [{"substance": n, "drugs": c} for n, c in cov["unmapped"]],
+                   "mappable": {**mappable,
+                                "unmapped": [{"substance": n, "drugs": c} for n, c in mappable["unmapped"]],
+                                "without_profile": [{"substance": n, "drugs": c, "category": r}
+                                                    for n, c, r in mappable["without_profile"]]}},
                   sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
     print(_("Médicaments commercialisés dont toutes les substances actives sont dans le thésaurus ANSM :"
             " {f} / {m} ({p:.1f} %)").format(f=cov["fully_mapped"], m=cov["marketed"], p=100 * cov["share"]))
+    print(_("Hors substances sans profil d'interaction (homéopathie, acides aminés, nutriments, électrolytes"
+            " non listés, vaccins inactivés, protéines plasmatiques) : {f} / {m} ({p:.1f} %)").format(
+        f=mappable["fully_mapped"], m=mappable["marketed"], p=100 * mappable["share"]))
+    print(_("Médicaments écartés du second chiffre : {e}").format(
+        e=", ".join(f"{_(CATEGORIES.get(k, k))} {v}" for k, v in sorted(mappable["excluded_drugs"].items()))
+        or "0"))
     print(_("Méthodes de correspondance : {m}").format(
         m=", ".join(f"{k} {v}" for k, v in sorted(cov["methods"].items()))))
     print(_("Substances non trouvées ({n}, par nombre de médicaments commercialisés) :").format(
         n=len(cov["unmapped"])))
     for name, count in cov["unmapped"][: max(0, args.limit)]:  # a negative slice would cut the tail
+        print(f"  {count:5d}  {name}")
+    print(_("Dont substances pouvant avoir un profil d'interaction ({n}) :").format(n=len(mappable["unmapped"])))
+    for name, count in mappable["unmapped"][: max(0, args.limit)]:
         print(f"  {count:5d}  {name}")
     return 0

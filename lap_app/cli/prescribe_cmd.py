@@ -7,7 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from lap_app.cli.circuit_options import add_base_options, add_card_options, endpoint, unlocked_card
+from lap_app.cli.circuit_options import (
+    add_base_options, add_card_options, endpoint, flush_with_card, unlocked_card,
+)
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
@@ -142,13 +144,14 @@ def _dispensing(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
+    from lap_app.services.dmp import copies_waiting
     from lap_app.storage import LocalStore
 
     store = LocalStore()
     try:
         report = None
-        if args.flush and (store.outbox() or _dmp_copies_waiting(store)):
-            report = _flush(args, store)
+        if args.flush and (store.outbox() or copies_waiting(store)):  # (DMP copies follow the outbox)
+            report = flush_with_card(args, store)
         entries = store.outbox()
         rows = [(e, store.get(e.ordonnance_id)) for e in entries]
     finally:
@@ -178,30 +181,3 @@ def _outbox(args: argparse.Namespace) -> int:
         print(_("En attente : {number} — {patient} ({attempts} essai(s))").format(
             number=entry.number, patient=ordonnance.patient_name if ordonnance else "?", attempts=entry.attempts))
     return 0 if report is None or report.error is None else 1
-
-
-def _dmp_copies_waiting(store) -> int:
-    from lap_app.services.dmp import copies_waiting
-
-    return copies_waiting(store)
-
-
-def _flush(args: argparse.Namespace, store):
-    from lap_app.base_client import BaseUnavailable
-    from lap_app.services.base_connection import open_client
-    from lap_app.services.card_session import ensure_token, open_token
-    from lap_app.services.outbox import FlushReport, flush_outbox
-
-    target = endpoint(args)
-    card = unlocked_card(args)
-    with card, open_client(target) as client:
-        try:
-            open_token(card, client)
-        except BaseUnavailable as error:
-            return FlushReport(waiting=[e.number for e in store.outbox()], error=error.message)
-
-        def renew() -> None:
-            client.token = None
-            ensure_token(card, client)
-
-        return flush_outbox(store, client, renew)

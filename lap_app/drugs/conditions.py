@@ -11,7 +11,7 @@ import re
 
 from lap_app.drugs.models import PrescribingCondition
 from lap_app.drugs.normalize import fold
-from lap_app.i18n import _
+from lap_app.i18n import N_, _
 
 # (pattern on the folded text, kind, special_form, note) — first match wins
 _RULES: tuple[tuple[re.Pattern[str], str, bool, str], ...] = tuple(
@@ -19,23 +19,23 @@ _RULES: tuple[tuple[re.Pattern[str], str, bool, str], ...] = tuple(
         (r"^LISTE I$", "LISTE_I", False, ""),
         (r"^LISTE II$", "LISTE_II", False, ""),
         (r"STUPEFIANT", "STUPEFIANT", True,
-         "Stupéfiant : ordonnance sécurisée, prescription en toutes lettres."),
+         N_("Stupéfiant : ordonnance sécurisée, prescription en toutes lettres.")),
         (r"ORDONNANCE SECURISEE", "SECURISEE", True,
-         "Prescription en toutes lettres sur ordonnance sécurisée."),
+         N_("Prescription en toutes lettres sur ordonnance sécurisée.")),
         (r"MEDICAMENT D'EXCEPTION", "EXCEPTION", True,
-         "Médicament d'exception : ordonnance spécifique (cerfa) conforme à la fiche d'information thérapeutique."),
+         N_("Médicament d'exception : ordonnance spécifique (cerfa) conforme à la fiche d'information thérapeutique.")),
         (r"^PRESCRIPTION INITIALE HOSPITALIERE", "PIH", True,
-         "Prescription initiale hospitalière : le renouvellement suppose l'ordonnance initiale."),
+         N_("Prescription initiale hospitalière : le renouvellement suppose l'ordonnance initiale.")),
         (r"^PRESCRIPTION HOSPITALIERE|MEDECINS HOSPITALIERS", "PH", True,
-         "Prescription hospitalière : ne peut être prescrit en ville."),
+         N_("Prescription hospitalière : ne peut être prescrit en ville.")),
         (r"USAGE HOSPITALIER|RESERVE A L'USAGE|ETABLISSEMENT DE SANTE|MILIEU HOSPITALIER|"
          r"USAGE PROFESSIONNEL|STRUCTURE D'ASSISTANCE|TRANSPORT D'AIDE|CENTRES? D|"
          r"PHARMACIES A USAGE INTERIEUR|RESERVEE AUX ETS", "RH", True,
-         "Réservé à un usage particulier (hôpital, professionnel, centre agréé)."),
+         N_("Réservé à un usage particulier (hôpital, professionnel, centre agréé).")),
         (r"^PRESCRIPTION INITIALE|RENOUVELLEMENT DE LA PRESCRIPTION RESERVE", "PR", True,
-         "Prescription initiale ou renouvellement réservés à certains spécialistes."),
+         N_("Prescription initiale ou renouvellement réservés à certains spécialistes.")),
         (r"^PRESCRIPTION RESERVEE|^PRESCRIPTION PAR UN MEDECIN", "PR", True,
-         "Prescription réservée à certains spécialistes ou services."),
+         N_("Prescription réservée à certains spécialistes ou services.")),
         (r"^PRESCRIPTION LIMITEE A", "DUREE", False, ""),
     )
 )

@@ -21,6 +21,7 @@ from lap_app.drugs.models import (
     Alert, DrugResult, GenericInfo, PrescribingCondition, Presentation, Substance,
 )
 from lap_app.drugs.normalize import query_tokens
+from lap_app.drugs.coverage import no_profile_reason
 from lap_app.drugs.schema import SCHEMA_VERSION
 from lap_app.file_lock import locked
 from lap_app.i18n import _
@@ -316,8 +317,13 @@ class DrugDatabase:
             return self._coverage()
 
     def _coverage(self) -> dict:
-        marketed = fully = 0
+        """Raw figure: every active substance mapped. "Mappable" figure: the same, ignoring
+        unmapped substances that have no interaction profile (``coverage.no_profile_reason``);
+        a drug made only of such substances leaves the denominator."""
+        marketed = fully = mappable = mappable_fully = 0
         unmapped: dict[str, int] = {}
+        excluded: dict[str, int] = {}  # category → marketed drugs left out of the denominator
+        reasons: dict[str, str | None] = {}
         for (text,) in self._conn.execute("SELECT summary_json FROM drug_summary"):
             data = json.loads(text)
             if not data["marketed"]:
@@ -328,13 +334,30 @@ class DrugDatabase:
                 fully += 1
             for name in missing:
                 unmapped[name] = unmapped.get(name, 0) + 1
+                if name not in reasons:
+                    reasons[name] = no_profile_reason(name)
+            relevant_missing = [n for n in missing if reasons[n] is None]
+            if data["substances"] and len(missing) == len(data["substances"]) and not relevant_missing:
+                category = reasons[missing[0]] or ""
+                excluded[category] = excluded.get(category, 0) + 1
+                continue
+            mappable += 1
+            mappable_fully += bool(data["substances"]) and not relevant_missing
         methods = dict(self._conn.execute(
             "SELECT method, count(*) FROM substance_map GROUP BY method").fetchall())
+        ranked = sorted(unmapped.items(), key=lambda item: (-item[1], item[0]))
         return {
             "marketed": marketed, "fully_mapped": fully,
             "share": round(fully / marketed, 4) if marketed else 0.0,
-            "unmapped": sorted(unmapped.items(), key=lambda item: (-item[1], item[0])),
+            "unmapped": ranked,
             "methods": methods,
+            "mappable": {
+                "marketed": mappable, "fully_mapped": mappable_fully,
+                "share": round(mappable_fully / mappable, 4) if mappable else 0.0,
+                "excluded_drugs": excluded,
+                "unmapped": [(n, c) for n, c in ranked if reasons[n] is None],
+                "without_profile": [(n, c, reasons[n]) for n, c in ranked if reasons[n] is not None],
+            },
         }
 
 

@@ -18,7 +18,7 @@ from lap_app.drugs.conditions import classify_condition
 from lap_app.drugs.models import GenericInfo, PrescribingCondition, Presentation, Substance
 from lap_app.drugs.normalize import fold, strength_synonyms, tidy_strength
 from lap_app.drugs.schema import DERIVED_TABLES_SQL
-from lap_app.drugs.thesaurus import canonical_substance, combination_keys, map_substance
+from lap_app.drugs.thesaurus import SubstanceIndex, canonical_substance, combination_keys, map_substance_keys
 
 GENERIC_ROLES = {0: "princeps", 1: "générique", 2: "complémentarité posologique", 4: "substituable"}
 _DISPLAY_SUFFIXES = (" BASE", " ANHYDRE")
@@ -138,28 +138,52 @@ class _ThesaurusKeys:
             if key not in class_keys:
                 self.substance_keys.add(key)
         self.combos = combination_keys(self.substance_keys)
+        self.index = SubstanceIndex(self.substance_keys)
         self.mapping: dict[str, tuple[str | None, str]] = {}  # BDPM name → (key, method)
+        self.extra: dict[str, list[str]] = {}  # BDPM name → further keys ("POTASSIUM (CITRATE DE)" → POTASSIUM)
 
     def mapped(self, name: str | None) -> str | None:
         if not name:
             return None
         if name not in self.mapping:
-            self.mapping[name] = map_substance(name, self.substance_keys)
+            keys, method = map_substance_keys(name, self.index)
+            self.mapping[name] = (keys[0] if keys else None, method)
+            if len(keys) > 1:
+                self.extra[name] = keys[1:]
         return self.mapping[name][0]
 
-    def drug_keys(self, substances: list[Substance]) -> dict[str, str]:
+    def drug_keys(self, substances: list[Substance], routes: str = "") -> dict[str, str]:
         """Every thesaurus key a drug carries → the substance key it comes through."""
         keys: dict[str, str] = {}
+        route_words = set(fold(routes).replace(";", " ").split())
+        for route, key in _ROUTE_KEYS.items():  # "MÉDICAMENTS UTILISÉS PAR VOIE VAGINALE"
+            if route in route_words and key in self.substance_keys:
+                keys[key] = key
         for s in substances:
             if s.interaction_key:
-                keys.setdefault(s.interaction_key, s.interaction_key)
-                for class_key in self.classes_of.get(s.interaction_key, ()):
-                    keys.setdefault(class_key, s.interaction_key)
+                own = [s.interaction_key, *self.extra.get(s.name, ()), *self.extra.get(s.salt or "", ())]
+                for key in own:
+                    keys.setdefault(key, key)
+                    for class_key in self.classes_of.get(key, ()):
+                        keys.setdefault(class_key, key)
+        if "FER" in keys and route_words & _INJECTABLE_ROUTES and not route_words & {"ORALE"}:
+            # the thesaurus's FER is oral iron (absorption interactions); injectable iron has its own entry
+            for key in [k for k, via in keys.items() if via == "FER"]:  # and its oral-absorption class
+                del keys[key]
+            keys[_INJECTABLE_IRON] = _INJECTABLE_IRON
         moieties = {canonical_substance(s.name) for s in substances} | set(keys)
         for combo, parts in self.combos.items():
             if parts <= moieties:
                 keys.setdefault(combo, combo)
         return keys
+
+
+# thesaurus entries that name a route rather than a substance. Not "MÉDICAMENTS ADMINISTRÉS PAR
+# VOIE ORALE": its antacid entry is graded AD for the substances of the class "SUBSTANCES À
+# ABSORPTION RÉDUITE PAR LES TOPIQUES…" (mapped), and would flag every oral drug as AD.
+_ROUTE_KEYS = {"VAGINALE": "MEDICAMENTS UTILISES PAR VOIE VAGINALE"}
+_INJECTABLE_ROUTES = frozenset({"INTRAVEINEUSE", "INTRAMUSCULAIRE"})
+_INJECTABLE_IRON = "SELS DE FER PAR VOIE INJECTABLE"
 
 
 def _presentations(rows: list[tuple]) -> list[Presentation]:
@@ -206,7 +230,7 @@ def rebuild_derived(conn: sqlite3.Connection) -> DeriveStats:
         if marketed:
             marketed_count += 1
             fully_mapped += bool(substances) and all(s.interaction_key for s in substances)
-        drug_keys_rows += [(cis, key, via) for key, via in thesaurus.drug_keys(substances).items()]
+        drug_keys_rows += [(cis, key, via) for key, via in thesaurus.drug_keys(substances, routes or "").items()]
         dci = dci_wording(substances, form)
         packs = _presentations(presentations.get(cis, []))
         generic = None

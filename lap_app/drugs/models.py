@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from lap_app.i18n import _
+from lap_app.i18n import N_, _
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +103,12 @@ class Alert:
 
 
 LEVEL_LABELS = {
-    "CI": "Contre-indication",
-    "AD": "Association déconseillée",
-    "PE": "Précaution d'emploi",
-    "APEC": "À prendre en compte",
-    "REDUNDANCY": "Redondance (même substance)",
-    "ALLERGY": "Allergie déclarée",
+    "CI": N_("Contre-indication"),
+    "AD": N_("Association déconseillée"),
+    "PE": N_("Précaution d'emploi"),
+    "APEC": N_("À prendre en compte"),
+    "REDUNDANCY": N_("Redondance (même substance)"),
+    "ALLERGY": N_("Allergie déclarée"),
 }
 # Most severe first; the order in which alerts are listed.
 LEVEL_RANK = {"ALLERGY": 0, "CI": 1, "REDUNDANCY": 2, "AD": 3, "PE": 4, "APEC": 5}

@@ -8,7 +8,7 @@ rebuilds it (``SCHEMA_VERSION`` in ``PRAGMA user_version``).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7  # 7: thesaurus mapping rules (inversions, anions, spelling, routes, hyphens)
 
 SOURCE_TABLES_SQL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

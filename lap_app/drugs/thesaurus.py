@@ -58,7 +58,7 @@ def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: 
             continue
         levels.sort(key=lambda item: LEVEL_ORDER.index(item["level"]))
         rows.append((
-            fold(entry["main_drug"]), fold(entry["plus_drug"]),
+            thesaurus_key(entry["main_drug"]), thesaurus_key(entry["plus_drug"]),
             entry["main_drug"].strip(), entry["plus_drug"].strip(), levels[0]["level"],
             json.dumps(levels, ensure_ascii=False), clean_text(entry.get("interaction_mechanism") or ""),
         ))
@@ -67,9 +67,9 @@ def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: 
         " VALUES (?,?,?,?,?,?,?)", rows)
     members = []
     for item in substances:
-        key = fold(item["substance"])
+        key = thesaurus_key(item["substance"])
         classes = item.get("drug_classes") or [None]
-        members += [(key, item["substance"], fold(c) if c else None) for c in classes]
+        members += [(key, item["substance"], thesaurus_key(c) if c else None) for c in classes]
     conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
     return len(rows)
 
@@ -103,20 +103,50 @@ _COUNTER_IONS = frozenset("SODIUM POTASSIUM CALCIUM MAGNESIUM LYSINE AZOTE ZINC 
 _IRON_SALT = re.compile(r"\b(?:FERREUX|FERRIQUE|FERREUSE)\b")
 _HOMEOPATHIC = re.compile(r"HOMEOPATHIQUE")
 
-# BDPM and ANSM sometimes spell the same substance differently (checked on the 2021-05 data).
+# BDPM and ANSM sometimes name the same substance differently (checked on the 2021-05 data
+# against substances.json and the thesaurus entries). Only true synonyms, each with its reason.
 SYNONYMS: dict[str, str] = {
-    "COLECALCIFEROL": "CHOLECALCIFEROL",
-    "VITAMINE D3": "CHOLECALCIFEROL",
-    "ERGOCALCIFEROL": "VITAMINE D",
+    "COLECALCIFEROL": "CHOLECALCIFEROL",      # INN spelling vs ANSM spelling, vitamin D3
+    "VITAMINE D3": "CHOLECALCIFEROL",         # vitamin D3 is cholecalciferol
+    "ERGOCALCIFEROL": "VITAMINE D",           # vitamin D2: ANSM lists it under "vitamine D"
     "VITAMINE D2": "VITAMINE D",
-    "RETINOL": "VITAMINE A",
-    "ACETYLSALICYLATE": "ACIDE ACETYLSALICYLIQUE",
-    "CARBASALATE": "ACIDE ACETYLSALICYLIQUE",
+    "RETINOL": "VITAMINE A",                  # retinol is vitamin A
+    "ACETYLSALICYLATE": "ACIDE ACETYLSALICYLIQUE",  # salt of the acid (also the -ATE rule)
+    "CARBASALATE": "ACIDE ACETYLSALICYLIQUE",  # carbasalate calcique releases aspirin
     "VALPROATE": "ACIDE VALPROIQUE",
-    "DIVALPROATE": "ACIDE VALPROIQUE",
-    "LEVOTHYROXINE": "LEVOTHYROXINE",
-    "LIOTHYRONINE": "LIOTHYRONINE",
+    "DIVALPROATE": "ACIDE VALPROIQUE",        # divalproate = valproic acid + valproate
+    "TOXINE BOTULINIQUE": "BOTULIQUE (TOXINE)",  # ANSM writes "toxine botulique" (types A and B)
+    "VIRUS DE LA RUBEOLE": "VIRUS RUBEOLEUX",    # the live attenuated rubella virus
+    "VIRUS DE LA VARICELLE": "VIRUS VARICELLE-ZONA",  # varicella vaccine virus (souche OKA)
+    "PENICILLINE V": "PHENOXYMETHYLPENICILLINE",  # common name of phenoxymethylpenicillin
+    "ALTEPLASE": "ALTEPLASE RECOMBINANTE",    # ANSM keeps the production qualifier
+    "ACIDE LEVOFOLINIQUE": "ACIDE FOLINIQUE",  # levofolinate is the active L-isomer of folinate
+    "HYDROXYDE D'ALUMINIUM": "OXYDE D'ALUMINIUM",  # the BDPM also writes it "ALUMINIUM (OXYDE D') HYDRATÉ";
+                                                     # member of the class ALUMINIUM (SELS)
+    "IMMUNOGLOBULINE DE LAPIN ANTI-THYMOCYTES HUMAINS":
+        "IMMUNOGLOBULINE DE LAPIN ANTI-LYMPHOCYTE T HUMAIN",  # the same rabbit ATG
 }
+
+# Metals that the thesaurus lists as substances. In "GLUCONATE DE CALCIUM" the metal is the
+# active moiety; in "CLAVULANATE DE POTASSIUM" or "LÉVOFOLINATE DE CALCIUM" it is a mere
+# counter-ion, and mapping it would raise false potassium/calcium alerts.
+_METALS = frozenset("SODIUM POTASSIUM CALCIUM MAGNESIUM ZINC ALUMINIUM".split())
+# Anions that only carry a metal (mineral supplements, antacids, electrolytes).
+_MINERAL_ANIONS = frozenset("""
+CHLORURE CARBONATE BICARBONATE HYDROGENOCARBONATE OXYDE PEROXYDE HYDROXYDE SULFATE PHOSPHATE
+HYDROGENOPHOSPHATE DIHYDROGENOPHOSPHATE GLYCEROPHOSPHATE GLUCONATE GLUCOHEPTONATE LACTATE
+LACTOGLUCONATE BROMOGALACTOGLUCONATE ACETATE CITRATE ASPARTATE PIDOLATE THIOSULFATE TRISILICATE
+SILICATE TARTRATE
+""".split())
+_ANION_WORD = re.compile(r"(?:ATE|URE|IDE|ITE)$")
+
+
+def metal_is_moiety(bdpm_name: str) -> bool:
+    """True unless the name holds an active anion ("CLAVULANATE DE POTASSIUM")."""
+    for word in fold_words(bdpm_name).split(" "):
+        if _ANION_WORD.search(word) and word not in _MINERAL_ANIONS and word not in _SALT_SUFFIX_WORDS:
+            return False
+    return True
 
 
 def _strip_suffix_words(name: str) -> str:
@@ -128,25 +158,55 @@ def _strip_suffix_words(name: str) -> str:
 
 
 _TRAILING_ACID = re.compile(r"^(.+?) \(ACIDE\)$")
-_ISOMER_PREFIX = re.compile(r"^(?:L|D|DL)-(.+)$")
+# stereo descriptors: "L-TRYPTOPHANE", "BÊTA-ESTRADIOL", "17BÊTA-ESTRADIOL", "(S)-LACTATE"
+_ISOMER_PREFIX = re.compile(r"^(?:L|D|DL|\([RS]+\)|ALPHA|BETA|17 ?BETA|17-BETA)-(.+)$")
+_ISOMER_WORD = re.compile(r" (?:L|D|DL) ")  # "ACIDE L FOLINIQUE"
+# "SODIUM (CHLORURE DE)" ↔ "CHLORURE DE SODIUM": the thesaurus uses both orders
+_INVERTED = re.compile(r"^([^()]+?) \(([^()]+?) (DE|D')\)(?: [^()]+)?$")
+_DE_PHRASE = re.compile(r"^(\S+) (?:DE |D')(\S+)$")
+# "X SODIQUE" / "X POTASSIQUE" of a mineral anion: "CITRATE TRISODIQUE" is sodium citrate
+_METAL_ADJECTIVE = re.compile(r"^(\S+) (?:MONO|DI|TRI)?(SODIQUE|POTASSIQUE|CALCIQUE|MAGNESIQUE)(?: .+)?$")
+_METAL_OF_ADJECTIVE = {"SODIQUE": "SODIUM", "POTASSIQUE": "POTASSIUM", "CALCIQUE": "CALCIUM",
+                       "MAGNESIQUE": "MAGNESIUM"}
+# salt → acid: "RISÉDRONATE" → "ACIDE RISÉDRONIQUE", "FUSIDATE" → "ACIDE FUSIDIQUE"
+_ATE_ANION = re.compile(r"^([A-Z]{4,})ATE$")
+# herbal preparations: "EXTRAIT SEC DE LA SOMMITÉ FLEURIE DE MILLEPERTUIS" → MILLEPERTUIS
+_HERBAL = re.compile(r"^(?:EXTRAIT|HUILE ESSENTIELLE|TEINTURE|ESSENCE)\b.* (?:DE |D')(?:LA |L')?([^ ]+(?: [^ ]+)?)$")
+_LEADING_COUNTER_ION = re.compile(r"^(?:BENZATHINE|PROCAINE) (.+)$")  # "BENZATHINE BENZYLPÉNICILLINE"
 
 
 def _reductions(current: str) -> Iterator[tuple[str, str]]:
     acid = _TRAILING_ACID.match(current)
     if acid:  # "ACÉTYLSALICYLIQUE (ACIDE)" is how the BDPM writes "ACIDE ACÉTYLSALICYLIQUE"
         yield f"ACIDE {acid.group(1)}", "orthographe"
+    inverted = _INVERTED.match(current)
+    if inverted:
+        head, salt, link = inverted.groups()
+        yield (f"{salt} D'{head}" if link == "D'" else f"{salt} DE {head}"), "orthographe"
+    phrase = _DE_PHRASE.match(current)
+    if phrase:
+        yield f"{phrase.group(2)} ({phrase.group(1)} DE)", "orthographe"
+    adjective = _METAL_ADJECTIVE.match(current)
+    if adjective and adjective.group(1) in _MINERAL_ANIONS:
+        yield f"{_METAL_OF_ADJECTIVE[adjective.group(2)]} ({adjective.group(1)} DE)", "sel"
     isomer = _ISOMER_PREFIX.match(current)
     if isomer:
         yield isomer.group(1), "orthographe"
+    if _ISOMER_WORD.search(current):
+        yield _ISOMER_WORD.sub(" ", current), "orthographe"
     if current in SYNONYMS:
         yield SYNONYMS[current], "synonyme"
     if _IRON_SALT.search(current):
         yield "FER", "synonyme"
+    anion = _ATE_ANION.match(current)
+    if anion and current not in _MINERAL_ANIONS and current not in _SALT_SUFFIX_WORDS:
+        yield f"ACIDE {anion.group(1)}IQUE", "sel"
     words = fold_words(current)
     if words != current:
         yield words, "orthographe"
     for pattern, rule in ((_PAREN_SALT, "sel"), (_SALT_PREFIX, "sel"), (_FORM_PREFIX, "forme"),
-                          (_FORM_SUFFIX, "forme"), (_COUNTER_ION, "sel")):
+                          (_FORM_SUFFIX, "forme"), (_COUNTER_ION, "sel"), (_HERBAL, "forme"),
+                          (_LEADING_COUNTER_ION, "sel")):
         match = pattern.match(current)
         if match:
             yield match.group(1).strip(), rule
@@ -155,9 +215,21 @@ def _reductions(current: str) -> Iterator[tuple[str, str]]:
         yield stripped, "sel"
 
 
+def thesaurus_key(text: str) -> str:
+    """The comparison key of a thesaurus name: folded, no space inside parentheses
+    ("DIMETHYLE ( FUMARATE DE)" → "DIMETHYLE (FUMARATE DE)") nor after a hyphen broken at a
+    PDF line end ("BÊTA- BLOQUANTS" in substances.json, "BÊTA-BLOQUANTS" in the entries)."""
+    key = _PAREN_SPACES.sub(lambda m: m.group(0).replace(" ", ""), fold(text))
+    return _BROKEN_HYPHEN.sub("-", key)
+
+
+_PAREN_SPACES = re.compile(r"\(\s+|\s+\)")
+_BROKEN_HYPHEN = re.compile(r"(?<=[A-Z])- (?=[A-Z])")
+
+
 def substance_candidates(bdpm_name: str) -> Iterator[tuple[str, str]]:
     """Names to look up in the thesaurus, each with the rule that produced it, best first."""
-    name = fold(bdpm_name)
+    name = thesaurus_key(bdpm_name)
     if _HOMEOPATHIC.search(name):  # a dilution is not the substance: never map it
         return
     seen: set[str] = set()
@@ -172,20 +244,71 @@ def substance_candidates(bdpm_name: str) -> Iterator[tuple[str, str]]:
             queue.append((reduced, rule if method == "exact" else method))
 
 
-def map_substance(bdpm_name: str, substance_keys: set[str]) -> tuple[str | None, str]:
-    """The thesaurus substance a BDPM substance name stands for, and the rule that found it."""
+def spelling_key(name: str) -> str:
+    """INN spelling variants folded together: PH/F, TH/T, Y/I, DÉSOXY/DÉOXY, a final E, hyphens
+    ("THIOGUANINE" ↔ "TIOGUANINE", "BUPROPIONE" ↔ "BUPROPION", "TÉDIZOLID" ↔ "TÉDIZOLIDE")."""
+    text = name.replace("DESOXY", "DEOXY").replace("PH", "F").replace("TH", "T").replace("Y", "I")
+    return re.sub(r"E\b", "", text).replace("-", "")  # "PEGINTERFÉRON" ↔ "PEG-INTERFERON"
+
+
+class SubstanceIndex:
+    """The thesaurus substance names, with a spelling-variant index of the unambiguous ones."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = set(keys)
+        by_spelling: dict[str, set[str]] = {}
+        for key in self.keys:
+            by_spelling.setdefault(spelling_key(key), set()).add(key)
+        # a spelling shared by two thesaurus names is ambiguous: never guess between them
+        self.by_spelling = {s: next(iter(k)) for s, k in by_spelling.items() if len(k) == 1}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys
+
+
+def _index(substance_keys: set[str] | SubstanceIndex) -> SubstanceIndex:
+    return substance_keys if isinstance(substance_keys, SubstanceIndex) else SubstanceIndex(substance_keys)
+
+
+def _acceptable(bdpm_name: str, key: str) -> bool:
+    return key not in _METALS or metal_is_moiety(bdpm_name)
+
+
+def map_substance_keys(bdpm_name: str, substance_keys: set[str] | SubstanceIndex) -> tuple[list[str], str]:
+    """Every thesaurus substance a BDPM name stands for, best first, and the rule of the first.
+
+    Usually one; a salt the thesaurus lists on its own and whose metal it also lists
+    ("CITRATE DE POTASSIUM" → POTASSIUM (CITRATE DE) and POTASSIUM) carries both.
+    """
+    index = _index(substance_keys)
     candidates = list(substance_candidates(bdpm_name))
-    for candidate, method in candidates:
-        if candidate in substance_keys:
-            return candidate, method
+    found: list[str] = []
+    method = "non trouvée"
+    for candidate, rule in candidates:
+        if candidate in index.keys and candidate not in found and _acceptable(bdpm_name, candidate):
+            found.append(candidate)
+            method = method if len(found) > 1 else rule
+    if found:
+        return found, method
+    for candidate, _rule in candidates:
+        key = index.by_spelling.get(spelling_key(candidate))
+        if key and len(candidate) >= 6 and _acceptable(bdpm_name, key):
+            return [key], "orthographe"
     # last resort: a leading part that is a thesaurus substance ("INSULINE GLULISINE" → INSULINE)
     for candidate, _method in candidates:
         words = candidate.split(" ")
         for end in range(len(words) - 1, 0, -1):
             head = " ".join(words[:end])
-            if head in substance_keys and head not in ("ACIDE", "SODIUM", "DE"):
-                return head, "préfixe"
-    return None, "non trouvée"
+            head = SYNONYMS.get(head, head)  # "TOXINE BOTULINIQUE TYPE A" → BOTULIQUE (TOXINE)
+            if head in index.keys and head not in ("ACIDE", "SODIUM", "DE") and _acceptable(bdpm_name, head):
+                return [head], "préfixe"
+    return [], "non trouvée"
+
+
+def map_substance(bdpm_name: str, substance_keys: set[str] | SubstanceIndex) -> tuple[str | None, str]:
+    """The thesaurus substance a BDPM substance name stands for, and the rule that found it."""
+    keys, method = map_substance_keys(bdpm_name, substance_keys)
+    return (keys[0] if keys else None), method
 
 
 @lru_cache(maxsize=20_000)

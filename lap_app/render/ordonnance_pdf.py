@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from lap_app.domain.errors import UserError
 from lap_app.domain.identifiers import format_prescription_number, prescription_number_problem
 from lap_app.domain.model import Ordonnance, Zone
-from lap_app.i18n import _
+from lap_app.i18n import N_, _
 from lap_app.render import fonts
 from lap_app.render.geometry import Geometry, geometry_for, leading
 from lap_app.render.pagination import PagePlan, Segment, paginate
@@ -32,24 +32,24 @@ from lap_app.render.wording import (
 )
 
 ZONE_HEADINGS = {
-    Zone.ALD: "Prescriptions relatives au traitement de l'affection de longue durée reconnue",
-    Zone.HORS_ALD: "Prescriptions SANS RAPPORT avec l'affection de longue durée",
+    Zone.ALD: N_("Prescriptions relatives au traitement de l'affection de longue durée reconnue"),
+    Zone.HORS_ALD: N_("Prescriptions SANS RAPPORT avec l'affection de longue durée"),
 }
-NOTICE = (
+NOTICE = N_(
     "Ordonnance numérique : cette ordonnance est enregistrée auprès de l'Assurance Maladie. "
     "Le pharmacien ou le professionnel qui l'exécute la lit en scannant le QR code ou en saisissant "
     "son numéro. Votre médecin peut consulter ce qui vous a été délivré ; vous pouvez vous y "
     "opposer auprès de lui ou de votre caisse d'assurance maladie."
 )
-OPPOSITION = (
+OPPOSITION = N_(
     "Le patient s'est opposé à ce que le prescripteur consulte les informations de délivrance "
     "de cette ordonnance."
 )
-PAPER_HEADING = "Ordonnance papier (sans ordonnance numérique)"
+PAPER_HEADING = N_("Ordonnance papier (sans ordonnance numérique)")
 # R.4073-2 allows paper for several reasons (service down, patient not identified…): the
 # mention states the one given, without presuming it.
-PAPER_NOTICE = "Motif de l'ordonnance papier (art. R.4073-2 du code de la santé publique) : {reason}"
-DEFAULT_OFFLINE_REASON = "service de l'ordonnance numérique indisponible"
+PAPER_NOTICE = N_("Motif de l'ordonnance papier (art. R.4073-2 du code de la santé publique) : {reason}")
+DEFAULT_OFFLINE_REASON = N_("service de l'ordonnance numérique indisponible")
 GREY_BAND = 0.90
 
 

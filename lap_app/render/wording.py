@@ -19,11 +19,11 @@ from lap_app.domain.model import (
     age_in_months,
 )
 from lap_app.domain.posology_text import TIME_UNITS, time_word
-from lap_app.i18n import _, ngettext
+from lap_app.i18n import N_, _, ngettext
 
 _MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    N_("janvier"), N_("février"), N_("mars"), N_("avril"), N_("mai"), N_("juin"),
+    N_("juillet"), N_("août"), N_("septembre"), N_("octobre"), N_("novembre"), N_("décembre"),
 )
 
 
@@ -146,7 +146,8 @@ def patient_lines(patient: Patient, on: date) -> list[str]:
 def quantity_text(quantity: Quantity) -> str:
     number = french_number(quantity.value)
     if quantity.code in TIME_UNITS:  # same agreement as the posology sentence: plural from 2 on
-        return f"{number} {_(time_word(quantity.code, quantity.value))}"
+        # the posology sentence's own word, French by design like the sentence (lap_app.i18n)
+        return f"{number} {time_word(quantity.code, quantity.value)}"
     return f"{number} {quantity.unit}".strip()
 
 

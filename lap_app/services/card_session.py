@@ -26,3 +26,9 @@ def ensure_token(card: Any, client: EPrescriptionBase, margin: float = 30.0) -> 
     if client.token is not None and client.token.valid_for(margin):
         return client.token
     return open_token(card, client)
+
+
+def renew_token(card: Any, client: EPrescriptionBase) -> Token:
+    """The base refused the token (expired early, base restarted): authenticate again."""
+    client.token = None
+    return open_token(card, client)

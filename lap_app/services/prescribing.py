@@ -18,7 +18,7 @@ from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMA
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Prescriber, Signature
 from lap_app.i18n import _
-from lap_app.services.card_session import ensure_token
+from lap_app.services.card_session import ensure_token, renew_token
 from lap_app.services.outbox import send_entry
 from lap_app.storage import LocalStore
 
@@ -117,7 +117,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     if offline_message is None:
         entry = next(e for e in store.outbox() if e.ordonnance_id == ordonnance_id)
         try:
-            status = send_entry(store, client, entry, reauthenticate=lambda: _renew(card, client))
+            status = send_entry(store, client, entry, reauthenticate=lambda: renew_token(card, client))
         except (BaseUnavailable, BaseRefused) as error:
             message = error.message
         else:
@@ -128,10 +128,5 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     pdf = render_ordonnance_pdf(ordonnance, page_size)
     from lap_app.services.dmp import after_prescription  # the patient's copy, through the outbox
 
-    dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: _renew(card, client))
+    dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: renew_token(card, client))
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
-
-
-def _renew(card: Any, client: EPrescriptionBase) -> None:
-    client.token = None
-    ensure_token(card, client)

@@ -20,6 +20,7 @@ import sqlite3
 from typing import Callable, Union
 
 from lap_app.storage.dmp_schema import DMP_STEP
+from lap_app.storage.patient_link import link_ordonnances_to_patients
 from lap_app.storage.practice_schema import DRAFTING_STEP, DRAFTS_STEP, PATIENTS_STEP
 
 Step = Union[str, Callable[[sqlite3.Connection], None]]
@@ -62,4 +63,5 @@ MIGRATIONS: list[Step] = [
     DRAFTING_STEP,  # 3: favourite lines and ordonnance templates (engineer F2)
     DMP_STEP,  # 4: the DMP copies of the ordonnances (engineer H, lap_app/storage/dmp_schema.py)
     DRAFTS_STEP,  # 5: each patient's ordonnance being written (engineer I, practice_schema.py)
+    link_ordonnances_to_patients,  # 6: ordonnances.patient_ref, back-filled (patient_link.py)
 ]

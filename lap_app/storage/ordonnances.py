@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 from lap_app.i18n import _
 from lap_app.storage.database import connect
+from lap_app.storage.patient_link import bundle_patient_ref
 
 # Status identifiers (stored) and what the user reads.
 STATUSES = {
@@ -52,6 +53,7 @@ class StoredOrdonnance:
     created_at: float
     updated_at: float
     last_error: str | None
+    patient_ref: str | None = None  # the FHIR Patient fullUrl (stable across renamings)
 
     @property
     def status_label(self) -> str:
@@ -71,7 +73,7 @@ class OutboxEntry:
 def _ordonnance(row: sqlite3.Row) -> StoredOrdonnance:
     return StoredOrdonnance(row["id"], row["number"], row["status"], row["prescriber"], row["patient_name"],
                             bool(row["opposition"]), json.loads(row["bundle"]), row["signer_certificate"],
-                            row["created_at"], row["updated_at"], row["last_error"])
+                            row["created_at"], row["updated_at"], row["last_error"], row["patient_ref"])
 
 
 class LocalStore:
@@ -128,9 +130,9 @@ class LocalStore:
         now = time.time()
         with self.transaction() as conn:
             cursor = conn.execute(
-                "INSERT INTO ordonnances (number, status, prescriber, patient_name, opposition, bundle,"
-                " signer_certificate, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (number, "waiting", prescriber, patient_name, int(opposition),
+                "INSERT INTO ordonnances (number, status, prescriber, patient_name, patient_ref, opposition, bundle,"
+                " signer_certificate, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (number, "waiting", prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
                  json.dumps(bundle, ensure_ascii=False), signer_certificate, now, now))
             ordonnance_id = int(cursor.lastrowid or 0)
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
@@ -142,9 +144,10 @@ class LocalStore:
         now = time.time()
         with self.transaction() as conn:
             cursor = conn.execute(
-                "INSERT INTO ordonnances (number, status, prescriber, patient_name, opposition, bundle,"
-                " created_at, updated_at, last_error) VALUES (NULL,'paper',?,?,?,?,?,?,?)",
-                (prescriber, patient_name, int(opposition), json.dumps(bundle, ensure_ascii=False), now, now, reason))
+                "INSERT INTO ordonnances (number, status, prescriber, patient_name, patient_ref, opposition, bundle,"
+                " created_at, updated_at, last_error) VALUES (NULL,'paper',?,?,?,?,?,?,?,?)",
+                (prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
+                 json.dumps(bundle, ensure_ascii=False), now, now, reason))
             return int(cursor.lastrowid or 0)
 
     def get(self, ordonnance_id: int) -> StoredOrdonnance | None:
@@ -164,6 +167,13 @@ class LocalStore:
                                          (status, limit)).fetchall()
             else:
                 rows = self.conn.execute("SELECT * FROM ordonnances ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [_ordonnance(r) for r in rows]
+
+    def for_patient(self, patient_ref: str, limit: int = 200) -> list[StoredOrdonnance]:
+        """A patient's ordonnances (by the FHIR Patient id of their Bundle), newest first."""
+        with self._lock:
+            rows = self.conn.execute("SELECT * FROM ordonnances WHERE patient_ref = ? ORDER BY id DESC LIMIT ?",
+                                     (patient_ref, limit)).fetchall()
         return [_ordonnance(r) for r in rows]
 
     def set_status(self, number: str, status: str, error: str | None = None) -> None:

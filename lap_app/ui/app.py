@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from lap_app import __version__
 from lap_app.ui.gc_guard import install_gc_guard
+from lap_app.ui.qt_translations import install_qt_translations
 from lap_app.ui.style import STYLESHEET
 
 
@@ -16,9 +17,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if existing is not None:
         install_gc_guard(existing)
+        install_qt_translations(existing)
         return existing  # tests (pytest-qt) already made one
     app = QApplication(argv if argv is not None else sys.argv[:1])
     install_gc_guard(app)
+    install_qt_translations(app)
     app.setApplicationName("lap-app")
     app.setApplicationDisplayName("LAP")
     app.setApplicationVersion(__version__)

@@ -26,12 +26,9 @@ from lap_app.settings import Settings, save_settings
 class Services:
     """Application services (the same ones the CLI uses); ``None`` until wired."""
 
-    prescribing: Any = None  # lap_app.services.prescribing
-    pharmacy: Any = None  # lap_app.services.pharmacy
-    dispensing: Any = None  # lap_app.services.dispensing
-    outbox: Any = None  # lap_app.services.outbox
-    patients: Any = None  # lap_app.services.patients (F2)
-    drafting: Any = None  # lap_app.services.drafting (F2)
+    prescribing: Any = None  # lap_app.services.desk.PrescribingDesk (None: no base configured)
+    patients: Any = None  # lap_app.services.patients.PatientService
+    drafting: Any = None  # lap_app.services.drafting.DraftingLibrary
 
 
 @dataclass(slots=True)
@@ -96,7 +93,7 @@ def assemble_context(settings: Settings, *, store_path: Path | None, endpoint, c
     from lap_app.services.drafting import DraftingLibrary
     from lap_app.services.patients import PatientService
     from lap_app.storage import LocalStore, connect, default_store_path
-    from lap_app.ui.desk import PrescribingDesk
+    from lap_app.services.desk import PrescribingDesk
 
     store_path = store_path or default_store_path()
     store = LocalStore(store_path)

@@ -29,7 +29,7 @@ def _status_text(status: str, dmp: str) -> str:
     """The status, and where the DMP copy stands (the DMP service loads the HTTP client: late)."""
     from lap_app.services.dmp import status_with_dmp
 
-    return status_with_dmp(status_label(status), dmp)
+    return status_with_dmp(status_label(status), dmp.replace(" ", "\u00a0"))  # wraps before "DMP", not in it
 
 
 def _french_date(iso: str) -> str:
@@ -60,6 +60,7 @@ class HistoryPanel(QGroupBox):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(True)  # a long status ("partiellement délivrée · DMP en attente") wraps, never cut
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -122,6 +123,7 @@ class HistoryPanel(QGroupBox):
             if entry.local_id in changed:
                 self._entries[row] = replace(entry, status=changed[entry.local_id])
                 self.table.item(row, 2).setText(_status_text(changed[entry.local_id], entry.dmp))
+        self.table.resizeRowsToContents()
         self._update_buttons()
 
     def _show(self, entries: list) -> None:
@@ -135,6 +137,7 @@ class HistoryPanel(QGroupBox):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tooltip)
                 self.table.setItem(row, col, item)
+        self.table.resizeRowsToContents()
         if self._entries:
             self.table.selectRow(0)
         self._update_buttons()
@@ -158,19 +161,35 @@ class HistoryPanel(QGroupBox):
 
     # -- actions -----------------------------------------------------------------------------
     def reprint_selected(self) -> None:
+        """The selected ordonnance's PDF, rendered again off the GUI thread, in the print preview."""
         entry = self.selected()
         prescribing = self._context.services.prescribing
         if entry is None or prescribing is None:
             return
+        paper = self._context.settings.paper_size
+
+        def render():  # rendering and loading pdfium: ~50 ms, and ~0.25 s the first time
+            from lap_app.printing import load_pdf_pages
+
+            return load_pdf_pages(prescribing.pdf(entry.local_id, page_size=paper))
+
+        self.pdf_button.setEnabled(False)  # one preview at a time; _update_buttons gives it back
+        self._pdf_task = run_task(render, on_done=self._show_preview, on_error=self._pdf_failed, receiver=self)
+
+    def _show_preview(self, pages) -> None:
         from lap_app.ui.printing_ui import make_preview
 
+        self._update_buttons()
         try:
-            pdf = prescribing.pdf(entry.local_id, page_size=self._context.settings.paper_size)
-            self._preview = make_preview(self, self._context, pdf)
+            self._preview = make_preview(self, self._context, pages)
         except UserError as error:
             show_error(self, error, _("Impression"))
             return
         self._preview.open()
+
+    def _pdf_failed(self, error: BaseException) -> None:
+        self._update_buttons()
+        show_error(self, error, _("Impression"))
 
     def renew_selected(self) -> None:
         entry = self.selected()
@@ -213,6 +232,7 @@ class HistoryPanel(QGroupBox):
             row = self._entries.index(entry)
             self._entries[row] = replace(entry, status=report.status)
             self.table.item(row, 2).setText(_status_text(report.status, entry.dmp))
+            self.table.resizeRowsToContents()
             self._update_buttons()
 
     def cancel_selected(self) -> None:

@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([320, 720, 420])
         wrapper = QWidget()
         layout = QVBoxLayout(wrapper)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setContentsMargins(6, 6, 6, 6)  # with the panels' minimums: fits a 1366-pixel screen
         layout.addWidget(splitter)
         return wrapper
 
@@ -219,14 +219,15 @@ class MainWindow(QMainWindow):
             return
         from lap_app.ui.validation_flow import ValidationFlow
 
+        record = self.patient_panel.current_patient()
         flow = ValidationFlow(self.context, self)
-        flow.finished_ok.connect(self._after_validation)
-        flow.start(self.patient_panel.current_patient(), self.editor.draft_lines(),
-                   self.editor.alerts_panel().unacknowledged_contraindications())
+        # the draft cleared is the one signed, even if another patient is shown by then
+        flow.finished_ok.connect(lambda result: self._after_validation(result, record))
+        flow.start(record, self.editor.draft_lines(), self.editor.alerts_panel().unacknowledged_contraindications())
         self._flow = flow
 
-    def _after_validation(self, result) -> None:
-        self.editor.clear()
+    def _after_validation(self, result, record) -> None:
+        self.editor.clear(record)
         self.history.refresh()
         self.refresh_status()
 
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
     def _use_base_from_settings(self) -> None:
         """Another base in the settings: the next validations go there (the demo keeps its own)."""
         from lap_app.services.base_connection import base_endpoint
-        from lap_app.ui.desk import PrescribingDesk
+        from lap_app.services.desk import PrescribingDesk
 
         old = self.context.services.prescribing
         try:

@@ -51,6 +51,10 @@ class PatientPanel(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.results = QListWidget(objectName="patientResults")
         self.results.setAlternatingRowColors(True)
+        # a long name wraps inside the panel instead of being cut behind a horizontal scrollbar
+        self.results.setWordWrap(True)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.new_button = QPushButton(_("&Nouveau patient"), objectName="newPatient")
         self.edit_button = QPushButton(_("&Modifier"), objectName="editPatient")
         self.edit_button.setEnabled(False)
@@ -124,6 +128,8 @@ class PatientPanel(QWidget):
             if self.results.item(row).data(Qt.ItemDataRole.UserRole).id == record.id:
                 self.results.setCurrentRow(row)
                 break
+        else:  # not in the list: no other patient may look chosen
+            self.results.setCurrentRow(-1)
         self.edit_button.setEnabled(True)
         self.summary.setText(self._summary_html(record))
         self.patient_selected.emit(record)

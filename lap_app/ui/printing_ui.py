@@ -7,7 +7,7 @@ from PySide6.QtPrintSupport import QPrintPreviewDialog
 
 from lap_app.i18n import _
 from lap_app.printing import PrintService, load_pdf_pages
-from lap_app.printing.pages import paint_pages, prepare_printer
+from lap_app.printing.pages import PdfPages, paint_pages, prepare_printer
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import show_error
 from lap_app.ui.workers import run_task
@@ -17,9 +17,10 @@ def print_service(context: AppContext) -> PrintService:
     return PrintService(preferred_printer=context.settings.default_printer)
 
 
-def make_preview(parent: QWidget, context: AppContext, pdf: bytes) -> QPrintPreviewDialog:
-    """A preview dialog of ``pdf`` on the default printer; its Print button prints it there."""
-    pages = load_pdf_pages(pdf)
+def make_preview(parent: QWidget, context: AppContext, pdf: bytes | PdfPages) -> QPrintPreviewDialog:
+    """A preview dialog of ``pdf`` on the default printer; its Print button prints it there.
+    ``pdf`` may come already loaded (``load_pdf_pages``, in a worker: pdfium takes ~0.25 s to load)."""
+    pages = pdf if isinstance(pdf, PdfPages) else load_pdf_pages(pdf)
     printer = print_service(context).make_printer()
     prepare_printer(printer, pages)
     dialog = QPrintPreviewDialog(printer, parent)

@@ -96,3 +96,33 @@ def test_signed_ordonnance_and_outbox_entry_are_written_together(tmp_path):
     store.outbox_done(store.outbox()[0], "registered")
     assert store.outbox() == [] and store.get(ordonnance_id).status == "registered"
     store.close()
+
+
+def test_upgrade_links_existing_ordonnances_to_their_patient(tmp_path):
+    """Step 6 back-fills ``patient_ref`` from each stored Bundle; an unreadable one stays unlinked."""
+    import json
+
+    from lap_app.storage import MIGRATIONS, LocalStore, connect
+
+    path = tmp_path / "s.sqlite3"
+    old = connect(path, migrations=MIGRATIONS[:5])
+    bundle = {"resourceType": "Bundle", "entry": [
+        {"fullUrl": "urn:uuid:practitioner", "resource": {"resourceType": "Practitioner"}},
+        {"fullUrl": "urn:uuid:patient-1", "resource": {"resourceType": "Patient"}}]}
+    for number, text in (("2026112500000121", json.dumps(bundle)), ("2026112500000218", "not json")):
+        old.execute("INSERT INTO ordonnances (number, status, prescriber, patient_name, bundle, created_at,"
+                    " updated_at) VALUES (?, 'registered', '8A', 'DUPONT Jean', ?, 0, 0)", (number, text))
+    old.close()
+
+    store = LocalStore(path)
+    try:
+        assert [o.number for o in store.for_patient("urn:uuid:patient-1")] == ["2026112500000121"]
+        assert store.for_patient("urn:uuid:practitioner") == []
+        # a new ordonnance is linked as it is written
+        store.save_paper(prescriber="8A", patient_name="DUPONT Jean", opposition=False, bundle=bundle, reason="x")
+        assert len(store.for_patient("urn:uuid:patient-1")) == 2
+        plan = store.conn.execute("EXPLAIN QUERY PLAN SELECT * FROM ordonnances WHERE patient_ref = ?"
+                                  " ORDER BY id DESC", ("x",)).fetchall()
+        assert any("ordonnances_by_patient" in row[-1] for row in plan)
+    finally:
+        store.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, running_base
+from circuit_support import EXAMPLE_BUNDLE, BaseProcess, card_in_hand, running_base
 
 
 def _signed(card, number: str) -> dict:
@@ -119,7 +119,8 @@ def test_several_server_processes_share_challenges_tokens_numbers_and_commits(tm
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     with running_base(tmp_path / "base", pki_dir, workers=3) as base:
         pid = base.process.pid
-        assert len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()) == 2  # 3 processes serve
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        assert len(children) == 2  # 3 processes serve
 
         endpoint = base_endpoint(base.url, base.ca)
         with card_in_hand("medecin", pki_dir) as card:
@@ -155,6 +156,89 @@ def test_several_server_processes_share_challenges_tokens_numbers_and_commits(tm
         with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
             stored = [r[0] for r in db.execute("SELECT number FROM prescriptions")]
             used = db.execute("SELECT COUNT(*) FROM numbers WHERE state = 'used'").fetchone()[0]
+    assert _all_gone(children)  # a stopped base stops its workers
     assert sorted(r.number for r in results) == sorted(numbers) and not any(r.replayed for r in results)
     assert all(r.replayed for r in replays)
     assert sorted(stored) == sorted(numbers) and used == 30
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie waiting for its reaper counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _all_gone(pids: list[int], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not all(_gone(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_kill_9_of_a_multi_process_base_under_load_loses_no_acknowledged_registration(tmp_path, pki_dir,
+                                                                                       monkeypatch):
+    """Every 201 was on disk: after a kill -9 in the middle of concurrent registrations (the
+    worker processes die with their parent), a restarted base has each acknowledged ordonnance,
+    and replaying everything registers each exactly once."""
+    from lap_app.base_client import BaseUnavailable
+    from lap_app.services.base_connection import base_endpoint, open_client
+    from lap_app.services.card_session import open_token
+    from lap_app.services.enrolment import enrol
+
+    monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
+    data_dir = tmp_path / "base"
+    with running_base(data_dir, pki_dir, workers=2) as base:
+        pid = base.process.pid
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        endpoint = base_endpoint(base.url, base.ca)
+        with card_in_hand("medecin", pki_dir) as card:
+            enrol(endpoint, card, name="crash")
+            clients = [open_client(endpoint, retries=0) for _ in range(6)]
+            for client in clients:
+                open_token(card, client)
+            numbers = clients[0].reserve_numbers(50)[0] + clients[0].reserve_numbers(50)[0]
+            bundles = [_signed(card, n) for n in numbers]
+        acknowledged: list[str] = []
+
+        def send(client, share) -> None:
+            for number, bundle in share:
+                try:
+                    client.register(number, bundle)
+                except BaseUnavailable:
+                    return
+                acknowledged.append(number)
+
+        threads = [threading.Thread(target=send, args=(c, list(zip(numbers, bundles))[i::6]))
+                   for i, c in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 25 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        base.kill()
+        for thread in threads:
+            thread.join()
+        for client in clients:
+            client.close()
+        assert _all_gone(children), "worker processes survived their parent"
+    print(f"acknowledged before the kill: {len(acknowledged)} of {len(numbers)}")
+    assert 25 <= len(acknowledged) < len(numbers), "the kill did not fall in the middle of the load"
+    base = BaseProcess(data_dir, pki_dir, base.port, workers=2).start()  # same URL: same enrolment
+    try:
+        with sqlite3.connect(data_dir / "base.sqlite3") as db:
+            stored = {r[0] for r in db.execute("SELECT number FROM prescriptions")}
+        assert set(acknowledged) <= stored  # acknowledged = durable
+        endpoint = base_endpoint(base.url, base.ca)
+        with card_in_hand("medecin", pki_dir) as card, open_client(endpoint) as client:
+            open_token(card, client)
+            replays = [client.register(n, b) for n, b in zip(numbers, bundles)]
+        with sqlite3.connect(data_dir / "base.sqlite3") as db:
+            final = [r[0] for r in db.execute("SELECT number FROM prescriptions")]
+    finally:
+        base.stop()
+    assert all(r.replayed == (r.number in stored) for r in replays)
+    assert sorted(final) == sorted(numbers)  # exactly once

@@ -118,6 +118,9 @@ def main() -> None:
             cov = db.coverage()
         print(f"couverture thésaurus : {cov['fully_mapped']} / {cov['marketed']} CIS commercialisés"
               f" ({100 * cov['share']:.1f} %)")
+        mappable = cov["mappable"]
+        print(f"couverture hors substances sans profil d'interaction : {mappable['fully_mapped']} /"
+              f" {mappable['marketed']} ({100 * mappable['share']:.1f} %)")
 
 
 if __name__ == "__main__":

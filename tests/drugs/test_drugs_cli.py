@@ -65,7 +65,7 @@ def test_unknown_cis_exits_1_with_a_french_message(drug_db, capsys):
 def test_coverage_output(drug_db, capsys):
     code, out, _err = run(capsys, "drugs", "coverage", "--limit", "5")
     assert code == 0
-    assert "/ 13099" in out and "CHLORURE DE SODIUM" in out
+    assert "/ 13099" in out and "GLUCOSE ANHYDRE" in out and "Hors substances sans profil" in out
     code, out, _err = run(capsys, "drugs", "coverage", "--json")
     data = json.loads(out)
     assert data["marketed"] == 13099 and 0 < data["share"] < 1

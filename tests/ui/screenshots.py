@@ -57,7 +57,7 @@ def main(out: Path) -> int:
         context = env.context()
         window = MainWindow(context)
         apply_style(app)
-        window.resize(1440, 860)
+        window.resize(1440, 900)
         window.show()
         page = window.login_page
         until(page.pin_edit.isEnabled)
@@ -78,8 +78,18 @@ def main(out: Path) -> int:
         form.grab().save(str(out / "02-patient-bad-nir.png"))
         form.reject()
 
-        record = context.services.patients.search("DURAND")[0]
-        window.patient_panel.select(record)
+        # as the physician does: type in the patient search, Enter picks the highlighted row
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        panel = window.patient_panel
+        panel.search_edit.setFocus()
+        QTest.keyClicks(panel.search_edit, "durand")
+        QTest.keyClick(panel.search_edit, Qt.Key.Key_Return)
+        record = panel.current_patient()
+        if record is None or record.family_name != "DURAND" or panel.results.currentItem() is None:
+            raise SystemExit("patient DURAND not picked through the panel")
+        panel.search_edit.clear()  # the whole list again, the patient's row still highlighted
         drugs = context.drugs
         lines = []
         for query in ("simvastatine 20", "itraconazole", "paracetamol 1 g"):

@@ -41,9 +41,9 @@ def test_hints_say_what_is_missing_without_blocking(qtbot, line_editor: LineEdit
     line_editor.set_patient_age(34)
     line_editor.load(PrescriptionLine("AMOXICILLINE 1 g, comprimé", Posology(dose=1, dose_unit="comprimé")))
     assert any("durée" in hint for hint in line_editor.hints())
-    assert "durée" in line_editor.hint_label.text()
+    assert "durée" in line_editor.hint_label.text() and line_editor.hint_label.isVisibleTo(line_editor)
     line_editor.duration_spin.setValue(6)
-    assert line_editor.hints() == []
+    assert line_editor.hints() == [] and not line_editor.hint_label.isVisibleTo(line_editor)
     qtbot.mouseClick(line_editor.nonsub_check, Qt.MouseButton.LeftButton)
     line_editor.reason_combo.setCurrentIndex(line_editor.reason_combo.findData(NonSubstitutionReason.EFG))
     assert any("moins de 6 ans" in hint for hint in line_editor.hints())
@@ -52,6 +52,11 @@ def test_hints_say_what_is_missing_without_blocking(qtbot, line_editor: LineEdit
     with qtbot.waitSignal(line_editor.committed, timeout=1000) as committed:
         qtbot.mouseClick(line_editor.commit_button, Qt.MouseButton.LeftButton)
     assert committed.args[0].non_substitution_reason is NonSubstitutionReason.EFG
+    # a new line with something missing, then abandoned: its hint goes with it
+    line_editor.load(PrescriptionLine("AMOXICILLINE 1 g, comprimé", Posology(dose=1, dose_unit="comprimé")))
+    assert line_editor.hint_label.text()
+    line_editor.cancel()
+    assert line_editor.hint_label.text() == "" and not line_editor.hint_label.isVisibleTo(line_editor)
 
 
 def test_escape_cancels_and_a_dose_is_required(qtbot, line_editor: LineEditor) -> None:

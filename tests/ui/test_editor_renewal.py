@@ -18,7 +18,7 @@ from lap_app.services.patients import PatientService
 from lap_app.settings import Settings
 from lap_app.storage import LocalStore, connect
 from lap_app.ui.context import AppContext, Services
-from lap_app.ui.desk import PrescribingDesk
+from lap_app.services.desk import PrescribingDesk
 from lap_app.ui.editor import PrescriptionEditor
 
 PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Médecine générale",
@@ -81,3 +81,29 @@ def test_renew_last_takes_the_newest_ordonnance_not_cancelled(qtbot, setup) -> N
     assert renewed[0].renewals == 2 and renewed[0].cis == "60483339"
     assert {line.resource_id for line in renewed}.isdisjoint({line.resource_id for line in kept})
     assert "reprise" in editor.message_label.text()
+
+
+def test_a_renamed_patient_keeps_their_history_and_renewal(qtbot, setup) -> None:
+    """Ordonnances are linked to the patient's stable FHIR id, not to the name printed on them."""
+    from dataclasses import replace
+
+    editor, store, patients = setup
+    record = patients.save(adult())
+    line = PrescriptionLine("LÉVOTHYROXINE SODIQUE 100 µg, comprimé sécable",
+                            Posology(dose=1, dose_unit="comprimé", when=["MORN"], duration=3, duration_unit="mo"),
+                            cis="60483339")
+    store.save_paper(prescriber=PRESCRIBER.national_id, patient_name=record.display_name, opposition=False,
+                     bundle=to_bundle(_ordonnance(record.to_patient(), [line], 60)), reason="test")
+    # a namesake (same names and birth date, another person) must not see it
+    namesake = patients.save(adult(ins=None))
+
+    renamed = patients.save(replace(record, family_name="Martin-Durand", given_names=["Hélène", "Marie"]))
+    assert renamed.display_name != store.list()[0].patient_name
+    history = editor._context.services.prescribing.history(renamed.to_patient())
+    assert [entry.summary for entry in history] == [line.dci_wording]
+    assert editor._context.services.prescribing.history(namesake.to_patient()) == []
+
+    editor.set_patient(patients.get(renamed.id))
+    qtbot.keyClick(editor, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(editor.draft_lines()) == 1, timeout=5000)
+    assert editor.draft_lines()[0].cis == "60483339"

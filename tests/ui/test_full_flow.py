@@ -118,6 +118,13 @@ def test_full_consultation(qtbot, main_window, demo_env):
     history.consult_dispensing()
     qtbot.waitUntil(lambda: "SIMVASTATINE" in history.detail.text().upper(), timeout=5000)
     assert not history.cancel_button.isEnabled()  # dispensed: nothing to cancel any more
+    # the status is read whole, not cut at the column's edge ("délivrée · DMP ✓")
+    cell = history.table.item(0, 2)
+    assert "DMP" in cell.text()
+    shown = history.table.visualItemRect(cell)
+    needed = history.table.fontMetrics().boundingRect(
+        shown.adjusted(4, 0, -4, 0), int(Qt.TextFlag.TextWordWrap), cell.text())
+    assert needed.width() <= shown.width() and needed.height() <= shown.height(), (cell.text(), shown, needed)
 
     # 8. card pulled → locked
     demo_env.pull_card()

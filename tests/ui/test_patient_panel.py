@@ -177,3 +177,23 @@ def test_allergy_and_treatment_completion_come_from_the_drug_base(qtbot, tmp_pat
     assert treatment.label == names[0] and drugs.get(treatment.cis).name == names[0]
     assert form.allergy_list.item(0).text() == "amoxicilline"
     drugs.close()
+
+
+def test_the_highlighted_row_is_the_chosen_patient_or_none(qtbot, panel: PatientPanel) -> None:
+    """Choosing a patient the current search does not list must not leave another one highlighted;
+    a long name wraps in the narrow list instead of hiding behind a horizontal scrollbar."""
+    service = panel._context.services.patients
+    chosen = service.save(adult(family_name="de La Tour d'Auvergne-Lauraguais", given_names=["Marie-Amélie"]))
+    other = service.save(adult(family_name="Bernard", ins=None))
+    type_text(qtbot, panel.search_edit, "bern")
+    assert panel.results.count() == 1 and panel.results.currentRow() == 0  # Enter would pick BERNARD
+    panel.select(chosen)  # chosen elsewhere (after saving the form, say)
+    assert panel.results.currentRow() == -1 and panel.current_patient() is chosen
+    panel.search_edit.clear()
+    panel.select(chosen)
+    current = panel.results.currentItem()
+    assert current is not None and current.data(Qt.ItemDataRole.UserRole).id == chosen.id != other.id
+    panel.resize(240, 600)
+    qtbot.wait(20)
+    assert not panel.results.horizontalScrollBar().isVisible()
+    assert panel.results.visualItemRect(current).width() <= panel.results.viewport().width()

@@ -76,8 +76,11 @@ def test_cancel_before_dispensing_and_pdf_again(qtbot, main_window):
     qtbot.waitUntil(lambda: history.table.rowCount() > 0
                     and history.table.item(0, 1).text().replace(" ", "") == number, timeout=5000)
     history.table.selectRow(0)
-    history.reprint_selected()  # the PDF again, in the print preview
-    assert history._preview.isVisible()
+    history.reprint_selected()  # the PDF again, rendered in a worker, then in the print preview
+    assert not history.pdf_button.isEnabled()  # the GUI thread did not render it: one at a time
+    qtbot.waitUntil(lambda: getattr(history, "_preview", None) is not None and history._preview.isVisible(),
+                    timeout=5000)
+    assert history.pdf_button.isEnabled()
     history._preview.close()
 
     assert history.cancel_button.isEnabled()
@@ -101,3 +104,38 @@ def test_dispensing_consultation_refused_when_the_patient_objected(qtbot, main_w
     history.table.selectRow(0)
     history.consult_dispensing()
     qtbot.waitUntil(lambda: "refusée" in history.detail.text(), timeout=10000)
+
+
+def test_validation_clears_the_draft_it_signed_even_after_a_patient_switch(qtbot, main_window):
+    """The physician moves to another patient before the card thread answers: the draft deleted
+    is the one signed, not the one now on screen."""
+    from lap_app.services.drafting import line_for_drug
+
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    patients, drafts = window.context.services.patients, window.context.services.drafting
+    signed_for, other = patients.search("ROUSSEAU")[0], patients.search("BERNARD")[0]
+
+    def line(query: str):
+        made = line_for_drug(window.context.drugs.search(query, limit=1)[0])
+        made.posology.duration, made.posology.duration_unit = 5, "d"
+        return made
+
+    window.patient_panel.select(other)
+    window.editor.load_lines([line("cetirizine")])
+    kept = [item.dci_wording for item in window.editor.draft_lines()]
+    window.patient_panel.select(signed_for)
+    window.editor.load_lines([line("paracetamol 500")])
+    window.validate()
+    window.patient_panel.select(other)  # before the signature comes back
+    qtbot.waitUntil(lambda: window._flow.result_dialog is not None or window._flow.message is not None,
+                    timeout=20000)
+    assert window._flow.message is None, window._flow.message.text()
+    window._flow.result_dialog.close()
+
+    assert drafts.load_draft(signed_for.id) == []
+    assert [item.dci_wording for item in drafts.load_draft(other.id)] == kept
+    assert [item.dci_wording for item in window.editor.draft_lines()] == kept
+    window.editor.clear()
+    assert drafts.load_draft(other.id) == []

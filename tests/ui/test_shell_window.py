@@ -121,3 +121,24 @@ def test_ctrl_l_locks_and_the_pin_unlocks(qtbot, main_window):
     assert "verrouillé la session" in main_window.login_page.subtitle.text()
     login(qtbot, main_window)
     qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
+
+
+def test_working_area_fits_a_1366_by_768_laptop_screen(qtbot, main_window):
+    """A GP's laptop: the window, a patient chosen and their ordonnance being written, needs no
+    more than 1366 × 768 (minus a taskbar); the patient list never scrolls sideways."""
+    from PySide6.QtCore import Qt
+
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.patient_panel.select(window.context.services.patients.search("DURAND")[0])
+    window.editor.search.edit.setText("amoxicilline")
+    qtbot.wait(50)
+    needed = window.minimumSizeHint()
+    assert needed.width() <= 1366 and needed.height() <= 768 - 40, needed
+    window.resize(1366, 728)
+    qtbot.waitUntil(lambda: window.width() == 1366, timeout=2000)
+    results = window.patient_panel.results
+    assert results.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert results.wordWrap()
+    window.editor.search.edit.clear()

@@ -104,7 +104,8 @@ _WORKER_MAIN = "from lap_app.standins.base_server.app import worker_main"
 
 def worker_main(host: str, port: str, data_dir: str, pki_dir: str, token_ttl: str, log_level: str,
                 parent: str) -> None:
-    """One extra server process of ``serve(workers=N)``; it dies with its parent (even a kill -9)."""
+    """One extra server process of ``serve(workers=N)``; it stops with its parent, even after a kill -9
+    of the parent (uvicorn re-raises SIGTERM on its way out, so ``serve``'s cleanup may not run)."""
     _die_with_parent(int(parent))
     app, cert, key = app_from_pki(Path(data_dir), Path(pki_dir), token_ttl=float(token_ttl))
     _run(app, cert, key, host, int(port), log_level, reuse_port=True)
@@ -115,7 +116,7 @@ def _die_with_parent(parent: int) -> None:
     import signal
 
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux): graceful stop
     except (AttributeError, OSError):
         pass
     if os.getppid() != parent:  # the parent died before prctl

@@ -46,6 +46,8 @@ class Registered:
 
 
 Write = Callable[["sqlite3.Connection"], Registered]
+_EXISTING = ("SELECT number, prescriber, content_sha256, status, registered_at, opposition"
+             " FROM prescriptions WHERE number = ?")  # not the stored Bundle
 
 
 def prepare_registration(state: "BaseState", caller: "Caller", number: str,
@@ -63,9 +65,11 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
         signed = signed_digest(bundle)
     except Exception:  # noqa: BLE001 - unserialisable foreign content
         raise ApiError(422, "invalid_content", "Bundle illisible", [{"path": "bundle", "message": "illisible"}]) from None
-    digest = hashlib.sha256(signed).hexdigest()  # = content_hash(bundle)
+    # "Same content" for idempotency: the signed part of the Bundle (opposition included),
+    # stored as SHA-256 of its digest (as since the base's first version).
+    digest = hashlib.sha256(signed).hexdigest()
     with state.store.reading() as conn:
-        existing = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
+        existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:
             _same_or_conflict(existing, digest, holder.national_id)
             return _replayed(existing)
@@ -78,7 +82,7 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
 
     def write(conn: "sqlite3.Connection") -> Registered:
         now = time.time()
-        existing = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
+        existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:  # raced with a replay of itself
             _same_or_conflict(existing, digest, holder.national_id)
             return _replayed(existing)
@@ -128,11 +132,6 @@ def _check_reserved(conn: Any, number: str, prescriber: str, now: float) -> None
     if row["expires_at"] < now:
         raise ApiError(422, "expired_number", "Numéro réservé expiré",
                        [{"path": "number", "message": "réservation expirée"}])
-
-
-def content_hash(bundle: dict[str, Any]) -> str:
-    """What "same content" means for idempotency: the signed part of the Bundle (opposition included)."""
-    return hashlib.sha256(signed_digest(bundle)).hexdigest()
 
 
 def check_content(bundle: dict[str, Any], number: str, holder: Holder, certificates: CardCertificates,

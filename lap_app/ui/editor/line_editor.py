@@ -146,28 +146,32 @@ class LineEditor(QGroupBox):
                     box.addSpacing(item)
                 elif isinstance(item, str):
                     box.addWidget(QLabel(item))
-                else:
-                    box.addWidget(item)
+                else:  # a free-text field takes its share of the width (up to its maximum)
+                    box.addWidget(item, 1 if isinstance(item, QLineEdit) else 0)
             box.addStretch(1)
             return box
 
         for widget, width in ((self.dose_spin, 90), (self.unit_combo, 170), (self.frequency_spin, 55),
-                              (self.period_combo, 120), (self.interval_spin, 100), (self.reason_edit, 200),
-                              (self.max_spin, 80), (self.min_interval_spin, 60), (self.duration_spin, 70),
+                              (self.period_combo, 120), (self.interval_spin, 100),
+                              (self.max_spin, 72), (self.min_interval_spin, 56), (self.duration_spin, 70),
                               (self.duration_combo, 110), (self.boxes_spin, 60), (self.renewals_spin, 80),
-                              (self.reason_combo, 330)):
+                              (self.reason_combo, 290)):
             widget.setFixedWidth(width)
+        self.reason_edit.setMinimumWidth(60)  # grows with the editor, not a floor for the window
+        self.reason_edit.setMaximumWidth(220)
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
         rows = (
-            (_("Dose"), row(self.dose_spin, self.unit_combo)),
-            (_("Rythme"), row(self.moments_radio, *self.moment_checks.values(), 16, self.frequency_radio,
-                               self.frequency_spin, self.period_combo, 16, self.interval_radio, self.interval_spin)),
-            (_("Au besoin"), row(self.as_needed_check, self.reason_edit, 12, _("au maximum"), self.max_spin,
-                                  _("par jour"), 12, _("écart minimal"), self.min_interval_spin, _("heures"))),
-            (_("Durée"), row(self.duration_spin, self.duration_combo, 24, _("Quantité"), self.boxes_spin,
-                              _("boîte(s)"), 24, _("Renouvellements"), self.renewals_spin)),
-            (_("Substitution"), row(self.nonsub_check, self.reason_combo, 24, self.ald_check)),
+            (_("Dose"), row(self.dose_spin, self.unit_combo, 24, self.ald_check)),
+            # the rhythm takes two lines, so the editor (and the window) fits a 1366-pixel screen
+            (_("Rythme"), row(self.moments_radio, *self.moment_checks.values())),
+            ("", row(self.frequency_radio, self.frequency_spin, self.period_combo, 16, self.interval_radio,
+                     self.interval_spin)),
+            (_("Au besoin"), row(self.as_needed_check, self.reason_edit, 8, _("au maximum"), self.max_spin,
+                                  _("par jour"), 8, _("écart minimal"), self.min_interval_spin, _("heures"))),
+            (_("Durée"), row(self.duration_spin, self.duration_combo, 12, _("Quantité"), self.boxes_spin,
+                              _("boîte(s)"), 12, _("Renouvellements"), self.renewals_spin)),
+            (_("Substitution"), row(self.nonsub_check, self.reason_combo)),
         )
         grid.addWidget(self.drug_label, 0, 0, 1, 2)
         for index, (label, box) in enumerate(rows, start=1):
@@ -233,6 +237,7 @@ class LineEditor(QGroupBox):
         self._editing = editing
         p = line.posology
         self.drug_label.setText(line.dci_wording + (f"  ({line.product_name})" if line.product_name else ""))
+        self.drug_label.setVisible(True)
         self.dose_spin.setValue(p.dose or 0)
         self.unit_combo.setCurrentText(p.dose_unit or "comprimé")
         for code, check in self.moment_checks.items():
@@ -333,6 +338,7 @@ class LineEditor(QGroupBox):
         self._base = None
         self._editing = False
         self.drug_label.setText("")
+        self.drug_label.setVisible(False)  # no empty row at the top of the form
         self.setEnabled(False)
         self._show_sentence()
 
@@ -345,13 +351,18 @@ class LineEditor(QGroupBox):
     def _show_sentence(self) -> None:
         if self._base is None:
             self.sentence_label.setText(_("Choisissez un médicament dans la recherche."))
+            self._show_hints([])  # the last line's hints must not outlive it
             return
         try:
             text = self.posology().sentence()
         except Exception:  # a half-typed posology the renderer cannot phrase yet
             text = "…"
         self.sentence_label.setText(text)
-        self.hint_label.setText("\n".join(self.hints()))
+        self._show_hints(self.hints())
+
+    def _show_hints(self, hints: list[str]) -> None:
+        self.hint_label.setText("\n".join(hints))
+        self.hint_label.setVisible(bool(hints))  # no empty row under the form
 
     def hints(self) -> list[str]:
         """What the ordonnance will miss as typed (shown, never blocking: the physician decides)."""

@@ -1,6 +1,6 @@
 """The prescription editor: drug search, line editor, the lines, favourites and templates, alerts.
 
-Contract with the main window: ``set_patient(record)``, ``draft_lines()``, ``clear()``,
+Contract with the main window: ``set_patient(record)``, ``draft_lines()``, ``clear(record=None)``,
 ``load_lines(lines)`` (renewal: replaces the draft with fresh copies), signal
 ``validate_requested()`` (Ctrl+Enter or the button), ``alerts_panel()`` (the ``AlertsPanel``,
 laid out on the right until the window places it elsewhere). Each patient keeps their own
@@ -89,7 +89,7 @@ class PrescriptionEditor(QWidget):
         self.renew_button.setToolTip("Ctrl+R")
         self.validate_button = QPushButton(_("&Valider l'ordonnance"), objectName="validateOrdonnance")
         self.validate_button.setProperty("primary", "true")
-        self.validate_button.setToolTip("Ctrl+Entrée")
+        self.validate_button.setToolTip(_("Ctrl+Entrée"))
         self.message_label = QLabel(objectName="editorMessage", wordWrap=True)
         self.message_label.setProperty("role", "subtitle")
         # calm notices that stay until the next patient (draft restored, ALD lines moved...)
@@ -195,8 +195,15 @@ class PrescriptionEditor(QWidget):
     def draft_lines(self) -> list[PrescriptionLine]:
         return list(self.draft.lines)
 
-    def clear(self) -> None:
-        """Empty the draft (after validation, or when abandoning it); its saved copy goes too."""
+    def clear(self, record: Any = None) -> None:
+        """Empty a patient's draft (after validation, or when abandoning it); its saved copy goes too.
+
+        ``record``: whose draft (default: the patient shown). Validation passes the patient it
+        signed for: the physician may have moved to another patient meanwhile."""
+        key = getattr(record, "id", None)
+        if record is not None and key != getattr(self._patient, "id", None):
+            self._forget_draft(key)
+            return
         self.draft.clear()
         self.line_editor.reset()
         self._editing_index = None
@@ -204,6 +211,17 @@ class PrescriptionEditor(QWidget):
         self._refresh()
         if not self._save_failed:
             self.show_notice("")
+
+    def _forget_draft(self, patient_id: Any) -> None:
+        """Drop the draft of a patient not shown (kept in memory and in the local store)."""
+        self._drafts.pop(patient_id, None)
+        library = self._library()
+        if library is not None and patient_id is not None and hasattr(library, "delete_draft"):
+            try:
+                library.delete_draft(patient_id)
+            except UserError as error:  # the lines were signed: a stale draft is a nuisance, not a loss
+                log.warning("draft of patient %s not deleted: %s", patient_id, error)
+        self.lines_changed.emit()  # the patient list's draft marks
 
     def load_lines(self, lines: list[PrescriptionLine]) -> None:
         """Replace the draft with copies of ``lines`` (renewal of a previous ordonnance)."""

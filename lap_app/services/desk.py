@@ -1,8 +1,10 @@
-"""The GUI's handle on the prescribing services: one base client, one local store, one lock.
+"""The desktop's handle on the prescribing services: one base client, one local store, one lock.
 
 ``lap_app.services`` are functions over a client and a store (the CLI calls them the same
-way); this class only holds those two for the window's lifetime and serialises their use,
-since the card thread and the network pool both reach them.
+way); ``PrescribingDesk`` only holds those two for the window's lifetime and serialises their
+use, since the card thread and the network pool both reach them. The client stack (httpx),
+FHIR and the PDF renderer are imported on first use, off the window's start-up path (see
+``warm_up``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from urllib.parse import urlsplit
 
 from lap_app.domain.model import Ordonnance, Patient
 
-if TYPE_CHECKING:  # the client stack (httpx) loads off the start-up path, see warm_up()
+if TYPE_CHECKING:
     from lap_app.services.base_connection import BaseEndpoint
+    from lap_app.services.prescribing import PrescriptionOutcome
+    from lap_app.storage import LocalStore
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,8 @@ class HistoryEntry:
 
 
 def probe_base(endpoint: "BaseEndpoint", timeout: float = 2.0) -> bool:
-    """A TLS handshake with the base, checked against its CA: reachable and trusted, no request."""
+    """A TLS handshake with the base, checked against its CA: reachable and trusted, no request
+    (so the status bar costs the base nothing and leaves no trace in its audit trail)."""
     parts = urlsplit(endpoint.url)
     context = ssl.create_default_context(cafile=str(endpoint.ca_path))
     try:
@@ -56,7 +61,7 @@ def probe_base(endpoint: "BaseEndpoint", timeout: float = 2.0) -> bool:
 
 
 class PrescribingDesk:
-    def __init__(self, endpoint: "BaseEndpoint", store) -> None:
+    def __init__(self, endpoint: "BaseEndpoint | None", store: "LocalStore") -> None:
         self.endpoint = endpoint
         self.store = store
         self._client = None
@@ -90,7 +95,7 @@ class PrescribingDesk:
         return DeskStatus(probe_base(self.endpoint), len(self.store.outbox()))
 
     # -- the card thread's work --------------------------------------------------------------
-    def prescribe(self, ordonnance: Ordonnance, card: Any, *, page_size: str = "A4"):
+    def prescribe(self, ordonnance: Ordonnance, card: Any, *, page_size: str = "A4") -> "PrescriptionOutcome":
         from lap_app.services.prescribing import prescribe
 
         with self._lock:
@@ -98,23 +103,16 @@ class PrescribingDesk:
                              opposition=ordonnance.opposition, page_size=page_size)
 
     def flush(self, card: Any):
-        from lap_app.services.card_session import ensure_token
-        from lap_app.services.outbox import flush_outbox
-
+        from lap_app.services.card_session import ensure_token, renew_token
         from lap_app.services.dmp import copies_waiting
+        from lap_app.services.outbox import flush_outbox
 
         with self._lock:
             if not self.store.outbox() and not copies_waiting(self.store):  # (DMP copies follow the outbox)
                 return None
+            ensure_token(card, self.client)
             client = self.client
-            ensure_token(card, client)
-            return flush_outbox(self.store, client, reauthenticate=lambda: self._renew(card))
-
-    def _renew(self, card: Any) -> None:
-        from lap_app.services.card_session import ensure_token
-
-        self.client.token = None
-        ensure_token(card, self.client)
+            return flush_outbox(self.store, client, reauthenticate=lambda: renew_token(card, client))
 
     def dispensing(self, number: str, card: Any):
         from lap_app.services.card_session import ensure_token
@@ -134,22 +132,20 @@ class PrescribingDesk:
 
     # -- history -----------------------------------------------------------------------------
     def history(self, patient: Patient) -> list[HistoryEntry]:
-        """The patient's ordonnances as the local store knows them, newest first (no network)."""
+        """The patient's ordonnances as the local store knows them, newest first (no network).
+
+        Found by the patient's stable FHIR id, so a renamed patient keeps their history."""
         from lap_app.fhir import from_bundle
         from lap_app.services.dmp import dmp_column_text
 
         entries = []
         with self._lock:
-            stored = self.store.list()
+            stored = self.store.for_patient(patient.resource_id)
         for item in stored:
-            if item.patient_name != patient.display_name:  # cheap filter before parsing the Bundle
-                continue
             try:
                 ordonnance = from_bundle(item.bundle)
             except Exception:  # noqa: BLE001 - an unreadable old entry must not hide the others
                 log.exception("stored ordonnance %s unreadable", item.id)
-                continue
-            if not _same_patient(ordonnance.patient, patient):
                 continue
             entries.append(HistoryEntry(
                 local_id=item.id, number=item.number, status=item.status,
@@ -183,21 +179,17 @@ class PrescribingDesk:
         return changed
 
     def pdf(self, local_id: int, page_size: str = "A4") -> bytes:
+        """The PDF of a stored ordonnance, rendered again (call it off the GUI thread: ~50 ms)."""
+        from lap_app.domain.errors import UserError
         from lap_app.fhir import from_bundle
+        from lap_app.i18n import _
         from lap_app.render import render_ordonnance_pdf
         from lap_app.services.prescribing import OFFLINE_REASON
 
         with self._lock:
             item = self.store.get(local_id)
+        if item is None:
+            raise UserError(_("Ordonnance introuvable dans la base locale"))
         ordonnance = from_bundle(item.bundle)
         reason = OFFLINE_REASON if item.number is None else None
         return render_ordonnance_pdf(ordonnance, page_size, offline_reason=reason)
-
-
-def _same_patient(a: Patient, b: Patient) -> bool:
-    if a.ins and b.ins:
-        return a.ins == b.ins
-    return a.resource_id == b.resource_id or (
-        a.family_name.casefold() == b.family_name.casefold()
-        and [g.casefold() for g in a.given_names] == [g.casefold() for g in b.given_names]
-        and a.birth_date == b.birth_date)
