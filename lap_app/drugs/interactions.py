@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from lap_app.drugs.models import LEVEL_RANK, Alert, DrugResult
-from lap_app.drugs.normalize import fold
+from lap_app.drugs.normalize import fold, fold_words
 from lap_app.drugs.thesaurus import canonical_substance
 from lap_app.i18n import _
 
@@ -84,6 +84,37 @@ def _side_label(index: InteractionIndex, key: str, via: str) -> str:
     return label
 
 
+def _strip_colon(text: str) -> str:
+    return text.lstrip(": \n")  # the thesaurus writes "AD : :\n- avec ..."
+
+
+def _names_of(index: InteractionIndex, *key_maps: dict[str, str]) -> set[str]:
+    """Every substance and class name the two drugs carry, folded to words."""
+    keys = {k for keys in key_maps for pair in keys.items() for k in pair}
+    return {fold_words(index.labels.get(k, k)) for k in keys} | {fold_words(k) for k in keys}
+
+
+def _graded_level(entry: ThesaurusEntry, names: set[str]) -> str:
+    """The level that applies to this pair when the thesaurus grades it by situation.
+
+    Some entries read "AD : avec les inhibiteurs d'intégrase (raltégravir…) / PE : avec les
+    autres substances": for ciprofloxacine the PE applies. Take the level whose text names one
+    of the two drugs' substances or classes; else the one "avec les autres"; when unsure, the
+    most severe (an alert too strong is read, one too weak is missed).
+    """
+    if len(entry.levels) < 2:
+        return entry.level
+    names = names - {fold_words(entry.label_a), fold_words(entry.label_b)}  # the pair itself
+    texts = [(level, f" {fold_words(text)} ") for level, text in entry.levels]
+    for level, text in texts:  # most severe first
+        if any(f" {name} " in text for name in names if len(name) > 3):
+            return level
+    for level, text in texts:
+        if " AVEC LES AUTRES " in text:
+            return level
+    return entry.level
+
+
 def _pair_alerts(index: InteractionIndex, a: DrugResult, b: DrugResult, keys_a: dict[str, str],
                  keys_b: dict[str, str]) -> list[Alert]:
     alerts = []
@@ -99,10 +130,11 @@ def _pair_alerts(index: InteractionIndex, a: DrugResult, b: DrugResult, keys_a: 
                     continue
                 seen.add(pair)
                 conduct = "\n".join(
-                    f"{level} : {text}" if len(entry.levels) > 1 else text
+                    f"{level} : {_strip_colon(text)}" if len(entry.levels) > 1 else text
                     for level, text in entry.levels if text or len(entry.levels) > 1)
+                names = _names_of(index, keys_a, keys_b)
                 alerts.append(Alert(
-                    level=entry.level, cis=(a.cis, b.cis), drug_names=(a.name, b.name),
+                    level=_graded_level(entry, names), cis=(a.cis, b.cis), drug_names=(a.name, b.name),
                     substances=(_side_label(index, key_a, via_a), _side_label(index, key_b, via_b)),
                     description=entry.mechanism, conduct=conduct, levels=entry.levels,
                 ))

@@ -70,8 +70,29 @@ def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: 
         key = thesaurus_key(item["substance"])
         classes = item.get("drug_classes") or [None]
         members += [(key, item["substance"], thesaurus_key(c) if c else None) for c in classes]
+    members += _members_listed_in_entries(thesaurus, {m[0] for m in members}, {m[2] for m in members})
     conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
     return len(rows)
+
+
+_MEMBER_LIST = re.compile(r"^\s*\((.+)\)\s*$", re.S)
+
+
+def _members_listed_in_entries(thesaurus: list[dict], substance_keys: set[str],
+                               class_keys: set[str | None]) -> list[tuple[str, str, str]]:
+    """Class members that an entry lists ("ANTICORPS MONOCLONAUX …" "(…, ATÉZOLIZUMAB, …)")
+    but substances.json omits (2020-10: atézolizumab)."""
+    extra: dict[tuple[str, str], str] = {}
+    for entry in thesaurus:
+        class_key = thesaurus_key(entry["main_drug"])
+        listed = _MEMBER_LIST.match(entry.get("between_main_and_plus_drug") or "")
+        if class_key not in class_keys or not listed:
+            continue
+        for name in listed.group(1).replace("\n", " ").split(","):
+            key = thesaurus_key(name.strip())
+            if key and key not in substance_keys and " " not in key.strip("-"):  # single names only
+                extra[(key, class_key)] = name.strip().lower()
+    return [(key, label, class_key) for (key, class_key), label in extra.items()]
 
 
 # Words that name a salt, hydrate, ester or physical form rather than the active moiety.
