@@ -33,7 +33,11 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translation.ngettext(singular, plural, n)
+    if isinstance(_translation, gettext.GNUTranslations):  # a catalogue: its own plural rule
+        return _translation.ngettext(singular, plural, n)
+    # The source strings are French, where 0 and 1 take the singular ("0 ordonnance en attente");
+    # gettext's fallback would apply the English rule.
+    return singular if abs(n) < 2 else plural
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention)

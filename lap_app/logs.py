@@ -1,4 +1,5 @@
-"""Logging: a rotating file in the user data directory; the terminal sees warnings only.
+"""Logging: a rotating file in the user data directory; the terminal sees the log only with
+``--verbose`` (records are English, for developers: the user reads the commands' French messages).
 
 Never log a PIN or the content of an APDU that carries one. A record logged with
 ``extra={"console": False}`` goes to the file only (the caller tells the user itself).
@@ -21,6 +22,9 @@ def configure_logging(verbose: bool = False) -> None:
     root = logging.getLogger("lap_app")
     if root.handlers:
         return
+    # a log file that cannot be written (disk full, removed) must stay silent: logging would
+    # otherwise print "--- Logging error ---" and a traceback on the user's terminal
+    logging.raiseExceptions = False
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
         path = log_file_path()
@@ -30,8 +34,11 @@ def configure_logging(verbose: bool = False) -> None:
         root.addHandler(file_handler)
     except OSError:
         pass  # a read-only home must not stop the application
+    if not verbose:
+        root.addHandler(logging.NullHandler())  # without a file, logging's last resort would print
+        return
     console = logging.StreamHandler()
-    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setLevel(logging.DEBUG)
     console.setFormatter(_NoTracebackFormatter("%(levelname)s: %(message)s"))
     console.addFilter(lambda record: getattr(record, "console", True))
     root.addHandler(console)

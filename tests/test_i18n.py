@@ -380,3 +380,11 @@ def test_qt_standard_buttons_and_dialogs_speak_french(qapp, tmp_path: Path) -> N
     preview = QPrintPreviewDialog(QPrinter())
     actions = {a.text() for a in preview.findChildren(QAction)}
     assert {"Imprimer", "Mise en page", "Page suivante"} <= actions
+
+
+def test_without_a_catalogue_the_french_plural_rule_applies() -> None:
+    from lap_app.i18n import ngettext
+
+    forms = ("{n} ordonnance en attente", "{n} ordonnances en attente")
+    assert [ngettext(*forms, n).format(n=n) for n in (0, 1, 2)] == [
+        "0 ordonnance en attente", "1 ordonnance en attente", "2 ordonnances en attente"]

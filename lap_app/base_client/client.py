@@ -129,8 +129,8 @@ class HttpBaseClient:
                     raise BaseUntrusted(_("Le certificat du serveur de la base n'est pas reconnu : connexion refusée")) from None
                 sent = not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
                 if attempt >= self.retries or (sent and method not in IDEMPOTENT):
-                    raise BaseUnavailable(_("Base des ordonnances injoignable ({error})").format(
-                        error=type(error).__name__)) from None
+                    raise BaseUnavailable(_("Base des ordonnances injoignable ({why}) : vérifiez l'adresse de la base "
+                                            "et la connexion réseau").format(why=_transport_failure(error))) from None
                 delay = self.backoff * 2 ** attempt
             else:
                 if response.status_code not in RETRY_STATUSES:
@@ -228,6 +228,15 @@ def _retry_after(response: httpx.Response) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError):
             return None
+
+
+def _transport_failure(error: httpx.TransportError) -> str:
+    """What went wrong on the wire, in the user's words (httpx's class names are not)."""
+    if isinstance(error, httpx.TimeoutException):
+        return _("délai de réponse dépassé")
+    if isinstance(error, httpx.ConnectError):
+        return _("connexion impossible")
+    return _("connexion interrompue")
 
 
 def _is_tls_refusal(error: BaseException) -> bool:

@@ -35,19 +35,24 @@ def _serve(args: argparse.Namespace) -> int:
     from lap_app.domain.errors import UserError
     from lap_app.standins.base_server import serve
 
+    from lap_app.domain.errors import os_error_reason
+
     if not 1 <= args.workers <= 64:
         raise UserError(_("--workers : entre 1 et 64 processus"))
-    try:
-        Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-        Path(args.pki).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(_("Dossier inutilisable : {error}").format(error=error.strerror)) from None
+    if not 0 <= args.port <= 65535:
+        raise UserError(_("--port : un numéro de port entre 1 et 65535"))
+    for folder in (args.data_dir, args.pki):
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(_("Dossier inutilisable : {path} ({reason})").format(
+                path=folder, reason=os_error_reason(error))) from None
     try:  # say it in French before uvicorn says it in English
         with socket.create_server((args.host, args.port)):
             pass
     except OSError as error:
-        raise UserError(_("Impossible d'écouter sur {host}:{port} ({error})").format(
-            host=args.host, port=args.port, error=error.strerror)) from None
+        raise UserError(_("Impossible d'écouter sur {host}:{port} : {reason}").format(
+            host=args.host, port=args.port, reason=_listen_failure(error))) from None
     print(_("Base de référence sur https://{host}:{port} (Ctrl+C pour arrêter)").format(
         host=args.host, port=args.port), file=sys.stderr, flush=True)
     serve(args.host, args.port, Path(args.data_dir), Path(args.pki), token_ttl=args.token_ttl, workers=args.workers)
@@ -61,10 +66,27 @@ def openapi_document() -> dict:
     return bare_app().openapi()
 
 
+def _listen_failure(error: OSError) -> str:
+    import errno
+    import socket
+
+    from lap_app.domain.errors import os_error_reason
+
+    if isinstance(error, socket.gaierror) or isinstance(error.__context__, socket.gaierror):
+        return _("nom d'hôte inconnu")
+    return {
+        errno.EADDRINUSE: _("port déjà utilisé par un autre programme ; choisissez-en un autre avec --port"),
+        errno.EADDRNOTAVAIL: _("cette adresse n'est pas celle de ce poste ; vérifiez --host"),
+        errno.EACCES: _("port réservé à l'administrateur ; choisissez un port au-delà de 1024"),
+    }.get(error.errno or 0) or os_error_reason(error)
+
+
 def _openapi(args: argparse.Namespace) -> int:
     text = json.dumps(openapi_document(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from lap_app.cli.output_files import write_atomically
+
+        write_atomically(Path(args.output), text.encode("utf-8"))
     else:
         sys.stdout.write(text)
     return 0

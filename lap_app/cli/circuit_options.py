@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,13 @@ def read_pin(args: argparse.Namespace) -> str:
         pin = sys.stdin.readline().strip()
     else:
         try:
-            pin = getpass.getpass(_("Code porteur de la carte CPS : "))
+            with warnings.catch_warnings():
+                # no terminal: getpass would warn in English, then read the PIN with echo
+                warnings.simplefilter("error", getpass.GetPassWarning)
+                pin = getpass.getpass(_("Code porteur de la carte CPS : "))
+        except getpass.GetPassWarning:
+            raise UserError(_("Aucun terminal pour saisir le code porteur sans l'afficher : utilisez --pin-stdin")) \
+                from None
         except EOFError:
             pin = ""
     if not pin:
@@ -71,9 +78,20 @@ def unlocked_card(args: argparse.Namespace) -> Any:
 
 
 def endpoint(args: argparse.Namespace) -> Any:
+    """The base of the command, checked before the PIN is asked: https, a CA that is a certificate."""
+    import ssl
+
     from lap_app.services.base_connection import base_endpoint
 
-    return base_endpoint(args.base_url, args.base_ca)
+    target = base_endpoint(args.base_url, args.base_ca)
+    if not target.url.startswith("https://"):
+        raise UserError(_("L'adresse de la base doit être en https:// (reçu : {url})").format(url=target.url))
+    try:
+        ssl.create_default_context(cafile=str(target.ca_path))
+    except (OSError, ssl.SSLError, ValueError):
+        raise UserError(_("Certificat d'autorité de la base illisible : {path} (un certificat PEM est attendu)")
+                        .format(path=target.ca_path)) from None
+    return target
 
 
 def flush_with_card(args: argparse.Namespace, store: Any) -> Any:

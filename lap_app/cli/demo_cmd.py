@@ -27,8 +27,10 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from lap_app.demo.environment import DemoEnvironment
+    from lap_app.cli.display import require_display
     from lap_app.ui.app import create_application, run_main_window
 
+    require_display()
     create_application()
     print(_("Démarrage de la démonstration (la première fois : création des certificats et de la base "
             "des médicaments, quelques secondes)…"), file=sys.stderr)

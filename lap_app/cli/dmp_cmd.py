@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from datetime import datetime
 from pathlib import Path
 
 from lap_app.cli.circuit_options import (
     add_base_options, add_card_options, endpoint, flush_with_card, unlocked_card,
 )
+from lap_app.cli.output_files import check_output_path, write_atomically
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
@@ -112,8 +114,7 @@ def _get(args: argparse.Namespace) -> int:
             raise UserError(_("Numéro d'ordonnance invalide : vérifiez les 16 chiffres."))
         document_id = document_id_for(digits)
     output = Path(args.output)
-    if not output.parent.exists():
-        raise UserError(_("Dossier de sortie introuvable : {path}").format(path=output.parent))
+    check_output_path(output)
     target = endpoint(args)
     card = unlocked_card(args)
     with card, open_client(target) as client:
@@ -122,7 +123,7 @@ def _get(args: argparse.Namespace) -> int:
             pdf = DmpClient(client).pdf(document_id)
         except BaseRefused as error:
             raise _refusal(error) from None
-    output.write_bytes(pdf)
+    write_atomically(output, pdf)
     print(_("Document {id} enregistré : {path}").format(id=document_id, path=output))
     return 0
 
@@ -149,7 +150,8 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0 if report is None or report.error is None else 1
     if report is not None and report.error:
-        print(_("Classement interrompu : {error}").format(error=report.error))
+        print(_("Erreur : classement interrompu, les copies restent en attente : {error}").format(
+            error=report.error), file=sys.stderr)
     if not rows:
         print(_("Aucune copie DMP."))
     for filing, ordonnance in rows:

@@ -37,8 +37,10 @@ def build_context(base_url: str | None = None, base_ca: str | None = None):
 
 
 def run(args: argparse.Namespace) -> int:
+    from lap_app.cli.display import require_display
     from lap_app.ui.app import create_application, run_main_window
 
+    require_display()
     create_application()
     context = build_context(args.base_url, args.base_ca)
     try:

@@ -4,8 +4,9 @@ Each command group lives in its own module exposing ``register(subparsers)``; th
 it sets (``func``) returns an exit code. Heavy imports stay inside the handlers so that
 ``lap-app --version`` and argument errors stay instant.
 
-Errors: a ``UserError`` prints its one-line French message; anything unexpected prints a
-French one-liner and the traceback goes to the log file, never to the terminal.
+Errors: a ``UserError`` prints its one-line French message; an ``OSError`` or SQLite error
+that no layer translated, Ctrl+C, and anything unexpected print a French one-liner too, and
+the traceback goes to the log file, never to the terminal (``tests/test_cli_robustness.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import importlib
 import importlib.util
 import logging
 import os
+import sqlite3
 import sys
 
 from lap_app import __version__
@@ -40,10 +42,14 @@ COMMAND_MODULES = (
 
 class FrenchArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own messages are English
-        self.exit(2, f"{self.prog} : {_('arguments invalides')} ({message})\n")
+        self.exit(2, _("Erreur : arguments invalides pour « {prog} » ({message}) ; voir « {prog} --help »\n").format(
+            prog=self.prog, message=message))
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lap_app.cli import argparse_fr
+
+    argparse_fr.install()  # before any parser is built: argparse's own texts in French
     parser = FrenchArgumentParser(
         prog="lap-app", description=_("Logiciel d'aide à la prescription (ordonnance numérique).")
     )
@@ -64,6 +70,14 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # Ctrl+C while parsing or while a command runs
+        print(_("Erreur : interrompu (Ctrl+C)."), file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
@@ -75,14 +89,32 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"{_('Erreur')} : {error.message}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(_("Interrompu."), file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # The reader went away (``lap-app drugs search x | head``): not an error of ours.
         # Point stdout at /dev/null so that the interpreter's final flush stays quiet too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as error:  # a file or the system refused: the user can act on that
+        from lap_app.domain.errors import os_error_reason
+
+        log.exception("system error in command %s", args.command, extra={"console": False})
+        where = f" : {error.filename}" if getattr(error, "filename", None) else ""
+        print(_("Erreur : opération impossible{where} ({reason})").format(where=where, reason=os_error_reason(error)),
+              file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:  # mid-command: disk full, a lock held too long, a damaged file
+        log.exception("database error in command %s", args.command, extra={"console": False})
+        text = str(error).lower()
+        if "full" in text:
+            message = _("Erreur : disque plein ; libérez de la place puis relancez la commande (ce qui était déjà "
+                        "enregistré est conservé : voir « lap-app outbox »)")
+        elif "locked" in text or "busy" in text:
+            message = _("Erreur : données occupées par un autre programme LAP ; réessayez dans un instant")
+        else:
+            message = _("Erreur : fichier de données inutilisable ; le détail est dans le journal : {path}").format(
+                path=_log_path())
+        print(message, file=sys.stderr)
+        return 1
     except Exception:
         from lap_app.logs import log_file_path
 
@@ -94,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
+
+
+def _log_path() -> str:
+    from lap_app.logs import log_file_path
+
+    return str(log_file_path())
 
 
 if __name__ == "__main__":

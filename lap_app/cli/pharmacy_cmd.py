@@ -94,6 +94,12 @@ def _dispense(args: argparse.Namespace) -> int:
     normalize_prescription_number(args.number)
     if args.line is not None and args.quantity is None:
         raise UserError(_("--quantity est requis avec --line"))
+    if args.quantity is not None and not 0 < args.quantity < 1e6:  # also refuses nan and inf
+        raise UserError(_("Quantité invalide : {quantity} (un nombre positif de boîtes ou d'unités)").format(
+            quantity=args.quantity))
+    if args.line is not None and args.line < 1:
+        raise UserError(_("Numéro de ligne invalide : {line} (les lignes sont numérotées à partir de 1)").format(
+            line=args.line))
     card, client = _session(args)
     with card, client:
         if args.all:

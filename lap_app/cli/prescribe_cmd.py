@@ -10,6 +10,7 @@ from pathlib import Path
 from lap_app.cli.circuit_options import (
     add_base_options, add_card_options, endpoint, flush_with_card, unlocked_card,
 )
+from lap_app.cli.output_files import check_output_path, write_atomically
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
@@ -65,17 +66,10 @@ def _enrol(args: argparse.Namespace) -> int:
 
 
 def _load_draft(path: str):
+    from lap_app.cli.render_cmd import read_bundle_json  # the same French messages as ``render``
     from lap_app.fhir import from_bundle
 
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError:
-        raise UserError(_("Fichier illisible : {path}").format(path=path)) from None
-    except ValueError as error:
-        raise UserError(_("{path} n'est pas du JSON valide ({error})").format(path=path, error=error)) from None
-    if not isinstance(data, dict):
-        raise UserError(_("{path} ne contient pas un Bundle FHIR").format(path=path))
-    return from_bundle(data)
+    return from_bundle(read_bundle_json(Path(path)))
 
 
 def _prescribe(args: argparse.Namespace) -> int:
@@ -87,8 +81,7 @@ def _prescribe(args: argparse.Namespace) -> int:
     ordonnance = _load_draft(args.bundle)
     target = endpoint(args)
     output = Path(args.output)
-    if output.parent and not output.parent.exists():
-        raise UserError(_("Dossier de sortie introuvable : {path}").format(path=output.parent))
+    check_output_path(output)  # before the PIN: a typo in -o must not cost the PDF
     card = unlocked_card(args)
     store = LocalStore()
     try:
@@ -97,7 +90,12 @@ def _prescribe(args: argparse.Namespace) -> int:
                                 page_size=args.page_size)
     finally:
         store.close()
-    output.write_bytes(outcome.pdf)
+    try:
+        write_atomically(output, outcome.pdf)
+    except UserError as error:  # signed and kept (or queued) all the same: say so, with the number
+        raise UserError(_("{error} ; l'ordonnance {number} est conservée dans l'historique ({status})").format(
+            error=error.message, number=outcome.number or _("(sans numéro)"),
+            status=status_label(outcome.status))) from None
     if args.json:
         print(json.dumps({"number": outcome.number, "status": outcome.status, "pdf": str(output),
                           "message": outcome.message, "dmp": outcome.dmp_message}, ensure_ascii=False))
@@ -172,7 +170,8 @@ def _outbox(args: argparse.Namespace) -> int:
         for number, reason in report.refused.items():
             print(_("Refusée : {number} ({reason})").format(number=number, reason=reason))
         if report.error:
-            print(_("Envoi interrompu : {error}").format(error=report.error), file=sys.stderr)
+            print(_("Erreur : envoi interrompu, les ordonnances restent en attente : {error}").format(
+                error=report.error), file=sys.stderr)
         for number in report.dmp.filed if report.dmp is not None else []:
             print(_("Copie classée dans le DMP : {number}").format(number=number))
     if not rows:

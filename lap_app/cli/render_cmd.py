@@ -97,6 +97,8 @@ def write_atomically(path: Path, content: bytes) -> None:
     """Write through a temporary file in the same folder, then rename it over ``path``."""
     if path.is_dir():
         raise UserError(_("{path} est un dossier : indiquez un nom de fichier PDF").format(path=path))
+    if path.exists() and not path.is_file():  # a device (/dev/full): never renamed over
+        raise UserError(_("{path} n'est pas un fichier ordinaire : indiquez un nom de fichier").format(path=path))
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=".lap-render-", suffix=".pdf", dir=folder)

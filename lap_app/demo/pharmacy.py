@@ -8,7 +8,7 @@ from lap_app.services.base_connection import BaseEndpoint
 
 
 class DemoPharmacy:
-    """What « Pharmacie (démo) » calls: read a number, dispense it all (thread-safe)."""
+    """What « Pharmacie (démo) » calls: read a number, dispense some lines or all (thread-safe)."""
 
     def __init__(self, endpoint: BaseEndpoint, holder) -> None:
         from lap_app.card.cps import CpsCard
@@ -44,6 +44,13 @@ class DemoPharmacy:
 
         with self._lock:
             return dispense(self._ready_client(), number, None, complete=True)
+
+    def dispense_lines(self, number: str, lines: list[int], *, complete: bool = False):
+        """One box of each of ``lines`` (1-based); the ordonnance stays open unless ``complete``."""
+        from lap_app.services.pharmacy import dispense
+
+        with self._lock:
+            return dispense(self._ready_client(), number, [(line, 1.0, False) for line in lines], complete=complete)
 
     def dmp_documents(self, ins: str):
         """The patient's documents in the DMP (« Mon espace santé (démo) »)."""

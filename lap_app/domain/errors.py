@@ -26,8 +26,14 @@ def os_error_reason(error: OSError) -> str:
         errno.EROFS: _("système de fichiers en lecture seule"),
         errno.ENOSPC: _("disque plein"),
         errno.EISDIR: _("c'est un dossier"),
+        errno.EEXIST: _("un fichier de ce nom existe déjà"),
+        errno.ENAMETOOLONG: _("nom trop long"),
+        errno.EIO: _("erreur d'entrée-sortie du disque"),
+        errno.EDQUOT: _("quota disque dépassé"),
+        errno.EBUSY: _("ressource occupée"),
     }
-    return reasons.get(error.errno or 0, error.strerror or str(error))
+    # never the system's English text: an unknown case says its number, for the support
+    return reasons.get(error.errno or 0, _("erreur système {code}").format(code=error.errno or "?"))
 
 
 class ValidationError(UserError):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from lap_app.base_client import InstallationCredential
 from lap_app.i18n import _
-from lap_app.paths import user_config_dir
+from lap_app.paths import user_config_dir, user_data_dir
 
 log = logging.getLogger(__name__)
 SERVICE = "lap-app"
@@ -27,7 +28,27 @@ FALLBACK_WARNING = _(
 
 
 def _account(base_url: str) -> str:
-    return f"installation:{base_url.rstrip('/')}"
+    """One credential per installation and base. The keyring is shared by every data directory
+    of the user (a second workstation profile, the demo's own folder): the installation is
+    named by a random id kept in its data directory, so a new or wiped data directory enrols
+    afresh instead of presenting another installation's credential."""
+    return f"installation:{installation_key()}:{base_url.rstrip('/')}"
+
+
+def installation_key() -> str:
+    path = user_data_dir() / "installation-id"
+    try:
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    except (OSError, UnicodeDecodeError):
+        pass
+    key = secrets.token_hex(8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key, encoding="ascii")
+    os.replace(tmp, path)
+    return key
 
 
 def fallback_path() -> Path:

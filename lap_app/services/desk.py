@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lap_app.domain.model import Ordonnance, Patient
+from lap_app.i18n import N_
 
 if TYPE_CHECKING:
     from lap_app.services.base_connection import BaseEndpoint
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FINAL_STATUSES = {"dispensed", "cancelled", "paper", "rejected"}
+NO_BASE_MESSAGE = N_("La base ordonnance numérique n'est pas configurée : "
+                   "renseignez-la dans Fichier › Paramètres.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,9 @@ def probe_base(endpoint: "BaseEndpoint", timeout: float = 2.0) -> bool:
 
 
 class PrescribingDesk:
+    """``endpoint`` None: no base configured. The local history, its PDFs and renewal still work
+    (they only read the local store); the network actions raise a ``UserError`` saying so."""
+
     def __init__(self, endpoint: "BaseEndpoint | None", store: "LocalStore") -> None:
         self.endpoint = endpoint
         self.store = store
@@ -68,9 +74,18 @@ class PrescribingDesk:
         self._lock = threading.RLock()
 
     @property
+    def has_base(self) -> bool:
+        return self.endpoint is not None
+
+    @property
     def client(self):
         with self._lock:
             if self._client is None:
+                if self.endpoint is None:
+                    from lap_app.domain.errors import UserError
+                    from lap_app.i18n import _
+
+                    raise UserError(_(NO_BASE_MESSAGE))
                 from lap_app.services.base_connection import open_client
 
                 self._client = open_client(self.endpoint)
@@ -92,7 +107,8 @@ class PrescribingDesk:
 
     # -- status bar --------------------------------------------------------------------------
     def status(self) -> DeskStatus:
-        return DeskStatus(probe_base(self.endpoint), len(self.store.outbox()))
+        reachable = self.endpoint is not None and probe_base(self.endpoint)
+        return DeskStatus(reachable, len(self.store.outbox()))
 
     # -- the card thread's work --------------------------------------------------------------
     def prescribe(self, ordonnance: Ordonnance, card: Any, *, page_size: str = "A4") -> "PrescriptionOutcome":
@@ -162,6 +178,8 @@ class PrescribingDesk:
         from lap_app.services.dispensing import refresh_status
 
         changed: dict[int, str] = {}
+        if self.endpoint is None:
+            return changed
         for entry in entries:
             if not entry.number or entry.status in FINAL_STATUSES | {"waiting"}:
                 continue

@@ -62,6 +62,20 @@ def unit_for_form(form: str | None) -> str:
     return "dose"
 
 
+def unit_for_drug(drug: Any) -> str:
+    """The dose unit a new line starts with. A powder or a liquid may come in single doses (the
+    BDPM form of Smecta is "poudre pour suspension buvable", its packs are sachets): the name and
+    the packs say so, and "1 sachet" is what the patient must read, not "1 ml"."""
+    unit = unit_for_form(_attr(drug, "form"))
+    if unit in ("ml", "dose"):
+        packs = " ".join([str(_attr(drug, "name", default=""))] + [
+            str(_attr(p, "label", default="")) for p in _attr(drug, "presentations", default=[]) or []]).lower()
+        for keyword in ("sachet", "ampoule", "unidose"):
+            if keyword in packs:
+                return "dose" if keyword == "unidose" else keyword
+    return unit
+
+
 def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     for name in names:
         value = getattr(obj, name, None)
@@ -76,7 +90,7 @@ def line_for_drug(drug: Any, presentation: Any = None) -> PrescriptionLine:
     chosen = presentation or (presentations[0] if len(presentations) == 1 else None)
     return PrescriptionLine(
         dci_wording=_attr(drug, "dci", default="") or _attr(drug, "name", default=""),
-        posology=Posology(dose=1, dose_unit=unit_for_form(_attr(drug, "form")), frequency=1, period=1, period_unit="d"),
+        posology=Posology(dose=1, dose_unit=unit_for_drug(drug), frequency=1, period=1, period_unit="d"),
         cis=_attr(drug, "cis"),
         cip13=_attr(chosen, "cip13") if chosen is not None else None,
         product_name=_attr(drug, "name"),

@@ -47,7 +47,7 @@ def _view(body: dict[str, Any]) -> PharmacyView:
 
 
 def _refused(action: str, error: BaseRefused) -> UserError:
-    return UserError(_("{action} impossible : {reason}").format(action=action, reason=error.reason))
+    return UserError(_("{action} impossible : {reason}").format(action=action, reason=error.message))
 
 
 def read_prescription(client: EPrescriptionBase, number: str) -> PharmacyView:

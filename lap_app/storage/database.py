@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from lap_app.domain.errors import UserError
+from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
 from lap_app.storage.migrations import MIGRATIONS, Step
@@ -20,14 +20,40 @@ def default_store_path() -> Path:
 def connect(path: Path | None = None, migrations: list[Step] | None = None) -> sqlite3.Connection:
     """A connection to the store (WAL, synchronous=FULL), its schema brought up to date."""
     path = Path(path) if path is not None else default_store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")  # the outbox must survive a power cut
-    conn.execute("PRAGMA foreign_keys=ON")
-    migrate(conn, MIGRATIONS if migrations is None else migrations)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(_("Dossier de données {path} inutilisable ({reason}) : vérifiez LAP_DATA_DIR et ses droits")
+                        .format(path=path.parent, reason=os_error_reason(error))) from None
+    conn = None
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")  # the outbox must survive a power cut
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as error:  # not a database, no right to open it: the user's to fix
+        if conn is not None:
+            conn.close()
+        raise store_error(path, error) from error
+    migrate(conn, MIGRATIONS if migrations is None else migrations)  # a failing step is ours: raised as is
     return conn
+
+
+def store_error(path: Path, error: sqlite3.Error) -> UserError:
+    """What the user reads when the store file cannot be used; the file itself is left as it is."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return UserError(_("La base locale {path} est occupée par un autre programme : réessayez dans un instant")
+                         .format(path=path))
+    if "full" in text:
+        return UserError(_("Disque plein : la base locale {path} ne peut pas être écrite ; libérez de la place")
+                         .format(path=path))
+    if isinstance(error, sqlite3.OperationalError) and ("open" in text or "readonly" in text or "i/o" in text):
+        return UserError(_("La base locale {path} est inaccessible en écriture : vérifiez les droits du dossier "
+                           "de données (LAP_DATA_DIR)").format(path=path))
+    return UserError(_("La base locale {path} est endommagée (illisible par SQLite) : restaurez-la depuis une "
+                       "sauvegarde ; le fichier n'a pas été modifié").format(path=path))
 
 
 def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:

@@ -79,7 +79,7 @@ class AlertsPanel(QWidget):
         self._body_layout = QVBoxLayout(self._body)
         self._body_layout.setContentsMargins(0, 0, 0, 0)
         self._body_layout.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self._scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -117,6 +117,15 @@ class AlertsPanel(QWidget):
     def unacknowledged_contraindications(self) -> list[DraftAlert]:
         """The contre-indications the physician has not acknowledged yet (blocks validation)."""
         return [a for a in self._alerts if a.blocking and a.key not in self._acknowledged]
+
+    def focus_first_unacknowledged(self) -> bool:
+        """Put the keyboard on the first CI box still unticked (Space ticks it); False if none."""
+        for card in self._cards:
+            if card.ack_check is not None and not card.ack_check.isChecked():
+                self._scroll.ensureWidgetVisible(card.ack_check)
+                card.ack_check.setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+        return False
 
     def acknowledge(self, alert: DraftAlert) -> None:
         for card in self._cards:

@@ -42,6 +42,18 @@ def apply_style(app: QApplication) -> None:
         app.setStyleSheet(STYLESHEET)
 
 
+def show_fitted(window) -> None:
+    """Show the window within the screen's free area: on a 1366 × 768 laptop its default size
+    would put the status bar and the « Valider » button below the screen's edge."""
+    available = window.screen().availableGeometry()
+    if window.width() <= available.width() and window.height() <= available.height():
+        window.show()
+        return
+    window.resize(min(window.width(), available.width()), min(window.height(), available.height()))
+    window.move(available.topLeft())
+    window.showMaximized()
+
+
 def run_main_window(context) -> int:
     from lap_app.ui.main_window import MainWindow
     from lap_app.ui.workers import wait_idle
@@ -49,7 +61,7 @@ def run_main_window(context) -> int:
     app = create_application()
     window = MainWindow(context)
     apply_style(app)
-    window.show()
+    show_fitted(window)
     code = app.exec()
     wait_idle(5_000)
     return code

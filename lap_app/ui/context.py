@@ -26,7 +26,7 @@ from lap_app.settings import Settings, save_settings
 class Services:
     """Application services (the same ones the CLI uses); ``None`` until wired."""
 
-    prescribing: Any = None  # lap_app.services.desk.PrescribingDesk (None: no base configured)
+    prescribing: Any = None  # lap_app.services.desk.PrescribingDesk (its ``has_base``: a base is configured)
     patients: Any = None  # lap_app.services.patients.PatientService
     drafting: Any = None  # lap_app.services.drafting.DraftingLibrary
 
@@ -99,12 +99,11 @@ def assemble_context(settings: Settings, *, store_path: Path | None, endpoint, c
     store = LocalStore(store_path)
     gui_connection = connect(store_path)  # the GUI thread's own connection (patients, drafts)
     services = Services(
-        prescribing=PrescribingDesk(endpoint, store) if endpoint is not None else None,
+        # without a base the desk still serves the local history (PDF again, renewal)
+        prescribing=PrescribingDesk(endpoint, store),
         patients=PatientService(gui_connection),
         drafting=DraftingLibrary(gui_connection),
     )
-    closers = [card_service.close, store.close, gui_connection.close]
-    if services.prescribing is not None:
-        closers.append(services.prescribing.close)
+    closers = [card_service.close, store.close, gui_connection.close, services.prescribing.close]
     return AppContext(settings=settings, store=store, drugs=open_drug_database(), card_service=card_service,
                       services=services, demo=demo, settings_file=settings_file, closers=closers)

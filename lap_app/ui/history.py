@@ -92,7 +92,7 @@ class HistoryPanel(QGroupBox):
         detail_area.setWidget(self.detail)
         detail_area.setMinimumHeight(90)
         detail_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
-        layout.addWidget(detail_area)
+        layout.addWidget(detail_area, 1)  # a dispensing reads line by line: room for it
         self._update_buttons()
 
     # -- data --------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class HistoryPanel(QGroupBox):
         """Show what the local store knows at once, then ask the base what moved since."""
         self._show(entries)
         prescribing = self._context.services.prescribing
-        if entries and self._context.session.card is not None:
+        if entries and prescribing.has_base and self._context.session.card is not None:
             run_task(lambda: prescribing.refreshed_statuses(entries), on_done=self._apply_statuses, receiver=self)
 
     def _apply_statuses(self, changed: dict) -> None:
@@ -174,14 +174,15 @@ class HistoryPanel(QGroupBox):
             return load_pdf_pages(prescribing.pdf(entry.local_id, page_size=paper))
 
         self.pdf_button.setEnabled(False)  # one preview at a time; _update_buttons gives it back
-        self._pdf_task = run_task(render, on_done=self._show_preview, on_error=self._pdf_failed, receiver=self)
+        self._pdf_task = run_task(render, on_done=lambda pages: self._show_preview(pages, entry.number),
+                                  on_error=self._pdf_failed, receiver=self)
 
-    def _show_preview(self, pages) -> None:
-        from lap_app.ui.printing_ui import make_preview
+    def _show_preview(self, pages, number: str | None) -> None:
+        from lap_app.ui.printing_ui import job_name_for, make_preview
 
         self._update_buttons()
         try:
-            self._preview = make_preview(self, self._context, pages)
+            self._preview = make_preview(self, self._context, pages, job_name_for(number))
         except UserError as error:
             show_error(self, error, _("Impression"))
             return
@@ -199,6 +200,16 @@ class HistoryPanel(QGroupBox):
 
         self.renew_requested.emit(renewal_lines(entry.ordonnance))
 
+    def _base_missing(self) -> bool:
+        """The network actions need the base: say so (the local history shows all the same)."""
+        prescribing = self._context.services.prescribing
+        if prescribing is not None and prescribing.has_base:
+            return False
+        from lap_app.services.desk import NO_BASE_MESSAGE
+
+        self.detail.setText(_(NO_BASE_MESSAGE))
+        return True
+
     def _card_call(self, fn, on_done) -> None:
         if self._context.session.card is None:
             self.detail.setText(_("La carte CPS n'est pas disponible."))
@@ -208,7 +219,7 @@ class HistoryPanel(QGroupBox):
 
     def consult_dispensing(self) -> None:
         entry = self.selected()
-        if entry is None:
+        if entry is None or self._base_missing():
             return
         prescribing, card = self._context.services.prescribing, self._context.session.card
         self.detail.setText(_("Consultation de la délivrance…"))
@@ -238,7 +249,7 @@ class HistoryPanel(QGroupBox):
     def cancel_selected(self) -> None:
         """Ask first (window-modal, the event loop keeps running), then cancel with the card."""
         entry = self.selected()
-        if entry is None:
+        if entry is None or self._base_missing():
             return
         self.confirm = QMessageBox(QMessageBox.Icon.Question, _("Annuler l'ordonnance"), _(
             "Annuler l'ordonnance {number} ? Elle ne pourra plus être délivrée.").format(

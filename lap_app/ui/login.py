@@ -146,7 +146,12 @@ class LoginPage(QWidget):
         ready = self._card is not None and not self._busy
         self.pin_edit.setEnabled(ready)
         self.login_button.setEnabled(ready)
-        if ready:
+        if ready and self.isVisible():  # hidden (session open): the working area keeps the focus
+            self.pin_edit.setFocus()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.pin_edit.isEnabled():  # shown again on lock: the PIN is what is typed next
             self.pin_edit.setFocus()
 
     # -- card --------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+    QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from lap_app.domain.errors import UserError
@@ -27,7 +27,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
-        self.setWindowTitle(_("LAP — Ordonnance numérique"))
+        self.setWindowTitle(_("Ordonnance numérique"))  # Qt appends the display name, « LAP »
         self.resize(1360, 820)
         self.watcher = CardWatcher(context.card_service, self)
 
@@ -162,7 +162,14 @@ class MainWindow(QMainWindow):
         session.reader = self.watcher.state.card_reader
         self.stack.setCurrentWidget(self.work_area)
         self.card_status.setText(_("Carte : {holder}").format(holder=holder_summary(identity)))
-        self.patient_panel.search_edit.setFocus()
+        # back where the physician was before the lock (typing goes on where it stopped)
+        resume = getattr(self, "_focus_before_lock", None)
+        self._focus_before_lock = None
+        try:
+            resumed = resume is not None and resume.isVisible() and resume.isEnabled()
+        except RuntimeError:  # the widget went away while locked (a line editor closed)
+            resumed = False
+        (resume if resumed else self.patient_panel.search_edit).setFocus()
         self.flush_outbox(quiet=True)
 
     def lock(self, pulled: bool = False) -> None:
@@ -171,6 +178,8 @@ class MainWindow(QMainWindow):
         if session.locked:
             return
         session.locked, session.card = True, None
+        focused = QApplication.focusWidget()
+        self._focus_before_lock = focused if focused is not None and self.work_area.isAncestorOf(focused) else None
         if session.identity is not None:
             self.login_page.set_locked_mode(holder_name(session.identity), pulled)
         self.stack.setCurrentWidget(self.login_page)
@@ -191,8 +200,11 @@ class MainWindow(QMainWindow):
     # -- status bar --------------------------------------------------------------------------
     def refresh_status(self) -> None:
         prescribing = self.context.services.prescribing
-        if prescribing is None:
+        if prescribing is None or not prescribing.has_base:
             self.base_status.setText(_("Base : non configurée"))
+            set_role(self.base_status, "")
+            if prescribing is not None:  # the outbox is local: its count shows all the same
+                run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
             return
         run_task(prescribing.status, on_done=self._show_status, on_error=lambda e: self._show_status(None),
                  receiver=self)
@@ -203,11 +215,14 @@ class MainWindow(QMainWindow):
             return
         self.base_status.setText(_("Base : connectée") if status.base_reachable else _("Base : injoignable"))
         set_role(self.base_status, "ok" if status.base_reachable else "error")
+        self._show_outbox(status)
+        if status.base_reachable and status.outbox_count:  # the base is back: send what waits
+            self.flush_outbox(quiet=True)
+
+    def _show_outbox(self, status) -> None:
         self.outbox_status.setText(
             ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi", status.outbox_count)
             .format(n=status.outbox_count))
-        if status.base_reachable and status.outbox_count:  # the base is back: send what waits
-            self.flush_outbox(quiet=True)
 
     # -- actions -----------------------------------------------------------------------------
     def _on_patient_selected(self, record) -> None:
@@ -243,7 +258,7 @@ class MainWindow(QMainWindow):
 
     def flush_outbox(self, quiet: bool = False) -> None:
         prescribing, card = self.context.services.prescribing, self.context.session.card
-        if prescribing is None or card is None:
+        if prescribing is None or not prescribing.has_base or card is None:
             return
         run_task(lambda: prescribing.flush(card), on_done=self._flushed,
                  on_error=lambda e: None if quiet else self._error(e), pool=card_pool(), receiver=self)
@@ -282,7 +297,8 @@ class MainWindow(QMainWindow):
 
         old = self.context.services.prescribing
         try:
-            endpoint = base_endpoint(self.context.settings.base.url or None, self.context.settings.base.ca_path or None)
+            endpoint = base_endpoint(self.context.settings.base.url, self.context.settings.base.ca_path or None) \
+                if self.context.settings.base.url else None  # no base: the local history stays
         except UserError as error:
             self._error(error)
             return
@@ -299,6 +315,31 @@ class MainWindow(QMainWindow):
             self._pharmacy = PharmacyWindow(self.context)
         self._pharmacy.show()
         self._pharmacy.raise_()
+        self._pharmacy.activateWindow()  # the keys go to the pharmacy, as the GP expects
+
+    # -- screen ------------------------------------------------------------------------------
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """Never taller than the screen's available geometry (without the taskbar), title bar
+        included: on a 1366 × 768 laptop the status bar and « Valider » stay on screen (the
+        editor's middle scrolls when a line and a notice need more height)."""
+        if available is None:
+            screen = self.screen()
+            if screen is None:
+                return
+            available = screen.availableGeometry()
+        title_bar = max(0, self.frameGeometry().height() - self.geometry().height())  # 0 until shown
+        limit = max(self.minimumSizeHint().height(), available.height() - title_bar)
+        self.setMaximumHeight(limit)
+        if self.height() > limit:
+            self.resize(self.width(), limit)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.fit_to_screen()
+        handle = self.windowHandle()
+        if handle is not None and not getattr(self, "_screen_followed", False):
+            handle.screenChanged.connect(lambda _screen: self.fit_to_screen())  # moved to another screen
+            self._screen_followed = True
 
     def closeEvent(self, event) -> None:
         self.watcher.stop()

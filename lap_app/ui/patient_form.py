@@ -67,6 +67,17 @@ def parse_decimal(text: str) -> float | None:
     return float(cleaned)
 
 
+def parse_birth_date(text: str) -> date:
+    """"15/03/2022", or typed in a hurry: "15032022", "15-03-2022", "15.03.2022", "15 03 2022".
+    ValueError when it is no date."""
+    cleaned = text.strip()
+    for separator in ("-", ".", " "):
+        cleaned = cleaned.replace(separator, "/")
+    if cleaned.isdigit() and len(cleaned) == 8:
+        cleaned = f"{cleaned[:2]}/{cleaned[2:4]}/{cleaned[4:]}"
+    return datetime.strptime(cleaned, "%d/%m/%Y").date()
+
+
 def format_decimal(value: float | None) -> str:
     if value is None:
         return ""
@@ -188,6 +199,10 @@ class PatientForm(QDialog):
         }
         self.ald_check.toggled.connect(self.ald_edit.setEnabled)
         self.birth_edit.textChanged.connect(self._update_age)
+        self.birth_edit.editingFinished.connect(self._tidy_birth_date)
+        for field in self._fields.values():  # a field flagged red is cleared as soon as it is corrected
+            if isinstance(field, QLineEdit):
+                field.textEdited.connect(lambda _text, f=field: set_invalid(f, False))
         self.ins_edit.editingFinished.connect(self._check_ins_now)
         self.allergy_edit.installEventFilter(self)
         self.allergy_edit.textEdited.connect(self._complete_allergy)
@@ -225,7 +240,7 @@ class PatientForm(QDialog):
         birth = None
         if self.birth_edit.text().strip():
             try:
-                birth = datetime.strptime(self.birth_edit.text().strip(), "%d/%m/%Y").date()
+                birth = parse_birth_date(self.birth_edit.text())
             except ValueError:
                 errors["birth_date"] = _("date de naissance attendue au format JJ/MM/AAAA")
         numbers: dict[str, float | None] = {}
@@ -323,9 +338,18 @@ class PatientForm(QDialog):
         if ins and not problems:
             self.ins_edit.setText(format_ins(ins))
 
+    def _tidy_birth_date(self) -> None:
+        """Show a date typed as "15032022" the usual way once the field is left."""
+        try:
+            tidy = parse_birth_date(self.birth_edit.text()).strftime("%d/%m/%Y")
+        except ValueError:
+            return
+        if tidy != self.birth_edit.text():
+            self.birth_edit.setText(tidy)
+
     def _update_age(self) -> None:
         try:
-            birth = datetime.strptime(self.birth_edit.text().strip(), "%d/%m/%Y").date()
+            birth = parse_birth_date(self.birth_edit.text())
         except ValueError:
             self.age_label.setText("")
             self.child_hint.setVisible(False)

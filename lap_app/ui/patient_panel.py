@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -101,7 +101,10 @@ class PatientPanel(QWidget):
             chosen = [i for i in range(self.results.count())
                       if self._current is not None
                       and self.results.item(i).data(Qt.ItemDataRole.UserRole).id == self._current.id]
-            self.results.setCurrentRow(chosen[0] if chosen else 0)
+            if chosen:
+                self.results.setCurrentRow(chosen[0])
+            else:  # Enter in the search picks the first match, but it must not look chosen already
+                self.results.setCurrentRow(0, QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def refresh_draft_marks(self) -> None:
         """Mark again the patients whose ordonnance is being written (no new search)."""

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from lap_app.domain.errors import UserError
-from lap_app.i18n import _
+from lap_app.i18n import _, ngettext
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text
 from lap_app.ui.style import set_role
@@ -59,7 +59,17 @@ class PharmacyWindow(QWidget):
         header.resizeSection(1, 300)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(True)
-        self.dispense_button = QPushButton(_("Tout délivrer"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.itemSelectionChanged.connect(self._refresh_buttons)
+        self._lines: list[int] = []
+        self._not_yet_dispensed: list[int] = []
+        self._open = False
+        # a partial dispensing (one box of the selected lines, the ordonnance stays open), then the rest
+        self.dispense_some_button = QPushButton(_("&Délivrer la sélection"))
+        self.dispense_some_button.setEnabled(False)
+        self.dispense_some_button.clicked.connect(self.dispense_selected)
+        self.dispense_button = QPushButton(_("&Tout délivrer"))
         self.dispense_button.setEnabled(False)
         self.dispense_button.clicked.connect(self.dispense_all)
         self.message = QLabel("")
@@ -73,7 +83,11 @@ class PharmacyWindow(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.header)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.dispense_button, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.dispense_some_button)
+        buttons.addWidget(self.dispense_button)
+        layout.addLayout(buttons)
         layout.addWidget(self.message)
         # « Mon espace santé (démo) »: the patient's side, lap_app/ui/mon_espace_sante.py (engineer H)
         self._patient_ins: str | None = None
@@ -113,8 +127,19 @@ class PharmacyWindow(QWidget):
             cells = (line.text + substitution, line.dosage, f"{line.dispensed_quantity:g}")
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
-        self.dispense_button.setEnabled(view.status in ("registered", "partly_dispensed"))
+        self._lines = [line.line for line in view.lines]
+        self._not_yet_dispensed = [line.line for line in view.lines if not line.dispensed_quantity]
+        self._open = view.status in ("registered", "partly_dispensed")
+        self._refresh_buttons()
         self._say("")
+
+    def _refresh_buttons(self) -> None:
+        self.dispense_button.setEnabled(self._open)
+        self.dispense_some_button.setEnabled(self._open and bool(self._selected_lines()))
+
+    def _selected_lines(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self._lines[row] for row in rows if row < len(self._lines)]
 
     def open_patient_space(self) -> None:
         from lap_app.ui.mon_espace_sante import MonEspaceSanteView
@@ -124,16 +149,43 @@ class PharmacyWindow(QWidget):
         if self._patient_ins:
             self.patient_space.refresh()
 
+    def dispense_selected(self) -> None:
+        lines = self._selected_lines()
+        if not self._number or not lines:
+            return
+        number, pharmacy = self._number, self._context.demo.pharmacy
+        self.dispense_some_button.setEnabled(False)
+        self.dispense_button.setEnabled(False)
+
+        def done(view) -> None:
+            self._show(number, view)
+            self._say(ngettext("Délivrance partielle enregistrée ({n} ligne) : l'ordonnance reste ouverte.",
+                               "Délivrance partielle enregistrée ({n} lignes) : l'ordonnance reste ouverte.",
+                               len(lines)).format(n=len(lines)), "ok")
+
+        run_task(lambda: pharmacy.dispense_lines(number, lines), on_done=done,
+                 on_error=lambda e: self._fail(e), receiver=self)
+
+    def _fail(self, error: BaseException) -> None:
+        self._say(error_text(error), "error")
+        self._refresh_buttons()
+
     def dispense_all(self) -> None:
         if not self._number:
             return
         number, pharmacy = self._number, self._context.demo.pharmacy
         self.dispense_button.setEnabled(False)
+        self.dispense_some_button.setEnabled(False)
 
         def done(view) -> None:
             self._show(number, view)
             self._say(_("Délivrance enregistrée : l'ordonnance {number} est close.").format(
                 number=format_number(number)), "ok")
 
-        run_task(lambda: pharmacy.dispense_all(number), on_done=done,
+        # after a partial dispensing, « Tout délivrer » gives the rest, not a second box of each line
+        rest = self._not_yet_dispensed
+        partly = rest and len(rest) < len(self._lines)
+        work = (lambda: pharmacy.dispense_lines(number, rest, complete=True)) if partly else (
+            lambda: pharmacy.dispense_all(number))
+        run_task(work, on_done=done,
                  on_error=lambda e: self._say(error_text(e), "error"), receiver=self)

@@ -6,6 +6,7 @@ ACCENT = "#2f6f8f"
 DANGER = "#b3261e"
 WARNING = "#9a6700"
 OK = "#2e7d32"
+ARROWS = ":/qt-project.org/styles/commonstyle/images"  # shipped inside QtWidgets itself
 
 STYLESHEET = f"""
 QWidget {{ font-size: 10pt; color: #1f2328; }}
@@ -18,6 +19,19 @@ QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QDateEdit, QPlainTextEdit, QText
     background: #ffffff; border: 1px solid #c5ccd3; border-radius: 4px; padding: 3px 5px; }}
 QLineEdit:focus, QSpinBox:focus, QComboBox:focus, QDateEdit:focus, QPlainTextEdit:focus {{
     border: 1px solid {ACCENT}; }}
+/* with the box styled, Fusion no longer draws the spin buttons' arrows: draw them here */
+QSpinBox::up-button, QDoubleSpinBox::up-button, QSpinBox::down-button, QDoubleSpinBox::down-button {{
+    subcontrol-origin: border; width: 16px; background: #f0f3f6; border-left: 1px solid #c5ccd3; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{ subcontrol-position: top right; border-top-right-radius: 4px; }}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{ subcontrol-position: bottom right;
+    border-bottom-right-radius: 4px; }}
+QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover, QSpinBox::down-button:hover,
+QDoubleSpinBox::down-button:hover {{ background: #dde6ec; }}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{ image: url({ARROWS}/arrow-up-16.png); width: 9px; height: 9px; }}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{ image: url({ARROWS}/arrow-down-16.png); width: 9px; height: 9px; }}
+QSpinBox::up-arrow:disabled, QSpinBox::up-arrow:off, QDoubleSpinBox::up-arrow:disabled,
+QDoubleSpinBox::up-arrow:off, QSpinBox::down-arrow:disabled, QSpinBox::down-arrow:off,
+QDoubleSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:off {{ image: none; }}
 QLineEdit[invalid="true"] {{ border: 2px solid {DANGER}; background: #fdecea; }}
 QPushButton {{ background: #ffffff; border: 1px solid #b9c1c9; border-radius: 4px;
                padding: 5px 12px; }}

@@ -81,9 +81,11 @@ class ValidationFlow(QObject):
         self.message.open()
 
     def start(self, record, lines, unacknowledged_ci: list) -> bool:
-        if self._context.services.prescribing is None:
-            self._warn(_("Validation"), _("La base ordonnance numérique n'est pas configurée : "
-                                          "renseignez-la dans Fichier › Paramètres."))
+        prescribing = self._context.services.prescribing
+        if prescribing is None or not prescribing.has_base:
+            from lap_app.services.desk import NO_BASE_MESSAGE
+
+            self._warn(_("Validation"), _(NO_BASE_MESSAGE))
             return False
         if unacknowledged_ci:
             self._warn(_("Contre-indication"), _(
@@ -212,20 +214,19 @@ class ResultDialog(QDialog):
         self.preview = None
 
     def show_preview(self) -> None:
-        from lap_app.ui.printing_ui import make_preview
+        from lap_app.ui.printing_ui import job_name_for, make_preview
 
         try:
-            self.preview = make_preview(self, self._context, self.result.pdf)
+            self.preview = make_preview(self, self._context, self.result.pdf, job_name_for(self.result.number))
         except UserError as error:
             show_error(self, error, _("Impression"))
             return
         self.preview.open()
 
     def print_now(self) -> None:
-        from lap_app.ui.printing_ui import print_on_default
+        from lap_app.ui.printing_ui import job_name_for, print_on_default
 
         self.print_status.setText(_("Impression en cours…"))
-        job = f"ordonnance-{self.result.number or 'papier'}"
-        print_on_default(self, self._context, self.result.pdf, job_name=job,
+        print_on_default(self, self._context, self.result.pdf, job_name=job_name_for(self.result.number),
                          on_done=lambda name: self.print_status.setText(
                              _("Envoyée à l'imprimante « {name} ».").format(name=name)))

@@ -77,7 +77,7 @@ def test_opposition_and_refusals(vpcd_cards, env, tmp_path):
     _refused(run_cli(["dispensing", result["number"], "--reader", PHARMACY_READER, "--pin-stdin"], env),
              "réservée aux prescripteurs")
     _refused(run_cli(["dispensing", "2026 1125 0000 0000", *as_doctor], env), "")
-    _refused(run_cli(["prescribe", str(tmp_path / "absent.json"), "-o", str(pdf), *as_doctor], env), "illisible")
+    _refused(run_cli(["prescribe", str(tmp_path / "absent.json"), "-o", str(pdf), *as_doctor], env), "introuvable")
 
 
 def test_wrong_pin_is_a_clear_message(vpcd_cards, env):

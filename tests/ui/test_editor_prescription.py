@@ -61,11 +61,12 @@ def test_search_results_show_what_the_physician_needs(qtbot, editor: Prescriptio
     model = editor.search.model
     assert model.rowCount() >= 1
     cells = [model.index(0, c).data() for c in range(model.columnCount())]
-    name, dci, form, status, price, rate, _generic = cells
+    name, dci, marketed, price, rate, _generic = cells
     assert name.startswith("DOLIPRANE 1000 mg")
     assert "PARACÉTAMOL 1000 mg" in dci
-    assert "comprimé" in form or "gélule" in form or "poudre" in form
-    assert "commercialisé" in status
+    assert "comprimé" in dci or "gélule" in dci or "poudre" in dci  # the DCI wording ends with the form
+    assert marketed.startswith("oui")
+    assert "commercialisé" in model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
     assert price.endswith("€") and "," in price
     assert rate.endswith("%")
     # Down arrow walks the results without leaving the search box; Enter picks

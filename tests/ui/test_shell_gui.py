@@ -22,7 +22,7 @@ def test_without_a_base_the_window_opens_and_validation_says_where_to_configure(
 
     context = build_context()
     try:
-        assert context.services.prescribing is None
+        assert not context.services.prescribing.has_base  # the desk serves the local history all the same
         window = MainWindow(context)
         qtbot.addWidget(window)
         assert window.base_status.text() == "Base : non configurée"
@@ -31,6 +31,9 @@ def test_without_a_base_the_window_opens_and_validation_says_where_to_configure(
         assert "Paramètres" in window._flow.message.text()
         window.close()
     finally:
+        from lap_app.ui.workers import wait_idle
+
+        wait_idle()  # as the application does: the status worker reads the store being closed
         context.close()
 
 
@@ -55,4 +58,7 @@ def test_base_from_settings_then_changed_in_the_dialog(qtbot, own_config, demo_e
         assert load_settings().base.url == demo_env.base.url  # only the dialog saves
         window.close()
     finally:
+        from lap_app.ui.workers import wait_idle
+
+        wait_idle()  # as the application does: the status worker reads the store being closed
         context.close()

@@ -142,3 +142,94 @@ def test_working_area_fits_a_1366_by_768_laptop_screen(qtbot, main_window):
     assert results.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     assert results.wordWrap()
     window.editor.search.edit.clear()
+
+
+def test_worst_case_editor_stays_on_a_1366_by_768_screen(qtbot, main_window):
+    """A line being written (its drug's long name, a hint under it) and a notice above the search:
+    the window stays within a 1366 × 768 screen minus a 30-pixel taskbar, title bar included;
+    the status bar and « Valider » stay in view, the middle of the editor scrolls to the line."""
+    from PySide6.QtCore import QPoint, QRect
+
+    window = main_window
+    editor = window.editor
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    title_bar = 32  # a desktop's title bar, above the window's contents
+    screen = QRect(0, 0, 1366, 768 - 30)  # the available geometry: the screen less the taskbar
+    window.resize(1366, 900)
+    window.fit_to_screen(screen.adjusted(0, 0, 0, -title_bar))  # as if the window manager framed it
+    qtbot.waitUntil(lambda: window.height() <= screen.height() - title_bar, timeout=2000)
+    window.resize(1366, 900)  # nor can the user make it taller than the screen
+    assert window.height() <= screen.height() - title_bar
+
+    window.patient_panel.select(window.context.services.patients.search("DURAND")[0])
+    editor.show_notice("Ordonnance en cours reprise (3 lignes) : elle n'a pas encore été validée. "
+                       "Le patient n'est plus en ALD : 1 ligne a été replacée hors ALD (METFORMINE).")
+    editor.search.edit.setText("amoxicilline acide clavulanique 500")
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() > 0, timeout=3000)
+    editor.search.view.selectRow(0)
+    editor.search._choose_current()  # the line editor opens with the drug's long name
+    assert editor.line_editor.isEnabled() and editor.line_editor.hint_label.isVisible()
+    qtbot.wait(50)  # the editor scrolls to the line once laid out
+    needed = window.minimumSizeHint()
+    assert needed.width() <= 1366 and needed.height() <= screen.height() - title_bar, needed
+    assert window.height() <= screen.height() - title_bar
+
+    def inside(widget) -> bool:
+        top_left = widget.mapTo(window, QPoint(0, 0))
+        return (widget.isVisible() and not widget.visibleRegion().isEmpty()
+                and window.rect().contains(QRect(top_left, widget.size())))
+
+    assert inside(window.statusBar()) and inside(window.base_status)
+    assert inside(editor.validate_button)
+    assert editor.validate_button.visibleRegion().boundingRect().size() == editor.validate_button.size()
+    viewport = editor.scroll_area.viewport()
+    for button in (editor.line_editor.commit_button, editor.line_editor.cancel_button):
+        box = QRect(button.mapTo(viewport, QPoint(0, 0)), button.size())
+        assert viewport.rect().contains(box), (viewport.rect(), box)  # the line's buttons in view
+    # nothing cut at the right: the scroll bar has its own room beside the line editor
+    assert editor.line_editor.width() >= editor.line_editor.minimumSizeHint().width()
+    editor.line_editor.cancel()
+    editor.show_notice("")
+
+
+def test_drug_results_show_every_column_without_sideways_scrolling(qtbot, main_window):
+    """At 1366 pixels wide, name, DCI, form, status, price, reimbursement and generic group are
+    all in view; the price and the rate whole, a cut text whole in its tooltip."""
+    from PySide6.QtCore import Qt
+
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.resize(1366, 728)
+    qtbot.waitUntil(lambda: window.width() == 1366, timeout=2000)
+    window.patient_panel.select(window.context.services.patients.search("DURAND")[0])
+    search = window.editor.search
+    generic_tips: list[str] = []
+    for query in ("levothyrox", "amoxicilline acide clavulanique", "doliprane 1000"):
+        search.edit.setText(query)
+        qtbot.wait(30)
+        view, model = search.view, search.model
+        header = view.horizontalHeader()
+        assert model.rowCount() > 0
+        assert not view.horizontalScrollBar().isVisible()
+        assert header.length() <= view.viewport().width()
+        for column in range(model.columnCount()):
+            left = header.sectionViewportPosition(column)
+            assert left >= 0 and left + header.sectionSize(column) <= view.viewport().width(), column
+            assert header.sectionSize(column) >= 45, (column, header.sectionSize(column))
+        cells = view.fontMetrics()
+        generic_tips += [model.index(r, 5).data(Qt.ItemDataRole.ToolTipRole) for r in range(model.rowCount())]
+        for row in range(model.rowCount()):
+            marketed = model.index(row, 2).data()  # Comm.: oui / non (⚠), never cut
+            assert cells.horizontalAdvance(marketed) <= header.sectionSize(2) - 4, marketed
+            for column in (3, 4):  # Prix, Remb.: read whole (a price range of two-digit prices aside)
+                text = model.index(row, column).data()
+                if len(text) <= len("1,96–5,18 €"):
+                    assert cells.horizontalAdvance(text) <= header.sectionSize(column) - 4, (text, column)
+            for column in (0, 1, 3, 4, 5):  # whatever is cut is whole in the tooltip
+                text = model.index(row, column).data()
+                assert text in model.index(row, column).data(Qt.ItemDataRole.ToolTipRole) or not text
+    assert header.sectionSize(0) >= 110 and header.sectionSize(1) >= 110  # the stretch, shared
+    assert any(tip.startswith("Générique : princeps (LEVOTHYROX") for tip in generic_tips)  # its group
+    search.edit.clear()

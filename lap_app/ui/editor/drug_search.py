@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from lap_app.i18n import _
@@ -21,7 +21,9 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _GREY = QBrush(QColor("#8a949c"))
 
-COLUMNS = (_("Médicament"), _("DCI"), _("Forme"), _("Statut"), _("Prix"), _("Remb."), _("Générique"))
+# The pharmaceutical form is not a column: the DCI wording ends with it ("PARACÉTAMOL 1000 mg,
+# comprimé"), and the width goes to the names, which a GP must read whole.
+COLUMNS = (_("Médicament"), _("DCI"), _("Comm."), _("Prix"), _("Remb."), _("Générique"))
 
 
 def _get(obj: Any, *names: str, default: Any = None) -> Any:
@@ -50,6 +52,7 @@ def reimbursement_text(drug: Any) -> str:
 
 
 def status_text(drug: Any) -> str:
+    """Marketed or not, in full, with any availability alert (the tooltip of the "Comm." column)."""
     marketed = _get(drug, "marketed", default=True)
     text = _("commercialisé") if marketed else _("non commercialisé")
     alert = _get(drug, "availability_alert", "availability", default="")
@@ -58,7 +61,14 @@ def status_text(drug: Any) -> str:
     return text
 
 
+def status_cell(drug: Any) -> str:
+    """What the narrow "Comm." column shows: oui / non, and ⚠ when availability is alerted."""
+    text = _("oui") if _get(drug, "marketed", default=True) else _("non")
+    return f"{text} ⚠" if _get(drug, "availability_alert", "availability", default="") else text
+
+
 def generic_text(drug: Any) -> str:
+    """The drug's role in its generic group and the group's princeps, e.g. "générique (AUGMENTIN 1 g)"."""
     group = _get(drug, "generic", "generic_group", default=None)
     if group is None:
         return ""
@@ -70,6 +80,45 @@ def generic_text(drug: Any) -> str:
     parts = [p.strip() for p in label.split(" - ") if p.strip()]
     reference = (parts[1] if len(parts) > 1 else label).split(", ")[0][:40]
     return f"{role} ({reference})" if role and reference else str(role or reference)
+
+
+def generic_role_text(drug: Any) -> str:
+    """What the narrow "Générique" column shows: the role alone (the group is in the tooltip)."""
+    group = _get(drug, "generic", "generic_group", default=None)
+    if group is None or isinstance(group, str):
+        return group or ""
+    return str(_get(group, "role", default="") or generic_text(drug))
+
+
+def price_details(drug: Any) -> str:
+    """Each presentation's price and reimbursement rate, for the "Prix" tooltip."""
+    lines = []
+    for item in _get(drug, "presentations", default=()) or ():
+        price, rate = _get(item, "price"), _get(item, "reimbursement_rate")
+        if price is None and rate is None:
+            continue
+        text = str(_get(item, "label", default="") or _get(item, "cip13", default=""))
+        if price is not None:
+            text += " : " + f"{price:.2f} €".replace(".", ",")
+        if rate is not None:
+            text += f" ({int(rate) if float(rate).is_integer() else rate} %)"
+        lines.append(text)
+    return "\n".join(lines)
+
+
+# The columns' widths: Médicament and DCI share what is left; each short column is sized once to
+# the widest text it usually holds (longer texts are elided, whole in the tooltip). Never from
+# the results: a resize to contents on every keystroke would cost more than the search itself.
+NAME, DCI, STATUS, PRICE, RATE, GENERIC = range(6)
+STRETCHED = (NAME, DCI)
+TYPICAL_WIDEST = {
+    STATUS: "non ⚠",
+    PRICE: "1,96–5,18 €",
+    RATE: "65 %",
+    GENERIC: "générique",
+}
+CELL_PADDING = 8  # the item's text margins and the grid line
+HEADER_PADDING = 14  # the header section's padding and border
 
 
 class DrugResultsModel(QAbstractTableModel):
@@ -84,8 +133,8 @@ class DrugResultsModel(QAbstractTableModel):
         self._rows = list(results)
         self._cells = [
             (
-                str(_get(d, "name", default="")), str(_get(d, "dci", default="")), str(_get(d, "form", default="")),
-                status_text(d), price_text(d), reimbursement_text(d), generic_text(d),
+                str(_get(d, "name", default="")), str(_get(d, "dci", default="")),
+                status_cell(d), price_text(d), reimbursement_text(d), generic_role_text(d),
             )
             for d in self._rows
         ]
@@ -108,12 +157,30 @@ class DrugResultsModel(QAbstractTableModel):
         if role == _FOREGROUND:
             return None if self._marketed[index.row()] else _GREY
         if role == _TOOLTIP:
-            drug = self._rows[index.row()]
-            return "\n".join(filter(None, (
-                str(_get(drug, "name", default="")), str(_get(drug, "dci", default="")),
-                f"CIS {_get(drug, 'cis', default='')}",
-            )))
+            return self._tooltip(index.row(), index.column())
         return None
+
+    def _tooltip(self, row: int, column: int) -> str:
+        """The whole text of a cell the column may cut, then the drug it belongs to."""
+        drug = self._rows[row]
+        summary = (str(_get(drug, "name", default="")), str(_get(drug, "dci", default="")),
+                   f"CIS {_get(drug, 'cis', default='')}")
+        if column in STRETCHED:
+            return "\n".join(filter(None, summary))
+        if column == GENERIC:
+            group = _get(drug, "generic", "generic_group", default=None)
+            whole = generic_text(drug)
+            label = "" if group is None or isinstance(group, str) else str(_get(group, "label", default=""))
+            detail = "\n".join(filter(None, (whole, label)))
+        elif column == PRICE:
+            detail = "\n".join(filter(None, (self._cells[row][column], price_details(drug))))
+        elif column == STATUS:
+            detail = status_text(drug)
+        else:
+            detail = self._cells[row][column]
+        if not detail:
+            return "\n".join(filter(None, summary))
+        return f"{COLUMNS[column]} : {detail}\n{summary[0]}"
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
@@ -144,11 +211,16 @@ class DrugSearch(QWidget):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # every column in view: no sideways scrolling to reach the price or the generic group
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((230, 260, 120, 120, 90, 60)):
-            header.resizeSection(column, width)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(24)
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column in STRETCHED
+                                        else QHeaderView.ResizeMode.Fixed)
+        self._fit_short_columns()
         self.status = QLabel(objectName="drugSearchStatus")
         self.status.setProperty("role", "subtitle")
         layout = QVBoxLayout(self)
@@ -162,6 +234,27 @@ class DrugSearch(QWidget):
         self.edit.installEventFilter(self)
         self.view.installEventFilter(self)
         self.view.doubleClicked.connect(lambda index: self._choose(index.row()))
+
+    def _fit_short_columns(self) -> None:
+        """Size the short columns to their typical widest text and their header (once, and again
+        when the font or the stylesheet changes); Médicament and DCI share the rest."""
+        cells, header = self.view.fontMetrics(), self.view.horizontalHeader()
+        bold = QFont(header.font())
+        bold.setBold(True)  # the stylesheet's header sections are semi-bold, with 4 px of padding
+        titles = QFontMetrics(bold)
+        for column, sample in TYPICAL_WIDEST.items():
+            width = max(cells.horizontalAdvance(sample) + CELL_PADDING,
+                        titles.horizontalAdvance(COLUMNS[column]) + HEADER_PADDING)
+            header.resizeSection(column, width)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_short_columns()
+        super().changeEvent(event)
+
+    def showEvent(self, event) -> None:  # the application stylesheet may have come since __init__
+        self._fit_short_columns()
+        super().showEvent(event)
 
     def set_database(self, drugs: Any) -> None:
         self._drugs = drugs

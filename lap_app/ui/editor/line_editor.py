@@ -124,7 +124,7 @@ class LineEditor(QGroupBox):
         self.nonsub_check = QCheckBox(_("Non substituable"), objectName="nonSubstitutable")
         self.reason_combo = _combo(REASONS, "nonSubstitutionReason")
         self.reason_combo.setEnabled(False)
-        self.ald_check = QCheckBox(_("En rapport avec l'&ALD"), objectName="aldZone")
+        self.ald_check = QCheckBox(_("En rapport avec l'A&LD"), objectName="aldZone")  # Alt+A: « Ajouter »
         self.ald_check.setEnabled(False)
         self.instructions_edit = QLineEdit(objectName="instructions",
                                            placeholderText=_("Conseil au patient (facultatif)"))
@@ -138,6 +138,9 @@ class LineEditor(QGroupBox):
         self.commit_button.setProperty("primary", "true")
         self.cancel_button = QPushButton(_("Annuler"), objectName="cancelLine")
 
+        def next_field(items, label: str) -> QWidget:
+            return next(item for item in items[items.index(label) + 1:] if isinstance(item, QWidget))
+
         def row(*items) -> QHBoxLayout:
             """One line of the form: widgets, ints as spacing, then a stretch."""
             box = QHBoxLayout()
@@ -145,19 +148,24 @@ class LineEditor(QGroupBox):
                 if isinstance(item, int):
                     box.addSpacing(item)
                 elif isinstance(item, str):
-                    box.addWidget(QLabel(item))
+                    label = QLabel(item)
+                    if "&" in item:  # Alt+letter goes to the field that follows
+                        label.setBuddy(next_field(items, item))
+                    box.addWidget(label)
                 else:  # a free-text field takes its share of the width (up to its maximum)
                     box.addWidget(item, 1 if isinstance(item, QLineEdit) else 0)
             box.addStretch(1)
             return box
 
+        # the two widest rows (Au besoin, Durée) set the editor's minimum width, and with it the
+        # window's: it must leave room for the editor's vertical scroll bar on a 1366-pixel screen
         for widget, width in ((self.dose_spin, 90), (self.unit_combo, 170), (self.frequency_spin, 55),
                               (self.period_combo, 120), (self.interval_spin, 100),
-                              (self.max_spin, 72), (self.min_interval_spin, 56), (self.duration_spin, 70),
-                              (self.duration_combo, 110), (self.boxes_spin, 60), (self.renewals_spin, 80),
+                              (self.max_spin, 66), (self.min_interval_spin, 56), (self.duration_spin, 70),
+                              (self.duration_combo, 110), (self.boxes_spin, 60), (self.renewals_spin, 76),
                               (self.reason_combo, 290)):
             widget.setFixedWidth(width)
-        self.reason_edit.setMinimumWidth(60)  # grows with the editor, not a floor for the window
+        self.reason_edit.setMinimumWidth(50)  # grows with the editor, not a floor for the window
         self.reason_edit.setMaximumWidth(220)
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
@@ -167,15 +175,19 @@ class LineEditor(QGroupBox):
             (_("Rythme"), row(self.moments_radio, *self.moment_checks.values())),
             ("", row(self.frequency_radio, self.frequency_spin, self.period_combo, 16, self.interval_radio,
                      self.interval_spin)),
-            (_("Au besoin"), row(self.as_needed_check, self.reason_edit, 8, _("au maximum"), self.max_spin,
-                                  _("par jour"), 8, _("écart minimal"), self.min_interval_spin, _("heures"))),
-            (_("Durée"), row(self.duration_spin, self.duration_combo, 12, _("Quantité"), self.boxes_spin,
-                              _("boîte(s)"), 12, _("Renouvellements"), self.renewals_spin)),
+            (_("Au besoin"), row(self.as_needed_check, self.reason_edit, 4, _("au maximum"), self.max_spin,
+                                  _("par jour"), 4, _("écart minimal"), self.min_interval_spin, _("heures"))),
+            (_("D&urée"), row(self.duration_spin, self.duration_combo, 6, _("&Quantité"), self.boxes_spin,
+                               _("boîte(s)"), 6, _("Renouvellements"), self.renewals_spin)),
             (_("Substitution"), row(self.nonsub_check, self.reason_combo)),
         )
         grid.addWidget(self.drug_label, 0, 0, 1, 2)
+        buddies = {_("D&urée"): self.duration_spin}
         for index, (label, box) in enumerate(rows, start=1):
-            grid.addWidget(QLabel(label), index, 0)
+            row_label = QLabel(label)
+            if label in buddies:  # Alt+U: straight to the duration, the field most often typed
+                row_label.setBuddy(buddies[label])
+            grid.addWidget(row_label, index, 0)
             grid.addLayout(box, index, 1)
         grid.addWidget(QLabel(_("Conseil")), len(rows) + 1, 0)
         grid.addWidget(self.instructions_edit, len(rows) + 1, 1)

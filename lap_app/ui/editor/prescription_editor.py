@@ -17,15 +17,17 @@ import logging
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -54,8 +56,50 @@ log = logging.getLogger(__name__)
 
 # The interaction index is loaded off the GUI thread once start-up is over (not on its path).
 WARM_UP_DELAY_MS = 400
+MIN_SCROLLED_HEIGHT = 220  # search box, a few results and the line editor's first rows
 NOTICE_STYLE = ("background:#eef5f8; border:1px solid #c9dde6; border-radius:4px; padding:5px 8px;"
                 " color:#22313f;")
+
+
+class VerticalScrollArea(QScrollArea):
+    """Scrolls up and down only: as wide as its content needs (with room for the scroll bar),
+    ``MIN_SCROLLED_HEIGHT`` tall at least, whatever the content."""
+
+    def setWidget(self, widget: QWidget) -> None:
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the content's minimum width is ours: tell the layouts above
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        width = content.minimumSizeHint().width() if content is not None else 0
+        return QSize(width + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth(),
+                     MIN_SCROLLED_HEIGHT)
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        hint = content.sizeHint() if content is not None else QSize()
+        return QSize(max(hint.width(), self.minimumSizeHint().width()), max(hint.height(), MIN_SCROLLED_HEIGHT))
+
+
+class ScrolledColumn(QWidget):
+    """The content of ``VerticalScrollArea``: a column whose elastic views (the results, the
+    lines) count at their minimum height. With word-wrapped labels inside, the scroll area sizes
+    its content by ``heightForWidth``, which counts them at their preferred height: it would
+    scroll a short screen by far more than it lacks."""
+
+    def __init__(self, elastic: tuple[QWidget, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._elastic = elastic
+
+    def heightForWidth(self, width: int) -> int:
+        slack = sum(max(0, view.sizeHint().height() - view.minimumSizeHint().height())
+                    for view in self._elastic if view.isVisible())
+        return max(self.minimumSizeHint().height(), super().heightForWidth(width) - slack)
 
 
 class PrescriptionEditor(QWidget):
@@ -105,14 +149,30 @@ class PrescriptionEditor(QWidget):
         tools.addWidget(self.favourites_button)
         tools.addWidget(self.templates_button)
         tools.addWidget(self.renew_button)
+        # The search, the line being written and the lines scroll when the screen is short (a
+        # 1366 × 768 laptop with a line open and a notice); the patient, the notice and the
+        # "Valider" row stay in view.
+        middle = ScrolledColumn((self.search.view, self.lines_view))
+        middle.setObjectName("editorMiddle")
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addWidget(self.search, 3)
+        middle_layout.addWidget(self.line_editor)
+        middle_layout.addWidget(self.lines_view, 2)
+        self.scroll_area = VerticalScrollArea(objectName="editorScroll")
+        self.scroll_area.setWidget(middle)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setStyleSheet(  # the window's background shows through, as without it
+            "QScrollArea#editorScroll, QScrollArea#editorScroll > QWidget#qt_scrollarea_viewport,"
+            " QWidget#editorMiddle { background: transparent; }")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(tools)
         left_layout.addWidget(self.notice_label)
-        left_layout.addWidget(self.search, 3)
-        left_layout.addWidget(self.line_editor)
-        left_layout.addWidget(self.lines_view, 2)
+        left_layout.addWidget(self.scroll_area, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.message_label, 1)
         bottom.addWidget(self.validate_button)
@@ -140,12 +200,12 @@ class PrescriptionEditor(QWidget):
         self.templates_menu.aboutToShow.connect(self._fill_templates_menu)
         self.renew_button.clicked.connect(self.renew_last)
         self.validate_button.clicked.connect(self._request_validation)
-        for sequence, slot in (
-            ("Ctrl+Return", self._request_validation), ("Ctrl+Enter", self._request_validation),
-            ("Ctrl+F", self._focus_search), ("Ctrl+R", self.renew_last),
-        ):
-            QShortcut(QKeySequence(sequence), self, activated=slot,
-                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # window-wide: the GP has just picked a patient on the left (Ctrl+F), ticked a
+        # contre-indication in the alerts panel (Ctrl+Entrée) or looked at the history (Ctrl+R),
+        # all outside the editor
+        for sequence, slot in (("Ctrl+Return", self._request_validation), ("Ctrl+Enter", self._request_validation),
+                               ("Ctrl+F", self._focus_search), ("Ctrl+R", self._renew_shortcut)):
+            QShortcut(QKeySequence(sequence), self, activated=slot, context=Qt.ShortcutContext.WindowShortcut)
         self.set_patient(None)
         QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_interactions)
 
@@ -240,6 +300,15 @@ class PrescriptionEditor(QWidget):
     def edit_line(self, index: int) -> None:
         self._editing_index = index
         self.line_editor.load(self.draft.lines[index], editing=True)
+        self._show_line_editor()
+
+    def _show_line_editor(self) -> None:
+        """On a short screen the middle scrolls: bring the whole line being written into view
+        (once the layout has taken the drug's name and the hints into account)."""
+        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.line_editor, 0, 0))
+
+    def _show_search(self) -> None:
+        QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.search.edit, 0, 0))
 
     def remove_line(self, index: int) -> None:
         removed = self.draft.remove(index)
@@ -258,6 +327,7 @@ class PrescriptionEditor(QWidget):
             return
         self._editing_index = None
         self.line_editor.load(line_for_drug(drug))
+        self._show_line_editor()
 
     def _line_committed(self, line: PrescriptionLine) -> None:
         if self._editing_index is not None:
@@ -269,22 +339,30 @@ class PrescriptionEditor(QWidget):
         self._refresh(current=current)
         self.search.edit.clear()
         self.search.edit.setFocus()
+        self._show_search()
 
     def _line_cancelled(self) -> None:
         self._editing_index = None
         self.search.edit.setFocus()
+        self._show_search()
 
     def _focus_search(self) -> None:
-        self.search.edit.setFocus()
+        if self.isVisible():  # never into the hidden editor of a locked session
+            self.search.edit.setFocus()
+            self.search.edit.selectAll()
         self.search.edit.selectAll()
 
     def _request_validation(self) -> None:
+        if not self.isVisible():  # the session is locked: the hidden draft is not signed
+            return
         if self.line_editor.isEnabled():
             self.message_label.setText(_("Terminez ou annulez la ligne en cours avant de valider."))
             return
         if not self.draft.lines or self._patient is None:
             self.message_label.setText(_("Ajoutez au moins une ligne avant de valider."))
             return
+        # an unticked CI stops the validation: the keyboard lands on its box (Space, Ctrl+Entrée)
+        self._alerts.focus_first_unacknowledged()
         self.validate_requested.emit()
 
     # ---- favourites, templates, renewal -------------------------------------------------------
@@ -397,6 +475,10 @@ class PrescriptionEditor(QWidget):
         name, ok = QInputDialog.getText(self, _("Modèle d'ordonnance"), _("Nom du modèle :"))
         if ok:
             self.save_template(name)
+
+    def _renew_shortcut(self) -> None:
+        if self.isVisible() and self.renew_button.isEnabled():  # not while locked or already renewing
+            self.renew_last()
 
     def renew_last(self) -> None:
         """Renew the patient's last ordonnance in one action (Ctrl+R).
