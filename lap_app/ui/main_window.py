@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.history = HistoryPanel(self.context)
         self.patient_panel.patient_selected.connect(self._on_patient_selected)
         self.editor.validate_requested.connect(self.validate)
-        self.history.renew_requested.connect(self.editor.load_lines)
+        self.history.renew_requested.connect(self.editor.renew_with)
         self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved (engineer I)
 
         right = QSplitter(Qt.Orientation.Vertical)

@@ -301,3 +301,28 @@ def test_validating_through_the_main_window_deletes_the_saved_draft(qtbot, main_
     assert record.id not in _saved_rows(path)  # validated: no draft comes back at the next start
     assert "ordonnance en cours" not in panel.results.item(0).text()
     window._flow.result_dialog.close()
+
+
+def test_renewal_over_an_ordonnance_being_written_asks_before_replacing_it(qtbot, tmp_path, drugs) -> None:
+    context = make_context(tmp_path / "store.sqlite3", drugs=drugs)
+    editor = _editor(qtbot, context)
+    editor.set_patient(context.services.patients.save(adult()))
+    _add(qtbot, editor, "levothyrox 100")
+    being_written = [line.dci_wording for line in editor.draft_lines()]
+    renewed = [line for line in editor.draft_lines()]
+    renewed[0] = type(renewed[0])(dci_wording="PARACÉTAMOL 1000 mg, comprimé", posology=renewed[0].posology,
+                                  supply_duration=renewed[0].supply_duration, boxes=1)
+
+    seen: list[str] = []
+    _answer_confirmation(editor, QMessageBox.StandardButton.Cancel, seen)
+    assert editor.renew_with(renewed) is False
+    assert seen and "1 ligne" in seen[0]
+    assert [line.dci_wording for line in editor.draft_lines()] == being_written  # nothing lost
+
+    _answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
+    assert editor.renew_with(renewed) is True
+    assert [line.dci_wording for line in editor.draft_lines()] == ["PARACÉTAMOL 1000 mg, comprimé"]
+
+    editor.clear()
+    assert editor.renew_with(renewed) is True  # an empty draft: renewed at once, no question
+    assert len(seen) == 2

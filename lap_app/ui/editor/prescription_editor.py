@@ -283,6 +283,21 @@ class PrescriptionEditor(QWidget):
                 log.warning("draft of patient %s not deleted: %s", patient_id, error)
         self.lines_changed.emit()  # the patient list's draft marks
 
+    def renew_with(self, lines: list[PrescriptionLine]) -> bool:
+        """Renewal: the draft becomes copies of ``lines``. An ordonnance already being written is
+        not thrown away silently: the physician confirms that the renewal replaces it."""
+        current = len(self.draft.lines)
+        if current and not self._confirm(
+                _("Renouveler"),
+                ngettext("L'ordonnance en cours a {n} ligne. La remplacer par l'ordonnance renouvelée ?",
+                         "L'ordonnance en cours a {n} lignes. La remplacer par l'ordonnance renouvelée ?",
+                         current).format(n=current),
+                _("Remplacer")):
+            self.message_label.setText(_("Renouvellement annulé : l'ordonnance en cours est gardée."))
+            return False
+        self.load_lines(lines)
+        return True
+
     def load_lines(self, lines: list[PrescriptionLine]) -> None:
         """Replace the draft with copies of ``lines`` (renewal of a previous ordonnance)."""
         self.draft.lines[:] = fresh_copies(lines)
@@ -426,11 +441,12 @@ class PrescriptionEditor(QWidget):
         self.message_label.setText(_("Modèle supprimé : {name}").format(name=template.name))
         return True
 
-    def _confirm(self, title: str, text: str) -> bool:
-        """Ask before deleting (kept as ``confirm_box`` for tests); "Annuler" is the default."""
+    def _confirm(self, title: str, text: str, action: str | None = None) -> bool:
+        """Ask before deleting or replacing (kept as ``confirm_box`` for tests); "Annuler" is the
+        default button."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.button(QMessageBox.StandardButton.Yes).setText(_("Supprimer"))
+        box.button(QMessageBox.StandardButton.Yes).setText(action or _("Supprimer"))
         box.button(QMessageBox.StandardButton.Cancel).setText(_("Annuler"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.confirm_box = box
@@ -509,7 +525,7 @@ class PrescriptionEditor(QWidget):
         if previous is None:
             self.message_label.setText(_("Pas d'ordonnance précédente à renouveler pour ce patient."))
             return
-        self.load_lines(renewal_lines(previous))
+        self.renew_with(renewal_lines(previous))
 
     def _renew_failed(self, record: Any, error: BaseException) -> None:
         self.renew_button.setEnabled(self._patient is not None)
