@@ -34,8 +34,13 @@ def check_output_path(path: Path) -> None:
 
 
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename it over ``path``."""
+    """Check ``path`` (``check_output_path``), then write it through ``replace_file``."""
     check_output_path(path)
+    replace_file(path, content)
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Write through a temporary file in the same folder, then rename it over ``path``."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=".lap-", suffix=".tmp", dir=folder)

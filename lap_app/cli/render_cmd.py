@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from lap_app.cli.output_files import replace_file
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.i18n import _
 
@@ -94,24 +93,9 @@ def read_bundle_json(path: Path) -> dict:
 
 
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename it over ``path``."""
+    """The PDF's own guards (its wording names a PDF), then the shared atomic write."""
     if path.is_dir():
         raise UserError(_("{path} est un dossier : indiquez un nom de fichier PDF").format(path=path))
     if path.exists() and not path.is_file():  # a device (/dev/full): never renamed over
         raise UserError(_("{path} n'est pas un fichier ordinaire : indiquez un nom de fichier").format(path=path))
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".lap-render-", suffix=".pdf", dir=folder)
-    except OSError as error:
-        raise UserError(
-            _("Écriture impossible de {path} : {reason}").format(path=path, reason=os_error_reason(error))
-        ) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UserError(
-            _("Écriture impossible de {path} : {reason}").format(path=path, reason=os_error_reason(error))
-        ) from None
+    replace_file(path, content)
