@@ -132,6 +132,11 @@ class DrugDatabase:
         finally:
             self._conn.execute("COMMIT")
 
+    def clear_caches(self) -> None:
+        """Forget the cached results and prefix expansions (a cold search, as after a start)."""
+        self._summary_cache.clear()
+        self._expansions.clear()
+
     def close(self) -> None:
         self._conn.close()
 
