@@ -63,7 +63,7 @@ def drug_build_floor(built: Path, out: Path) -> float:
     indexes = [sql for (sql,) in source.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")]
     rows = {name: source.execute(f"SELECT * FROM {name}").fetchall() for name, _sql in tables}
     fts_rows = []
-    for rank, text in source.execute("SELECT rank, summary_json FROM drug_summary"):
+    for rank, text in source.execute("SELECT s.rank, d.summary_json FROM drug_summary s JOIN drug_detail d USING (cis)"):
         data = json.loads(text)
         body = " ".join([data["dci"], *(s["name"] for s in data["substances"])])
         codes = " ".join([data["cis"], *(p["cip13"] for p in data["presentations"])])
