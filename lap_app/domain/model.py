@@ -19,7 +19,7 @@ from lap_app.domain.posology import Posology
 if TYPE_CHECKING:
     from lap_app.domain.care import ActLine, BiologyLine, DeviceLine, NursingLine, SessionLine
 
-# FHIR systems (../shared/docs/domain.md §3)
+# FHIR systems (docs/domain.md §3)
 OID_INS_NIR = "urn:oid:1.2.250.1.213.1.4.8"
 OID_INS_NIA = "urn:oid:1.2.250.1.213.1.4.9"
 OID_INS_NIR_TEST = "urn:oid:1.2.250.1.213.1.4.10"

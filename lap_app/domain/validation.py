@@ -3,7 +3,7 @@
 ``validate_ordonnance`` returns every problem (errors and warnings) with a domain path such
 as ``lines[1].posology``; ``check_ordonnance`` raises one ``ValidationError`` listing the
 errors only (warnings never block). Choices made here:
-- an RPPS whose Luhn key fails is a warning (domain.md §3): some real numbers fail it;
+- an RPPS whose Luhn key fails is a warning (docs/domain.md §3): some real numbers fail it;
 - a child under 12 without a weight is a warning: weight is required "when relevant"
   (doses by weight), which the software cannot decide alone;
 - a line needs a duration (posology or supply) or a number of boxes: error;
