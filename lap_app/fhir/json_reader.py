@@ -144,8 +144,9 @@ def kind_name(kind: type | tuple) -> str:
     return names.get(kind, kind.__name__)
 
 
-def ref_target(r: JsonReader, obj: dict | None, path: str, by_url: dict, kind: str) -> str | None:
-    """The fullUrl referenced by ``obj.reference`` if it points to a ``kind`` entry."""
+def ref_target(r: JsonReader, obj: dict | None, path: str, by_url: dict, kind: str | tuple[str, ...]) -> str | None:
+    """The fullUrl referenced by ``obj.reference`` if it points to a ``kind`` entry (or one of
+    the ``kind`` tuple)."""
     if obj is None:
         return None
     ref = r.text(obj, "reference", path, required=True)
@@ -155,8 +156,9 @@ def ref_target(r: JsonReader, obj: dict | None, path: str, by_url: dict, kind: s
     if target is None:
         r.problem(f"{path}.reference", _("référence introuvable dans le Bundle : {ref}").format(ref=ref))
         return None
-    if target[1].get("resourceType") != kind:
-        r.problem(f"{path}.reference", _("la référence doit désigner une ressource {kind}").format(kind=kind))
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if target[1].get("resourceType") not in kinds:
+        r.problem(f"{path}.reference", _("la référence doit désigner une ressource {kind}").format(kind=" ou ".join(kinds)))
         return None
     return ref
 
