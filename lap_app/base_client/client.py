@@ -101,7 +101,7 @@ class HttpBaseClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "HttpBaseClient":
+    def __enter__(self) -> HttpBaseClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

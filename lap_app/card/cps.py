@@ -13,8 +13,14 @@ import hashlib
 from dataclasses import dataclass
 
 from lap_app.card.errors import (
-    CardCommunicationError, InvalidPinFormatError, NoCardError, NoReaderError, NotCpsError,
-    PinBlockedError, PinNotVerifiedError, WrongPinError,
+    CardCommunicationError,
+    InvalidPinFormatError,
+    NoCardError,
+    NoReaderError,
+    NotCpsError,
+    PinBlockedError,
+    PinNotVerifiedError,
+    WrongPinError,
 )
 from lap_app.card.identity import CardIdentity, identity_from_certificate
 from lap_app.card.transport import Transport
@@ -47,7 +53,7 @@ CPS_ATR_MASKS = (
 
 
 def atr_looks_like_cps(atr: bytes) -> bool:
-    return any(len(atr) == len(ref) and all((a & m) == (r & m) for a, r, m in zip(atr, ref, mask))
+    return any(len(atr) == len(ref) and all((a & m) == (r & m) for a, r, m in zip(atr, ref, mask, strict=False))
                for ref, mask in CPS_ATR_MASKS)
 
 
@@ -101,7 +107,7 @@ class CpsCard:
         self._certs: dict[bytes, bytes] = {}
         self._identity: CardIdentity | None = None
 
-    def __enter__(self) -> "CpsCard":
+    def __enter__(self) -> CpsCard:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,18 +10,23 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from lap_app.domain.errors import UserError, os_error_reason
-from lap_app.drugs.importer import build_database, import_release, ImportReport
+from lap_app.drugs.coverage import no_profile_reason
+from lap_app.drugs.importer import ImportReport, build_database, import_release
 from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
-    Alert, DrugResult, GenericInfo, PrescribingCondition, Presentation, Substance,
+    Alert,
+    DrugResult,
+    GenericInfo,
+    PrescribingCondition,
+    Presentation,
+    Substance,
 )
 from lap_app.drugs.normalize import query_tokens
-from lap_app.drugs.coverage import no_profile_reason
 from lap_app.drugs.schema import SCHEMA_VERSION
 from lap_app.file_lock import locked
 from lap_app.i18n import _
@@ -77,7 +82,7 @@ def ensure_drug_database(path: Path | None = None) -> Path:
     return path
 
 
-def open_drug_database(path: Path | None = None) -> "DrugDatabase":
+def open_drug_database(path: Path | None = None) -> DrugDatabase:
     """Open the drug database, building it from the shipped BDPM on first use (a few seconds).
 
     The returned object belongs to the calling thread (see the module doc).
@@ -135,7 +140,7 @@ class DrugDatabase:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "DrugDatabase":
+    def __enter__(self) -> DrugDatabase:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -221,7 +226,7 @@ class DrugDatabase:
             terms = [self._expand(t) for t in tokens]
             if any(t == [] for t in terms):  # a word that starts no indexed word: nothing matches
                 return []
-            exprs = [self._term_expr(tok, exp) for tok, exp in zip(tokens, terms)]
+            exprs = [self._term_expr(tok, exp) for tok, exp in zip(tokens, terms, strict=False)]
             first = self._term_expr(tokens[0], terms[0], initial=True)
             words = " AND ".join(exprs)
             tiers = [

@@ -38,7 +38,7 @@ class InteractionIndex:
         self._keys: dict[str, dict[str, str]] = {}
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection) -> "InteractionIndex":
+    def load(cls, conn: sqlite3.Connection) -> InteractionIndex:
         entries: dict[tuple[str, str], ThesaurusEntry] = {}
         labels: dict[str, str] = {}
         for key_a, key_b, label_a, label_b, level, levels_json, mechanism in conn.execute(
@@ -121,7 +121,7 @@ def _pair_alerts(index: InteractionIndex, a: DrugResult, b: DrugResult, keys_a: 
     seen: set[frozenset[str]] = set()
     for key_a, via_a in keys_a.items():
         for key_b, via_b in keys_b.items():
-            for first, second, swap in ((key_a, key_b, False), (key_b, key_a, True)):
+            for first, second, _swap in ((key_a, key_b, False), (key_b, key_a, True)):
                 entry = index.entries.get((first, second))
                 if entry is None:
                     continue

@@ -341,9 +341,8 @@ def _read_signature(r: JsonReader, sig: dict, path: str, by_url: dict, prescribe
     sig_format = r.text(sig, "sigFormat", path) or "application/jose"
     who = r.obj(sig, "who", path, required=True) or {}
     signer_id = prescriber.national_id
-    if "reference" in who and prescriber_url is not None:
-        if who.get("reference") != prescriber_url:
-            r.problem(f"{path}.who.reference", _("la signature doit désigner le prescripteur"))
+    if "reference" in who and prescriber_url is not None and who.get("reference") != prescriber_url:
+        r.problem(f"{path}.who.reference", _("la signature doit désigner le prescripteur"))
     identifier = r.obj(who, "identifier", f"{path}.who")
     if identifier is not None:
         signer_id = r.text(identifier, "value", f"{path}.who.identifier", required=True) or ""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.storage import LocalStore, OutboxEntry
@@ -106,7 +107,7 @@ class OutboxFlusher:
                 report = self._flush()
                 if self._on_report is not None:
                     self._on_report(report)
-            except Exception:  # noqa: BLE001 - a background loop must survive anything
+            except Exception:  # a background loop must survive anything
                 log.exception("outbox flush failed")
             self._wake.wait(self._interval)
             self._wake.clear()

@@ -8,12 +8,11 @@ import time
 
 import pytest
 import uvicorn
+from circuit_support import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-from circuit_support import free_port
 
 
 class Script:
@@ -77,9 +76,8 @@ def test_other_4xx_never_retried(scripted, pki_dir, status):
     script, url = scripted
     script.calls.clear()
     script.statuses = [(status, {}), (200, {})]
-    with _client(url, pki_dir) as client:
-        with pytest.raises(BaseRefused) as refused:
-            client.challenge()
+    with _client(url, pki_dir) as client, pytest.raises(BaseRefused) as refused:
+        client.challenge()
     assert refused.value.status == status and refused.value.reason == "refus"
     assert len(script.calls) == 1
     script.statuses.clear()
@@ -93,9 +91,8 @@ def test_gives_up_after_the_retries(scripted, pki_dir, status):
     script, url = scripted
     script.calls.clear()
     script.statuses = [(status, {"Retry-After": "0"})] * 10
-    with _client(url, pki_dir, retries=2) as client:
-        with pytest.raises(BaseUnavailable, match="indisponible"):
-            client.challenge()
+    with _client(url, pki_dir, retries=2) as client, pytest.raises(BaseUnavailable, match="indisponible"):
+        client.challenge()
     assert len(script.calls) == 3
     script.statuses.clear()
 

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def signed_bundles(card, numbers: list[str]) -> list[dict]:
         ordonnance = from_bundle(draft)
         ordonnance.number = number
         digest = signed_digest(to_bundle(ordonnance))
-        ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+        ordonnance.signature = Signature(datetime.now(UTC), "810101234564", card.sign_digest(digest),
                                          certificate, SIGNATURE_FORMAT)
         out.append(to_bundle(ordonnance))
     return out
@@ -252,7 +252,7 @@ def main() -> None:
 
         # 1. one registration round trip, sequential, keep-alive connection
         times = []
-        for number, bundle in zip(numbers[:args.single], bundles[:args.single]):
+        for number, bundle in zip(numbers[:args.single], bundles[:args.single], strict=False):
             start = time.perf_counter()
             result = first.register(number, bundle)
             times.append(time.perf_counter() - start)
@@ -261,7 +261,7 @@ def main() -> None:
               f" p90 {statistics.quantiles(times, n=10)[-1] * 1000:.1f} ms")
 
         # 2. sustained, concurrent clients
-        work_items = list(zip(numbers[args.single:], bundles[args.single:]))
+        work_items = list(zip(numbers[args.single:], bundles[args.single:], strict=False))
         spy = start_profiler(base.process.pid, args.profile)
         server_cpu0, per_process0 = cpu_seconds(base.process.pid), process_cpu(base.process.pid)
         done, elapsed, client_cpu, latencies = sustained(base.port, base.ca, first, work_items, args.clients,

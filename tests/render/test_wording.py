@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 import render_samples as samples
+
 from lap_app.domain.model import Quantity
 from lap_app.render.wording import (
     age_text,

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from ui_support import EXAMPLE_BUNDLE, require_service
 
 

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
-
 from ui_support import login
+
 from lap_app.ui.patient_form import parse_birth_date
 
 

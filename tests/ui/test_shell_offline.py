@@ -8,7 +8,6 @@ from __future__ import annotations
 import pypdfium2 as pdfium
 import zxingcpp
 from PySide6.QtWidgets import QMessageBox
-
 from ui_support import login
 
 
