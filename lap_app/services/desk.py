@@ -22,7 +22,10 @@ from lap_app.domain.model import Ordonnance, Patient
 from lap_app.i18n import N_
 
 if TYPE_CHECKING:
+    from lap_app.base_client import HttpBaseClient
     from lap_app.services.base_connection import BaseEndpoint
+    from lap_app.services.dispensing import DispensingView
+    from lap_app.services.outbox import FlushReport
     from lap_app.services.prescribing import PrescriptionOutcome
     from lap_app.storage import LocalStore
 
@@ -70,7 +73,7 @@ class PrescribingDesk:
     def __init__(self, endpoint: BaseEndpoint | None, store: LocalStore) -> None:
         self.endpoint = endpoint
         self.store = store
-        self._client = None
+        self._client: HttpBaseClient | None = None
         self._lock = threading.RLock()
 
     @property
@@ -78,7 +81,7 @@ class PrescribingDesk:
         return self.endpoint is not None
 
     @property
-    def client(self):
+    def client(self) -> HttpBaseClient:
         with self._lock:
             if self._client is None:
                 if self.endpoint is None:
@@ -118,7 +121,7 @@ class PrescribingDesk:
             return prescribe(ordonnance, card=card, client=self.client, store=self.store,
                              opposition=ordonnance.opposition, page_size=page_size)
 
-    def flush(self, card: Any):
+    def flush(self, card: Any) -> FlushReport | None:
         from lap_app.services.card_session import ensure_token, renew_token
         from lap_app.services.dmp import copies_waiting
         from lap_app.services.outbox import flush_outbox
@@ -130,7 +133,7 @@ class PrescribingDesk:
             client = self.client
             return flush_outbox(self.store, client, reauthenticate=lambda: renew_token(card, client))
 
-    def dispensing(self, number: str, card: Any):
+    def dispensing(self, number: str, card: Any) -> DispensingView:
         from lap_app.services.card_session import ensure_token
         from lap_app.services.dispensing import consult_dispensing
 

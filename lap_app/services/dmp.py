@@ -158,7 +158,7 @@ def build_reference(ordonnance: StoredOrdonnance, pdf: bytes) -> dict[str, Any]:
 
 
 def file_copy(store: LocalStore, client: EPrescriptionBase, filing: DmpFiling,
-              reauthenticate: Callable[[], None] | None = None) -> DmpState:
+              reauthenticate: Callable[[], object] | None = None) -> DmpState:
     """Try to file one queued copy. Raises BaseUnavailable (copy kept for later)."""
     from lap_app.base_client.dmp import DmpClient
 
@@ -197,7 +197,7 @@ def file_copy(store: LocalStore, client: EPrescriptionBase, filing: DmpFiling,
     raise AssertionError("unreachable")
 
 
-def flush_dmp(store: LocalStore, client: EPrescriptionBase, reauthenticate: Callable[[], None] | None = None,
+def flush_dmp(store: LocalStore, client: EPrescriptionBase, reauthenticate: Callable[[], object] | None = None,
               *, due_only: bool = False) -> DmpReport:
     """File every queued copy whose ordonnance the base holds (called by the outbox flush)."""
     report = DmpReport()
@@ -229,7 +229,7 @@ def flush_dmp(store: LocalStore, client: EPrescriptionBase, reauthenticate: Call
 
 
 def after_prescription(store: LocalStore, client: EPrescriptionBase, ordonnance_id: int, pdf: bytes,
-                       reauthenticate: Callable[[], None] | None = None) -> DmpState:
+                       reauthenticate: Callable[[], object] | None = None) -> DmpState:
     """The prescribing flow's DMP step: queue the printed PDF, file it if the base has the
     ordonnance. Never raises for the network: the copy stays queued. ``label`` is what to tell."""
     state = queue_copy(store, ordonnance_id, pdf)

@@ -175,7 +175,7 @@ class DraftAlert:
     description: str = ""
     conduct: str = ""
     cis: tuple[str, ...] = ()
-    key: tuple = field(default=())
+    key: tuple[object, ...] = field(default=())
 
     @property
     def level_label(self) -> str:
@@ -374,6 +374,8 @@ class DraftingLibrary:
                 "INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?)",
                 (label, json.dumps(line_to_dict(line), ensure_ascii=False), _now()),
             )
+        if cursor.lastrowid is None:  # sqlite3 sets it after every INSERT
+            raise RuntimeError("favourite stored without a row id")
         return Favourite(cursor.lastrowid, label, line)
 
     def favourites(self) -> list[Favourite]:

@@ -29,7 +29,7 @@ class FlushReport:
 
 
 def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
-               reauthenticate: Callable[[], None] | None = None) -> str:
+               reauthenticate: Callable[[], object] | None = None) -> str:
     """Try to register one outbox entry; returns the resulting status. Raises BaseUnavailable."""
     ordonnance = store.get(entry.ordonnance_id)
     if ordonnance is None:  # cannot happen: written together
@@ -56,7 +56,7 @@ def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
 
 
 def flush_outbox(store: LocalStore, client: EPrescriptionBase,
-                 reauthenticate: Callable[[], None] | None = None, *, due_only: bool = False) -> FlushReport:
+                 reauthenticate: Callable[[], object] | None = None, *, due_only: bool = False) -> FlushReport:
     report = FlushReport()
     entries = store.outbox(due_only=due_only)
     for index, entry in enumerate(entries):

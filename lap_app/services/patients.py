@@ -16,6 +16,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from lap_app.domain.errors import Problem, ValidationError
 from lap_app.domain.model import OID_INS_NIR, Patient, Sex, new_resource_id
@@ -215,7 +216,8 @@ class PatientService:
         return [_from_row(r) for r in self._db.execute(sql, (*params, limit))]
 
     def count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM patients").fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM patients").fetchone()[0]
+        return count
 
 
 _COLUMN_LIST = (
@@ -247,7 +249,7 @@ def _to_row(record: PatientRecord) -> dict[str, object]:
     }
 
 
-def _from_row(row: tuple) -> PatientRecord:
+def _from_row(row: tuple[Any, ...]) -> PatientRecord:
     values = dict(zip(_COLUMN_LIST, row, strict=False))
     return PatientRecord(
         id=values["id"],

@@ -62,7 +62,8 @@ class DmpFilings:
         return _filing(row) if row else None
 
     def pending(self, due_only: bool = False) -> list[DmpFiling]:
-        sql, args = "SELECT * FROM dmp_filings WHERE state = 'pending'", ()
+        sql = "SELECT * FROM dmp_filings WHERE state = 'pending'"
+        args: tuple[float, ...] = ()
         if due_only:
             sql, args = sql + " AND next_attempt_at <= ?", (time.time(),)
         with self.store.transaction() as conn:
