@@ -1,4 +1,4 @@
-"""A CPS card: identity, certificates, PIN, signature and authentication (cps-card.md §1).
+"""A CPS card: identity, certificates, PIN, signature and authentication (docs/cps-card.md §1).
 
 Every multi-APDU sequence runs inside one exclusive transaction of the transport. The PIN is
 only ever held in the VERIFY APDU buffer, which is wiped after sending; it is never logged

@@ -1,4 +1,4 @@
-"""The holder's identity, read from the CPS certificates (the public route, cps-card.md §2).
+"""The holder's identity, read from the CPS certificates (the public route, docs/cps-card.md §2).
 
 Subject: C=FR, title=<profession>, GN, CN = identifier type digit + number (8 RPPS, 0 ADELI),
 SN. Private extensions 1.2.250.1.71.1.2.3 ("8025000001/<card serial>") and .7 (profession

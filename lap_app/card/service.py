@@ -1,7 +1,7 @@
 """Readers and card presence, by polling.
 
 pyscard's ``CardMonitor`` thread dies for good when pcscd is absent or restarted
-(cps-card.md §4), so ``CardService`` polls: each ``poll()`` re-establishes the PC/SC context
+(docs/cps-card.md §4), so ``CardService`` polls: each ``poll()`` re-establishes the PC/SC context
 if needed, lists the readers and reads their state without waiting, and returns what changed
 since the last poll. ``watch()`` runs ``poll()`` on a daemon thread for callers without an
 event loop; a Qt UI can as well call ``poll()`` from a QTimer.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from circuit_support import BaseProcess, card_in_hand, running_base
 
 

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+
 from circuit_support import card_in_hand
 
 

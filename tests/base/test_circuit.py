@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, pdf_text
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from circuit_support import EXAMPLE_BUNDLE, cli_env, decode_qr, require_service, run_cli
 
 PRESCRIBER_READER = "Virtual PCD 00 00"

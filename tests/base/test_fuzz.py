@@ -113,13 +113,14 @@ def test_fuzz_mutated_signed_bundles(fuzz_target, pki_dir):
     import copy
     import json
 
-    from circuit_support import EXAMPLE_BUNDLE, card_in_hand
     from hypothesis import strategies as st
     from starlette.testclient import TestClient
 
     from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
     from lap_app.domain.model import Signature
     from lap_app.fhir import from_bundle, to_bundle
+
+    from circuit_support import EXAMPLE_BUNDLE, card_in_hand
 
     app, headers, numbers = fuzz_target
     ordonnance = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))

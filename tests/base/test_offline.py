@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, pdf_text, running_base
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "render"))
 
-import render_samples as samples
-
 from lap_app.domain.model import Zone
 from lap_app.render import render_ordonnance_pdf
+
+import render_samples as samples
 
 RUNS = 40
 

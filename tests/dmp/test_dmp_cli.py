@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from circuit_support import EXAMPLE_BUNDLE, cli_env, run_cli
 
 INS_AS_TYPED = ["1", "58", "03", "75", "056", "123", "21"]  # the example patient, with spaces

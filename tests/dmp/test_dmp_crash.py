@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, card_in_hand, cli_env, run_cli, running_base
 
 pytestmark = pytest.mark.slow

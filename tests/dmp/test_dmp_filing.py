@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from circuit_support import EXAMPLE_BUNDLE, card_in_hand, pdf_text, running_base
 
 PATIENT_INS = "158037505612321"  # the example Bundle's patient

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 from circuit_support import EXAMPLE_BUNDLE, card_in_hand
 
 SHOTS = Path(os.environ.get("LAP_SCREENSHOTS", "")) if os.environ.get("LAP_SCREENSHOTS") else None

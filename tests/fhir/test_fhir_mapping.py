@@ -13,12 +13,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from fhir_strategies import ordonnances
 from hypothesis import HealthCheck, given, settings
 
 from lap_app.domain.model import NonSubstitutionReason, Ordonnance, Signature, Zone
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.fhir import canonical_bytes, from_bundle, to_bundle
+
+from fhir_strategies import ordonnances
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from render_checks import decode_codes, flat, page_images, page_texts
 
 LAP_APP = Path(sys.executable).with_name("lap-app")

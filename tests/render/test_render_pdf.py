@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import render_samples as samples
-from render_checks import decode_codes, flat, page_images, page_texts
 
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import PrescriptionLine, Zone
 from lap_app.domain.posology import Posology
+
+import render_samples as samples
+from render_checks import decode_codes, flat, page_images, page_texts
 
 ALD_HEADING = "Prescriptions relatives au traitement de l'affection de longue durée reconnue"
 HORS_ALD_HEADING = "Prescriptions SANS RAPPORT avec l'affection de longue durée"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import render_samples as samples
 
 from lap_app.domain.model import Quantity
 from lap_app.render.wording import (
@@ -17,6 +16,8 @@ from lap_app.render.wording import (
     quantity_text,
     renewal_text,
 )
+
+import render_samples as samples
 
 
 @pytest.mark.parametrize(

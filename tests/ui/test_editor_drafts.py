@@ -12,7 +12,6 @@ import threading
 from contextlib import closing
 
 import pytest
-from f2_support import adult, make_context, type_text
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -21,6 +20,8 @@ from lap_app.drugs import open_drug_database
 from lap_app.drugs.interactions import InteractionIndex
 from lap_app.ui.editor import PrescriptionEditor
 from lap_app.ui.patient_panel import PatientPanel
+
+from f2_support import adult, make_context, type_text
 
 
 @pytest.fixture(scope="module")

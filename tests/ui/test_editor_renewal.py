@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from f2_support import adult
 from PySide6.QtCore import Qt
 
 from lap_app.domain.identifiers import prescription_number_from_serial
@@ -20,6 +19,8 @@ from lap_app.settings import Settings
 from lap_app.storage import LocalStore, connect
 from lap_app.ui.context import AppContext, Services
 from lap_app.ui.editor import PrescriptionEditor
+
+from f2_support import adult
 
 PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Médecine générale",
                         address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",

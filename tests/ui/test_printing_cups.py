@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from ui_support import EXAMPLE_BUNDLE, require_service
 
 

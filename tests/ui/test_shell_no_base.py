@@ -7,13 +7,14 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from f2_support import adult
 from PySide6.QtCore import Qt
 
 from lap_app.domain.identifiers import format_prescription_number, prescription_number_from_serial
 from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
 from lap_app.domain.posology import Posology
 from lap_app.fhir import to_bundle
+
+from f2_support import adult
 
 PRESCRIBER = Prescriber("MARTIN", ["Claire"], "810101234564", qualification="Médecine générale",
                         address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pypdfium2 as pdfium
 import zxingcpp
 from PySide6.QtWidgets import QMessageBox
+
 from ui_support import login
 
 

@@ -4,6 +4,7 @@ inserted and pulled from the demo menu; pulling it locks the session within 2 s.
 from __future__ import annotations
 
 import pytest
+
 from ui_support import login, require_service, wait_for
 
 pytestmark = pytest.mark.pcsc

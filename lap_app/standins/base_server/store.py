@@ -208,7 +208,9 @@ class BaseStore:
                     self._conn.execute("SAVEPOINT one")
                     try:
                         results.append((pending, pending.operation(self._conn), None))
-                    except BaseException as error:  # noqa: BLE001 - handed back to its caller
+                    except BaseException as error:
+                        if not self._conn.in_transaction:  # SQLite undid it all (disk full, I/O error)
+                            raise
                         results.append((pending, None, error))
                         self._conn.execute("ROLLBACK TO one")
                     self._conn.execute("RELEASE one")
