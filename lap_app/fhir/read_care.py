@@ -15,13 +15,13 @@ from lap_app.domain.identifiers import is_valid_prescription_number
 from lap_app.domain.kinds import LineFamily
 from lap_app.domain.model import SYSTEM_PRESCRIPTION_NUMBER
 from lap_app.fhir import constants as c
-from lap_app.fhir.json_reader import JsonReader, same_ref, time_quantity
+from lap_app.fhir.json_reader import JsonObject, JsonReader, same_ref, time_quantity
 from lap_app.i18n import _
 
 CareLine = BiologyLine | NursingLine | SessionLine | ActLine | DeviceLine
 
 
-def _head(r: JsonReader, path: str, res: dict, ctx: dict, line_path: str) -> str:
+def _head(r: JsonReader, path: str, res: JsonObject, ctx: dict[str, Any], line_path: str) -> str:
     """Status, intent, number, patient, prescriber and date of a line; returns the status."""
     r.map(line_path, path)
     status = r.text(res, "status", path, required=True) or "active"
@@ -43,7 +43,7 @@ def _head(r: JsonReader, path: str, res: dict, ctx: dict, line_path: str) -> str
     return status
 
 
-def _extensions(r: JsonReader, res: dict, path: str, allowed: tuple[str, ...]) -> set[str]:
+def _extensions(r: JsonReader, res: JsonObject, path: str, allowed: tuple[str, ...]) -> set[str]:
     """The boolean extensions set to true (unknown ones are reported)."""
     found = set()
     for ext_path, ext in r.dicts(res, "extension", path):
@@ -56,7 +56,7 @@ def _extensions(r: JsonReader, res: dict, path: str, allowed: tuple[str, ...]) -
     return found
 
 
-def _at_home(r: JsonReader, res: dict, path: str) -> bool:
+def _at_home(r: JsonReader, res: JsonObject, path: str) -> bool:
     home = False
     for loc_path, loc in r.dicts(res, "locationCode", path):
         codes = r.codes(loc, loc_path, c.ROLE_CODE_SYSTEM)
@@ -67,27 +67,27 @@ def _at_home(r: JsonReader, res: dict, path: str) -> bool:
     return home
 
 
-def _note(r: JsonReader, res: dict, path: str) -> str:
+def _note(r: JsonReader, res: JsonObject, path: str) -> str:
     notes = r.dicts(res, "note", path)
     if len(notes) > 1:
         r.problem(f"{path}.note", _("une seule note par ligne est prise en charge"))
     return (r.text(notes[0][1], "text", notes[0][0], required=True) or "") if notes else ""
 
 
-def _urgent(r: JsonReader, res: dict, path: str) -> bool:
+def _urgent(r: JsonReader, res: JsonObject, path: str) -> bool:
     priority = r.text(res, "priority", path)
     if priority not in (None, "routine", "urgent"):
         r.problem(f"{path}.priority", _("priorité attendue : routine ou urgent"))
     return priority == "urgent"
 
 
-def _repeat(r: JsonReader, res: dict, path: str) -> tuple[dict, str]:
+def _repeat(r: JsonReader, res: JsonObject, path: str) -> tuple[JsonObject, str]:
     timing = r.obj(res, "occurrenceTiming", path) or {}
     repeat_path = f"{path}.occurrenceTiming.repeat"
     return r.obj(timing, "repeat", f"{path}.occurrenceTiming") or {}, repeat_path
 
 
-def _quantity(r: JsonReader, res: dict, path: str, unit: str) -> int | None:
+def _quantity(r: JsonReader, res: JsonObject, path: str, unit: str) -> int | None:
     quantity = r.obj(res, "quantityQuantity", path)
     if quantity is None:
         return None
@@ -97,7 +97,7 @@ def _quantity(r: JsonReader, res: dict, path: str, unit: str) -> int | None:
 
 
 def read_service_request(
-    r: JsonReader, path: str, url: str, res: dict, ctx: dict, family: LineFamily, line_path: str
+    r: JsonReader, path: str, url: str, res: JsonObject, ctx: dict[str, Any], family: LineFamily, line_path: str
 ) -> CareLine:
     status = _head(r, path, res, ctx, line_path)
     code_path = f"{path}.code"
@@ -161,7 +161,7 @@ def read_service_request(
     return line
 
 
-def _check_detail(r: JsonReader, res: dict, path: str, line: Any) -> None:
+def _check_detail(r: JsonReader, res: JsonObject, path: str, line: Any) -> None:
     details = r.dicts(res, "orderDetail", path)
     if not details:
         return
@@ -171,8 +171,8 @@ def _check_detail(r: JsonReader, res: dict, path: str, line: Any) -> None:
         r.problem(f"{detail_path}.text", _("la phrase imprimée ne correspond pas aux champs structurés de la ligne"))
 
 
-def _parameters(r: JsonReader, res: dict, path: str) -> dict[str, tuple[str, dict]]:
-    found: dict[str, tuple[str, dict]] = {}
+def _parameters(r: JsonReader, res: JsonObject, path: str) -> dict[str, tuple[str, JsonObject]]:
+    found: dict[str, tuple[str, JsonObject]] = {}
     for param_path, param in r.dicts(res, "parameter", path):
         codes = r.codes(r.obj(param, "code", param_path, required=True), f"{param_path}.code", c.SYSTEM_DEVICE_PARAMETER)
         known = (c.DEVICE_QUANTITY, c.DEVICE_SUPPLY, c.DEVICE_RENEWALS)
@@ -183,7 +183,7 @@ def _parameters(r: JsonReader, res: dict, path: str) -> dict[str, tuple[str, dic
     return found
 
 
-def read_device_request(r: JsonReader, path: str, url: str, res: dict, ctx: dict, line_path: str) -> DeviceLine:
+def read_device_request(r: JsonReader, path: str, url: str, res: JsonObject, ctx: dict[str, Any], line_path: str) -> DeviceLine:
     status = _head(r, path, res, ctx, line_path)
     concept_path = f"{path}.codeCodeableConcept"
     concept = r.obj(res, "codeCodeableConcept", path, required=True) or {}

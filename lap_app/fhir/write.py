@@ -6,6 +6,8 @@ import base64
 from datetime import datetime
 from typing import Any
 
+from lap_app.domain.care import DeviceLine
+from lap_app.domain.kinds import LineFamily, OrdonnanceKind
 from lap_app.domain.model import (
     OID_CIP13,
     OID_CIS,
@@ -24,8 +26,6 @@ from lap_app.domain.model import (
 )
 from lap_app.domain.posology import Posology
 from lap_app.domain.posology_text import render_sentence, time_word
-from lap_app.domain.care import DeviceLine
-from lap_app.domain.kinds import LineFamily, OrdonnanceKind
 from lap_app.fhir import constants as c
 from lap_app.fhir.write_care import device_request, service_request
 
