@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
-from f2_support import adult
+from practice_store_support import adult
 from lap_app.domain.identifiers import prescription_number_from_serial
 from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
 from lap_app.domain.posology import Posology

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
-from f2_support import adult, make_context, nir_with_key, type_text
+from practice_store_support import adult, make_context, nir_with_key, type_text
 from lap_app.domain.errors import ValidationError
 from lap_app.domain.model import Sex
 from lap_app.services.patients import LongTermTreatment, PatientService
