@@ -65,6 +65,20 @@ def _attribute(name: x509.Name, oid: ObjectIdentifier) -> str:
     return str(values[0].value) if values else ""
 
 
+def card_serial_from_certificate(cert_der: bytes) -> str | None:
+    """The card serial of the ``8025000001/<serial>`` extension, if the certificate has it."""
+    try:
+        cert = x509.load_der_x509_certificate(cert_der)
+    except ValueError:
+        return None
+    for ext in cert.extensions:
+        if ext.oid == OID_CPS_CARD_SERIAL and isinstance(ext.value, x509.UnrecognizedExtension):
+            value = _decode_string(ext.value.value).strip()
+            if "/" in value:
+                return value.split("/", 1)[1]
+    return None
+
+
 def identity_from_certificate(cert_der: bytes, serial: str) -> CardIdentity:
     try:
         cert = x509.load_der_x509_certificate(cert_der)

@@ -74,8 +74,7 @@ def bench_search(path: Path, repeat: int) -> None:
             cold, cold_cpu, warm = [], [], []
             for _ in range(repeat):
                 for query in queries:
-                    db._summary_cache.clear()
-                    db._expansions.clear()
+                    db.clear_caches()
                     started, cpu = time.perf_counter(), time.process_time()
                     db.search(query, limit=20)
                     cold.append(time.perf_counter() - started)
