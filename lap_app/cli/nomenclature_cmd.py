@@ -10,7 +10,7 @@ from pathlib import Path
 from lap_app.i18n import _
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("nomenclature", help=_("nomenclatures de biologie (NABM) et des dispositifs (LPP)"))
     parser.add_argument("--db", type=Path, default=None,
                         help=_("fichier de la base (par défaut dans le dossier de données)"))

@@ -63,7 +63,7 @@ class LppRow:
 @dataclass(slots=True)
 class Parsed:
     name: str
-    rows: list = field(default_factory=list)  # type: ignore[type-arg]
+    rows: list = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
 
 

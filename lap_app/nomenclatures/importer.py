@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from lap_app.domain.errors import UserError, os_error_reason
@@ -141,7 +141,8 @@ def _write_nabm(conn: sqlite3.Connection, rows: list[f.NabmRow], today: date) ->
 
 
 def _write_lpp(conn: sqlite3.Connection, release: _Release, today: date) -> int:
-    assert release.lpp is not None
+    if release.lpp is None:  # the caller checks it
+        raise ValueError("no LPP file in this release")
     for statement in LPP_SQL.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -166,7 +167,7 @@ def _write_lpp(conn: sqlite3.Connection, release: _Release, today: date) -> int:
 def _write(conn: sqlite3.Connection, release: _Release, report: ImportReport) -> None:
     today = date.today()
     conn.execute(META_SQL)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     if release.nabm is not None:
         report.rows["nabm"] = _write_nabm(conn, release.nabm, today)
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('nabm_imported_at', ?)", (now,))

@@ -53,9 +53,8 @@ def validate_patient(record: PatientRecord, today: date | None = None) -> list[P
         problems.append(Problem("weight_kg", _("le poids doit être compris entre 0,2 et 400 kg")))
     if record.height_cm is not None and not 20 <= record.height_cm <= 250:
         problems.append(Problem("height_cm", _("la taille doit être comprise entre 20 et 250 cm")))
-    if record.birth_date and record.birth_date <= today and record.is_child(today):
-        if record.weight_kg is None:
-            problems.append(Problem("weight_kg", _("le poids est obligatoire pour un enfant")))
+    if record.birth_date and record.birth_date <= today and record.is_child(today) and record.weight_kg is None:
+        problems.append(Problem("weight_kg", _("le poids est obligatoire pour un enfant")))
     if record.ald and not record.ald_label.strip():
         problems.append(Problem("ald_label", _("précisez l'affection de longue durée")))
     return problems

@@ -90,7 +90,8 @@ def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
             else:
                 step(conn)
             conn.execute(f"PRAGMA user_version = {index + 1}")
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    reached: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return reached
 
 
 def _statements(script: str) -> list[str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
@@ -33,7 +34,9 @@ class DraftingTables:
         with _store_errors():
             cursor = self._db.execute("INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?)",
                                       (name, _json(line), _now()))
-        return int(cursor.lastrowid or 0)
+        if cursor.lastrowid is None:  # sqlite3 sets it after every INSERT
+            raise RuntimeError("favourite stored without a row id")
+        return cursor.lastrowid
 
     def favourites(self) -> list[tuple[int, str, LineData]]:
         with _store_errors():
@@ -100,4 +103,4 @@ def _json(data: object) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()

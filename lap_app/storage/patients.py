@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from lap_app.domain.model import Sex
@@ -32,7 +32,7 @@ class PatientTable:
     def ins_owner(self, ins: str, other_than: int | None = None) -> int | None:
         """The id of the patient (other than ``other_than``) who has this INS, if any."""
         row = self._db.execute("SELECT id FROM patients WHERE ins = ? AND id IS NOT ?", (ins, other_than)).fetchone()
-        return row[0] if row else None
+        return int(row[0]) if row else None
 
     def save(self, record: PatientRecord) -> PatientRecord:
         """Insert (``record.id`` None) or update; returns the record with its id."""
@@ -68,7 +68,8 @@ class PatientTable:
         return self._select(f"WHERE {where} ESCAPE '\\' ORDER BY search_key LIMIT ?", (*params, limit))
 
     def count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM patients").fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM patients").fetchone()[0]
+        return count
 
     def _select(self, clauses: str, params: tuple[object, ...]) -> list[PatientRecord]:
         return [_from_row(r) for r in self._db.execute(f"SELECT {_COLUMNS} FROM patients {clauses}", params)]
@@ -92,12 +93,12 @@ def _to_row(record: PatientRecord) -> dict[str, object]:
         ),
         "opposition": int(record.opposition),
         "search_key": " " + search_key(" ".join([record.family_name, *record.given_names])) + " ",
-        "updated_at": datetime.now(timezone.utc).isoformat(),
+        "updated_at": datetime.now(UTC).isoformat(),
     }
 
 
 def _from_row(row: tuple[object, ...]) -> PatientRecord:
-    values: dict[str, Any] = dict(zip(_COLUMN_LIST, row))
+    values: dict[str, Any] = dict(zip(_COLUMN_LIST, row, strict=True))
     return PatientRecord(
         id=values["id"],
         resource_id=values["resource_id"],

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from typing import ContextManager, Iterator
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 
 @contextlib.contextmanager
 def write_transaction(conn: sqlite3.Connection,
-                      serialised_by: ContextManager[object] | None = None) -> Iterator[sqlite3.Connection]:
+                      serialised_by: AbstractContextManager[object] | None = None) -> Iterator[sqlite3.Connection]:
     """One write transaction on ``conn``; ``serialised_by`` (a thread or file lock) is held
     around it when the connection is shared by several threads or processes."""
     with serialised_by if serialised_by is not None else contextlib.nullcontext():

@@ -39,7 +39,7 @@ TABLES = {"biologie": "nabm", "dispositifs": "lpp"}
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def raw_floor(conn: sqlite3.Connection, table: str, query: str) -> None:

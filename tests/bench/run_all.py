@@ -23,10 +23,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -162,10 +162,10 @@ def main() -> int:
             for figure in FIGURES[name.strip()](work, options.quick):
                 print(figure.line(), flush=True)
                 results.append(figure)
-    out = options.json or ROOT / "build" / "bench" / f"run_all-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    out = options.json or ROOT / "build" / "bench" / f"run_all-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()[0]},
         "figures": [dict(asdict(f), ratio=round(f.ratio, 3), met=f.met) for f in results],
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

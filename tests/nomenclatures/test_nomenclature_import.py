@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lap_app.nomenclatures import ImportFailed, NomenclatureDatabase, build_database, import_files
-from lap_app.nomenclatures import importer
+from lap_app.nomenclatures import ImportFailed, NomenclatureDatabase, build_database, import_files, importer
 from lap_app.nomenclatures.importer import shipped_source
 
 SHIPPED = shipped_source()

@@ -20,7 +20,7 @@ from lap_app.nomenclatures import NomenclatureDatabase
 from lap_app.nomenclatures.abbreviations import load_abbreviations
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "domain"))
-from domain_samples import make_ordonnance  # noqa: E402
+from domain_samples import make_ordonnance
 
 
 @pytest.mark.parametrize(

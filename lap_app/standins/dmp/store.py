@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 from lap_app.storage.transaction import write_transaction
 
@@ -50,7 +51,7 @@ class DmpStore:
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
 
-    def transaction(self) -> ContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return write_transaction(self._conn, self._lock)
 
     def log(self, conn: sqlite3.Connection, caller: Any, action: str, outcome: str, *,
