@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lap_app.domain.errors import UserError
 from lap_app.domain.model import (
     NonSubstitutionReason,
     PrescriptionLine,
@@ -23,7 +24,6 @@ from lap_app.domain.model import (
     Zone,
     new_resource_id,
 )
-from lap_app.domain.errors import UserError
 from lap_app.domain.posology import Posology
 from lap_app.i18n import _
 from lap_app.storage.drafting_library import DraftingTables
