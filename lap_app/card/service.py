@@ -12,8 +12,8 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lap_app.card.cps import CpsCard, atr_looks_like_cps, card_on, open_card
 from lap_app.card.errors import CardError, NoCardError, NoReaderError
@@ -92,7 +92,7 @@ class CardService:
         """Current PC/SC reader states, or None when pcscd does not answer."""
         from lap_app.card.transport import PcscContext
 
-        for attempt in (1, 2):  # a stale context (pcscd restarted) fails once, then we retry
+        for _attempt in (1, 2):  # a stale context (pcscd restarted) fails once, then we retry
             try:
                 if self._context is None:
                     self._context = PcscContext()

@@ -8,11 +8,11 @@ from lap_app.settings.model import BaseSettings, CardSettings, PracticeSettings,
 from lap_app.settings.store import SETTINGS_VERSION, load_settings, save_settings, settings_path
 
 __all__ = [
+    "SETTINGS_VERSION",
     "BaseSettings",
     "CardSettings",
     "PracticeSettings",
     "Settings",
-    "SETTINGS_VERSION",
     "load_settings",
     "save_settings",
     "settings_path",

@@ -95,7 +95,8 @@ def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    reached: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return reached
 
 
 def _statements(script: str) -> list[str]:

@@ -40,7 +40,7 @@ ORDONNANCE_QUERIES = ["zocor 20", "clarithromycine 500", "doliprane 1000", "kard
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> str:
@@ -74,8 +74,7 @@ def bench_search(path: Path, repeat: int) -> None:
             cold, cold_cpu, warm = [], [], []
             for _ in range(repeat):
                 for query in queries:
-                    db._summary_cache.clear()
-                    db._expansions.clear()
+                    db.clear_caches()
                     started, cpu = time.perf_counter(), time.process_time()
                     db.search(query, limit=20)
                     cold.append(time.perf_counter() - started)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -61,7 +62,7 @@ def classify_certificates(found: list[tuple[bytes, bytes]],
                           now: datetime.datetime | None = None) -> dict[KeyRole, TokenCertificate]:
     """``found``: (DER, CKA_ID) of each X.509 certificate object. One certificate per role,
     preferring one valid now, then the latest issued (a renewed card may keep the old one)."""
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.UTC)
     candidates: dict[KeyRole, list[tuple[tuple[bool, datetime.datetime], TokenCertificate]]] = {}
     for der, object_id in found:
         try:

@@ -61,7 +61,7 @@ class SoftHsm:
         return {**os.environ, "SOFTHSM2_CONF": str(self.conf_path)}
 
     def _run(self, *args: str) -> str:
-        done = subprocess.run(args, env=self.env(), capture_output=True, text=True, timeout=60)
+        done = subprocess.run(args, env=self.env(), capture_output=True, text=True, timeout=60)  # noqa: S603 - our argv
         if done.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
         return done.stdout
