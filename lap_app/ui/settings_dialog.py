@@ -105,7 +105,9 @@ class SettingsDialog(QDialog):
         offered = installed_modules() + [p for p in suggested_modules() if p not in installed_modules()]
         self.pkcs11_module.addItems(offered)
         self.pkcs11_module.setCurrentText(settings.card.pkcs11_module or (offered[0] if offered else ""))
-        self.pkcs11_module.lineEdit().setPlaceholderText(_("chemin du module PKCS#11"))
+        editor = self.pkcs11_module.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText(_("chemin du module PKCS#11"))
         browse = QPushButton(_("Choisir…"))
         browse.clicked.connect(self._choose_module)
         module_row = QHBoxLayout()

@@ -20,5 +20,16 @@ from lap_app.standins.softhsm.tokens import (
     softhsm_available,
 )
 
-__all__ = ["AUTH_ID", "CardFilter", "card_filter_buildable", "AUTH_LABELS", "DEMO_SO_PIN", "SIGN_ID", "SIGN_LABELS", "SoftHsm", "SoftHsmToken",
-           "find_softhsm_module", "softhsm_available"]
+__all__ = [
+    "AUTH_ID",
+    "AUTH_LABELS",
+    "DEMO_SO_PIN",
+    "SIGN_ID",
+    "SIGN_LABELS",
+    "CardFilter",
+    "SoftHsm",
+    "SoftHsmToken",
+    "card_filter_buildable",
+    "find_softhsm_module",
+    "softhsm_available",
+]

@@ -31,7 +31,8 @@ def build_card_filter(directory: Path) -> Path:
     if not target.is_file():
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         includes = [f"-I{d}" for d in HEADER_DIRS]
-        subprocess.run(["gcc", "-shared", "-fPIC", "-O2", *includes, str(SOURCE), "-o", str(partial), "-ldl"],
+        gcc = shutil.which("gcc") or "gcc"
+        subprocess.run([gcc, "-shared", "-fPIC", "-O2", *includes, str(SOURCE), "-o", str(partial), "-ldl"],  # noqa: S603 - our argv
                        check=True, capture_output=True, timeout=120)
         partial.replace(target)
     return target
