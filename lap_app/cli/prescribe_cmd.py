@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from lap_app.cli.circuit_options import (
     add_base_options,
@@ -158,7 +159,7 @@ def _outbox(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        out = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
+        out: dict[str, Any] = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
                             "patient": o.patient_name if o else None} for e, o in rows]}
         if report is not None:
             out.update(registered=report.registered, refused=report.refused, error=report.error)
