@@ -104,7 +104,7 @@ class HttpBaseClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "HttpBaseClient":
+    def __enter__(self) -> HttpBaseClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -172,7 +172,8 @@ class HttpBaseClient:
     # --- API -------------------------------------------------------------------------------
 
     def challenge(self) -> str:
-        return self._request("POST", "/auth/challenge", auth=False, installation=False).json()["challenge"]
+        challenge: str = self._request("POST", "/auth/challenge", auth=False, installation=False).json()["challenge"]
+        return challenge
 
     def open_token(self, challenge: str, certificate_der: bytes, answer: bytes) -> Token:
         body = self._request("POST", "/auth/token", auth=False, installation=False, json={
@@ -197,20 +198,25 @@ class HttpBaseClient:
         return Registration(body["number"], body["status"], body["registered_at"], response.status_code == 200)
 
     def cancel(self, number: str) -> str:
-        return self._request("POST", f"/prescriptions/{number}/cancel").json()["status"]
+        status: str = self._request("POST", f"/prescriptions/{number}/cancel").json()["status"]
+        return status
 
     def status(self, number: str) -> str:
-        return self._request("GET", f"/prescriptions/{number}/status").json()["status"]
+        status: str = self._request("GET", f"/prescriptions/{number}/status").json()["status"]
+        return status
 
     def dispensings(self, number: str) -> dict[str, Any]:
-        return self._request("GET", f"/prescriptions/{number}/dispensings").json()
+        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings").json()
+        return body
 
     def pharmacy_read(self, number: str) -> dict[str, Any]:
-        return self._request("GET", f"/pharmacy/prescriptions/{number}").json()
+        body: dict[str, Any] = self._request("GET", f"/pharmacy/prescriptions/{number}").json()
+        return body
 
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
-        return self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
-                             json={"lines": lines, "complete": complete}).json()
+        body: dict[str, Any] = self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
+                                             json={"lines": lines, "complete": complete}).json()
+        return body
 
 
 def _failing(response: httpx.Response) -> BaseFailing:

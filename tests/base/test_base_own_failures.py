@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import UTC
 
 import pytest
 
@@ -24,7 +25,7 @@ def _app(tmp_path, pki_dir, lean: bool):
 
 
 def _signed(card, number: str) -> dict:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
     from lap_app.domain.model import Signature
@@ -33,7 +34,7 @@ def _signed(card, number: str) -> dict:
     ordonnance = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))
     ordonnance.number = number
     digest = signed_digest(to_bundle(ordonnance))
-    ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+    ordonnance.signature = Signature(datetime.now(UTC), "810101234564", card.sign_digest(digest),
                                      card.sign_certificate_der(), SIGNATURE_FORMAT)
     return to_bundle(ordonnance)
 

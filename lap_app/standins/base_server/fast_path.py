@@ -63,8 +63,8 @@ async def _register(state: BaseState, scope: dict, receive: Any, send: Any, numb
     except ApiError as error:
         try:
             await _audit_refusal(state, caller, number, error)  # as ``context.audited`` does
-        except Exception as failure:  # noqa: BLE001 - an unaudited refusal is not sent: 5xx, retried
-            error = own_failure(failure)
+        except Exception as audit_failure:  # noqa: BLE001 - an unaudited refusal is not sent: 5xx, retried
+            error = own_failure(audit_failure)
         await _respond(send, error.status, error.body(), error.headers)
         return
     except Exception as error:  # noqa: BLE001 - its own failure (disk full...): a French 5xx, never a verdict
