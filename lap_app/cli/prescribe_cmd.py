@@ -18,7 +18,6 @@ from lap_app.cli.output_files import OutputReservation, check_output_path
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
-
 PDF_ROOM = 2 * 1024 * 1024  # an ordonnance's PDF is 20-200 kB; several pages stay far below
 
 

@@ -129,7 +129,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
             status = send_entry(store, client, entry, reauthenticate=lambda: renew_token(card, client))
         except (BaseUnavailable, BaseRefused) as error:
             message = error.message
-        except Exception:  # noqa: BLE001 - saved and queued: the local write that failed (disk full) must not hide it
+        except Exception:
             log.exception("ordonnance %s saved and queued; sending deferred", number)
             message = LOCAL_WRITE_DEFERRED
         else:
@@ -139,7 +139,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
                     reason=(stored.last_error if stored else None) or "?"))
     try:
         dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: renew_token(card, client))
-    except Exception:  # noqa: BLE001 - a full disk now must not hide a registered ordonnance: the copy is queued
+    except Exception:
         log.exception("DMP step of ordonnance %s deferred", ordonnance_id)
         dmp = DmpState("pending", PENDING_MESSAGE)
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)

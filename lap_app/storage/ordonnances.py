@@ -14,10 +14,11 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lap_app.i18n import _
 from lap_app.storage.database import connect

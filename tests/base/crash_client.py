@@ -28,15 +28,14 @@ from pathlib import Path
 
 
 def main(store_path: str, pki_dir: str, url: str, ca: str, bundle_path: str) -> None:
+    import lap_app.render  # noqa: F401 - imported before the forks: each child starts warm
     from lap_app.base_client import HttpBaseClient
     from lap_app.fhir import from_bundle
     from lap_app.services.base_connection import base_endpoint, open_client
     from lap_app.services.card_session import ensure_token, unlock_card
     from lap_app.services.prescribing import prescribe
-    from lap_app.storage import LocalStore
     from lap_app.standins.virtual_cps.testing import inprocess_card
-
-    import lap_app.render  # noqa: F401 - imported before the forks: each child starts warm
+    from lap_app.storage import LocalStore
 
     draft = json.loads(Path(bundle_path).read_text(encoding="utf-8"))
     endpoint = base_endpoint(url, Path(ca))

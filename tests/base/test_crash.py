@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, card_in_hand, cli_env, run_cli, running_base
+from circuit_support import EXAMPLE_BUNDLE, REPO, card_in_hand, cli_env, run_cli, running_base
 
 pytestmark = pytest.mark.slow
 
@@ -132,7 +132,7 @@ def test_client_killed_in_every_phase(tmp_path, pki_dir, monkeypatch):
     rng = random.Random(os.environ.get("LAP_CRASH_SEED", "5"))
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
-    kills = {phase: 0 for phase in PHASES}
+    kills = dict.fromkeys(PHASES, 0)
     finished: list[str] = []
     started = time.monotonic()
     with running_base(tmp_path / "base", pki_dir) as base:
