@@ -208,7 +208,7 @@ class LocalStore:
             conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE id = ?",
                          (status, time.time(), error, entry.ordonnance_id))
 
-    def outbox_number_expiries(self) -> list[tuple[OutboxEntry, float | None]]:
+    def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
         """Each outbox entry with its number's reservation expiry (None: not from this pool)."""
         with self._lock:
             rows = self.conn.execute(
