@@ -1,6 +1,6 @@
-"""Printing ordonnances: the PDF rasterised at printer resolution, painted with Qt.
+"""Printing ordonnances: the PDF itself to CUPS (Linux), else rasterised and painted with Qt.
 
-The print preview paints the very same pages, so what the physician previews is what the
+The print preview renders the very same PDF, so what the physician previews is what the
 printer receives.
 """
 

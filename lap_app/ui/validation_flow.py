@@ -221,12 +221,15 @@ class ResultDialog(QDialog):
         except UserError as error:
             show_error(self, error, _("Impression"))
             return
+        self.preview.printed.connect(self._sent_to)
         self.preview.open()
+
+    def _sent_to(self, printer_name: str) -> None:
+        self.print_status.setText(_("Envoyée à l'imprimante « {name} ».").format(name=printer_name))
 
     def print_now(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, print_on_default
 
         self.print_status.setText(_("Impression en cours…"))
         print_on_default(self, self._context, self.result.pdf, job_name=job_name_for(self.result.number),
-                         on_done=lambda name: self.print_status.setText(
-                             _("Envoyée à l'imprimante « {name} ».").format(name=name)))
+                         on_done=self._sent_to)
