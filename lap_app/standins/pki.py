@@ -74,7 +74,7 @@ class HolderIdentity:
 
 
 HOLDERS: dict[str, HolderIdentity] = {
-    # The physician of ../shared/examples/ordonnance-bundle.json (RPPS 10101234564, Luhn-valid).
+    # The physician of tests/fixtures/ordonnance-bundle.json (RPPS 10101234564, Luhn-valid).
     "medecin": HolderIdentity("medecin", "8", "10101234564", "MARTIN", "Claire", "10", "Médecin", "1000001234"),
     "pharmacien": HolderIdentity("pharmacien", "8", "10201234563", "LEROY", "Paul", "21", "Pharmacien", "2100005678"),
 }

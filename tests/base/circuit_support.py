@@ -17,7 +17,7 @@ from typing import Iterator
 REPO = Path(__file__).resolve().parents[2]
 LAP_APP = [sys.executable, "-m", "lap_app"]
 PIN = "1234"
-EXAMPLE_BUNDLE = REPO.parent / "shared" / "examples" / "ordonnance-bundle.json"
+EXAMPLE_BUNDLE = REPO / "tests" / "fixtures" / "ordonnance-bundle.json"
 
 
 def free_port() -> int:

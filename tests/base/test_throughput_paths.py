@@ -100,10 +100,10 @@ def test_lean_path_answers_like_the_documented_route(tmp_path, pki_dir):
         (422, "invalid_request"), (422, "invalid_request"), (422, "invalid_request"), (422, "invalid_number"),
         (422, "unknown_number"), (422, "invalid_content"), (422, "invalid_content"),
         (201, "registered"), (200, "registered"), (409, "number_used")]
-    # every refusal of a well-formed request by an identified caller is audited
+    # every refusal of a well-formed request by an identified caller is audited, and the replay too
     assert answers[-1] == ("audit", ",".join(
         ["refused:422:invalid_number", "refused:422:unknown_number"]
-        + ["refused:422:invalid_content"] * 2 + ["ok", "refused:409:number_used"]))
+        + ["refused:422:invalid_content"] * 2 + ["ok", "replayed", "refused:409:number_used"]))
     for app in (lean, documented):
         app.state.base.store.close()
 

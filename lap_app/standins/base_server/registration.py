@@ -2,7 +2,7 @@
 
 Every problem is collected (422 lists them all); the heavy work (FHIR parsing, RSA) runs
 outside the store lock. ``prepare_registration`` is shared by the FastAPI route and the lean
-ASGI path (``fast_path.py``): it returns either the replayed result or the write to commit.
+ASGI path (``fast_path.py``): it returns the write to commit (a replay writes only its audit row).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ _EXISTING = ("SELECT number, prescriber, content_sha256, status, registered_at, 
 
 def prepare_registration(state: "BaseState", caller: "Caller", number: str,
                          bundle: dict[str, Any]) -> Registered | Write:
-    """Every check of ``PUT /v1/prescriptions/{number}``: the replayed result, or the write to
-    hand to the group commit (it re-checks the number inside the transaction). Raises ApiError."""
+    """Every check of ``PUT /v1/prescriptions/{number}``: the write to hand to the group commit
+    (it re-checks the number inside the transaction; a replay only writes its audit row).
+    Raises ApiError."""
     from lap_app.standins.base_server.context import check_number_format
 
     holder = caller.holder
@@ -72,7 +73,7 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:
             _same_or_conflict(existing, digest, holder.national_id)
-            return _replayed(existing)
+            return _replay(state, caller, number, existing)
         _check_reserved(conn, number, holder.national_id, time.time())  # cheap refusals first
     problems, opposition = check_content(bundle, number, holder, state.certificates, signed)
     if problems:
@@ -85,6 +86,8 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:  # raced with a replay of itself
             _same_or_conflict(existing, digest, holder.national_id)
+            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                              "register", "replayed")
             return _replayed(existing)
         _check_reserved(conn, number, holder.national_id, now)
         conn.execute(
@@ -107,6 +110,18 @@ def _stored_text(bundle: dict[str, Any]) -> str:
         import json
 
         return json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))
+
+
+def _replay(state: "BaseState", caller: "Caller", number: str, existing: Any) -> Write:
+    """A replay answers the first registration's result, and is audited like any access."""
+    holder = caller.holder
+
+    def write(conn: "sqlite3.Connection") -> Registered:
+        state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                          "register", "replayed")
+        return _replayed(existing)
+
+    return write
 
 
 def _replayed(row: Any) -> Registered:

@@ -208,6 +208,8 @@ class BaseStore:
                     try:
                         results.append((pending, pending.operation(self._conn), None))
                     except BaseException as error:  # noqa: BLE001 - handed back to its caller
+                        if not self._conn.in_transaction:  # SQLite undid it all (disk full, I/O error)
+                            raise
                         results.append((pending, None, error))
                         self._conn.execute("ROLLBACK TO one")
                     self._conn.execute("RELEASE one")

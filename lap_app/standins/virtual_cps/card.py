@@ -1,4 +1,4 @@
-"""A virtual CPS3 at APDU level: the IAS-ECC subset of ../shared/docs/cps-card.md.
+"""A virtual CPS3 at APDU level: the IAS-ECC subset of docs/cps-card.md.
 
 File system (ids chosen by this project, documented in docs/cps-card-layer.md)::
 

@@ -1,6 +1,6 @@
 """The virtual CPS attached to pcscd through the vpcd reader driver (vsmartcard-vpcd).
 
-Wire protocol (card side, cps-card.md §4): connect to 127.0.0.1:35963 (slot 0) or 35964
+Wire protocol (card side, docs/cps-card.md §4): connect to 127.0.0.1:35963 (slot 0) or 35964
 (slot 1); each message is a 2-byte big-endian length then the payload; a 1-byte payload is
 a control (0 power off, 1 power on, 2 reset, 4 "send your ATR"), anything else a C-APDU to
 answer with the R-APDU. Connected = card inserted; socket closed = card removed.
