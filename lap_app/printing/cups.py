@@ -37,6 +37,15 @@ def cups_available() -> bool:
     return not sys.platform.startswith("win") and shutil.which("lp") is not None
 
 
+def queue_exists(printer: str) -> bool:
+    """True when CUPS knows the queue ``printer`` (``lpstat``: no Qt, safe in any thread)."""
+    try:
+        done = subprocess.run(["lpstat", "-p", printer], capture_output=True, timeout=SUBMIT_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return True  # cannot tell: lp will say what is wrong
+    return done.returncode == 0
+
+
 def media_for(width_pt: float, height_pt: float) -> str:
     """The CUPS ``media`` value for a page: its ISO/US name, else a custom size in points."""
     portrait = (min(width_pt, height_pt), max(width_pt, height_pt))

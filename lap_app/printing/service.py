@@ -17,7 +17,7 @@ import logging
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from lap_app.i18n import _
-from lap_app.printing.cups import cups_available, media_for, submit_pdf
+from lap_app.printing.cups import cups_available, media_for, queue_exists, submit_pdf
 from lap_app.printing.errors import PrintError
 from lap_app.printing.pages import load_pdf_pages, paint_pages, prepare_printer
 
@@ -70,10 +70,13 @@ class PrintService:
 
     def print_pdf(self, pdf: bytes, printer_name: str | None = None, *, job_name: str = "ordonnance",
                   copies: int = 1) -> str:
-        """Print ``pdf``; returns the printer's name. Safe to call from a worker thread."""
+        """Print ``pdf``; returns the printer's name. Safe to call from a worker thread; with the
+        printer's name given (resolved in the GUI thread), the vector path calls no Qt at all."""
         pages = load_pdf_pages(pdf)  # a readable PDF with pages, or a clear message
         if self._vector:
-            name = self._printer_name(printer_name)
+            name = printer_name or self._printer_name(None)
+            if not queue_exists(name):
+                raise PrintError(_("L'imprimante « {name} » est introuvable.").format(name=name))
             job = submit_pdf(pdf, name, job_name=job_name, media=media_for(*pages.sizes_pt[0]), copies=copies)
             log.info("queued %d page(s) on %s as PDF (job %s)", pages.count, name, job or "?")
             return name

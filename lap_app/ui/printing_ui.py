@@ -7,7 +7,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from lap_app.i18n import _
-from lap_app.printing import PrintService, load_pdf_pages
+from lap_app.domain.errors import UserError
+from lap_app.printing import PrintError, PrintService, load_pdf_pages
 from lap_app.printing.pages import PdfPages
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import show_error
@@ -48,10 +49,18 @@ def fitted_size(parent: QWidget, width: int, height: int) -> QSize:
 def print_on_default(parent: QWidget, context: AppContext, pdf: bytes, job_name: str, on_done=None) -> None:
     """One key, no dialog: print in the background on the default printer."""
     service = print_service(context)
+    try:
+        printer = service.default_printer()  # Qt's printer list, read here in the GUI thread
+    except UserError as error:
+        show_error(parent, error, _("Impression"))
+        return
+    if printer is None:
+        show_error(parent, PrintError(_("Aucune imprimante n'est installée sur ce poste.")), _("Impression"))
+        return
 
     def done(printer_name: str) -> None:
         if on_done:
             on_done(printer_name)
 
-    run_task(lambda: service.print_pdf(pdf, job_name=job_name), on_done=done,
+    run_task(lambda: service.print_pdf(pdf, printer, job_name=job_name), on_done=done,
              on_error=lambda error: show_error(parent, error, _("Impression")), receiver=parent)
