@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from lap_app.private_files import private_database
+
 DMP_DATABASE = "dmp.sqlite3"
 
 SCHEMA = """
@@ -40,7 +42,7 @@ CREATE TABLE IF NOT EXISTS access_log (
 
 class DmpStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # health data: directory 0700, files 0600
         self.path = path
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.row_factory = sqlite3.Row
