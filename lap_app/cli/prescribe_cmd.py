@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 from lap_app.cli.circuit_options import (
-    add_base_options, add_card_options, endpoint, flush_with_card, unlocked_card,
+    add_base_options,
+    add_card_options,
+    endpoint,
+    flush_with_card,
+    unlocked_card,
 )
 from lap_app.cli.output_files import check_output_path, write_atomically
 from lap_app.domain.errors import UserError
@@ -110,12 +114,11 @@ def _prescribe(args: argparse.Namespace) -> int:
 
 
 def _dispensing(args: argparse.Namespace) -> int:
+    from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
     from lap_app.services.dispensing import consult_dispensing
     from lap_app.storage import LocalStore, status_label
-
-    from lap_app.domain.identifiers import normalize_prescription_number
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
     target = endpoint(args)

@@ -36,7 +36,7 @@ class DemoEnvironment:
         self._closers: list = []
 
     # -- life cycle --------------------------------------------------------------------------
-    def start(self) -> "DemoEnvironment":
+    def start(self) -> DemoEnvironment:
         try:
             self._start()
         except BaseException:
@@ -73,7 +73,7 @@ class DemoEnvironment:
         while self._closers:
             try:
                 self._closers.pop()()
-            except Exception:  # noqa: BLE001 - stopping the rest matters more
+            except Exception:  # stopping the rest matters more
                 log.exception("demo shutdown step failed")
 
     def _enrol(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
@@ -105,7 +105,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     check_ordonnance(ordonnance)
     bundle = to_bundle(ordonnance)
     certificate = card.sign_certificate_der()
-    ordonnance.signature = Signature(when=datetime.now(timezone.utc), signer_id=identity.national_id,
+    ordonnance.signature = Signature(when=datetime.now(UTC), signer_id=identity.national_id,
                                      data=card.sign_digest(signed_digest(bundle)), certificate=certificate,
                                      sig_format=SIGNATURE_FORMAT)
     signed = to_bundle(ordonnance)  # the same Bundle, now carrying Bundle.signature

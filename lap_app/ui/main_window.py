@@ -7,7 +7,16 @@ import logging
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.domain.errors import UserError
@@ -21,6 +30,7 @@ from lap_app.ui.workers import card_pool, run_task
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
+WARM_UP_DELAY_MS = 300  # the client and rendering stacks load once the window is painted
 
 
 class MainWindow(QMainWindow):
@@ -58,7 +68,10 @@ class MainWindow(QMainWindow):
         self.watcher.start()
         self.refresh_status()
         if context.services.prescribing is not None:
-            run_task(context.services.prescribing.warm_up)
+            # after the first paint: importing the client and rendering stacks in a thread holds
+            # the interpreter lock, which would delay the window the GP is waiting for
+            warm_up = context.services.prescribing.warm_up
+            QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: run_task(warm_up))
 
     # -- layout ------------------------------------------------------------------------------
     def _demo_banner(self) -> QFrame:

@@ -5,8 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.i18n import _
@@ -107,7 +118,7 @@ class SettingsDialog(QDialog):
             return
         settings = self._context.settings
         practice = settings.practice
-        practice.address_lines = [l.strip() for l in self.address.toPlainText().splitlines() if l.strip()]
+        practice.address_lines = [text.strip() for text in self.address.toPlainText().splitlines() if text.strip()]
         practice.postal_code = self.postal_code.text().strip()
         practice.city = self.city.text().strip()
         practice.phone = self.phone.text().strip()

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QInputDialog, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton,
-    QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.domain.errors import UserError, ValidationError
@@ -54,7 +62,7 @@ def build_ordonnance(context: AppContext, record, lines) -> Ordonnance:
         prescriber=prescriber,
         patient=record.to_patient(),
         lines=list(lines),
-        written_at=datetime.now(timezone.utc).astimezone(),
+        written_at=datetime.now(UTC).astimezone(),
         opposition=bool(getattr(record, "opposition", False)),
     )
     from lap_app.domain.validation import check_ordonnance

@@ -39,9 +39,9 @@ from lap_app.domain.model import PrescriptionLine
 from lap_app.i18n import _, ngettext
 from lap_app.services.drafting import (
     Draft,
+    adopt_interaction_index,
     draft_alerts,
     fresh_copies,
-    adopt_interaction_index,
     last_renewable,
     line_for_drug,
     load_interaction_index,
