@@ -14,10 +14,11 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 
@@ -33,7 +34,7 @@ class AttackedBase(BaseProcess):
     request_timeout: float = 10.0
     log_dir: Path | None = None
 
-    def start(self, timeout: float = 20.0) -> "AttackedBase":
+    def start(self, timeout: float = 20.0) -> AttackedBase:
         import os
 
         env = dict(os.environ, LAP_DATA_DIR=str(self.log_dir))
@@ -139,7 +140,7 @@ class Insider:
     def call(self, method: str, path: str, body: Any = None, **headers: str) -> httpx.Response:
         return self.http.request(method, path, json=body, headers={**self.headers(), **headers})
 
-    def authenticate(self) -> "Insider":
+    def authenticate(self) -> Insider:
         challenge = self.http.post("/auth/challenge").json()["challenge"]
         answer = rs256(self.holder.auth_key, challenge.encode("ascii"))
         response = self.http.post("/auth/token", json={"challenge": challenge, "certificate": _b64(
@@ -181,7 +182,7 @@ class Insider:
 
         digest = signed_digest(to_bundle(ordonnance))
         signature = key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
-        ordonnance.signature = Signature(datetime.now(timezone.utc), self.national_id, signature, certificate,
+        ordonnance.signature = Signature(datetime.now(UTC), self.national_id, signature, certificate,
                                          SIGNATURE_FORMAT)
         return to_bundle(ordonnance)
 

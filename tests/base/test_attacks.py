@@ -10,6 +10,7 @@ unauthenticated disk writes, file modes.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import stat
@@ -18,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from attack_support import (
     PATIENT_INS,
     Insider,
@@ -89,7 +89,7 @@ def test_numbers_are_random_unique_and_keep_their_check_digits(doctor_a):
     today = time.strftime("%Y%m%d", time.gmtime())
     assert sum(n.startswith(today) for n in numbers) <= 1  # no date prefix any more
     serials = sorted(int(n[:14]) for n in numbers)
-    gaps = [b - a for a, b in zip(serials, serials[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(serials)]
     assert min(gaps) > 1000  # no counter: neighbours are nowhere near each other
     assert serials[-1] - serials[0] > 10 ** 13  # spread over the whole 14-digit range
 
@@ -575,7 +575,7 @@ def test_health_data_files_are_private_on_both_sides(target, doctor_a, tmp_path,
         assert (data / "lap.sqlite3-wal").exists()
         store.close()
         # an older installation's world-readable files are tightened when opened
-        os.chmod(data, 0o755)
+        os.chmod(data, 0o755)  # noqa: S103 - the old, too open mode under test
         os.chmod(data / "lap.sqlite3", 0o644)
         LocalStore().close()
         assert _mode(data) == 0o700 and _mode(data / "lap.sqlite3") == 0o600

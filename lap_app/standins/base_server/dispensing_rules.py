@@ -21,7 +21,7 @@ try:
 
     FRANCE: dt.tzinfo = ZoneInfo("Europe/Paris")
 except Exception:  # noqa: BLE001 - no time-zone database: UTC days, one hour off at most
-    FRANCE = dt.timezone.utc
+    FRANCE = dt.UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +34,18 @@ def prescribed_lines(bundle: dict[str, Any]) -> list[PrescribedLine]:
     """Line N of the protocol is item N-1 (MedicationRequests in Bundle order)."""
     lines = []
     for request in medication_requests(bundle):
-        substitution = request.get("substitution") if isinstance(request.get("substitution"), dict) else {}
-        dispense = request.get("dispenseRequest") if isinstance(request.get("dispenseRequest"), dict) else {}
+        substitution = _object(request.get("substitution"))
+        dispense = _object(request.get("dispenseRequest"))
         renewals = dispense.get("numberOfRepeatsAllowed")
         periods = 1 + (renewals if isinstance(renewals, int) and renewals > 0 else 0)
-        quantity = dispense.get("quantity") if isinstance(dispense.get("quantity"), dict) else {}
-        boxes = quantity.get("value")
+        boxes = _object(dispense.get("quantity")).get("value")
         per_period = boxes if isinstance(boxes, (int, float)) and boxes > 0 else UNITS_WITHOUT_COUNT
         lines.append(PrescribedLine(substitution.get("allowedBoolean", True) is not False, per_period * periods))
     return lines
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def french_day(at: float) -> dt.date:

@@ -46,7 +46,7 @@ def guarded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
             self._last_data = 0.0
             self._lost = False
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._expect_head()
 

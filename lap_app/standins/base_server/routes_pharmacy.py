@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter

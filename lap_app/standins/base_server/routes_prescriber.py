@@ -18,8 +18,8 @@ from lap_app.standins.base_server.context import (
     check_lookup_allowed,
     check_number_format,
 )
-from lap_app.standins.base_server.opposition import prescriber_status
 from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.opposition import prescriber_status
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
 router = APIRouter(prefix="/v1", tags=["prescripteur"])

@@ -36,7 +36,7 @@ class UnknownNumberLimits:
 
 
 class UnknownNumberLimiter:
-    def __init__(self, store: "BaseStore", limits: UnknownNumberLimits) -> None:
+    def __init__(self, store: BaseStore, limits: UnknownNumberLimits) -> None:
         self._store = store
         self.limits = limits
 
@@ -47,8 +47,8 @@ class UnknownNumberLimiter:
         with self._store.reading() as conn:
             for column, value, limit in (("actor", actor, self.limits.per_card),
                                          ("installation", installation, self.limits.per_installation)):
-                count, oldest = conn.execute(
-                    f"SELECT count(*), min(at) FROM unknown_number_reads WHERE {column} = ? AND at > ?",  # noqa: S608
+                (count,) = conn.execute(
+                    f"SELECT count(*) FROM unknown_number_reads WHERE {column} = ? AND at > ?",
                     (value, since)).fetchone()
                 if count >= limit:
                     wait = max(1, math.ceil(self._release_time(conn, column, value, since, count, limit) - now))
@@ -58,15 +58,15 @@ class UnknownNumberLimiter:
                                    f"Trop de lectures de numéros inconnus : réessayez dans {wait} s",
                                    headers={"Retry-After": str(wait)})
 
-    def _release_time(self, conn: "sqlite3.Connection", column: str, value: str, since: float,
+    def _release_time(self, conn: sqlite3.Connection, column: str, value: str, since: float,
                       count: int, limit: int) -> float:
         """When the count falls back under the limit: the (count − limit + 1)-th oldest miss leaves the window."""
         row = conn.execute(
-            f"SELECT at FROM unknown_number_reads WHERE {column} = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?",  # noqa: S608
+            f"SELECT at FROM unknown_number_reads WHERE {column} = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?",
             (value, since, count - limit)).fetchone()
         return float(row[0]) + self.limits.window
 
-    def record(self, conn: "sqlite3.Connection", actor: str, installation: str) -> None:
+    def record(self, conn: sqlite3.Connection, actor: str, installation: str) -> None:
         """One miss, inside the transaction that audits it (misses out of the window are dropped)."""
         now = time.time()
         conn.execute("DELETE FROM unknown_number_reads WHERE at < ?", (now - self.limits.window,))
