@@ -50,7 +50,7 @@ def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
                 raise
             store.outbox_done(entry, "rejected", error.message)
             return "rejected"
-        store.outbox_done(entry, result.status)
+        store.outbox_done_if_possible(entry, result.status)  # registered: nothing local may undo that
         return result.status
     raise AssertionError("unreachable")
 
