@@ -100,9 +100,9 @@ def copy_writer(number: str, bundle: dict[str, Any], pdf: bytes) -> Callable[[An
 
     def write(conn: Any, ordonnance_id: int) -> None:
         if ins is None:
-            queue_in(conn, ordonnance_id, wire.document_id_for(number), pdf, "no_ins", NO_INS_MESSAGE)
+            queue_in(conn, ordonnance_id, wire.new_document_id(), pdf, "no_ins", NO_INS_MESSAGE)
         else:
-            queue_in(conn, ordonnance_id, wire.document_id_for(number), pdf)
+            queue_in(conn, ordonnance_id, wire.new_document_id(), pdf)  # opaque; an id already queued is kept
 
     return write
 
