@@ -172,9 +172,10 @@ def _outbox(args: argparse.Namespace) -> int:
     for item in expiring:  # before anything else: a printed QR code is about to die
         print(_("Attention : {warning}").format(warning=item.warning()), file=sys.stderr)
     if args.json:
-        out: dict[str, Any] = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
-                            "patient": o.patient_name if o else None} for e, o in rows],
-               "expiring": [{"number": e.number, "patient": e.patient, "deadline": e.deadline} for e in expiring]}
+        out: dict[str, Any] = {
+            "waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
+                         "patient": o.patient_name if o else None} for e, o in rows],
+            "expiring": [{"number": e.number, "patient": e.patient, "deadline": e.deadline} for e in expiring]}
         if report is not None:
             out.update(registered=report.registered, refused=report.refused, error=report.error)
             if report.dmp is not None:
