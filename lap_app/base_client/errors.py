@@ -53,3 +53,7 @@ class BaseRateLimited(BaseRefused):
         self.retry_after = max(1, math.ceil(retry_after))
         super().__init__(429, RATE_LIMITED, _("trop de lectures de numéros inconnus : réessayez dans {seconds} s").format(
             seconds=self.retry_after))
+
+
+class PaperOnlyOrdonnance(UserError):
+    """An imaging or transport ordonnance offered to the base: they are printed only."""
