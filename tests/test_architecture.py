@@ -41,7 +41,7 @@ def _in(module: str, *packages: str) -> bool:
 
 
 CORE = ("lap_app.domain", "lap_app.fhir")
-CORE_MAY_IMPORT = CORE + ("lap_app.i18n",)
+CORE_MAY_IMPORT = (*CORE, "lap_app.i18n")
 IO_LIBRARIES = ("PySide6", "httpx", "sqlite3", "reportlab", "smartcard", "PyKCS11", "socket", "fastapi", "uvicorn", "keyring")
 
 

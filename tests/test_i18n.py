@@ -352,8 +352,8 @@ def test_without_a_catalogue_for_the_language_french_stays(english_resources: Pa
 # --- Qt's own strings ---------------------------------------------------------------------
 
 def test_qt_standard_buttons_and_dialogs_speak_french(qapp, tmp_path: Path) -> None:
-    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
     from PySide6.QtGui import QAction
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
     from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox
 
     from lap_app.ui.app import create_application

@@ -11,7 +11,12 @@ import contextlib
 import hashlib
 
 from lap_app.card.errors import (
-    CardCommunicationError, NoCardError, NoReaderError, NotCpsError, PinBlockedError, PinNotVerifiedError,
+    CardCommunicationError,
+    NoCardError,
+    NoReaderError,
+    NotCpsError,
+    PinBlockedError,
+    PinNotVerifiedError,
 )
 from lap_app.card.identity import CardIdentity, identity_from_certificate
 from lap_app.card.pin import PIN_MAX_LENGTH, PinResult, PinStatus, check_pin_format
@@ -47,7 +52,7 @@ CPS_ATR_MASKS = (
 
 
 def atr_looks_like_cps(atr: bytes) -> bool:
-    return any(len(atr) == len(ref) and all((a & m) == (r & m) for a, r, m in zip(atr, ref, mask))
+    return any(len(atr) == len(ref) and all((a & m) == (r & m) for a, r, m in zip(atr, ref, mask, strict=False))
                for ref, mask in CPS_ATR_MASKS)
 
 
@@ -68,7 +73,7 @@ class CpsCard:
         self._certs: dict[bytes, bytes] = {}
         self._identity: CardIdentity | None = None
 
-    def __enter__(self) -> "CpsCard":
+    def __enter__(self) -> CpsCard:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import sys
+from typing import NoReturn
 
 from lap_app import __version__
 from lap_app.domain.errors import UserError
@@ -29,6 +30,7 @@ log = logging.getLogger("lap_app")
 COMMAND_MODULES = (
     "lap_app.cli.render_cmd",
     "lap_app.cli.drugs_cmd",
+    "lap_app.cli.nomenclature_cmd",
     "lap_app.cli.card_cmd",
     "lap_app.cli.pki_cmd",
     "lap_app.cli.base_cmd",
@@ -41,7 +43,7 @@ COMMAND_MODULES = (
 
 
 class FrenchArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own messages are English
+    def error(self, message: str) -> NoReturn:  # argparse's own messages are English
         self.exit(2, _("Erreur : arguments invalides pour « {prog} » ({message}) ; voir « {prog} --help »\n").format(
             prog=self.prog, message=message))
 

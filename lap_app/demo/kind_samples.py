@@ -7,7 +7,7 @@ through here: these are lines only).
 
 from __future__ import annotations
 
-from lap_app.domain.care import ActLine, BiologyLine, DeviceLine, DeviceSupply, NursingLine, SessionLine
+from lap_app.domain.care import ActLine, BiologyLine, DeviceLine, NursingLine, SessionLine
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import Ordonnance, PrescriptionLine, Zone
 from lap_app.domain.posology import Posology

@@ -32,8 +32,8 @@ from lap_app.domain.care import (
 )
 from lap_app.domain.errors import Problem, Severity
 from lap_app.domain.kinds import PAPER_ONLY_REASONS, LineFamily, OrdonnanceKind
-from lap_app.domain.posology_text import TIME_UNITS
 from lap_app.domain.model import Zone
+from lap_app.domain.posology_text import TIME_UNITS
 from lap_app.i18n import _
 
 if TYPE_CHECKING:
@@ -116,9 +116,8 @@ def kind_problems(o: Ordonnance, catalogue: CodeCatalogue | None = None) -> list
             _session(line, path, out)
         elif isinstance(line, DeviceLine):
             _device(line, path, out, catalogue)
-        elif isinstance(line, ActLine):
-            if _blank(line.text):
-                out.append(Problem(f"{path}.text", _("acte prescrit manquant")))
+        elif isinstance(line, ActLine) and _blank(line.text):
+            out.append(Problem(f"{path}.text", _("acte prescrit manquant")))
     if not o.kind.registrable and o.number is not None:
         out.append(Problem("number", _("une ordonnance « {kind} » ne porte pas de numéro").format(kind=o.kind.label)))
     return out
@@ -127,7 +126,7 @@ def kind_problems(o: Ordonnance, catalogue: CodeCatalogue | None = None) -> list
 def registration_problems(o: Ordonnance) -> list[Problem]:
     """Why ``o`` cannot be sent to the national base (empty when it can)."""
     if isinstance(o.kind, OrdonnanceKind) and not o.kind.registrable:
-        return [Problem("kind", PAPER_ONLY_REASONS[o.kind])]
+        return [Problem("kind", _(PAPER_ONLY_REASONS[o.kind]))]
     return []
 
 

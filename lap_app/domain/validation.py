@@ -154,9 +154,8 @@ def _check_patient(p: Patient, day: date, out: _Collector) -> None:
         problem = ids.nir_problem(p.ins)
         if problem:
             out.error(f"{base}.ins", problem)
-        elif p.ins[0] in "12" and p.sex in (Sex.MALE, Sex.FEMALE):
-            if (p.ins[0] == "1") != (p.sex is Sex.MALE):
-                out.warning(f"{base}.ins", _("le NIR ne correspond pas au sexe du patient"))
+        elif p.ins[0] in "12" and p.sex in (Sex.MALE, Sex.FEMALE) and (p.ins[0] == "1") != (p.sex is Sex.MALE):
+            out.warning(f"{base}.ins", _("le NIR ne correspond pas au sexe du patient"))
 
 
 def _positive(value: float | None) -> bool:
@@ -189,9 +188,9 @@ def _check_posology(p: Posology, base: str, out: _Collector) -> None:
     if p.as_needed is False and not p.when and p.frequency is None and p.period is None and _blank(p.text):
         out.warning(base, _("rythme des prises non précisé (moments, fréquence ou « si besoin »)"))
     moments = {EVENT_TIMING[code][0] for code in p.when if code in EVENT_TIMING} - {None}
-    if moments and p.frequency is not None and p.period in (None, 1) and p.period_unit in (None, "d"):
-        if p.frequency != len(moments):
-            out.warning(f"{base}.frequency", _("le nombre de prises par jour ne correspond pas aux moments indiqués"))
+    per_day = p.period in (None, 1) and p.period_unit in (None, "d")
+    if moments and p.frequency is not None and per_day and p.frequency != len(moments):
+        out.warning(f"{base}.frequency", _("le nombre de prises par jour ne correspond pas aux moments indiqués"))
     if p.max_dose is not None and p.max_period_unit is None:
         out.error(f"{base}.max_period_unit", _("période de la dose maximale manquante"))
 

@@ -11,19 +11,21 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from lap_app.domain.errors import UserError, os_error_reason
-from lap_app.drugs.importer import build_database, import_release, ImportReport
+from lap_app.drugs.coverage import no_profile_reason
+from lap_app.drugs.importer import ImportReport, build_database, import_release
 from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
-    Alert, DrugResult, unpack_listing,
+    Alert,
+    DrugResult,
+    unpack_listing,
 )
 from lap_app.drugs.normalize import query_tokens
-from lap_app.drugs.coverage import no_profile_reason
 from lap_app.drugs.schema import SCHEMA_VERSION
 from lap_app.file_lock import locked
 from lap_app.i18n import _
@@ -79,7 +81,7 @@ def ensure_drug_database(path: Path | None = None) -> Path:
     return path
 
 
-def open_drug_database(path: Path | None = None) -> "DrugDatabase":
+def open_drug_database(path: Path | None = None) -> DrugDatabase:
     """Open the drug database, building it from the shipped BDPM on first use (a few seconds).
 
     The returned object belongs to the calling thread (see the module doc).
@@ -145,7 +147,7 @@ class DrugDatabase:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "DrugDatabase":
+    def __enter__(self) -> DrugDatabase:
         return self
 
     def __exit__(self, *exc: object) -> None:

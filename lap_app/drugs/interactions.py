@@ -52,7 +52,7 @@ class InteractionIndex:
         self.pair_findings: dict[tuple[str, str], list[Alert]] = {}
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection) -> "InteractionIndex":
+    def load(cls, conn: sqlite3.Connection) -> InteractionIndex:
         entries: dict[tuple[str, str], ThesaurusEntry] = {}
         labels: dict[str, str] = {}
         for key_a, key_b, label_a, label_b, level, levels_json, mechanism in conn.execute(

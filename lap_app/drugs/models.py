@@ -68,7 +68,7 @@ def pack_listing(cis: str, name: str, dci: str, form: str, marketed: bool, avail
     return _SEPARATOR.join(field.replace(_SEPARATOR, " ") for field in fields)  # a control character in a file
 
 
-def unpack_listing(text: str, details: str | Callable[[], str]) -> "DrugResult":
+def unpack_listing(text: str, details: str | Callable[[], str]) -> DrugResult:
     cis, name, dci, form, marketed, alert, low, high, rates, group, label, role = text.split(_SEPARATOR)
     return DrugResult(cis, name, dci, form, marketed == "1", alert or None,
                       (float(low), float(high)) if low else None,
@@ -133,31 +133,31 @@ class DrugResult:
 
     @property
     def routes(self) -> tuple[str, ...]:
-        return self._detail()["routes"]  # type: ignore[no-any-return]
+        return self._detail()["routes"]
 
     @property
     def authorisation_status(self) -> str:
-        return self._detail()["authorisation_status"]  # type: ignore[no-any-return]
+        return self._detail()["authorisation_status"]
 
     @property
     def holder(self) -> str:
-        return self._detail()["holder"]  # type: ignore[no-any-return]
+        return self._detail()["holder"]
 
     @property
     def enhanced_monitoring(self) -> bool:
-        return self._detail()["enhanced_monitoring"]  # type: ignore[no-any-return]
+        return self._detail()["enhanced_monitoring"]
 
     @property
     def substances(self) -> tuple[Substance, ...]:
-        return self._detail()["substances"]  # type: ignore[no-any-return]
+        return self._detail()["substances"]
 
     @property
     def presentations(self) -> tuple[Presentation, ...]:
-        return self._detail()["presentations"]  # type: ignore[no-any-return]
+        return self._detail()["presentations"]
 
     @property
     def prescribing_conditions(self) -> tuple[PrescribingCondition, ...]:
-        return self._detail()["prescribing_conditions"]  # type: ignore[no-any-return]
+        return self._detail()["prescribing_conditions"]
 
     @property
     def needs_special_prescription(self) -> bool:

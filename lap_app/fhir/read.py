@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from lap_app.domain.errors import Problem, ValidationError
+from lap_app.domain.kinds import LineFamily, OrdonnanceKind
 from lap_app.domain.model import (
     OID_INS_NIA,
     OID_INS_NIR,
@@ -31,11 +32,22 @@ from lap_app.domain.model import (
 )
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.fhir import constants as c
-from lap_app.fhir.json_reader import Fatal, JsonReader, base64_bytes, first_item, ref_target, same_ref
+from lap_app.fhir.json_reader import (
+    ByUrl,
+    Fatal,
+    JsonObject,
+    JsonReader,
+    base64_bytes,
+    first_item,
+    ref_target,
+    same_ref,
+)
+from lap_app.fhir.read_care import read_device_request, read_service_request
 from lap_app.fhir.read_lines import read_medication_request
 from lap_app.i18n import _
 
 INS_SYSTEMS = (OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST)
+LINE_RESOURCES = ("MedicationRequest", "ServiceRequest", "DeviceRequest")
 
 
 def from_bundle(data: Any) -> Ordonnance:
@@ -62,7 +74,7 @@ def _invalid(problems: list[Problem]) -> ValidationError:
 def _in_document_order(problems: list[Problem]) -> list[Problem]:
     """Sorted by path, entry indexes as numbers (stable: a field's problems keep their order)."""
 
-    def key(problem: Problem) -> list:
+    def key(problem: Problem) -> list[int | str]:
         return [int(part) if part.isdigit() else part for part in re.split(r"\[(\d+)\]", problem.path)]
 
     return sorted(problems, key=key)
@@ -102,9 +114,9 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
         number = r.text(identifier, "value", "identifier", required=True)
         r.map("number", "identifier.value")
     timestamp = r.datetime(data, "timestamp", "")
-    by_url: dict[str, tuple[str, dict]] = {}
+    by_url: ByUrl = {}
     entries = r.dicts(data, "entry", "", required=True)
-    resources: list[tuple[str, str, dict]] = []  # (path, fullUrl, resource)
+    resources: list[tuple[str, str, JsonObject]] = []  # (path, fullUrl, resource)
     for path, entry in entries:
         url = r.text(entry, "fullUrl", path, required=True)
         resource = r.obj(entry, "resource", path, required=True)
@@ -145,6 +157,7 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
             opposition = bool(r.get(ext, "valueBoolean", path, bool, required=True))
         else:
             r.problem(f"{path}.url", _("extension inconnue : {u}").format(u=ext.get("url")))
+    ordonnance_kind = _read_kind(r, composition, comp_path)
     zones = _read_sections(r, composition, comp_path, by_url)
 
     # Without patient, prescriber or date no ordonnance can be built, but the rest of the
@@ -160,6 +173,7 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
         patient = Patient(family_name="", given_names=[], sex=Sex.UNKNOWN, birth_date=None)
 
     lines: list[PrescriptionLine] = []
+    others: dict[LineFamily, list[Any]] = {family: [] for family in LineFamily if family is not LineFamily.MEDICINES}
     context = {
         "number": number,
         "patient": patient_url,
@@ -173,12 +187,12 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
             continue
         if kind == "Observation":
             _read_observation(r, path, url, resource, patient, patient_url)
-        elif kind == "MedicationRequest":
+        elif kind in LINE_RESOURCES:
             if url not in zones:
                 r.problem(path, _("ligne de prescription absente des sections de la Composition"))
-            line = read_medication_request(r, path, url, resource, context, f"lines[{len(lines)}]")
-            line.zone = zones.get(url, Zone.HORS_ALD)
-            lines.append(line)
+            read = _read_line(r, path, url, resource, context, ordonnance_kind, lines, others)
+            if read is not None:
+                read.zone = zones.get(url, Zone.HORS_ALD)
         else:
             r.problem(f"{path}.resourceType", _("ressource inattendue dans une ordonnance : {k}").format(k=kind))
 
@@ -204,10 +218,75 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
         composition_id=composition_id,
         signature=signature,
         timestamp=timestamp,
+        kind=ordonnance_kind,
+        devices=others[LineFamily.DEVICES],
+        analyses=others[LineFamily.ANALYSES],
+        nursing=others[LineFamily.NURSING],
+        sessions=others[LineFamily.SESSIONS],
+        acts=others[LineFamily.ACTS],
     )
 
 
-def _read_sections(r: JsonReader, composition: dict, comp_path: str, by_url: dict) -> dict[str, Zone]:
+def kind_of_bundle(bundle: Any) -> OrdonnanceKind | None:
+    """The kind a Bundle declares (``Composition.category``), without reading the rest;
+    None when it is not readable. Lets a client refuse a paper-only kind before sending it."""
+    try:
+        composition = bundle["entry"][0]["resource"]
+        categories = composition.get("category") or []
+        if not categories:
+            return OrdonnanceKind.MEDICAMENTS
+        code = categories[0]["coding"][0]["code"]
+        return OrdonnanceKind(code)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _read_kind(r: JsonReader, composition: JsonObject, comp_path: str) -> OrdonnanceKind:
+    """``Composition.category`` (our system); absent: a medicines ordonnance."""
+    categories = r.dicts(composition, "category", comp_path)
+    r.map("kind", f"{comp_path}.category" if categories else comp_path)
+    if not categories:
+        return OrdonnanceKind.MEDICAMENTS
+    path, category = categories[0]
+    codes = r.codes(category, path, c.SYSTEM_KIND)
+    if len(codes) != 1 or codes[0] not in {k.value for k in OrdonnanceKind}:
+        r.problem(path, _("type d'ordonnance inconnu : {v} attendu").format(v=", ".join(k.value for k in OrdonnanceKind)))
+        return OrdonnanceKind.MEDICAMENTS
+    return OrdonnanceKind(codes[0])
+
+
+def _read_line(
+    r: JsonReader,
+    path: str,
+    url: str,
+    resource: JsonObject,
+    context: dict[str, Any],
+    kind: OrdonnanceKind,
+    lines: list[PrescriptionLine],
+    others: dict[LineFamily, list[Any]],
+) -> Any:
+    """Read one line resource into the list its type and the ordonnance's kind call for."""
+    resource_type = resource["resourceType"]
+    if resource_type == "MedicationRequest":
+        line: Any = read_medication_request(r, path, url, resource, context, f"lines[{len(lines)}]")
+        lines.append(line)
+        return line
+    if resource_type == "DeviceRequest":
+        devices = others[LineFamily.DEVICES]
+        line = read_device_request(r, path, url, resource, context, f"devices[{len(devices)}]")
+        devices.append(line)
+        return line
+    family = kind.families[0]
+    if family in (LineFamily.MEDICINES, LineFamily.DEVICES):
+        r.problem(f"{path}.resourceType", _("ServiceRequest inattendue sur une ordonnance « {kind} »").format(kind=kind.label))
+        return None
+    target = others[family]
+    line = read_service_request(r, path, url, resource, context, family, f"{family.value}[{len(target)}]")
+    target.append(line)
+    return line
+
+
+def _read_sections(r: JsonReader, composition: JsonObject, comp_path: str, by_url: ByUrl) -> dict[str, Zone]:
     zones: dict[str, Zone] = {}
     for path, section in r.dicts(composition, "section", comp_path):
         zone = Zone.HORS_ALD
@@ -220,7 +299,7 @@ def _read_sections(r: JsonReader, composition: dict, comp_path: str, by_url: dic
                 zone = Zone(codes[0])
         r.text(section, "title", path)
         for ref_path, ref in r.dicts(section, "entry", path):
-            url = ref_target(r, ref, ref_path, by_url, "MedicationRequest")
+            url = ref_target(r, ref, ref_path, by_url, LINE_RESOURCES)
             if url is None:
                 continue
             if url in zones:
@@ -229,7 +308,7 @@ def _read_sections(r: JsonReader, composition: dict, comp_path: str, by_url: dic
     return zones
 
 
-def _read_practitioner(r: JsonReader, path: str, res: dict, url: str) -> Prescriber:
+def _read_practitioner(r: JsonReader, path: str, res: JsonObject, url: str) -> Prescriber:
     national_id = ""
     r.map("prescriber", path)
     r.map("prescriber.national_id", f"{path}.identifier")
@@ -284,7 +363,7 @@ def _read_practitioner(r: JsonReader, path: str, res: dict, url: str) -> Prescri
     )
 
 
-def _read_patient(r: JsonReader, path: str, res: dict, url: str) -> Patient:
+def _read_patient(r: JsonReader, path: str, res: JsonObject, url: str) -> Patient:
     r.map("patient", path)
     ins, ins_system = None, OID_INS_NIR
     for id_path, ident in r.dicts(res, "identifier", path):
@@ -314,7 +393,7 @@ def _read_patient(r: JsonReader, path: str, res: dict, url: str) -> Patient:
     )
 
 
-def _read_observation(r: JsonReader, path: str, url: str, res: dict, patient: Patient, patient_url: str | None) -> None:
+def _read_observation(r: JsonReader, path: str, url: str, res: JsonObject, patient: Patient, patient_url: str | None) -> None:
     codes = r.codes(r.obj(res, "code", path, required=True), f"{path}.code", c.LOINC)
     same_ref(r, res, "subject", path, patient_url, "Patient")
     quantity = r.obj(res, "valueQuantity", path, required=True) or {}
@@ -336,14 +415,13 @@ def _read_observation(r: JsonReader, path: str, url: str, res: dict, patient: Pa
     r.map(f"patient.{field}", f"{path}.valueQuantity.value")
 
 
-def _read_signature(r: JsonReader, sig: dict, path: str, by_url: dict, prescriber_url: str, prescriber: Prescriber) -> Signature | None:
+def _read_signature(r: JsonReader, sig: JsonObject, path: str, by_url: ByUrl, prescriber_url: str | None, prescriber: Prescriber) -> Signature | None:
     when = r.datetime(sig, "when", path, required=True)
     sig_format = r.text(sig, "sigFormat", path) or "application/jose"
     who = r.obj(sig, "who", path, required=True) or {}
     signer_id = prescriber.national_id
-    if "reference" in who and prescriber_url is not None:
-        if who.get("reference") != prescriber_url:
-            r.problem(f"{path}.who.reference", _("la signature doit désigner le prescripteur"))
+    if "reference" in who and prescriber_url is not None and who.get("reference") != prescriber_url:
+        r.problem(f"{path}.who.reference", _("la signature doit désigner le prescripteur"))
     identifier = r.obj(who, "identifier", f"{path}.who")
     if identifier is not None:
         signer_id = r.text(identifier, "value", f"{path}.who.identifier", required=True) or ""

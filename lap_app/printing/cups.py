@@ -39,8 +39,12 @@ def cups_available() -> bool:
 
 def queue_exists(printer: str) -> bool:
     """True when CUPS knows the queue ``printer`` (``lpstat``: no Qt, safe in any thread)."""
-    try:
-        done = subprocess.run(["lpstat", "-p", printer], capture_output=True, timeout=SUBMIT_TIMEOUT_S, check=False)
+    lpstat = shutil.which("lpstat")
+    if lpstat is None:
+        return True  # cannot tell: lp will say what is wrong
+    try:  # an argv list, no shell: the printer's name is one argument whatever it holds
+        done = subprocess.run([lpstat, "-p", printer], capture_output=True,  # noqa: S603 - our argv
+                              timeout=SUBMIT_TIMEOUT_S, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return True  # cannot tell: lp will say what is wrong
     return done.returncode == 0
@@ -59,12 +63,13 @@ def submit_pdf(pdf: bytes, printer: str, *, job_name: str, media: str, copies: i
     """Queue ``pdf`` on the CUPS printer ``printer``; returns CUPS's job id ("PDF-12").
 
     Raises ``PrintError`` with the reason in French when CUPS refuses the job."""
-    command = ["lp", "-d", printer, "-t", job_name, "-n", str(max(1, copies)), "-o", f"media={media}"]
+    command = [shutil.which("lp") or "lp", "-d", printer, "-t", job_name, "-n", str(max(1, copies)), "-o", f"media={media}"]
     for option in JOB_OPTIONS:
         command += ["-o", option]
     command.append("-")  # the document on standard input: no temporary file holding the ordonnance
     try:
-        done = subprocess.run(command, input=pdf, capture_output=True, timeout=SUBMIT_TIMEOUT_S, check=False)
+        done = subprocess.run(command, input=pdf, capture_output=True,  # noqa: S603 - our argv, no shell
+                              timeout=SUBMIT_TIMEOUT_S, check=False)
     except FileNotFoundError as error:
         raise PrintError(_("Le système d'impression (CUPS) n'est pas installé sur ce poste.")) from error
     except subprocess.TimeoutExpired as error:

@@ -31,7 +31,7 @@ def base_endpoint(url: str | None = None, ca_path: str | os.PathLike[str] | None
             settings = load_settings().base
             url = url or settings.url
             ca = ca or settings.ca_path
-        except Exception:  # noqa: BLE001 - unreadable settings: fall through to the message below
+        except Exception:  # noqa: BLE001, S110 - unreadable settings: fall through to the message below
             pass
     if not url:
         raise UserError(_("Adresse de la base non configurée : utilisez --base-url ou les paramètres"))

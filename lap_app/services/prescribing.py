@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMAT, signed_digest
+from lap_app.domain.care_validation import CodeCatalogue
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Prescriber, Signature
 from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
+from lap_app.services.dmp import PENDING_MESSAGE, DmpState
 from lap_app.services.outbox import send_entry
 from lap_app.storage import LocalStore
 
@@ -28,6 +30,8 @@ POOL_LOW_WATER = 3  # top the pool up when fewer numbers than this remain
 POOL_SIZE = 10
 # The renderer prints the R.4073-2 mention; this says what happened.
 OFFLINE_REASON = _("base des ordonnances numériques injoignable au moment de la prescription")
+LOCAL_WRITE_DEFERRED = _("Ordonnance signée et conservée ; son envoi à la base sera repris (écriture locale "
+                         "impossible pour l'instant : vérifiez la place sur le disque)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,10 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     ordonnance.opposition = opposition
     ordonnance.signature = None
     ordonnance.number = None
-    check_ordonnance(ordonnance)  # before spending a number on it
+    catalogue = nomenclature_catalogue(ordonnance)
+    check_ordonnance(ordonnance, catalogue=catalogue)  # before spending a number on it
+    if not ordonnance.kind.registrable:  # imaging, transport: printed only, never sent
+        return _paper_only(ordonnance, store, identity.national_id, opposition, page_size)
 
     offline_message: str | None = None
     try:
@@ -102,16 +109,22 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         return PrescriptionOutcome(ordonnance_id, None, "paper", pdf, offline_message)
 
     ordonnance.number = number
-    check_ordonnance(ordonnance)
+    check_ordonnance(ordonnance, catalogue=catalogue)
     bundle = to_bundle(ordonnance)
     certificate = card.sign_certificate_der()
-    ordonnance.signature = Signature(when=datetime.now(timezone.utc), signer_id=identity.national_id,
+    ordonnance.signature = Signature(when=datetime.now(UTC), signer_id=identity.national_id,
                                      data=card.sign_digest(signed_digest(bundle)), certificate=certificate,
                                      sig_format=SIGNATURE_FORMAT)
     signed = to_bundle(ordonnance)  # the same Bundle, now carrying Bundle.signature
+    # The PDF exists, and is on disk with the ordonnance (its DMP copy), before the base hears
+    # of it: a full disk after the registration can no longer cost the user the paper.
+    pdf = render_ordonnance_pdf(ordonnance, page_size)
+    from lap_app.services.dmp import after_prescription, copy_writer  # the patient's copy, through the outbox
+
     ordonnance_id = store.save_signed(number=number, prescriber=identity.national_id,
                                       patient_name=ordonnance.patient.display_name, opposition=opposition,
-                                      bundle=signed, signer_certificate=certificate)
+                                      bundle=signed, signer_certificate=certificate,
+                                      also=copy_writer(number, signed, pdf))
     # From here the ordonnance is safe on disk; the network can fail at will.
     status, message = "waiting", offline_message
     if offline_message is None:
@@ -120,13 +133,46 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
             status = send_entry(store, client, entry, reauthenticate=lambda: renew_token(card, client))
         except (BaseUnavailable, BaseRefused) as error:
             message = error.message
+        except Exception:
+            log.exception("ordonnance %s saved and queued; sending deferred", number)
+            message = LOCAL_WRITE_DEFERRED
         else:
             if status == "rejected":  # a QR code for a refused number would mislead the pharmacist
                 stored = store.get(ordonnance_id)
                 raise UserError(_("Ordonnance refusée par la base : {reason}").format(
                     reason=(stored.last_error if stored else None) or "?"))
-    pdf = render_ordonnance_pdf(ordonnance, page_size)
-    from lap_app.services.dmp import after_prescription  # the patient's copy, through the outbox
-
-    dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: renew_token(card, client))
+    try:
+        dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: renew_token(card, client))
+    except Exception:
+        log.exception("DMP step of ordonnance %s deferred", ordonnance_id)
+        dmp = DmpState("pending", PENDING_MESSAGE)
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
+
+
+def nomenclature_catalogue(ordonnance: Ordonnance) -> CodeCatalogue | None:
+    """The NABM/LPP nomenclature when the ordonnance has coded analyses or devices (opened
+    once per process: a closed or unknown code is refused whatever the front end)."""
+    if not (ordonnance.analyses or ordonnance.devices):
+        return None
+    global _NOMENCLATURES
+    if _NOMENCLATURES is None:
+        from lap_app.nomenclatures import open_nomenclatures
+
+        _NOMENCLATURES = open_nomenclatures()
+    return _NOMENCLATURES
+
+
+_NOMENCLATURES: CodeCatalogue | None = None
+
+
+def _paper_only(ordonnance: Ordonnance, store: LocalStore, prescriber_id: str, opposition: bool,
+                page_size: str) -> PrescriptionOutcome:
+    """Kept in the history as paper, with the reason the page prints; no number, no signature."""
+    from lap_app.domain.kinds import PAPER_ONLY_REASONS
+    from lap_app.fhir import to_bundle
+    from lap_app.render import render_ordonnance_pdf
+
+    reason = _(PAPER_ONLY_REASONS[ordonnance.kind])
+    ordonnance_id = store.save_paper(prescriber=prescriber_id, patient_name=ordonnance.patient.display_name,
+                                     opposition=opposition, bundle=to_bundle(ordonnance), reason=reason)
+    return PrescriptionOutcome(ordonnance_id, None, "paper", render_ordonnance_pdf(ordonnance, page_size), reason)

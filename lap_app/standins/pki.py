@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from lap_app.domain.errors import UserError, os_error_reason
+from lap_app.file_lock import locked
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
-from lap_app.file_lock import locked
 
 OID_CPS_CARD_SERIAL = ObjectIdentifier("1.2.250.1.71.1.2.3")
 OID_CPS_PROFESSION = ObjectIdentifier("1.2.250.1.71.1.2.7")
@@ -225,24 +225,25 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 
 
 def _same_public_key(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> bool:
-    return cert.public_key().public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
+    public = cert.public_key()
+    return isinstance(public, rsa.RSAPublicKey) and public.public_numbers() == key.public_key().public_numbers()
 
 
 def _issued_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> bool:
     if cert.issuer != ca_cert.subject:
         return False
+    issuer_key, hash_algorithm = ca_cert.public_key(), cert.signature_hash_algorithm
+    if not isinstance(issuer_key, rsa.RSAPublicKey) or hash_algorithm is None:  # this PKI is RSA only
+        return False
     try:
-        ca_cert.public_key().verify(  # type: ignore[union-attr, call-arg]
-            cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-            cert.signature_hash_algorithm,  # type: ignore[arg-type]
-        )
+        issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), hash_algorithm)
     except InvalidSignature:
         return False
     return True
 
 
 def _still_valid(cert: x509.Certificate, margin_days: int = 30) -> bool:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return cert.not_valid_before_utc <= now and cert.not_valid_after_utc - dt.timedelta(days=margin_days) > now
 
 
@@ -252,7 +253,7 @@ def _usable(cert: x509.Certificate | None, key: rsa.RSAPrivateKey, ca_cert: x509
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key: rsa.RSAPublicKey, years: int) -> x509.CertificateBuilder:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -322,7 +323,8 @@ def _ensure_server(root: Path, ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certific
 
 def _ia5(text: str) -> bytes:
     raw = text.encode("ascii")
-    assert len(raw) < 128  # short-form DER length is enough for these values
+    if len(raw) >= 128:  # short-form DER length is enough for these values
+        raise ValueError(f"IA5String too long for a short-form length: {text!r}")
     return bytes([0x16, len(raw)]) + raw
 
 

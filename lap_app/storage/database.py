@@ -8,7 +8,9 @@ from pathlib import Path
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
+from lap_app.private_files import private_database
 from lap_app.storage.migrations import MIGRATIONS, Step
+from lap_app.storage.transaction import write_transaction
 
 STORE_NAME = "lap.sqlite3"
 
@@ -21,7 +23,7 @@ def connect(path: Path | None = None, migrations: list[Step] | None = None) -> s
     """A connection to the store (WAL, synchronous=FULL), its schema brought up to date."""
     path = Path(path) if path is not None else default_store_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # health data: directory 0700, files 0600 (wal and shm follow)
     except OSError as error:
         raise UserError(_("Dossier de données {path} inutilisable ({reason}) : vérifiez LAP_DATA_DIR et ses droits")
                         .format(path=path.parent, reason=os_error_reason(error))) from None
@@ -79,11 +81,9 @@ def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
         raise UserError(_("La base locale a été créée par une version plus récente de l'application"))
     for index in range(version, len(steps)):
         step = steps[index]
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(conn):
             # re-read under the write lock: another process may have migrated meanwhile
             if conn.execute("PRAGMA user_version").fetchone()[0] > index:
-                conn.execute("ROLLBACK")
                 continue
             if isinstance(step, str):
                 for statement in _statements(step):
@@ -91,11 +91,8 @@ def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
             else:
                 step(conn)
             conn.execute(f"PRAGMA user_version = {index + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    reached: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return reached
 
 
 def _statements(script: str) -> list[str]:

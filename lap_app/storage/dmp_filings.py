@@ -2,7 +2,7 @@
 
 A copy is queued when its PDF is printed; a numbered ordonnance that has no row yet (the
 application stopped between signing and printing) is found by ``queue_missing``, so no copy
-is ever lost, and the document id derived from the number means it is never filed twice.
+is ever lost, and the document id drawn once (opaque) and kept here means it is never filed twice.
 """
 
 from __future__ import annotations
@@ -33,6 +33,17 @@ def _filing(row: sqlite3.Row) -> DmpFiling:
                      row["next_attempt_at"], row["last_error"], row["filed_at"])
 
 
+def queue_in(conn: sqlite3.Connection, ordonnance_id: int, document_id: str, pdf: bytes | None,
+             state: str = "pending", error: str | None = None) -> None:
+    """``DmpFilings.queue`` inside a transaction already open (the one that saves the ordonnance)."""
+    now = time.time()
+    conn.execute(
+        "INSERT INTO dmp_filings (ordonnance_id, document_id, state, pdf, next_attempt_at, last_error,"
+        " updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(ordonnance_id) DO UPDATE SET"
+        " pdf = COALESCE(dmp_filings.pdf, excluded.pdf), updated_at = excluded.updated_at",
+        (ordonnance_id, document_id, state, pdf, now, error, now))
+
+
 class DmpFilings:
     def __init__(self, store: LocalStore) -> None:
         self.store = store
@@ -40,13 +51,8 @@ class DmpFilings:
     def queue(self, ordonnance_id: int, document_id: str, pdf: bytes | None, state: str = "pending",
               error: str | None = None) -> None:
         """Queue a copy; a copy already queued keeps its state and the first PDF printed."""
-        now = time.time()
         with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO dmp_filings (ordonnance_id, document_id, state, pdf, next_attempt_at, last_error,"
-                " updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(ordonnance_id) DO UPDATE SET"
-                " pdf = COALESCE(dmp_filings.pdf, excluded.pdf), updated_at = excluded.updated_at",
-                (ordonnance_id, document_id, state, pdf, now, error, now))
+            queue_in(conn, ordonnance_id, document_id, pdf, state, error)
 
     def unqueued_ordonnances(self) -> list[tuple[int, str]]:
         """(id, number) of the numbered ordonnances with no DMP row yet."""
@@ -62,7 +68,8 @@ class DmpFilings:
         return _filing(row) if row else None
 
     def pending(self, due_only: bool = False) -> list[DmpFiling]:
-        sql, args = "SELECT * FROM dmp_filings WHERE state = 'pending'", ()
+        sql = "SELECT * FROM dmp_filings WHERE state = 'pending'"
+        args: tuple[float, ...] = ()
         if due_only:
             sql, args = sql + " AND next_attempt_at <= ?", (time.time(),)
         with self.store.transaction() as conn:
@@ -74,12 +81,20 @@ class DmpFilings:
             rows = conn.execute("SELECT * FROM dmp_filings ORDER BY ordonnance_id DESC LIMIT ?", (limit,)).fetchall()
         return [_filing(r) for r in rows]
 
+    def document_id_of_number(self, number: str) -> str | None:
+        """The DMP document id of this workstation's copy of ordonnance ``number``, if queued."""
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT d.document_id FROM dmp_filings d JOIN ordonnances o ON o.id = d.ordonnance_id"
+                               " WHERE o.number = ?", (number,)).fetchone()
+        return str(row["document_id"]) if row else None
+
     def set_pdf(self, ordonnance_id: int, pdf: bytes) -> None:
         with self.store.transaction() as conn:
             conn.execute("UPDATE dmp_filings SET pdf = COALESCE(pdf, ?) WHERE ordonnance_id = ?", (pdf, ordonnance_id))
 
     def finish(self, ordonnance_id: int, state: str, error: str | None = None) -> None:
-        assert state in FINAL_STATES
+        if state not in FINAL_STATES:
+            raise ValueError(f"not a final DMP filing state: {state!r}")
         now = time.time()
         with self.store.transaction() as conn:
             conn.execute("UPDATE dmp_filings SET state = ?, last_error = ?, filed_at = ?, updated_at = ?"

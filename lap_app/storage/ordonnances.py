@@ -8,18 +8,24 @@ gives a number twice.
 
 from __future__ import annotations
 
-import contextlib
+import builtins
 import json
+import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from lap_app.i18n import _
 from lap_app.storage.database import connect
 from lap_app.storage.patient_link import bundle_patient_ref
+from lap_app.storage.transaction import write_transaction
+
+log = logging.getLogger(__name__)
 
 # Status identifiers (stored) and what the user reads.
 STATUSES = {
@@ -34,6 +40,11 @@ STATUSES = {
     "rejected": _("refusée par la base"),
 }
 BASE_STATUSES = ("registered", "partly_dispensed", "dispensed", "cancelled")
+
+
+# The patient's opposition: the prescriber's workstation never records dispensing progress, whatever
+# an answer says (the base hides it too). Parameters: the status, twice.
+_SHOWN_STATUS = ("CASE WHEN opposition AND ? IN ('partly_dispensed', 'dispensed') THEN 'registered' ELSE ? END")
 
 
 def status_label(status: str) -> str:
@@ -84,16 +95,8 @@ class LocalStore:
     def close(self) -> None:
         self.conn.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self.conn, self._lock)
 
     # --- number pool -----------------------------------------------------------------------
 
@@ -104,9 +107,10 @@ class LocalStore:
 
     def available_numbers(self, prescriber: str, margin: float = 3600.0) -> int:
         with self._lock:
-            return self.conn.execute(
+            count: int = self.conn.execute(
                 "SELECT COUNT(*) FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?",
                 (prescriber, time.time() + margin)).fetchone()[0]
+        return count
 
     def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0) -> str | None:
         row = conn.execute(
@@ -114,8 +118,9 @@ class LocalStore:
             " ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin)).fetchone()
         if row is None:
             return None
-        conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), row["number"]))
-        return row["number"]
+        number: str = row["number"]
+        conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), number))
+        return number
 
     # --- ordonnances -----------------------------------------------------------------------
 
@@ -125,8 +130,13 @@ class LocalStore:
             return self._take_number(conn, prescriber)
 
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
-                    bundle: dict[str, Any], signer_certificate: bytes) -> int:
-        """Record a signed ordonnance and queue it in the outbox, atomically."""
+                    bundle: dict[str, Any], signer_certificate: bytes,
+                    also: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
+        """Record a signed ordonnance and queue it in the outbox, atomically.
+
+        ``also(conn, ordonnance_id)`` writes in the same transaction (the DMP copy with the
+        printed PDF): everything the ordonnance needs is on disk before the base hears of it,
+        so a disk full after the registration cannot cost the user the PDF."""
         now = time.time()
         with self.transaction() as conn:
             cursor = conn.execute(
@@ -137,6 +147,8 @@ class LocalStore:
             ordonnance_id = int(cursor.lastrowid or 0)
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
                          (ordonnance_id, number, now, now))
+            if also is not None:
+                also(conn, ordonnance_id)
         return ordonnance_id
 
     def save_paper(self, *, prescriber: str, patient_name: str, opposition: bool, bundle: dict[str, Any],
@@ -169,7 +181,7 @@ class LocalStore:
                 rows = self.conn.execute("SELECT * FROM ordonnances ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_ordonnance(r) for r in rows]
 
-    def for_patient(self, patient_ref: str, limit: int = 200) -> list[StoredOrdonnance]:
+    def for_patient(self, patient_ref: str, limit: int = 200) -> builtins.list[StoredOrdonnance]:
         """A patient's ordonnances (by the FHIR Patient id of their Bundle), newest first."""
         with self._lock:
             rows = self.conn.execute("SELECT * FROM ordonnances WHERE patient_ref = ? ORDER BY id DESC LIMIT ?",
@@ -178,15 +190,15 @@ class LocalStore:
 
     def set_status(self, number: str, status: str, error: str | None = None) -> None:
         with self.transaction() as conn:
-            conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE number = ?",
-                         (status, time.time(), error, number))
+            conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ?"
+                         " WHERE number = ?", (status, status, time.time(), error, number))
 
     # --- outbox ----------------------------------------------------------------------------
 
-    def outbox(self, due_only: bool = False) -> list[OutboxEntry]:
+    def outbox(self, due_only: bool = False) -> builtins.list[OutboxEntry]:  # `list` is a method here
         with self._lock:
             sql = "SELECT * FROM outbox"
-            args: tuple = ()
+            args: tuple[float, ...] = ()
             if due_only:
                 sql += " WHERE next_attempt_at <= ?"
                 args = (time.time(),)
@@ -198,8 +210,27 @@ class LocalStore:
         """The base answered for good (registered, or refused): leave the outbox."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
-            conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE id = ?",
-                         (status, time.time(), error, entry.ordonnance_id))
+            conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ? WHERE id = ?",
+                         (status, status, time.time(), error, entry.ordonnance_id))
+
+    def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
+        """Each outbox entry with its number's reservation expiry (None: not from this pool)."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT o.*, p.expires_at AS number_expires_at FROM outbox o"
+                " LEFT JOIN number_pool p ON p.number = o.number ORDER BY o.id").fetchall()
+        return [(OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
+                             r["last_error"]), r["number_expires_at"]) for r in rows]
+
+    def outbox_done_if_possible(self, entry: OutboxEntry, status: str) -> bool:
+        """``outbox_done`` after the base registered it; False when the store cannot be written
+        (disk full): the entry stays and the next flush replays it (the base answers 200)."""
+        try:
+            self.outbox_done(entry, status)
+        except sqlite3.Error as error:
+            log.warning("registration of %s not recorded locally yet: %s", entry.number, error)
+            return False
+        return True
 
     def outbox_retry_later(self, entry: OutboxEntry, error: str, delay: float) -> None:
         with self.transaction() as conn:

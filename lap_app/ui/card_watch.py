@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from lap_app.i18n import _
 from lap_app.ui.workers import run_task, watch_pool
 
 log = logging.getLogger(__name__)

@@ -90,10 +90,10 @@ def assemble_context(settings: Settings, *, store_path: Path | None, endpoint, c
     ``endpoint``: the ``BaseEndpoint`` of the e-prescription base (None: no base configured).
     """
     from lap_app.drugs import open_drug_database
+    from lap_app.services.desk import PrescribingDesk
     from lap_app.services.drafting import DraftingLibrary
     from lap_app.services.patients import PatientService
     from lap_app.storage import LocalStore, connect, default_store_path
-    from lap_app.services.desk import PrescribingDesk
 
     store_path = store_path or default_store_path()
     store = LocalStore(store_path)

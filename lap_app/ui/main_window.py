@@ -7,7 +7,16 @@ import logging
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.domain.errors import UserError
@@ -21,6 +30,7 @@ from lap_app.ui.workers import card_pool, run_task
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
+WARM_UP_DELAY_MS = 300  # the client and rendering stacks load once the window is painted
 
 
 class MainWindow(QMainWindow):
@@ -58,7 +68,10 @@ class MainWindow(QMainWindow):
         self.watcher.start()
         self.refresh_status()
         if context.services.prescribing is not None:
-            run_task(context.services.prescribing.warm_up)
+            # after the first paint: importing the client and rendering stacks in a thread holds
+            # the interpreter lock, which would delay the window the GP is waiting for
+            warm_up = context.services.prescribing.warm_up
+            QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: run_task(warm_up))
 
     # -- layout ------------------------------------------------------------------------------
     def _demo_banner(self) -> QFrame:
@@ -170,13 +183,13 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.work_area)
         self.card_status.setText(_("Carte : {holder}").format(holder=holder_summary(identity)))
         # back where the physician was before the lock (typing goes on where it stopped)
-        resume = getattr(self, "_focus_before_lock", None)
-        self._focus_before_lock = None
+        resume: QWidget | None = getattr(self, "_focus_before_lock", None)
+        self._focus_before_lock: QWidget | None = None
         try:
             resumed = resume is not None and resume.isVisible() and resume.isEnabled()
         except RuntimeError:  # the widget went away while locked (a line editor closed)
             resumed = False
-        (resume if resumed else self.patient_panel.search_edit).setFocus()
+        (resume if resumed and resume is not None else self.patient_panel.search_edit).setFocus()
         self.flush_outbox(quiet=True)
 
     def lock(self, pulled: bool = False) -> None:
@@ -227,9 +240,15 @@ class MainWindow(QMainWindow):
             self.flush_outbox(quiet=True)
 
     def _show_outbox(self, status) -> None:
-        self.outbox_status.setText(
-            ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi", status.outbox_count)
-            .format(n=status.outbox_count))
+        text = ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi",
+                        status.outbox_count).format(n=status.outbox_count)
+        expiring = getattr(status, "expiring", ())
+        if expiring:  # a queued number near its deadline: its printed QR code would die
+            text += " — " + ngettext("{n} numéro bientôt expiré", "{n} numéros bientôt expirés",
+                                     len(expiring)).format(n=len(expiring))
+        self.outbox_status.setText(text)
+        self.outbox_status.setToolTip("\n".join(expiring))
+        set_role(self.outbox_status, "error" if expiring else "")
 
     # -- actions -----------------------------------------------------------------------------
     def _on_patient_selected(self, record) -> None:

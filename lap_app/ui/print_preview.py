@@ -11,14 +11,24 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.i18n import _, ngettext
 from lap_app.printing import PdfPages, PrintService
 from lap_app.ui.errors import show_error
+from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
-from lap_app.ui.workers import run_task
+from lap_app.ui.workers import TaskHandle, run_task
 
 ZOOM_STEPS = (0.5, 0.67, 0.75, 0.9, 1.0, 1.25, 1.5, 2.0, 3.0)
 PAGE_GAP = 12  # pixels between pages, and around them
@@ -39,16 +49,19 @@ class PrintPreview(QDialog):
         self._job_name = job_name
         self._zoom: float | None = None  # None: the whole page fits the window
         self._shown_scale = 0.0
-        self.print_task = None
+        self.print_task: TaskHandle | None = None
 
-        self.zoom_out_button = QToolButton(text="−", objectName="zoomOut")
+        self.zoom_out_button = named(QToolButton(), "zoomOut")
+        self.zoom_out_button.setText("−")
         self.zoom_out_button.setToolTip(_("Réduire (Ctrl+-)"))
-        self.zoom_in_button = QToolButton(text="+", objectName="zoomIn")
+        self.zoom_in_button = named(QToolButton(), "zoomIn")
+        self.zoom_in_button.setText("+")
         self.zoom_in_button.setToolTip(_("Agrandir (Ctrl++)"))
-        self.fit_button = QToolButton(text=_("Page entière"), objectName="zoomFit")
+        self.fit_button = named(QToolButton(), "zoomFit")
+        self.fit_button.setText(_("Page entière"))
         self.fit_button.setToolTip(_("Ctrl+0"))
-        self.zoom_label = QLabel(objectName="zoomLevel")
-        self.page_count = QLabel(objectName="pageCount")
+        self.zoom_label = named(QLabel(), "zoomLevel")
+        self.page_count = named(QLabel(), "pageCount")
         for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys do it: Tab goes to what matters
         tools = QHBoxLayout()
@@ -58,7 +71,7 @@ class PrintPreview(QDialog):
         tools.addWidget(self.page_count)
 
         self.page_labels: list[QLabel] = []
-        column = QWidget(objectName="previewPages")
+        column = named(QWidget(), "previewPages")
         pages_layout = QVBoxLayout(column)
         pages_layout.setContentsMargins(PAGE_GAP, PAGE_GAP, PAGE_GAP, PAGE_GAP)
         pages_layout.setSpacing(PAGE_GAP)
@@ -68,13 +81,13 @@ class PrintPreview(QDialog):
             label.setStyleSheet("background: white; border: 1px solid #9aa5ad;")
             pages_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
             self.page_labels.append(label)
-        self.scroll = QScrollArea(objectName="previewScroll")
-        self.scroll.setWidget(column)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.scroll.setStyleSheet("QScrollArea#previewScroll, QWidget#previewPages { background: #d7dde1; }")
+        self.page_area = named(QScrollArea(), "previewScroll")
+        self.page_area.setWidget(column)
+        self.page_area.setWidgetResizable(True)
+        self.page_area.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.page_area.setStyleSheet("QScrollArea#previewScroll, QWidget#previewPages { background: #d7dde1; }")
 
-        self.printer_combo = QComboBox(objectName="previewPrinter")
+        self.printer_combo = named(QComboBox(), "previewPrinter")
         self.printer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.printer_combo.setMinimumWidth(160)
         printers = service.printers()
@@ -84,10 +97,10 @@ class PrintPreview(QDialog):
             self.printer_combo.setCurrentText(default)
         printer_label = QLabel(_("&Imprimante :"))
         printer_label.setBuddy(self.printer_combo)
-        self.status = QLabel(objectName="previewStatus")
-        self.close_button = QPushButton(_("Fermer"), objectName="previewClose")
+        self.status = named(QLabel(), "previewStatus")
+        self.close_button = named(QPushButton(_("Fermer")), "previewClose")
         self.close_button.setAutoDefault(False)
-        self.print_button = QPushButton(_("Imprimer (Ctrl+P)"), objectName="previewPrint")
+        self.print_button = named(QPushButton(_("Imprimer (Ctrl+P)")), "previewPrint")
         self.print_button.setProperty("primary", "true")
         self.print_button.setDefault(True)  # Entrée prints
         if not printers:
@@ -103,7 +116,7 @@ class PrintPreview(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(tools)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.page_area, 1)
         layout.addLayout(bottom)
 
         self.print_button.clicked.connect(self.print_document)
@@ -116,10 +129,10 @@ class PrintPreview(QDialog):
                            (QKeySequence("Ctrl+="), lambda: self.step_zoom(1)),
                            (QKeySequence.StandardKey.ZoomOut, lambda: self.step_zoom(-1)),
                            (QKeySequence("Ctrl+0"), self.fit_page)):
-            QShortcut(keys, self, activated=slot)
+            QShortcut(keys, self, slot)
         self._render_timer = QTimer(self, singleShot=True, interval=0)
         self._render_timer.timeout.connect(self.render_pages)
-        self.scroll.setFocus()
+        self.page_area.setFocus()
 
     # ---- zoom --------------------------------------------------------------------------------
 
@@ -130,7 +143,7 @@ class PrintPreview(QDialog):
     def zoom(self) -> float:
         if self._zoom is not None:
             return self._zoom
-        viewport = self.scroll.viewport().size()
+        viewport = self.page_area.viewport().size()
         width_pt, height_pt = self._pages.sizes_pt[0]
         per_point = self.points_to_pixels()
         fit_height = (viewport.height() - 2 * PAGE_GAP - 2) / (height_pt * per_point)

@@ -6,8 +6,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from lap_app.i18n import _
 from lap_app.domain.errors import UserError
+from lap_app.i18n import _
 from lap_app.printing import PrintError, PrintService, load_pdf_pages
 from lap_app.printing.pages import PdfPages
 from lap_app.ui.context import AppContext

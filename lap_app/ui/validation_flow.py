@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QInputDialog, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton,
-    QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.domain.errors import UserError, ValidationError
@@ -26,6 +35,10 @@ from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
+
+if TYPE_CHECKING:
+    from lap_app.services.prescribing import PrescriptionOutcome
+    from lap_app.ui.print_preview import PrintPreview
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +67,7 @@ def build_ordonnance(context: AppContext, record, lines) -> Ordonnance:
         prescriber=prescriber,
         patient=record.to_patient(),
         lines=list(lines),
-        written_at=datetime.now(timezone.utc).astimezone(),
+        written_at=datetime.now(UTC).astimezone(),
         opposition=bool(getattr(record, "opposition", False)),
     )
     from lap_app.domain.validation import check_ordonnance
@@ -172,7 +185,9 @@ def _format_problems(error: UserError) -> str:
 class ResultDialog(QDialog):
     """The number in clear, the status, then preview (Enter) or print at once (F9)."""
 
-    def __init__(self, context: AppContext, result, parent: QWidget | None = None) -> None:
+    result: PrescriptionOutcome  # type: ignore[assignment]  # hides QDialog.result(): the flow and tests read it
+
+    def __init__(self, context: AppContext, result: PrescriptionOutcome, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
         self.result = result
@@ -187,7 +202,7 @@ class ResultDialog(QDialog):
         # the patient's DMP copy (lap_app.services.dmp): a copy that could not be filed stands out
         self.dmp_label = QLabel(getattr(result, "dmp_message", None) or "")
         self.dmp_label.setWordWrap(True)
-        set_role(self.dmp_label, {"filed": "ok", "pending": "subtitle"}.get(getattr(result, "dmp_state", None), "error"))
+        set_role(self.dmp_label, {"filed": "ok", "pending": "subtitle"}.get(getattr(result, "dmp_state", None) or "", "error"))
         self.print_status = QLabel("")
         buttons = QDialogButtonBox()
         self.preview_button = QPushButton(_("Aperçu et impression…"))
@@ -201,7 +216,7 @@ class ResultDialog(QDialog):
         self.preview_button.clicked.connect(self.show_preview)
         self.print_button.clicked.connect(self.print_now)
         close.clicked.connect(self.reject)
-        QShortcut(QKeySequence("F9"), self, activated=self.print_now)
+        QShortcut(QKeySequence("F9"), self, self.print_now)
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("Numéro de l'ordonnance")))
@@ -211,18 +226,19 @@ class ResultDialog(QDialog):
             layout.addWidget(self.dmp_label)
         layout.addWidget(self.print_status)
         layout.addWidget(buttons)
-        self.preview = None
+        self.preview: PrintPreview | None = None
 
     def show_preview(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, make_preview
 
         try:
-            self.preview = make_preview(self, self._context, self.result.pdf, job_name_for(self.result.number))
+            preview = make_preview(self, self._context, self.result.pdf, job_name_for(self.result.number))
         except UserError as error:
             show_error(self, error, _("Impression"))
             return
-        self.preview.printed.connect(self._sent_to)
-        self.preview.open()
+        self.preview = preview
+        preview.printed.connect(self._sent_to)
+        preview.open()
 
     def _sent_to(self, printer_name: str) -> None:
         self.print_status.setText(_("Envoyée à l'imprimante « {name} ».").format(name=printer_name))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import UTC
 
 import pytest
 
@@ -24,7 +25,7 @@ def _app(tmp_path, pki_dir, lean: bool):
 
 
 def _signed(card, number: str) -> dict:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
     from lap_app.domain.model import Signature
@@ -33,7 +34,7 @@ def _signed(card, number: str) -> dict:
     ordonnance = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))
     ordonnance.number = number
     digest = signed_digest(to_bundle(ordonnance))
-    ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+    ordonnance.signature = Signature(datetime.now(UTC), "810101234564", card.sign_digest(digest),
                                      card.sign_certificate_der(), SIGNATURE_FORMAT)
     return to_bundle(ordonnance)
 
@@ -89,7 +90,7 @@ def test_an_unexpected_failure_is_a_french_json_500(tmp_path, pki_dir, monkeypat
     def broken(*_args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(routes_prescriber, "_serial_day", broken)
+    monkeypatch.setattr(routes_prescriber, "_unguessable_numbers", broken)
     answer = client.post("/v1/numbers", json={"count": 2}, headers=headers)
     assert answer.status_code == 500 and answer.json() == {
         "error": "internal_error",

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def signed_bundles(card, numbers: list[str]) -> list[dict]:
         ordonnance = from_bundle(draft)
         ordonnance.number = number
         digest = signed_digest(to_bundle(ordonnance))
-        ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+        ordonnance.signature = Signature(datetime.now(UTC), "810101234564", card.sign_digest(digest),
                                          certificate, SIGNATURE_FORMAT)
         out.append(to_bundle(ordonnance))
     return out

@@ -40,7 +40,7 @@ ORDONNANCE_QUERIES = ["zocor 20", "clarithromycine 500", "doliprane 1000", "kard
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> str:

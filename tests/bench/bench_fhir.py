@@ -13,8 +13,8 @@ import copy
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from lap_app.domain.identifiers import is_valid_prescription_number
 from lap_app.domain.posology_text import render_sentence

@@ -27,7 +27,7 @@ ORDONNANCE_QUERIES = ["zocor 20", "clarithromycine 500", "doliprane 1000", "kard
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 # -- drug search ------------------------------------------------------------------------
@@ -132,9 +132,7 @@ def render_floor(ordonnance) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
 
-    from lap_app.render.fonts import BOLD as bold
-    from lap_app.render.fonts import REGULAR as regular
-    from lap_app.render.fonts import register_fonts
+    from lap_app.render.fonts import BOLD, REGULAR, register_fonts
 
     register_fonts()
     buffer = io.BytesIO()
@@ -143,7 +141,7 @@ def render_floor(ordonnance) -> bytes:
     text += [line.posology.sentence() if hasattr(line.posology, "sentence") else "" for line in ordonnance.lines]
     y = A4[1] - 60
     for i in range(40):
-        canvas.setFont(bold if i % 4 == 0 else regular, 10)
+        canvas.setFont(BOLD if i % 4 == 0 else REGULAR, 10)
         canvas.drawString(50, y, (text[i % len(text)] or "ligne")[:100])
         y -= 18
     matrix = segno.make(ordonnance.number or "2026112500004292", micro=False).matrix

@@ -23,10 +23,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -137,11 +137,23 @@ def base_figures(work: Path, quick: bool) -> list[Figure]:
     return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5)]
 
 
+def card_figures(work: Path, quick: bool) -> list[Figure]:
+    """The card read and signature through a PKCS#11 module (SoftHSM2) beside bare PyKCS11."""
+    import bench_card
+
+    from lap_app.standins.pki import init_pki
+
+    measured = bench_card.pkcs11_figures(init_pki(work / "card-pki"), work, 10 if quick else 40)
+    targets = {"PKCS#11 open + identity": 3.0, "PKCS#11 sign SHA-256 digest": 1.3}
+    return [Figure(name, project, floor, "ms", targets[name]) for name, project, floor in measured or []]
+
+
 FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
     "drugs": drug_figures,
     "render": lambda _work, quick: render_figures(quick),
     "startup": startup_figures,
     "base": base_figures,
+    "card": card_figures,
 }
 
 
@@ -162,10 +174,10 @@ def main() -> int:
             for figure in FIGURES[name.strip()](work, options.quick):
                 print(figure.line(), flush=True)
                 results.append(figure)
-    out = options.json or ROOT / "build" / "bench" / f"run_all-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    out = options.json or ROOT / "build" / "bench" / f"run_all-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()[0]},
         "figures": [dict(asdict(f), ratio=round(f.ratio, 3), met=f.met) for f in results],
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

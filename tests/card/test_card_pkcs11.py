@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from lap_app.card import CardRemovedError, EventKind, NoCardError, PinNotVerifiedError, PinStatus, WrongPinError
 from lap_app.card.errors import (
-    Pkcs11ModuleInvalidError, Pkcs11ModuleMissingError, TokenWithoutCertificateError,
+    Pkcs11ModuleInvalidError,
+    Pkcs11ModuleMissingError,
+    TokenWithoutCertificateError,
 )
 from lap_app.card.pkcs11 import Pkcs11CardService
 
@@ -72,7 +75,7 @@ def test_signature_and_authentication_verified_with_the_certificates(service, so
         proof = card.authenticate(b"server challenge")
         auth_key = x509.load_der_x509_certificate(card.auth_certificate_der()).public_key()
         auth_key.verify(proof, b"server challenge", PKCS1v15(), SHA256())
-        with pytest.raises(Exception):  # each key is its own certificate's, not the other's
+        with pytest.raises(InvalidSignature):  # each key is its own certificate's, not the other's
             auth_key.verify(card.sign_digest(hashlib.sha256(data).digest()), data, PKCS1v15(), SHA256())
 
 

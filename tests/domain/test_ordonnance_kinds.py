@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from domain_samples import make_ordonnance
 
 from lap_app.demo.kind_samples import fill_with_sample_lines
 from lap_app.domain.care import ActLine, BiologyLine, DeviceLine, DeviceSupply, NursingLine, SessionLine
@@ -19,6 +18,8 @@ from lap_app.domain.errors import Problem, Severity, ValidationError
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import Ordonnance, Zone
 from lap_app.domain.validation import check_ordonnance, validate_ordonnance
+
+from domain_samples import make_ordonnance
 
 
 def kind_ordonnance(kind: OrdonnanceKind) -> Ordonnance:

@@ -96,7 +96,7 @@ def test_empty_file_refuses_the_import(content: bytes):
 
 def test_file_of_garbage_refuses_the_import():
     garbage = "\n".join(f"ligne {i}\tsans rapport" for i in range(50)).encode()
-    with pytest.raises(ImportFailed, match="CIS_CPD_bdpm.txt"):
+    with pytest.raises(ImportFailed, match=r"CIS_CPD_bdpm\.txt"):
         parse_release({"CIS_CPD_bdpm.txt": garbage})
 
 

@@ -15,12 +15,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from f2_support import adult, make_context, type_text
 from lap_app.domain.model import Zone
 from lap_app.drugs import open_drug_database
 from lap_app.drugs.interactions import InteractionIndex
+from lap_app.storage import connect
 from lap_app.ui.editor import PrescriptionEditor
 from lap_app.ui.patient_panel import PatientPanel
+
+from practice_store_support import adult, make_context, type_text
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,7 @@ def test_draft_survives_a_restart_and_goes_once_cleared(qtbot, tmp_path, drugs) 
 
     # the application goes away without validating (closed, or crashed): nothing is cleared
     editor.close()
-    context.services.patients._db.close()
+    context.close()
 
     # a new start on the same file: choosing the patient brings the ordonnance back
     context = make_context(path, drugs=drugs)
@@ -107,7 +109,7 @@ def test_draft_survives_a_restart_and_goes_once_cleared(qtbot, tmp_path, drugs) 
     assert len(_saved_rows(path)[record.id]) == 1
     editor.clear()
     assert _saved_rows(path) == {}
-    context.services.patients._db.close()
+    context.close()
     context = make_context(path, drugs=drugs)
     editor = _editor(qtbot, context)
     editor.set_patient(context.services.patients.get(record.id))
@@ -146,14 +148,15 @@ def test_saved_draft_keeps_every_field_of_every_line(tmp_path) -> None:
 
 def test_a_draft_that_cannot_be_saved_is_said_and_kept_in_memory(qtbot, tmp_path, drugs) -> None:
     path = tmp_path / "store.sqlite3"
-    context = make_context(path, drugs=drugs)
+    connection = connect(path)
+    context = make_context(path, drugs=drugs, connection=connection)
     record = context.services.patients.save(adult())
     editor = _editor(qtbot, context)
     editor.set_patient(record)
     with closing(sqlite3.connect(path, isolation_level=None)) as blocker:
         blocker.execute("PRAGMA busy_timeout = 0")
         blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the file: the save times out
-        context.services.patients._db.execute("PRAGMA busy_timeout = 50")
+        connection.execute("PRAGMA busy_timeout = 50")
         _add(qtbot, editor, "doliprane 1000")
         blocker.execute("ROLLBACK")
     assert len(editor.draft_lines()) == 1
@@ -309,7 +312,7 @@ def test_renewal_over_an_ordonnance_being_written_asks_before_replacing_it(qtbot
     editor.set_patient(context.services.patients.save(adult()))
     _add(qtbot, editor, "levothyrox 100")
     being_written = [line.dci_wording for line in editor.draft_lines()]
-    renewed = [line for line in editor.draft_lines()]
+    renewed = list(editor.draft_lines())
     renewed[0] = type(renewed[0])(dci_wording="PARACÉTAMOL 1000 mg, comprimé", posology=renewed[0].posology,
                                   supply_duration=renewed[0].supply_duration, boxes=1)
 

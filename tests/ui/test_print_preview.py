@@ -10,9 +10,9 @@ import pytest
 import zxingcpp
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from test_printing_cups import _cups_pdf_queue_ready, _file_cups_wrote, _text_of
 
 from ui_support import EXAMPLE_BUNDLE, require_service
-from test_printing_cups import _cups_pdf_queue_ready, _file_cups_wrote, _text_of
 
 
 def _example() -> tuple[bytes, object]:
@@ -89,7 +89,7 @@ def test_the_preview_text_is_anti_aliased_not_a_scaled_print_image(qtbot):
 
 def test_escape_closes_the_preview(qtbot):
     dialog, _ordonnance = _preview(qtbot)
-    qtbot.keyClick(dialog.scroll, Qt.Key.Key_Escape)
+    qtbot.keyClick(dialog.page_area, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
 
 
@@ -103,7 +103,7 @@ def test_ctrl_p_and_enter_print_from_the_preview(qtbot, tmp_path, keys):
     dialog.printed.connect(sent.append)
     dialog.activateWindow()
     focused = dialog.focusWidget()
-    assert focused is dialog.scroll  # where the keyboard is when the preview opens
+    assert focused is dialog.page_area  # where the keyboard is when the preview opens
     if keys == "ctrl+p":
         qtbot.keyClick(focused, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     else:

@@ -10,19 +10,34 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from lap_app.card.errors import (
-    CardError, CardRemovedError, InvalidPinFormatError, NoCardError, PinBlockedError, PinNotVerifiedError,
-    TokenKeyMissingError, TokenWithoutCertificateError,
+    CardError,
+    CardRemovedError,
+    InvalidPinFormatError,
+    NoCardError,
+    PinBlockedError,
+    PinNotVerifiedError,
+    TokenKeyMissingError,
+    TokenWithoutCertificateError,
 )
-from lap_app.card.identity import CardIdentity, card_serial_from_certificate, identity_from_certificate
+from lap_app.card.identity import CardIdentity, card_serial_from_certificate, identity_from_x509
 from lap_app.card.pin import PinResult, PinStatus, check_pin_format
 from lap_app.card.pkcs11.module import (
-    MAYBE_REMOVAL_CODES, REMOVAL_CODES, Pkcs11Module, error_code, operation_error,
+    MAYBE_REMOVAL_CODES,
+    REMOVAL_CODES,
+    Pkcs11Module,
+    error_code,
+    operation_error,
 )
 from lap_app.card.pkcs11.token_objects import (
-    KeyObject, KeyRole, TokenCertificate, classify_certificates, find_private_key,
+    KeyObject,
+    KeyRole,
+    TokenCertificate,
+    classify_certificates,
+    find_private_key,
 )
 from lap_app.i18n import _
 
@@ -70,7 +85,7 @@ class Pkcs11Card:
         self._identity: CardIdentity | None = None
         self._mechanisms: set[str] | None = None
 
-    def __enter__(self) -> "Pkcs11Card":
+    def __enter__(self) -> Pkcs11Card:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -167,11 +182,11 @@ class Pkcs11Card:
 
     def read_serial(self) -> str:
         """The card serial from the certificate (``8025000001/<serial>``), else the token's."""
-        return card_serial_from_certificate(self.auth_certificate_der()) or self.token_serial
+        return card_serial_from_certificate(self._certificate(KeyRole.AUTHENTICATION).cert) or self.token_serial
 
     def identity(self) -> CardIdentity:
         if self._identity is None:
-            self._identity = identity_from_certificate(self.auth_certificate_der(), self.read_serial())
+            self._identity = identity_from_x509(self._certificate(KeyRole.AUTHENTICATION).cert, self.read_serial())
         return self._identity
 
     # --- PIN ----------------------------------------------------------------------------------
@@ -196,7 +211,12 @@ class Pkcs11Card:
     def _login(self, pin: str) -> PinResult:
         from PyKCS11 import PyKCS11Error
         from PyKCS11.LowLevel import (
-            CKR_OK, CKR_PIN_INCORRECT, CKR_PIN_LEN_RANGE, CKR_PIN_LOCKED, CKR_USER_ALREADY_LOGGED_IN, CKU_USER,
+            CKR_OK,
+            CKR_PIN_INCORRECT,
+            CKR_PIN_LEN_RANGE,
+            CKR_PIN_LOCKED,
+            CKR_USER_ALREADY_LOGGED_IN,
+            CKU_USER,
             ckbytelist,
         )
 
@@ -229,7 +249,15 @@ class Pkcs11Card:
         cert = self._certificate(role)
         if not self._logged_in():
             raise PinNotVerifiedError()
-        from PyKCS11.LowLevel import CKA_CLASS, CKA_ID, CKA_KEY_TYPE, CKA_MODULUS, CKK_RSA, CKO_PRIVATE_KEY, CKO_PUBLIC_KEY
+        from PyKCS11.LowLevel import (
+            CKA_CLASS,
+            CKA_ID,
+            CKA_KEY_TYPE,
+            CKA_MODULUS,
+            CKK_RSA,
+            CKO_PRIVATE_KEY,
+            CKO_PUBLIC_KEY,
+        )
 
         def keys(kind: int) -> list[KeyObject]:
             out = []
@@ -238,7 +266,7 @@ class Pkcs11Card:
                 try:
                     modulus_bytes = self._session.getAttributeValue(handle, [CKA_MODULUS], allAsBinary=True)[0]
                     modulus = int.from_bytes(bytes(modulus_bytes), "big") if modulus_bytes else None
-                except Exception:  # CKR_ATTRIBUTE_SENSITIVE on some tokens
+                except Exception:  # noqa: BLE001 - CKR_ATTRIBUTE_SENSITIVE on some tokens
                     modulus = None
                 out.append(KeyObject(handle, object_id, modulus))
             return out

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from lap_app.card.errors import (
-    CardError, CardRemovedError, Pkcs11ModuleFailedError, Pkcs11ModuleInvalidError, Pkcs11ModuleMissingError,
+    CardError,
+    CardRemovedError,
+    Pkcs11ModuleFailedError,
+    Pkcs11ModuleInvalidError,
+    Pkcs11ModuleMissingError,
     Pkcs11OperationError,
 )
 
@@ -35,7 +39,7 @@ REMOVAL_CODES = frozenset({CKR_DEVICE_REMOVED, CKR_SESSION_CLOSED, CKR_SESSION_H
 MAYBE_REMOVAL_CODES = frozenset({CKR_GENERAL_ERROR, CKR_DEVICE_ERROR, CKR_KEY_HANDLE_INVALID,
                                  CKR_OBJECT_HANDLE_INVALID})
 
-_modules: dict[str, "Pkcs11Module"] = {}
+_modules: dict[str, Pkcs11Module] = {}
 _modules_lock = threading.Lock()
 
 
@@ -72,7 +76,7 @@ class Pkcs11Module:
         self.description = f"{info.manufacturerID.strip()} {info.libraryDescription.strip()}".strip()
 
     @classmethod
-    def load(cls, path: str | Path) -> "Pkcs11Module":
+    def load(cls, path: str | Path) -> Pkcs11Module:
         key = str(Path(path).expanduser())
         with _modules_lock:
             module = _modules.get(key)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -36,6 +37,7 @@ class TokenCertificate:
     der: bytes
     object_id: bytes  # CKA_ID, may be empty
     modulus: int
+    cert: x509.Certificate
 
 
 def role_of(cert: x509.Certificate) -> KeyRole | None:
@@ -61,7 +63,7 @@ def classify_certificates(found: list[tuple[bytes, bytes]],
                           now: datetime.datetime | None = None) -> dict[KeyRole, TokenCertificate]:
     """``found``: (DER, CKA_ID) of each X.509 certificate object. One certificate per role,
     preferring one valid now, then the latest issued (a renewed card may keep the old one)."""
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.UTC)
     candidates: dict[KeyRole, list[tuple[tuple[bool, datetime.datetime], TokenCertificate]]] = {}
     for der, object_id in found:
         try:
@@ -74,7 +76,7 @@ def classify_certificates(found: list[tuple[bytes, bytes]],
             continue
         valid = cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
         rank = (valid, cert.not_valid_before_utc)
-        entry = TokenCertificate(role, der, object_id, key.public_numbers().n)
+        entry = TokenCertificate(role, der, object_id, key.public_numbers().n, cert)
         candidates.setdefault(role, []).append((rank, entry))
     return {role: max(entries, key=lambda item: item[0])[1] for role, entries in candidates.items()}
 

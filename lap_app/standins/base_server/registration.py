@@ -10,13 +10,15 @@ from __future__ import annotations
 import binascii
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from lap_app.base_client.protocol import (
     SIGNATURE_FORMAT,
+    SIGNED_NUMBER_GRACE,
     b64d,
     bundle_number,
     practitioner_ids,
@@ -24,7 +26,8 @@ from lap_app.base_client.protocol import (
     signer_certificate_b64,
 )
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.standins.base_server.security import CardCertificates, Holder, verify_rs256
+from lap_app.standins.base_server.opposition import prescriber_status
+from lap_app.standins.base_server.security import SIGNATURE, CardCertificates, Holder, verify_rs256
 
 if TYPE_CHECKING:
     import sqlite3
@@ -46,11 +49,11 @@ class Registered:
 
 
 Write = Callable[["sqlite3.Connection"], Registered]
-_EXISTING = ("SELECT number, prescriber, content_sha256, status, registered_at, opposition"
+_EXISTING = ("SELECT number, prescriber, content_sha256, status, registered_at, opposition, cancel_requested_at"
              " FROM prescriptions WHERE number = ?")  # not the stored Bundle
 
 
-def prepare_registration(state: "BaseState", caller: "Caller", number: str,
+def prepare_registration(state: BaseState, caller: Caller, number: str,
                          bundle: dict[str, Any]) -> Registered | Write:
     """Every check of ``PUT /v1/prescriptions/{number}``: the write to hand to the group commit
     (it re-checks the number inside the transaction; a replay only writes its audit row).
@@ -69,19 +72,20 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
     # "Same content" for idempotency: the signed part of the Bundle (opposition included),
     # stored as SHA-256 of its digest (as since the base's first version).
     digest = hashlib.sha256(signed).hexdigest()
+    signed_at = _signed_at(bundle)
     with state.store.reading() as conn:
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:
             _same_or_conflict(existing, digest, holder.national_id)
             return _replay(state, caller, number, existing)
-        _check_reserved(conn, number, holder.national_id, time.time())  # cheap refusals first
+        _check_reserved(conn, number, holder.national_id, time.time(), signed_at)  # cheap refusals first
     problems, opposition = check_content(bundle, number, holder, state.certificates, signed)
     if problems:
         raise ApiError(422, "invalid_content", "Ordonnance refusée : contenu invalide", problems)
     stored = _stored_text(bundle)
     certificate = signer_certificate_b64(bundle) or ""
 
-    def write(conn: "sqlite3.Connection") -> Registered:
+    def write(conn: sqlite3.Connection) -> Registered:
         now = time.time()
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:  # raced with a replay of itself
@@ -89,7 +93,7 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "register", "replayed")
             return _replayed(existing)
-        _check_reserved(conn, number, holder.national_id, now)
+        _check_reserved(conn, number, holder.national_id, now, signed_at)
         conn.execute(
             "INSERT INTO prescriptions (number, prescriber, installation, content_sha256, bundle, signer_certificate,"
             " opposition, status, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -112,11 +116,11 @@ def _stored_text(bundle: dict[str, Any]) -> str:
         return json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))
 
 
-def _replay(state: "BaseState", caller: "Caller", number: str, existing: Any) -> Write:
+def _replay(state: BaseState, caller: Caller, number: str, existing: Any) -> Write:
     """A replay answers the first registration's result, and is audited like any access."""
     holder = caller.holder
 
-    def write(conn: "sqlite3.Connection") -> Registered:
+    def write(conn: sqlite3.Connection) -> Registered:
         state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                           "register", "replayed")
         return _replayed(existing)
@@ -125,28 +129,53 @@ def _replay(state: "BaseState", caller: "Caller", number: str, existing: Any) ->
 
 
 def _replayed(row: Any) -> Registered:
-    return Registered(row["number"], row["status"], row["registered_at"], bool(row["opposition"]), replayed=True)
+    # A replay must not tell more than GET status: under opposition, no dispensing progress.
+    return Registered(row["number"], prescriber_status(row), row["registered_at"], bool(row["opposition"]),
+                      replayed=True)
+
+
+def _not_issued_to_caller() -> ApiError:
+    """A number never issued and one issued (or registered) for another prescriber answer alike:
+    a prescriber cannot learn which numbers exist."""
+    return ApiError(422, "unknown_number", "Numéro non délivré par la base à ce prescripteur",
+                    [{"path": "number", "message": "numéro non délivré à ce prescripteur"}])
 
 
 def _same_or_conflict(existing: Any, digest: str, prescriber: str) -> None:
     if existing["prescriber"] != prescriber:
-        raise ApiError(403, "foreign_number", "Ce numéro appartient à un autre prescripteur")
+        raise _not_issued_to_caller()
     if existing["content_sha256"] != digest:
         raise ApiError(409, "number_used", "Numéro déjà utilisé pour une autre ordonnance")
 
 
-def _check_reserved(conn: Any, number: str, prescriber: str, now: float) -> None:
+def _signed_at(bundle: dict[str, Any]) -> float | None:
+    """When the ordonnance says it was written (Composition.date: signed content), or None."""
+    from datetime import datetime
+
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Composition":
+            try:
+                when = datetime.fromisoformat(str(resource.get("date", "")).replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            return when.timestamp() if when.tzinfo is not None else None
+    return None
+
+
+def _check_reserved(conn: Any, number: str, prescriber: str, now: float, signed_at: float | None = None) -> None:
     row = conn.execute("SELECT prescriber, expires_at, state FROM numbers WHERE number = ?", (number,)).fetchone()
-    if row is None:
-        raise ApiError(422, "unknown_number", "Numéro non délivré par la base",
-                       [{"path": "number", "message": "numéro inconnu de la base"}])
-    if row["prescriber"] != prescriber:
-        raise ApiError(403, "foreign_number", "Ce numéro a été réservé par un autre prescripteur")
+    if row is None or row["prescriber"] != prescriber:
+        raise _not_issued_to_caller()
     if row["state"] != "reserved":
         raise ApiError(409, "number_used", "Numéro déjà utilisé")
     if row["expires_at"] < now:
-        raise ApiError(422, "expired_number", "Numéro réservé expiré",
-                       [{"path": "number", "message": "réservation expirée"}])
+        # signed while its number was valid (queued offline meanwhile): still registered, within the grace
+        signed_in_time = signed_at is not None and signed_at <= row["expires_at"]
+        if not signed_in_time or now > row["expires_at"] + SIGNED_NUMBER_GRACE:
+            raise ApiError(422, "expired_number", "Numéro réservé expiré",
+                           [{"path": "number", "message": "réservation expirée avant la signature"
+                             if not signed_in_time else "ordonnance signée à temps mais envoyée trop tard"}])
 
 
 def check_content(bundle: dict[str, Any], number: str, holder: Holder, certificates: CardCertificates,
@@ -173,6 +202,10 @@ def check_content(bundle: dict[str, Any], number: str, holder: Holder, certifica
         problems.append({"path": "bundle", "message": "Bundle illisible"})
         ordonnance = None
     if ordonnance is not None:
+        from lap_app.domain.care_validation import registration_problems
+
+        problems.extend({"path": f"ordonnance.{p.path}", "message": p.message}
+                        for p in registration_problems(ordonnance))  # imaging, transport: paper only
         try:
             found = [p for p in validate_ordonnance(ordonnance) if getattr(p, "is_error", True)]
         except Exception:  # noqa: BLE001 - a parsed but absurd ordonnance is still the sender's problem
@@ -203,18 +236,18 @@ def _signature_problems(bundle: dict[str, Any], holder: Holder, certificates: Ca
         data = b64d(str(signature.get("data", "")))
         der = b64d(signer_certificate_b64(bundle) or "")
     except (binascii.Error, ValueError):
-        return problems + [{"path": "bundle.signature.data", "message": "signature ou certificat illisible"}]
+        return [*problems, {"path": "bundle.signature.data", "message": "signature ou certificat illisible"}]
     try:
-        cert, signer = certificates.check(der)
+        cert, signer = certificates.check(der, SIGNATURE)
     except ApiError as error:
-        return problems + [{"path": "bundle.signature.extension", "message": error.message}]
+        return [*problems, {"path": "bundle.signature.extension", "message": error.message}]
     if signer.national_id != holder.national_id:
         problems.append({"path": "bundle.signature.extension", "message": "certificat de signature d'un autre porteur"})
     if digest is None:
         try:
             digest = signed_digest(bundle)
         except Exception:  # noqa: BLE001 - a Bundle the canonical form cannot serialise
-            return problems + [{"path": "bundle", "message": "Bundle non sérialisable"}]
+            return [*problems, {"path": "bundle", "message": "Bundle non sérialisable"}]
     if not verify_rs256(cert, data, digest=digest):
         problems.append({"path": "bundle.signature.data",
                          "message": "signature invalide : le contenu ne correspond pas à ce qui a été signé"})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import threading
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+
+from lap_app.private_files import private_database
+from lap_app.storage.transaction import write_transaction
 
 DMP_DATABASE = "dmp.sqlite3"
 
@@ -40,7 +43,7 @@ CREATE TABLE IF NOT EXISTS access_log (
 
 class DmpStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # health data: directory 0700, files 0600
         self.path = path
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.row_factory = sqlite3.Row
@@ -49,16 +52,8 @@ class DmpStore:
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._conn, self._lock)
 
     def log(self, conn: sqlite3.Connection, caller: Any, action: str, outcome: str, *,
             patient_ins: str | None = None, document: str | None = None) -> None:

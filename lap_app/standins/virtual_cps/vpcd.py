@@ -11,6 +11,7 @@ of this project, including those of concurrently running test sessions.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -80,7 +81,7 @@ class VpcdEmulator:
         self._thread: threading.Thread | None = None
         self._lock = _SlotLock(port)
 
-    def start(self, lock_timeout: float = 60.0) -> "VpcdEmulator":
+    def start(self, lock_timeout: float = 60.0) -> VpcdEmulator:
         self._lock.acquire(lock_timeout)
         self._stop.clear()
         self.pulled.clear()
@@ -103,10 +104,8 @@ class VpcdEmulator:
     def _close_socket(self) -> None:
         sock = self._sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         self.powered.clear()
 
@@ -183,4 +182,4 @@ def _send(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(struct.pack(">H", len(payload)) + payload)
 
 
-__all__ = ["VpcdEmulator", "SlotBusyError", "reader_name", "port_for_slot"]
+__all__ = ["SlotBusyError", "VpcdEmulator", "port_for_slot", "reader_name"]
