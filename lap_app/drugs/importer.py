@@ -233,7 +233,6 @@ def import_release(db_path: Path, source: Path, release: str | None = None) -> I
         conn.execute("BEGIN IMMEDIATE")
         try:
             _write_release(conn, parsed, release, report)
-            run_script(conn, SOURCE_INDEXES_SQL)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
