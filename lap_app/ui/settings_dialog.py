@@ -1,4 +1,4 @@
-"""The settings dialog: practice details, paper, printer, base URL and CA."""
+"""The settings dialog: practice details, paper, printer, base URL and CA, how the CPS is read."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class SettingsDialog(QDialog):
         self._context = context
         settings = context.settings
         self.setWindowTitle(_("Paramètres"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(900)
 
         practice = settings.practice
         self.address = QPlainTextEdit("\n".join(practice.address_lines))
@@ -80,15 +80,70 @@ class SettingsDialog(QDialog):
         form.addRow(_("Adresse (URL)"), self.base_url)
         form.addRow(_("Certificat de l'autorité (CA)"), ca_row)
 
+        card_box = self._card_box(settings)
+
         self.message = QLabel("")
+        self.message.setWordWrap(True)  # a path in the message must not be cut off
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        # two columns: the dialog stays within a 768-pixel-high laptop screen
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(practice_box)
+        left.addStretch(1)
+        for box in (print_box, base_box, card_box):
+            right.addWidget(box)
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
         layout = QVBoxLayout(self)
-        for widget in (practice_box, print_box, base_box, self.message, buttons):
-            layout.addWidget(widget)
+        layout.addLayout(columns)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def _card_box(self, settings) -> QGroupBox:
+        """PC/SC (default) or the Cryptolib CPS's PKCS#11 module, with the usual paths offered."""
+        from lap_app.card.pkcs11.module_paths import installed_modules, suggested_modules
+
+        self.card_backend = QComboBox()
+        self.card_backend.addItem(_("Lecteur PC/SC (par défaut)"), "pcsc")
+        self.card_backend.addItem(_("Module PKCS#11 (Cryptolib CPS)"), "pkcs11")
+        self.card_backend.setCurrentIndex(max(self.card_backend.findData(settings.card.backend), 0))
+        self.pkcs11_module = QComboBox()
+        self.pkcs11_module.setEditable(True)
+        # a long path must not widen the dialog nor squeeze the labels: it scrolls in the field
+        self.pkcs11_module.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pkcs11_module.setMinimumContentsLength(24)
+        offered = installed_modules() + [p for p in suggested_modules() if p not in installed_modules()]
+        self.pkcs11_module.addItems(offered)
+        self.pkcs11_module.setCurrentText(settings.card.pkcs11_module or (offered[0] if offered else ""))
+        editor = self.pkcs11_module.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText(_("chemin du module PKCS#11"))
+        browse = QPushButton(_("Choisir…"))
+        browse.clicked.connect(self._choose_module)
+        module_row = QHBoxLayout()
+        module_row.addWidget(self.pkcs11_module, 1)
+        module_row.addWidget(browse)
+        box = QGroupBox(_("Carte CPS (changement pris en compte au prochain démarrage)"))
+        form = QFormLayout(box)
+        form.addRow(_("Accès à la carte"), self.card_backend)
+        form.addRow(_("Module PKCS#11"), module_row)
+        self.card_backend.currentIndexChanged.connect(self._show_card_backend)
+        self._show_card_backend()
+        return box
+
+    def _show_card_backend(self) -> None:
+        self.pkcs11_module.setEnabled(self.card_backend.currentData() == "pkcs11")
+
+    def _choose_module(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Module PKCS#11"), "",
+                                                    _("Modules PKCS#11 (*.so *.dll *.dylib)"))
+        if path:
+            self.pkcs11_module.setCurrentText(path)
 
     def _choose_ca(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("Certificat de l'autorité"), "",
@@ -105,6 +160,10 @@ class SettingsDialog(QDialog):
             return _("Indiquez le certificat de l'autorité qui a émis celui de la base.")
         if ca and not Path(ca).is_file():
             return _("Le fichier de certificat « {path} » est introuvable.").format(path=ca)
+        module = self.pkcs11_module.currentText().strip()
+        if self.card_backend.currentData() == "pkcs11" and not Path(module).is_file():
+            return _("Le module PKCS#11 « {path} » est introuvable : installez la Cryptolib CPS ou choisissez "
+                     "le fichier du module.").format(path=module)
         email = self.email.text().strip()
         if email and "@" not in email:
             return _("L'adresse de courriel n'est pas valable.")
@@ -128,5 +187,8 @@ class SettingsDialog(QDialog):
         settings.default_printer = self.printer.currentData() or ""
         settings.base.url = self.base_url.text().strip()
         settings.base.ca_path = self.base_ca.text().strip()
+        settings.card.backend = self.card_backend.currentData()
+        settings.card.pkcs11_module = (self.pkcs11_module.currentText().strip()
+                                       if settings.card.backend == "pkcs11" else settings.card.pkcs11_module)
         self._context.save_settings()
         super().accept()

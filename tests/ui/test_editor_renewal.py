@@ -20,7 +20,7 @@ from lap_app.storage import LocalStore, connect
 from lap_app.ui.context import AppContext, Services
 from lap_app.ui.editor import PrescriptionEditor
 
-from f2_support import adult
+from practice_store_support import adult
 
 PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Médecine générale",
                         address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",

@@ -18,6 +18,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from lap_app.storage.transaction import write_transaction
+
 try:
     import fcntl
 except ImportError:  # Windows: the base runs as one process there
@@ -120,17 +122,9 @@ class BaseStore:
         conn.row_factory = sqlite3.Row
         return conn
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """One serialised transaction; committed (and fsynced) when the block exits normally."""
-        with self._writing():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        return write_transaction(self._conn, self._writing())
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -215,15 +209,15 @@ class BaseStore:
                         self._conn.execute("ROLLBACK TO one")
                     self._conn.execute("RELEASE one")
                 self._conn.execute("COMMIT")
-            except BaseException as error:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
+            except BaseException as commit_failure:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 for pending in batch:
-                    pending.future.set_exception(error)
+                    pending.future.set_exception(commit_failure)
                 return
-        for pending, result, error in results:  # acknowledged only now: the batch is on disk
-            if error is not None:
-                pending.future.set_exception(error)
+        for pending, result, failure in results:  # acknowledged only now: the batch is on disk
+            if failure is not None:
+                pending.future.set_exception(failure)
             else:
                 pending.future.set_result(result)
 

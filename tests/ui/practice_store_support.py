@@ -1,8 +1,9 @@
-"""Helpers shared by the patient and editor tests (engineer F2): a real local store on a temp
-file, the application context the widgets take, valid identifiers computed from their rule."""
+"""What the patient and editor tests share: a real local store on a temp file, the application
+context the widgets take, valid identifiers computed from their rule."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -20,12 +21,15 @@ def nir_with_key(nir13: str) -> str:
     return nir13 + f"{97 - int(body) % 97:02d}"
 
 
-def make_context(store_path: Path, drugs=None) -> AppContext:
-    connection = connect(store_path)
+def make_context(store_path: Path, drugs=None, connection: sqlite3.Connection | None = None) -> AppContext:
+    """The context over the store at ``store_path`` (on ``connection`` when given); its
+    ``close()`` closes the connection, as the application does when it quits."""
+    connection = connection or connect(store_path)
     return AppContext(
         settings=Settings(),
         drugs=drugs,
         services=Services(patients=PatientService(connection), drafting=DraftingLibrary(connection)),
+        closers=[connection.close],
     )
 
 
