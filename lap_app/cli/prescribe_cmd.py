@@ -80,7 +80,7 @@ def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import format_prescription_number
     from lap_app.services.base_connection import open_client
     from lap_app.services.prescribing import prescribe
-    from lap_app.storage import LocalStore, status_label
+    from lap_app.storage import LocalStore
 
     ordonnance = _load_draft(args.bundle)
     target = endpoint(args)
@@ -99,13 +99,13 @@ def _prescribe(args: argparse.Namespace) -> int:
     except UserError as error:  # signed and kept (or queued) all the same: say so, with the number
         raise UserError(_("{error} ; l'ordonnance {number} est conservée dans l'historique ({status})").format(
             error=error.message, number=outcome.number or _("(sans numéro)"),
-            status=status_label(outcome.status))) from None
+            status=outcome.status.label)) from None
     if args.json:
         print(json.dumps({"number": outcome.number, "status": outcome.status, "pdf": str(output),
                           "message": outcome.message, "dmp": outcome.dmp_message}, ensure_ascii=False))
     else:
         shown = format_prescription_number(outcome.number) if outcome.number else _("(sans numéro)")
-        print(_("Ordonnance {number} : {status}").format(number=shown, status=status_label(outcome.status)))
+        print(_("Ordonnance {number} : {status}").format(number=shown, status=outcome.status.label))
         if outcome.message:
             print(outcome.message, file=sys.stderr)
         if outcome.dmp_message:
@@ -118,7 +118,7 @@ def _dispensing(args: argparse.Namespace) -> int:
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
     from lap_app.services.dispensing import consult_dispensing
-    from lap_app.storage import LocalStore, status_label
+    from lap_app.storage import LocalStore
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
     target = endpoint(args)
@@ -135,7 +135,7 @@ def _dispensing(args: argparse.Namespace) -> int:
             {"line": r.line, "quantity": r.quantity, "substituted": r.substituted, "date": r.date,
              "pharmacist": r.pharmacist} for r in view.records]}, ensure_ascii=False))
         return 0
-    print(_("Ordonnance {number} : {status}").format(number=view.number, status=status_label(view.status)))
+    print(_("Ordonnance {number} : {status}").format(number=view.number, status=view.status.label))
     if not view.records:
         print(_("Aucune délivrance enregistrée."))
     for r in view.records:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.storage import LocalStore, OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,12 @@ class FlushReport:
 
 
 def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
-               reauthenticate: Callable[[], object] | None = None) -> str:
+               reauthenticate: Callable[[], object] | None = None) -> OrdonnanceStatus:
     """Try to register one outbox entry; returns the resulting status. Raises BaseUnavailable."""
     ordonnance = store.get(entry.ordonnance_id)
     if ordonnance is None:  # cannot happen: written together
-        store.outbox_done(entry, "rejected", "entrée orpheline")
-        return "rejected"
+        store.outbox_done(entry, OrdonnanceStatus.REJECTED, "entrée orpheline")
+        return OrdonnanceStatus.REJECTED
     for attempt in (1, 2):
         try:
             result = client.register(entry.number, ordonnance.bundle)
@@ -48,8 +49,8 @@ def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
             if error.status == 401:  # not a verdict on the ordonnance: keep it queued
                 store.outbox_retry_later(entry, error.message, min(MAX_DELAY, 5.0 * 2 ** entry.attempts))
                 raise
-            store.outbox_done(entry, "rejected", error.message)
-            return "rejected"
+            store.outbox_done(entry, OrdonnanceStatus.REJECTED, error.message)
+            return OrdonnanceStatus.REJECTED
         store.outbox_done(entry, result.status)
         return result.status
     raise AssertionError("unreachable")
@@ -66,12 +67,12 @@ def flush_outbox(store: LocalStore, client: EPrescriptionBase,
             report.error = error.message
             report.waiting.extend(e.number for e in entries[index:])
             break
-        if status == "rejected":
+        if status is OrdonnanceStatus.REJECTED:
             stored = store.get(entry.ordonnance_id)
             report.refused[entry.number] = (stored.last_error if stored else None) or ""
         else:
             report.registered.append(entry.number)
-    if report.error is None:  # the DMP copies follow their registrations (engineer H)
+    if report.error is None:  # the DMP copies follow their registrations
         from lap_app.services.dmp import flush_dmp
 
         report.dmp = flush_dmp(store, client, reauthenticate, due_only=due_only)

@@ -17,6 +17,7 @@ from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMAT, signed_digest
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Prescriber, Signature
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
 from lap_app.services.outbox import send_entry
@@ -34,7 +35,7 @@ OFFLINE_REASON = _("base des ordonnances numériques injoignable au moment de la
 class PrescriptionOutcome:
     ordonnance_id: int
     number: str | None
-    status: str  # registered | waiting | paper
+    status: OrdonnanceStatus  # registered, waiting or paper
     pdf: bytes
     message: str | None = None  # why it is queued, on paper, or refused (French)
     dmp_message: str | None = None  # where the patient's DMP copy stands (French, lap_app.services.dmp)
@@ -99,7 +100,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         ordonnance_id = store.save_paper(prescriber=identity.national_id, patient_name=ordonnance.patient.display_name,
                                          opposition=opposition, bundle=bundle, reason=offline_message)
         pdf = render_ordonnance_pdf(ordonnance, page_size, offline_reason=OFFLINE_REASON)
-        return PrescriptionOutcome(ordonnance_id, None, "paper", pdf, offline_message)
+        return PrescriptionOutcome(ordonnance_id, None, OrdonnanceStatus.PAPER, pdf, offline_message)
 
     ordonnance.number = number
     check_ordonnance(ordonnance)
@@ -113,7 +114,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
                                       patient_name=ordonnance.patient.display_name, opposition=opposition,
                                       bundle=signed, signer_certificate=certificate)
     # From here the ordonnance is safe on disk; the network can fail at will.
-    status, message = "waiting", offline_message
+    status, message = OrdonnanceStatus.WAITING, offline_message
     if offline_message is None:
         entry = next(e for e in store.outbox() if e.ordonnance_id == ordonnance_id)
         try:
@@ -121,7 +122,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         except (BaseUnavailable, BaseRefused) as error:
             message = error.message
         else:
-            if status == "rejected":  # a QR code for a refused number would mislead the pharmacist
+            if status is OrdonnanceStatus.REJECTED:  # a QR code for a refused number would mislead the pharmacist
                 stored = store.get(ordonnance_id)
                 raise UserError(_("Ordonnance refusée par la base : {reason}").format(
                     reason=(stored.last_error if stored else None) or "?"))

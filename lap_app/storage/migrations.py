@@ -25,7 +25,7 @@ _CIRCUIT = """
 CREATE TABLE ordonnances (
     id INTEGER PRIMARY KEY,
     number TEXT UNIQUE,                 -- NULL for a paper ordonnance printed without number
-    status TEXT NOT NULL,               -- see lap_app.storage.ordonnances.STATUSES
+    status TEXT NOT NULL,               -- see lap_app.domain.status.OrdonnanceStatus
     prescriber TEXT NOT NULL,           -- national identifier of the signer
     patient_name TEXT NOT NULL,
     opposition INTEGER NOT NULL DEFAULT 0,
