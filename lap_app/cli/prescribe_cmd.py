@@ -14,9 +14,11 @@ from lap_app.cli.circuit_options import (
     flush_with_card,
     unlocked_card,
 )
-from lap_app.cli.output_files import check_output_path, write_atomically
+from lap_app.cli.output_files import OutputReservation, check_output_path
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+
+PDF_ROOM = 2 * 1024 * 1024  # an ordonnance's PDF is 20-200 kB; several pages stay far below
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -87,15 +89,22 @@ def _prescribe(args: argparse.Namespace) -> int:
     output = Path(args.output)
     check_output_path(output)  # before the PIN: a typo in -o must not cost the PDF
     card = unlocked_card(args)
-    store = LocalStore()
+    # The PDF's room on the disk is taken before anything is signed or sent: a disk that fills
+    # up meanwhile cannot leave a registered ordonnance without its PDF.
+    reservation = OutputReservation(output, PDF_ROOM)
     try:
-        with card, open_client(target) as client:
-            outcome = prescribe(ordonnance, card=card, client=client, store=store, opposition=args.opposition,
-                                page_size=args.page_size)
-    finally:
-        store.close()
+        store = LocalStore()
+        try:
+            with card, open_client(target) as client:
+                outcome = prescribe(ordonnance, card=card, client=client, store=store, opposition=args.opposition,
+                                    page_size=args.page_size)
+        finally:
+            store.close()
+    except BaseException:
+        reservation.release()
+        raise
     try:
-        write_atomically(output, outcome.pdf)
+        reservation.fill(outcome.pdf)
     except UserError as error:  # signed and kept (or queued) all the same: say so, with the number
         raise UserError(_("{error} ; l'ordonnance {number} est conservée dans l'historique ({status})").format(
             error=error.message, number=outcome.number or _("(sans numéro)"),

@@ -51,7 +51,7 @@ def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
                 raise
             store.outbox_done(entry, OrdonnanceStatus.REJECTED, error.message)
             return OrdonnanceStatus.REJECTED
-        store.outbox_done(entry, result.status)
+        store.outbox_done_if_possible(entry, result.status)  # registered: nothing local may undo that
         return result.status
     raise AssertionError("unreachable")
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,8 @@ from lap_app.domain.status import OrdonnanceStatus
 from lap_app.storage.database import connect
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.transaction import write_transaction
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +103,13 @@ class LocalStore:
             return self._take_number(conn, prescriber)
 
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
-                    bundle: dict[str, Any], signer_certificate: bytes) -> int:
-        """Record a signed ordonnance and queue it in the outbox, atomically."""
+                    bundle: dict[str, Any], signer_certificate: bytes,
+                    also: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
+        """Record a signed ordonnance and queue it in the outbox, atomically.
+
+        ``also(conn, ordonnance_id)`` writes in the same transaction (the DMP copy with the
+        printed PDF): everything the ordonnance needs is on disk before the base hears of it,
+        so a disk full after the registration cannot cost the user the PDF."""
         now = time.time()
         with self.transaction() as conn:
             cursor = conn.execute(
@@ -111,6 +120,8 @@ class LocalStore:
             ordonnance_id = int(cursor.lastrowid or 0)
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
                          (ordonnance_id, number, now, now))
+            if also is not None:
+                also(conn, ordonnance_id)
         return ordonnance_id
 
     def save_paper(self, *, prescriber: str, patient_name: str, opposition: bool, bundle: dict[str, Any],
@@ -174,6 +185,16 @@ class LocalStore:
             conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
             conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE id = ?",
                          (OrdonnanceStatus(status).value, time.time(), error, entry.ordonnance_id))
+
+    def outbox_done_if_possible(self, entry: OutboxEntry, status: OrdonnanceStatus) -> bool:
+        """``outbox_done`` after the base registered it; False when the store cannot be written
+        (disk full): the entry stays and the next flush replays it (the base answers 200)."""
+        try:
+            self.outbox_done(entry, status)
+        except sqlite3.Error as error:
+            log.warning("registration of %s not recorded locally yet: %s", entry.number, error)
+            return False
+        return True
 
     def outbox_retry_later(self, entry: OutboxEntry, error: str, delay: float) -> None:
         with self.transaction() as conn:
