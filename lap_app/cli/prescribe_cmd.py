@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from lap_app.cli.circuit_options import (
     add_base_options,
@@ -155,6 +156,7 @@ def _dispensing(args: argparse.Namespace) -> int:
 
 def _outbox(args: argparse.Namespace) -> int:
     from lap_app.services.dmp import copies_waiting
+    from lap_app.services.outbox import expiring_entries
     from lap_app.storage import LocalStore
 
     store = LocalStore()
@@ -164,11 +166,15 @@ def _outbox(args: argparse.Namespace) -> int:
             report = flush_with_card(args, store)
         entries = store.outbox()
         rows = [(e, store.get(e.ordonnance_id)) for e in entries]
+        expiring = expiring_entries(store)
     finally:
         store.close()
+    for item in expiring:  # before anything else: a printed QR code is about to die
+        print(_("Attention : {warning}").format(warning=item.warning()), file=sys.stderr)
     if args.json:
-        out = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
-                            "patient": o.patient_name if o else None} for e, o in rows]}
+        out: dict[str, Any] = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
+                            "patient": o.patient_name if o else None} for e, o in rows],
+               "expiring": [{"number": e.number, "patient": e.patient, "deadline": e.deadline} for e in expiring]}
         if report is not None:
             out.update(registered=report.registered, refused=report.refused, error=report.error)
             if report.dmp is not None:

@@ -186,6 +186,15 @@ class LocalStore:
             conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE id = ?",
                          (OrdonnanceStatus(status).value, time.time(), error, entry.ordonnance_id))
 
+    def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
+        """Each outbox entry with its number's reservation expiry (None: not from this pool)."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT o.*, p.expires_at AS number_expires_at FROM outbox o"
+                " LEFT JOIN number_pool p ON p.number = o.number ORDER BY o.id").fetchall()
+        return [(OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
+                             r["last_error"]), r["number_expires_at"]) for r in rows]
+
     def outbox_done_if_possible(self, entry: OutboxEntry, status: OrdonnanceStatus) -> bool:
         """``outbox_done`` after the base registered it; False when the store cannot be written
         (disk full): the entry stays and the next flush replays it (the base answers 200)."""

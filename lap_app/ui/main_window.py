@@ -176,13 +176,13 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.work_area)
         self.card_status.setText(_("Carte : {holder}").format(holder=holder_summary(identity)))
         # back where the physician was before the lock (typing goes on where it stopped)
-        resume = getattr(self, "_focus_before_lock", None)
-        self._focus_before_lock = None
+        resume: QWidget | None = getattr(self, "_focus_before_lock", None)
+        self._focus_before_lock: QWidget | None = None
         try:
             resumed = resume is not None and resume.isVisible() and resume.isEnabled()
         except RuntimeError:  # the widget went away while locked (a line editor closed)
             resumed = False
-        (resume if resumed else self.patient_panel.search_edit).setFocus()
+        (resume if resumed and resume is not None else self.patient_panel.search_edit).setFocus()
         self.flush_outbox(quiet=True)
 
     def lock(self, pulled: bool = False) -> None:
@@ -233,9 +233,15 @@ class MainWindow(QMainWindow):
             self.flush_outbox(quiet=True)
 
     def _show_outbox(self, status) -> None:
-        self.outbox_status.setText(
-            ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi", status.outbox_count)
-            .format(n=status.outbox_count))
+        text = ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi",
+                        status.outbox_count).format(n=status.outbox_count)
+        expiring = getattr(status, "expiring", ())
+        if expiring:  # a queued number near its deadline: its printed QR code would die
+            text += " — " + ngettext("{n} numéro bientôt expiré", "{n} numéros bientôt expirés",
+                                     len(expiring)).format(n=len(expiring))
+        self.outbox_status.setText(text)
+        self.outbox_status.setToolTip("\n".join(expiring))
+        set_role(self.outbox_status, "error" if expiring else "")
 
     # -- actions -----------------------------------------------------------------------------
     def _on_patient_selected(self, record) -> None:
