@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
-from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted
+from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted, PaperOnlyOrdonnance
 from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
 from lap_app.domain.errors import Problem
 from lap_app.domain.status import OrdonnanceStatus
@@ -80,6 +80,16 @@ class EPrescriptionBase(Protocol):
     def dispensings(self, number: str) -> dict[str, Any]: ...
     def pharmacy_read(self, number: str) -> dict[str, Any]: ...
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]: ...
+
+
+def refuse_paper_only(bundle: dict[str, Any]) -> None:
+    """Imaging and transport never leave the workstation (outside the ordonnance numérique)."""
+    from lap_app.domain.kinds import PAPER_ONLY_REASONS
+    from lap_app.fhir import kind_of_bundle
+
+    kind = kind_of_bundle(bundle)
+    if kind is not None and not kind.registrable:
+        raise PaperOnlyOrdonnance(_(PAPER_ONLY_REASONS[kind]))
 
 
 class HttpBaseClient:
@@ -194,6 +204,7 @@ class HttpBaseClient:
         return list(body["numbers"]), float(body["expires_at"])
 
     def register(self, number: str, bundle: dict[str, Any]) -> Registration:
+        refuse_paper_only(bundle)
         response = self._request("PUT", f"/prescriptions/{number}", json={"bundle": bundle})
         body = response.json()
         return Registration(body["number"], wire_status(body), body["registered_at"], response.status_code == 200)

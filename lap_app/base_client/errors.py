@@ -38,3 +38,7 @@ class BaseRefused(UserError):
 
 class NotEnrolled(UserError):
     """This installation has no client credential yet (``lap-app enrol``)."""
+
+
+class PaperOnlyOrdonnance(UserError):
+    """An imaging or transport ordonnance offered to the base: they are printed only."""

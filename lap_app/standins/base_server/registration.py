@@ -195,6 +195,10 @@ def check_content(bundle: dict[str, Any], number: str, holder: Holder, certifica
         problems.append({"path": "bundle", "message": "Bundle illisible"})
         ordonnance = None
     if ordonnance is not None:
+        from lap_app.domain.care_validation import registration_problems
+
+        problems.extend({"path": f"ordonnance.{p.path}", "message": p.message}
+                        for p in registration_problems(ordonnance))  # imaging, transport: paper only
         try:
             found = [p for p in validate_ordonnance(ordonnance) if getattr(p, "is_error", True)]
         except Exception:  # noqa: BLE001 - a parsed but absurd ordonnance is still the sender's problem
