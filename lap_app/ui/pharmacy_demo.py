@@ -97,7 +97,7 @@ class PharmacyWindow(QWidget):
         buttons.addWidget(self.dispense_button)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
-        # « Mon espace santé (démo) »: the patient's side, lap_app/ui/mon_espace_sante.py (engineer H)
+        # « Mon espace santé (démo) »: the patient's side, lap_app/ui/mon_espace_sante.py
         self._patient_ins: str | None = None
         self.patient_space_button = QPushButton(_("Mon espace santé (démo)…"))
         self.patient_space_button.clicked.connect(self.open_patient_space)

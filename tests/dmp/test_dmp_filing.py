@@ -1,6 +1,6 @@
 """The patient's copy in the DMP, against the real base over TLS with the virtual cards:
 filed right after registration, byte-identical to the printed PDF, listed and returned;
-every refusal the issue lists (wrong INS key, author not the card holder, no INS)."""
+every refusal of the DMP (wrong INS key, author not the card holder, no INS)."""
 
 from __future__ import annotations
 
