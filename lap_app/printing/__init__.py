@@ -5,6 +5,7 @@ printer receives.
 """
 
 from lap_app.printing.pages import PdfPages, load_pdf_pages
-from lap_app.printing.service import PrintError, PrintService
+from lap_app.printing.errors import PrintError
+from lap_app.printing.service import PrintService
 
 __all__ = ["PdfPages", "PrintError", "PrintService", "load_pdf_pages"]
