@@ -4,8 +4,8 @@ The print preview renders the very same PDF, so what the physician previews is w
 printer receives.
 """
 
-from lap_app.printing.pages import PdfPages, load_pdf_pages
 from lap_app.printing.errors import PrintError
+from lap_app.printing.pages import PdfPages, load_pdf_pages
 from lap_app.printing.service import PrintService
 
 __all__ = ["PdfPages", "PrintError", "PrintService", "load_pdf_pages"]
