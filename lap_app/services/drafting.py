@@ -162,7 +162,8 @@ def last_renewable(history: Sequence[Any], kind: OrdonnanceKind = OrdonnanceKind
         ordonnance = getattr(entry, "ordonnance", entry)
         if getattr(ordonnance, "kind", OrdonnanceKind.MEDICAMENTS) is not kind:
             continue
-        if getattr(entry, "status", "") not in ("cancelled", "rejected"):
+        status = getattr(entry, "status", None)
+        if status is None or status.renewable:
             return ordonnance
     return None
 

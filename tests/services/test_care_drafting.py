@@ -60,7 +60,7 @@ def test_renew_takes_the_last_ordonnance_of_the_kind_chosen() -> None:
     biology = fill_with_sample_lines(make_ordonnance(), OrdonnanceKind.BIOLOGIE)
     nursing = fill_with_sample_lines(make_ordonnance(), OrdonnanceKind.SOINS_INFIRMIERS)
     medicines = make_ordonnance()
-    history = [SimpleNamespace(status="registered", ordonnance=o) for o in (nursing, biology, medicines)]
+    history = [SimpleNamespace(status=OrdonnanceStatus.REGISTERED, ordonnance=o) for o in (nursing, biology, medicines)]
     renewed = renewal_of_kind(history, OrdonnanceKind.BIOLOGIE)
     assert [line.code for line in renewed] == [line.code for line in biology.analyses]
     assert renewed[0].resource_id != biology.analyses[0].resource_id
