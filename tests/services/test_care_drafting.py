@@ -14,6 +14,7 @@ from lap_app.demo.kind_samples import fill_with_sample_lines
 from lap_app.domain.care import BiologyLine, NursingLine
 from lap_app.domain.errors import UserError
 from lap_app.domain.kinds import LineFamily, OrdonnanceKind
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.services.care_drafting import (
     CareDraft,
