@@ -102,7 +102,7 @@ def test_medicines_biology_and_nursing_in_one_validation(qtbot, main_window, tmp
     window.context.settings.default_printer = "PDF"
     dialog.print_now()
     qtbot.waitUntil(lambda: "« PDF »" in dialog.print_status.text(), timeout=30000)
-    written = _file_cups_wrote("consultation")
+    written = _file_cups_wrote(f"consultation_{numbers[0]}")  # cups-pdf: the job name, spaces as _
     prefix = tmp_path / "page"
     for _attempt in range(60):  # cups-pdf may still be finishing the file (its trailer comes last)
         if subprocess.run(["pdftoppm", "-r", "150", "-png", str(written), str(prefix)],
