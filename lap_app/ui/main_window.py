@@ -32,7 +32,7 @@ from lap_app.ui.workers import card_pool, run_task
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
-WARM_UP_DELAY_MS = 300  # the client and rendering stacks load once the window is painted
+BACKGROUND_WORK_DELAY_MS = 1_000  # at the latest, when the card's state is slow to come
 
 
 class MainWindow(QMainWindow):
@@ -68,12 +68,14 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         self.watcher.start()
-        self.refresh_status()
-        if context.services.prescribing is not None:
-            # after the first paint: importing the client and rendering stacks in a thread holds
-            # the interpreter lock, which would delay the window the GP is waiting for
-            warm_up = context.services.prescribing.warm_up
-            QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: run_task(warm_up))
+        # The base probe and the client and rendering stacks load once the login page can take
+        # the PIN (the card's first state) or after a moment: their imports in a worker hold the
+        # interpreter lock, which would delay the window the GP is waiting for.
+        self._background_started = False
+        if not self._has_base():
+            self._show_no_base()  # known at once: no probe to wait for
+        self.watcher.state_changed.connect(self._start_background_work)
+        QTimer.singleShot(BACKGROUND_WORK_DELAY_MS, self, self._start_background_work)
 
     # -- layout ------------------------------------------------------------------------------
     def _demo_banner(self) -> QFrame:
@@ -220,6 +222,14 @@ class MainWindow(QMainWindow):
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
 
+    def _start_background_work(self, *_state: object) -> None:
+        if self._background_started:
+            return
+        self._background_started = True
+        self.refresh_status()
+        if self.context.services.prescribing is not None:
+            run_task(self.context.services.prescribing.warm_up)
+
     def _show_card_state(self, state: WatchState) -> None:
         session = self.context.session
         if not session.locked and session.identity is not None:
@@ -232,11 +242,18 @@ class MainWindow(QMainWindow):
             self.card_status.setText(_("Carte : absente"))
 
     # -- status bar --------------------------------------------------------------------------
+    def _has_base(self) -> bool:
+        prescribing = self.context.services.prescribing
+        return prescribing is not None and prescribing.has_base
+
+    def _show_no_base(self) -> None:
+        self.base_status.setText(_("Base : non configurée"))
+        set_role(self.base_status, "")
+
     def refresh_status(self) -> None:
         prescribing = self.context.services.prescribing
         if prescribing is None or not prescribing.has_base:
-            self.base_status.setText(_("Base : non configurée"))
-            set_role(self.base_status, "")
+            self._show_no_base()
             if prescribing is not None:  # the outbox is local: its count shows all the same
                 run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
             return
