@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from lap_app.cli.circuit_options import (
     add_base_options,
@@ -171,7 +172,7 @@ def _outbox(args: argparse.Namespace) -> int:
     for item in expiring:  # before anything else: a printed QR code is about to die
         print(_("Attention : {warning}").format(warning=item.warning()), file=sys.stderr)
     if args.json:
-        out = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
+        out: dict[str, Any] = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
                             "patient": o.patient_name if o else None} for e, o in rows],
                "expiring": [{"number": e.number, "patient": e.patient, "deadline": e.deadline} for e in expiring]}
         if report is not None:

@@ -18,7 +18,7 @@ from lap_app.standins.base_server.routes_prescriber import DispensingRecord
 
 router = APIRouter(prefix="/v1/pharmacy", tags=["pharmacie"])
 
-ERRORS = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Pas un pharmacien"},
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Pas un pharmacien"},
           404: {"description": "Numéro inconnu"}, 410: {"description": "Ordonnance annulée ou entièrement délivrée"},
           422: {"description": "Requête invalide"}}
 

@@ -15,7 +15,7 @@ from lap_app.standins.base_server.registration import Registered, prepare_regist
 
 router = APIRouter(prefix="/v1", tags=["prescripteur"])
 
-ERRORS = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou prescripteur"},
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou prescripteur"},
           422: {"description": "Requête ou contenu invalides (problèmes listés)"}}
 
 

@@ -161,9 +161,12 @@ def holder_of(cert: x509.Certificate) -> Holder:
         raise ApiError(401, "untrusted_certificate", "Certificat de carte sans identifiant national")
     national_id = str(cns[0].value)
     try:
-        raw = cert.extensions.get_extension_for_oid(OID_PROFESSION).value.value  # UnrecognizedExtension
+        extension = cert.extensions.get_extension_for_oid(OID_PROFESSION).value
     except x509.ExtensionNotFound:
         raise ApiError(401, "untrusted_certificate", "Certificat de carte sans code profession") from None
+    if not isinstance(extension, x509.UnrecognizedExtension):  # a private OID: cryptography keeps its raw DER
+        raise ApiError(401, "untrusted_certificate", "Certificat de carte : code profession illisible")
+    raw = extension.value
     return Holder(national_id, _profession_from_der(raw))
 
 

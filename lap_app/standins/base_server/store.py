@@ -209,15 +209,15 @@ class BaseStore:
                         self._conn.execute("ROLLBACK TO one")
                     self._conn.execute("RELEASE one")
                 self._conn.execute("COMMIT")
-            except BaseException as error:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
+            except BaseException as commit_failure:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 for pending in batch:
-                    pending.future.set_exception(error)
+                    pending.future.set_exception(commit_failure)
                 return
-        for pending, result, error in results:  # acknowledged only now: the batch is on disk
-            if error is not None:
-                pending.future.set_exception(error)
+        for pending, result, failure in results:  # acknowledged only now: the batch is on disk
+            if failure is not None:
+                pending.future.set_exception(failure)
             else:
                 pending.future.set_result(result)
 

@@ -45,14 +45,16 @@ def check_document(document_id: str, doc: Any) -> tuple[list[dict[str, str]], li
     def problem(path: str, message: str) -> None:
         problems.append({"path": f"documentReference.{path}", "message": message})
 
-    master = doc.get("masterIdentifier") if isinstance(doc.get("masterIdentifier"), dict) else {}
+    master = doc.get("masterIdentifier")
+    master = master if isinstance(master, dict) else {}
     if master.get("value") != document_id:
         problem("masterIdentifier.value", "ne correspond pas à l'identifiant du document dans l'URL")
     if doc.get("status") != "current":
         problem("status", "« current » attendu")
     if not _has_code(doc.get("type"), wire.LOINC, wire.TYPE_ORDONNANCE):
         problem("type", f"type LOINC {wire.TYPE_ORDONNANCE} (ordonnance) attendu")
-    categories = doc.get("category") if isinstance(doc.get("category"), list) else []
+    categories = doc.get("category")
+    categories = categories if isinstance(categories, list) else []
     if not any(_has_code(c, wire.CLASS_SYSTEM, wire.CLASS_TRAITEMENT) for c in categories):
         problem("category", f"classe « {wire.CLASS_TRAITEMENT_DISPLAY} » attendue")
 
@@ -66,7 +68,8 @@ def check_document(document_id: str, doc: Any) -> tuple[list[dict[str, str]], li
     if number is None or not is_valid_prescription_number(number):
         problem("context.related", "numéro d'ordonnance (16 chiffres, clé MOD 97-10) absent ou invalide")
 
-    content = doc.get("content") if isinstance(doc.get("content"), list) else []
+    content = doc.get("content")
+    content = content if isinstance(content, list) else []
     if len(content) != 1:
         problem("content", "exactement un contenu (le PDF) attendu")
     if not _has_code({"coding": [wire.dig(doc, "content", 0, "format")]}, wire.FORMAT_SYSTEM, wire.FORMAT_PDF):

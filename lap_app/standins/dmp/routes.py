@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1" + DMP_PATH, tags=["DMP"])
 
 ProfessionalCaller = Annotated[Caller, Depends(_requiring(
     PRESCRIBER_PROFESSIONS | PHARMACIST_PROFESSIONS, "Accès au DMP réservé aux professionnels de santé"))]
-ERRORS = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou auteur"},
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou auteur"},
           422: {"description": "Document ou INS invalides (problèmes listés)"}}
 
 
@@ -107,10 +107,11 @@ def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp
             same = (row["id"] == document_id and row["pdf_sha256"] == digest and row["patient_ins"] == checked.ins
                     and row["author"] == caller.holder.national_id)
             if not same:
-                error = ApiError(409, "document_conflict",
-                                 f"Un autre document est déjà classé dans le DMP pour l'ordonnance {row['number']}")
-                dmp.log(conn, caller, "file", f"refused:409:{error.code}", patient_ins=checked.ins, document=document_id)
-                raise error
+                conflict = ApiError(409, "document_conflict",
+                                    f"Un autre document est déjà classé dans le DMP pour l'ordonnance {row['number']}")
+                dmp.log(conn, caller, "file", f"refused:409:{conflict.code}", patient_ins=checked.ins,
+                        document=document_id)
+                raise conflict
             dmp.log(conn, caller, "file", "replayed", patient_ins=checked.ins, document=document_id)
             response.status_code = 200
             return FilingOut(id=row["id"], number=row["number"], patient=row["patient_ins"], filed_at=row["filed_at"])
