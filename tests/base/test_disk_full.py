@@ -14,9 +14,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from small_disk import empty_fillers, fill_leaving, small_filesystem
 
 from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, pdf_text, run_cli, running_base
-from small_disk import empty_fillers, fill_leaving, small_filesystem
 
 pytestmark = pytest.mark.slow
 CARD = ["--virtual", "--pki"]
