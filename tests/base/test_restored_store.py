@@ -62,7 +62,7 @@ def test_online_the_pool_is_reconciled_and_used_numbers_burnt(own_base, pki_dir,
     from lap_app.services.card_session import ensure_token
     from lap_app.services.number_pool import reconcile_pool
 
-    base, endpoint = own_base
+    _base, endpoint = own_base
     store, used = _restored_after_use(endpoint, pki_dir, tmp_path / "data" / "lap.sqlite3")
     with card_in_hand("medecin", pki_dir) as card, open_client(endpoint) as client:
         ensure_token(card, client)
