@@ -21,11 +21,24 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-import orjson
 
-from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted
+try:  # the [server] extra: several times cheaper than the standard encoder on a Bundle
+    import orjson
+except ImportError:  # a desktop install without it: the standard encoder
+    orjson = None  # type: ignore[assignment]
+
+from lap_app.base_client.errors import (
+    RATE_LIMITED,
+    BaseFailing,
+    BaseRateLimited,
+    BaseRefused,
+    BaseUnavailable,
+    BaseUntrusted,
+    PaperOnlyOrdonnance,
+)
 from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
 from lap_app.domain.errors import Problem
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 
 log = logging.getLogger(__name__)
@@ -57,7 +70,7 @@ class Token:
 @dataclass(frozen=True, slots=True)
 class Registration:
     number: str
-    status: str
+    status: OrdonnanceStatus
     registered_at: float
     replayed: bool  # True when the base already had it (idempotent replay)
 
@@ -75,11 +88,21 @@ class EPrescriptionBase(Protocol):
     def reserve_numbers(self, count: int) -> tuple[list[str], float]: ...
     def numbers_state(self) -> dict[str, str]: ...
     def register(self, number: str, bundle: dict[str, Any]) -> Registration: ...
-    def cancel(self, number: str) -> str: ...
-    def status(self, number: str) -> str: ...
+    def cancel(self, number: str) -> OrdonnanceStatus: ...
+    def status(self, number: str) -> OrdonnanceStatus: ...
     def dispensings(self, number: str) -> dict[str, Any]: ...
     def pharmacy_read(self, number: str) -> dict[str, Any]: ...
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]: ...
+
+
+def refuse_paper_only(bundle: dict[str, Any]) -> None:
+    """Imaging and transport never leave the workstation (outside the ordonnance numérique)."""
+    from lap_app.domain.kinds import PAPER_ONLY_REASONS
+    from lap_app.fhir import kind_of_bundle
+
+    kind = kind_of_bundle(bundle)
+    if kind is not None and not kind.registrable:
+        raise PaperOnlyOrdonnance(_(PAPER_ONLY_REASONS[kind]))
 
 
 class HttpBaseClient:
@@ -101,6 +124,9 @@ class HttpBaseClient:
         self.retries = retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        # Reads by number refused for too many unknown numbers: none is sent before this
+        # (monotonic) time, the user is told how long to wait instead.
+        self._lookups_blocked_until = 0.0
 
     def close(self) -> None:
         self._http.close()
@@ -114,10 +140,15 @@ class HttpBaseClient:
     # --- transport -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, json: Any = None, auth: bool = True,
-                 installation: bool = True) -> httpx.Response:
+                 installation: bool = True, lookup: bool = False) -> httpx.Response:
+        """``lookup``: a read by number, subject to the base's unknown-number rate limit."""
+        if lookup:
+            remaining = self._lookups_blocked_until - time.monotonic()
+            if remaining > 0:
+                raise BaseRateLimited(remaining)
         headers = {}
         content = None
-        if json is not None:  # orjson: several times cheaper than the standard encoder on a Bundle
+        if json is not None:
             content = _json_bytes(json)
             headers["Content-Type"] = "application/json"
         if auth and self.token is not None:
@@ -138,6 +169,10 @@ class HttpBaseClient:
                 delay = self.backoff * 2 ** attempt
             else:
                 status = response.status_code
+                if status == 429 and _error_code(response) == RATE_LIMITED:
+                    wait = _retry_after(response) or 60.0  # retrying now would only be refused again
+                    self._lookups_blocked_until = time.monotonic() + wait
+                    raise BaseRateLimited(wait)
                 if status >= 500 and status not in RETRY_STATUSES:  # the base's own failure
                     if attempt >= self.retries or method not in IDEMPOTENT:
                         raise _failing(response)
@@ -199,30 +234,39 @@ class HttpBaseClient:
         return {str(item["number"]): str(item["state"]) for item in body["numbers"]}
 
     def register(self, number: str, bundle: dict[str, Any]) -> Registration:
+        refuse_paper_only(bundle)
         response = self._request("PUT", f"/prescriptions/{number}", json={"bundle": bundle})
         body = response.json()
-        return Registration(body["number"], body["status"], body["registered_at"], response.status_code == 200)
+        return Registration(body["number"], wire_status(body), body["registered_at"], response.status_code == 200)
 
-    def cancel(self, number: str) -> str:
-        status: str = self._request("POST", f"/prescriptions/{number}/cancel").json()["status"]
-        return status
+    def cancel(self, number: str) -> OrdonnanceStatus:
+        return wire_status(self._request("POST", f"/prescriptions/{number}/cancel", lookup=True).json())
 
-    def status(self, number: str) -> str:
-        status: str = self._request("GET", f"/prescriptions/{number}/status").json()["status"]
-        return status
+    def status(self, number: str) -> OrdonnanceStatus:
+        return wire_status(self._request("GET", f"/prescriptions/{number}/status", lookup=True).json())
 
     def dispensings(self, number: str) -> dict[str, Any]:
-        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings").json()
+        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings", lookup=True).json()
         return body
 
     def pharmacy_read(self, number: str) -> dict[str, Any]:
-        body: dict[str, Any] = self._request("GET", f"/pharmacy/prescriptions/{number}").json()
+        body: dict[str, Any] = self._request("GET", f"/pharmacy/prescriptions/{number}", lookup=True).json()
         return body
 
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
         body: dict[str, Any] = self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
-                                             json={"lines": lines, "complete": complete}).json()
+                                             json={"lines": lines, "complete": complete}, lookup=True).json()
         return body
+
+
+def wire_status(body: dict[str, Any]) -> OrdonnanceStatus:
+    """The ``status`` of an answer of the base; one this application does not know is no verdict
+    (``BaseUnavailable``: what depends on it is kept and tried again)."""
+    try:
+        return OrdonnanceStatus(body["status"])
+    except (KeyError, ValueError, TypeError):
+        raise BaseUnavailable(_("Réponse de la base des ordonnances incomprise (statut {status!r})").format(
+            status=body.get("status") if isinstance(body, dict) else None)) from None
 
 
 def _failing(response: httpx.Response) -> BaseFailing:
@@ -243,12 +287,22 @@ def _failing(response: httpx.Response) -> BaseFailing:
 
 
 def _json_bytes(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # what orjson does not encode (integers beyond 64 bits): the standard way
-        import json
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # what orjson does not encode (integers beyond 64 bits): the standard way
+            pass
+    import json
 
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body.get("error")) if isinstance(body, dict) else None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--token-ttl", type=float, default=600.0, metavar="S", help=_("durée de vie des jetons (s)"))
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help=_("nombre de processus serveurs (Linux ; défaut : 1)"))
+    serve.add_argument("--request-timeout", type=float, default=10.0, metavar="S",
+                       help=_("délai accordé à l'arrivée d'une requête ; une connexion lente ou muette est fermée"
+                              " (défaut : 10 s)"))
     serve.set_defaults(func=_serve)
 
     openapi = commands.add_parser("openapi", help=_("écrire le document OpenAPI de la base"))
@@ -33,6 +36,9 @@ def _serve(args: argparse.Namespace) -> int:
     import socket
 
     from lap_app.domain.errors import UserError, os_error_reason
+    from lap_app.standins.server_extra import require_server_extra
+
+    require_server_extra(_("La base de référence"))
     from lap_app.standins.base_server import serve
 
     if not 1 <= args.workers <= 64:
@@ -53,12 +59,18 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, reason=_listen_failure(error))) from None
     print(_("Base de référence sur https://{host}:{port} (Ctrl+C pour arrêter)").format(
         host=args.host, port=args.port), file=sys.stderr, flush=True)
-    serve(args.host, args.port, Path(args.data_dir), Path(args.pki), token_ttl=args.token_ttl, workers=args.workers)
+    if not 0.1 <= args.request_timeout <= 3600:
+        raise UserError(_("--request-timeout : entre 0,1 et 3600 secondes"))
+    serve(args.host, args.port, Path(args.data_dir), Path(args.pki), token_ttl=args.token_ttl, workers=args.workers,
+          request_timeout=args.request_timeout)
     return 0
 
 
 def openapi_document() -> dict:
     """The OpenAPI document of the base (what ``/openapi.json`` serves)."""
+    from lap_app.standins.server_extra import require_server_extra
+
+    require_server_extra(_("Le document OpenAPI de la base"))
     from lap_app.standins.base_server.app import bare_app
 
     return bare_app().openapi()

@@ -28,8 +28,10 @@ def run(args: argparse.Namespace) -> int:
 
     from lap_app.cli.display import require_display
     from lap_app.demo.environment import DemoEnvironment
+    from lap_app.standins.server_extra import require_server_extra
     from lap_app.ui.app import create_application, run_main_window
 
+    require_server_extra(_("La démonstration"))
     require_display()
     create_application()
     print(_("Démarrage de la démonstration (la première fois : création des certificats et de la base "
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         context = environment.context()
         where = _("pcscd (lecteur vpcd)") if environment.uses_pcsc else _("lecteur virtuel interne")
         print(_("Base de démonstration : {url} ; carte du médecin : {where} ; code porteur : 1234").format(
-            url=environment.base.url, where=where), file=sys.stderr)
+            url=environment.endpoint.url, where=where), file=sys.stderr)
         return run_main_window(context)
     finally:
         environment.stop()

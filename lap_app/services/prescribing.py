@@ -15,8 +15,10 @@ from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMAT, signed_digest
+from lap_app.domain.care_validation import CodeCatalogue
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Prescriber, Signature
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
 from lap_app.services.dmp import PENDING_MESSAGE, DmpState
@@ -38,7 +40,7 @@ LOCAL_WRITE_DEFERRED = _("Ordonnance signée et conservée ; son envoi à la bas
 class PrescriptionOutcome:
     ordonnance_id: int
     number: str | None
-    status: str  # registered | waiting | paper
+    status: OrdonnanceStatus  # registered, waiting or paper
     pdf: bytes
     message: str | None = None  # why it is queued, on paper, or refused (French)
     dmp_message: str | None = None  # where the patient's DMP copy stands (French, lap_app.services.dmp)
@@ -85,7 +87,10 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     ordonnance.opposition = opposition
     ordonnance.signature = None
     ordonnance.number = None
-    check_ordonnance(ordonnance)  # before spending a number on it
+    catalogue = nomenclature_catalogue(ordonnance)
+    check_ordonnance(ordonnance, catalogue=catalogue)  # before spending a number on it
+    if not ordonnance.kind.registrable:  # imaging, transport: printed only, never sent
+        return _paper_only(ordonnance, store, identity.national_id, opposition, page_size)
 
     offline_message: str | None = None
     try:
@@ -108,10 +113,10 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         ordonnance_id = store.save_paper(prescriber=identity.national_id, patient_name=ordonnance.patient.display_name,
                                          opposition=opposition, bundle=bundle, reason=offline_message)
         pdf = render_ordonnance_pdf(ordonnance, page_size, offline_reason=OFFLINE_REASON)
-        return PrescriptionOutcome(ordonnance_id, None, "paper", pdf, offline_message)
+        return PrescriptionOutcome(ordonnance_id, None, OrdonnanceStatus.PAPER, pdf, offline_message)
 
     ordonnance.number = number
-    check_ordonnance(ordonnance)
+    check_ordonnance(ordonnance, catalogue=catalogue)
     bundle = to_bundle(ordonnance)
     certificate = card.sign_certificate_der()
     ordonnance.signature = Signature(when=datetime.now(UTC), signer_id=identity.national_id,
@@ -128,7 +133,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
                                       bundle=signed, signer_certificate=certificate,
                                       also=copy_writer(number, signed, pdf))
     # From here the ordonnance is safe on disk; the network can fail at will.
-    status, message = "waiting", offline_message
+    status, message = OrdonnanceStatus.WAITING, offline_message
     if offline_message is None:
         entry = next(e for e in store.outbox() if e.ordonnance_id == ordonnance_id)
         try:
@@ -139,7 +144,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
             log.exception("ordonnance %s saved and queued; sending deferred", number)
             message = LOCAL_WRITE_DEFERRED
         else:
-            if status == "rejected":  # a QR code for a refused number would mislead the pharmacist
+            if status is OrdonnanceStatus.REJECTED:  # a QR code for a refused number would mislead the pharmacist
                 stored = store.get(ordonnance_id)
                 raise UserError(_("Ordonnance refusée par la base : {reason}").format(
                     reason=(stored.last_error if stored else None) or "?"))
@@ -149,3 +154,32 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         log.exception("DMP step of ordonnance %s deferred", ordonnance_id)
         dmp = DmpState("pending", PENDING_MESSAGE)
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
+
+
+def nomenclature_catalogue(ordonnance: Ordonnance) -> CodeCatalogue | None:
+    """The NABM/LPP nomenclature when the ordonnance has coded analyses or devices (opened
+    once per process: a closed or unknown code is refused whatever the front end)."""
+    if not (ordonnance.analyses or ordonnance.devices):
+        return None
+    global _NOMENCLATURES
+    if _NOMENCLATURES is None:
+        from lap_app.nomenclatures import open_nomenclatures
+
+        _NOMENCLATURES = open_nomenclatures()
+    return _NOMENCLATURES
+
+
+_NOMENCLATURES: CodeCatalogue | None = None
+
+
+def _paper_only(ordonnance: Ordonnance, store: LocalStore, prescriber_id: str, opposition: bool,
+                page_size: str) -> PrescriptionOutcome:
+    """Kept in the history as paper, with the reason the page prints; no number, no signature."""
+    from lap_app.domain.kinds import PAPER_ONLY_REASONS
+    from lap_app.fhir import to_bundle
+    from lap_app.render import render_ordonnance_pdf
+
+    reason = _(PAPER_ONLY_REASONS[ordonnance.kind])
+    ordonnance_id = store.save_paper(prescriber=prescriber_id, patient_name=ordonnance.patient.display_name,
+                                     opposition=opposition, bundle=to_bundle(ordonnance), reason=reason)
+    return PrescriptionOutcome(ordonnance_id, None, OrdonnanceStatus.PAPER, render_ordonnance_pdf(ordonnance, page_size), reason)

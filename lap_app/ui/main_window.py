@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.patient_panel.patient_selected.connect(self._on_patient_selected)
         self.editor.validate_requested.connect(self.validate)
         self.history.renew_requested.connect(self.editor.renew_with)
-        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved (engineer I)
+        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.editor.alerts_panel())

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from lap_app.domain.errors import UserError, ValidationError
 from lap_app.domain.identifiers import format_prescription_number
 from lap_app.domain.model import Ordonnance
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
@@ -44,10 +45,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_TEXT = {
-    "registered": _("Enregistrée dans la base ordonnance numérique."),
-    "waiting": _("Base injoignable : l'ordonnance est signée et conservée, elle sera envoyée dès le retour "
+    OrdonnanceStatus.REGISTERED: _("Enregistrée dans la base ordonnance numérique."),
+    OrdonnanceStatus.WAITING: _("Base injoignable : l'ordonnance est signée et conservée, elle sera envoyée dès le retour "
                  "du service."),
-    "paper": _("Service indisponible et plus de numéro réservé : ordonnance papier sans QR code."),
+    OrdonnanceStatus.PAPER: _("Service indisponible et plus de numéro réservé : ordonnance papier sans QR code."),
 }
 
 
@@ -196,10 +197,10 @@ class ResultDialog(QDialog):
         self.number_label = QLabel(format_number(result.number))
         set_role(self.number_label, "number")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel(STATUS_TEXT.get(result.status, result.status)
+        self.status_label = QLabel(STATUS_TEXT.get(result.status, result.status.label)
                                    + (f"\n{result.message}" if result.message else ""))
         self.status_label.setWordWrap(True)
-        set_role(self.status_label, "ok" if result.status == "registered" else "subtitle")
+        set_role(self.status_label, "ok" if result.status is OrdonnanceStatus.REGISTERED else "subtitle")
         # the patient's DMP copy (lap_app.services.dmp): a copy that could not be filed stands out
         self.dmp_label = QLabel(getattr(result, "dmp_message", None) or "")
         self.dmp_label.setWordWrap(True)

@@ -88,6 +88,7 @@ def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_pa
 
     from PySide6.QtCore import Qt
 
+    from lap_app.domain.status import OrdonnanceStatus
     from lap_app.settings import Settings
     from lap_app.ui.context import AppContext
     from lap_app.ui.validation_flow import ResultDialog
@@ -95,7 +96,7 @@ def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_pa
     settings = Settings()
     settings.default_printer = "PDF"
     pdf, number = _ordonnance_pdf()
-    result = SimpleNamespace(number=number, status="registered", pdf=pdf, message=None)
+    result = SimpleNamespace(number=number, status=OrdonnanceStatus.REGISTERED, pdf=pdf, message=None)
     dialog = ResultDialog(AppContext(settings=settings), result)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from lap_app.base_client import dmp_protocol as wire
 from lap_app.domain.identifiers import is_valid_prescription_number, nir_problem, normalize_nir
+from lap_app.standins.base_server.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,35 @@ def check_document(document_id: str, doc: Any) -> tuple[list[dict[str, str]], li
     if ins_problems or problems:
         return ins_problems, problems, None
     return [], [], CheckedDocument(normalize_nir(str(value)), str(number), pdf)
+
+
+def check_registered_by_caller(state: Any, caller: Any, number: str, ins: str) -> None:
+    """The copy of ordonnance ``number`` may come only from the prescriber the base registered it
+    for, and be filed for that ordonnance's patient. A number never issued, issued but not
+    registered, or registered by someone else answer alike (nobody learns which numbers exist,
+    nobody can squat another prescriber's copy or a number in advance)."""
+    with state.store.reading() as conn:
+        row = conn.execute("SELECT prescriber, bundle FROM prescriptions WHERE number = ?", (number,)).fetchone()
+    if row is None or row["prescriber"] != caller.holder.national_id:
+        raise ApiError(422, "unregistered_number",
+                       "Aucune ordonnance enregistrée sous ce numéro par ce prescripteur : copie refusée",
+                       [{"path": "documentReference.context.related", "message": "ordonnance non enregistrée"
+                         " par ce prescripteur"}])
+    if ins not in _bundle_ins(json.loads(row["bundle"])):
+        raise ApiError(422, "invalid_document", "Document refusé par le DMP",
+                       [{"path": "documentReference.subject.identifier",
+                         "message": "ce n'est pas le patient de l'ordonnance enregistrée sous ce numéro"}])
+
+
+def _bundle_ins(bundle: dict[str, Any]) -> set[str]:
+    found = set()
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
+            for ident in resource.get("identifier") or []:
+                if isinstance(ident, dict) and ident.get("system") in wire.INS_SYSTEMS and ident.get("value"):
+                    found.add(normalize_nir(str(ident["value"])))
+    return found
 
 
 def without_data(doc: dict[str, Any]) -> dict[str, Any]:

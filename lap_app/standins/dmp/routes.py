@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 from lap_app.base_client.dmp_protocol import DMP_PATH, DOCUMENT_ID_RE, author_ids
 from lap_app.base_client.protocol import PHARMACIST_PROFESSIONS, PRESCRIBER_PROFESSIONS
 from lap_app.domain.identifiers import nir_problem, normalize_nir
-from lap_app.standins.base_server.context import Caller, PrescriberCaller, _requiring
+from lap_app.standins.base_server.context import Caller, PrescriberCaller, State, _requiring, check_lookup_allowed
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.standins.dmp.checks import check_document, without_data
+from lap_app.standins.dmp.checks import check_document, check_registered_by_caller, without_data
 from lap_app.standins.dmp.store import DmpStore
 
 router = APIRouter(prefix="/v1" + DMP_PATH, tags=["DMP"])
@@ -82,9 +82,10 @@ def _refused(dmp: DmpStore, caller: Caller, action: str, error: ApiError, **wher
 @router.put("/documents/{document_id}", response_model=FilingOut, status_code=201,
             responses={**ERRORS, 200: {"description": "Déjà classé à l'identique (rejeu)"},
                        409: {"description": "Un autre document occupe cet identifiant ou ce numéro"}})
-def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp,
+def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp, state: State,
                   caller: PrescriberCaller) -> FilingOut:
-    """Idempotent: the same document filed again answers 200 with the first filing."""
+    """Idempotent: the same document filed again answers 200 with the first filing. Only the
+    prescriber who registered the ordonnance may file its copy, for that ordonnance's patient."""
     doc = body.documentReference
     try:
         _check_id(document_id)
@@ -97,6 +98,7 @@ def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp
         if caller.holder.national_id not in author_ids(doc):
             raise ApiError(403, "author_not_holder",
                            "L'auteur du document n'est pas le porteur de la carte authentifiée")
+        check_registered_by_caller(state, caller, checked.number, checked.ins)
     except ApiError as error:
         raise _refused(dmp, caller, "file", error, document=document_id) from None
     digest = hashlib.sha256(checked.pdf).hexdigest()
@@ -146,16 +148,24 @@ def list_documents(ins: str, dmp: Dmp, caller: ProfessionalCaller) -> DocumentLi
     return DocumentList(patient=ins, documents=documents)
 
 
-@router.get("/documents/{document_id}", responses={**ERRORS, 404: {"description": "Document inconnu"}})
-def get_document(document_id: str, dmp: Dmp, caller: ProfessionalCaller) -> dict[str, Any]:
-    """The DocumentReference as filed, with the PDF in ``content[0].attachment.data``."""
+@router.get("/documents/{document_id}", responses={**ERRORS, 404: {"description": "Document inconnu"},
+                                                  429: {"description": "Trop d'identifiants inconnus lus"}})
+def get_document(document_id: str, dmp: Dmp, state: State, caller: ProfessionalCaller) -> dict[str, Any]:
+    """The DocumentReference as filed, with the PDF in ``content[0].attachment.data``. An unknown
+    id counts towards the unknown-number rate limit (429 once exceeded)."""
     import base64
 
+    try:
+        check_lookup_allowed(state, caller)
+    except ApiError as error:
+        raise _refused(dmp, caller, "read", error, document=document_id) from None
     with dmp.transaction() as conn:
         row = conn.execute("SELECT reference, pdf, patient_ins FROM documents WHERE id = ?", (document_id,)).fetchone()
         outcome = "ok" if row is not None else "refused:404:unknown_document"
         dmp.log(conn, caller, "read", outcome, patient_ins=row["patient_ins"] if row else None, document=document_id)
     if row is None:
+        with state.store.transaction() as base_conn:
+            state.unknown_numbers.record(base_conn, caller.holder.national_id, caller.installation)
         raise ApiError(404, "unknown_document", "Aucun document du DMP sous cet identifiant")
     reference = json.loads(row["reference"])
     reference["content"][0]["attachment"]["data"] = base64.b64encode(row["pdf"]).decode("ascii")
