@@ -20,14 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-<<<<<<< HEAD
-from lap_app.i18n import _
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.storage.database import connect, default_store_path
 from lap_app.storage.number_mark import NumberMark
-=======
-from lap_app.domain.status import OrdonnanceStatus
-from lap_app.storage.database import connect
->>>>>>> main
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.transaction import write_transaction
 

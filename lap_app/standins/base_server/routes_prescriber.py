@@ -9,10 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-<<<<<<< HEAD
 from lap_app.base_client.protocol import SIGNED_NUMBER_GRACE
-from lap_app.standins.base_server.context import PrescriberCaller, State, audited, check_number_format
-=======
 from lap_app.standins.base_server.context import (
     BaseState,
     Caller,
@@ -22,7 +19,6 @@ from lap_app.standins.base_server.context import (
     check_lookup_allowed,
     check_number_format,
 )
->>>>>>> main
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.opposition import prescriber_status
 from lap_app.standins.base_server.registration import Registered, prepare_registration
