@@ -22,12 +22,12 @@ def default_store_path() -> Path:
 def connect(path: Path | None = None, migrations: list[Step] | None = None) -> sqlite3.Connection:
     """A connection to the store (WAL, synchronous=FULL), its schema brought up to date."""
     path = Path(path) if path is not None else default_store_path()
+    check_store_file(path)  # before anything creates the file (an empty new one is not a damaged one)
     try:
         private_database(path)  # health data: directory 0700, files 0600 (wal and shm follow)
     except OSError as error:
         raise UserError(_("Dossier de données {path} inutilisable ({reason}) : vérifiez LAP_DATA_DIR et ses droits")
                         .format(path=path.parent, reason=os_error_reason(error))) from None
-    check_store_file(path)
     conn = None
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)

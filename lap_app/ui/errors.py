@@ -35,8 +35,8 @@ def startup_error_box(error: BaseException) -> QMessageBox:
 
     title = _("Fichier de données endommagé") if isinstance(error, DamagedFile) else _("Démarrage impossible")
     box = QMessageBox(QMessageBox.Icon.Critical, title, error_text(error), QMessageBox.StandardButton.Close)
-    box.setInformativeText(_("L'application ne s'ouvre pas sur ce fichier, pour ne rien y écrire."
-                             if isinstance(error, DamagedFile) else ""))
+    if isinstance(error, DamagedFile):
+        box.setInformativeText(_("L'application ne s'ouvre pas sur ce fichier, pour ne rien y écrire."))
     return box
 
 
