@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.coverage import no_profile_reason
-from lap_app.drugs.importer import ImportReport, import_release
 from lap_app.drugs.integrity import file_state, keep_release, rebuild
 from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
@@ -30,6 +30,9 @@ from lap_app.drugs.normalize import query_tokens
 from lap_app.file_lock import locked
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
+
+if TYPE_CHECKING:
+    from lap_app.drugs.importer import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ def _build_locked(path: Path) -> None:
     with locked(path.parent / f".{path.name}.lock"):
         if file_state(path) != "usable":
             log.info("building the drug database at %s from the shipped BDPM", path)
-            releases = rebuild(path)
+            releases = rebuild(path)  # parsing stacks imported there: not on the search path
             log.info("drug database built (releases re-imported: %s)", releases)
 
 
@@ -393,7 +396,7 @@ def read_details(path: Path, cis: str) -> str:
 def import_into(path: Path | None, source: Path, release: str | None = None) -> ImportReport:
     """``lap-app drugs import``: update the database at ``path`` (built first if missing); the
     release's files are kept so that a rebuild re-imports them."""
-    from lap_app.drugs.importer import read_source_files
+    from lap_app.drugs.importer import import_release, read_source_files
 
     db_path = ensure_drug_database(path)
     report = import_release(db_path, source, release)

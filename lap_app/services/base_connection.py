@@ -6,6 +6,7 @@ values first, then ``LAP_BASE_URL`` / ``LAP_BASE_CA``, then the user's settings.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 from lap_app.base_client import HttpBaseClient, NotEnrolled
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +34,8 @@ def base_endpoint(url: str | None = None, ca_path: str | os.PathLike[str] | None
             settings = load_settings().base
             url = url or settings.url
             ca = ca or settings.ca_path
-        except Exception:  # noqa: BLE001, S110 - unreadable settings: fall through to the message below
-            pass
+        except Exception:  # settings unusable: the messages below say what is missing
+            log.exception("settings not read for the base address")
     if not url:
         raise UserError(_("Adresse de la base non configurée : utilisez --base-url ou les paramètres"))
     if not ca:

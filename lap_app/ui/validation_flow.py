@@ -38,9 +38,8 @@ from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
 if TYPE_CHECKING:
-    from PySide6.QtPrintSupport import QPrintPreviewDialog
-
     from lap_app.services.prescribing import PrescriptionOutcome
+    from lap_app.ui.print_preview import PrintPreview
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +227,7 @@ class ResultDialog(QDialog):
             layout.addWidget(self.dmp_label)
         layout.addWidget(self.print_status)
         layout.addWidget(buttons)
-        self.preview: QPrintPreviewDialog | None = None
+        self.preview: PrintPreview | None = None
 
     def show_preview(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, make_preview
@@ -239,12 +238,15 @@ class ResultDialog(QDialog):
             show_error(self, error, _("Impression"))
             return
         self.preview = preview
+        preview.printed.connect(self._sent_to)
         preview.open()
+
+    def _sent_to(self, printer_name: str) -> None:
+        self.print_status.setText(_("Envoyée à l'imprimante « {name} ».").format(name=printer_name))
 
     def print_now(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, print_on_default
 
         self.print_status.setText(_("Impression en cours…"))
         print_on_default(self, self._context, self.result.pdf, job_name=job_name_for(self.result.number),
-                         on_done=lambda name: self.print_status.setText(
-                             _("Envoyée à l'imprimante « {name} ».").format(name=name)))
+                         on_done=self._sent_to)
