@@ -86,3 +86,25 @@ def test_a_signed_ordonnance_then_the_card_pulled_locks_within_two_seconds(qtbot
     card_like.insert()
     login(qtbot, window)
     qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+
+
+def test_a_module_that_is_not_installed_is_said_on_the_login_page(qtbot, qapp, tmp_path):
+    from lap_app.card.pkcs11 import Pkcs11CardService
+    from lap_app.settings import Settings
+    from lap_app.ui.context import assemble_context
+    from lap_app.ui.main_window import MainWindow
+    from lap_app.ui.workers import wait_idle
+
+    context = assemble_context(Settings(), store_path=tmp_path / "lap.sqlite3", endpoint=None,
+                               card_service=Pkcs11CardService(tmp_path / "libcps3_pkcs11_lux.so"))
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.login_page
+    qtbot.waitUntil(lambda: "introuvable" in page.reader_label.text(), timeout=5000)
+    assert "Cryptolib CPS" in page.reader_label.text() and not page.pin_edit.isEnabled()
+    assert window.card_status.text() == "Carte : lecteur de carte inaccessible"
+    assert "introuvable" in window.card_status.toolTip()
+    window.close()
+    wait_idle()
+    context.close()
