@@ -245,4 +245,22 @@ class PatientPanel(QWidget):
                          f"{escape(', '.join(t.label for t in record.treatments))}")
         if record.opposition:
             parts.append(f"<i>{_('Opposition à la consultation des délivrances')}</i>")
+        parts += _physiology_html(record)
         return "<br>".join(parts)
+
+
+def _physiology_html(record: PatientRecord) -> list[str]:
+    """Pregnancy, breastfeeding, creatinine and both clearances (formula, date), then what is
+    missing (a child's weight, an elderly patient's creatinine), as the HAS asks on this screen."""
+    from datetime import date
+    from html import escape
+
+    from lap_app.domain.physiology import clearances, prompts, state_summary
+
+    state = record.physiological_state()
+    shown = [line for line in state_summary(state) if not line.startswith((_("Poids"), _("Taille")))]
+    out = [escape(line) for line in shown]
+    out += [escape(c.text()) for c in clearances(record.birth_date, record.sex, state)]
+    out += [f"<span style='color:#b3261e'>{escape(text)}</span>"
+            for text in prompts(record.birth_date, state, date.today())]
+    return out
