@@ -4,7 +4,9 @@
   other part of the application;
 - nothing but the demo wiring, the command line and the stand-ins themselves imports the
   stand-ins for the outside world (``lap_app.standins``);
-- the Qt UI never talks SQL or APDUs directly.
+- the Qt UI never talks SQL or APDUs directly;
+- only the demo wiring (and the commands that start it) knows the demo: the application's
+  windows, services and adapters never import ``lap_app.demo``.
 """
 
 from __future__ import annotations
@@ -68,3 +70,12 @@ def test_only_demo_cli_and_tests_import_the_standins(module: str) -> None:
 def test_ui_goes_through_services(module: str) -> None:
     bad = sorted(name for name in MODULES[module] if _in(name, "sqlite3", "smartcard", "httpx"))
     assert not bad, f"{module} imports {bad}"
+
+
+DEMO_USERS = ("lap_app.demo", "lap_app.cli.demo_cmd")
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not _in(m, *DEMO_USERS)))
+def test_only_the_demo_wiring_imports_the_demo(module: str) -> None:
+    bad = sorted(name for name in MODULES[module] if _in(name, "lap_app.demo"))
+    assert not bad, f"{module} imports the demo {bad}"

@@ -30,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prescribe.add_argument("-o", "--output", required=True, metavar="OUT.pdf", help=_("PDF de l'ordonnance"))
     prescribe.add_argument("--page-size", choices=("A4", "A5"), default="A4")
     prescribe.add_argument("--json", action="store_true", help=_("résultat en JSON (number, status)"))
+    prescribe.add_argument("--acknowledge", action="append", default=[], metavar="ALERTE",
+                           help=_("signer malgré cette contre-indication ou allergie, en connaissance de cause "
+                                  "(identifiant affiché avec l'alerte, ex. CI-3f9a2c ; option répétable)"))
+    prescribe.add_argument("--allergy", action="append", default=[], metavar="SUBSTANCE",
+                           help=_("allergie connue du patient, vérifiée avec les lignes (option répétable)"))
     add_base_options(prescribe)
     add_card_options(prescribe, "medecin")
     prescribe.set_defaults(func=_prescribe)
@@ -75,21 +80,39 @@ def _load_draft(path: str):
 def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import format_prescription_number
     from lap_app.services.base_connection import open_client
+    from lap_app.services.practice import require_practice
     from lap_app.services.prescribing import prescribe
+    from lap_app.drugs import open_drug_database
+    from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts, require_acknowledged, review
+    from lap_app.settings import load_settings
     from lap_app.storage import LocalStore, status_label
 
     ordonnance = _load_draft(args.bundle)
+    settings = load_settings()
+    patient = PatientFacts(allergies=tuple(args.allergy))
+    # Before the PIN, the refusals the service would make at signing time (it checks again).
+    require_practice(settings.practice)
     target = endpoint(args)
     output = Path(args.output)
-    check_output_path(output)  # before the PIN: a typo in -o must not cost the PDF
-    card = unlocked_card(args)
-    store = LocalStore()
-    try:
-        with card, open_client(target) as client:
-            outcome = prescribe(ordonnance, card=card, client=client, store=store, opposition=args.opposition,
-                                page_size=args.page_size)
-    finally:
-        store.close()
+    check_output_path(output)  # a typo in -o must not cost the PDF
+    with open_drug_database() as drugs:
+        try:
+            alerts = require_acknowledged(review(drugs, ordonnance, patient), args.acknowledge)
+        except UnacknowledgedAlerts as refused:
+            _print_alerts(refused)
+            return 1
+        for unknown in dict.fromkeys(set(args.acknowledge) - {alert.alert_id for alert in alerts}):
+            print(_("Attention : aucune alerte « {id} » sur cette ordonnance (option --acknowledge ignorée)").format(
+                id=unknown), file=sys.stderr)
+        card = unlocked_card(args)
+        store = LocalStore()
+        try:
+            with card, open_client(target) as client:
+                outcome = prescribe(ordonnance, card=card, client=client, store=store, opposition=args.opposition,
+                                    page_size=args.page_size, practice=settings.practice, patient=patient,
+                                    acknowledged=args.acknowledge, drugs=drugs)
+        finally:
+            store.close()
     try:
         write_atomically(output, outcome.pdf)
     except UserError as error:  # signed and kept (or queued) all the same: say so, with the number
@@ -98,7 +121,8 @@ def _prescribe(args: argparse.Namespace) -> int:
             status=status_label(outcome.status))) from None
     if args.json:
         print(json.dumps({"number": outcome.number, "status": outcome.status, "pdf": str(output),
-                          "message": outcome.message, "dmp": outcome.dmp_message}, ensure_ascii=False))
+                          "message": outcome.message, "dmp": outcome.dmp_message,
+                          "acknowledged": list(dict.fromkeys(args.acknowledge))}, ensure_ascii=False))
     else:
         shown = format_prescription_number(outcome.number) if outcome.number else _("(sans numéro)")
         print(_("Ordonnance {number} : {status}").format(number=shown, status=status_label(outcome.status)))
@@ -107,6 +131,15 @@ def _prescribe(args: argparse.Namespace) -> int:
         if outcome.dmp_message:
             print(outcome.dmp_message)
     return 0
+
+
+def _print_alerts(refused) -> None:
+    """Each alert to acknowledge, with its id and how to acknowledge it (stderr: the refusal)."""
+    print(_("Erreur : ordonnance non signée, à confirmer en connaissance de cause :"), file=sys.stderr)
+    for alert in refused.alerts:
+        print(f"  [{alert.alert_id}] {alert.text()}", file=sys.stderr)
+    ids = " ".join(f"--acknowledge {alert.alert_id}" for alert in refused.alerts)
+    print(_("Pour signer malgré tout, relancez la commande avec : {options}").format(options=ids), file=sys.stderr)
 
 
 def _dispensing(args: argparse.Namespace) -> int:

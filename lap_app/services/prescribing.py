@@ -1,5 +1,10 @@
 """Prescribing: from a draft ordonnance to a signed, registered (or queued) one and its PDF.
 
+The rules every front end obeys live here: the prescriber is the card holder at the practice
+(``practice.prescriber_for``, refused while practice details are missing), the ordonnance is
+validated, and the safety checks run (``safety``): a contre-indication or an allergy not
+acknowledged stops the signature; the acknowledgements are stored with the ordonnance.
+
 The order matters for "never lost": take a number from the local pool, sign, then write the
 ordonnance AND its outbox entry in one transaction, and only then talk to the base. Offline
 with a reserved number → printed with its QR code and queued; offline with no number left →
@@ -11,15 +16,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Iterable
 from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMAT, signed_digest
 from lap_app.domain.errors import UserError
-from lap_app.domain.model import Ordonnance, Prescriber, Signature
+from lap_app.domain.model import Ordonnance, Signature
 from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
 from lap_app.services.outbox import send_entry
+from lap_app.services.practice import practice_of, prescriber_for
+from lap_app.services.safety import PatientFacts, acknowledgements_for, review
+from lap_app.settings import PracticeSettings
 from lap_app.storage import LocalStore
 
 log = logging.getLogger(__name__)
@@ -41,22 +50,6 @@ class PrescriptionOutcome:
     dmp_state: str | None = None  # pending | filed | no_ins | not_filed
 
 
-def prescriber_from_card(identity: Any, draft: Prescriber) -> Prescriber:
-    """The card holder as prescriber, keeping the practice details the draft gives."""
-    return Prescriber(
-        family_name=identity.family_name,
-        given_names=[identity.given_name] if identity.given_name else [],
-        national_id=identity.national_id,
-        qualification=draft.qualification,
-        prefix=draft.prefix,
-        address=draft.address,
-        phone=draft.phone,
-        email=draft.email,
-        profession_code=identity.profession_code,
-        resource_id=draft.resource_id,
-    )
-
-
 def top_up_pool(store: LocalStore, client: EPrescriptionBase, prescriber_id: str) -> None:
     if store.available_numbers(prescriber_id) < POOL_LOW_WATER:
         numbers, expires_at = client.reserve_numbers(POOL_SIZE)
@@ -64,10 +57,16 @@ def top_up_pool(store: LocalStore, client: EPrescriptionBase, prescriber_id: str
 
 
 def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, store: LocalStore,
-              opposition: bool = False, page_size: str = "A4") -> PrescriptionOutcome:
+              opposition: bool = False, page_size: str = "A4", practice: PracticeSettings | None = None,
+              patient: PatientFacts = PatientFacts(), acknowledged: Iterable[str] = (),
+              drugs: Any = None) -> PrescriptionOutcome:
     """Sign and register ``ordonnance`` with the card (PIN already verified); render its PDF.
 
-    The ordonnance's prescriber becomes the card holder; its number comes from the pool.
+    The ordonnance's prescriber becomes the card holder at ``practice`` (None: the practice
+    details the draft carries); its number comes from the pool. ``patient``: the allergies and
+    current treatments the safety checks use; ``acknowledged``: the ids of the blocking alerts
+    the physician acknowledged; ``drugs``: the ``DrugDatabase`` of the calling thread (None:
+    this installation's, opened here).
     """
     from lap_app.domain.validation import check_ordonnance
     from lap_app.fhir import to_bundle
@@ -77,11 +76,14 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     if identity.profession_code not in PRESCRIBER_PROFESSIONS:
         raise UserError(_("La carte insérée n'est pas celle d'un prescripteur ({label}) : ordonnance non signée").format(
             label=identity.profession_label))
-    ordonnance.prescriber = prescriber_from_card(identity, ordonnance.prescriber)
+    ordonnance.prescriber = prescriber_for(identity, practice or practice_of(ordonnance.prescriber),
+                                           prefix=ordonnance.prescriber.prefix)
     ordonnance.opposition = opposition
     ordonnance.signature = None
     ordonnance.number = None
     check_ordonnance(ordonnance)  # before spending a number on it
+    acknowledgements = acknowledgements_for(_review(drugs, ordonnance, patient), acknowledged,
+                                            by=identity.national_id, at=datetime.now(timezone.utc))
 
     offline_message: str | None = None
     try:
@@ -97,7 +99,8 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
             raise UserError(_("La base n'a fourni aucun numéro d'ordonnance"))
         bundle = to_bundle(ordonnance)
         ordonnance_id = store.save_paper(prescriber=identity.national_id, patient_name=ordonnance.patient.display_name,
-                                         opposition=opposition, bundle=bundle, reason=offline_message)
+                                         opposition=opposition, bundle=bundle, reason=offline_message,
+                                         acknowledgements=acknowledgements)
         pdf = render_ordonnance_pdf(ordonnance, page_size, offline_reason=OFFLINE_REASON)
         return PrescriptionOutcome(ordonnance_id, None, "paper", pdf, offline_message)
 
@@ -111,7 +114,8 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     signed = to_bundle(ordonnance)  # the same Bundle, now carrying Bundle.signature
     ordonnance_id = store.save_signed(number=number, prescriber=identity.national_id,
                                       patient_name=ordonnance.patient.display_name, opposition=opposition,
-                                      bundle=signed, signer_certificate=certificate)
+                                      bundle=signed, signer_certificate=certificate,
+                                      acknowledgements=acknowledgements)
     # From here the ordonnance is safe on disk; the network can fail at will.
     status, message = "waiting", offline_message
     if offline_message is None:
@@ -130,3 +134,12 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
 
     dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: renew_token(card, client))
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
+
+
+def _review(drugs: Any, ordonnance: Ordonnance, patient: PatientFacts) -> list:
+    if drugs is not None:
+        return review(drugs, ordonnance, patient)
+    from lap_app.drugs import open_drug_database
+
+    with open_drug_database() as own:
+        return review(own, ordonnance, patient)

@@ -7,11 +7,12 @@ import logging
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+    QApplication, QDialog, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _, ngettext
+from lap_app.services.practice import practice_complete
 from lap_app.ui.card_watch import CardWatcher, WatchState
 from lap_app.ui.context import AppContext
 from lap_app.ui.login import LoginPage, holder_name, holder_summary
@@ -39,16 +40,16 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.work_area)
 
         central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        if context.demo is not None:
-            column.addWidget(self._demo_banner())
-        column.addWidget(self.stack, 1)
+        self._column = QVBoxLayout(central)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(0)
+        self._column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
         self._build_status_bar()
         self._build_menus()
+        for extend in context.window_extensions:  # the demo's banner, menu and windows
+            extend(self)
         self.watcher.state_changed.connect(self._show_card_state)
         self.watcher.card_removed.connect(lambda: self.lock(pulled=True))
         self._status_timer = QTimer(self)
@@ -56,20 +57,23 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         self.watcher.start()
+        self.practice_dialog: QDialog | None = None
         self.refresh_status()
-        if context.services.prescribing is not None:
-            run_task(context.services.prescribing.warm_up)
+        run_task(context.services.prescribing.warm_up)
+        if not practice_complete(context.settings.practice):
+            QTimer.singleShot(0, self.ask_practice)  # first start: before the first ordonnance
 
     # -- layout ------------------------------------------------------------------------------
-    def _demo_banner(self) -> QFrame:
-        banner = QFrame()
-        set_role(banner, "banner")
-        row = QHBoxLayout(banner)
-        row.setContentsMargins(12, 4, 12, 4)
-        text = QLabel(_("Mode démonstration — base de référence locale, carte CPS virtuelle "
-                        "(code porteur : 1234), données fictives."))
-        row.addWidget(text, 1)
-        return banner
+    def add_banner(self, banner: QWidget) -> None:
+        """A strip above the working area (the demo says what it is there)."""
+        self._column.insertWidget(0, banner)
+
+    def add_menu(self, title: str) -> QMenu:
+        """A menu of the menu bar, after the application's own."""
+        return self.menuBar().addMenu(title)
+
+    def add_action(self, menu: QMenu, text: str, slot, shortcut: str = "") -> QAction:
+        return self._action(menu, text, slot, None, shortcut)
 
     def _build_work_area(self) -> QWidget:
         from lap_app.ui.editor import PrescriptionEditor
@@ -128,21 +132,6 @@ class MainWindow(QMainWindow):
         menu_card = self.menuBar().addMenu(_("&Carte"))
         self._action(menu_card, _("&Verrouiller la session"), self.lock, None, "Ctrl+L")
 
-        if self.context.demo is not None:
-            menu_demo = self.menuBar().addMenu(_("&Démo"))
-            self._action(menu_demo, _("&Insérer la carte du médecin"), lambda: self._demo_card("insert_card"),
-                         None, "Ctrl+Shift+I")
-            self._action(menu_demo, _("&Retirer la carte"), lambda: self._demo_card("pull_card"), None,
-                         "Ctrl+Shift+R")
-            menu_demo.addSeparator()
-            self._action(menu_demo, _("&Pharmacie (démo)…"), self.open_pharmacy, None, "Ctrl+Shift+P")
-
-    def _demo_card(self, what: str) -> None:
-        try:
-            getattr(self.context.demo, what)()
-        except Exception as error:  # noqa: BLE001 - shown, never a traceback
-            self._error(error)
-
     def _action(self, menu, text, slot, standard, fallback: str) -> QAction:
         action = QAction(text, self)
         keys = QKeySequence.keyBindings(standard) if standard is not None else []
@@ -200,11 +189,11 @@ class MainWindow(QMainWindow):
     # -- status bar --------------------------------------------------------------------------
     def refresh_status(self) -> None:
         prescribing = self.context.services.prescribing
-        if prescribing is None or not prescribing.has_base:
+        if not prescribing.has_base:
             self.base_status.setText(_("Base : non configurée"))
             set_role(self.base_status, "")
-            if prescribing is not None:  # the outbox is local: its count shows all the same
-                run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
+            # the outbox is local: its count shows all the same
+            run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
             return
         run_task(prescribing.status, on_done=self._show_status, on_error=lambda e: self._show_status(None),
                  receiver=self)
@@ -238,7 +227,9 @@ class MainWindow(QMainWindow):
         flow = ValidationFlow(self.context, self)
         # the draft cleared is the one signed, even if another patient is shown by then
         flow.finished_ok.connect(lambda result: self._after_validation(result, record))
-        flow.start(record, self.editor.draft_lines(), self.editor.alerts_panel().unacknowledged_contraindications())
+        flow.practice_missing.connect(self.ask_practice)
+        alerts = self.editor.alerts_panel()
+        flow.start(record, self.editor.draft_lines(), alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
         self._flow = flow
 
     def _after_validation(self, result, record) -> None:
@@ -258,7 +249,7 @@ class MainWindow(QMainWindow):
 
     def flush_outbox(self, quiet: bool = False) -> None:
         prescribing, card = self.context.services.prescribing, self.context.session.card
-        if prescribing is None or not prescribing.has_base or card is None:
+        if not prescribing.has_base or card is None:
             return
         run_task(lambda: prescribing.flush(card), on_done=self._flushed,
                  on_error=lambda e: None if quiet else self._error(e), pool=card_pool(), receiver=self)
@@ -286,36 +277,35 @@ class MainWindow(QMainWindow):
 
         before = (self.context.settings.base.url, self.context.settings.base.ca_path)
         dialog = SettingsDialog(self.context, self)
-        if dialog.exec() and self.context.demo is None and before != (
+        if dialog.exec() and self.context.base_from_settings and before != (
                 self.context.settings.base.url, self.context.settings.base.ca_path):
             self._use_base_from_settings()
 
+    def ask_practice(self) -> None:
+        """The practice details printed on every ordonnance, asked for while they are missing."""
+        from lap_app.ui.settings_dialog import PracticeDialog
+
+        if self.practice_dialog is not None and self.practice_dialog.isVisible():
+            return
+        self.practice_dialog = PracticeDialog(self.context, self)
+        self.practice_dialog.open()
+
     def _use_base_from_settings(self) -> None:
-        """Another base in the settings: the next validations go there (the demo keeps its own)."""
-        from lap_app.services.base_connection import base_endpoint
+        """Another base in the settings: the next validations go there."""
+        from lap_app.services.base_connection import configured_endpoint
         from lap_app.services.desk import PrescribingDesk
 
         old = self.context.services.prescribing
-        try:
-            endpoint = base_endpoint(self.context.settings.base.url, self.context.settings.base.ca_path or None) \
-                if self.context.settings.base.url else None  # no base: the local history stays
+        base = self.context.settings.base
+        try:  # the settings' base only (no base: the local history stays)
+            endpoint = configured_endpoint(base.url or None, base.ca_path or None, settings=base)
         except UserError as error:
             self._error(error)
             return
-        self.context.services.prescribing = PrescribingDesk(endpoint, self.context.store)
+        self.context.services.prescribing = PrescribingDesk(endpoint, self.context.store, drugs_path=old.drugs_path)
         self.context.closers.append(self.context.services.prescribing.close)
-        if old is not None:
-            old.close()
+        old.close()
         self.refresh_status()
-
-    def open_pharmacy(self) -> None:
-        from lap_app.ui.pharmacy_demo import PharmacyWindow
-
-        if getattr(self, "_pharmacy", None) is None:
-            self._pharmacy = PharmacyWindow(self.context)
-        self._pharmacy.show()
-        self._pharmacy.raise_()
-        self._pharmacy.activateWindow()  # the keys go to the pharmacy, as the GP expects
 
     # -- screen ------------------------------------------------------------------------------
     def fit_to_screen(self, available: QRect | None = None) -> None:

@@ -7,11 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from lap_app.domain.model import Sex
-from lap_app.services.drafting import DraftingLibrary
-from lap_app.services.patients import PatientRecord, PatientService
-from lap_app.settings import Settings
-from lap_app.storage import connect
-from lap_app.ui.context import AppContext, Services
+from lap_app.services.patients import PatientRecord
+from lap_app.ui.context import AppContext
 
 
 def nir_with_key(nir13: str) -> str:
@@ -21,12 +18,9 @@ def nir_with_key(nir13: str) -> str:
 
 
 def make_context(store_path: Path, drugs=None) -> AppContext:
-    connection = connect(store_path)
-    return AppContext(
-        settings=Settings(),
-        drugs=drugs,
-        services=Services(patients=PatientService(connection), drafting=DraftingLibrary(connection)),
-    )
+    from contexts import complete_context
+
+    return complete_context(store_path, drugs=drugs)
 
 
 def adult(**changes) -> PatientRecord:

@@ -8,17 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
+from contexts import complete_context
 from f2_support import adult
 from lap_app.domain.identifiers import prescription_number_from_serial
 from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
 from lap_app.domain.posology import Posology
 from lap_app.fhir import to_bundle
-from lap_app.services.drafting import DraftingLibrary
-from lap_app.services.patients import PatientService
-from lap_app.settings import Settings
-from lap_app.storage import LocalStore, connect
-from lap_app.ui.context import AppContext, Services
-from lap_app.services.desk import PrescribingDesk
 from lap_app.ui.editor import PrescriptionEditor
 
 PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Médecine générale",
@@ -32,18 +27,12 @@ def _ordonnance(patient, lines, minutes_ago: int) -> Ordonnance:
 
 @pytest.fixture()
 def setup(qtbot, tmp_path):
-    path = tmp_path / "store.sqlite3"
-    store = LocalStore(path)
-    connection = connect(path)
-    patients = PatientService(connection)
-    context = AppContext(settings=Settings(), store=store, services=Services(
-        prescribing=PrescribingDesk(None, store), patients=patients, drafting=DraftingLibrary(connection)))
+    context = complete_context(tmp_path / "store.sqlite3")
     editor = PrescriptionEditor(context)
     qtbot.addWidget(editor)
     editor.show()
-    yield editor, store, patients
-    store.close()
-    connection.close()
+    yield editor, context.store, context.services.patients
+    context.close()
 
 
 def test_renew_last_takes_the_newest_ordonnance_not_cancelled(qtbot, setup) -> None:

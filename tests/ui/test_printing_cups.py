@@ -88,15 +88,14 @@ def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_pa
 
     from PySide6.QtCore import Qt
 
-    from lap_app.settings import Settings
-    from lap_app.ui.context import AppContext
+    from contexts import complete_context
     from lap_app.ui.validation_flow import ResultDialog
 
-    settings = Settings()
-    settings.default_printer = "PDF"
+    context = complete_context(tmp_path / "store.sqlite3")
+    context.settings.default_printer = "PDF"
     pdf, number = _ordonnance_pdf()
     result = SimpleNamespace(number=number, status="registered", pdf=pdf, message=None)
-    dialog = ResultDialog(AppContext(settings=settings), result)
+    dialog = ResultDialog(context, result)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()
