@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 try:
     import fcntl
@@ -47,7 +48,7 @@ def unlock(handle: IO[str]) -> None:
 
 def acquire(path: Path, timeout: float | None) -> IO[str]:
     """Open and lock ``path``; wait up to ``timeout`` s (None: for ever), else ``LockBusy``."""
-    handle = open(path, "a+")
+    handle = open(path, "a+")  # noqa: SIM115 - returned to the caller, who holds the lock
     deadline = None if timeout is None else time.monotonic() + timeout
     while not try_lock(handle):
         if deadline is not None and time.monotonic() >= deadline:

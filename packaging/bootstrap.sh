@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a developer workstation (Debian/Ubuntu) and runs the demo or the test suite.
 #   packaging/bootstrap.sh demo   -> system packages, .venv, then `lap-app demo`
-#   packaging/bootstrap.sh test   -> system packages, .venv, pcscd + CUPS started, pytest
+#   packaging/bootstrap.sh test   -> system packages, .venv, static checks (ruff, mypy), pcscd + CUPS, pytest
+#   packaging/bootstrap.sh test ARGS -> the same, pytest ARGS only (static checks skipped: a partial run;
+#                                       STATIC_CHECKS=1 forces them)
 # Idempotent: a second run installs nothing and only starts what is not running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,7 @@ shift || true
 APT_PACKAGES=(
   python3-venv python3-dev gcc swig pkg-config
   pcscd libpcsclite-dev vsmartcard-vpcd iproute2
+  softhsm2 opensc
   cups cups-client printer-driver-cups-pdf
   poppler-utils zbar-tools xvfb fonts-dejavu-core
   binutils appstream desktop-file-utils
@@ -79,6 +82,9 @@ case "$MODE" in
     exec .venv/bin/lap-app demo "$@"
     ;;
   test)
+    if [ $# -eq 0 ] || [ "${STATIC_CHECKS:-0}" = 1 ]; then
+      bash packaging/static_checks.sh
+    fi
     start_pcscd
     start_cups
     export QT_QPA_PLATFORM=offscreen

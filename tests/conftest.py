@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
-EXAMPLE_BUNDLE = SHARED / "examples" / "ordonnance-bundle.json"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"  # provenance and licences: tests/fixtures/README.md
+EXAMPLE_BUNDLE = FIXTURES / "ordonnance-bundle.json"
 
 
 def pytest_configure(config: pytest.Config) -> None:

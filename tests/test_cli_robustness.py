@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "base"))
-from circuit_support import EXAMPLE_BUNDLE, REPO, BaseProcess, free_port, set_up_workstation  # noqa: E402
+from circuit_support import EXAMPLE_BUNDLE, REPO, BaseProcess, free_port, set_up_workstation
 
 LAP_APP = str(Path(sys.executable).parent / "lap-app")
 PIN = "1234"

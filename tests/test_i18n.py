@@ -30,6 +30,8 @@ POT = REPO_ROOT / "resources" / "locale" / "lap_app.pot"
 DYNAMIC_CALLS = {
     ("lap_app/drugs/conditions.py", "_(note)"):
         "note is the last field of a _RULES entry, each one N_-marked (checked below)",
+    ("lap_app/services/practice.py", "_(label)"):
+        "label is a value of REQUIRED_PRACTICE_FIELDS, each one N_-marked",
 }
 
 
@@ -352,8 +354,8 @@ def test_without_a_catalogue_for_the_language_french_stays(english_resources: Pa
 # --- Qt's own strings ---------------------------------------------------------------------
 
 def test_qt_standard_buttons_and_dialogs_speak_french(qapp, tmp_path: Path) -> None:
-    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
     from PySide6.QtGui import QAction
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
     from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox
 
     from lap_app.ui.app import create_application

@@ -7,9 +7,10 @@ from lap_app.base_client.client import (
     Registration,
     Token,
 )
-from lap_app.base_client.errors import BaseRefused, BaseUnavailable, BaseUntrusted, NotEnrolled
+from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted, NotEnrolled
 
 __all__ = [
+    "BaseFailing",
     "BaseRefused",
     "BaseUnavailable",
     "BaseUntrusted",

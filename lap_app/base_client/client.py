@@ -2,9 +2,12 @@
 
 ``HttpBaseClient`` speaks the project's own protocol (docs/protocol.md). TLS verification is
 always on, against the configured CA only. Retries with exponential backoff happen only where
-they are safe: connection failures, 502/503/504, 429 (honouring Retry-After); never on another
-4xx. A request that may have reached the server is retried only for idempotent calls
-(GET, PUT): a POST is retried only when the connection was never established.
+they are safe: connection failures, 502/503/504, 429 (honouring Retry-After), another 5xx for
+idempotent calls; never on a 4xx. A request that may have reached the server is retried only
+for idempotent calls (GET, PUT): a POST is retried only when the connection was never
+established or the base said it was busy (503, 429). A 5xx is the base's own failure, never a
+verdict on the request: it ends as ``BaseFailing`` (a ``BaseUnavailable``), so the outbox keeps
+the ordonnance.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import httpx
 import orjson
 
 from lap_app.base_client.address import base_url_problem
-from lap_app.base_client.errors import BaseRefused, BaseUnavailable, BaseUntrusted
+from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted
 from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
 from lap_app.domain.errors import Problem
 from lap_app.i18n import _
@@ -103,7 +106,7 @@ class HttpBaseClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "HttpBaseClient":
+    def __enter__(self) -> HttpBaseClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -135,11 +138,15 @@ class HttpBaseClient:
                                             "et la connexion réseau").format(why=_transport_failure(error))) from None
                 delay = self.backoff * 2 ** attempt
             else:
-                if response.status_code not in RETRY_STATUSES:
+                status = response.status_code
+                if status >= 500 and status not in RETRY_STATUSES:  # the base's own failure
+                    if attempt >= self.retries or method not in IDEMPOTENT:
+                        raise _failing(response)
+                elif status not in RETRY_STATUSES:
                     return self._checked(response)
-                if attempt >= self.retries:  # 429 included: busy is not a verdict, the outbox retries later
+                elif attempt >= self.retries:  # 429 included: busy is not a verdict, the outbox retries later
                     raise BaseUnavailable(_("Base des ordonnances indisponible (HTTP {status})").format(
-                        status=response.status_code))
+                        status=status))
                 delay = _retry_after(response) if response.status_code == 429 else None
                 if delay is None:
                     delay = self.backoff * 2 ** attempt
@@ -167,7 +174,8 @@ class HttpBaseClient:
     # --- API -------------------------------------------------------------------------------
 
     def challenge(self) -> str:
-        return self._request("POST", "/auth/challenge", auth=False, installation=False).json()["challenge"]
+        challenge: str = self._request("POST", "/auth/challenge", auth=False, installation=False).json()["challenge"]
+        return challenge
 
     def open_token(self, challenge: str, certificate_der: bytes, answer: bytes) -> Token:
         body = self._request("POST", "/auth/token", auth=False, installation=False, json={
@@ -192,20 +200,42 @@ class HttpBaseClient:
         return Registration(body["number"], body["status"], body["registered_at"], response.status_code == 200)
 
     def cancel(self, number: str) -> str:
-        return self._request("POST", f"/prescriptions/{number}/cancel").json()["status"]
+        status: str = self._request("POST", f"/prescriptions/{number}/cancel").json()["status"]
+        return status
 
     def status(self, number: str) -> str:
-        return self._request("GET", f"/prescriptions/{number}/status").json()["status"]
+        status: str = self._request("GET", f"/prescriptions/{number}/status").json()["status"]
+        return status
 
     def dispensings(self, number: str) -> dict[str, Any]:
-        return self._request("GET", f"/prescriptions/{number}/dispensings").json()
+        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings").json()
+        return body
 
     def pharmacy_read(self, number: str) -> dict[str, Any]:
-        return self._request("GET", f"/pharmacy/prescriptions/{number}").json()
+        body: dict[str, Any] = self._request("GET", f"/pharmacy/prescriptions/{number}").json()
+        return body
 
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
-        return self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
-                             json={"lines": lines, "complete": complete}).json()
+        body: dict[str, Any] = self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
+                                             json={"lines": lines, "complete": complete}).json()
+        return body
+
+
+def _failing(response: httpx.Response) -> BaseFailing:
+    """The base's own failure, in its words when it gave some (its disk full, an incident)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    code = str(body.get("error") or "") if isinstance(body, dict) else ""
+    said = str(body.get("message") or "") if isinstance(body, dict) else ""
+    if code == "storage_full":
+        text = _("La base des ordonnances manque d'espace disque de son côté ({said}) : rien n'est refusé, "
+                 "l'envoi sera repris automatiquement").format(said=said or f"HTTP {response.status_code}")
+    else:
+        text = _("Incident du serveur de la base des ordonnances ({said}) : rien n'est refusé, l'envoi sera "
+                 "repris automatiquement").format(said=said or f"HTTP {response.status_code}")
+    return BaseFailing(response.status_code, code or f"http_{response.status_code}", text)
 
 
 def _json_bytes(value: Any) -> bytes:

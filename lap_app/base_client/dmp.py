@@ -54,7 +54,8 @@ class DmpClient:
                             int(d["size"]), float(d["filed_at"])) for d in body["documents"]]
 
     def document(self, document_id: str) -> dict[str, Any]:
-        return self.base._request("GET", f"{wire.DMP_PATH}/documents/{quote(document_id, safe='')}").json()
+        body: dict[str, Any] = self.base._request("GET", f"{wire.DMP_PATH}/documents/{quote(document_id, safe='')}").json()
+        return body
 
     def pdf(self, document_id: str) -> bytes:
         """The filed PDF, checked against the hash the DocumentReference declares."""

@@ -13,6 +13,17 @@ class BaseUntrusted(BaseUnavailable):
     """The server's TLS certificate does not chain to the configured CA: we refuse to talk."""
 
 
+class BaseFailing(BaseUnavailable):
+    """The base answered with its own failure (5xx): not a verdict on the request, retried later.
+
+    ``code`` is the base's error code (``storage_full`` when its disk is full)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
 class BaseRefused(UserError):
     """The base answered with a refusal (4xx): never retried."""
 

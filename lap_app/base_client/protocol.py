@@ -50,8 +50,9 @@ def signer_certificate_b64(bundle: dict[str, Any]) -> str | None:
 
 def bundle_number(bundle: dict[str, Any]) -> str | None:
     identifier = bundle.get("identifier")
-    if isinstance(identifier, dict) and isinstance(identifier.get("value"), str):
-        return identifier["value"]
+    value = identifier.get("value") if isinstance(identifier, dict) else None
+    if isinstance(value, str):
+        return value
     return None
 
 

@@ -1,4 +1,4 @@
-"""A CPS card: identity, certificates, PIN, signature and authentication (cps-card.md §1).
+"""A CPS card: identity, certificates, PIN, signature and authentication (docs/cps-card.md §1).
 
 Every multi-APDU sequence runs inside one exclusive transaction of the transport. The PIN is
 only ever held in the VERIFY APDU buffer, which is wiped after sending; it is never logged
@@ -8,17 +8,22 @@ nor put in an exception.
 from __future__ import annotations
 
 import contextlib
-import enum
 import hashlib
-from dataclasses import dataclass
 
 from lap_app.card.errors import (
-    CardCommunicationError, InvalidPinFormatError, NoCardError, NoReaderError, NotCpsError,
-    PinBlockedError, PinNotVerifiedError, WrongPinError,
+    CardCommunicationError,
+    NoCardError,
+    NoReaderError,
+    NotCpsError,
+    PinBlockedError,
+    PinNotVerifiedError,
 )
 from lap_app.card.identity import CardIdentity, identity_from_certificate
+from lap_app.card.pin import PIN_MAX_LENGTH, PinResult, PinStatus, check_pin_format
 from lap_app.card.transport import Transport
 from lap_app.i18n import _
+
+__all__ = ["CpsCard", "PinResult", "PinStatus", "atr_looks_like_cps", "card_on", "open_card"]
 
 # What the card layer knows of the card (documented in docs/cps-card-layer.md).
 AID_IAS_ECC = bytes.fromhex("E828BD080F8025000001FF0010")
@@ -27,7 +32,7 @@ PATH_SN_ICC = bytes.fromhex("3F00D003")
 PATH_CERT_AUT = bytes.fromhex("3F000001C001")
 PATH_CERT_SIG = bytes.fromhex("3F000001C002")
 PIN_REFERENCE = 0x01
-PIN_BLOCK_LENGTH = 8
+PIN_BLOCK_LENGTH = PIN_MAX_LENGTH
 MSE_SET_DST_SIGN = bytes.fromhex("0022 41B6 06 800142 840181")
 MSE_SET_AT_AUTH = bytes.fromhex("0022 41A4 06 800102 840182")
 GET_DATA_PIN_COUNTER = bytes.fromhex("00CB3FFF0A4D087006BF810102A08000")
@@ -47,41 +52,8 @@ CPS_ATR_MASKS = (
 
 
 def atr_looks_like_cps(atr: bytes) -> bool:
-    return any(len(atr) == len(ref) and all((a & m) == (r & m) for a, r, m in zip(atr, ref, mask))
+    return any(len(atr) == len(ref) and all((a & m) == (r & m) for a, r, m in zip(atr, ref, mask, strict=False))
                for ref, mask in CPS_ATR_MASKS)
-
-
-class PinStatus(enum.Enum):
-    ACCEPTED = "accepted"
-    WRONG = "wrong"
-    BLOCKED = "blocked"
-
-
-@dataclass(frozen=True, slots=True)
-class PinResult:
-    status: PinStatus
-    tries_left: int
-
-    @property
-    def accepted(self) -> bool:
-        return self.status is PinStatus.ACCEPTED
-
-    @property
-    def message(self) -> str:
-        if self.status is PinStatus.ACCEPTED:
-            return _("Code porteur accepté.")
-        return (PinBlockedError() if self.status is PinStatus.BLOCKED else WrongPinError(self.tries_left)).message
-
-    def raise_unless_accepted(self) -> None:
-        if self.status is PinStatus.BLOCKED:
-            raise PinBlockedError()
-        if self.status is PinStatus.WRONG:
-            raise WrongPinError(self.tries_left)
-
-
-def _check_pin_format(pin: str) -> None:
-    if not isinstance(pin, str) or not (4 <= len(pin) <= PIN_BLOCK_LENGTH) or not pin.isascii() or not pin.isdigit():
-        raise InvalidPinFormatError()
 
 
 def _short_apdu(header: bytes, data: bytes = b"", le: int | None = None) -> bytes:
@@ -101,7 +73,7 @@ class CpsCard:
         self._certs: dict[bytes, bytes] = {}
         self._identity: CardIdentity | None = None
 
-    def __enter__(self) -> "CpsCard":
+    def __enter__(self) -> CpsCard:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -207,7 +179,7 @@ class CpsCard:
         return tries[0]
 
     def verify_pin(self, pin: str) -> PinResult:
-        _check_pin_format(pin)
+        check_pin_format(pin)
         with self._transport.transaction():
             self._select_application()
             return self._verify(pin)
@@ -245,7 +217,7 @@ class CpsCard:
 
     def _private_key_operation(self, pin: str | None, mse: bytes, command: bytes, operation: str) -> bytes:
         if pin is not None:
-            _check_pin_format(pin)
+            check_pin_format(pin)
         with self._transport.transaction():
             self._select_application()
             if pin is not None:

@@ -62,8 +62,12 @@ class PinBlockedError(CardError):
 
 
 class WrongPinError(CardError):
-    def __init__(self, tries_left: int) -> None:
+    def __init__(self, tries_left: int | None, *, low: bool = False) -> None:
         self.tries_left = tries_left
+        if tries_left is None:  # a PKCS#11 token that gives no count
+            super().__init__(_("Code porteur erroné ; attention, il reste peu d'essais avant blocage de la carte.")
+                             if low else _("Code porteur erroné."))
+            return
         super().__init__(ngettext("Code porteur erroné ; il reste {n} essai avant blocage de la carte.",
                                   "Code porteur erroné ; il reste {n} essais avant blocage de la carte.",
                                   tries_left).format(n=tries_left))
@@ -85,3 +89,51 @@ class CardCommunicationError(CardError):
         detail = f" ({status:04X})" if status is not None else ""
         super().__init__(_("La carte a répondu de façon inattendue : {operation}{detail}.").format(
             operation=operation, detail=detail))
+
+
+class Pkcs11ModuleMissingError(CardError):
+    def __init__(self, path: str) -> None:
+        super().__init__(_("Le module PKCS#11 « {path} » est introuvable : installez la Cryptolib CPS ou indiquez "
+                           "le chemin de son module (par exemple {example}).").format(
+                               path=path, example=_example_module()))
+
+
+class Pkcs11ModuleInvalidError(CardError):
+    def __init__(self, path: str) -> None:
+        super().__init__(_("« {path} » n'est pas un module PKCS#11 : indiquez la bibliothèque PKCS#11 de la "
+                           "Cryptolib CPS (par exemple {example}).").format(path=path, example=_example_module()))
+
+
+class Pkcs11ModuleFailedError(CardError):
+    def __init__(self, path: str, code: str) -> None:
+        super().__init__(_("Le module PKCS#11 « {path} » n'a pas pu démarrer ({code}) : réinstallez la Cryptolib "
+                           "CPS ou redémarrez le poste.").format(path=path, code=code))
+
+
+class TokenWithoutCertificateError(CardError):
+    def __init__(self, label: str, usage: str) -> None:
+        super().__init__(_("La carte « {label} » ne contient pas de certificat CPS de {usage} : ce n'est pas une "
+                           "carte CPS, ou la Cryptolib CPS ne la lit pas ; vérifiez-la avec "
+                           "« pkcs11-tool --list-objects ».").format(label=label, usage=usage))
+
+
+class TokenKeyMissingError(CardError):
+    def __init__(self, usage: str) -> None:
+        super().__init__(_("La clé privée du certificat de {usage} est introuvable sur la carte : vérifiez avec "
+                           "« pkcs11-tool --login --list-objects » que la clé et le certificat portent le même "
+                           "identifiant (--id).").format(usage=usage))
+
+
+class Pkcs11OperationError(CardCommunicationError):
+    """The module answered a PKCS#11 code we have no better sentence for."""
+
+    def __init__(self, operation: str, code_name: str) -> None:
+        self.code_name = code_name
+        CardError.__init__(self, _("La carte a répondu de façon inattendue : {operation} ({code}).").format(
+            operation=operation, code=code_name))
+
+
+def _example_module() -> str:
+    import sys
+
+    return r"C:\Windows\System32\cps3_pkcs11_w64.dll" if sys.platform == "win32" else "/usr/lib/libcps3_pkcs11_lux.so"

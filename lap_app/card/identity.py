@@ -1,4 +1,4 @@
-"""The holder's identity, read from the CPS certificates (the public route, cps-card.md §2).
+"""The holder's identity, read from the CPS certificates (the public route, docs/cps-card.md §2).
 
 Subject: C=FR, title=<profession>, GN, CN = identifier type digit + number (8 RPPS, 0 ADELI),
 SN. Private extensions 1.2.250.1.71.1.2.3 ("8025000001/<card serial>") and .7 (profession
@@ -63,6 +63,20 @@ def _decode_string(der: bytes) -> str:
 def _attribute(name: x509.Name, oid: ObjectIdentifier) -> str:
     values = name.get_attributes_for_oid(oid)
     return str(values[0].value) if values else ""
+
+
+def card_serial_from_certificate(cert_der: bytes) -> str | None:
+    """The card serial of the ``8025000001/<serial>`` extension, if the certificate has it."""
+    try:
+        cert = x509.load_der_x509_certificate(cert_der)
+    except ValueError:
+        return None
+    for ext in cert.extensions:
+        if ext.oid == OID_CPS_CARD_SERIAL and isinstance(ext.value, x509.UnrecognizedExtension):
+            value = _decode_string(ext.value.value).strip()
+            if "/" in value:
+                return value.split("/", 1)[1]
+    return None
 
 
 def identity_from_certificate(cert_der: bytes, serial: str) -> CardIdentity:

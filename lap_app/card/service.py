@@ -1,7 +1,7 @@
 """Readers and card presence, by polling.
 
 pyscard's ``CardMonitor`` thread dies for good when pcscd is absent or restarted
-(cps-card.md §4), so ``CardService`` polls: each ``poll()`` re-establishes the PC/SC context
+(docs/cps-card.md §4), so ``CardService`` polls: each ``poll()`` re-establishes the PC/SC context
 if needed, lists the readers and reads their state without waiting, and returns what changed
 since the last poll. ``watch()`` runs ``poll()`` on a daemon thread for callers without an
 event loop; a Qt UI can as well call ``poll()`` from a QTimer.
@@ -12,12 +12,13 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lap_app.card.cps import CpsCard, atr_looks_like_cps, card_on, open_card
 from lap_app.card.errors import CardError, NoCardError, NoReaderError
 from lap_app.card.virtual_reader import VirtualReader, default_virtual_reader
+from lap_app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,17 @@ class ReaderState:
     # pcsc-lite counts card events per reader (high word of the state): a card pulled and put
     # back between two polls still shows as a change.
     event_count: int = 0
+    token_serial: str = ""  # a PKCS#11 token (which shows no ATR): its serial number and label
+    token_label: str = ""
 
     @property
     def looks_like_cps(self) -> bool:
-        return self.card_present and atr_looks_like_cps(self.atr)
+        return self.card_present and (atr_looks_like_cps(self.atr) or bool(self.token_serial))
+
+    @property
+    def card_key(self) -> bytes:
+        """What tells two cards apart in this reader: the ATR, or the token's serial number."""
+        return self.atr or self.token_serial.encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +81,18 @@ class CardService:
     def pcsc_available(self) -> bool:
         return bool(self._service_up)
 
+    @property
+    def service_error(self) -> str:
+        """Why no reader can be reached at all (French), or ""."""
+        if self.use_pcsc and self._service_up is False:
+            return _("Service des cartes à puce (pcscd) indisponible")
+        return ""
+
     def _pcsc_states(self) -> list[ReaderState] | None:
         """Current PC/SC reader states, or None when pcscd does not answer."""
         from lap_app.card.transport import PcscContext
 
-        for attempt in (1, 2):  # a stale context (pcscd restarted) fails once, then we retry
+        for _attempt in (1, 2):  # a stale context (pcscd restarted) fails once, then we retry
             try:
                 if self._context is None:
                     self._context = PcscContext()
@@ -193,4 +208,4 @@ class CardService:
 
 def _other_card(old: ReaderState, new: ReaderState) -> bool:
     """Present at both polls, but not the same insertion."""
-    return new.atr != old.atr or new.event_count != old.event_count
+    return new.card_key != old.card_key or new.event_count != old.event_count

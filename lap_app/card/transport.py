@@ -10,11 +10,19 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Iterator, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 from lap_app.card.errors import (
-    CardBusyError, CardCommunicationError, CardError, CardRemovedError, CardResetError,
-    NoCardError, NoReaderError, PcscUnavailableError, ReaderGoneError,
+    CardBusyError,
+    CardCommunicationError,
+    CardError,
+    CardRemovedError,
+    CardResetError,
+    NoCardError,
+    NoReaderError,
+    PcscUnavailableError,
+    ReaderGoneError,
 )
 from lap_app.i18n import _
 

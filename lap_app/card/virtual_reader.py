@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 from lap_app.card.errors import CardRemovedError, NoCardError
 
@@ -58,7 +59,7 @@ class VirtualReader:
         card = self._card
         return card.atr if card is not None else b""
 
-    def connect(self) -> "VirtualTransport":
+    def connect(self) -> VirtualTransport:
         with self._lock:
             if self._card is None:
                 raise NoCardError(self.name)
@@ -113,5 +114,10 @@ def default_virtual_reader() -> VirtualReader:
         return _default_reader
 
 
-__all__ = ["ApduCard", "VirtualReader", "VirtualTransport", "default_virtual_reader",
-           "VIRTUAL_READER_NAME"]
+__all__ = [
+    "VIRTUAL_READER_NAME",
+    "ApduCard",
+    "VirtualReader",
+    "VirtualTransport",
+    "default_virtual_reader",
+]

@@ -32,10 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import socket
 
-    from lap_app.domain.errors import UserError
+    from lap_app.domain.errors import UserError, os_error_reason
     from lap_app.standins.base_server import serve
-
-    from lap_app.domain.errors import os_error_reason
 
     if not 1 <= args.workers <= 64:
         raise UserError(_("--workers : entre 1 et 64 processus"))

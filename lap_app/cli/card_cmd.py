@@ -69,6 +69,8 @@ def _info(args: argparse.Namespace) -> int:
     print(_("Numéro de série de la carte : {serial}").format(serial=identity.serial))
     if tries == 0:
         print(_("Code porteur : bloqué"))
+    elif tries is None:
+        print(_("Code porteur : la carte ne communique pas le nombre d'essais restants"))
     else:
         print(_("Code porteur : {n} essai(s) restant(s)").format(n=tries))
     return 0

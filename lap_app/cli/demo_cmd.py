@@ -26,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from lap_app.demo.environment import DemoEnvironment
     from lap_app.cli.display import require_display
+    from lap_app.demo.environment import DemoEnvironment
     from lap_app.ui.app import create_application, run_main_window
 
     require_display()

@@ -10,7 +10,11 @@ from datetime import datetime
 from pathlib import Path
 
 from lap_app.cli.circuit_options import (
-    add_base_options, add_card_options, endpoint, flush_with_card, unlocked_card,
+    add_base_options,
+    add_card_options,
+    endpoint,
+    flush_with_card,
+    unlocked_card,
 )
 from lap_app.cli.output_files import check_output_path, write_atomically
 from lap_app.domain.errors import UserError

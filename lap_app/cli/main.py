@@ -29,6 +29,7 @@ log = logging.getLogger("lap_app")
 COMMAND_MODULES = (
     "lap_app.cli.render_cmd",
     "lap_app.cli.drugs_cmd",
+    "lap_app.cli.nomenclature_cmd",
     "lap_app.cli.card_cmd",
     "lap_app.cli.pki_cmd",
     "lap_app.cli.base_cmd",

@@ -40,21 +40,21 @@ def _print_view(view, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"number": view.number, "status": view.status, "patient": view.patient,
                           "prescriber": view.prescriber,
-                          "lines": [{"line": l.line, "text": l.text, "dosage": l.dosage,
-                                     "substitution_allowed": l.substitution_allowed,
-                                     "dispensed_quantity": l.dispensed_quantity} for l in view.lines]},
+                          "lines": [{"line": item.line, "text": item.text, "dosage": item.dosage,
+                                     "substitution_allowed": item.substitution_allowed,
+                                     "dispensed_quantity": item.dispensed_quantity} for item in view.lines]},
                          ensure_ascii=False))
         return
     print(_("Ordonnance {number} ({status})").format(number=view.number, status=status_label(view.status)))
     print(_("Prescripteur : {name}").format(name=view.prescriber))
     print(_("Patient : {name}").format(name=view.patient))
-    for l in view.lines:
-        flag = "" if l.substitution_allowed else _(" [non substituable]")
-        print(f"  {l.line}. {l.text}{flag}")
-        if l.dosage:
-            print(f"     {l.dosage}")
-        if l.dispensed_quantity:
-            print(_("     déjà délivré : {q:g}").format(q=l.dispensed_quantity))
+    for item in view.lines:
+        flag = "" if item.substitution_allowed else _(" [non substituable]")
+        print(f"  {item.line}. {item.text}{flag}")
+        if item.dosage:
+            print(f"     {item.dosage}")
+        if item.dispensed_quantity:
+            print(_("     déjà délivré : {q:g}").format(q=item.dispensed_quantity))
 
 
 def _session(args: argparse.Namespace):
@@ -87,9 +87,8 @@ def _read(args: argparse.Namespace) -> int:
 
 def _dispense(args: argparse.Namespace) -> int:
     from lap_app.domain.errors import UserError
-    from lap_app.services.pharmacy import dispense
-
     from lap_app.domain.identifiers import normalize_prescription_number
+    from lap_app.services.pharmacy import dispense
 
     normalize_prescription_number(args.number)
     if args.line is not None and args.quantity is None:

@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 
 from lap_app.cli.circuit_options import (
-    add_base_options, add_card_options, endpoint, flush_with_card, unlocked_card,
+    add_base_options,
+    add_card_options,
+    endpoint,
+    flush_with_card,
+    unlocked_card,
 )
 from lap_app.cli.output_files import check_output_path, write_atomically
 from lap_app.domain.errors import UserError
@@ -79,10 +83,10 @@ def _load_draft(path: str):
 
 def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import format_prescription_number
+    from lap_app.drugs import open_drug_database
     from lap_app.services.base_connection import open_client
     from lap_app.services.practice import require_practice
     from lap_app.services.prescribing import prescribe
-    from lap_app.drugs import open_drug_database
     from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts, require_acknowledged, review
     from lap_app.settings import load_settings
     from lap_app.storage import LocalStore, status_label
@@ -143,12 +147,11 @@ def _print_alerts(refused) -> None:
 
 
 def _dispensing(args: argparse.Namespace) -> int:
+    from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
     from lap_app.services.dispensing import consult_dispensing
     from lap_app.storage import LocalStore, status_label
-
-    from lap_app.domain.identifiers import normalize_prescription_number
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
     target = endpoint(args)

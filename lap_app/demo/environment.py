@@ -45,7 +45,7 @@ class DemoEnvironment:
         self._closers: list = []
 
     # -- life cycle --------------------------------------------------------------------------
-    def start(self) -> "DemoEnvironment":
+    def start(self) -> DemoEnvironment:
         try:
             self._start()
         except BaseException:
@@ -84,7 +84,7 @@ class DemoEnvironment:
         while self._closers:
             try:
                 self._closers.pop()()
-            except Exception:  # noqa: BLE001 - stopping the rest matters more
+            except Exception:  # stopping the rest matters more
                 log.exception("demo shutdown step failed")
 
     def _enrol(self) -> None:
@@ -159,12 +159,14 @@ class DemoEnvironment:
         from lap_app.demo.window import DemoWindowExtension
         from lap_app.ui.context import assemble_context
 
+        if self.pharmacy is None:
+            raise RuntimeError("DemoEnvironment.context() before start()")
         card_service = CardService(virtual=not self.uses_pcsc, pcsc=self.uses_pcsc)
         settings_file = self.root / "settings.json"
         context = assemble_context(demo_settings(settings_file), settings_file=settings_file,
                                    store_path=self.root / "lap.sqlite3", endpoint=self.endpoint,
                                    card_service=card_service, drugs_path=self.drugs_path, base_from_settings=False)
-        self.window_extension = DemoWindowExtension(self)
+        self.window_extension = DemoWindowExtension(self, self.pharmacy)
         context.window_extensions.append(self.window_extension)
         self._closers.append(context.close)
         seed_demo_patients(context.services.patients)

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
+from lap_app.demo.pharmacy import DemoPharmacy
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _, ngettext
-from lap_app.demo.pharmacy import DemoPharmacy
 from lap_app.ui.errors import error_text
 from lap_app.ui.style import set_role
 from lap_app.ui.validation_flow import format_number

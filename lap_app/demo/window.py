@@ -14,12 +14,14 @@ from lap_app.ui.style import set_role
 
 if TYPE_CHECKING:
     from lap_app.demo.environment import DemoEnvironment
+    from lap_app.demo.pharmacy import DemoPharmacy
     from lap_app.demo.pharmacy_window import PharmacyWindow
     from lap_app.ui.main_window import MainWindow
 
 
 def demo_banner() -> QFrame:
-    banner = QFrame(objectName="demoBanner")
+    banner = QFrame()
+    banner.setObjectName("demoBanner")
     set_role(banner, "banner")
     row = QHBoxLayout(banner)
     row.setContentsMargins(12, 4, 12, 4)
@@ -31,8 +33,9 @@ def demo_banner() -> QFrame:
 class DemoWindowExtension:
     """Installs the demo's banner and menu in a main window (``AppContext.window_extensions``)."""
 
-    def __init__(self, environment: DemoEnvironment) -> None:
+    def __init__(self, environment: DemoEnvironment, pharmacy: DemoPharmacy) -> None:
         self._environment = environment
+        self._pharmacy = pharmacy
         self._window: MainWindow | None = None
         self.pharmacy_window: PharmacyWindow | None = None
 
@@ -59,7 +62,7 @@ class DemoWindowExtension:
         from lap_app.demo.pharmacy_window import PharmacyWindow
 
         if self.pharmacy_window is None:
-            self.pharmacy_window = PharmacyWindow(self._environment.pharmacy)
+            self.pharmacy_window = PharmacyWindow(self._pharmacy)
         self.pharmacy_window.show()
         self.pharmacy_window.raise_()
         self.pharmacy_window.activateWindow()  # the keys go to the pharmacy, as the GP expects

@@ -39,7 +39,7 @@ def os_error_reason(error: OSError) -> str:
 class ValidationError(UserError):
     """A document or form failed validation; ``problems`` lists each problem with its path."""
 
-    def __init__(self, summary: str, problems: list["Problem"]) -> None:
+    def __init__(self, summary: str, problems: list[Problem]) -> None:
         self.problems = problems
         details = "; ".join(p.render() for p in problems)
         super().__init__(f"{summary} : {details}" if problems else summary)
@@ -55,7 +55,7 @@ class Severity(str, Enum):
 class Problem:
     """One validation problem: where (a path such as ``lines[2].quantity``), what, how bad."""
 
-    __slots__ = ("path", "message", "severity")
+    __slots__ = ("message", "path", "severity")
 
     def __init__(self, path: str, message: str, severity: Severity = Severity.ERROR) -> None:
         self.path = path

@@ -1,4 +1,4 @@
-"""Identifiers printed on an ordonnance and their check keys (domain.md §3 and §4).
+"""Identifiers printed on an ordonnance and their check keys (docs/domain.md §3 and §4).
 
 Each identifier has ``is_valid_*`` (a bool) and ``*_problem`` (``None`` or a one-line
 French message saying what is wrong), so that forms, the validator and the FHIR reader
@@ -126,7 +126,7 @@ def rpps_format_problem(rpps: str) -> str | None:
 
 
 def rpps_key_ok(rpps: str) -> bool:
-    """Luhn key of the RPPS; a failure is only a warning (domain.md §3)."""
+    """Luhn key of the RPPS; a failure is only a warning (docs/domain.md §3)."""
     return rpps_format_problem(rpps) is None and luhn_is_valid(rpps)
 
 

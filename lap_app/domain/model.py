@@ -11,10 +11,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
+from lap_app.domain.kinds import LineFamily, OrdonnanceKind
 from lap_app.domain.posology import Posology
 
-# FHIR systems (../shared/docs/domain.md §3)
+if TYPE_CHECKING:
+    from lap_app.domain.care import ActLine, BiologyLine, DeviceLine, NursingLine, SessionLine
+
+# FHIR systems (docs/domain.md §3)
 OID_INS_NIR = "urn:oid:1.2.250.1.213.1.4.8"
 OID_INS_NIA = "urn:oid:1.2.250.1.213.1.4.9"
 OID_INS_NIR_TEST = "urn:oid:1.2.250.1.213.1.4.10"
@@ -156,6 +161,9 @@ class Signature:
 
 @dataclass(slots=True)
 class Ordonnance:
+    """One ordonnance of one kind. Medicines are in ``lines``; the other line types have
+    their own list, and ``kind`` says which lists may hold lines (``OrdonnanceKind.families``)."""
+
     prescriber: Prescriber
     patient: Patient
     lines: list[PrescriptionLine]
@@ -167,13 +175,44 @@ class Ordonnance:
     composition_id: str = field(default_factory=new_resource_id)
     signature: Signature | None = None
     timestamp: datetime | None = None  # Bundle.timestamp, when it differs from written_at
+    kind: OrdonnanceKind = OrdonnanceKind.MEDICAMENTS
+    devices: list[DeviceLine] = field(default_factory=list)
+    analyses: list[BiologyLine] = field(default_factory=list)
+    nursing: list[NursingLine] = field(default_factory=list)
+    sessions: list[SessionLine] = field(default_factory=list)
+    acts: list[ActLine] = field(default_factory=list)
 
     @property
     def is_bizone(self) -> bool:
-        return any(line.zone is Zone.ALD for line in self.lines)
+        return any(line.zone is Zone.ALD for _, _, line in self.every_line())
 
     def lines_in(self, zone: Zone) -> list[PrescriptionLine]:
+        """The medicine lines of ``zone``."""
         return [line for line in self.lines if line.zone is zone]
+
+    def family(self, family: LineFamily) -> list[Any]:
+        """The list holding the lines of ``family`` (``lines``, ``devices``…)."""
+        return getattr(self, family.value)  # type: ignore[no-any-return]
+
+    def every_line(self) -> list[tuple[LineFamily, int, Any]]:
+        """(family, index in its list, line) for every line, medicines first."""
+        return [
+            (family, index, line)
+            for family in LineFamily
+            for index, line in enumerate(self.family(family))
+        ]
+
+    def entries_in(self, zone: Zone) -> list[Any]:
+        """Every line of ``zone``, whatever its type, in ``every_line`` order."""
+        return [line for _, _, line in self.every_line() if line.zone is zone]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.every_line())
+
+    @property
+    def registrable(self) -> bool:
+        return self.kind.registrable
 
     @property
     def date(self) -> date:

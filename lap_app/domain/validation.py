@@ -3,12 +3,14 @@
 ``validate_ordonnance`` returns every problem (errors and warnings) with a domain path such
 as ``lines[1].posology``; ``check_ordonnance`` raises one ``ValidationError`` listing the
 errors only (warnings never block). Choices made here:
-- an RPPS whose Luhn key fails is a warning (domain.md §3): some real numbers fail it;
+- an RPPS whose Luhn key fails is a warning (docs/domain.md §3): some real numbers fail it;
 - a child under 12 without a weight is a warning: weight is required "when relevant"
   (doses by weight), which the software cannot decide alone;
 - a line needs a duration (posology or supply) or a number of boxes: error;
 - a line without any rhythm (moments, frequency, "si besoin") is a warning (single doses);
 - "non substituable" EFG for a patient aged 6 or more is a warning.
+The other kinds of ordonnance (biology, nursing, paramedical care, devices, imaging,
+transport) are checked by ``lap_app.domain.care_validation``, called from here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 from datetime import date
 
 from lap_app.domain import identifiers as ids
+from lap_app.domain.care_validation import LINE_STATUSES, CodeCatalogue, kind_problems
 from lap_app.domain.errors import Problem, Severity, ValidationError
 from lap_app.domain.model import (
     OID_INS_NIA,
@@ -37,7 +40,6 @@ from lap_app.i18n import _
 
 CHILD_WEIGHT_AGE_YEARS = 12
 MAX_AGE_YEARS = 130
-LINE_STATUSES = {"active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -56,8 +58,11 @@ def _blank(text: str | None) -> bool:
     return not (text or "").strip()
 
 
-def validate_ordonnance(ordonnance: Ordonnance, *, today: date | None = None) -> list[Problem]:
-    """Every problem of ``ordonnance``; ``today`` (when given) catches dates in the future."""
+def validate_ordonnance(
+    ordonnance: Ordonnance, *, today: date | None = None, catalogue: CodeCatalogue | None = None
+) -> list[Problem]:
+    """Every problem of ``ordonnance``; ``today`` (when given) catches dates in the future;
+    ``catalogue`` (when given) refuses NABM/LPP codes unknown or closed."""
     out = _Collector()
     o = ordonnance
     if o.written_at.tzinfo is None:
@@ -70,18 +75,21 @@ def validate_ordonnance(ordonnance: Ordonnance, *, today: date | None = None) ->
             out.error("number", problem)
     _check_prescriber(o.prescriber, out)
     _check_patient(o.patient, o.date, out)
-    if not o.lines:
+    if not o.line_count:
         out.error("lines", _("l'ordonnance ne comporte aucune ligne de prescription"))
     for index, line in enumerate(o.lines):
         _check_line(line, f"lines[{index}]", o, out)
+    out.problems.extend(kind_problems(o, catalogue))
     if o.signature is not None and o.signature.signer_id != o.prescriber.national_id:
         out.error("signature.signer_id", _("la signature n'est pas celle du prescripteur"))
     return out.problems
 
 
-def check_ordonnance(ordonnance: Ordonnance, *, today: date | None = None) -> list[Problem]:
+def check_ordonnance(
+    ordonnance: Ordonnance, *, today: date | None = None, catalogue: CodeCatalogue | None = None
+) -> list[Problem]:
     """Raise ``ValidationError`` listing the errors; return the warnings otherwise."""
-    problems = validate_ordonnance(ordonnance, today=today)
+    problems = validate_ordonnance(ordonnance, today=today, catalogue=catalogue)
     errors = [p for p in problems if p.is_error]
     if errors:
         raise ValidationError(_("Ordonnance incomplète ou invalide"), errors)
@@ -146,9 +154,8 @@ def _check_patient(p: Patient, day: date, out: _Collector) -> None:
         problem = ids.nir_problem(p.ins)
         if problem:
             out.error(f"{base}.ins", problem)
-        elif p.ins[0] in "12" and p.sex in (Sex.MALE, Sex.FEMALE):
-            if (p.ins[0] == "1") != (p.sex is Sex.MALE):
-                out.warning(f"{base}.ins", _("le NIR ne correspond pas au sexe du patient"))
+        elif p.ins[0] in "12" and p.sex in (Sex.MALE, Sex.FEMALE) and (p.ins[0] == "1") != (p.sex is Sex.MALE):
+            out.warning(f"{base}.ins", _("le NIR ne correspond pas au sexe du patient"))
 
 
 def _positive(value: float | None) -> bool:
@@ -181,9 +188,9 @@ def _check_posology(p: Posology, base: str, out: _Collector) -> None:
     if p.as_needed is False and not p.when and p.frequency is None and p.period is None and _blank(p.text):
         out.warning(base, _("rythme des prises non précisé (moments, fréquence ou « si besoin »)"))
     moments = {EVENT_TIMING[code][0] for code in p.when if code in EVENT_TIMING} - {None}
-    if moments and p.frequency is not None and p.period in (None, 1) and p.period_unit in (None, "d"):
-        if p.frequency != len(moments):
-            out.warning(f"{base}.frequency", _("le nombre de prises par jour ne correspond pas aux moments indiqués"))
+    per_day = p.period in (None, 1) and p.period_unit in (None, "d")
+    if moments and p.frequency is not None and per_day and p.frequency != len(moments):
+        out.warning(f"{base}.frequency", _("le nombre de prises par jour ne correspond pas aux moments indiqués"))
     if p.max_dose is not None and p.max_period_unit is None:
         out.error(f"{base}.max_period_unit", _("période de la dose maximale manquante"))
 

@@ -8,13 +8,31 @@ Public API (stable, used by the services and the UI):
 """
 
 from lap_app.drugs.database import (
-    DrugDatabase, default_database_path, ensure_drug_database, open_drug_database,
+    DrugDatabase,
+    default_database_path,
+    ensure_drug_database,
+    open_drug_database,
 )
 from lap_app.drugs.models import (
-    LEVEL_LABELS, Alert, DrugResult, GenericInfo, PrescribingCondition, Presentation, Substance,
+    LEVEL_LABELS,
+    Alert,
+    DrugResult,
+    GenericInfo,
+    PrescribingCondition,
+    Presentation,
+    Substance,
 )
 
 __all__ = [
-    "Alert", "DrugDatabase", "DrugResult", "GenericInfo", "LEVEL_LABELS", "PrescribingCondition",
-    "Presentation", "Substance", "default_database_path", "ensure_drug_database", "open_drug_database",
+    "LEVEL_LABELS",
+    "Alert",
+    "DrugDatabase",
+    "DrugResult",
+    "GenericInfo",
+    "PrescribingCondition",
+    "Presentation",
+    "Substance",
+    "default_database_path",
+    "ensure_drug_database",
+    "open_drug_database",
 ]

@@ -8,9 +8,9 @@ file name and line number and skipped; the rest of the file imports.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from lap_app.drugs.normalize import parse_french_decimal, parse_rate
 from lap_app.i18n import _

@@ -10,18 +10,22 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from lap_app.domain.errors import UserError, os_error_reason
-from lap_app.drugs.importer import build_database, import_release, ImportReport
+from lap_app.drugs.coverage import no_profile_reason
+from lap_app.drugs.importer import ImportReport, build_database, import_release
 from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
-    Alert, DrugResult, GenericInfo, PrescribingCondition, Presentation, Substance,
+    Alert,
+    DrugResult,
+    unpack_listing,
 )
 from lap_app.drugs.normalize import query_tokens
-from lap_app.drugs.coverage import no_profile_reason
 from lap_app.drugs.schema import SCHEMA_VERSION
 from lap_app.file_lock import locked
 from lap_app.i18n import _
@@ -77,7 +81,7 @@ def ensure_drug_database(path: Path | None = None) -> Path:
     return path
 
 
-def open_drug_database(path: Path | None = None) -> "DrugDatabase":
+def open_drug_database(path: Path | None = None) -> DrugDatabase:
     """Open the drug database, building it from the shipped BDPM on first use (a few seconds).
 
     The returned object belongs to the calling thread (see the module doc).
@@ -110,7 +114,8 @@ class DrugDatabase:
         self._conn = sqlite3.connect(self.path, isolation_level=None)
         self._conn.execute("PRAGMA query_only = ON")  # imports go through their own connection
         self._interactions: InteractionIndex | None = None
-        self._summary_cache: dict[str, DrugResult] = {}
+        self._summary_cache: dict[str, DrugResult] = {}  # by CIS
+        self._rank_cache: dict[int, DrugResult] = {}  # the same results, by search rank
         self._marketed: int | None = None
         self._expansions: dict[str, list[str] | None] = {}
         self._data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
@@ -125,6 +130,7 @@ class DrugDatabase:
             if version != self._data_version:
                 self._data_version = version
                 self._summary_cache.clear()
+                self._rank_cache.clear()
                 self._interactions = None
                 self._marketed = None
                 self._expansions.clear()
@@ -132,10 +138,16 @@ class DrugDatabase:
         finally:
             self._conn.execute("COMMIT")
 
+    def clear_caches(self) -> None:
+        """Forget the cached results and prefix expansions (a cold search, as after a start)."""
+        self._summary_cache.clear()
+        self._rank_cache.clear()
+        self._expansions.clear()
+
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "DrugDatabase":
+    def __enter__(self) -> DrugDatabase:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -152,7 +164,7 @@ class DrugDatabase:
 
     def count(self, table: str) -> int:
         allowed = {"drug", "presentation", "composition", "generic_group", "prescribing_condition",
-                   "ansm_interaction", "drug_summary"}
+                   "ansm_interaction", "drug_summary", "drug_detail"}
         if table not in allowed:
             raise ValueError(table)
         return self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -178,21 +190,35 @@ class DrugDatabase:
     def _by_cis(self, cis_list: Sequence[str]) -> list[DrugResult]:
         missing = [c for c in cis_list if c not in self._summary_cache]
         if missing:
-            if len(self._summary_cache) + len(missing) > 5000:  # bounded: a session looks at few drugs
-                self._summary_cache = {c: self._summary_cache[c] for c in cis_list if c in self._summary_cache}
-            marks = ",".join("?" * len(missing))
-            for cis, text in self._conn.execute(
-                    f"SELECT cis, summary_json FROM drug_summary WHERE cis IN ({marks})", missing):
-                self._summary_cache[cis] = _result_from_json(text)
+            self._load("cis", missing)
         return [self._summary_cache[c] for c in cis_list if c in self._summary_cache]
 
     def _by_rank(self, ranks: Sequence[int]) -> list[DrugResult]:
-        if not ranks:
-            return []
-        marks = ",".join("?" * len(ranks))
-        cis_by_rank = dict(self._conn.execute(
-            f"SELECT rank, cis FROM drug_summary WHERE rank IN ({marks})", list(ranks)).fetchall())
-        return self._by_cis([cis_by_rank[r] for r in ranks if r in cis_by_rank])
+        missing = [r for r in ranks if r not in self._rank_cache]
+        if missing:
+            self._load("rank", missing)
+        return [self._rank_cache[r] for r in ranks if r in self._rank_cache]
+
+    def _load(self, column: str, keys: Sequence[str] | Sequence[int]) -> None:
+        """These drugs into the caches (bounded: a session looks at few drugs). Looked up by CIS,
+        a drug comes whole; found by a search, its details are read when first asked for."""
+        if len(self._summary_cache) + len(keys) > 5000:
+            self._summary_cache.clear()
+            self._rank_cache.clear()
+        marks = ",".join("?" * len(keys))
+        if column == "cis":
+            rows = self._conn.execute(
+                "SELECT s.rank, s.listing, d.summary_json FROM drug_summary s JOIN drug_detail d USING (cis)"
+                f" WHERE s.cis IN ({marks})", list(keys))
+            for rank, listing, details in rows:
+                result = unpack_listing(listing, details)
+                self._summary_cache[result.cis] = self._rank_cache[rank] = result
+            return
+        path = self.path
+        for rank, listing in self._conn.execute(f"SELECT rank, listing FROM drug_summary WHERE rank IN ({marks})",
+                                                list(keys)):
+            result = unpack_listing(listing, partial(read_details, path, listing[:listing.index(_SEPARATOR)]))
+            self._summary_cache[result.cis] = self._rank_cache[rank] = result
 
     # -- search -------------------------------------------------------------------------
     def search(self, query: str, limit: int = 20) -> list[DrugResult]:
@@ -216,35 +242,34 @@ class DrugDatabase:
         if not tokens:
             return []
         if digits and len(digits) >= 5:
-            tiers = [f"codes : {_phrase(digits)}"]
+            tiers = [("drug_fts", f"codes : {_phrase(digits)}")]
         else:
             terms = [self._expand(t) for t in tokens]
             if any(t == [] for t in terms):  # a word that starts no indexed word: nothing matches
                 return []
             exprs = [self._term_expr(tok, exp) for tok, exp in zip(tokens, terms)]
-            first = self._term_expr(tokens[0], terms[0], initial=True)
             words = " AND ".join(exprs)
-            tiers = [
-                f"name : ({' AND '.join([first, *exprs[1:]])})",
-                f"name : ({words})",
-                f"{{name body}} : ({words})",
-            ]
-        ranks: list[int] = []
-        seen: set[int] = set()
-        # marketed drugs hold ranks 1..marketed_count: search them first through every tier
+            # names starting with the first word: one word alone reads the first words' own index
+            first = self._term_expr(tokens[0], terms[0], initial=True)
+            starting = (("drug_fts", f"name : ({' AND '.join([first, *exprs[1:]])})") if len(exprs) > 1
+                        else ("drug_lead", exprs[0]))
+            tiers = [starting, ("drug_fts", f"name : ({words})"), ("drug_fts", f"{{name body}} : ({words})")]
+        # Order: marketed first, then tier, then the static rank (marketed drugs hold ranks
+        # 1..marketed). Each tier in rank order places its drugs in that same order, so the
+        # first ``limit`` of each tier are enough; once ``limit`` marketed drugs are found, the
+        # later tiers cannot place any.
         marketed = self._marketed_count()
-        for low, high in ((1, marketed), (marketed + 1, 1 << 62)):
-            for match in tiers:
-                rows = self._conn.execute(
-                    "SELECT rowid FROM drug_fts WHERE drug_fts MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?",
-                    (match, low, high, limit - len(ranks))).fetchall()
-                for (rank,) in rows:
-                    if rank not in seen:
-                        seen.add(rank)
-                        ranks.append(rank)
-                if len(ranks) >= limit:
-                    return self._by_rank(ranks)
-        return self._by_rank(ranks[:limit])
+        found: dict[int, tuple[bool, int]] = {}
+        for tier, (table, match) in enumerate(tiers):
+            rows = self._conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?",
+                                      (match, limit)).fetchall()
+            for (rank,) in rows:
+                if rank not in found:
+                    found[rank] = (rank > marketed, tier)
+            if sum(1 for later, _tier in found.values() if not later) >= limit:
+                break
+        ranks = sorted(found, key=lambda rank: (*found[rank], rank))[:limit]
+        return self._by_rank(ranks)
 
     def _expand(self, token: str) -> list[str] | None:
         """Indexed words starting with ``token``; None when the prefix index serves it better."""
@@ -324,7 +349,7 @@ class DrugDatabase:
         unmapped: dict[str, int] = {}
         excluded: dict[str, int] = {}  # category → marketed drugs left out of the denominator
         reasons: dict[str, str | None] = {}
-        for (text,) in self._conn.execute("SELECT summary_json FROM drug_summary"):
+        for (text,) in self._conn.execute("SELECT summary_json FROM drug_detail"):
             data = json.loads(text)
             if not data["marketed"]:
                 continue
@@ -361,19 +386,21 @@ class DrugDatabase:
         }
 
 
-def _result_from_json(text: str) -> DrugResult:
-    data = json.loads(text)
-    return DrugResult(
-        cis=data["cis"], name=data["name"], dci=data["dci"], form=data["form"],
-        routes=tuple(data["routes"]), marketed=data["marketed"],
-        availability_alert=data["availability_alert"],
-        authorisation_status=data["authorisation_status"], holder=data["holder"],
-        enhanced_monitoring=data["enhanced_monitoring"],
-        substances=tuple(Substance(**s) for s in data["substances"]),
-        presentations=tuple(Presentation(**p) for p in data["presentations"]),
-        generic=GenericInfo(**data["generic"]) if data["generic"] else None,
-        prescribing_conditions=tuple(PrescribingCondition(**c) for c in data["prescribing_conditions"]),
-    )
+_SEPARATOR = "\x1f"
+_readers = threading.local()  # per thread: path → read-only connection for the details
+
+
+def read_details(path: Path, cis: str) -> str:
+    """The whole stored summary of a drug a search found, from any thread (its own connection)."""
+    connections: dict[Path, sqlite3.Connection] = _readers.__dict__.setdefault("connections", {})
+    conn = connections.get(path)
+    if conn is None:
+        conn = connections[path] = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                                   check_same_thread=True)
+    row = conn.execute("SELECT summary_json FROM drug_detail WHERE cis = ?", (cis,)).fetchone()
+    if row is None:  # replaced by a newer release meanwhile, without this drug
+        raise UserError(_("Le médicament {cis} n'est plus dans la base des médicaments.").format(cis=cis))
+    return row[0]
 
 
 def import_into(path: Path | None, source: Path, release: str | None = None) -> ImportReport:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lap_app.drugs.conditions import classify_condition
-from lap_app.drugs.models import GenericInfo, PrescribingCondition, Presentation, Substance
-from lap_app.drugs.normalize import fold, strength_synonyms, tidy_strength
+from lap_app.drugs.models import GenericInfo, PrescribingCondition, Presentation, Substance, pack_listing
+from lap_app.drugs.normalize import fold, query_tokens, strength_synonyms, tidy_strength
 from lap_app.drugs.schema import DERIVED_TABLES_SQL
 from lap_app.drugs.thesaurus import SubstanceIndex, canonical_substance, combination_keys, map_substance_keys
 
@@ -197,13 +197,14 @@ def _presentations(rows: list[tuple]) -> list[Presentation]:
 
 
 def _search_texts(cis: str, name: str, dci: str, substances: list[Substance],
-                  packs: list[Presentation]) -> tuple[str, str, str]:
-    """The three indexed columns: name, body (DCI and substances), codes."""
+                  packs: list[Presentation]) -> tuple[str, str, str, str]:
+    """The four indexed columns: lead (the name's first word), name, body (DCI and substances), codes."""
     body = [dci, *strength_synonyms(dci)]
     for s in substances:
         body += [s.name, s.salt or "", canonical_substance(s.name)]
     codes = [cis, *(p.cip13 for p in packs), *(p.cip7 for p in packs)]
-    return " ".join([name, *strength_synonyms(name)]), " ".join(p for p in body if p), " ".join(codes)
+    lead = next(iter(query_tokens(name)), "")
+    return lead, " ".join([name, *strength_synonyms(name)]), " ".join(p for p in body if p), " ".join(codes)
 
 
 def rebuild_derived(conn: sqlite3.Connection) -> DeriveStats:
@@ -249,18 +250,26 @@ def rebuild_derived(conn: sqlite3.Connection) -> DeriveStats:
             "prescribing_conditions": [_fields(_condition(c)) for (c,) in conditions.get(cis, [])],
         }
         sort_key = (not marketed, fold(auth or "") != "AUTORISATION ACTIVE", fold(name))
-        entries.append((sort_key, cis, json.dumps(summary, ensure_ascii=False),
+        prices = [p.price for p in packs if p.price]
+        rates = sorted({p.reimbursement_rate for p in packs if p.reimbursement_rate is not None})
+        listing = pack_listing(cis, name, dci, form, marketed, bdm or None,
+                               (min(prices), max(prices)) if prices else None, tuple(rates), generic)
+        entries.append((sort_key, cis, listing, json.dumps(summary, ensure_ascii=False),
                         *_search_texts(cis, name, dci, substances, packs)))
 
     entries.sort(key=lambda e: e[0])
-    conn.executemany("INSERT INTO drug_summary(rank, cis, summary_json) VALUES (?,?,?)",
+    conn.executemany("INSERT INTO drug_summary(rank, cis, listing) VALUES (?,?,?)",
                      [(rank, e[1], e[2]) for rank, e in enumerate(entries, start=1)])
+    conn.executemany("INSERT INTO drug_detail(cis, summary_json) VALUES (?,?)", [(e[1], e[3]) for e in entries])
     conn.executemany("INSERT INTO drug_fts(rowid, name, body, codes) VALUES (?,?,?,?)",
-                     [(rank, e[3], e[4], e[5]) for rank, e in enumerate(entries, start=1)])
+                     [(rank, *e[5:]) for rank, e in enumerate(entries, start=1)])
+    conn.executemany("INSERT INTO drug_lead(rowid, lead) VALUES (?,?)",
+                     [(rank, e[4]) for rank, e in enumerate(entries, start=1)])
     conn.executemany("INSERT INTO substance_map(bdpm_name, ansm_key, method) VALUES (?,?,?)",
                      [(n, k, m) for n, (k, m) in thesaurus.mapping.items()])
     conn.executemany("INSERT INTO drug_ansm_key(cis, ansm_key, via) VALUES (?,?,?)", drug_keys_rows)
     conn.execute("INSERT INTO drug_fts(drug_fts) VALUES ('optimize')")
+    conn.execute("INSERT INTO drug_lead(drug_lead) VALUES ('optimize')")
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('marketed_count', ?)", (str(marketed_count),))
     return DeriveStats(
         drugs=len(entries), marketed=marketed_count, marketed_fully_mapped=fully_mapped,

@@ -18,7 +18,7 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lap_app.domain.errors import UserError, os_error_reason
@@ -163,7 +163,7 @@ def _write_release(conn: sqlite3.Connection, parsed: list[tuple[ParsedFile, str]
         report.renamed = sorted((c, before[c], after[c]) for c in after.keys() & before.keys()
                                 if before[c] != after[c])
     report.stats = rebuild_derived(conn)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      [("release", release), ("imported_at", now), ("complete", "1")])
 

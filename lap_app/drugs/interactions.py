@@ -27,8 +27,14 @@ class ThesaurusEntry:
     mechanism: str
 
 
+# A session checks the same few drugs again on every line added: the findings of a drug pair
+# are kept (they depend on the release only, and the index is dropped with it). Bounded.
+_MAX_CACHED_PAIRS = 50_000
+
+
 class InteractionIndex:
-    """The thesaurus in memory (3,000 entries) plus a cache of each drug's keys."""
+    """The thesaurus in memory (3,000 entries), each key's partners, and caches of each drug's
+    keys and of each drug pair's findings."""
 
     def __init__(self, conn: sqlite3.Connection, entries: dict[tuple[str, str], ThesaurusEntry],
                  labels: dict[str, str]) -> None:
@@ -36,9 +42,17 @@ class InteractionIndex:
         self.entries = entries
         self.labels = labels  # folded key → label as the thesaurus writes it
         self._keys: dict[str, dict[str, str]] = {}
+        # key → every key it interacts with, either direction: a drug pair is one set
+        # intersection per key instead of a lookup per pair of keys
+        partners: dict[str, set[str]] = {}
+        for key_a, key_b in entries:
+            partners.setdefault(key_a, set()).add(key_b)
+            partners.setdefault(key_b, set()).add(key_a)
+        self.partners = {key: frozenset(others) for key, others in partners.items()}
+        self.pair_findings: dict[tuple[str, str], list[Alert]] = {}
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection) -> "InteractionIndex":
+    def load(cls, conn: sqlite3.Connection) -> InteractionIndex:
         entries: dict[tuple[str, str], ThesaurusEntry] = {}
         labels: dict[str, str] = {}
         for key_a, key_b, label_a, label_b, level, levels_json, mechanism in conn.execute(
@@ -119,9 +133,15 @@ def _pair_alerts(index: InteractionIndex, a: DrugResult, b: DrugResult, keys_a: 
                  keys_b: dict[str, str]) -> list[Alert]:
     alerts = []
     seen: set[frozenset[str]] = set()
+    partners = index.partners
     for key_a, via_a in keys_a.items():
+        hits = partners.get(key_a)
+        if not hits or hits.isdisjoint(keys_b):
+            continue
         for key_b, via_b in keys_b.items():
-            for first, second, swap in ((key_a, key_b, False), (key_b, key_a, True)):
+            if key_b not in hits:
+                continue
+            for first, second in ((key_a, key_b), (key_b, key_a)):
                 entry = index.entries.get((first, second))
                 if entry is None:
                     continue
@@ -148,21 +168,34 @@ def check(index: InteractionIndex, drugs: dict[str, DrugResult], new: list[str],
     pairs = [(new[i], new[j]) for i in range(len(new)) for j in range(i + 1, len(new))]
     pairs += [(n, c) for n in new for c in current]
     alerts: list[Alert] = []
-    for cis_a, cis_b in pairs:
-        a, b = drugs[cis_a], drugs[cis_b]
-        shared = moieties[cis_a].keys() & moieties[cis_b].keys()
-        if shared:
-            names = tuple(sorted(moieties[cis_a][k] for k in shared))
-            alerts.append(Alert(
-                level="REDUNDANCY", cis=(cis_a, cis_b), drug_names=(a.name, b.name),
-                substances=names,
-                description=_("Même substance active dans les deux médicaments : risque de surdosage."),
-                conduct=_("Vérifier que la double prescription est voulue."),
-            ))
-        if cis_a != cis_b:
-            alerts += _pair_alerts(index, a, b, keys[cis_a], keys[cis_b])
+    cache = index.pair_findings
+    for pair in pairs:
+        found = cache.get(pair)
+        if found is None:
+            if len(cache) >= _MAX_CACHED_PAIRS:
+                cache.clear()
+            found = cache[pair] = _pair_findings(index, drugs[pair[0]], drugs[pair[1]], keys, moieties)
+        alerts += found
     alerts += _allergy_alerts(index, [drugs[cis] for cis in dict.fromkeys(new)], keys, moieties, allergies)
     alerts.sort(key=lambda alert: (LEVEL_RANK[alert.level], alert.cis))
+    return alerts
+
+
+def _pair_findings(index: InteractionIndex, a: DrugResult, b: DrugResult, keys: dict[str, dict[str, str]],
+                   moieties: dict[str, dict[str, str]]) -> list[Alert]:
+    """Redundancy and thesaurus alerts of one pair of drugs (the same for a given release)."""
+    alerts = []
+    shared = moieties[a.cis].keys() & moieties[b.cis].keys()
+    if shared:
+        names = tuple(sorted(moieties[a.cis][k] for k in shared))
+        alerts.append(Alert(
+            level="REDUNDANCY", cis=(a.cis, b.cis), drug_names=(a.name, b.name),
+            substances=names,
+            description=_("Même substance active dans les deux médicaments : risque de surdosage."),
+            conduct=_("Vérifier que la double prescription est voulue."),
+        ))
+    if a.cis != b.cis:
+        alerts += _pair_alerts(index, a, b, keys[a.cis], keys[b.cis])
     return alerts
 
 

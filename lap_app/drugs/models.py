@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Final
 
 from lap_app.i18n import N_, _
 
@@ -43,22 +46,118 @@ class PrescribingCondition:
     note: str  # why, in French, for the prescriber ("" when nothing to say)
 
 
-@dataclass(frozen=True, slots=True)
+# What the results list shows is read with the search (plain columns, no decoding); the rest
+# (substances, every presentation, conditions…) is decoded from the stored summary the first
+# time it is asked for: a keystroke shows 20 drugs and the physician opens one.
+_LIST_FIELDS = ("cis", "name", "dci", "form", "marketed", "availability_alert", "price_range",
+                "reimbursement_rates", "generic")
+_JSON_FIELDS = ("cis", "name", "dci", "form", "routes", "marketed", "availability_alert", "authorisation_status",
+                "holder", "enhanced_monitoring", "substances", "presentations", "generic", "prescribing_conditions")
+
+
+_SEPARATOR = "\x1f"
+
+
+def pack_listing(cis: str, name: str, dci: str, form: str, marketed: bool, availability_alert: str | None,
+                 price_range: tuple[float, float] | None, rates: tuple[int, ...], generic: GenericInfo | None) -> str:
+    """What the results list shows of a drug, as one stored text (see ``drug_summary``)."""
+    fields = [cis, name, dci, form, "1" if marketed else "", availability_alert or "",
+              repr(price_range[0]) if price_range else "", repr(price_range[1]) if price_range else "",
+              ",".join(map(str, rates)), str(generic.group_id) if generic else "",
+              generic.label if generic else "", generic.role if generic else ""]
+    return _SEPARATOR.join(field.replace(_SEPARATOR, " ") for field in fields)  # a control character in a file
+
+
+def unpack_listing(text: str, details: str | Callable[[], str]) -> DrugResult:
+    cis, name, dci, form, marketed, alert, low, high, rates, group, label, role = text.split(_SEPARATOR)
+    return DrugResult(cis, name, dci, form, marketed == "1", alert or None,
+                      (float(low), float(high)) if low else None,
+                      tuple(map(int, rates.split(","))) if rates else (),
+                      GenericInfo(int(group), label, role) if group else None, details)
+
+
 class DrugResult:
-    cis: str
-    name: str  # brand wording, "DOLIPRANE 1000 mg, comprimé"
-    dci: str  # common-name wording, "PARACÉTAMOL 1000 mg, comprimé"
-    form: str
-    routes: tuple[str, ...]
-    marketed: bool
-    availability_alert: str | None  # "Warning disponibilité" / "Alerte" (tension or rupture)
-    authorisation_status: str
-    holder: str
-    enhanced_monitoring: bool  # black triangle
-    substances: tuple[Substance, ...]
-    presentations: tuple[Presentation, ...]
-    generic: GenericInfo | None
-    prescribing_conditions: tuple[PrescribingCondition, ...]
+    """One drug as the database hands it out (immutable).
+
+    ``name``: brand wording, "DOLIPRANE 1000 mg, comprimé"; ``dci``: common-name wording,
+    "PARACÉTAMOL 1000 mg, comprimé"; ``availability_alert``: "Warning disponibilité" / "Alerte"
+    (tension or rupture); ``price_range``: lowest and highest public price of its presentations
+    (None when none is priced); ``reimbursement_rates``: the distinct rates, in percent;
+    ``enhanced_monitoring``: the black triangle.
+    """
+
+    __slots__ = (*_LIST_FIELDS, "_details_json", "_details")
+
+    def __init__(self, cis: str, name: str, dci: str, form: str, marketed: bool, availability_alert: str | None,
+                 price_range: tuple[float, float] | None, reimbursement_rates: tuple[int, ...],
+                 generic: GenericInfo | None, details_json: str | Callable[[], str]) -> None:
+        # Final: immutable for the type checker; plain slot stores, since a search makes 20 of
+        # these per keystroke and a guarded __setattr__ doubles the cost of the whole search
+        self.cis: Final = cis
+        self.name: Final = name
+        self.dci: Final = dci
+        self.form: Final = form
+        self.marketed: Final = marketed
+        self.availability_alert: Final = availability_alert
+        self.price_range: Final = price_range
+        self.reimbursement_rates: Final = reimbursement_rates
+        self.generic: Final = generic
+        self._details_json: Final = details_json
+        self._details: dict | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DrugResult):
+            return NotImplemented
+        return self.cis == other.cis and self._detail() == other._detail()
+
+    def __hash__(self) -> int:
+        return hash((self.cis, self.name))
+
+    def __repr__(self) -> str:
+        return f"DrugResult(cis={self.cis!r}, name={self.name!r})"
+
+    def _detail(self) -> dict:
+        if self._details is None:
+            text = self._details_json
+            data = json.loads(text if isinstance(text, str) else text())
+            self._details = {
+                "routes": tuple(data["routes"]),
+                "authorisation_status": data["authorisation_status"],
+                "holder": data["holder"],
+                "enhanced_monitoring": data["enhanced_monitoring"],
+                "substances": tuple(Substance(**s) for s in data["substances"]),
+                "presentations": tuple(Presentation(**p) for p in data["presentations"]),
+                "prescribing_conditions": tuple(PrescribingCondition(**c) for c in data["prescribing_conditions"]),
+            }
+        return self._details
+
+    @property
+    def routes(self) -> tuple[str, ...]:
+        return self._detail()["routes"]
+
+    @property
+    def authorisation_status(self) -> str:
+        return self._detail()["authorisation_status"]
+
+    @property
+    def holder(self) -> str:
+        return self._detail()["holder"]
+
+    @property
+    def enhanced_monitoring(self) -> bool:
+        return self._detail()["enhanced_monitoring"]
+
+    @property
+    def substances(self) -> tuple[Substance, ...]:
+        return self._detail()["substances"]
+
+    @property
+    def presentations(self) -> tuple[Presentation, ...]:
+        return self._detail()["presentations"]
+
+    @property
+    def prescribing_conditions(self) -> tuple[PrescribingCondition, ...]:
+        return self._detail()["prescribing_conditions"]
 
     @property
     def needs_special_prescription(self) -> bool:
@@ -71,8 +170,11 @@ class DrugResult:
 
     def to_json(self) -> dict:
         """The shape of ``lap-app drugs search --json``."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _JSON_FIELDS}
         data["routes"] = list(self.routes)
+        data["generic"] = asdict(self.generic) if self.generic else None
+        for name in ("substances", "presentations", "prescribing_conditions"):
+            data[name] = [asdict(item) for item in data[name]]
         data["needs_special_prescription"] = self.needs_special_prescription
         return data
 

@@ -29,6 +29,7 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=65_536)  # the interaction check folds the same thesaurus labels on every pair
 def fold_words(text: str) -> str:
     """Like ``fold`` but punctuation becomes spaces: "ACIDE (ACÉTYL-SALICYLIQUE)" → words."""
     return _NON_ALNUM.sub(" ", fold(text)).strip()

@@ -8,7 +8,7 @@ rebuilds it (``SCHEMA_VERSION`` in ``PRAGMA user_version``).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7  # 7: thesaurus mapping rules (inversions, anions, spelling, routes, hyphens)
+SCHEMA_VERSION = 8  # 8: the list apart from the whole drug (drug_detail), the name's first word indexed
 
 SOURCE_TABLES_SQL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,13 +58,25 @@ CREATE INDEX ansm_substance_key ON ansm_substance(substance_key);
 DERIVED_TABLES_SQL = """
 DROP TABLE IF EXISTS drug_vocab;
 DROP TABLE IF EXISTS drug_summary;
+DROP TABLE IF EXISTS drug_detail;
 DROP TABLE IF EXISTS drug_fts;
+DROP TABLE IF EXISTS drug_lead;
 DROP TABLE IF EXISTS substance_map;
 DROP TABLE IF EXISTS drug_ansm_key;
 -- search order: rank 1 is the best (marketed first, then by name), rowid of drug_fts = rank
-CREATE TABLE drug_summary (rank INTEGER PRIMARY KEY, cis TEXT NOT NULL UNIQUE, summary_json TEXT NOT NULL);
+-- search order and what the results list shows: cis, name, dci, form, marketed, availability
+-- alert, lowest and highest price, reimbursement rates, generic group, label and role, joined
+-- by U+001F (one short column reads in a third of the time of twelve)
+CREATE TABLE drug_summary (rank INTEGER PRIMARY KEY, cis TEXT NOT NULL UNIQUE, listing TEXT NOT NULL);
+-- the whole drug, read when it is opened (substances, every presentation, conditions)
+CREATE TABLE drug_detail (cis TEXT PRIMARY KEY, summary_json TEXT NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE drug_fts USING fts5(
     name, body, codes, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+);
+-- each name's first word alone, rowid = rank: "names starting with p" walks only first words
+-- (in drug_fts, ^"p"* checks positions over every word starting with p: 0.5 ms, not 0.02)
+CREATE VIRTUAL TABLE drug_lead USING fts5(
+    lead, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
 );
 -- the index's terms: a typed prefix is expanded to the few words it starts (fast exact lookups)
 CREATE VIRTUAL TABLE drug_vocab USING fts5vocab(drug_fts, row);

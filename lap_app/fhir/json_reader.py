@@ -17,6 +17,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 _MISSING = object()
 
+JsonObject = dict[str, Any]  # a JSON object as json.loads returns it: every value still to be checked
+ByUrl = dict[str, tuple[str, JsonObject]]  # a Bundle's resources by fullUrl: (JSON path, resource)
+
 
 class Fatal(Exception):
     """The structure is too broken to go on: report what was found so far."""
@@ -38,7 +41,7 @@ class JsonReader:
         self.paths[domain_path] = json_path
 
     # -- typed getters: a wrong type is reported and read as absent
-    def get(self, obj: dict, key: str, path: str, kind: type | tuple, *, required: bool = False) -> Any:
+    def get(self, obj: JsonObject, key: str, path: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
         value = obj.get(key, _MISSING)
         where = at(path, key)
         if value is _MISSING or value is None:
@@ -54,16 +57,17 @@ class JsonReader:
             return None
         return value
 
-    def text(self, obj: dict, key: str, path: str, *, required: bool = False) -> str | None:
-        value = self.get(obj, key, path, str, required=required)
+    def text(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> str | None:
+        value: str | None = self.get(obj, key, path, str, required=required)
         if value is not None and not value.strip() and required:
             self.problem(at(path, key), _("champ obligatoire vide"))
         return value
 
-    def obj(self, obj: dict, key: str, path: str, *, required: bool = False) -> dict | None:
-        return self.get(obj, key, path, dict, required=required)
+    def obj(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> JsonObject | None:
+        value: JsonObject | None = self.get(obj, key, path, dict, required=required)
+        return value
 
-    def items(self, obj: dict, key: str, path: str, *, required: bool = False) -> list[tuple[str, Any]]:
+    def items(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> list[tuple[str, Any]]:
         value = self.get(obj, key, path, list, required=required)
         if value is None:
             return []
@@ -71,7 +75,7 @@ class JsonReader:
             self.problem(at(path, key), _("liste vide"))
         return [(f"{at(path, key)}[{i}]", item) for i, item in enumerate(value)]
 
-    def dicts(self, obj: dict, key: str, path: str, *, required: bool = False) -> list[tuple[str, dict]]:
+    def dicts(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> list[tuple[str, JsonObject]]:
         out = []
         for where, item in self.items(obj, key, path, required=required):
             if isinstance(item, dict):
@@ -80,7 +84,7 @@ class JsonReader:
                 self.problem(where, _("type incorrect : {kind} attendu").format(kind=kind_name(dict)))
         return out
 
-    def strings(self, obj: dict, key: str, path: str) -> list[str]:
+    def strings(self, obj: JsonObject, key: str, path: str) -> list[str]:
         out = []
         for where, item in self.items(obj, key, path):
             if isinstance(item, str):
@@ -89,7 +93,7 @@ class JsonReader:
                 self.problem(where, _("type incorrect : {kind} attendu").format(kind=kind_name(str)))
         return out
 
-    def codes(self, concept: dict | None, path: str, system: str) -> list[str]:
+    def codes(self, concept: JsonObject | None, path: str, system: str) -> list[str]:
         """The codes of ``system`` in a CodeableConcept (non-text codes are reported)."""
         out = []
         for where, coding in self.dicts(concept or {}, "coding", path):
@@ -99,17 +103,18 @@ class JsonReader:
                     out.append(code)
         return out
 
-    def decimal(self, obj: dict, key: str, path: str, *, required: bool = False) -> float | None:
-        value = self.get(obj, key, path, (int, float), required=required)
+    def decimal(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> float | None:
+        value: float | None = self.get(obj, key, path, (int, float), required=required)
         if isinstance(value, float) and not math.isfinite(value):  # json.loads accepts NaN
             self.problem(at(path, key), _("nombre fini attendu"))
             return None
         return value
 
-    def integer(self, obj: dict, key: str, path: str, *, required: bool = False) -> int | None:
-        return self.get(obj, key, path, int, required=required)
+    def integer(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> int | None:
+        value: int | None = self.get(obj, key, path, int, required=required)
+        return value
 
-    def datetime(self, obj: dict, key: str, path: str, *, required: bool = False) -> datetime | None:
+    def datetime(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> datetime | None:
         value = self.text(obj, key, path, required=required)
         if value is None:
             return None
@@ -124,7 +129,7 @@ class JsonReader:
         )
         return None
 
-    def date(self, obj: dict, key: str, path: str, *, required: bool = False) -> date | None:
+    def date(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> date | None:
         value = self.text(obj, key, path, required=required)
         if value is None:
             return None
@@ -137,14 +142,14 @@ class JsonReader:
         return None
 
 
-def kind_name(kind: type | tuple) -> str:
+def kind_name(kind: type | tuple[type, ...]) -> str:
     names = {str: "texte", int: "entier", float: "nombre", bool: "booléen", dict: "objet", list: "liste"}
     if isinstance(kind, tuple):
         return "nombre" if set(kind) == {int, float} else " ou ".join(names[k] for k in kind)
     return names.get(kind, kind.__name__)
 
 
-def ref_target(r: JsonReader, obj: dict | None, path: str, by_url: dict, kind: str) -> str | None:
+def ref_target(r: JsonReader, obj: JsonObject | None, path: str, by_url: ByUrl, kind: str) -> str | None:
     """The fullUrl referenced by ``obj.reference`` if it points to a ``kind`` entry."""
     if obj is None:
         return None
@@ -161,7 +166,7 @@ def ref_target(r: JsonReader, obj: dict | None, path: str, by_url: dict, kind: s
     return ref
 
 
-def same_ref(r: JsonReader, res: dict, key: str, path: str, expected: str | None, kind: str) -> None:
+def same_ref(r: JsonReader, res: JsonObject, key: str, path: str, expected: str | None, kind: str) -> None:
     """``res.key`` must reference the ordonnance's ``kind`` (the one the Composition names)."""
     obj = r.obj(res, key, path, required=True)
     if obj is None or expected is None:
@@ -174,12 +179,12 @@ def same_ref(r: JsonReader, res: dict, key: str, path: str, expected: str | None
         )
 
 
-def first_item(r: JsonReader, obj: dict, key: str, path: str) -> tuple[str, dict]:
+def first_item(r: JsonReader, obj: JsonObject, key: str, path: str) -> tuple[str, JsonObject]:
     items = r.dicts(obj, key, path)
     return items[0] if items else (f"{path}.{key}", {})
 
 
-def time_quantity(r: JsonReader, obj: dict | None, path: str) -> tuple[float | None, str | None]:
+def time_quantity(r: JsonReader, obj: JsonObject | None, path: str) -> tuple[float | None, str | None]:
     if obj is None:
         return None, None
     value = r.decimal(obj, "value", path, required=True)
@@ -187,7 +192,7 @@ def time_quantity(r: JsonReader, obj: dict | None, path: str) -> tuple[float | N
     return value, code
 
 
-def base64_bytes(r: JsonReader, obj: dict, key: str, path: str, *, required: bool = False) -> bytes | None:
+def base64_bytes(r: JsonReader, obj: JsonObject, key: str, path: str, *, required: bool = False) -> bytes | None:
     text = r.text(obj, key, path, required=required)
     if text is None:
         return None

@@ -31,7 +31,16 @@ from lap_app.domain.model import (
 )
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.fhir import constants as c
-from lap_app.fhir.json_reader import Fatal, JsonReader, base64_bytes, first_item, ref_target, same_ref
+from lap_app.fhir.json_reader import (
+    ByUrl,
+    Fatal,
+    JsonObject,
+    JsonReader,
+    base64_bytes,
+    first_item,
+    ref_target,
+    same_ref,
+)
 from lap_app.fhir.read_lines import read_medication_request
 from lap_app.i18n import _
 
@@ -62,7 +71,7 @@ def _invalid(problems: list[Problem]) -> ValidationError:
 def _in_document_order(problems: list[Problem]) -> list[Problem]:
     """Sorted by path, entry indexes as numbers (stable: a field's problems keep their order)."""
 
-    def key(problem: Problem) -> list:
+    def key(problem: Problem) -> list[int | str]:
         return [int(part) if part.isdigit() else part for part in re.split(r"\[(\d+)\]", problem.path)]
 
     return sorted(problems, key=key)
@@ -102,9 +111,9 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
         number = r.text(identifier, "value", "identifier", required=True)
         r.map("number", "identifier.value")
     timestamp = r.datetime(data, "timestamp", "")
-    by_url: dict[str, tuple[str, dict]] = {}
+    by_url: ByUrl = {}
     entries = r.dicts(data, "entry", "", required=True)
-    resources: list[tuple[str, str, dict]] = []  # (path, fullUrl, resource)
+    resources: list[tuple[str, str, JsonObject]] = []  # (path, fullUrl, resource)
     for path, entry in entries:
         url = r.text(entry, "fullUrl", path, required=True)
         resource = r.obj(entry, "resource", path, required=True)
@@ -207,7 +216,7 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
     )
 
 
-def _read_sections(r: JsonReader, composition: dict, comp_path: str, by_url: dict) -> dict[str, Zone]:
+def _read_sections(r: JsonReader, composition: JsonObject, comp_path: str, by_url: ByUrl) -> dict[str, Zone]:
     zones: dict[str, Zone] = {}
     for path, section in r.dicts(composition, "section", comp_path):
         zone = Zone.HORS_ALD
@@ -229,7 +238,7 @@ def _read_sections(r: JsonReader, composition: dict, comp_path: str, by_url: dic
     return zones
 
 
-def _read_practitioner(r: JsonReader, path: str, res: dict, url: str) -> Prescriber:
+def _read_practitioner(r: JsonReader, path: str, res: JsonObject, url: str) -> Prescriber:
     national_id = ""
     r.map("prescriber", path)
     r.map("prescriber.national_id", f"{path}.identifier")
@@ -284,7 +293,7 @@ def _read_practitioner(r: JsonReader, path: str, res: dict, url: str) -> Prescri
     )
 
 
-def _read_patient(r: JsonReader, path: str, res: dict, url: str) -> Patient:
+def _read_patient(r: JsonReader, path: str, res: JsonObject, url: str) -> Patient:
     r.map("patient", path)
     ins, ins_system = None, OID_INS_NIR
     for id_path, ident in r.dicts(res, "identifier", path):
@@ -314,7 +323,7 @@ def _read_patient(r: JsonReader, path: str, res: dict, url: str) -> Patient:
     )
 
 
-def _read_observation(r: JsonReader, path: str, url: str, res: dict, patient: Patient, patient_url: str | None) -> None:
+def _read_observation(r: JsonReader, path: str, url: str, res: JsonObject, patient: Patient, patient_url: str | None) -> None:
     codes = r.codes(r.obj(res, "code", path, required=True), f"{path}.code", c.LOINC)
     same_ref(r, res, "subject", path, patient_url, "Patient")
     quantity = r.obj(res, "valueQuantity", path, required=True) or {}
@@ -336,14 +345,13 @@ def _read_observation(r: JsonReader, path: str, url: str, res: dict, patient: Pa
     r.map(f"patient.{field}", f"{path}.valueQuantity.value")
 
 
-def _read_signature(r: JsonReader, sig: dict, path: str, by_url: dict, prescriber_url: str, prescriber: Prescriber) -> Signature | None:
+def _read_signature(r: JsonReader, sig: JsonObject, path: str, by_url: ByUrl, prescriber_url: str | None, prescriber: Prescriber) -> Signature | None:
     when = r.datetime(sig, "when", path, required=True)
     sig_format = r.text(sig, "sigFormat", path) or "application/jose"
     who = r.obj(sig, "who", path, required=True) or {}
     signer_id = prescriber.national_id
-    if "reference" in who and prescriber_url is not None:
-        if who.get("reference") != prescriber_url:
-            r.problem(f"{path}.who.reference", _("la signature doit désigner le prescripteur"))
+    if "reference" in who and prescriber_url is not None and who.get("reference") != prescriber_url:
+        r.problem(f"{path}.who.reference", _("la signature doit désigner le prescripteur"))
     identifier = r.obj(who, "identifier", f"{path}.who")
     if identifier is not None:
         signer_id = r.text(identifier, "value", f"{path}.who.identifier", required=True) or ""

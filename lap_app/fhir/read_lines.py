@@ -15,11 +15,11 @@ from lap_app.domain.model import (
 from lap_app.domain.posology import Posology
 from lap_app.domain.posology_text import render_sentence
 from lap_app.fhir import constants as c
-from lap_app.fhir.json_reader import JsonReader, same_ref, time_quantity
+from lap_app.fhir.json_reader import JsonObject, JsonReader, same_ref, time_quantity
 from lap_app.i18n import _
 
 
-def read_medication_request(r: JsonReader, path: str, url: str, res: dict, ctx: dict, line_path: str) -> PrescriptionLine:
+def read_medication_request(r: JsonReader, path: str, url: str, res: JsonObject, ctx: JsonObject, line_path: str) -> PrescriptionLine:
     r.map(line_path, path)
     status = r.text(res, "status", path, required=True) or "active"
     r.map(f"{line_path}.status", f"{path}.status")
@@ -110,7 +110,7 @@ def read_medication_request(r: JsonReader, path: str, url: str, res: dict, ctx: 
     )
 
 
-def _read_dosage(r: JsonReader, d: dict, path: str, pos_path: str) -> tuple[Posology, str]:
+def _read_dosage(r: JsonReader, d: JsonObject, path: str, pos_path: str) -> tuple[Posology, str]:
     p = Posology()
     r.map(pos_path, path)
     text = r.text(d, "text", path)

@@ -203,7 +203,7 @@ def dosage(p: Posology, instructions: str = "") -> JSON:
         and p.period_unit is None
         and not p.when
     )
-    if interval_in_timing:  # "at most once every N hours", as in the example Bundle
+    if interval_in_timing and p.min_interval_hours is not None:  # "at most once every N hours", as in the example Bundle
         repeat.update(frequency=1, period=number(p.min_interval_hours), periodUnit="h")
     elif p.min_interval_hours is not None:
         out["extension"] = [

@@ -7,4 +7,4 @@ printer receives.
 from lap_app.printing.pages import PdfPages, load_pdf_pages
 from lap_app.printing.service import PrintError, PrintService
 
-__all__ = ["PdfPages", "load_pdf_pages", "PrintError", "PrintService"]
+__all__ = ["PdfPages", "PrintError", "PrintService", "load_pdf_pages"]

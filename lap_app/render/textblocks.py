@@ -88,7 +88,7 @@ class Block:
     def height(self) -> float:
         return sum(run.height for run in self.runs) + self.space_after
 
-    def split(self, max_height: float) -> tuple["Block", "Block"]:
+    def split(self, max_height: float) -> tuple[Block, Block]:
         """Cut between printed lines so that the first part fits ``max_height``."""
         used, count = 0.0, 0
         for run in self.runs:

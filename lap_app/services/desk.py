@@ -13,8 +13,8 @@ import logging
 import socket
 import ssl
 import threading
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,10 @@ from lap_app.domain.model import Ordonnance, Patient
 from lap_app.i18n import N_
 
 if TYPE_CHECKING:
+    from lap_app.base_client import HttpBaseClient
     from lap_app.services.base_connection import BaseEndpoint
+    from lap_app.services.dispensing import DispensingView
+    from lap_app.services.outbox import FlushReport
     from lap_app.services.prescribing import PrescriptionOutcome
     from lap_app.services.safety import PatientFacts
     from lap_app.settings import PracticeSettings
@@ -54,15 +57,15 @@ class HistoryEntry:
     dmp: str = ""  # where the patient's DMP copy stands (lap_app.services.dmp), "" if none is due
 
 
-def probe_base(endpoint: "BaseEndpoint", timeout: float = 2.0) -> bool:
+def probe_base(endpoint: BaseEndpoint, timeout: float = 2.0) -> bool:
     """A TLS handshake with the base, checked against its CA: reachable and trusted, no request
     (so the status bar costs the base nothing and leaves no trace in its audit trail)."""
     parts = urlsplit(endpoint.url)
     context = ssl.create_default_context(cafile=str(endpoint.ca_path))
     try:
-        with socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=parts.hostname):
-                return True
+        with (socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout) as raw,
+              context.wrap_socket(raw, server_hostname=parts.hostname)):
+            return True
     except (OSError, ssl.SSLError):
         return False
 
@@ -71,11 +74,11 @@ class PrescribingDesk:
     """``endpoint`` None: no base configured. The local history, its PDFs and renewal still work
     (they only read the local store); the network actions raise a ``UserError`` saying so."""
 
-    def __init__(self, endpoint: "BaseEndpoint | None", store: "LocalStore", *, drugs_path: Path | None = None) -> None:
+    def __init__(self, endpoint: BaseEndpoint | None, store: LocalStore, *, drugs_path: Path | None = None) -> None:
         self.endpoint = endpoint
         self.store = store
         self.drugs_path = drugs_path  # the safety checks' drug base (None: this user's own)
-        self._client = None
+        self._client: HttpBaseClient | None = None
         self._lock = threading.RLock()
         self._thread_drugs = threading.local()  # a DrugDatabase belongs to the thread that opened it
 
@@ -84,7 +87,7 @@ class PrescribingDesk:
         return self.endpoint is not None
 
     @property
-    def client(self):
+    def client(self) -> HttpBaseClient:
         with self._lock:
             if self._client is None:
                 if self.endpoint is None:
@@ -116,9 +119,9 @@ class PrescribingDesk:
     @staticmethod
     def warm_up() -> None:
         """Load the client and rendering stacks (run in a worker once the window is up)."""
-        import lap_app.fhir  # noqa: F401
-        import lap_app.render  # noqa: F401
-        import lap_app.services.base_connection  # noqa: F401
+        import lap_app.fhir
+        import lap_app.render
+        import lap_app.services.base_connection
         import lap_app.services.prescribing  # noqa: F401
 
     # -- status bar --------------------------------------------------------------------------
@@ -127,9 +130,9 @@ class PrescribingDesk:
         return DeskStatus(reachable, len(self.store.outbox()))
 
     # -- the card thread's work --------------------------------------------------------------
-    def prescribe(self, ordonnance: Ordonnance, card: Any, *, practice: "PracticeSettings",
-                  patient: "PatientFacts", acknowledged: Iterable[str] = (),
-                  page_size: str = "A4") -> "PrescriptionOutcome":
+    def prescribe(self, ordonnance: Ordonnance, card: Any, *, practice: PracticeSettings,
+                  patient: PatientFacts, acknowledged: Iterable[str] = (),
+                  page_size: str = "A4") -> PrescriptionOutcome:
         """``prescribing.prescribe`` on the calling (card) thread: the same checks as the CLI."""
         from lap_app.services.prescribing import prescribe
 
@@ -138,7 +141,7 @@ class PrescribingDesk:
                              opposition=ordonnance.opposition, page_size=page_size, practice=practice,
                              patient=patient, acknowledged=acknowledged, drugs=self._drugs())
 
-    def flush(self, card: Any):
+    def flush(self, card: Any) -> FlushReport | None:
         from lap_app.services.card_session import ensure_token, renew_token
         from lap_app.services.dmp import copies_waiting
         from lap_app.services.outbox import flush_outbox
@@ -150,7 +153,7 @@ class PrescribingDesk:
             client = self.client
             return flush_outbox(self.store, client, reauthenticate=lambda: renew_token(card, client))
 
-    def dispensing(self, number: str, card: Any):
+    def dispensing(self, number: str, card: Any) -> DispensingView:
         from lap_app.services.card_session import ensure_token
         from lap_app.services.dispensing import consult_dispensing
 
@@ -180,7 +183,7 @@ class PrescribingDesk:
         for item in stored:
             try:
                 ordonnance = from_bundle(item.bundle)
-            except Exception:  # noqa: BLE001 - an unreadable old entry must not hide the others
+            except Exception:  # an unreadable old entry must not hide the others
                 log.exception("stored ordonnance %s unreadable", item.id)
                 continue
             entries.append(HistoryEntry(

@@ -9,9 +9,10 @@ DMP answers a replay of the same document with the first filing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timezone
-from typing import Any, Callable
+from datetime import UTC
+from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client import dmp_protocol as wire
@@ -103,7 +104,8 @@ def queue_copy(store: LocalStore, ordonnance_id: int, pdf: bytes | None) -> DmpS
     else:
         filings.queue(ordonnance_id, wire.document_id_for(ordonnance.number), pdf)
     filing = filings.get(ordonnance_id)
-    assert filing is not None
+    if filing is None:  # queued just above, in the same store
+        raise RuntimeError(f"DMP filing of ordonnance {ordonnance_id} not recorded")
     return DmpState(filing.state, filing.last_error)
 
 
@@ -142,10 +144,11 @@ def build_reference(ordonnance: StoredOrdonnance, pdf: bytes) -> dict[str, Any]:
     from lap_app.domain.identifiers import format_prescription_number
     from lap_app.fhir import from_bundle
 
-    assert ordonnance.number is not None
+    if ordonnance.number is None:
+        raise ValueError("a DMP copy needs a registered ordonnance (no prescription number)")
     parsed = from_bundle(ordonnance.bundle)
     ins, system, name = _patient_ins(ordonnance)
-    written = parsed.written_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    written = parsed.written_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     title = _("Ordonnance du {date} — n° {number}").format(
         date=parsed.written_at.strftime("%d/%m/%Y"), number=format_prescription_number(ordonnance.number))
     return wire.document_reference(
@@ -155,7 +158,7 @@ def build_reference(ordonnance: StoredOrdonnance, pdf: bytes) -> dict[str, Any]:
 
 
 def file_copy(store: LocalStore, client: EPrescriptionBase, filing: DmpFiling,
-              reauthenticate: Callable[[], None] | None = None) -> DmpState:
+              reauthenticate: Callable[[], object] | None = None) -> DmpState:
     """Try to file one queued copy. Raises BaseUnavailable (copy kept for later)."""
     from lap_app.base_client.dmp import DmpClient
 
@@ -194,7 +197,7 @@ def file_copy(store: LocalStore, client: EPrescriptionBase, filing: DmpFiling,
     raise AssertionError("unreachable")
 
 
-def flush_dmp(store: LocalStore, client: EPrescriptionBase, reauthenticate: Callable[[], None] | None = None,
+def flush_dmp(store: LocalStore, client: EPrescriptionBase, reauthenticate: Callable[[], object] | None = None,
               *, due_only: bool = False) -> DmpReport:
     """File every queued copy whose ordonnance the base holds (called by the outbox flush)."""
     report = DmpReport()
@@ -211,7 +214,7 @@ def flush_dmp(store: LocalStore, client: EPrescriptionBase, reauthenticate: Call
                 stored = store.get(rest.ordonnance_id)
                 report.waiting.append((stored.number if stored else None) or "?")
             break
-        except Exception as error:  # noqa: BLE001 - one bad copy must not block the others
+        except Exception as error:  # one bad copy must not block the others
             log.exception("DMP copy of %s failed unexpectedly", number)
             DmpFilings(store).retry_later(filing.ordonnance_id, type(error).__name__, MAX_DELAY)
             report.waiting.append(number)
@@ -226,7 +229,7 @@ def flush_dmp(store: LocalStore, client: EPrescriptionBase, reauthenticate: Call
 
 
 def after_prescription(store: LocalStore, client: EPrescriptionBase, ordonnance_id: int, pdf: bytes,
-                       reauthenticate: Callable[[], None] | None = None) -> DmpState:
+                       reauthenticate: Callable[[], object] | None = None) -> DmpState:
     """The prescribing flow's DMP step: queue the printed PDF, file it if the base has the
     ordonnance. Never raises for the network: the copy stays queued. ``label`` is what to tell."""
     state = queue_copy(store, ordonnance_id, pdf)
@@ -238,7 +241,7 @@ def after_prescription(store: LocalStore, client: EPrescriptionBase, ordonnance_
         except (BaseUnavailable, BaseRefused) as error:
             log.info("DMP copy of ordonnance %s queued: %s", ordonnance_id, error.message)
             return DmpState("pending", _("Copie DMP en attente d'envoi : {reason}").format(reason=error.message))
-        except Exception:  # noqa: BLE001 - the prescription is done; the flush will retry the copy
+        except Exception:  # the prescription is done; the flush will retry the copy
             log.exception("DMP copy of ordonnance %s failed unexpectedly", ordonnance_id)
             return DmpState("pending", _("Copie DMP en attente d'envoi."))
     if state.state == "filed":

@@ -12,10 +12,11 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from lap_app.domain.model import (
     NonSubstitutionReason,
@@ -176,7 +177,7 @@ class DraftAlert:
     description: str = ""
     conduct: str = ""
     cis: tuple[str, ...] = ()
-    key: tuple = field(default=())
+    key: tuple[object, ...] = field(default=())
 
     @property
     def level_label(self) -> str:
@@ -211,7 +212,7 @@ def draft_alerts(drugs: Any, lines: Sequence[PrescriptionLine], current_cis: Seq
         return []
     names = {line.cis: line.dci_wording or line.product_name or "" for line in lines if line.cis}
     alerts: list[DraftAlert] = []
-    known = {cis: drugs.get(cis) for cis in dict.fromkeys([*(l.cis for l in lines if l.cis), *current_cis])}
+    known = {cis: drugs.get(cis) for cis in dict.fromkeys([*(line.cis for line in lines if line.cis), *current_cis])}
     cis_list = [line.cis for line in lines if line.cis and known.get(line.cis)]
     current = [cis for cis in current_cis if known.get(cis)]  # a drug gone from the base is skipped
     if cis_list:
@@ -391,6 +392,8 @@ class DraftingLibrary:
                 "INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?)",
                 (label, json.dumps(line_to_dict(line), ensure_ascii=False), _now()),
             )
+        if cursor.lastrowid is None:  # sqlite3 sets it after every INSERT
+            raise RuntimeError("favourite stored without a row id")
         return Favourite(cursor.lastrowid, label, line)
 
     def favourites(self) -> list[Favourite]:
@@ -489,4 +492,4 @@ def _with_identity(line: PrescriptionLine, resource_id: str | None) -> Prescript
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()

@@ -5,7 +5,7 @@ from a Bundle and goes through the same prescriber and checks in ``prescribing.p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, PrescriptionLine
@@ -32,7 +32,7 @@ def build_ordonnance(holder: CardHolder | None, practice: PracticeSettings, reco
         prescriber=prescriber_for(holder, practice),  # PracticeIncomplete names what is missing
         patient=record.to_patient(),
         lines=list(lines),
-        written_at=now or datetime.now(timezone.utc).astimezone(),
+        written_at=now or datetime.now(UTC).astimezone(),
         opposition=record.opposition,
     )
     check_ordonnance(ordonnance)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.storage import LocalStore, OutboxEntry
@@ -28,7 +29,7 @@ class FlushReport:
 
 
 def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
-               reauthenticate: Callable[[], None] | None = None) -> str:
+               reauthenticate: Callable[[], object] | None = None) -> str:
     """Try to register one outbox entry; returns the resulting status. Raises BaseUnavailable."""
     ordonnance = store.get(entry.ordonnance_id)
     if ordonnance is None:  # cannot happen: written together
@@ -55,7 +56,7 @@ def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
 
 
 def flush_outbox(store: LocalStore, client: EPrescriptionBase,
-                 reauthenticate: Callable[[], None] | None = None, *, due_only: bool = False) -> FlushReport:
+                 reauthenticate: Callable[[], object] | None = None, *, due_only: bool = False) -> FlushReport:
     report = FlushReport()
     entries = store.outbox(due_only=due_only)
     for index, entry in enumerate(entries):
@@ -106,7 +107,7 @@ class OutboxFlusher:
                 report = self._flush()
                 if self._on_report is not None:
                     self._on_report(report)
-            except Exception:  # noqa: BLE001 - a background loop must survive anything
+            except Exception:  # a background loop must survive anything
                 log.exception("outbox flush failed")
             self._wake.wait(self._interval)
             self._wake.clear()

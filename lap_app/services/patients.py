@@ -15,7 +15,8 @@ import json
 import sqlite3
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import Any
 
 from lap_app.domain.errors import Problem, ValidationError
 from lap_app.domain.model import OID_INS_NIR, Patient, Sex, new_resource_id
@@ -124,9 +125,8 @@ def validate_patient(record: PatientRecord, today: date | None = None) -> list[P
         problems.append(Problem("weight_kg", _("le poids doit être compris entre 0,2 et 400 kg")))
     if record.height_cm is not None and not 20 <= record.height_cm <= 250:
         problems.append(Problem("height_cm", _("la taille doit être comprise entre 20 et 250 cm")))
-    if record.birth_date and record.birth_date <= today and record.is_child(today):
-        if record.weight_kg is None:
-            problems.append(Problem("weight_kg", _("le poids est obligatoire pour un enfant")))
+    if record.birth_date and record.birth_date <= today and record.is_child(today) and record.weight_kg is None:
+        problems.append(Problem("weight_kg", _("le poids est obligatoire pour un enfant")))
     if record.ald and not record.ald_label.strip():
         problems.append(Problem("ald_label", _("précisez l'affection de longue durée")))
     return problems
@@ -216,7 +216,8 @@ class PatientService:
         return [_from_row(r) for r in self._db.execute(sql, (*params, limit))]
 
     def count(self) -> int:
-        return self._db.execute("SELECT count(*) FROM patients").fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM patients").fetchone()[0]
+        return count
 
 
 _COLUMN_LIST = (
@@ -244,12 +245,12 @@ def _to_row(record: PatientRecord) -> dict[str, object]:
         ),
         "opposition": int(record.opposition),
         "search_key": " " + search_key(" ".join([record.family_name, *record.given_names])) + " ",
-        "updated_at": datetime.now(timezone.utc).isoformat(),
+        "updated_at": datetime.now(UTC).isoformat(),
     }
 
 
-def _from_row(row: tuple) -> PatientRecord:
-    values = dict(zip(_COLUMN_LIST, row))
+def _from_row(row: tuple[Any, ...]) -> PatientRecord:
+    values = dict(zip(_COLUMN_LIST, row, strict=False))
     return PatientRecord(
         id=values["id"],
         resource_id=values["resource_id"],

@@ -14,9 +14,9 @@ a plain paper ordonnance without QR code saying why (CSP R.4073-2).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
@@ -25,6 +25,7 @@ from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Signature
 from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
+from lap_app.services.drafting import DraftAlert
 from lap_app.services.outbox import send_entry
 from lap_app.services.practice import practice_of, prescriber_for
 from lap_app.services.safety import PatientFacts, acknowledgements_for, review
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 POOL_LOW_WATER = 3  # top the pool up when fewer numbers than this remain
 POOL_SIZE = 10
 # The renderer prints the R.4073-2 mention; this says what happened.
+NO_PATIENT_FACTS = PatientFacts()  # no allergy or treatment known: the lines are checked together
 OFFLINE_REASON = _("base des ordonnances numériques injoignable au moment de la prescription")
 
 
@@ -58,7 +60,7 @@ def top_up_pool(store: LocalStore, client: EPrescriptionBase, prescriber_id: str
 
 def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, store: LocalStore,
               opposition: bool = False, page_size: str = "A4", practice: PracticeSettings | None = None,
-              patient: PatientFacts = PatientFacts(), acknowledged: Iterable[str] = (),
+              patient: PatientFacts = NO_PATIENT_FACTS, acknowledged: Iterable[str] = (),
               drugs: Any = None) -> PrescriptionOutcome:
     """Sign and register ``ordonnance`` with the card (PIN already verified); render its PDF.
 
@@ -83,7 +85,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     ordonnance.number = None
     check_ordonnance(ordonnance)  # before spending a number on it
     acknowledgements = acknowledgements_for(_review(drugs, ordonnance, patient), acknowledged,
-                                            by=identity.national_id, at=datetime.now(timezone.utc))
+                                            by=identity.national_id, at=datetime.now(UTC))
 
     offline_message: str | None = None
     try:
@@ -108,7 +110,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     check_ordonnance(ordonnance)
     bundle = to_bundle(ordonnance)
     certificate = card.sign_certificate_der()
-    ordonnance.signature = Signature(when=datetime.now(timezone.utc), signer_id=identity.national_id,
+    ordonnance.signature = Signature(when=datetime.now(UTC), signer_id=identity.national_id,
                                      data=card.sign_digest(signed_digest(bundle)), certificate=certificate,
                                      sig_format=SIGNATURE_FORMAT)
     signed = to_bundle(ordonnance)  # the same Bundle, now carrying Bundle.signature
@@ -136,7 +138,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
 
 
-def _review(drugs: Any, ordonnance: Ordonnance, patient: PatientFacts) -> list:
+def _review(drugs: Any, ordonnance: Ordonnance, patient: PatientFacts) -> list[DraftAlert]:
     if drugs is not None:
         return review(drugs, ordonnance, patient)
     from lap_app.drugs import open_drug_database

@@ -17,7 +17,7 @@ from typing import Any
 from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance
-from lap_app.i18n import _, ngettext
+from lap_app.i18n import ngettext
 from lap_app.services.drafting import DraftAlert, draft_alerts
 
 

@@ -8,10 +8,10 @@ from lap_app.settings.model import BaseSettings, PracticeSettings, Settings
 from lap_app.settings.store import SETTINGS_VERSION, load_settings, save_settings, settings_path
 
 __all__ = [
+    "SETTINGS_VERSION",
     "BaseSettings",
     "PracticeSettings",
     "Settings",
-    "SETTINGS_VERSION",
     "load_settings",
     "save_settings",
     "settings_path",

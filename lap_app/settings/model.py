@@ -53,7 +53,7 @@ class Settings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
         """Build from a (current-version) dict; unknown keys are ignored, bad types fall back."""
         practice = _dataclass_from(PracticeSettings, data.get("practice"))
         base = _dataclass_from(BaseSettings, data.get("base"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -93,7 +94,5 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
 
 def _set_aside(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.replace(path, path.with_suffix(path.suffix + ".bad"))
-    except OSError:
-        pass

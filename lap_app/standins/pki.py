@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from lap_app.domain.errors import UserError, os_error_reason
+from lap_app.file_lock import locked
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
-from lap_app.file_lock import locked
 
 OID_CPS_CARD_SERIAL = ObjectIdentifier("1.2.250.1.71.1.2.3")
 OID_CPS_PROFESSION = ObjectIdentifier("1.2.250.1.71.1.2.7")
@@ -74,7 +74,7 @@ class HolderIdentity:
 
 
 HOLDERS: dict[str, HolderIdentity] = {
-    # The physician of ../shared/examples/ordonnance-bundle.json (RPPS 10101234564, Luhn-valid).
+    # The physician of tests/fixtures/ordonnance-bundle.json (RPPS 10101234564, Luhn-valid).
     "medecin": HolderIdentity("medecin", "8", "10101234564", "MARTIN", "Claire", "10", "Médecin", "1000001234"),
     "pharmacien": HolderIdentity("pharmacien", "8", "10201234563", "LEROY", "Paul", "21", "Pharmacien", "2100005678"),
 }
@@ -242,7 +242,7 @@ def _issued_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> bool:
 
 
 def _still_valid(cert: x509.Certificate, margin_days: int = 30) -> bool:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return cert.not_valid_before_utc <= now and cert.not_valid_after_utc - dt.timedelta(days=margin_days) > now
 
 
@@ -252,7 +252,7 @@ def _usable(cert: x509.Certificate | None, key: rsa.RSAPrivateKey, ca_cert: x509
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key: rsa.RSAPublicKey, years: int) -> x509.CertificateBuilder:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -322,7 +322,8 @@ def _ensure_server(root: Path, ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certific
 
 def _ia5(text: str) -> bytes:
     raw = text.encode("ascii")
-    assert len(raw) < 128  # short-form DER length is enough for these values
+    if len(raw) >= 128:  # short-form DER length is enough for these values
+        raise ValueError(f"IA5String too long for a short-form length: {text!r}")
     return bytes([0x16, len(raw)]) + raw
 
 

@@ -46,14 +46,30 @@ def store_error(path: Path, error: sqlite3.Error) -> UserError:
     if "locked" in text or "busy" in text:
         return UserError(_("La base locale {path} est occupée par un autre programme : réessayez dans un instant")
                          .format(path=path))
-    if "full" in text:
+    if "full" in text or (isinstance(error, sqlite3.OperationalError) and disk_nearly_full(path.parent)):
         return UserError(_("Disque plein : la base locale {path} ne peut pas être écrite ; libérez de la place")
                          .format(path=path))
-    if isinstance(error, sqlite3.OperationalError) and ("open" in text or "readonly" in text or "i/o" in text):
+    if isinstance(error, sqlite3.OperationalError) and ("open" in text or "readonly" in text):
         return UserError(_("La base locale {path} est inaccessible en écriture : vérifiez les droits du dossier "
                            "de données (LAP_DATA_DIR)").format(path=path))
+    if isinstance(error, sqlite3.OperationalError) and "i/o" in text:
+        return UserError(_("Erreur d'entrée-sortie du disque sur la base locale {path} : vérifiez le disque ; "
+                           "le fichier n'a pas été modifié").format(path=path))
     return UserError(_("La base locale {path} est endommagée (illisible par SQLite) : restaurez-la depuis une "
                        "sauvegarde ; le fichier n'a pas été modifié").format(path=path))
+
+
+def disk_nearly_full(folder: Path, margin: int = 256 * 1024) -> bool:
+    """Whether ``folder``'s file system has less than ``margin`` bytes left for us.
+
+    SQLite reports a full disk met while opening (its -wal/-shm files) as "unable to open":
+    asked here, so that the message says "disque plein" rather than "vérifiez les droits"."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < margin
+    except OSError:
+        return False
 
 
 def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
@@ -79,7 +95,8 @@ def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    reached: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return reached
 
 
 def _statements(script: str) -> list[str]:

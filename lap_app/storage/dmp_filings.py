@@ -62,7 +62,8 @@ class DmpFilings:
         return _filing(row) if row else None
 
     def pending(self, due_only: bool = False) -> list[DmpFiling]:
-        sql, args = "SELECT * FROM dmp_filings WHERE state = 'pending'", ()
+        sql = "SELECT * FROM dmp_filings WHERE state = 'pending'"
+        args: tuple[float, ...] = ()
         if due_only:
             sql, args = sql + " AND next_attempt_at <= ?", (time.time(),)
         with self.store.transaction() as conn:
@@ -79,7 +80,8 @@ class DmpFilings:
             conn.execute("UPDATE dmp_filings SET pdf = COALESCE(pdf, ?) WHERE ordonnance_id = ?", (pdf, ordonnance_id))
 
     def finish(self, ordonnance_id: int, state: str, error: str | None = None) -> None:
-        assert state in FINAL_STATES
+        if state not in FINAL_STATES:
+            raise ValueError(f"not a final DMP filing state: {state!r}")
         now = time.time()
         with self.store.transaction() as conn:
             conn.execute("UPDATE dmp_filings SET state = ?, last_error = ?, filed_at = ?, updated_at = ?"

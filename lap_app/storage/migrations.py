@@ -17,14 +17,14 @@ that owns its tables may keep its steps beside its code and append them here, e.
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable, Union
+from collections.abc import Callable
 
 from lap_app.storage.acknowledgement_schema import ACKNOWLEDGEMENTS_STEP
 from lap_app.storage.dmp_schema import DMP_STEP
 from lap_app.storage.patient_link import link_ordonnances_to_patients
 from lap_app.storage.practice_schema import DRAFTING_STEP, DRAFTS_STEP, PATIENTS_STEP
 
-Step = Union[str, Callable[[sqlite3.Connection], None]]
+Step = str | Callable[[sqlite3.Connection], None]
 
 _CIRCUIT = """
 CREATE TABLE ordonnances (

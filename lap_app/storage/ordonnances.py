@@ -8,16 +8,17 @@ gives a number twice.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Iterator
+from pathlib import Path
+from typing import Any
 
 from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.i18n import _
@@ -107,9 +108,10 @@ class LocalStore:
 
     def available_numbers(self, prescriber: str, margin: float = 3600.0) -> int:
         with self._lock:
-            return self.conn.execute(
+            count: int = self.conn.execute(
                 "SELECT COUNT(*) FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?",
                 (prescriber, time.time() + margin)).fetchone()[0]
+        return count
 
     def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0) -> str | None:
         row = conn.execute(
@@ -117,8 +119,9 @@ class LocalStore:
             " ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin)).fetchone()
         if row is None:
             return None
-        conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), row["number"]))
-        return row["number"]
+        number: str = row["number"]
+        conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), number))
+        return number
 
     # --- ordonnances -----------------------------------------------------------------------
 
@@ -186,7 +189,7 @@ class LocalStore:
                 rows = self.conn.execute("SELECT * FROM ordonnances ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_ordonnance(r) for r in rows]
 
-    def for_patient(self, patient_ref: str, limit: int = 200) -> list[StoredOrdonnance]:
+    def for_patient(self, patient_ref: str, limit: int = 200) -> builtins.list[StoredOrdonnance]:
         """A patient's ordonnances (by the FHIR Patient id of their Bundle), newest first."""
         with self._lock:
             rows = self.conn.execute("SELECT * FROM ordonnances WHERE patient_ref = ? ORDER BY id DESC LIMIT ?",
@@ -200,10 +203,10 @@ class LocalStore:
 
     # --- outbox ----------------------------------------------------------------------------
 
-    def outbox(self, due_only: bool = False) -> list[OutboxEntry]:
+    def outbox(self, due_only: bool = False) -> builtins.list[OutboxEntry]:  # `list` is a method here
         with self._lock:
             sql = "SELECT * FROM outbox"
-            args: tuple = ()
+            args: tuple[float, ...] = ()
             if due_only:
                 sql += " WHERE next_attempt_at <= ?"
                 args = (time.time(),)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from lap_app.i18n import _
 from lap_app.ui.workers import run_task, watch_pool
 
 log = logging.getLogger(__name__)
@@ -24,7 +23,7 @@ POLL_MS = 400
 class WatchState:
     readers: tuple[str, ...] = ()
     card_reader: str | None = None  # the reader holding a card (a CPS first), if any
-    card_atr: bytes = b""  # another card swapped in between two polls shows as another ATR
+    card_atr: bytes = b""  # another card swapped in between two polls shows as another ATR (token serial)
     error: str = ""  # French message when no reader can be reached at all
 
     @property
@@ -36,12 +35,10 @@ def read_state(card_service) -> WatchState:
     """One look at the readers (runs in the polling thread)."""
     states = card_service.snapshot()
     with_card = sorted((s for s in states if s.card_present), key=lambda s: not s.looks_like_cps)
-    error = ""
-    if not states and card_service.use_pcsc and not card_service.pcsc_available:
-        error = _("Service des cartes à puce (pcscd) indisponible")
+    error = card_service.service_error if not states else ""
     card = with_card[0] if with_card else None
     return WatchState(readers=tuple(s.name for s in states), card_reader=card.name if card else None,
-                      card_atr=card.atr if card else b"", error=error)
+                      card_atr=card.card_key if card else b"", error=error)
 
 
 class CardWatcher(QObject):

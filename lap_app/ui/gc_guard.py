@@ -15,7 +15,7 @@ import gc
 from PySide6.QtCore import QObject, QTimer
 
 _INTERVAL_MS = 500
-_guard: "_GuiThreadCollector | None" = None
+_guard: _GuiThreadCollector | None = None
 
 
 class _GuiThreadCollector(QObject):

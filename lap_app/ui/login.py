@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from lap_app.card.pin import tries_text
 from lap_app.domain.errors import UserError
-from lap_app.i18n import _, ngettext
+from lap_app.i18n import _
 from lap_app.ui.card_watch import CardWatcher, WatchState
 from lap_app.ui.context import AppContext
 from lap_app.ui.style import set_role
@@ -40,8 +41,6 @@ def holder_block(identity) -> str:
     return holder_summary(identity, "\n")
 
 
-def _tries_text(tries: int) -> str:
-    return ngettext("{n} essai restant", "{n} essais restants", tries).format(n=tries)
 
 
 class LoginPage(QWidget):
@@ -191,7 +190,7 @@ class LoginPage(QWidget):
             self._show_message(_("Carte bloquée : le code porteur a été saisi faux trois fois. "
                                  "Débloquez-la avec votre code de déblocage (PUK) ou contactez l'ANS."))
         else:
-            self.tries_label.setText(_tries_text(tries))
+            self.tries_label.setText(tries_text(tries))
         self._refresh_controls()
 
     def _card_failed(self, error: BaseException) -> None:
@@ -248,6 +247,6 @@ class LoginPage(QWidget):
             self._show_message(_("Code faux : la carte est maintenant bloquée. Débloquez-la avec votre "
                                  "code de déblocage (PUK) ou contactez l'ANS."))
         else:
-            self.tries_label.setText(_tries_text(result.tries_left))
+            self.tries_label.setText(tries_text(result.tries_left, result.low))
             self._show_message(_("Code porteur incorrect."))
         self._refresh_controls()

@@ -164,10 +164,10 @@ class PatientPanel(QWidget):
         self.select(item.data(Qt.ItemDataRole.UserRole))
 
     def eventFilter(self, watched, event) -> bool:  # Down arrow from the search box to the list
-        if watched is self.search_edit and event.type() == QEvent.Type.KeyPress:
-            if event.key() == Qt.Key.Key_Down and self.results.count():
-                self.results.setFocus()
-                return True
+        if (watched is self.search_edit and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down and self.results.count()):
+            self.results.setFocus()
+            return True
         return super().eventFilter(watched, event)
 
     @staticmethod

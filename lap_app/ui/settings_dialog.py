@@ -4,8 +4,19 @@ dialog asked at first start, while the details every ordonnance carries are miss
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.i18n import _
@@ -35,12 +46,12 @@ class PracticeForm(QGroupBox):
         self.qualification = QLineEdit(practice.qualification)
         self.qualification.setPlaceholderText(_("ex. : Médecine générale"))
         form = QFormLayout(self)
-        required = {_(label) for label in REQUIRED_PRACTICE_FIELDS.values()}
-        for label, widget in ((_("adresse"), self.address), (_("code postal"), self.postal_code),
-                              (_("ville"), self.city), (_("téléphone"), self.phone), (_("courriel"), self.email),
-                              (_("qualification"), self.qualification)):
-            shown = label[:1].upper() + label[1:] + (" *" if label in required else "")
-            form.addRow(shown, widget)
+        for name, label, widget in (("address_lines", _("Adresse"), self.address),
+                                    ("postal_code", _("Code postal"), self.postal_code),
+                                    ("city", _("Ville"), self.city), ("phone", _("Téléphone"), self.phone),
+                                    ("email", _("Courriel"), self.email),
+                                    ("qualification", _("Qualification"), self.qualification)):
+            form.addRow(label + (" *" if name in REQUIRED_PRACTICE_FIELDS else ""), widget)
 
     def practice(self, country: str = "France") -> PracticeSettings:
         return PracticeSettings(

@@ -18,8 +18,16 @@ from functools import partial
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QInputDialog, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton,
-    QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from lap_app.domain.errors import UserError, ValidationError
@@ -106,7 +114,7 @@ class ValidationFlow(QObject):
         self._run(request, card, prescribing)
         return True
 
-    def _run(self, request: "SigningRequest", card, prescribing) -> None:
+    def _run(self, request: SigningRequest, card, prescribing) -> None:
         paper, practice = self._context.settings.paper_size, self._context.settings.practice
         self._progress = QProgressDialog(_("Signature avec la carte et enregistrement…"), "", 0, 0, self._parent)
         self._progress.setCancelButton(None)  # a signature half-done must not be abandoned
@@ -140,7 +148,7 @@ class ValidationFlow(QObject):
         else:
             self._warn(_("Validation"), error_text(error))
 
-    def _ask_pin(self, request: "SigningRequest", card, prescribing) -> None:
+    def _ask_pin(self, request: SigningRequest, card, prescribing) -> None:
         dialog = QInputDialog(self._parent)
         dialog.setWindowTitle(_("Code porteur"))
         dialog.setLabelText(_("La carte demande à nouveau le code porteur pour signer :"))

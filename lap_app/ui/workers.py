@@ -78,7 +78,7 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             result = self._fn()
-        except BaseException as error:  # reported to the GUI thread, never lost
+        except BaseException as error:  # noqa: BLE001 - reported to the GUI thread, never lost
             self._deliver(self._relay.failed, error)
         else:
             self._deliver(self._relay.done, result)

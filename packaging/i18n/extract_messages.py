@@ -147,7 +147,7 @@ def _chunks(escaped: str, width: int) -> list[str]:
             cut -= backslashes % 2  # never split an escape sequence
         chunks.append(escaped[:cut])
         escaped = escaped[cut:]
-    return chunks + [escaped] if escaped else chunks
+    return [*chunks, escaped] if escaped else chunks
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,14 +10,14 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 LAP_APP = [sys.executable, "-m", "lap_app"]
 PIN = "1234"
-EXAMPLE_BUNDLE = REPO.parent / "shared" / "examples" / "ordonnance-bundle.json"
+EXAMPLE_BUNDLE = REPO / "tests" / "fixtures" / "ordonnance-bundle.json"
 
 
 def free_port() -> int:
@@ -45,7 +45,7 @@ class BaseProcess:
     def ca(self) -> Path:
         return self.pki_dir / "ca.pem"
 
-    def start(self, timeout: float = 20.0) -> "BaseProcess":
+    def start(self, timeout: float = 20.0) -> BaseProcess:
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir), "--token-ttl", str(self.token_ttl),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 import time
+
 import httpx
 import pytest
 
@@ -34,9 +35,8 @@ def test_base_refuses_a_card_of_another_ca(enrolled, tmp_path):
     with inprocess_card("medecin", pki_dir=tmp_path / "rogue-pki"):
         card = open_card(virtual=True)
         unlock_card(card, "1234")
-        with open_client(enrolled) as client:
-            with pytest.raises(BaseRefused) as refused:
-                open_token(card, client)
+        with open_client(enrolled) as client, pytest.raises(BaseRefused) as refused:
+            open_token(card, client)
         card.close()
     assert refused.value.status == 401 and refused.value.code == "untrusted_certificate"
 
@@ -131,7 +131,6 @@ def test_pharmacist_cannot_enrol(base, pki_dir, tmp_path, monkeypatch):
     from lap_app.services.enrolment import enrol
 
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
-    with card_in_hand("pharmacien", pki_dir) as card:
-        with pytest.raises(UserError, match="Enrôlement refusé"):
-            enrol(base_endpoint(base.url, base.ca), card)
+    with card_in_hand("pharmacien", pki_dir) as card, pytest.raises(UserError, match="Enrôlement refusé"):
+        enrol(base_endpoint(base.url, base.ca), card)
     assert not (tmp_path / "config" / "installation-credential.json").exists()

@@ -225,11 +225,10 @@ def test_unknown_and_malformed_numbers_are_refused(enrolled, pki_dir, store):
 def test_another_prescriber_is_refused(enrolled, pki_dir, store, tmp_path):
     """A second physician (a card of the same CA) can neither consult nor cancel, nor use our numbers."""
     from lap_app.base_client import BaseRefused
-    from lap_app.card import open_card
+    from lap_app.card import default_virtual_reader, open_card
     from lap_app.services.card_session import open_token, unlock_card
     from lap_app.standins.pki import HolderIdentity, _ensure_holder, init_pki
     from lap_app.standins.virtual_cps.card import VirtualCps
-    from lap_app.card import default_virtual_reader
 
     outcome = _prescribe(enrolled, pki_dir, store)
     with _as("medecin", enrolled, pki_dir) as client:
@@ -276,9 +275,8 @@ def test_cancel_before_dispensing_only(enrolled, pki_dir, store):
         with pytest.raises(UserError, match="annulée"):
             read_prescription(pharmacy, first.number)
         dispense(pharmacy, second.number, [(1, 1, False)], complete=False)
-    with _as("medecin", enrolled, pki_dir) as client:
-        with pytest.raises(UserError, match="délivrance a commencé"):
-            cancel(client, store, second.number)
+    with _as("medecin", enrolled, pki_dir) as client, pytest.raises(UserError, match="délivrance a commencé"):
+        cancel(client, store, second.number)
 
 
 def test_practitioner_becomes_the_card_holder(enrolled, pki_dir, store):

@@ -1,5 +1,6 @@
 """The client's retry policy against a real TLS server answering scripted statuses:
-retries on 502/503/504, 429 (Retry-After) and connection failures; never on another 4xx."""
+retries on 502/503/504, 429 (Retry-After), connection failures and, for idempotent calls, any
+other 5xx; never on a 4xx. A 5xx is never a verdict: the ordonnance stays in the outbox."""
 
 from __future__ import annotations
 
@@ -13,25 +14,42 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from circuit_support import free_port
+from circuit_support import EXAMPLE_BUNDLE, free_port
 
 
 class Script:
     def __init__(self) -> None:
         self.statuses: list[tuple[int, dict[str, str]]] = []
         self.calls: list[float] = []
+        self.bodies: dict[int, dict] = {}  # a status's own body (the base's French errors)
 
     async def challenge(self, _request: Request) -> JSONResponse:
         self.calls.append(time.monotonic())
         status, headers = self.statuses.pop(0) if self.statuses else (200, {})
         body = {"challenge": "abc", "expires_at": 0} if status == 200 else {"error": "x", "message": "refus"}
+        return JSONResponse(self.bodies.get(status, body), status_code=status, headers=headers)
+
+    async def register(self, request: Request) -> JSONResponse:
+        self.calls.append(time.monotonic())
+        status, headers = self.statuses.pop(0) if self.statuses else (201, {})
+        number = request.path_params["number"]
+        body = ({"number": number, "status": "registered", "registered_at": 1.0, "opposition": False}
+                if status < 300 else self.bodies.get(status, {"error": "x", "message": "refus"}))
         return JSONResponse(body, status_code=status, headers=headers)
+
+    async def reserve(self, _request: Request) -> JSONResponse:
+        self.calls.append(time.monotonic())
+        status, headers = self.statuses.pop(0) if self.statuses else (201, {})
+        return JSONResponse(self.bodies.get(status, {"numbers": [], "expires_at": 0}), status_code=status,
+                            headers=headers)
 
 
 @pytest.fixture(scope="module")
 def scripted(pki_dir):
     script = Script()
-    app = Starlette(routes=[Route("/v1/auth/challenge", script.challenge, methods=["POST"])])
+    app = Starlette(routes=[Route("/v1/auth/challenge", script.challenge, methods=["POST"]),
+                            Route("/v1/prescriptions/{number}", script.register, methods=["PUT"]),
+                            Route("/v1/numbers", script.reserve, methods=["POST"])])
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            ssl_certfile=str(pki_dir / "server.pem"),
@@ -131,3 +149,81 @@ def test_background_flusher_runs_and_stops():
         time.sleep(0.01)
     flusher.stop()
     assert len(reports) >= 2  # one at start, one on demand (the interval is 60 s)
+
+
+@pytest.mark.parametrize("status", [500, 507])
+def test_a_5xx_is_retried_for_a_registration_then_reported_as_unavailable(scripted, pki_dir, status):
+    """PUT is idempotent: retried; still failing → ``BaseFailing``, a ``BaseUnavailable`` (not a verdict)."""
+    from lap_app.base_client import BaseFailing, BaseUnavailable
+
+    script, url = scripted
+    script.calls.clear()
+    script.bodies = {507: {"error": "storage_full", "message": "Espace disque insuffisant sur le serveur"}}
+    script.statuses = [(status, {})] * 2
+    with _client(url, pki_dir, retries=2) as client:
+        assert client.register(NUMBER, {}).status == "registered"  # the third try succeeds
+    assert len(script.calls) == 3
+    script.calls.clear()
+    script.statuses = [(status, {})] * 10
+    with _client(url, pki_dir, retries=2) as client:
+        with pytest.raises(BaseUnavailable) as failing:
+            client.register(NUMBER, {})
+    assert isinstance(failing.value, BaseFailing) and failing.value.status == status
+    assert "rien n'est refusé" in failing.value.message
+    assert ("manque d'espace disque" in failing.value.message) == (status == 507)
+    assert len(script.calls) == 3
+    script.statuses.clear()
+    script.bodies = {}
+
+
+def test_a_500_on_a_post_is_not_repeated_but_is_no_verdict(scripted, pki_dir):
+    """A POST that reached the server is not sent again (it may have been done); still not a refusal."""
+    from lap_app.base_client import BaseFailing
+
+    script, url = scripted
+    script.calls.clear()
+    script.statuses = [(500, {}), (201, {})]
+    with _client(url, pki_dir, retries=3) as client:
+        with pytest.raises(BaseFailing):
+            client.reserve_numbers(5)
+    assert len(script.calls) == 1
+    script.statuses.clear()
+
+
+NUMBER = "2026010100000160"
+
+
+def _queued(tmp_path, number: str):
+    """A signed ordonnance waiting in a fresh store's outbox (the scripted base does not check it)."""
+    import json
+
+    from lap_app.storage import LocalStore
+
+    store = LocalStore(tmp_path / "lap.sqlite3")
+    bundle = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
+    store.save_signed(number=number, prescriber="810101234564", patient_name="MARTIN Jeanne", opposition=False,
+                      bundle=bundle, signer_certificate=b"")
+    return store
+
+
+@pytest.mark.parametrize("status", [500, 507])
+def test_an_ordonnance_answered_with_a_5xx_stays_in_the_outbox(scripted, pki_dir, tmp_path, status):
+    """The base's own failure (its disk full: 507; anything else: 500) leaves the ordonnance queued,
+    with a message that says so; the next flush registers it."""
+    from lap_app.services.outbox import flush_outbox
+
+    script, url = scripted
+    script.bodies = {507: {"error": "storage_full", "message": "Espace disque insuffisant sur le serveur"},
+                     500: {"error": "internal_error", "message": "Incident sur le serveur de la base"}}
+    store = _queued(tmp_path, NUMBER)
+    script.statuses = [(status, {})] * 4
+    with _client(url, pki_dir, retries=3) as client:
+        report = flush_outbox(store, client)
+        assert report.registered == [] and report.refused == {} and report.waiting == [NUMBER]
+        assert "rien n'est refusé" in report.error and "HTTP" not in report.error
+        assert [e.number for e in store.outbox()] == [NUMBER] and store.by_number(NUMBER).status == "waiting"
+        report = flush_outbox(store, client)  # the base is well again
+    assert report.registered == [NUMBER] and store.outbox() == []
+    assert store.by_number(NUMBER).status == "registered"
+    store.close()
+    script.bodies = {}

@@ -4,6 +4,7 @@ success, never a 500 and never a hang. Bounded: a few dozen cases per operation.
 from __future__ import annotations
 
 import time
+from datetime import UTC
 
 import pytest
 import schemathesis
@@ -115,19 +116,20 @@ def test_fuzz_mutated_signed_bundles(fuzz_target, pki_dir):
     from hypothesis import strategies as st
     from starlette.testclient import TestClient
 
-    from circuit_support import EXAMPLE_BUNDLE, card_in_hand
     from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
     from lap_app.domain.model import Signature
     from lap_app.fhir import from_bundle, to_bundle
 
+    from circuit_support import EXAMPLE_BUNDLE, card_in_hand
+
     app, headers, numbers = fuzz_target
     ordonnance = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))
     ordonnance.number = numbers[0]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     with card_in_hand("medecin", pki_dir) as card:
         digest = signed_digest(to_bundle(ordonnance))
-        ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+        ordonnance.signature = Signature(datetime.now(UTC), "810101234564", card.sign_digest(digest),
                                          card.sign_certificate_der(), SIGNATURE_FORMAT)
     signed = to_bundle(ordonnance)
     paths = list(_paths(signed))[1:]

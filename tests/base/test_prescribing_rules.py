@@ -6,7 +6,7 @@ virtual card in the in-process reader, the real drug base."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,7 +91,7 @@ def test_contraindication_blocks_until_acknowledged_then_is_recorded(enrolled, p
     assert "SIMVASTATINE" in alert.title and alert.alert_id in refused.value.message
     assert store.list() == []
 
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     outcome = _prescribe(enrolled, pki_dir, store, drugs,
                          _ordonnance(drugs, "simvastatine 20", "clarithromycine 500"),
                          practice=_practice(), acknowledged=[alert.alert_id])
@@ -99,7 +99,7 @@ def test_contraindication_blocks_until_acknowledged_then_is_recorded(enrolled, p
     [recorded] = store.acknowledgements(outcome.ordonnance_id)
     assert recorded.alert_id == alert.alert_id and recorded.level == "CI"
     assert recorded.by == "810101234564" or recorded.by.startswith("8")  # the card holder's national id
-    assert before - timedelta(seconds=1) <= recorded.at <= datetime.now(timezone.utc)
+    assert before - timedelta(seconds=1) <= recorded.at <= datetime.now(UTC)
     assert "SIMVASTATINE" in recorded.text and "CLARITHROMYCINE" in recorded.text
 
 

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def signed_bundles(card, numbers: list[str]) -> list[dict]:
         ordonnance = from_bundle(draft)
         ordonnance.number = number
         digest = signed_digest(to_bundle(ordonnance))
-        ordonnance.signature = Signature(datetime.now(timezone.utc), "810101234564", card.sign_digest(digest),
+        ordonnance.signature = Signature(datetime.now(UTC), "810101234564", card.sign_digest(digest),
                                          certificate, SIGNATURE_FORMAT)
         out.append(to_bundle(ordonnance))
     return out
@@ -209,6 +209,61 @@ def reserve(client, count: int) -> list[str]:
     return numbers
 
 
+def measure(work: Path, count: int, single: int = 150, clients: int = 16, client_procs: int = 2,
+            workers: int = 1, use_httpx: bool = False, profile: str | None = None) -> dict:
+    """A base in ``work``, ``single`` sequential round trips then ``count`` sustained registrations;
+    every acknowledged one checked to be stored. Returns the figures and one signed bundle."""
+    from lap_app.base_client import HttpBaseClient
+    from lap_app.services.base_connection import base_endpoint
+    from lap_app.services.card_session import open_token
+    from lap_app.services.credentials import load_credential
+    from lap_app.services.enrolment import enrol
+    from lap_app.standins.pki import init_pki
+
+    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
+    os.environ["LAP_DATA_DIR"] = str(work / "data")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    init_pki(work / "pki")
+    with running_base(work / "base", work / "pki", workers=workers) as base:
+        endpoint = base_endpoint(base.url, base.ca)
+        with card_in_hand("medecin", work / "pki") as card:
+            enrol(endpoint, card, name="bench")
+            credential = load_credential(endpoint.url)
+            first = HttpBaseClient(endpoint.url, endpoint.ca_path, installation=credential, retries=0)
+            open_token(card, first)
+            numbers = reserve(first, single + count)
+            bundles = signed_bundles(card, numbers)
+
+        # 1. one registration round trip, sequential, keep-alive connection
+        round_trips = []
+        for number, bundle in zip(numbers[:single], bundles[:single]):
+            start = time.perf_counter()
+            result = first.register(number, bundle)
+            round_trips.append(time.perf_counter() - start)
+            assert result.status == "registered" and not result.replayed
+
+        # 2. sustained, concurrent clients
+        work_items = list(zip(numbers[single:], bundles[single:]))
+        spy = start_profiler(base.process.pid, profile)
+        server_cpu0, per_process0 = cpu_seconds(base.process.pid), process_cpu(base.process.pid)
+        done, elapsed, client_cpu, latencies = sustained(base.port, base.ca, first, work_items, clients,
+                                                         client_procs, use_httpx)
+        server_cpu = cpu_seconds(base.process.pid) - server_cpu0
+        per_process = {p: c - per_process0.get(p, 0.0) for p, c in process_cpu(base.process.pid).items()}
+        if spy is not None:
+            import signal
+
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
+        with sqlite3.connect(base.data_dir / "base.sqlite3") as db:  # every acknowledged one is there
+            stored = db.execute("SELECT COUNT(*) FROM prescriptions").fetchone()[0]
+        assert stored == single + done, (stored, single, done)
+        first.close()
+    return {"round_trips": round_trips, "done": done, "elapsed": elapsed, "client_cpu": client_cpu,
+            "server_cpu": server_cpu, "per_process": per_process, "latencies": latencies,
+            "bundle": bundles[0], "number": numbers[0]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections")
@@ -221,78 +276,69 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="py-spy raw profile of the server during the sustained run")
     args = parser.parse_args()
 
-    from lap_app.base_client import HttpBaseClient
-    from lap_app.services.base_connection import base_endpoint
-    from lap_app.services.card_session import open_token
-    from lap_app.services.credentials import load_credential
-    from lap_app.services.enrolment import enrol
-    from lap_app.standins.pki import init_pki
-
     work = Path(tempfile.mkdtemp(prefix="bench-base-"))
-    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
-    os.environ["LAP_DATA_DIR"] = str(work / "data")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    init_pki(work / "pki")
-    with running_base(work / "base", work / "pki", workers=args.workers) as base:
-        endpoint = base_endpoint(base.url, base.ca)
-        with card_in_hand("medecin", work / "pki") as card:
-            enrol(endpoint, card, name="bench")
-            credential = load_credential(endpoint.url)
-
-            def new_client() -> HttpBaseClient:
-                client = HttpBaseClient(endpoint.url, endpoint.ca_path, installation=credential, retries=0)
-                open_token(card, client)
-                return client
-
-            first = new_client()
-            numbers = reserve(first, args.single + args.count)
-            t0 = time.perf_counter()
-            bundles = signed_bundles(card, numbers)
-            print(f"prepared {len(bundles)} signed ordonnances in {time.perf_counter() - t0:.1f} s (card emulator)")
-
-        # 1. one registration round trip, sequential, keep-alive connection
-        times = []
-        for number, bundle in zip(numbers[:args.single], bundles[:args.single]):
-            start = time.perf_counter()
-            result = first.register(number, bundle)
-            times.append(time.perf_counter() - start)
-            assert result.status == "registered" and not result.replayed
-        print(f"single registration round trip (loopback HTTPS): median {statistics.median(times) * 1000:.1f} ms,"
-              f" p90 {statistics.quantiles(times, n=10)[-1] * 1000:.1f} ms")
-
-        # 2. sustained, concurrent clients
-        work_items = list(zip(numbers[args.single:], bundles[args.single:]))
-        spy = start_profiler(base.process.pid, args.profile)
-        server_cpu0, per_process0 = cpu_seconds(base.process.pid), process_cpu(base.process.pid)
-        done, elapsed, client_cpu, latencies = sustained(base.port, base.ca, first, work_items, args.clients,
-                                                         args.client_procs, args.httpx)
-        how = (f"{args.clients} keep-alive connections from {args.client_procs} load-generator processes"
-               + (" (threads of the application's HttpBaseClient, httpx)" if args.httpx else " (asyncio, uvloop)"))
-        how += f", {args.workers} server process{'es' if args.workers > 1 else ''}"
-        server_cpu = cpu_seconds(base.process.pid) - server_cpu0
-        per_process = {p: c - per_process0.get(p, 0.0) for p, c in process_cpu(base.process.pid).items()}
-        if spy is not None:
-            import signal
-
-            spy.send_signal(signal.SIGINT)
-            spy.wait(30)
-        print(f"sustained: {done} registrations in {elapsed:.2f} s = {done / elapsed:.0f} registrations/s"
-              f" ({how}; clients and server share the 2 cores)")
-        print(f"  latency under load: median {statistics.median(latencies) * 1000:.1f} ms,"
-              f" p99 {statistics.quantiles(latencies, n=100)[-1] * 1000:.1f} ms")
-        print(f"  CPU per registration: server {server_cpu / done * 1000:.2f} ms, clients {client_cpu / done * 1000:.2f} ms"
-              f" -> 2 idle cores would allow ~{2000 / ((server_cpu + client_cpu) / done * 1000):.0f}/s;"
-              f" load average {os.getloadavg()[0]:.1f}")
-        if args.workers > 1:
-            print("  server CPU by process: " + ", ".join(f"{c:.2f} s" for c in per_process.values()))
-        with sqlite3.connect(base.data_dir / "base.sqlite3") as db:  # every acknowledged one is there
-            stored = db.execute("SELECT COUNT(*) FROM prescriptions").fetchone()[0]
-        assert stored == args.single + done, (stored, args.single, done)
-        first.close()
-    breakdown(bundles[0], numbers[0], work)
+    run = measure(work, args.count, args.single, args.clients, args.client_procs, args.workers, args.httpx,
+                  args.profile)
+    times, done, elapsed = run["round_trips"], run["done"], run["elapsed"]
+    server_cpu, client_cpu, latencies = run["server_cpu"], run["client_cpu"], run["latencies"]
+    print(f"single registration round trip (loopback HTTPS): median {statistics.median(times) * 1000:.1f} ms,"
+          f" p90 {statistics.quantiles(times, n=10)[-1] * 1000:.1f} ms")
+    how = (f"{args.clients} keep-alive connections from {args.client_procs} load-generator processes"
+           + (" (threads of the application's HttpBaseClient, httpx)" if args.httpx else " (asyncio, uvloop)"))
+    how += f", {args.workers} server process{'es' if args.workers > 1 else ''}"
+    print(f"sustained: {done} registrations in {elapsed:.2f} s = {done / elapsed:.0f} registrations/s"
+          f" ({how}; clients and server share the 2 cores)")
+    print(f"  latency under load: median {statistics.median(latencies) * 1000:.1f} ms,"
+          f" p99 {statistics.quantiles(latencies, n=100)[-1] * 1000:.1f} ms")
+    print(f"  CPU per registration: server {server_cpu / done * 1000:.2f} ms, clients {client_cpu / done * 1000:.2f} ms"
+          f" -> 2 idle cores would allow ~{2000 / ((server_cpu + client_cpu) / done * 1000):.0f}/s;"
+          f" load average {os.getloadavg()[0]:.1f}")
+    if args.workers > 1:
+        print("  server CPU by process: " + ", ".join(f"{c:.2f} s" for c in run["per_process"].values()))
+    print(f"  floor (JSON parse, canonical digest, RSA verification, fsynced insert):"
+          f" {floor_cpu_per_registration(work, run['bundle'], 300) * 1000:.2f} ms CPU per registration")
+    breakdown(run["bundle"], run["number"], work)
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
+
+
+def floor_cpu_per_registration(work: Path, bundle: dict, count: int) -> float:
+    """CPU per registration of the checks no base can skip, done plainly in one process: parse
+    the request, canonical form + SHA-256, RSA verification against the signer's certificate,
+    one row inserted and committed durably (WAL, synchronous=FULL)."""
+    import base64
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    from lap_app.base_client.protocol import signed_digest, signer_certificate_b64
+
+    text = json.dumps({"bundle": bundle})
+    db = sqlite3.connect(work / "floor.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE IF NOT EXISTS prescriptions (number TEXT PRIMARY KEY, bundle TEXT)")
+    started = time.process_time()
+    for i in range(count):
+        request = json.loads(text)["bundle"]
+        digest = signed_digest(request)
+        cert = x509.load_der_x509_certificate(base64.b64decode(signer_certificate_b64(request)))
+        cert.public_key().verify(base64.b64decode(request["signature"]["data"]), digest,  # type: ignore[union-attr]
+                                 padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO prescriptions VALUES (?, ?)", (f"{i:016d}", text))
+        db.execute("COMMIT")
+    cpu = time.process_time() - started
+    db.close()
+    return cpu / count
+
+
+def server_cpu_per_registration(work: Path, count: int) -> tuple[float, dict]:
+    run = measure(work / "project", count, single=20)
+    return run["server_cpu"] / run["done"], run
 
 
 def breakdown(bundle: dict, number: str, work: Path, runs: int = 200) -> None:

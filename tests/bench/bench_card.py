@@ -14,14 +14,14 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lap_app.card import open_card  # noqa: E402
-from lap_app.standins.pki import init_pki  # noqa: E402
-from lap_app.standins.virtual_cps.testing import inprocess_card, pcsc_ready, vpcd_card  # noqa: E402
+from lap_app.card import open_card
+from lap_app.standins.pki import init_pki
+from lap_app.standins.virtual_cps.testing import inprocess_card, pcsc_ready, vpcd_card
 
 
 def measure(label: str, runs: int, action: Callable[[], object]) -> None:

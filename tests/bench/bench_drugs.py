@@ -22,7 +22,7 @@ from pathlib import Path
 from lap_app.drugs import open_drug_database
 from lap_app.drugs.importer import build_database, import_release
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+BDPM_2026_ARCHIVE = Path(__file__).resolve().parents[1] / "fixtures" / "bdpm-2026-04.tar.xz"
 
 QUERIES = {
     "1 lettre": ["d", "a", "p", "s", "m", "l", "c", "i"],
@@ -40,7 +40,7 @@ ORDONNANCE_QUERIES = ["zocor 20", "clarithromycine 500", "doliprane 1000", "kard
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> str:
@@ -62,7 +62,7 @@ def bench_import(work: Path, runs: int) -> Path:
     for _ in range(runs):
         copy.write_bytes(target.read_bytes())
         started = time.perf_counter()
-        import_release(copy, SHARED / "bdpm" / "2026-04")
+        import_release(copy, BDPM_2026_ARCHIVE)
         update_times.append(time.perf_counter() - started)
     print(f"import 2026-04 (2 fichiers, une transaction) : médiane {statistics.median(update_times):.2f} s")
     return target
@@ -74,8 +74,7 @@ def bench_search(path: Path, repeat: int) -> None:
             cold, cold_cpu, warm = [], [], []
             for _ in range(repeat):
                 for query in queries:
-                    db._summary_cache.clear()
-                    db._expansions.clear()
+                    db.clear_caches()
                     started, cpu = time.perf_counter(), time.process_time()
                     db.search(query, limit=20)
                     cold.append(time.perf_counter() - started)

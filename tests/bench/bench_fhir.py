@@ -13,15 +13,15 @@ import copy
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from lap_app.domain.identifiers import is_valid_prescription_number
 from lap_app.domain.posology_text import render_sentence
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.fhir import canonical_bytes, from_bundle, to_bundle
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "examples" / "ordonnance-bundle.json"
+EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "ordonnance-bundle.json"
 RUNS = 200
 
 

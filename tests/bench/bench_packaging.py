@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT.parent / "shared" / "examples" / "ordonnance-bundle.json"
+EXAMPLE = ROOT / "tests" / "fixtures" / "ordonnance-bundle.json"
 
 
 def load_builder():

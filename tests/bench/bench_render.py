@@ -13,17 +13,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "render"))
 
-import render_samples as samples  # noqa: E402
+from lap_app.domain.model import Zone
+from lap_app.render import render_ordonnance_pdf
 
-from lap_app.domain.model import Zone  # noqa: E402
-from lap_app.render import render_ordonnance_pdf  # noqa: E402
+import render_samples as samples
 
 RUNS = 40
 
 
 def page_count(pdf: bytes) -> int:
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
 

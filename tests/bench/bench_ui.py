@@ -104,7 +104,7 @@ def bench_validation(env, runs: int) -> list[float]:
         loop = QEventLoop()  # the GUI thread waits like the real one: in the event loop, idle
         start = time.perf_counter()
         window.validate()
-        window._flow.finished_ok.connect(lambda _result: loop.quit())
+        window._flow.finished_ok.connect(lambda _result, loop=loop: loop.quit())
         QTimer.singleShot(20_000, loop.quit)
         loop.exec()
         elapsed = time.perf_counter() - start

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -35,3 +35,29 @@ def pcsc_stack(require_service: Callable[[bool, str], None]) -> None:
     from lap_app.standins.virtual_cps.testing import pcsc_ready
 
     require_service(pcsc_ready(), "pcscd with the vpcd virtual reader")
+
+
+@pytest.fixture(scope="session")
+def softhsm_tokens(card_pki: Pki, require_service: Callable[[bool, str], None],
+                   tmp_path_factory: pytest.TempPathFactory):
+    """A SoftHSM2 token directory with the demo CPS tokens, made before this process loads the
+    module (SoftHSM2 reads its tokens once). Skip locally, FAIL in CI, when SoftHSM2 is missing."""
+    import os
+
+    from lap_app.standins.softhsm import AUTH_LABELS, SIGN_LABELS, SoftHsm, softhsm_available
+
+    require_service(softhsm_available(), "SoftHSM2 (softhsm2) and pkcs11-tool (opensc)")
+    hsm = SoftHsm(tmp_path_factory.mktemp("softhsm"))
+    tokens = {
+        "medecin": hsm.add_cps_token(card_pki.holder("medecin"), "CPS MARTIN"),
+        "pharmacien": hsm.add_cps_token(card_pki.holder("pharmacien"), "CPS LEROY"),
+        "without_certificates": hsm.add_cps_token(card_pki.holder("medecin"), "CPS SANS CERTIFICAT",
+                                                  certificates=False),
+    }
+    # another middleware's names: the labels say the opposite of the objects, other IDs
+    tokens["other_labels"] = hsm.add_cps_token(card_pki.holder("medecin"), "CPS AUTRE INTERGICIEL",
+                                               ids=("a1", "b2"), labels=(SIGN_LABELS, AUTH_LABELS))
+    for n in range(3):  # one for each test that pulls a card
+        tokens[f"pulled{n}"] = hsm.add_cps_token(card_pki.holder("medecin"), f"CPS RETIREE {n}")
+    os.environ["SOFTHSM2_CONF"] = str(hsm.conf_path)
+    return hsm, tokens

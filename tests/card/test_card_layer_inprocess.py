@@ -13,8 +13,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lap_app.card import (
-    CardRemovedError, CardService, EventKind, InvalidPinFormatError, NoCardError, NotCpsError,
-    PinBlockedError, PinNotVerifiedError, PinStatus, VirtualReader, WrongPinError, open_card,
+    CardRemovedError,
+    CardService,
+    EventKind,
+    InvalidPinFormatError,
+    NoCardError,
+    NotCpsError,
+    PinBlockedError,
+    PinNotVerifiedError,
+    PinStatus,
+    VirtualReader,
+    WrongPinError,
+    open_card,
 )
 from lap_app.card.cps import CpsCard
 from lap_app.standins.virtual_cps.testing import inprocess_card
@@ -22,9 +32,8 @@ from lap_app.standins.virtual_cps.testing import inprocess_card
 
 @pytest.fixture()
 def doctor_card(card_pki_dir):
-    with inprocess_card("medecin", pki_dir=card_pki_dir) as virtual:
-        with open_card(virtual=True) as card:
-            yield card, virtual
+    with inprocess_card("medecin", pki_dir=card_pki_dir) as virtual, open_card(virtual=True) as card:
+        yield card, virtual
 
 
 def test_identity_and_certificates_come_from_the_card(doctor_card, card_pki) -> None:

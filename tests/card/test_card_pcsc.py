@@ -14,8 +14,16 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from lap_app.card import (
-    CardRemovedError, CardService, EventKind, NoCardError, NoReaderError, NotCpsError,
-    PinBlockedError, PinNotVerifiedError, PinStatus, open_card,
+    CardRemovedError,
+    CardService,
+    EventKind,
+    NoCardError,
+    NoReaderError,
+    NotCpsError,
+    PinBlockedError,
+    PinNotVerifiedError,
+    PinStatus,
+    open_card,
 )
 from lap_app.card.transport import PcscContext as _RealContext
 from lap_app.standins.virtual_cps.testing import vpcd_card, wait_card_state
@@ -48,20 +56,19 @@ def test_insertion_and_removal_are_seen_by_polling(card_pki_dir) -> None:
 
 
 def test_identity_signature_and_authentication_over_pcsc(card_pki_dir, card_pki) -> None:
-    with vpcd_card("medecin", slot=0, pki_dir=card_pki_dir) as inserted:
-        with open_card(inserted.reader) as card:
-            identity = card.identity()
-            assert identity.national_id == "810101234564" and identity.family_name == "MARTIN"
-            sign_cert = x509.load_der_x509_certificate(card.sign_certificate_der())
-            auth_cert = x509.load_der_x509_certificate(card.auth_certificate_der())
-            assert card_pki.issued_by_ca(sign_cert) and card_pki.issued_by_ca(auth_cert)
-            data = b"canonical bundle bytes"
-            with pytest.raises(PinNotVerifiedError):  # refused by the card itself (69 82)
-                card.sign_digest(hashlib.sha256(data).digest())
-            assert card.verify_pin("1234").accepted
-            sign_cert.public_key().verify(card.sign_digest(hashlib.sha256(data).digest()), data, PKCS1v15(), SHA256())
-            proof = card.authenticate(b"server challenge")
-            auth_cert.public_key().verify(proof, b"server challenge", PKCS1v15(), SHA256())
+    with vpcd_card("medecin", slot=0, pki_dir=card_pki_dir) as inserted, open_card(inserted.reader) as card:
+        identity = card.identity()
+        assert identity.national_id == "810101234564" and identity.family_name == "MARTIN"
+        sign_cert = x509.load_der_x509_certificate(card.sign_certificate_der())
+        auth_cert = x509.load_der_x509_certificate(card.auth_certificate_der())
+        assert card_pki.issued_by_ca(sign_cert) and card_pki.issued_by_ca(auth_cert)
+        data = b"canonical bundle bytes"
+        with pytest.raises(PinNotVerifiedError):  # refused by the card itself (69 82)
+            card.sign_digest(hashlib.sha256(data).digest())
+        assert card.verify_pin("1234").accepted
+        sign_cert.public_key().verify(card.sign_digest(hashlib.sha256(data).digest()), data, PKCS1v15(), SHA256())
+        proof = card.authenticate(b"server challenge")
+        auth_cert.public_key().verify(proof, b"server challenge", PKCS1v15(), SHA256())
 
 
 def test_card_pulled_in_the_middle_of_a_signature(card_pki_dir) -> None:
@@ -179,7 +186,7 @@ def test_polling_survives_pcscd_absent_then_restarted(card_pki_dir, monkeypatch)
         events = _wait_events(service, EventKind.CARD_INSERTED, inserted.reader)
         assert events[0].kind is EventKind.SERVICE_BACK
         _FlakyContext.down = True  # pcscd stops
-        assert [e.kind for e in service.poll()][0] is EventKind.SERVICE_LOST
+        assert next(e.kind for e in service.poll()) is EventKind.SERVICE_LOST
         _FlakyContext.down, _FlakyContext.generation = False, 1  # restarted: old contexts are stale
         kinds = [e.kind for e in service.poll()]
         assert kinds[0] is EventKind.SERVICE_BACK and EventKind.CARD_INSERTED in kinds
@@ -189,52 +196,50 @@ def test_polling_survives_pcscd_absent_then_restarted(card_pki_dir, monkeypatch)
 def test_a_transaction_keeps_other_connections_out(card_pki_dir) -> None:
     import threading
 
-    with vpcd_card("medecin", slot=0, pki_dir=card_pki_dir) as inserted:
-        with open_card(inserted.reader) as first:
-            finished = threading.Event()
-            outcome: list = []
+    with vpcd_card("medecin", slot=0, pki_dir=card_pki_dir) as inserted, open_card(inserted.reader) as first:
+        finished = threading.Event()
+        outcome: list = []
 
-            def other_application() -> None:
-                try:
-                    with open_card(inserted.reader) as second:  # its SELECT/READ need the card
-                        outcome.append(second.pin_tries_left())
-                except Exception as error:  # reported below
-                    outcome.append(error)
-                finished.set()
+        def other_application() -> None:
+            try:
+                with open_card(inserted.reader) as second:  # its SELECT/READ need the card
+                    outcome.append(second.pin_tries_left())
+            except Exception as error:  # noqa: BLE001 - reported below
+                outcome.append(error)
+            finished.set()
 
-            with first.transaction():
-                assert first.verify_pin("1234").accepted
-                thread = threading.Thread(target=other_application)
-                thread.start()
-                assert not finished.wait(0.8)  # held off while we are inside the transaction
-                first.sign_digest(hashlib.sha256(b"x").digest())
-            assert finished.wait(10)
-            thread.join()
-            assert outcome == [3]
+        with first.transaction():
+            assert first.verify_pin("1234").accepted
+            thread = threading.Thread(target=other_application)
+            thread.start()
+            assert not finished.wait(0.8)  # held off while we are inside the transaction
+            first.sign_digest(hashlib.sha256(b"x").digest())
+        assert finished.wait(10)
+        thread.join()
+        assert outcome == [3]
 
 
 def test_card_reset_by_another_application(card_pki_dir) -> None:
     from smartcard import scard
 
-    with vpcd_card("medecin", slot=0, pki_dir=card_pki_dir) as inserted:
-        with open_card(inserted.reader) as card:
-            assert card.verify_pin("1234").accepted
-            # another application resets the card (what a crashed middleware may do)
-            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-            hresult, handle, _protocol = scard.SCardConnect(context, inserted.reader, scard.SCARD_SHARE_SHARED,
-                                                           scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
-            assert hresult == scard.SCARD_S_SUCCESS
-            scard.SCardReconnect(handle, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
-                                 scard.SCARD_RESET_CARD)
-            scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
-            scard.SCardReleaseContext(context)
-            with pytest.raises(CardRemovedError) as reset:  # CardResetError is-a CardRemovedError
-                card.sign_digest(hashlib.sha256(b"x").digest())
-            assert "réinitialisée" in reset.value.message
-            # the handle is usable again; the reset forgot the PIN, as a real card does
-            with pytest.raises(PinNotVerifiedError):
-                card.sign_digest(hashlib.sha256(b"x").digest())
-            assert len(card.sign_digest(hashlib.sha256(b"x").digest(), pin="1234")) == 256
+    with vpcd_card("medecin", slot=0, pki_dir=card_pki_dir) as inserted, open_card(inserted.reader) as card:
+        assert card.verify_pin("1234").accepted
+        # another application resets the card (what a crashed middleware may do)
+        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        hresult, handle, _protocol = scard.SCardConnect(context, inserted.reader, scard.SCARD_SHARE_SHARED,
+                                                       scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        assert hresult == scard.SCARD_S_SUCCESS
+        scard.SCardReconnect(handle, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+                             scard.SCARD_RESET_CARD)
+        scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        scard.SCardReleaseContext(context)
+        with pytest.raises(CardRemovedError) as reset:  # CardResetError is-a CardRemovedError
+            card.sign_digest(hashlib.sha256(b"x").digest())
+        assert "réinitialisée" in reset.value.message
+        # the handle is usable again; the reset forgot the PIN, as a real card does
+        with pytest.raises(PinNotVerifiedError):
+            card.sign_digest(hashlib.sha256(b"x").digest())
+        assert len(card.sign_digest(hashlib.sha256(b"x").digest(), pin="1234")) == 256
 
 
 def test_pull_and_reinsert_between_two_polls(card_pki_dir) -> None:

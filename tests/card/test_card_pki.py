@@ -109,7 +109,7 @@ def test_missing_files_are_recreated_and_a_new_ca_reissues_everything(card_pki, 
 
 
 def test_concurrent_first_use_gives_one_ca(tmp_path: Path) -> None:
-    root = tmp_path / "shared"
+    root = tmp_path / "pki"  # one PKI directory, two processes
     code = "import sys; from lap_app.standins.pki import init_pki; print(init_pki(sys.argv[1]).ca_cert.serial_number)"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE, text=True)
              for _ in range(2)]

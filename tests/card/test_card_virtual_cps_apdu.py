@@ -1,4 +1,4 @@
-"""The virtual CPS at APDU level: every command of cps-card.md §1 and the status word of each mistake."""
+"""The virtual CPS at APDU level: every command of docs/cps-card.md §1 and the status word of each mistake."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "base"))
 
-from circuit_support import BaseProcess, card_in_hand, running_base  # noqa: E402
+from circuit_support import BaseProcess, card_in_hand, running_base
 
 
 @pytest.fixture(scope="session")

@@ -130,7 +130,7 @@ def test_wrong_ins_key_and_foreign_author_are_refused(dmp_endpoint, dmp_pki_dir,
     from lap_app.base_client.dmp import DmpClient
 
     # a registered ordonnance whose copy has not been filed yet (we file it by hand below)
-    with _session("medecin", dmp_endpoint, dmp_pki_dir) as (card, client):
+    with _session("medecin", dmp_endpoint, dmp_pki_dir) as (_card, client):
         from lap_app.services.prescribing import top_up_pool
 
         top_up_pool(store, client, "810101234564")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -54,8 +53,8 @@ def _has_ink(pixmap) -> bool:
 def test_patient_space_lists_and_opens_the_printed_pdf(qtbot, filed, demo_pharmacy, tmp_path):
     from PySide6.QtWidgets import QLabel
 
-    from lap_app.domain.identifiers import format_prescription_number
     from lap_app.demo.pharmacy_window import PharmacyWindow
+    from lap_app.domain.identifiers import format_prescription_number
 
     window = PharmacyWindow(demo_pharmacy)
     qtbot.addWidget(window)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Callable
 
 import pytest
-from domain_samples import make_ordonnance
 
 from lap_app.domain.errors import Severity, ValidationError
 from lap_app.domain.model import Address, NonSubstitutionReason, Ordonnance, Quantity, Sex, Signature
 from lap_app.domain.validation import check_ordonnance, validate_ordonnance
+
+from domain_samples import make_ordonnance
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-BDPM_2021 = SHARED / "bdpm" / "2021-05"
-BDPM_2026 = SHARED / "bdpm" / "2026-04"
+# Two files of the April 2026 release (provenance and licence: tests/fixtures/README.md).
+BDPM_2026_ARCHIVE = Path(__file__).resolve().parents[1] / "fixtures" / "bdpm-2026-04.tar.xz"
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +48,15 @@ def shipped_files() -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def bdpm_2026() -> Path:
-    return BDPM_2026
+def bdpm_2026(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 2026-04 release as a directory, the way ``lap-app drugs import DIR`` takes it."""
+    release = tmp_path_factory.mktemp("bdpm-2026-04")
+    from lap_app.drugs.importer import read_source_files
+
+    files, _ignored = read_source_files(BDPM_2026_ARCHIVE)
+    for name, data in files.items():
+        (release / name).write_bytes(data)
+    return release
 
 
 @pytest.fixture(scope="session")

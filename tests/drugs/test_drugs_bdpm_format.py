@@ -96,5 +96,16 @@ def test_empty_file_refuses_the_import(content: bytes):
 
 def test_file_of_garbage_refuses_the_import():
     garbage = "\n".join(f"ligne {i}\tsans rapport" for i in range(50)).encode()
-    with pytest.raises(ImportFailed, match="CIS_CPD_bdpm.txt"):
+    with pytest.raises(ImportFailed, match=r"CIS_CPD_bdpm\.txt"):
         parse_release({"CIS_CPD_bdpm.txt": garbage})
+
+
+def test_the_april_2026_release_parses_line_for_line(bdpm_2026, data_lines):
+    files = {path.name: path.read_bytes() for path in sorted(bdpm_2026.iterdir())}
+    assert sorted(files) == ["CIS_COMPO_bdpm.txt", "CIS_bdpm.txt"]
+    parsed = {table: result for result, table in parse_release(files)}
+    assert sorted(parsed) == ["composition", "drug"]
+    for name, table in (("CIS_bdpm.txt", "drug"), ("CIS_COMPO_bdpm.txt", "composition")):
+        assert parsed[table].problems == []
+        assert len(parsed[table].rows) == len(data_lines(files[name]))
+    assert len(parsed["drug"].rows) > 15_000  # about 15,800 CIS in April 2026

@@ -140,7 +140,7 @@ def test_damaged_archive_is_refused_and_the_previous_database_serves(drug_db_cop
     archive = tmp_path / "2026-05.tar.xz"
     content = shipped_bdpm_archive().read_bytes()
     archive.write_bytes(content[: len(content) // 3] if damage == "truncated" else b"\x00garbage" * 100)
-    with pytest.raises(ImportFailed, match="archive endommagée ou tronquée.*base précédente reste en service"):
+    with pytest.raises(ImportFailed, match=r"archive endommagée ou tronquée.*base précédente reste en service"):
         import_release(drug_db_copy, archive)
     assert _serving_snapshot(drug_db_copy) == before
 

@@ -8,7 +8,7 @@ interval (``min_interval_hours``), which is how the reader reads it back.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
@@ -34,7 +34,7 @@ from lap_app.domain.validation import LINE_STATUSES
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèêëàâîïôöùûüçœÉÈÊÀÂÎÔÙÇŒ’'- "
 words = st.text(LETTERS, min_size=1, max_size=20).filter(lambda s: s.strip() != "")
 amounts = st.sampled_from([0.25, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 10, 20, 40, 500, 1000])
-zones = [timezone.utc, timezone(timedelta(hours=1)), timezone(timedelta(hours=2)), timezone(timedelta(hours=-3, minutes=-30))]
+zones = [UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=2)), timezone(timedelta(hours=-3, minutes=-30))]
 instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.sampled_from(zones))
 time_units = st.sampled_from(["h", "d", "wk", "mo"])
 digits = lambda n: st.text("0123456789", min_size=n, max_size=n)  # noqa: E731

@@ -133,10 +133,10 @@ def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
     out = [prefix]
     if isinstance(node, dict):
         for key, value in node.items():
-            out += _paths(value, prefix + (key,))
+            out += _paths(value, (*prefix, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            out += _paths(value, prefix + (index,))
+            out += _paths(value, (*prefix, index))
     return out
 
 

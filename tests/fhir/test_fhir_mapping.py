@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,12 +13,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from fhir_strategies import ordonnances
 from hypothesis import HealthCheck, given, settings
 
 from lap_app.domain.model import NonSubstitutionReason, Ordonnance, Signature, Zone
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.fhir import canonical_bytes, from_bundle, to_bundle
+
+from fhir_strategies import ordonnances
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def test_weight_height_opposition_boxes_and_instructions(example: dict) -> None:
 def signer() -> tuple[rsa.RSAPrivateKey, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Claire MARTIN (test)")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=1))

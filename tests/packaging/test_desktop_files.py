@@ -59,7 +59,7 @@ def test_metainfo_matches_the_application() -> None:
     root = ET.parse(METAINFO).getroot()
     assert root.findtext("id") == APP_ID
     assert root.find("launchable").text == DESKTOP.name
-    assert [r.get("version") for r in root.iter("release")][0] == __version__, "add a <release> for this version"
+    assert next(r.get("version") for r in root.iter("release")) == __version__, "add a <release> for this version"
     french = [s.text for s in root.findall("summary") if s.get(XML_LANG) == "fr"]
     assert french == ["Logiciel d’aide à la prescription pour la médecine générale"]
     assert root.findtext("provides/binary") == "lap-app"

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import render_samples as samples  # noqa: E402
+import render_samples as samples
 
 
 @pytest.fixture(scope="session")

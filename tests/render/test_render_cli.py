@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from render_checks import decode_codes, flat, page_images, page_texts
 
+from render_checks import decode_codes, flat, page_images, page_texts
 
 LAP_APP = Path(sys.executable).with_name("lap-app")
 NUMBER = "2026112500004292"

@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from render_checks import decode_codes, flat, page_images, page_texts
 
-import render_samples as samples
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import PrescriptionLine, Zone
 from lap_app.domain.posology import Posology
+
+import render_samples as samples
+from render_checks import decode_codes, flat, page_images, page_texts
 
 ALD_HEADING = "Prescriptions relatives au traitement de l'affection de longue durée reconnue"
 HORS_ALD_HEADING = "Prescriptions SANS RAPPORT avec l'affection de longue durée"
@@ -115,7 +116,7 @@ def test_long_ordonnance_repeats_header_qr_and_number_on_every_page(long_pdf):
     texts = [flat(t) for t in page_texts(long_pdf)]
     pages = len(texts)
     assert pages >= 2
-    for index, (text, image) in enumerate(zip(texts, page_images(long_pdf)), start=1):
+    for index, (text, image) in enumerate(zip(texts, page_images(long_pdf), strict=True), start=1):
         assert f"page {index}/{pages}" in text
         assert "Dr Claire MARTIN" in text and "DUPONT Jean Émile" in text
         assert "2026 1125 0000 4292" in text

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-import render_samples as samples
 from lap_app.domain.model import Quantity
 from lap_app.render.wording import (
     age_text,
@@ -17,6 +16,8 @@ from lap_app.render.wording import (
     quantity_text,
     renewal_text,
 )
+
+import render_samples as samples
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from f2_support import adult, make_context, type_text
 from lap_app.domain.model import Zone
 from lap_app.drugs import open_drug_database
 from lap_app.drugs.interactions import InteractionIndex
 from lap_app.ui.editor import PrescriptionEditor
 from lap_app.ui.patient_panel import PatientPanel
+
+from f2_support import adult, make_context, type_text
 
 
 @pytest.fixture(scope="module")
@@ -309,7 +310,7 @@ def test_renewal_over_an_ordonnance_being_written_asks_before_replacing_it(qtbot
     editor.set_patient(context.services.patients.save(adult()))
     _add(qtbot, editor, "levothyrox 100")
     being_written = [line.dci_wording for line in editor.draft_lines()]
-    renewed = [line for line in editor.draft_lines()]
+    renewed = list(editor.draft_lines())
     renewed[0] = type(renewed[0])(dci_wording="PARACÉTAMOL 1000 mg, comprimé", posology=renewed[0].posology,
                                   supply_duration=renewed[0].supply_duration, boxes=1)
 

@@ -12,11 +12,12 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
-from f2_support import adult, make_context, type_text
 from lap_app.domain.model import NonSubstitutionReason, Zone
 from lap_app.drugs import open_drug_database
 from lap_app.services.patients import LongTermTreatment
 from lap_app.ui.editor import PrescriptionEditor
+
+from f2_support import adult, make_context, type_text
 
 
 @pytest.fixture(scope="module")

@@ -3,18 +3,19 @@ prescribing desk's history (FHIR Bundles read back), skipping a cancelled one.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from contexts import complete_context
 from PySide6.QtCore import Qt
 
-from contexts import complete_context
-from f2_support import adult
 from lap_app.domain.identifiers import prescription_number_from_serial
 from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
 from lap_app.domain.posology import Posology
 from lap_app.fhir import to_bundle
 from lap_app.ui.editor import PrescriptionEditor
+
+from f2_support import adult
 
 PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Médecine générale",
                         address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",
@@ -22,7 +23,7 @@ PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Mé
 
 
 def _ordonnance(patient, lines, minutes_ago: int) -> Ordonnance:
-    return Ordonnance(PRESCRIBER, patient, lines, datetime.now(timezone.utc) - timedelta(minutes=minutes_ago))
+    return Ordonnance(PRESCRIBER, patient, lines, datetime.now(UTC) - timedelta(minutes=minutes_ago))
 
 
 @pytest.fixture()

@@ -10,10 +10,11 @@ import pypdfium2 as pdfium
 import zxingcpp
 from PySide6.QtCore import Qt
 
-from ui_support import login, wait_for
 from lap_app.demo.patients import nir_with_key
 from lap_app.domain.identifiers import is_valid_prescription_number
 from lap_app.domain.model import Sex
+
+from ui_support import login, wait_for
 
 
 def qr_codes(pdf: bytes) -> list[str]:

@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
-from f2_support import adult, make_context, nir_with_key, type_text
 from lap_app.domain.errors import ValidationError
 from lap_app.domain.model import Sex
 from lap_app.services.patients import LongTermTreatment, PatientService
 from lap_app.storage import connect
 from lap_app.ui.patient_panel import PatientPanel
+
+from f2_support import adult, make_context, nir_with_key, type_text
 
 
 @pytest.fixture()

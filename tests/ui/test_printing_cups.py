@@ -86,9 +86,9 @@ def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_pa
     require_service(_cups_pdf_queue_ready(), "CUPS with the cups-pdf queue PDF")
     from types import SimpleNamespace
 
+    from contexts import complete_context
     from PySide6.QtCore import Qt
 
-    from contexts import complete_context
     from lap_app.ui.validation_flow import ResultDialog
 
     context = complete_context(tmp_path / "store.sqlite3")

@@ -10,6 +10,7 @@ import pytest
 from lap_app.domain.model import Sex
 from lap_app.services.drafting import line_for_drug
 from lap_app.services.patients import PatientRecord
+
 from ui_support import login
 
 

@@ -11,8 +11,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
-from ui_support import login
 from lap_app.ui.patient_form import parse_birth_date
+
+from ui_support import login
 
 
 def _open_session(qtbot, window) -> None:

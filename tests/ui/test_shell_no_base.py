@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 
-from f2_support import adult
 from lap_app.domain.identifiers import format_prescription_number, prescription_number_from_serial
 from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
 from lap_app.domain.posology import Posology
 from lap_app.fhir import to_bundle
+
+from f2_support import adult
 
 PRESCRIBER = Prescriber("MARTIN", ["Claire"], "810101234564", qualification="Médecine générale",
                         address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",
@@ -42,7 +43,7 @@ def no_base_window(qapp, tmp_path_factory):
         context = build_context()
         record = context.services.patients.save(adult())
         patient = record.to_patient()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         context.store.save_paper(prescriber=PRESCRIBER.national_id, patient_name=patient.display_name,
                                  opposition=False, reason="test", bundle=to_bundle(
                                      Ordonnance(PRESCRIBER, patient, [AMOXICILLINE], now - timedelta(days=30))))

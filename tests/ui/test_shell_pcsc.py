@@ -13,7 +13,6 @@ pytestmark = pytest.mark.pcsc
 @pytest.fixture(scope="module")
 def pcsc_env(demo_root):
     from lap_app.demo.environment import DemoEnvironment
-
     from lap_app.drugs import ensure_drug_database
 
     env = DemoEnvironment(demo_root / "pcsc", pcsc=None, base_port=0,

@@ -65,6 +65,7 @@ def test_bad_values_fall_back_field_by_field(tmp_path):
 
 def test_dialog_refuses_plain_http_and_saves_valid_input(qtbot, tmp_path):
     from contexts import complete_context
+
     from lap_app.standins.pki import init_pki
     from lap_app.ui.settings_dialog import SettingsDialog
 
@@ -100,6 +101,7 @@ def test_dialog_refuses_plain_http_and_saves_valid_input(qtbot, tmp_path):
 
 def test_an_empty_base_address_does_not_claim_a_demo_base(qtbot, tmp_path):
     from contexts import complete_context
+
     from lap_app.ui.settings_dialog import SettingsDialog
 
     context = complete_context(tmp_path / "store.sqlite3", settings=Settings())

@@ -45,7 +45,7 @@ def test_blocked_card_is_explained(qtbot, main_window, demo_env):
     try:
         for expected in ("2 essais restants", "1 essai restant"):
             login(qtbot, main_window, "0000")
-            qtbot.waitUntil(lambda: page.tries_label.text() == expected, timeout=5000)
+            qtbot.waitUntil(lambda expected=expected: page.tries_label.text() == expected, timeout=5000)
         login(qtbot, main_window, "0000")
         qtbot.waitUntil(lambda: "bloquée" in page.message_label.text(), timeout=5000)
         assert not page.pin_edit.isEnabled()
@@ -83,7 +83,7 @@ def test_pulling_the_card_locks_within_two_seconds_and_keeps_the_draft(qtbot, ma
     demo_env.insert_card()
     login(qtbot, main_window)
     qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
-    assert [l.cis for l in editor.draft_lines()] == [drug.cis]  # the draft survived the lock
+    assert [line.cis for line in editor.draft_lines()] == [drug.cis]  # the draft survived the lock
 
 
 def test_status_bar_shows_base_and_outbox(qtbot, main_window):

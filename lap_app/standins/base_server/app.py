@@ -6,6 +6,7 @@ the base's routers on the same app.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -22,7 +23,6 @@ DATABASE_NAME = "base.sqlite3"
 
 def base_routers() -> list:
     from lap_app.standins.base_server import routes_auth, routes_pharmacy, routes_prescriber
-
     from lap_app.standins.dmp.routes import router as dmp_router  # the DMP stand-in rides on this server
 
     return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, dmp_router]
@@ -88,7 +88,7 @@ def serve(host: str, port: int, data_dir: Path, pki_dir: Path, *, token_ttl: flo
         if getattr(sys, "frozen", False):
             raise RuntimeError("several workers need a Python interpreter (not the frozen application)")
         argv = [str(a) for a in (host, port, data_dir, pki_dir, token_ttl, log_level, os.getpid())]
-        children = [subprocess.Popen([sys.executable, "-c", f"{_WORKER_MAIN}; worker_main(*{argv!r})"])
+        children = [subprocess.Popen([sys.executable, "-c", f"{_WORKER_MAIN}; worker_main(*{argv!r})"])  # noqa: S603 - our own argv
                     for _ in range(workers - 1)]
     try:
         _run(app, cert, key, host, port, log_level, reuse_port=workers > 1)
@@ -115,10 +115,8 @@ def _die_with_parent(parent: int) -> None:
     import ctypes
     import signal
 
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux): graceful stop
-    except (AttributeError, OSError):
-        pass
     if os.getppid() != parent:  # the parent died before prctl
         os._exit(1)
 

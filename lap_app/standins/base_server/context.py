@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Awaitable, Callable, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -27,10 +32,29 @@ class ApiError(Exception):
         return body
 
 
+def own_failure(error: BaseException) -> ApiError:
+    """The base's own failure as a French JSON error (5xx: the client keeps the request for later).
+
+    Its disk full is told apart (507 ``storage_full``): nothing was written, nothing refused."""
+    log.error("base failure: %r", error, exc_info=error)
+    text = str(error).lower()
+    if (isinstance(error, sqlite3.Error) and "full" in text) or (
+            isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)):
+        return ApiError(507, "storage_full", "Espace disque insuffisant sur le serveur de la base : la demande "
+                        "n'a pas été enregistrée, renvoyez-la plus tard", headers={"Retry-After": "30"})
+    return ApiError(500, "internal_error", "Incident sur le serveur de la base : la demande n'a pas été "
+                    "enregistrée, renvoyez-la plus tard")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def _own_failure(_request: Request, error: Exception) -> JSONResponse:
+        failure = own_failure(error)
+        return JSONResponse(failure.body(), status_code=failure.status, headers=failure.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:

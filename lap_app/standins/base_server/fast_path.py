@@ -18,7 +18,7 @@ import orjson
 
 from lap_app.base_client.protocol import INSTALLATION_HEADER, PRESCRIBER_PROFESSIONS
 from lap_app.standins.base_server.context import PRESCRIBERS_ONLY, BaseState, Caller, caller_of
-from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.errors import ApiError, own_failure
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
 ROUTE = re.compile(r"^/v1/prescriptions/([^/]+)$")
@@ -61,8 +61,15 @@ async def _register(state: BaseState, scope: dict, receive: Any, send: Any, numb
         if not isinstance(outcome, Registered):
             outcome = await asyncio.wrap_future(state.store.submit(outcome))
     except ApiError as error:
-        await _audit_refusal(state, caller, number, error)  # as ``context.audited`` does
+        try:
+            await _audit_refusal(state, caller, number, error)  # as ``context.audited`` does
+        except Exception as audit_failure:  # noqa: BLE001 - an unaudited refusal is not sent: 5xx, retried
+            error = own_failure(audit_failure)
         await _respond(send, error.status, error.body(), error.headers)
+        return
+    except Exception as error:  # noqa: BLE001 - its own failure (disk full...): a French 5xx, never a verdict
+        failure = own_failure(error)
+        await _respond(send, failure.status, failure.body(), failure.headers)
         return
     await _respond(send, 200 if outcome.replayed else 201, outcome.body())
 

@@ -2,7 +2,7 @@
 
 Every problem is collected (422 lists them all); the heavy work (FHIR parsing, RSA) runs
 outside the store lock. ``prepare_registration`` is shared by the FastAPI route and the lean
-ASGI path (``fast_path.py``): it returns either the replayed result or the write to commit.
+ASGI path (``fast_path.py``): it returns the write to commit (a replay writes only its audit row).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import binascii
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -50,10 +51,11 @@ _EXISTING = ("SELECT number, prescriber, content_sha256, status, registered_at, 
              " FROM prescriptions WHERE number = ?")  # not the stored Bundle
 
 
-def prepare_registration(state: "BaseState", caller: "Caller", number: str,
+def prepare_registration(state: BaseState, caller: Caller, number: str,
                          bundle: dict[str, Any]) -> Registered | Write:
-    """Every check of ``PUT /v1/prescriptions/{number}``: the replayed result, or the write to
-    hand to the group commit (it re-checks the number inside the transaction). Raises ApiError."""
+    """Every check of ``PUT /v1/prescriptions/{number}``: the write to hand to the group commit
+    (it re-checks the number inside the transaction; a replay only writes its audit row).
+    Raises ApiError."""
     from lap_app.standins.base_server.context import check_number_format
 
     holder = caller.holder
@@ -72,7 +74,7 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:
             _same_or_conflict(existing, digest, holder.national_id)
-            return _replayed(existing)
+            return _replay(state, caller, number, existing)
         _check_reserved(conn, number, holder.national_id, time.time())  # cheap refusals first
     problems, opposition = check_content(bundle, number, holder, state.certificates, signed)
     if problems:
@@ -80,11 +82,13 @@ def prepare_registration(state: "BaseState", caller: "Caller", number: str,
     stored = _stored_text(bundle)
     certificate = signer_certificate_b64(bundle) or ""
 
-    def write(conn: "sqlite3.Connection") -> Registered:
+    def write(conn: sqlite3.Connection) -> Registered:
         now = time.time()
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:  # raced with a replay of itself
             _same_or_conflict(existing, digest, holder.national_id)
+            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                              "register", "replayed")
             return _replayed(existing)
         _check_reserved(conn, number, holder.national_id, now)
         conn.execute(
@@ -107,6 +111,18 @@ def _stored_text(bundle: dict[str, Any]) -> str:
         import json
 
         return json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))
+
+
+def _replay(state: BaseState, caller: Caller, number: str, existing: Any) -> Write:
+    """A replay answers the first registration's result, and is audited like any access."""
+    holder = caller.holder
+
+    def write(conn: sqlite3.Connection) -> Registered:
+        state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                          "register", "replayed")
+        return _replayed(existing)
+
+    return write
 
 
 def _replayed(row: Any) -> Registered:
@@ -188,18 +204,18 @@ def _signature_problems(bundle: dict[str, Any], holder: Holder, certificates: Ca
         data = b64d(str(signature.get("data", "")))
         der = b64d(signer_certificate_b64(bundle) or "")
     except (binascii.Error, ValueError):
-        return problems + [{"path": "bundle.signature.data", "message": "signature ou certificat illisible"}]
+        return [*problems, {"path": "bundle.signature.data", "message": "signature ou certificat illisible"}]
     try:
         cert, signer = certificates.check(der)
     except ApiError as error:
-        return problems + [{"path": "bundle.signature.extension", "message": error.message}]
+        return [*problems, {"path": "bundle.signature.extension", "message": error.message}]
     if signer.national_id != holder.national_id:
         problems.append({"path": "bundle.signature.extension", "message": "certificat de signature d'un autre porteur"})
     if digest is None:
         try:
             digest = signed_digest(bundle)
         except Exception:  # noqa: BLE001 - a Bundle the canonical form cannot serialise
-            return problems + [{"path": "bundle", "message": "Bundle non sérialisable"}]
+            return [*problems, {"path": "bundle", "message": "Bundle non sérialisable"}]
     if not verify_rs256(cert, data, digest=digest):
         problems.append({"path": "bundle.signature.data",
                          "message": "signature invalide : le contenu ne correspond pas à ce qui a été signé"})

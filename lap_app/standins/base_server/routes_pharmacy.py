@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
-import datetime as dt
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -97,7 +97,7 @@ def read(number: str, state: State, caller: PharmacistCaller) -> PrescriptionOut
 @router.post("/prescriptions/{number}/dispensings", response_model=PrescriptionOut, responses=ERRORS)
 def dispense(number: str, body: DispenseIn, state: State, caller: PharmacistCaller) -> PrescriptionOut:
     holder = caller.holder
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(dt.UTC).date()
 
     def run() -> PrescriptionOut:
         check_number_format(number)

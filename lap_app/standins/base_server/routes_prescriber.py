@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -63,7 +63,7 @@ class DispensingsOut(BaseModel):
 def _serial_day(conn: Any, count: int) -> list[str]:
     from lap_app.domain.identifiers import prescription_number_from_serial
 
-    day = datetime.now(timezone.utc).strftime("%Y%m%d")
+    day = datetime.now(UTC).strftime("%Y%m%d")
     row = conn.execute("SELECT last FROM serials WHERE day = ?", (day,)).fetchone()
     last = row["last"] if row else 0
     if last + count > 999_999:

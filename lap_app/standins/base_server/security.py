@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,7 +89,7 @@ class ChallengeBook:
     store (``used_challenges``), which makes it single-use across processes and restarts.
     """
 
-    def __init__(self, key: bytes, store: "BaseStore") -> None:
+    def __init__(self, key: bytes, store: BaseStore) -> None:
         self._key = hmac.new(key, b"lap-base-challenge", hashlib.sha256).digest()  # not the token key
         self._store = store
 
@@ -137,8 +137,8 @@ class CardCertificates:
             cached = self._check_uncached(der)
             with self._lock:
                 self._cache[fingerprint] = cached
-        cert, holder = cached
-        now = datetime.now(timezone.utc)
+        cert, _holder = cached
+        now = datetime.now(UTC)
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             raise ApiError(401, "certificate_expired", "Certificat de la carte hors de sa période de validité")
         return cached
@@ -180,7 +180,8 @@ def verify_rs256(cert: x509.Certificate, signature: bytes, data: bytes | None = 
     from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
     key = cert.public_key()
-    assert isinstance(key, rsa.RSAPublicKey)
+    if not isinstance(key, rsa.RSAPublicKey):  # RS256 needs an RSA key: no other key verifies it
+        return False
     try:
         if digest is not None:
             key.verify(signature, digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))

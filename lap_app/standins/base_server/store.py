@@ -13,9 +13,10 @@ import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 try:
     import fcntl
@@ -80,7 +81,7 @@ CREATE TABLE IF NOT EXISTS audit (
 
 
 class _Pending:
-    __slots__ = ("operation", "future")
+    __slots__ = ("future", "operation")
 
     def __init__(self, operation: Callable[[sqlite3.Connection], Any]) -> None:
         self.operation = operation
@@ -154,7 +155,7 @@ class BaseStore:
                 self._readers.append(conn)
         yield conn
 
-    def submit(self, operation: Callable[[sqlite3.Connection], T]) -> "Future[T]":
+    def submit(self, operation: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Queue ``operation`` for the next group commit; the future resolves once it is on disk.
 
         Each operation runs inside its own SAVEPOINT so that one refusal (an exception) rolls
@@ -207,7 +208,9 @@ class BaseStore:
                     self._conn.execute("SAVEPOINT one")
                     try:
                         results.append((pending, pending.operation(self._conn), None))
-                    except BaseException as error:  # noqa: BLE001 - handed back to its caller
+                    except BaseException as error:
+                        if not self._conn.in_transaction:  # SQLite undid it all (disk full, I/O error)
+                            raise
                         results.append((pending, None, error))
                         self._conn.execute("ROLLBACK TO one")
                     self._conn.execute("RELEASE one")

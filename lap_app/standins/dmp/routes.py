@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 
 from lap_app.base_client.dmp_protocol import DMP_PATH, DOCUMENT_ID_RE, author_ids
 from lap_app.base_client.protocol import PHARMACIST_PROFESSIONS, PRESCRIBER_PROFESSIONS
+from lap_app.domain.identifiers import nir_problem, normalize_nir
 from lap_app.standins.base_server.context import Caller, PrescriberCaller, _requiring
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.domain.identifiers import nir_problem, normalize_nir
 from lap_app.standins.dmp.checks import check_document, without_data
 from lap_app.standins.dmp.store import DmpStore
 
@@ -39,7 +39,7 @@ Dmp = Annotated[DmpStore, Depends(dmp_of)]
 
 
 class FilingIn(BaseModel):
-    documentReference: dict[str, Any] = Field(
+    documentReference: dict[str, Any] = Field(  # noqa: N815 - the FHIR element name
         description="DocumentReference FHIR R4 : type LOINC 57833-6, classe Traitement, PDF (format "
                     "urn:ihe:iti:xds-sd:pdf:2008) dans content[0].attachment.data, patient par son INS")
 

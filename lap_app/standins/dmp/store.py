@@ -6,8 +6,9 @@ import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 DMP_DATABASE = "dmp.sqlite3"
 

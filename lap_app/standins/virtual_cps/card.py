@@ -1,4 +1,4 @@
-"""A virtual CPS3 at APDU level: the IAS-ECC subset of ../shared/docs/cps-card.md.
+"""A virtual CPS3 at APDU level: the IAS-ECC subset of docs/cps-card.md.
 
 File system (ids chosen by this project, documented in docs/cps-card-layer.md)::
 
@@ -16,8 +16,9 @@ cards do over T=0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
@@ -47,16 +48,16 @@ INS_MSE, INS_PSO, INS_INTERNAL_AUTH, INS_GET_RESPONSE = 0x22, 0x2A, 0x88, 0xC0
 @dataclass(slots=True)
 class Node:
     fid: int
-    parent: "Node | None" = None
+    parent: Node | None = None
     content: bytes | None = None  # None for a DF
     aid: bytes | None = None
-    children: dict[int, "Node"] = field(default_factory=dict)
+    children: dict[int, Node] = field(default_factory=dict)
 
     @property
     def is_df(self) -> bool:
         return self.content is None
 
-    def add(self, child: "Node") -> "Node":
+    def add(self, child: Node) -> Node:
         child.parent = self
         self.children[child.fid] = child
         return child
@@ -67,7 +68,8 @@ class Node:
             if self.aid:
                 body += tlv(0x84, self.aid)
         else:
-            assert self.content is not None
+            if self.content is None:
+                raise RuntimeError(f"elementary file {self.fid:04X} has no content")
             body = (tlv(0x80, len(self.content).to_bytes(2, "big")) + tlv(0x82, b"\x01")
                     + tlv(0x83, self.fid.to_bytes(2, "big")))
         return tlv(0x62, body)
@@ -104,7 +106,7 @@ class VirtualCps:
         self.power_on()
 
     @classmethod
-    def from_holder(cls, holder: "Holder", *, persist_pin: bool = True, pin: str | None = None) -> "VirtualCps":
+    def from_holder(cls, holder: Holder, *, persist_pin: bool = True, pin: str | None = None) -> VirtualCps:
         """A card for a ``lap_app.standins.pki.Holder``; its PIN counter lives in the PKI dir."""
         from lap_app.standins.pki import DEMO_PIN
         from lap_app.standins.virtual_cps.pin_store import FilePinCounter
@@ -189,7 +191,8 @@ class VirtualCps:
         if node.is_df:
             self.current_df, self.current_ef = node, None
         else:
-            assert node.parent is not None
+            if node.parent is None:
+                raise RuntimeError(f"elementary file {node.fid:04X} outside any DF")
             self.current_df, self.current_ef = node.parent, node
         return sw.SW_OK if cmd.p2 == 0x0C else node.fcp() + sw.SW_OK
 

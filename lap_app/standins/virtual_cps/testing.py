@@ -22,8 +22,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from lap_app.card.errors import CardError
 from lap_app.card.transport import PcscContext

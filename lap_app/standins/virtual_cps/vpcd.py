@@ -1,6 +1,6 @@
 """The virtual CPS attached to pcscd through the vpcd reader driver (vsmartcard-vpcd).
 
-Wire protocol (card side, cps-card.md §4): connect to 127.0.0.1:35963 (slot 0) or 35964
+Wire protocol (card side, docs/cps-card.md §4): connect to 127.0.0.1:35963 (slot 0) or 35964
 (slot 1); each message is a 2-byte big-endian length then the payload; a 1-byte payload is
 a control (0 power off, 1 power on, 2 reset, 4 "send your ATR"), anything else a C-APDU to
 answer with the R-APDU. Connected = card inserted; socket closed = card removed.
@@ -11,6 +11,7 @@ of this project, including those of concurrently running test sessions.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -80,7 +81,7 @@ class VpcdEmulator:
         self._thread: threading.Thread | None = None
         self._lock = _SlotLock(port)
 
-    def start(self, lock_timeout: float = 60.0) -> "VpcdEmulator":
+    def start(self, lock_timeout: float = 60.0) -> VpcdEmulator:
         self._lock.acquire(lock_timeout)
         self._stop.clear()
         self.pulled.clear()
@@ -103,10 +104,8 @@ class VpcdEmulator:
     def _close_socket(self) -> None:
         sock = self._sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         self.powered.clear()
 
@@ -183,4 +182,4 @@ def _send(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(struct.pack(">H", len(payload)) + payload)
 
 
-__all__ = ["VpcdEmulator", "SlotBusyError", "reader_name", "port_for_slot"]
+__all__ = ["SlotBusyError", "VpcdEmulator", "port_for_slot", "reader_name"]

@@ -35,17 +35,23 @@ def _get(obj: Any, *names: str, default: Any = None) -> Any:
 
 
 def price_text(drug: Any) -> str:
-    prices = [p for p in (_get(x, "price") for x in _get(drug, "presentations", default=()) or ()) if p]
-    if not prices:
+    # the database hands the range out with the search; the presentations are read on demand
+    price_range = _get(drug, "price_range")
+    if price_range is None:
+        prices = [p for p in (_get(x, "price") for x in _get(drug, "presentations", default=()) or ()) if p]
+        price_range = (min(prices), max(prices)) if prices else None
+    if not price_range:
         return ""
-    low, high = min(prices), max(prices)
+    low, high = price_range
     text = f"{low:.2f} €" if low == high else f"{low:.2f}–{high:.2f} €"
     return text.replace(".", ",")
 
 
 def reimbursement_text(drug: Any) -> str:
-    rates = sorted({r for r in (_get(x, "reimbursement_rate") for x in _get(drug, "presentations", default=()) or ())
-                    if r is not None})
+    rates = _get(drug, "reimbursement_rates")
+    if rates is None:
+        rates = sorted({r for r in (_get(x, "reimbursement_rate") for x in _get(drug, "presentations", default=()) or ())
+                        if r is not None})
     if not rates:
         return _("NR")
     return " / ".join(f"{int(r) if float(r).is_integer() else r} %" for r in rates)

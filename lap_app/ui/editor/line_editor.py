@@ -9,6 +9,7 @@ ordonnance will print.
 from __future__ import annotations
 
 import copy
+import itertools
 
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -226,7 +227,7 @@ class LineEditor(QGroupBox):
                  self.interval_spin, self.as_needed_check, self.reason_edit, self.max_spin, self.min_interval_spin,
                  self.duration_spin, self.duration_combo, self.boxes_spin, self.renewals_spin, self.nonsub_check,
                  self.reason_combo, self.ald_check, self.instructions_edit, self.cancel_button, self.commit_button]
-        for first, second in zip(chain, chain[1:]):
+        for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)  # the visual order, row by row
         self.setEnabled(False)
         self._show_sentence()
@@ -367,7 +368,7 @@ class LineEditor(QGroupBox):
             return
         try:
             text = self.posology().sentence()
-        except Exception:  # a half-typed posology the renderer cannot phrase yet
+        except Exception:  # noqa: BLE001 - a half-typed posology the renderer cannot phrase yet
             text = "…"
         self.sentence_label.setText(text)
         self._show_hints(self.hints())

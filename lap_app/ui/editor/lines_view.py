@@ -19,7 +19,7 @@ def line_summary(index: int, line: PrescriptionLine) -> str:
     """Two lines of text: the wording, then posology and the mentions that go with it."""
     try:
         sentence = line.posology.sentence()
-    except Exception:  # an incomplete posology the renderer refuses: show the structure
+    except Exception:  # noqa: BLE001 - an incomplete posology the renderer refuses: show the structure
         sentence = "…"
     details = [sentence]
     if line.boxes:

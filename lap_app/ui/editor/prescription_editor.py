@@ -40,9 +40,9 @@ from lap_app.i18n import _, ngettext
 from lap_app.services.drafting import (
     Draft,
     DraftingLibrary,
+    adopt_interaction_index,
     draft_alerts,
     fresh_copies,
-    adopt_interaction_index,
     last_renewable,
     line_for_drug,
     load_interaction_index,

@@ -1,0 +1,226 @@
+"""The floors of ``run_all.py``: for each figure, the same work on the same data done the
+plainest way, with none of the project's extra work. Each one says what it keeps and drops."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SEARCH_QUERIES = [
+    "d", "a", "p", "s", "m", "l", "c", "i",
+    "do", "am", "pa", "si", "me", "le", "cl", "ib",
+    "dol", "amo", "par", "sim", "met", "lev", "cla", "ibu",
+    "doli", "amox", "para", "simv", "metf", "levo", "clar", "ibup",
+    "doliprane 1000 mg comprimé", "paracetamol 1 g", "levothyrox 100", "amoxicilline acide clavulanique 1 g",
+    "simvastatine biogaran 20 mg", "clarithromycine 500", "kardegic 75 mg", "metformine 850",
+]
+ORDONNANCE_QUERIES = ["zocor 20", "clarithromycine 500", "doliprane 1000", "kardegic 75", "coumadine 5",
+                      "levothyrox 100", "metformine 850", "amlodipine 5", "ramipril 5", "omeprazole 20"]
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+# -- drug search ------------------------------------------------------------------------
+class RawFts:
+    """Floor of a search: one FTS5 prefix ``MATCH … LIMIT 20`` on the same file, rowids only —
+    no ranking tiers, no code lookup, no result objects."""
+
+    def __init__(self, path: Path) -> None:
+        from lap_app.drugs.normalize import query_tokens
+
+        self._tokens = query_tokens
+        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+    def search(self, query: str, limit: int) -> list[int]:
+        match = " AND ".join('"' + token.replace('"', "") + '"*' for token in self._tokens(query))
+        return [r[0] for r in self._conn.execute(
+            "SELECT rowid FROM drug_fts WHERE drug_fts MATCH ? LIMIT ?", (match, limit))]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+# -- drug-base build --------------------------------------------------------------------
+def drug_build_floor(built: Path, out: Path) -> float:
+    """Floor of the full build: the final database's rows, already in memory, bulk-inserted into
+    a fresh file in one transaction (same tables, indexes created after the load), the full-text
+    index built once from each drug's name, DCI wording, substances and codes. Reading and
+    parsing the BDPM files, mapping the thesaurus and ranking are the project's own work."""
+    source = sqlite3.connect(f"{built.resolve().as_uri()}?mode=ro", uri=True)
+    tables = [(name, sql) for name, sql in source.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+        " AND name NOT LIKE 'drug_fts%' AND name NOT LIKE 'sqlite_%'")]
+    indexes = [sql for (sql,) in source.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")]
+    rows = {name: source.execute(f"SELECT * FROM {name}").fetchall() for name, _sql in tables}
+    fts_rows = []
+    for rank, text in source.execute("SELECT s.rank, d.summary_json FROM drug_summary s JOIN drug_detail d USING (cis)"):
+        data = json.loads(text)
+        body = " ".join([data["dci"], *(s["name"] for s in data["substances"])])
+        codes = " ".join([data["cis"], *(p["cip13"] for p in data["presentations"])])
+        fts_rows.append((rank, data["name"], body, codes))
+    source.close()
+    out.unlink(missing_ok=True)
+    started = time.perf_counter()
+    conn = sqlite3.connect(out, isolation_level=None)
+    conn.execute("BEGIN")
+    for name, sql in tables:
+        conn.execute(sql)
+        if rows[name]:
+            marks = ",".join("?" * len(rows[name][0]))
+            conn.executemany(f"INSERT INTO {name} VALUES ({marks})", rows[name])
+    for sql in indexes:
+        conn.execute(sql)
+    conn.execute("CREATE VIRTUAL TABLE drug_fts USING fts5(name, body, codes, content='',"
+                 " tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')")
+    conn.executemany("INSERT INTO drug_fts(rowid, name, body, codes) VALUES (?,?,?,?)", fts_rows)
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - started
+
+
+# -- interactions -----------------------------------------------------------------------
+def interaction_floor(built: Path, cis_list: list[str], repeat: int) -> float:
+    """Floor of a warm check: the interacting pairs of thesaurus keys precomputed as a set, and
+    for each of the 45 drug pairs a set lookup over the product of their keys — no levels, no
+    wording, no redundancy or allergy. Median seconds."""
+    conn = sqlite3.connect(f"{built.resolve().as_uri()}?mode=ro", uri=True)
+    pairs = {(a, b) for a, b in conn.execute("SELECT key_a, key_b FROM ansm_interaction")}
+    keys: dict[str, set[str]] = {c: set() for c in cis_list}
+    marks = ",".join("?" * len(cis_list))
+    for cis, key in conn.execute(f"SELECT cis, ansm_key FROM drug_ansm_key WHERE cis IN ({marks})", cis_list):
+        keys[cis].add(key)
+    conn.close()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        found = []
+        for i, a in enumerate(cis_list):
+            for b in cis_list[i + 1:]:
+                for ka in keys[a]:
+                    for kb in keys[b]:
+                        if (ka, kb) in pairs:
+                            found.append((a, b, ka, kb))
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return times[len(times) // 2]
+
+
+# -- rendering --------------------------------------------------------------------------
+def ten_line_ordonnance():
+    sys.path.insert(0, str(ROOT / "tests" / "render"))
+    import render_samples as samples
+
+    return samples.ordonnance([samples.numbered_line(i) for i in range(1, 11)])
+
+
+def render_floor(ordonnance) -> bytes:
+    """Floor of a page: reportlab with the same DejaVu fonts embedded, 40 lines of text and the
+    QR code of the number drawn as one path — no layout, wording, pagination or checks."""
+    import io
+
+    import segno
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from lap_app.render.fonts import BOLD, REGULAR, register_fonts
+
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1)
+    text = [line.dci_wording or "" for line in ordonnance.lines]
+    text += [line.posology.sentence() if hasattr(line.posology, "sentence") else "" for line in ordonnance.lines]
+    y = A4[1] - 60
+    for i in range(40):
+        canvas.setFont(BOLD if i % 4 == 0 else REGULAR, 10)
+        canvas.drawString(50, y, (text[i % len(text)] or "ligne")[:100])
+        y -= 18
+    matrix = segno.make(ordonnance.number or "2026112500004292", micro=False).matrix
+    path = canvas.beginPath()
+    size = 2.0
+    for row, cells in enumerate(matrix):
+        for col, dark in enumerate(cells):
+            if dark:
+                path.rect(450 + col * size, 80 - row * size, size, size)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+# -- start-up ---------------------------------------------------------------------------
+BARE_WINDOW = r"""
+import time
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1280, 760)
+window.show()
+app.processEvents()
+print("READY", flush=True)
+"""
+
+
+def _time_child(code: str, args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
+    assert proc.stdout is not None
+    elapsed = None
+    for line in proc.stdout:
+        if line.startswith("READY"):
+            elapsed = time.perf_counter() - started
+            break
+    proc.wait(timeout=60)
+    if elapsed is None:
+        raise SystemExit("the child process never showed its window")
+    return elapsed
+
+
+def startup_times(work: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Project: ``bench_ui.CHILD`` (a fresh process until the main window shows the login page
+    with the card read, the demo base running, the drug base built). Floor: a bare PySide6
+    ``QMainWindow`` shown in a fresh process. Interleaved, so both see the same load."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_ui
+
+    from lap_app.demo.environment import DemoEnvironment
+    from lap_app.drugs import open_drug_database
+
+    open_drug_database().close()
+    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
+    try:
+        env.context().close()
+        env.pull_card()
+        args = json.dumps({"pki": str(env.root / "pki"), "store": str(env.root / "lap.sqlite3"),
+                           "url": env.base.url, "ca": str(env.base.ca_path)})
+        child_env = dict(os.environ)
+        project, floor = [], []
+        for _ in range(runs):
+            project.append(_time_child(bench_ui.CHILD, [args], child_env))
+            floor.append(_time_child(BARE_WINDOW, [], child_env))
+        return project, floor
+    finally:
+        env.stop()
+
+
+# -- reference base ---------------------------------------------------------------------
+def base_cpu_per_registration(work: Path, count: int) -> tuple[float, float]:
+    """Project: the server's CPU per durable, signed registration under sustained load
+    (``bench_base``'s lean clients, 1 server process). Floor: per registration, the checks that
+    cannot be skipped done plainly in one process — parse the JSON, canonical digest, RSA
+    verification against the certificate, one row inserted and fsynced (WAL, synchronous=FULL)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_base
+
+    project, run = bench_base.server_cpu_per_registration(work, count)
+    return project, bench_base.floor_cpu_per_registration(work, run["bundle"], min(count, 500))

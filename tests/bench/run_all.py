@@ -1,0 +1,177 @@
+"""Every performance figure beside its floor, measured in one run (not collected by pytest).
+
+    .venv/bin/python tests/bench/run_all.py [--only NAME[,NAME]] [--json FILE] [--quick]
+
+Each figure is the project's time for work a user waits for, next to its *floor*: the same
+work on the same data done the plainest way, measured in the same run, so the ratio holds on
+this noisy 2-core machine where absolute times swing by half. One line per figure:
+
+    figure: project X, floor Y, ratio R, target T
+
+and the results as JSON (``--json``, default ``build/bench/run_all-<date>.json``) for the history.
+The floors are honest: they do the work the user needs and none of the project's extra work
+(see each ``floor_*`` function). No figure here is a test: nothing fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import floors  # noqa: E402
+
+
+@dataclass
+class Figure:
+    name: str
+    project: float
+    floor: float
+    unit: str
+    target: float
+    target_kind: str = "ratio"  # "ratio": project / floor; "absolute": project alone, in ``unit``
+
+    @property
+    def ratio(self) -> float:
+        return self.project / self.floor if self.floor else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return (self.ratio if self.target_kind == "ratio" else self.project) <= self.target
+
+    def line(self) -> str:
+        target = f"≤ {self.target:g}×" if self.target_kind == "ratio" else f"≤ {self.target:g} {self.unit} absolute"
+        verdict = "ok" if self.met else "ABOVE TARGET"
+        return (f"{self.name}: project {self.project:.3f} {self.unit}, floor {self.floor:.3f} {self.unit}, "
+                f"ratio {self.ratio:.2f}, target {target} [{verdict}]")
+
+
+def drug_figures(work: Path, quick: bool) -> list[Figure]:
+    """Build, search (cold) and interaction figures on the full shipped 2021-05 BDPM."""
+    from lap_app.drugs import open_drug_database
+    from lap_app.drugs.importer import build_database
+
+    target = work / "drugs.sqlite3"
+    runs = 1 if quick else 3
+    build = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        build_database(target)
+        build.append(time.perf_counter() - started)
+    build_floor = [floors.drug_build_floor(target, work / f"floor-{i}.sqlite3") for i in range(runs)]
+    figures = [Figure("drug-base build, 2021-05 BDPM", statistics.median(build), statistics.median(build_floor),
+                      "s", 2.0)]
+
+    repeat = 5 if quick else 30
+    project: list[float] = []
+    floor: list[float] = []
+    with open_drug_database(target) as db:
+        raw = floors.RawFts(target)
+        for _ in range(repeat):
+            for query in floors.SEARCH_QUERIES:
+                db.clear_caches()
+                started = time.perf_counter()
+                db.search(query, limit=20)
+                project.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                raw.search(query, limit=20)
+                floor.append(time.perf_counter() - started)
+        raw.close()
+        figures.append(Figure("drug search p95, cold", floors.p95(project) * 1e3, floors.p95(floor) * 1e3,
+                              "ms", 4.0))
+        figures.append(Figure("drug search median, cold", statistics.median(project) * 1e3,
+                              statistics.median(floor) * 1e3, "ms", 5.0))
+
+        lines = [db.search(q, limit=1)[0].cis for q in floors.ORDONNANCE_QUERIES]
+        db.check_interactions(lines)  # warm: the thesaurus loaded, as the UI does in a thread
+        checks: list[float] = []
+        for _ in range(50 if quick else 400):
+            started = time.perf_counter()
+            db.check_interactions(lines, allergies=["amoxicilline"])
+            checks.append(time.perf_counter() - started)
+        pair_floor = floors.interaction_floor(target, lines, 50 if quick else 400)
+    figures.append(Figure("interaction check, 10 lines, warm", statistics.median(checks) * 1e3, pair_floor * 1e3,
+                          "ms", 0.2, "absolute"))
+    return figures
+
+
+def render_figures(quick: bool) -> list[Figure]:
+    from lap_app.render import render_ordonnance_pdf
+
+    ordonnance = floors.ten_line_ordonnance()
+    render_ordonnance_pdf(ordonnance, "A4")  # fonts registered, as after the first print of a day
+    floors.render_floor(ordonnance)
+    runs = 10 if quick else 40
+    project, floor = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        render_ordonnance_pdf(ordonnance, "A4")
+        project.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        floors.render_floor(ordonnance)
+        floor.append(time.perf_counter() - started)
+    return [Figure("rendering, 10-line A4 page", statistics.median(project) * 1e3,
+                   statistics.median(floor) * 1e3, "ms", 1.1)]
+
+
+def startup_figures(work: Path, quick: bool) -> list[Figure]:
+    runs = 3 if quick else 7
+    project, floor = floors.startup_times(work, runs)
+    return [Figure("start-up to a usable window", statistics.median(project), statistics.median(floor), "s", 1.8)]
+
+
+def base_figures(work: Path, quick: bool) -> list[Figure]:
+    per_registration, floor = floors.base_cpu_per_registration(work, 400 if quick else 2000)
+    return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5)]
+
+
+FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
+    "drugs": drug_figures,
+    "render": lambda _work, quick: render_figures(quick),
+    "startup": startup_figures,
+    "base": base_figures,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(FIGURES), help="groupes : " + ", ".join(FIGURES))
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    options = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    results: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="lap-bench-") as tmp:
+        work = Path(tmp)
+        os.environ["LAP_DATA_DIR"] = str(work / "data")
+        os.environ["LAP_CONFIG_DIR"] = str(work / "config")
+        for name in options.only.split(","):
+            for figure in FIGURES[name.strip()](work, options.quick):
+                print(figure.line(), flush=True)
+                results.append(figure)
+    out = options.json or ROOT / "build" / "bench" / f"run_all-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()[0]},
+        "figures": [dict(asdict(f), ratio=round(f.ratio, 3), met=f.met) for f in results],
+    }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"résultats : {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
