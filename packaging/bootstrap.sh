@@ -14,7 +14,7 @@ shift || true
 APT_PACKAGES=(
   python3-venv python3-dev gcc swig pkg-config
   pcscd libpcsclite-dev vsmartcard-vpcd iproute2
-  softhsm2 opensc
+  softhsm2 opensc libp11-kit-dev
   cups cups-client printer-driver-cups-pdf
   poppler-utils zbar-tools xvfb fonts-dejavu-core
   binutils appstream desktop-file-utils

@@ -23,11 +23,11 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
-from lap_app.base_client.address import base_url_problem
 from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted
 from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
 from lap_app.domain.errors import Problem
 from lap_app.i18n import _
+from lap_app.settings.base_address import base_url_problem
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from lap_app.cli.circuit_options import add_backend_options, card_backend
 from lap_app.i18n import _
 
 HOLDER_CHOICES = ("medecin", "pharmacien")
@@ -23,10 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     info.add_argument("--holder", choices=HOLDER_CHOICES, default="medecin",
                       help=_("porteur de la carte virtuelle (avec --virtual)"))
     info.add_argument("--pki", metavar="DOSSIER", help=_("dossier de la PKI de démonstration (avec --virtual)"))
+    add_backend_options(info)
     info.add_argument("--json", action="store_true", help=_("sortie JSON, avec les deux certificats en PEM"))
     info.set_defaults(func=_info)
 
-    readers = commands.add_parser("readers", help=_("liste les lecteurs et les cartes présentes"))
+    readers = commands.add_parser("readers", help=_("liste les lecteurs (ou slots PKCS#11) et les cartes présentes"))
+    add_backend_options(readers)
     readers.set_defaults(func=_readers)
 
     emulate = commands.add_parser("emulate", help=_("insère une carte CPS virtuelle dans pcscd (vpcd) jusqu'à interruption"))
@@ -44,16 +47,19 @@ def _info(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from lap_app.card import open_card
+    from lap_app.services.card_backend import open_backend_card
 
+    backend = card_backend(args)
     if args.virtual:
         from lap_app.standins.virtual_cps.inprocess import insert_virtual_card
 
         insert_virtual_card(args.holder, args.pki)
-    with open_card(args.reader, virtual=args.virtual) as card:
+    with (open_card(virtual=True) if args.virtual else open_backend_card(backend, args.reader)) as card:
         identity = card.identity()
         tries = card.pin_tries_left()
         certs = {"auth_certificate": card.auth_certificate_der(), "sign_certificate": card.sign_certificate_der()}
         reader = card.reader
+        token = getattr(card, "token_label", "")
     if args.json:
         out = {"reader": reader, "identity": identity.to_dict(), "pin_tries_left": tries}
         for name, der in certs.items():
@@ -62,6 +68,8 @@ def _info(args: argparse.Namespace) -> int:
         print()
         return 0
     print(_("Lecteur : {reader}").format(reader=reader))
+    if token:
+        print(_("Carte (jeton PKCS#11) : {label}").format(label=token))
     print(_("Porteur : {given} {family}").format(given=identity.given_name, family=identity.family_name))
     print(_("Profession : {label} (code {code})").format(label=identity.profession_label, code=identity.profession_code))
     print(_("Identifiant national : {nid} ({kind} {number})").format(
@@ -77,20 +85,27 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _readers(args: argparse.Namespace) -> int:
-    from lap_app.card import CardService
+    from lap_app.domain.errors import UserError
+    from lap_app.services.card_backend import card_service_for
 
-    service = CardService()
+    backend = card_backend(args)
+    service = card_service_for(backend)
     try:
         states = service.snapshot()
     finally:
         service.close()
-    if not service.pcsc_available:
+    if service.service_error:
+        if backend.kind == "pkcs11":  # the module is the user's choice: say what to fix, and fail
+            raise UserError(service.service_error)
         print(_("Le service des cartes à puce (pcscd) ne répond pas."))
     elif not states:
         print(_("Aucun lecteur de carte n'est branché."))
     for state in states:
         if not state.card_present:
             status = _("vide")
+        elif state.token_serial:
+            status = _("carte « {label} » (numéro de série {serial})").format(
+                label=state.token_label, serial=state.token_serial)
         elif state.looks_like_cps:
             status = _("carte CPS (ATR {atr})").format(atr=state.atr.hex(" ").upper())
         else:

@@ -29,7 +29,28 @@ def add_card_options(parser: argparse.ArgumentParser, default_holder: str) -> No
     parser.add_argument("--holder", default=default_holder, choices=("medecin", "pharmacien"),
                         help=_("porteur de la carte virtuelle (avec --virtual)"))
     parser.add_argument("--pki", metavar="DIR", help=_("PKI de démonstration de la carte virtuelle (avec --virtual)"))
+    add_backend_options(parser)
     parser.add_argument("--pin-stdin", action="store_true", help=_("lire le code porteur sur l'entrée standard"))
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--pkcs11-module PATH`` (the Cryptolib CPS) or ``--pcsc``; default: the settings, else PC/SC."""
+    from lap_app.card.pkcs11.module_paths import suggested_modules
+
+    parser.add_argument("--pkcs11-module", metavar="MODULE", default=None, help=_(
+        "carte lue par ce module PKCS#11 (Cryptolib CPS), --reader désignant alors un slot ; "
+        "emplacements habituels : {paths}").format(paths=", ".join(suggested_modules()[:2])))
+    parser.add_argument("--pcsc", action="store_true",
+                        help=_("lecteurs PC/SC même si les paramètres choisissent un module PKCS#11"))
+
+
+def card_backend(args: argparse.Namespace) -> Any:
+    """The back end of the command: --pkcs11-module / --pcsc, else the settings."""
+    from lap_app.services.card_backend import choose_backend
+
+    if getattr(args, "virtual", False) and (args.pkcs11_module or args.pcsc):
+        raise UserError(_("--virtual utilise le lecteur interne de démonstration : sans --pkcs11-module ni --pcsc."))
+    return choose_backend(args.pkcs11_module, force_pcsc=args.pcsc)
 
 
 def read_pin(args: argparse.Namespace) -> str:
@@ -52,9 +73,12 @@ def read_pin(args: argparse.Namespace) -> str:
 
 
 def open_cli_card(args: argparse.Namespace) -> Any:
-    """The card the command uses: in a PC/SC reader, or the demo card in the internal reader."""
+    """The card the command uses: in a PC/SC reader or through a PKCS#11 module, or the demo card
+    in the internal reader."""
     from lap_app.card import open_card
+    from lap_app.services.card_backend import open_backend_card
 
+    backend = card_backend(args)
     if args.virtual:
         from lap_app.card import default_virtual_reader
         from lap_app.standins.virtual_cps.inprocess import insert_virtual_card
@@ -62,7 +86,7 @@ def open_cli_card(args: argparse.Namespace) -> Any:
         if not default_virtual_reader().card_present:
             insert_virtual_card(args.holder, Path(args.pki) if args.pki else None)
         return open_card(virtual=True)
-    return open_card(args.reader)
+    return open_backend_card(backend, args.reader)
 
 
 def unlocked_card(args: argparse.Namespace) -> Any:

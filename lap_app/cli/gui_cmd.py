@@ -4,32 +4,37 @@ from __future__ import annotations
 
 import argparse
 
+from lap_app.cli.circuit_options import add_backend_options
 from lap_app.i18n import _
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "gui", help=_("ouvrir l'application (lecteurs PC/SC et base configurés)"),
-        description=_("Ouvre l'application de prescription avec les lecteurs de carte du poste (PC/SC) "
-                      "et la base ordonnance numérique des paramètres (ou --base-url/--base-ca)."))
+        "gui", help=_("ouvrir l'application (lecteurs de carte et base configurés)"),
+        description=_("Ouvre l'application de prescription avec les lecteurs de carte du poste (PC/SC, ou le "
+                      "module PKCS#11 de la Cryptolib CPS) et la base ordonnance numérique des paramètres (ou "
+                      "--base-url/--base-ca, --pkcs11-module)."))
     parser.add_argument("--base-url", default=None, help=_("adresse https:// de la base"))
     parser.add_argument("--base-ca", default=None, help=_("certificat de l'autorité de la base (PEM)"))
+    add_backend_options(parser)
     parser.set_defaults(func=run)
 
 
-def build_context(base_url: str | None = None, base_ca: str | None = None):
+def build_context(base_url: str | None = None, base_ca: str | None = None, *, pkcs11_module: str | None = None,
+                  force_pcsc: bool = False):
     """The context over this user's own settings, store and drug base, and the configured base;
     without a base configured, the application still opens (writing works, validation says
     where to configure the base)."""
-    from lap_app.card import CardService
     from lap_app.services.base_connection import configured_endpoint
+    from lap_app.services.card_backend import card_service_for, choose_backend
     from lap_app.settings import load_settings, settings_path
     from lap_app.ui.context import assemble_context
 
     settings = load_settings()
+    backend = choose_backend(pkcs11_module, force_pcsc=force_pcsc, settings=settings)
     endpoint = configured_endpoint(base_url, base_ca, settings=settings.base)  # a UserError names what is wrong
     return assemble_context(settings, settings_file=settings_path(), store_path=None, endpoint=endpoint,
-                            card_service=CardService(virtual=False, pcsc=True))
+                            card_service=card_service_for(backend))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     require_display()
     create_application()
-    context = build_context(args.base_url, args.base_ca)
+    context = build_context(args.base_url, args.base_ca, pkcs11_module=args.pkcs11_module, force_pcsc=args.pcsc)
     try:
         return run_main_window(context)
     finally:

@@ -126,7 +126,7 @@ def kind_problems(o: Ordonnance, catalogue: CodeCatalogue | None = None) -> list
 def registration_problems(o: Ordonnance) -> list[Problem]:
     """Why ``o`` cannot be sent to the national base (empty when it can)."""
     if isinstance(o.kind, OrdonnanceKind) and not o.kind.registrable:
-        return [Problem("kind", PAPER_ONLY_REASONS[o.kind])]
+        return [Problem("kind", _(PAPER_ONLY_REASONS[o.kind]))]
     return []
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from lap_app.i18n import N_, _
+
 
 class LineFamily(str, Enum):
     """The lists of ``Ordonnance`` a line can live in (one per line type)."""
@@ -39,7 +41,7 @@ class OrdonnanceKind(str, Enum):
     @property
     def label(self) -> str:
         """The French name the physician reads (« Biologie »)."""
-        return KIND_LABELS[self]
+        return _(KIND_LABELS[self])
 
     @property
     def registrable(self) -> bool:
@@ -59,24 +61,24 @@ class OrdonnanceKind(str, Enum):
 PAPER_ONLY_KINDS = frozenset({OrdonnanceKind.IMAGERIE, OrdonnanceKind.TRANSPORT})
 
 KIND_LABELS: dict[OrdonnanceKind, str] = {
-    OrdonnanceKind.MEDICAMENTS: "Médicaments",
-    OrdonnanceKind.DISPOSITIFS: "Dispositifs médicaux",
-    OrdonnanceKind.BIOLOGIE: "Biologie médicale",
-    OrdonnanceKind.SOINS_INFIRMIERS: "Soins infirmiers",
-    OrdonnanceKind.KINESITHERAPIE: "Masso-kinésithérapie",
-    OrdonnanceKind.ORTHOPHONIE: "Orthophonie",
-    OrdonnanceKind.ORTHOPTIE: "Orthoptie",
-    OrdonnanceKind.PODOLOGIE: "Pédicurie-podologie",
-    OrdonnanceKind.IMAGERIE: "Imagerie médicale",
-    OrdonnanceKind.TRANSPORT: "Transport de patient",
+    OrdonnanceKind.MEDICAMENTS: N_("Médicaments"),
+    OrdonnanceKind.DISPOSITIFS: N_("Dispositifs médicaux"),
+    OrdonnanceKind.BIOLOGIE: N_("Biologie médicale"),
+    OrdonnanceKind.SOINS_INFIRMIERS: N_("Soins infirmiers"),
+    OrdonnanceKind.KINESITHERAPIE: N_("Masso-kinésithérapie"),
+    OrdonnanceKind.ORTHOPHONIE: N_("Orthophonie"),
+    OrdonnanceKind.ORTHOPTIE: N_("Orthoptie"),
+    OrdonnanceKind.PODOLOGIE: N_("Pédicurie-podologie"),
+    OrdonnanceKind.IMAGERIE: N_("Imagerie médicale"),
+    OrdonnanceKind.TRANSPORT: N_("Transport de patient"),
 }
 
 # Who carries each paramedical kind out, as printed (« Séances de kinésithérapie »).
 SESSION_PROFESSIONS: dict[OrdonnanceKind, str] = {
-    OrdonnanceKind.KINESITHERAPIE: "masseur-kinésithérapeute",
-    OrdonnanceKind.ORTHOPHONIE: "orthophoniste",
-    OrdonnanceKind.ORTHOPTIE: "orthoptiste",
-    OrdonnanceKind.PODOLOGIE: "pédicure-podologue",
+    OrdonnanceKind.KINESITHERAPIE: N_("masseur-kinésithérapeute"),
+    OrdonnanceKind.ORTHOPHONIE: N_("orthophoniste"),
+    OrdonnanceKind.ORTHOPTIE: N_("orthoptiste"),
+    OrdonnanceKind.PODOLOGIE: N_("pédicure-podologue"),
 }
 
 KIND_FAMILIES: dict[OrdonnanceKind, tuple[LineFamily, ...]] = {
@@ -94,11 +96,11 @@ KIND_FAMILIES: dict[OrdonnanceKind, tuple[LineFamily, ...]] = {
 
 # Why a paper-only kind has no number: printed on its page and given when it is refused.
 PAPER_ONLY_REASONS: dict[OrdonnanceKind, str] = {
-    OrdonnanceKind.IMAGERIE: (
+    OrdonnanceKind.IMAGERIE: N_(
         "Ordonnance d'imagerie : hors du champ de l'ordonnance numérique, "
         "elle n'est pas enregistrée dans la base et ne porte ni numéro ni QR code."
     ),
-    OrdonnanceKind.TRANSPORT: (
+    OrdonnanceKind.TRANSPORT: N_(
         "Prescription de transport : hors du champ de l'ordonnance numérique, "
         "elle n'est pas enregistrée dans la base et ne porte ni numéro ni QR code."
     ),

@@ -125,7 +125,6 @@ SPECS_BY_NAME = {spec.name: spec for spec in FILE_SPECS}
 
 def _decode(name: str, data: bytes, parsed: ParsedFile) -> list[tuple[int, str]]:
     """Lines as (number, text). Windows-1252 per line; a UTF-8 file is recognised and read."""
-    raw_lines = data.split(b"\n")
     if data and not data.isascii():
         try:
             data.decode("utf-8")
@@ -136,8 +135,12 @@ def _decode(name: str, data: bytes, parsed: ParsedFile) -> list[tuple[int, str]]
             parsed.warnings.append(
                 LineProblem(name, 0, _("fichier encodé en UTF-8 au lieu de Windows-1252 : lu en UTF-8"))
             )
+    try:  # the whole file at once; line by line only to name the lines that fail
+        return list(enumerate(data.decode(parsed.encoding).split("\n"), start=1))
+    except UnicodeDecodeError:
+        pass
     lines = []
-    for number, raw in enumerate(raw_lines, start=1):
+    for number, raw in enumerate(data.split(b"\n"), start=1):
         try:
             lines.append((number, raw.decode(parsed.encoding)))
         except UnicodeDecodeError as error:
@@ -165,7 +168,7 @@ def parse_bdpm_bytes(spec: FileSpec, data: bytes) -> ParsedFile:
             parsed.problems.append(LineProblem(spec.name, number, _(
                 "{n} colonnes au lieu de {m}").format(n=len(fields), m=spec.columns)))
             continue
-        longest = max(len(value) for value in fields)
+        longest = max(len(value) for value in fields) if len(line) > MAX_FIELD_CHARS else 0
         if longest > MAX_FIELD_CHARS:
             parsed.problems.append(LineProblem(spec.name, number, _(
                 "champ démesuré ({n} caractères)").format(n=longest)))

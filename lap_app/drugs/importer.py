@@ -28,6 +28,7 @@ from lap_app.drugs.schema import SCHEMA_VERSION, SOURCE_TABLES_SQL
 from lap_app.drugs.thesaurus import load_thesaurus
 from lap_app.i18n import _
 from lap_app.paths import resources_dir
+from lap_app.storage.transaction import write_transaction
 
 SHIPPED_RELEASE = "2021-05"
 SHIPPED_THESAURUS = "2020-10"
@@ -197,12 +198,11 @@ def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_arch
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a temp file: atomicity comes from the rename
             conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("BEGIN")
-            run_script(conn, SOURCE_TABLES_SQL)
-            report.rows["ansm_interaction"] = load_thesaurus(conn, thesaurus, substances)
-            conn.execute("INSERT INTO meta VALUES ('thesaurus', ?)", (SHIPPED_THESAURUS,))
-            _write_release(conn, parsed, release, report)
-            conn.execute("COMMIT")
+            with write_transaction(conn):
+                run_script(conn, SOURCE_TABLES_SQL)
+                report.rows["ansm_interaction"] = load_thesaurus(conn, thesaurus, substances)
+                conn.execute("INSERT INTO meta VALUES ('thesaurus', ?)", (SHIPPED_THESAURUS,))
+                _write_release(conn, parsed, release, report)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while an import writes
         finally:
@@ -229,13 +229,8 @@ def import_release(db_path: Path, source: Path, release: str | None = None) -> I
     conn = connect(db_path)
     try:
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: still atomic; only durability of the last commit
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(conn):
             _write_release(conn, parsed, release, report)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     except sqlite3.Error as error:
         raise ImportFailed(_("Import impossible ({error}) ; la base précédente reste en service.")
                            .format(error=error)) from error

@@ -35,3 +35,21 @@ NON_SUBSTITUTION_DISPLAYS = {
 }
 
 BOX_UNIT = ("boîte", "boîtes")
+
+# Every kind of ordonnance (docs/fhir-mapping.md, "Kinds"). No official OID is public for the
+# NABM and LPP code systems in an e-prescription profile: our URNs until the CNAM's are given.
+SYSTEM_KIND = "urn:ordonnance-numerique:type-ordonnance"
+SYSTEM_NABM = "urn:ordonnance-numerique:nabm"
+SYSTEM_LPP = "urn:ordonnance-numerique:lpp"
+SYSTEM_DEVICE_PARAMETER = "urn:ordonnance-numerique:parametre-dispositif"
+SYSTEM_DEVICE_SUPPLY = "urn:ordonnance-numerique:achat-location"
+EXT_FASTING = "urn:ordonnance-numerique:a-jeun"
+EXT_SUNDAYS_AND_HOLIDAYS = "urn:ordonnance-numerique:dimanches-et-jours-feries"
+ROLE_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+AT_HOME_CODE = "PTRES"
+AT_HOME_DISPLAY = "Patient's Residence"
+DEVICE_QUANTITY = "quantite"
+DEVICE_SUPPLY = "mode"
+DEVICE_RENEWALS = "renouvellements"
+SESSIONS_UNIT = "séances"
+TIMES_UNIT = "fois"

@@ -149,8 +149,11 @@ def kind_name(kind: type | tuple[type, ...]) -> str:
     return names.get(kind, kind.__name__)
 
 
-def ref_target(r: JsonReader, obj: JsonObject | None, path: str, by_url: ByUrl, kind: str) -> str | None:
-    """The fullUrl referenced by ``obj.reference`` if it points to a ``kind`` entry."""
+def ref_target(
+    r: JsonReader, obj: JsonObject | None, path: str, by_url: ByUrl, kind: str | tuple[str, ...]
+) -> str | None:
+    """The fullUrl referenced by ``obj.reference`` if it points to a ``kind`` entry (or one of
+    the ``kind`` tuple)."""
     if obj is None:
         return None
     ref = r.text(obj, "reference", path, required=True)
@@ -160,8 +163,9 @@ def ref_target(r: JsonReader, obj: JsonObject | None, path: str, by_url: ByUrl, 
     if target is None:
         r.problem(f"{path}.reference", _("référence introuvable dans le Bundle : {ref}").format(ref=ref))
         return None
-    if target[1].get("resourceType") != kind:
-        r.problem(f"{path}.reference", _("la référence doit désigner une ressource {kind}").format(kind=kind))
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if target[1].get("resourceType") not in kinds:
+        r.problem(f"{path}.reference", _("la référence doit désigner une ressource {kind}").format(kind=" ou ".join(kinds)))
         return None
     return ref
 

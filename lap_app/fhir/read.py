@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from lap_app.domain.errors import Problem, ValidationError
+from lap_app.domain.kinds import LineFamily, OrdonnanceKind
 from lap_app.domain.model import (
     OID_INS_NIA,
     OID_INS_NIR,
@@ -41,10 +42,12 @@ from lap_app.fhir.json_reader import (
     ref_target,
     same_ref,
 )
+from lap_app.fhir.read_care import read_device_request, read_service_request
 from lap_app.fhir.read_lines import read_medication_request
 from lap_app.i18n import _
 
 INS_SYSTEMS = (OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST)
+LINE_RESOURCES = ("MedicationRequest", "ServiceRequest", "DeviceRequest")
 
 
 def from_bundle(data: Any) -> Ordonnance:
@@ -154,6 +157,7 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
             opposition = bool(r.get(ext, "valueBoolean", path, bool, required=True))
         else:
             r.problem(f"{path}.url", _("extension inconnue : {u}").format(u=ext.get("url")))
+    ordonnance_kind = _read_kind(r, composition, comp_path)
     zones = _read_sections(r, composition, comp_path, by_url)
 
     # Without patient, prescriber or date no ordonnance can be built, but the rest of the
@@ -169,6 +173,7 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
         patient = Patient(family_name="", given_names=[], sex=Sex.UNKNOWN, birth_date=None)
 
     lines: list[PrescriptionLine] = []
+    others: dict[LineFamily, list[Any]] = {family: [] for family in LineFamily if family is not LineFamily.MEDICINES}
     context = {
         "number": number,
         "patient": patient_url,
@@ -182,12 +187,12 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
             continue
         if kind == "Observation":
             _read_observation(r, path, url, resource, patient, patient_url)
-        elif kind == "MedicationRequest":
+        elif kind in LINE_RESOURCES:
             if url not in zones:
                 r.problem(path, _("ligne de prescription absente des sections de la Composition"))
-            line = read_medication_request(r, path, url, resource, context, f"lines[{len(lines)}]")
-            line.zone = zones.get(url, Zone.HORS_ALD)
-            lines.append(line)
+            read = _read_line(r, path, url, resource, context, ordonnance_kind, lines, others)
+            if read is not None:
+                read.zone = zones.get(url, Zone.HORS_ALD)
         else:
             r.problem(f"{path}.resourceType", _("ressource inattendue dans une ordonnance : {k}").format(k=kind))
 
@@ -213,7 +218,58 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
         composition_id=composition_id,
         signature=signature,
         timestamp=timestamp,
+        kind=ordonnance_kind,
+        devices=others[LineFamily.DEVICES],
+        analyses=others[LineFamily.ANALYSES],
+        nursing=others[LineFamily.NURSING],
+        sessions=others[LineFamily.SESSIONS],
+        acts=others[LineFamily.ACTS],
     )
+
+
+def _read_kind(r: JsonReader, composition: JsonObject, comp_path: str) -> OrdonnanceKind:
+    """``Composition.category`` (our system); absent: a medicines ordonnance."""
+    categories = r.dicts(composition, "category", comp_path)
+    r.map("kind", f"{comp_path}.category" if categories else comp_path)
+    if not categories:
+        return OrdonnanceKind.MEDICAMENTS
+    path, category = categories[0]
+    codes = r.codes(category, path, c.SYSTEM_KIND)
+    if len(codes) != 1 or codes[0] not in {k.value for k in OrdonnanceKind}:
+        r.problem(path, _("type d'ordonnance inconnu : {v} attendu").format(v=", ".join(k.value for k in OrdonnanceKind)))
+        return OrdonnanceKind.MEDICAMENTS
+    return OrdonnanceKind(codes[0])
+
+
+def _read_line(
+    r: JsonReader,
+    path: str,
+    url: str,
+    resource: JsonObject,
+    context: dict[str, Any],
+    kind: OrdonnanceKind,
+    lines: list[PrescriptionLine],
+    others: dict[LineFamily, list[Any]],
+) -> Any:
+    """Read one line resource into the list its type and the ordonnance's kind call for."""
+    resource_type = resource["resourceType"]
+    if resource_type == "MedicationRequest":
+        line: Any = read_medication_request(r, path, url, resource, context, f"lines[{len(lines)}]")
+        lines.append(line)
+        return line
+    if resource_type == "DeviceRequest":
+        devices = others[LineFamily.DEVICES]
+        line = read_device_request(r, path, url, resource, context, f"devices[{len(devices)}]")
+        devices.append(line)
+        return line
+    family = kind.families[0]
+    if family in (LineFamily.MEDICINES, LineFamily.DEVICES):
+        r.problem(f"{path}.resourceType", _("ServiceRequest inattendue sur une ordonnance « {kind} »").format(kind=kind.label))
+        return None
+    target = others[family]
+    line = read_service_request(r, path, url, resource, context, family, f"{family.value}[{len(target)}]")
+    target.append(line)
+    return line
 
 
 def _read_sections(r: JsonReader, composition: JsonObject, comp_path: str, by_url: ByUrl) -> dict[str, Zone]:
@@ -229,7 +285,7 @@ def _read_sections(r: JsonReader, composition: JsonObject, comp_path: str, by_ur
                 zone = Zone(codes[0])
         r.text(section, "title", path)
         for ref_path, ref in r.dicts(section, "entry", path):
-            url = ref_target(r, ref, ref_path, by_url, "MedicationRequest")
+            url = ref_target(r, ref, ref_path, by_url, LINE_RESOURCES)
             if url is None:
                 continue
             if url in zones:

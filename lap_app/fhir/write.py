@@ -6,6 +6,8 @@ import base64
 from datetime import datetime
 from typing import Any
 
+from lap_app.domain.care import DeviceLine
+from lap_app.domain.kinds import LineFamily, OrdonnanceKind
 from lap_app.domain.model import (
     OID_CIP13,
     OID_CIS,
@@ -25,6 +27,7 @@ from lap_app.domain.model import (
 from lap_app.domain.posology import Posology
 from lap_app.domain.posology_text import render_sentence, time_word
 from lap_app.fhir import constants as c
+from lap_app.fhir.write_care import device_request, service_request
 
 JSON = dict[str, Any]
 
@@ -55,11 +58,19 @@ def to_bundle(ordonnance: Ordonnance) -> JSON:
         _entry(o.patient.resource_id, _patient(o.patient)),
     ]
     entries += [_entry(url, obs) for url, obs in _observations(o)]
-    entries += [_entry(line.resource_id, _medication_request(line, o)) for line in o.lines]
+    entries += [_entry(line.resource_id, _line_resource(family, line, o)) for family, _i, line in o.every_line()]
     bundle["entry"] = entries
     if o.signature is not None:
         bundle["signature"] = _signature(o.signature, o.prescriber)
     return bundle
+
+
+def _line_resource(family: LineFamily, line: Any, o: Ordonnance) -> JSON:
+    if family is LineFamily.MEDICINES:
+        return _medication_request(line, o)
+    if isinstance(line, DeviceLine):
+        return device_request(line, o)
+    return service_request(line, o)
 
 
 def _entry(full_url: str, resource: JSON) -> JSON:
@@ -84,12 +95,17 @@ def _composition(o: Ordonnance) -> JSON:
         "author": [_ref(o.prescriber.resource_id)],
         "title": o.title,
     }
+    if o.kind is not OrdonnanceKind.MEDICAMENTS:  # absent: médicaments (the ordonnances of before)
+        resource["category"] = [
+            {"coding": [{"system": c.SYSTEM_KIND, "code": o.kind.value, "display": o.kind.label}]}
+        ]
     if o.opposition:
         resource["extension"] = [{"url": c.EXT_OPPOSITION, "valueBoolean": True}]
     sections: list[JSON] = []
+    every = [line for _f, _i, line in o.every_line()]
     if o.is_bizone:
         for zone in (Zone.ALD, Zone.HORS_ALD):
-            lines = o.lines_in(zone)
+            lines = o.entries_in(zone)
             if lines:
                 sections.append(
                     {
@@ -98,9 +114,9 @@ def _composition(o: Ordonnance) -> JSON:
                         "entry": [_ref(line.resource_id) for line in lines],
                     }
                 )
-    elif o.lines:
+    elif every:
         sections.append(
-            {"title": c.PLAIN_SECTION_TITLE, "entry": [_ref(line.resource_id) for line in o.lines]}
+            {"title": c.PLAIN_SECTION_TITLE, "entry": [_ref(line.resource_id) for line in every]}
         )
     if sections:
         resource["section"] = sections

@@ -21,6 +21,7 @@ from lap_app.i18n import _
 from lap_app.nomenclatures import formats as f
 from lap_app.nomenclatures.schema import LPP_SQL, META_SQL, NABM_SQL, SCHEMA_VERSION
 from lap_app.paths import resources_dir
+from lap_app.storage.transaction import write_transaction
 
 _LOST_ACCENT = "\ufffd"  # 52 LPP labels lost an accent: « R\ufffdDUCTEUR » indexed as « RDUCTEUR »
 MAX_BAD_ROW_SHARE = 0.2  # more unreadable rows than this: not the expected file
@@ -201,9 +202,8 @@ def build_database(target: Path, source: Path | None = None) -> ImportReport:
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a temporary file: atomicity comes from the rename
             conn.execute("PRAGMA synchronous = OFF")  # one fsync of the whole file below instead
-            conn.execute("BEGIN")
-            _write(conn, release, report)
-            conn.execute("COMMIT")
+            with write_transaction(conn):
+                _write(conn, release, report)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("PRAGMA journal_mode = WAL")
         finally:
@@ -227,13 +227,8 @@ def import_files(db_path: Path, source: Path) -> ImportReport:
     report = ImportReport(files=release.files, problems=release.problems)
     conn = connect(db_path)
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(conn):
             _write(conn, release, report)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     except sqlite3.Error as error:
         raise ImportFailed(_("Import impossible ({error}) ; les nomenclatures précédentes restent en service.")
                            .format(error=error)) from error

@@ -17,13 +17,14 @@ from reportlab.pdfgen.canvas import Canvas
 
 from lap_app.domain.errors import UserError
 from lap_app.domain.identifiers import format_prescription_number, prescription_number_problem
+from lap_app.domain.kinds import PAPER_ONLY_REASONS, OrdonnanceKind
 from lap_app.domain.model import Ordonnance, Zone
 from lap_app.i18n import N_, _
 from lap_app.render import fonts
 from lap_app.render.geometry import Geometry, geometry_for, leading
 from lap_app.render.pagination import PagePlan, Segment, paginate
 from lap_app.render.qr import QUIET_ZONE, draw_qr, prescription_qr
-from lap_app.render.textblocks import Block, Run, fit_size, line_block, wrap
+from lap_app.render.textblocks import Block, Run, any_block, fit_size, wrap
 from lap_app.render.wording import (
     patient_lines,
     place_and_date,
@@ -50,6 +51,20 @@ PAPER_HEADING = N_("Ordonnance papier (sans ordonnance numérique)")
 # mention states the one given, without presuming it.
 PAPER_NOTICE = N_("Motif de l'ordonnance papier (art. R.4073-2 du code de la santé publique) : {reason}")
 DEFAULT_OFFLINE_REASON = N_("service de l'ordonnance numérique indisponible")
+PAPER_ONLY_HEADING = N_("Ordonnance papier : sans numéro ni QR code")
+# The title under the header tells at a glance who the ordonnance is for (none for medicines,
+# the ordonnance every GP's patient knows).
+KIND_TITLES = {
+    OrdonnanceKind.DISPOSITIFS: N_("Ordonnance de dispositifs médicaux"),
+    OrdonnanceKind.BIOLOGIE: N_("Ordonnance d'analyses de biologie médicale"),
+    OrdonnanceKind.SOINS_INFIRMIERS: N_("Ordonnance de soins infirmiers"),
+    OrdonnanceKind.KINESITHERAPIE: N_("Ordonnance de masso-kinésithérapie"),
+    OrdonnanceKind.ORTHOPHONIE: N_("Ordonnance d'orthophonie"),
+    OrdonnanceKind.ORTHOPTIE: N_("Ordonnance d'orthoptie"),
+    OrdonnanceKind.PODOLOGIE: N_("Ordonnance de pédicurie-podologie"),
+    OrdonnanceKind.IMAGERIE: N_("Ordonnance d'imagerie médicale"),
+    OrdonnanceKind.TRANSPORT: N_("Prescription médicale de transport"),
+}
 GREY_BAND = 0.90
 
 
@@ -64,6 +79,7 @@ class HeaderPlan:
     left_width: float
     right_width: float
     height: float
+    kind_title: str = ""
 
 
 @dataclass(slots=True)
@@ -155,7 +171,10 @@ def _plan_header(ordonnance: Ordonnance, g: Geometry) -> HeaderPlan:
         + leading(g.dci_size) * len(patient_name)
         + len(pat_lines) * leading(g.text_size)
     )
+    kind_title = _(KIND_TITLES[ordonnance.kind]) if ordonnance.kind in KIND_TITLES else ""
+    title_height = leading(g.heading_size) * 1.8 if kind_title else 0.0
     return HeaderPlan(
+        kind_title=kind_title,
         name=name,
         prescriber=p_lines,
         identifier=prescriber_identifier(prescriber),
@@ -164,7 +183,7 @@ def _plan_header(ordonnance: Ordonnance, g: Geometry) -> HeaderPlan:
         patient=pat_lines,
         left_width=left_width,
         right_width=right_width,
-        height=max(left_height, right_height) + g.gap * 1.5,
+        height=max(left_height, right_height) + g.gap * 1.5 + title_height,
     )
 
 
@@ -181,7 +200,10 @@ def _plan_footer(ordonnance: Ordonnance, g: Geometry, offline_reason: str | None
     def add(text: str, font: str, size: float) -> None:
         runs.extend(Run(piece, font, size) for piece in wrap(text, font, size, middle_width))
 
-    if paper:
+    if paper and not ordonnance.kind.registrable:  # imaging, transport: never numbered
+        add(_(PAPER_ONLY_HEADING), fonts.BOLD, g.body_size)
+        add(_(PAPER_ONLY_REASONS[ordonnance.kind]), fonts.REGULAR, g.notice_size)
+    elif paper:
         reason = (offline_reason or "").strip() or _(DEFAULT_OFFLINE_REASON)
         add(_(PAPER_HEADING), fonts.BOLD, g.body_size)
         add(_(PAPER_NOTICE).format(reason=reason), fonts.REGULAR, g.notice_size)
@@ -209,15 +231,15 @@ def _plan_pages(ordonnance: Ordonnance, g: Geometry, body_height: float) -> list
         blocks = []
         for line in lines:
             number += 1
-            blocks.append(line_block(line, number, width, g))
+            blocks.append(any_block(line, number, width, g))
         return blocks
 
     if bizone:
         for zone in (Zone.ALD, Zone.HORS_ALD):
-            zones.append((zone, blocks_of(ordonnance.lines_in(zone))))
+            zones.append((zone, blocks_of(ordonnance.entries_in(zone))))
         heading_height = _heading_height(g)
     else:
-        zones.append((None, blocks_of(ordonnance.lines)))
+        zones.append((None, blocks_of([line for _f, _i, line in ordonnance.every_line()])))
         heading_height = 0.0
     return paginate(zones, body_height - g.size(2), heading_height, leading(g.body_size) * 1.5)
 
@@ -287,9 +309,14 @@ def _draw_header(canvas: Canvas, g: Geometry, h: HeaderPlan) -> None:
         y -= leading(g.text_size)
         canvas.drawString(right_x, y, line)
 
-    rule_y = top - h.height + g.gap * 0.75
+    title_height = leading(g.heading_size) * 1.8 if h.kind_title else 0.0
+    rule_y = top - h.height + g.gap * 0.75 + title_height
     canvas.setLineWidth(0.6)
     canvas.line(g.margin, rule_y, right, rule_y)
+    if h.kind_title:
+        size = fit_size(h.kind_title.upper(), fonts.BOLD, g.heading_size * 1.15, g.content_width)
+        canvas.setFont(fonts.BOLD, size)
+        canvas.drawCentredString(g.width / 2, rule_y - leading(g.heading_size) * 1.25, h.kind_title.upper())
 
 
 def _draw_body(

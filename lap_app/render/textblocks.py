@@ -6,7 +6,9 @@ A block is never split across pages unless it alone is taller than a page body.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from lap_app.domain.care_text import line_wording
 from lap_app.domain.model import PrescriptionLine
 from lap_app.render import fonts
 from lap_app.render.geometry import Geometry, leading
@@ -118,3 +120,22 @@ def line_block(line: PrescriptionLine, number: int, width: float, geometry: Geom
     add(non_substitution_text(line), fonts.BOLD, geometry.text_size)
     add(line.instructions.strip(), fonts.ITALIC, geometry.text_size)
     return Block(label, runs, indent, geometry.size(7))
+
+
+def care_block(line: Any, number: int, width: float, geometry: Geometry) -> Block:
+    """The printed lines of a non-medicine line: what (bold), then how (« À jeun, à domicile… »)."""
+    label = f"{number}."
+    indent = fonts.text_width("00. ", fonts.BOLD, geometry.dci_size)
+    text_width = width - indent
+    wording = line_wording(line)
+    runs = [Run(piece, fonts.BOLD, geometry.dci_size) for piece in wrap(wording.title, fonts.BOLD, geometry.dci_size, text_width)]
+    if wording.detail:
+        runs += [Run(piece, fonts.REGULAR, geometry.body_size)
+                 for piece in wrap(wording.detail, fonts.REGULAR, geometry.body_size, text_width)]
+    return Block(label, runs, indent, geometry.size(7))
+
+
+def any_block(line: Any, number: int, width: float, geometry: Geometry) -> Block:
+    if isinstance(line, PrescriptionLine):
+        return line_block(line, number, width, geometry)
+    return care_block(line, number, width, geometry)

@@ -13,9 +13,12 @@ import os
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lap_app.base_client import HttpBaseClient, NotEnrolled
-from lap_app.base_client.address import base_url_problem
+from lap_app.settings.base_address import base_url_problem
+
+if TYPE_CHECKING:  # the HTTP client stack loads when a client is opened, off the start-up path
+    from lap_app.base_client import HttpBaseClient
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.services.credentials import CredentialStore, SystemCredentials
@@ -84,6 +87,8 @@ def base_endpoint(url: str | None = None, ca_path: str | os.PathLike[str] | None
 
 def open_client(endpoint: BaseEndpoint, *, enrolled: bool = True, **options: float) -> HttpBaseClient:
     """A client for ``endpoint``; with ``enrolled`` it carries this installation's credential."""
+    from lap_app.base_client import HttpBaseClient, NotEnrolled
+
     client = HttpBaseClient(endpoint.url, endpoint.ca_path, **options)  # type: ignore[arg-type]
     if enrolled:
         credential = endpoint.credentials.load(endpoint.url)

@@ -14,11 +14,13 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from lap_app.base_client import InstallationCredential
 from lap_app.i18n import _
 from lap_app.paths import user_config_dir, user_data_dir
+
+if TYPE_CHECKING:  # the HTTP client stack loads when a client is opened, off the start-up path
+    from lap_app.base_client import InstallationCredential
 
 log = logging.getLogger(__name__)
 SERVICE = "lap-app"
@@ -137,6 +139,8 @@ class FileCredentials:
 
 
 def _credential(value: str | None) -> InstallationCredential | None:
+    from lap_app.base_client import InstallationCredential
+
     if not value or "." not in value:
         return None
     installation_id, secret = value.split(".", 1)

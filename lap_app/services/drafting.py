@@ -12,12 +12,11 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from lap_app.domain.errors import UserError
 from lap_app.domain.model import (
     NonSubstitutionReason,
     PrescriptionLine,
@@ -27,6 +26,7 @@ from lap_app.domain.model import (
 )
 from lap_app.domain.posology import Posology
 from lap_app.i18n import _
+from lap_app.storage.drafting_library import DraftingTables
 
 # Alert levels: the drug base's interaction levels (CI, AD, PE, APEC, REDUNDANCY, ALLERGY) plus
 # CONDITION, a prescribing condition worth the prescriber's eye.
@@ -380,56 +380,36 @@ class Template:
 
 class DraftingLibrary:
     """Favourite lines and ordonnance templates of the practice, and each patient's draft
-    (local store). Removals and drafts raise ``UserError`` when the store fails."""
+    (local store, ``lap_app.storage.drafting_library``). Raises ``UserError`` when the store fails."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
+        self._tables = DraftingTables(connection)
 
     def add_favourite(self, line: PrescriptionLine, name: str | None = None) -> Favourite:
         label = (name or "").strip() or f"{line.dci_wording} — {line.posology.sentence()}"
-        with self._db:
-            cursor = self._db.execute(
-                "INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?)",
-                (label, json.dumps(line_to_dict(line), ensure_ascii=False), _now()),
-            )
-        if cursor.lastrowid is None:  # sqlite3 sets it after every INSERT
-            raise RuntimeError("favourite stored without a row id")
-        return Favourite(cursor.lastrowid, label, line)
+        return Favourite(self._tables.add_favourite(label, line_to_dict(line)), label, line)
 
     def favourites(self) -> list[Favourite]:
-        rows = self._db.execute("SELECT id, name, line FROM favourites ORDER BY name COLLATE NOCASE")
-        return [Favourite(i, n, line_from_dict(json.loads(data))) for i, n, data in rows]
+        return [Favourite(i, n, line_from_dict(data)) for i, n, data in self._tables.favourites()]
 
     def remove_favourite(self, favourite_id: int) -> None:
-        with _store_errors():
-            self._db.execute("DELETE FROM favourites WHERE id = ?", (favourite_id,))
+        self._tables.remove_favourite(favourite_id)
 
     def save_template(self, name: str, lines: Sequence[PrescriptionLine]) -> Template:
         """Create or replace the template called ``name``."""
-        from lap_app.domain.errors import UserError
-
         name = name.strip()
         if not name:
             raise UserError(_("Donnez un nom au modèle d'ordonnance."))
         if not lines:
             raise UserError(_("L'ordonnance est vide : rien à enregistrer comme modèle."))
-        data = json.dumps([line_to_dict(line) for line in lines], ensure_ascii=False)
-        with self._db:
-            self._db.execute(
-                "INSERT INTO templates (name, lines, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET lines = excluded.lines",
-                (name, data, _now()),
-            )
-            (template_id,) = self._db.execute("SELECT id FROM templates WHERE name = ?", (name,)).fetchone()
+        template_id = self._tables.save_template(name, [line_to_dict(line) for line in lines])
         return Template(template_id, name, list(lines))
 
     def templates(self) -> list[Template]:
-        rows = self._db.execute("SELECT id, name, lines FROM templates ORDER BY name COLLATE NOCASE")
-        return [Template(i, n, [line_from_dict(d) for d in json.loads(data)]) for i, n, data in rows]
+        return [Template(i, n, [line_from_dict(d) for d in data]) for i, n, data in self._tables.templates()]
 
     def remove_template(self, template_id: int) -> None:
-        with _store_errors():
-            self._db.execute("DELETE FROM templates WHERE id = ?", (template_id,))
+        self._tables.remove_template(template_id)
 
     # ---- each patient's draft ----------------------------------------------------------------
 
@@ -439,57 +419,30 @@ class DraftingLibrary:
         if not lines:
             self.delete_draft(patient_id)
             return
-        data = json.dumps([{**line_to_dict(line), "resource_id": line.resource_id} for line in lines],
-                          ensure_ascii=False)
-        with _store_errors():
-            self._db.execute(
-                "INSERT INTO drafts (patient_id, lines, updated_at) VALUES (?, ?, ?) ON CONFLICT(patient_id) "
-                "DO UPDATE SET lines = excluded.lines, updated_at = excluded.updated_at",
-                (patient_id, data, _now()),
-            )
+        self._tables.save_draft(patient_id, [{**line_to_dict(line), "resource_id": line.resource_id}
+                                             for line in lines])
 
     def load_draft(self, patient_id: int) -> list[PrescriptionLine]:
         """The patient's saved draft (empty when there is none)."""
-        from lap_app.domain.errors import UserError
-
-        with _store_errors():
-            row = self._db.execute("SELECT lines FROM drafts WHERE patient_id = ?", (patient_id,)).fetchone()
-        if row is None:
+        stored = self._tables.draft(patient_id)
+        if stored is None:
             return []
         try:
-            items = json.loads(row[0])
+            items = json.loads(stored)
             return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in items]
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
                             .format(error=error)) from error
 
     def delete_draft(self, patient_id: int) -> None:
-        with _store_errors():
-            self._db.execute("DELETE FROM drafts WHERE patient_id = ?", (patient_id,))
+        self._tables.delete_draft(patient_id)
 
     def patients_with_draft(self) -> set[int]:
         """Patients whose ordonnance is being written (the patient list marks them)."""
-        with _store_errors():
-            return {patient_id for (patient_id,) in self._db.execute("SELECT patient_id FROM drafts")}
-
-
-@contextmanager
-def _store_errors() -> Iterator[None]:
-    """One statement (the connection is in autocommit); an SQLite failure becomes a French
-    ``UserError`` the editor shows, the lines staying in memory."""
-    from lap_app.domain.errors import UserError
-
-    try:
-        yield
-    except sqlite3.Error as error:
-        raise UserError(_("base locale indisponible ({error})").format(error=error)) from error
+        return self._tables.patients_with_draft()
 
 
 def _with_identity(line: PrescriptionLine, resource_id: str | None) -> PrescriptionLine:
     if resource_id:
         line.resource_id = resource_id
     return line
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()

@@ -10,6 +10,7 @@ from typing import Any
 from lap_app.domain.model import Address
 
 PAPER_SIZES = ("A4", "A5")
+CARD_BACKENDS = ("pcsc", "pkcs11")
 
 
 @dataclass(slots=True)
@@ -43,9 +44,18 @@ class BaseSettings:
 
 
 @dataclass(slots=True)
+class CardSettings:
+    """How the CPS is reached: PC/SC readers (default) or a PKCS#11 module (Cryptolib CPS)."""
+
+    backend: str = "pcsc"  # one of CARD_BACKENDS
+    pkcs11_module: str = ""  # path of the PKCS#11 module when backend == "pkcs11"
+
+
+@dataclass(slots=True)
 class Settings:
     practice: PracticeSettings = field(default_factory=PracticeSettings)
     base: BaseSettings = field(default_factory=BaseSettings)
+    card: CardSettings = field(default_factory=CardSettings)
     paper_size: str = "A4"
     default_printer: str = ""  # empty: the system's default destination
 
@@ -57,11 +67,15 @@ class Settings:
         """Build from a (current-version) dict; unknown keys are ignored, bad types fall back."""
         practice = _dataclass_from(PracticeSettings, data.get("practice"))
         base = _dataclass_from(BaseSettings, data.get("base"))
+        card = _dataclass_from(CardSettings, data.get("card"))
+        if card.backend not in CARD_BACKENDS:
+            card = CardSettings()
         paper = data.get("paper_size")
         printer = data.get("default_printer")
         return cls(
             practice=practice,
             base=base,
+            card=card,
             paper_size=paper if paper in PAPER_SIZES else "A4",
             default_printer=printer if isinstance(printer, str) else "",
         )

@@ -9,6 +9,7 @@ from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
 from lap_app.storage.migrations import MIGRATIONS, Step
+from lap_app.storage.transaction import write_transaction
 
 STORE_NAME = "lap.sqlite3"
 
@@ -79,11 +80,9 @@ def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
         raise UserError(_("La base locale a été créée par une version plus récente de l'application"))
     for index in range(version, len(steps)):
         step = steps[index]
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(conn):
             # re-read under the write lock: another process may have migrated meanwhile
             if conn.execute("PRAGMA user_version").fetchone()[0] > index:
-                conn.execute("ROLLBACK")
                 continue
             if isinstance(step, str):
                 for statement in _statements(step):
@@ -91,10 +90,6 @@ def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
             else:
                 step(conn)
             conn.execute(f"PRAGMA user_version = {index + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
     reached: int = conn.execute("PRAGMA user_version").fetchone()[0]
     return reached
 

@@ -5,13 +5,9 @@ the missing ones, each in its own transaction, in order.
 
 To change the schema, APPEND a step to ``MIGRATIONS`` (never edit, reorder or remove one that
 has shipped). A step is either an SQL script (``str``, may hold several statements) or a
-callable ``step(conn: sqlite3.Connection) -> None`` for data moves. A part of the application
-that owns its tables may keep its steps beside its code and append them here, e.g.::
-
-    from lap_app.services.patients import PATIENT_MIGRATIONS
-    MIGRATIONS = [..., *PATIENT_MIGRATIONS]
-
-(the patients steps must stay after the steps already released).
+callable ``step(conn: sqlite3.Connection) -> None`` for data moves. The steps of a part's own
+tables live in ``storage`` too (``practice_schema.py``, ``dmp_schema.py``), so that the store
+never imports the services.
 """
 
 from __future__ import annotations

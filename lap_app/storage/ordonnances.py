@@ -9,12 +9,12 @@ gives a number twice.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.i18n import _
 from lap_app.storage.database import connect
 from lap_app.storage.patient_link import bundle_patient_ref
+from lap_app.storage.transaction import write_transaction
 
 # Status identifiers (stored) and what the user reads.
 STATUSES = {
@@ -88,16 +89,8 @@ class LocalStore:
     def close(self) -> None:
         self.conn.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self.conn, self._lock)
 
     # --- number pool -----------------------------------------------------------------------
 

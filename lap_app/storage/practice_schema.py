@@ -1,9 +1,8 @@
-"""Schema steps for the practice's own tables (engineer F2, then I): patients, favourites,
-templates, drafts.
+"""Schema steps for the practice's own tables: patients, favourites, templates, drafts.
 
-Appended to ``MIGRATIONS`` in ``migrations.py``; the code that uses them is
-``lap_app.services.patients`` and ``lap_app.services.drafting``. Kept in ``storage`` so that
-the store never imports the services layer.
+Appended to ``MIGRATIONS`` in ``migrations.py``; the SQL on them is ``storage.patients`` and
+``storage.drafting_library``, which ``lap_app.services.patients`` and
+``lap_app.services.drafting`` call.
 """
 
 from __future__ import annotations

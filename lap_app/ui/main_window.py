@@ -31,6 +31,7 @@ from lap_app.ui.workers import card_pool, run_task
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
+WARM_UP_DELAY_MS = 300  # the client and rendering stacks load once the window is painted
 
 
 class MainWindow(QMainWindow):
@@ -68,7 +69,10 @@ class MainWindow(QMainWindow):
         self.watcher.start()
         self.practice_dialog: QDialog | None = None
         self.refresh_status()
-        run_task(context.services.prescribing.warm_up)
+        # after the first paint: importing the client and rendering stacks in a thread holds
+        # the interpreter lock, which would delay the window the GP is waiting for
+        warm_up = context.services.prescribing.warm_up
+        QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: run_task(warm_up))
         if not practice_complete(context.settings.practice):
             QTimer.singleShot(0, self.ask_practice)  # first start: before the first ordonnance
 

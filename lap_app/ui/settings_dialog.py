@@ -1,7 +1,10 @@
-"""The settings dialog (practice details, paper, printer, base URL and CA), and the practice
-dialog asked at first start, while the details every ordonnance carries are missing."""
+"""The settings dialog (practice details, paper, printer, base URL and CA, how the CPS is read),
+and the practice dialog asked at first start, while the details every ordonnance carries are
+missing."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -107,6 +110,8 @@ class SettingsDialog(QDialog):
             base_box.setEnabled(False)
             base_box.setToolTip(_("La démonstration utilise sa propre base locale."))
 
+        card_box = self._card_box(settings)
+
         self.message = QLabel("")
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -115,8 +120,49 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (self.practice_form, print_box, base_box, self.message, buttons):
+        for widget in (self.practice_form, print_box, base_box, card_box, self.message, buttons):
             layout.addWidget(widget)
+
+    def _card_box(self, settings) -> QGroupBox:
+        """PC/SC (default) or the Cryptolib CPS's PKCS#11 module, with the usual paths offered."""
+        from lap_app.card.pkcs11.module_paths import installed_modules, suggested_modules
+
+        self.card_backend = QComboBox()
+        self.card_backend.addItem(_("Lecteur PC/SC (par défaut)"), "pcsc")
+        self.card_backend.addItem(_("Module PKCS#11 (Cryptolib CPS)"), "pkcs11")
+        self.card_backend.setCurrentIndex(max(self.card_backend.findData(settings.card.backend), 0))
+        self.pkcs11_module = QComboBox()
+        self.pkcs11_module.setEditable(True)
+        offered = installed_modules() + [p for p in suggested_modules() if p not in installed_modules()]
+        self.pkcs11_module.addItems(offered)
+        self.pkcs11_module.setCurrentText(settings.card.pkcs11_module or (offered[0] if offered else ""))
+        editor = self.pkcs11_module.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText(_("chemin du module PKCS#11"))
+        browse = QPushButton(_("Choisir…"))
+        browse.clicked.connect(self._choose_module)
+        module_row = QHBoxLayout()
+        module_row.addWidget(self.pkcs11_module, 1)
+        module_row.addWidget(browse)
+        note = QLabel(_("Pris en compte au prochain démarrage de l'application."))
+        set_role(note, "subtitle")
+        box = QGroupBox(_("Carte CPS"))
+        form = QFormLayout(box)
+        form.addRow(_("Accès à la carte"), self.card_backend)
+        form.addRow(_("Module PKCS#11"), module_row)
+        form.addRow("", note)
+        self.card_backend.currentIndexChanged.connect(self._show_card_backend)
+        self._show_card_backend()
+        return box
+
+    def _show_card_backend(self) -> None:
+        self.pkcs11_module.setEnabled(self.card_backend.currentData() == "pkcs11")
+
+    def _choose_module(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Module PKCS#11"), "",
+                                                    _("Modules PKCS#11 (*.so *.dll *.dylib)"))
+        if path:
+            self.pkcs11_module.setCurrentText(path)
 
     def _choose_ca(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("Certificat de l'autorité"), "",
@@ -130,6 +176,10 @@ class SettingsDialog(QDialog):
             problem = endpoint_problem(url, ca) if url else _("Indiquez l'adresse https:// de la base.")
             if problem:
                 return problem
+        module = self.pkcs11_module.currentText().strip()
+        if self.card_backend.currentData() == "pkcs11" and not Path(module).is_file():
+            return _("Le module PKCS#11 « {path} » est introuvable : installez la Cryptolib CPS ou choisissez "
+                     "le fichier du module.").format(path=module)
         return self.practice_form.problem()
 
     def accept(self) -> None:
@@ -144,6 +194,9 @@ class SettingsDialog(QDialog):
         settings.default_printer = self.printer.currentData() or ""
         settings.base.url = self.base_url.text().strip()
         settings.base.ca_path = self.base_ca.text().strip()
+        settings.card.backend = self.card_backend.currentData()
+        settings.card.pkcs11_module = (self.pkcs11_module.currentText().strip()
+                                       if settings.card.backend == "pkcs11" else settings.card.pkcs11_module)
         self._context.save_settings()
         super().accept()
 

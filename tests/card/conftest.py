@@ -61,3 +61,24 @@ def softhsm_tokens(card_pki: Pki, require_service: Callable[[bool, str], None],
         tokens[f"pulled{n}"] = hsm.add_cps_token(card_pki.holder("medecin"), f"CPS RETIREE {n}")
     os.environ["SOFTHSM2_CONF"] = str(hsm.conf_path)
     return hsm, tokens
+
+
+@pytest.fixture(scope="session")
+def card_like_module(softhsm_tokens, require_service: Callable[[bool, str], None],
+                     tmp_path_factory: pytest.TempPathFactory):
+    """The card-like PKCS#11 filter over the session's SoftHSM2 tokens (PIN tries, removal)."""
+    from lap_app.standins.softhsm import CardFilter, card_filter_buildable
+
+    require_service(card_filter_buildable(), "gcc and the PKCS#11 header (libp11-kit-dev)")
+    hsm, _tokens = softhsm_tokens
+    card_filter = CardFilter(hsm, tmp_path_factory.mktemp("card-filter"))
+    card_filter.install_in_this_process()
+    return card_filter
+
+
+@pytest.fixture()
+def card_like(card_like_module):
+    """The filter with the card in the reader and three PIN tries, reset after the test."""
+    card_like_module.reset()
+    yield card_like_module
+    card_like_module.reset()

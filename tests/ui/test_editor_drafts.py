@@ -18,10 +18,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from lap_app.domain.model import Zone
 from lap_app.drugs import open_drug_database
 from lap_app.drugs.interactions import InteractionIndex
+from lap_app.storage import connect
 from lap_app.ui.editor import PrescriptionEditor
 from lap_app.ui.patient_panel import PatientPanel
 
-from f2_support import adult, make_context, type_text
+from practice_store_support import adult, make_context, type_text
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_draft_survives_a_restart_and_goes_once_cleared(qtbot, tmp_path, drugs) 
 
     # the application goes away without validating (closed, or crashed): nothing is cleared
     editor.close()
-    context.services.patients._db.close()
+    context.close()
 
     # a new start on the same file: choosing the patient brings the ordonnance back
     context = make_context(path, drugs=drugs)
@@ -108,7 +109,7 @@ def test_draft_survives_a_restart_and_goes_once_cleared(qtbot, tmp_path, drugs) 
     assert len(_saved_rows(path)[record.id]) == 1
     editor.clear()
     assert _saved_rows(path) == {}
-    context.services.patients._db.close()
+    context.close()
     context = make_context(path, drugs=drugs)
     editor = _editor(qtbot, context)
     editor.set_patient(context.services.patients.get(record.id))
@@ -147,14 +148,15 @@ def test_saved_draft_keeps_every_field_of_every_line(tmp_path) -> None:
 
 def test_a_draft_that_cannot_be_saved_is_said_and_kept_in_memory(qtbot, tmp_path, drugs) -> None:
     path = tmp_path / "store.sqlite3"
-    context = make_context(path, drugs=drugs)
+    connection = connect(path)
+    context = make_context(path, drugs=drugs, connection=connection)
     record = context.services.patients.save(adult())
     editor = _editor(qtbot, context)
     editor.set_patient(record)
     with closing(sqlite3.connect(path, isolation_level=None)) as blocker:
         blocker.execute("PRAGMA busy_timeout = 0")
         blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the file: the save times out
-        context.services.patients._db.execute("PRAGMA busy_timeout = 50")
+        connection.execute("PRAGMA busy_timeout = 50")
         _add(qtbot, editor, "doliprane 1000")
         blocker.execute("ROLLBACK")
     assert len(editor.draft_lines()) == 1

@@ -17,7 +17,7 @@ from lap_app.drugs import open_drug_database
 from lap_app.services.patients import LongTermTreatment
 from lap_app.ui.editor import PrescriptionEditor
 
-from f2_support import adult, make_context, type_text
+from practice_store_support import adult, make_context, type_text
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from lap_app.domain.posology import Posology
 from lap_app.fhir import to_bundle
 from lap_app.ui.editor import PrescriptionEditor
 
-from f2_support import adult
+from practice_store_support import adult
 
 PRESCRIBER = Prescriber("DUPONT", ["Claire"], "810001234567", qualification="Médecine générale",
                         address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",

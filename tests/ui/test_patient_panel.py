@@ -13,7 +13,7 @@ from lap_app.services.patients import LongTermTreatment, PatientService
 from lap_app.storage import connect
 from lap_app.ui.patient_panel import PatientPanel
 
-from f2_support import adult, make_context, nir_with_key, type_text
+from practice_store_support import adult, make_context, nir_with_key, type_text
 
 
 @pytest.fixture()

@@ -14,7 +14,7 @@ from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLi
 from lap_app.domain.posology import Posology
 from lap_app.fhir import to_bundle
 
-from f2_support import adult
+from practice_store_support import adult
 
 PRESCRIBER = Prescriber("MARTIN", ["Claire"], "810101234564", qualification="Médecine générale",
                         address=Address(["1 rue de la Paix"], "75002", "Paris"), phone="+33 1 00 00 00 00",

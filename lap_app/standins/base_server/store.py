@@ -18,6 +18,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from lap_app.storage.transaction import write_transaction
+
 try:
     import fcntl
 except ImportError:  # Windows: the base runs as one process there
@@ -120,17 +122,9 @@ class BaseStore:
         conn.row_factory = sqlite3.Row
         return conn
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """One serialised transaction; committed (and fsynced) when the block exits normally."""
-        with self._writing():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        return write_transaction(self._conn, self._writing())
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:

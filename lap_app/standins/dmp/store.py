@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+
+from lap_app.storage.transaction import write_transaction
 
 DMP_DATABASE = "dmp.sqlite3"
 
@@ -50,16 +51,8 @@ class DmpStore:
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._conn, self._lock)
 
     def log(self, conn: sqlite3.Connection, caller: Any, action: str, outcome: str, *,
             patient_ins: str | None = None, document: str | None = None) -> None:

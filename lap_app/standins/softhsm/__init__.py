@@ -7,6 +7,7 @@ under the same ``--id`` (docs/cps-card-layer.md, "PKCS#11"). SoftHSM2 reads its 
 that process opens the module.
 """
 
+from lap_app.standins.softhsm.card_filter import CardFilter, card_filter_buildable
 from lap_app.standins.softhsm.tokens import (
     AUTH_ID,
     AUTH_LABELS,
@@ -19,5 +20,16 @@ from lap_app.standins.softhsm.tokens import (
     softhsm_available,
 )
 
-__all__ = ["AUTH_ID", "AUTH_LABELS", "DEMO_SO_PIN", "SIGN_ID", "SIGN_LABELS", "SoftHsm", "SoftHsmToken",
-           "find_softhsm_module", "softhsm_available"]
+__all__ = [
+    "AUTH_ID",
+    "AUTH_LABELS",
+    "DEMO_SO_PIN",
+    "SIGN_ID",
+    "SIGN_LABELS",
+    "CardFilter",
+    "SoftHsm",
+    "SoftHsmToken",
+    "card_filter_buildable",
+    "find_softhsm_module",
+    "softhsm_available",
+]

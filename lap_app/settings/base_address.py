@@ -1,5 +1,6 @@
-"""The one rule on the base's address: HTTPS only (the ordonnance travels encrypted, and the
-server proves who it is with its certificate), with a host to reach."""
+"""The one rule on the e-prescription base's address: HTTPS only (the ordonnance travels
+encrypted, and the server proves who it is with its certificate), with a host to reach. The
+settings dialog, the commands (``services.base_connection``) and the client itself apply it."""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
-"""Helpers shared by the patient and editor tests (engineer F2): a real local store on a temp
-file, the application context the widgets take, valid identifiers computed from their rule."""
+"""What the patient and editor tests share: a real local store on a temp file, the application
+context the widgets take, valid identifiers computed from their rule."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
 from lap_app.domain.model import Sex
-from lap_app.services.patients import PatientRecord
+from lap_app.services.drafting import DraftingLibrary
+from lap_app.services.patients import PatientRecord, PatientService
 from lap_app.ui.context import AppContext
 
 
@@ -17,10 +19,17 @@ def nir_with_key(nir13: str) -> str:
     return nir13 + f"{97 - int(body) % 97:02d}"
 
 
-def make_context(store_path: Path, drugs=None) -> AppContext:
+def make_context(store_path: Path, drugs=None, connection: sqlite3.Connection | None = None) -> AppContext:
+    """A complete context over the store at ``store_path`` (``tests/ui/contexts.py``); with
+    ``connection``, the patients and drafts go through that one."""
     from contexts import complete_context
 
-    return complete_context(store_path, drugs=drugs)
+    context = complete_context(store_path, drugs=drugs)
+    if connection is not None:
+        context.services.patients = PatientService(connection)
+        context.services.drafting = DraftingLibrary(connection)
+        context.closers.append(connection.close)
+    return context
 
 
 def adult(**changes) -> PatientRecord:
