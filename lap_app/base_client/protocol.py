@@ -18,6 +18,13 @@ PHARMACIST_PROFESSIONS = frozenset({"21"})
 # Bundle.signature.sigFormat of our signatures: PKCS#1 v1.5 / SHA-256 over the canonical bytes
 # (lap_app.fhir.canonical_bytes); the signing certificate rides in the signature's extension.
 SIGNATURE_FORMAT = "application/x-lap-rs256"
+
+# A reserved number is valid 30 days; an ordonnance SIGNED before its number expired (its
+# Composition.date, signed content) is still registered this long after the expiry, so that
+# one queued offline is not lost. After that the base refuses it (422 ``expired_number``).
+NUMBER_TTL = 30 * 86400.0
+SIGNED_NUMBER_GRACE = 60 * 86400.0
+EXPIRY_WARNING = 7 * 86400.0  # the client warns this long before that deadline
 EXT_SIGNER_CERTIFICATE = "urn:ordonnance-numerique:certificat-signataire"
 OID_PS_NATIONAL_ID = "urn:oid:1.2.250.1.71.4.2.1"
 

@@ -57,3 +57,52 @@ def replace_file(path: Path, content: bytes) -> None:
         raise UserError(
             _("Écriture impossible de {path} : {reason}").format(path=path, reason=os_error_reason(error))
         ) from None
+
+
+class OutputReservation:
+    """Room for an output file taken on the disk before the work that produces it.
+
+    ``prescribe`` registers an ordonnance with the base before its PDF exists as a file: the
+    space is reserved first (a temporary file of ``size`` bytes in the target folder, synced),
+    so that a disk that fills up meanwhile cannot cost a registered ordonnance its PDF. ``fill``
+    writes the content over the reserved bytes, trims and renames; ``release`` gives the room back.
+    """
+
+    def __init__(self, path: Path, size: int) -> None:
+        check_output_path(path)
+        self.path = path
+        folder = path.parent if str(path.parent) else Path(".")
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=".lap-", suffix=".tmp", dir=folder)
+        except OSError as error:
+            raise UserError(_("Écriture impossible de {path} : {reason}").format(
+                path=path, reason=os_error_reason(error))) from None
+        self._temporary = Path(temporary)
+        try:
+            with os.fdopen(handle, "r+b") as stream:
+                chunk = b"\0" * 65536
+                for _start in range(0, size, len(chunk)):
+                    stream.write(chunk)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except OSError as error:
+            self._temporary.unlink(missing_ok=True)
+            raise UserError(_("Place insuffisante pour écrire {path} ({reason}) : rien n'a été signé ni envoyé ; "
+                              "libérez de la place puis recommencez").format(
+                path=path, reason=os_error_reason(error))) from None
+
+    def fill(self, content: bytes) -> None:
+        try:
+            with open(self._temporary, "r+b") as stream:
+                stream.write(content)
+                stream.truncate(len(content))
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(self._temporary, self.path)
+        except OSError as error:
+            self.release()
+            raise UserError(_("Écriture impossible de {path} : {reason}").format(
+                path=self.path, reason=os_error_reason(error))) from None
+
+    def release(self) -> None:
+        self._temporary.unlink(missing_ok=True)

@@ -14,9 +14,11 @@ from lap_app.cli.circuit_options import (
     flush_with_card,
     unlocked_card,
 )
-from lap_app.cli.output_files import check_output_path, write_atomically
+from lap_app.cli.output_files import OutputReservation, check_output_path
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+
+PDF_ROOM = 2 * 1024 * 1024  # an ordonnance's PDF is 20-200 kB; several pages stay far below
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -109,16 +111,24 @@ def _prescribe(args: argparse.Namespace) -> int:
             print(_("Attention : aucune alerte « {id} » sur cette ordonnance (option --acknowledge ignorée)").format(
                 id=unknown), file=sys.stderr)
         card = unlocked_card(args)
-        store = LocalStore()
+        # The PDF's room on the disk is taken before anything is signed or sent: a disk that fills
+        # up meanwhile cannot leave a registered ordonnance without its PDF.
+        reservation = OutputReservation(output, PDF_ROOM)
         try:
-            with card, open_client(target) as client:
-                outcome = prescribe(ordonnance, card=card, client=client, store=store, opposition=args.opposition,
-                                    page_size=args.page_size, practice=settings.practice, patient=patient,
-                                    acknowledged=args.acknowledge, drugs=drugs)
-        finally:
-            store.close()
+            store = LocalStore()
+            try:
+                with card, open_client(target) as client:
+                    outcome = prescribe(ordonnance, card=card, client=client, store=store,
+                                        opposition=args.opposition, page_size=args.page_size,
+                                        practice=settings.practice, patient=patient, acknowledged=args.acknowledge,
+                                        drugs=drugs)
+            finally:
+                store.close()
+        except BaseException:
+            reservation.release()
+            raise
     try:
-        write_atomically(output, outcome.pdf)
+        reservation.fill(outcome.pdf)
     except UserError as error:  # signed and kept (or queued) all the same: say so, with the number
         raise UserError(_("{error} ; l'ordonnance {number} est conservée dans l'historique ({status})").format(
             error=error.message, number=outcome.number or _("(sans numéro)"),
@@ -179,6 +189,7 @@ def _dispensing(args: argparse.Namespace) -> int:
 
 def _outbox(args: argparse.Namespace) -> int:
     from lap_app.services.dmp import copies_waiting
+    from lap_app.services.outbox import expiring_entries
     from lap_app.storage import LocalStore
 
     store = LocalStore()
@@ -188,11 +199,15 @@ def _outbox(args: argparse.Namespace) -> int:
             report = flush_with_card(args, store)
         entries = store.outbox()
         rows = [(e, store.get(e.ordonnance_id)) for e in entries]
+        expiring = expiring_entries(store)
     finally:
         store.close()
+    for item in expiring:  # before anything else: a printed QR code is about to die
+        print(_("Attention : {warning}").format(warning=item.warning()), file=sys.stderr)
     if args.json:
         out = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
-                            "patient": o.patient_name if o else None} for e, o in rows]}
+                            "patient": o.patient_name if o else None} for e, o in rows],
+               "expiring": [{"number": e.number, "patient": e.patient, "deadline": e.deadline} for e in expiring]}
         if report is not None:
             out.update(registered=report.registered, refused=report.refused, error=report.error)
             if report.dmp is not None:

@@ -44,6 +44,7 @@ NO_BASE_MESSAGE = N_("La base ordonnance numérique n'est pas configurée : "
 class DeskStatus:
     base_reachable: bool
     outbox_count: int
+    expiring: tuple[str, ...] = ()  # warnings: queued numbers near the base's deadline (French)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +127,11 @@ class PrescribingDesk:
 
     # -- status bar --------------------------------------------------------------------------
     def status(self) -> DeskStatus:
+        from lap_app.services.outbox import expiring_entries
+
         reachable = self.endpoint is not None and probe_base(self.endpoint)
-        return DeskStatus(reachable, len(self.store.outbox()))
+        return DeskStatus(reachable, len(self.store.outbox()),
+                          tuple(e.warning() for e in expiring_entries(self.store)))
 
     # -- the card thread's work --------------------------------------------------------------
     def prescribe(self, ordonnance: Ordonnance, card: Any, *, practice: PracticeSettings,

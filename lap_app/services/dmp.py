@@ -92,6 +92,21 @@ def _patient_ins(ordonnance: StoredOrdonnance) -> tuple[str | None, str, str]:
     return ins, system, ordonnance.patient_name
 
 
+def copy_writer(number: str, bundle: dict[str, Any], pdf: bytes) -> Callable[[Any, int], None]:
+    """The DMP copy's row, written in the transaction that saves the signed ordonnance."""
+    from lap_app.storage.dmp_filings import queue_in
+
+    ins, _system = _bundle_ins(bundle)
+
+    def write(conn: Any, ordonnance_id: int) -> None:
+        if ins is None:
+            queue_in(conn, ordonnance_id, wire.document_id_for(number), pdf, "no_ins", NO_INS_MESSAGE)
+        else:
+            queue_in(conn, ordonnance_id, wire.document_id_for(number), pdf)
+
+    return write
+
+
 def queue_copy(store: LocalStore, ordonnance_id: int, pdf: bytes | None) -> DmpState:
     """Queue the DMP copy of a numbered ordonnance with the PDF as printed (before any sending)."""
     ordonnance = store.get(ordonnance_id)

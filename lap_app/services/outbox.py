@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
+from lap_app.base_client.protocol import EXPIRY_WARNING, SIGNED_NUMBER_GRACE
+from lap_app.i18n import _
 from lap_app.storage import LocalStore, OutboxEntry
 
 log = logging.getLogger(__name__)
@@ -48,11 +51,44 @@ def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
             if error.status == 401:  # not a verdict on the ordonnance: keep it queued
                 store.outbox_retry_later(entry, error.message, min(MAX_DELAY, 5.0 * 2 ** entry.attempts))
                 raise
-            store.outbox_done(entry, "rejected", error.message)
+            reason = error.message
+            if error.code == "expired_number":  # the printed QR code is dead: say which paper to redo
+                reason = _("Numéro {number} expiré avant l'envoi : l'ordonnance papier de {patient} n'est plus "
+                           "valable ; refaites-la et remettez-lui la nouvelle").format(
+                    number=entry.number, patient=ordonnance.patient_name)
+            store.outbox_done(entry, "rejected", reason)
             return "rejected"
-        store.outbox_done(entry, result.status)
+        store.outbox_done_if_possible(entry, result.status)  # registered: nothing local may undo that
         return result.status
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringEntry:
+    number: str
+    patient: str
+    deadline: float  # after this the base refuses it (number expiry + the signed-in-time grace)
+
+    def warning(self) -> str:
+        from datetime import datetime
+
+        return _("Le numéro {number} ({patient}) doit être envoyé à la base avant le {date}, sinon l'ordonnance "
+                 "papier ne sera plus valable : connectez-vous à la base et envoyez les ordonnances en attente").format(
+            number=self.number, patient=self.patient, date=datetime.fromtimestamp(self.deadline).strftime("%d/%m/%Y"))
+
+
+def expiring_entries(store: LocalStore, now: float | None = None) -> list[ExpiringEntry]:
+    """Outbox entries whose number nears the deadline the base enforces (``EXPIRY_WARNING`` before it)."""
+    now = time.time() if now is None else now
+    found = []
+    for entry, expires_at in store.outbox_number_expiries():
+        if expires_at is None:
+            continue
+        deadline = expires_at + SIGNED_NUMBER_GRACE
+        if deadline - EXPIRY_WARNING <= now:
+            ordonnance = store.get(entry.ordonnance_id)
+            found.append(ExpiringEntry(entry.number, ordonnance.patient_name if ordonnance else "?", deadline))
+    return found
 
 
 def flush_outbox(store: LocalStore, client: EPrescriptionBase,

@@ -25,6 +25,7 @@ from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Signature
 from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
+from lap_app.services.dmp import PENDING_MESSAGE, DmpState
 from lap_app.services.drafting import DraftAlert
 from lap_app.services.outbox import send_entry
 from lap_app.services.practice import practice_of, prescriber_for
@@ -39,6 +40,8 @@ POOL_SIZE = 10
 # The renderer prints the R.4073-2 mention; this says what happened.
 NO_PATIENT_FACTS = PatientFacts()  # no allergy or treatment known: the lines are checked together
 OFFLINE_REASON = _("base des ordonnances numériques injoignable au moment de la prescription")
+LOCAL_WRITE_DEFERRED = _("Ordonnance signée et conservée ; son envoi à la base sera repris (écriture locale "
+                         "impossible pour l'instant : vérifiez la place sur le disque)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +117,16 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
                                      data=card.sign_digest(signed_digest(bundle)), certificate=certificate,
                                      sig_format=SIGNATURE_FORMAT)
     signed = to_bundle(ordonnance)  # the same Bundle, now carrying Bundle.signature
+    # The PDF exists, and is on disk with the ordonnance (its DMP copy), before the base hears
+    # of it: a full disk after the registration can no longer cost the user the paper.
+    pdf = render_ordonnance_pdf(ordonnance, page_size)
+    from lap_app.services.dmp import after_prescription, copy_writer  # the patient's copy, through the outbox
+
     ordonnance_id = store.save_signed(number=number, prescriber=identity.national_id,
                                       patient_name=ordonnance.patient.display_name, opposition=opposition,
                                       bundle=signed, signer_certificate=certificate,
-                                      acknowledgements=acknowledgements)
+                                      acknowledgements=acknowledgements,
+                                      also=copy_writer(number, signed, pdf))
     # From here the ordonnance is safe on disk; the network can fail at will.
     status, message = "waiting", offline_message
     if offline_message is None:
@@ -126,15 +135,19 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
             status = send_entry(store, client, entry, reauthenticate=lambda: renew_token(card, client))
         except (BaseUnavailable, BaseRefused) as error:
             message = error.message
+        except Exception:
+            log.exception("ordonnance %s saved and queued; sending deferred", number)
+            message = LOCAL_WRITE_DEFERRED
         else:
             if status == "rejected":  # a QR code for a refused number would mislead the pharmacist
                 stored = store.get(ordonnance_id)
                 raise UserError(_("Ordonnance refusée par la base : {reason}").format(
                     reason=(stored.last_error if stored else None) or "?"))
-    pdf = render_ordonnance_pdf(ordonnance, page_size)
-    from lap_app.services.dmp import after_prescription  # the patient's copy, through the outbox
-
-    dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: renew_token(card, client))
+    try:
+        dmp = after_prescription(store, client, ordonnance_id, pdf, reauthenticate=lambda: renew_token(card, client))
+    except Exception:
+        log.exception("DMP step of ordonnance %s deferred", ordonnance_id)
+        dmp = DmpState("pending", PENDING_MESSAGE)
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
 
 

@@ -33,6 +33,17 @@ def _filing(row: sqlite3.Row) -> DmpFiling:
                      row["next_attempt_at"], row["last_error"], row["filed_at"])
 
 
+def queue_in(conn: sqlite3.Connection, ordonnance_id: int, document_id: str, pdf: bytes | None,
+             state: str = "pending", error: str | None = None) -> None:
+    """``DmpFilings.queue`` inside a transaction already open (the one that saves the ordonnance)."""
+    now = time.time()
+    conn.execute(
+        "INSERT INTO dmp_filings (ordonnance_id, document_id, state, pdf, next_attempt_at, last_error,"
+        " updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(ordonnance_id) DO UPDATE SET"
+        " pdf = COALESCE(dmp_filings.pdf, excluded.pdf), updated_at = excluded.updated_at",
+        (ordonnance_id, document_id, state, pdf, now, error, now))
+
+
 class DmpFilings:
     def __init__(self, store: LocalStore) -> None:
         self.store = store
@@ -40,13 +51,8 @@ class DmpFilings:
     def queue(self, ordonnance_id: int, document_id: str, pdf: bytes | None, state: str = "pending",
               error: str | None = None) -> None:
         """Queue a copy; a copy already queued keeps its state and the first PDF printed."""
-        now = time.time()
         with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO dmp_filings (ordonnance_id, document_id, state, pdf, next_attempt_at, last_error,"
-                " updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(ordonnance_id) DO UPDATE SET"
-                " pdf = COALESCE(dmp_filings.pdf, excluded.pdf), updated_at = excluded.updated_at",
-                (ordonnance_id, document_id, state, pdf, now, error, now))
+            queue_in(conn, ordonnance_id, document_id, pdf, state, error)
 
     def unqueued_ordonnances(self) -> list[tuple[int, str]]:
         """(id, number) of the numbered ordonnances with no DMP row yet."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from lap_app.i18n import _
 from lap_app.storage.database import connect
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.transaction import write_transaction
+
+log = logging.getLogger(__name__)
 
 # Status identifiers (stored) and what the user reads.
 STATUSES = {
@@ -125,9 +128,14 @@ class LocalStore:
 
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
                     bundle: dict[str, Any], signer_certificate: bytes,
-                    acknowledgements: Sequence[Acknowledgement] = ()) -> int:
+                    acknowledgements: Sequence[Acknowledgement] = (),
+                    also: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
         """Record a signed ordonnance, the alerts acknowledged for it, and queue it in the
-        outbox, atomically."""
+        outbox, atomically.
+
+        ``also(conn, ordonnance_id)`` writes in the same transaction (the DMP copy with the
+        printed PDF): everything the ordonnance needs is on disk before the base hears of it,
+        so a disk full after the registration cannot cost the user the PDF."""
         now = time.time()
         with self.transaction() as conn:
             cursor = conn.execute(
@@ -139,6 +147,8 @@ class LocalStore:
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
                          (ordonnance_id, number, now, now))
             _record_acknowledgements(conn, ordonnance_id, acknowledgements)
+            if also is not None:
+                also(conn, ordonnance_id)
         return ordonnance_id
 
     def save_paper(self, *, prescriber: str, patient_name: str, opposition: bool, bundle: dict[str, Any],
@@ -213,6 +223,25 @@ class LocalStore:
             conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
             conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE id = ?",
                          (status, time.time(), error, entry.ordonnance_id))
+
+    def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
+        """Each outbox entry with its number's reservation expiry (None: not from this pool)."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT o.*, p.expires_at AS number_expires_at FROM outbox o"
+                " LEFT JOIN number_pool p ON p.number = o.number ORDER BY o.id").fetchall()
+        return [(OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
+                             r["last_error"]), r["number_expires_at"]) for r in rows]
+
+    def outbox_done_if_possible(self, entry: OutboxEntry, status: str) -> bool:
+        """``outbox_done`` after the base registered it; False when the store cannot be written
+        (disk full): the entry stays and the next flush replays it (the base answers 200)."""
+        try:
+            self.outbox_done(entry, status)
+        except sqlite3.Error as error:
+            log.warning("registration of %s not recorded locally yet: %s", entry.number, error)
+            return False
+        return True
 
     def outbox_retry_later(self, entry: OutboxEntry, error: str, delay: float) -> None:
         with self.transaction() as conn:

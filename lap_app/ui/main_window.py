@@ -222,9 +222,15 @@ class MainWindow(QMainWindow):
             self.flush_outbox(quiet=True)
 
     def _show_outbox(self, status) -> None:
-        self.outbox_status.setText(
-            ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi", status.outbox_count)
-            .format(n=status.outbox_count))
+        text = ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi",
+                        status.outbox_count).format(n=status.outbox_count)
+        expiring = getattr(status, "expiring", ())
+        if expiring:  # a queued number near its deadline: its printed QR code would die
+            text += " — " + ngettext("{n} numéro bientôt expiré", "{n} numéros bientôt expirés",
+                                     len(expiring)).format(n=len(expiring))
+        self.outbox_status.setText(text)
+        self.outbox_status.setToolTip("\n".join(expiring))
+        set_role(self.outbox_status, "error" if expiring else "")
 
     # -- actions -----------------------------------------------------------------------------
     def _on_patient_selected(self, record) -> None:

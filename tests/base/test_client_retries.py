@@ -227,3 +227,23 @@ def test_an_ordonnance_answered_with_a_5xx_stays_in_the_outbox(scripted, pki_dir
     assert store.by_number(NUMBER).status == "registered"
     store.close()
     script.bodies = {}
+
+
+def test_expired_number_is_a_verdict_that_names_the_paper_to_redo(scripted, pki_dir, tmp_path):
+    """422 ``expired_number``: not retried; the entry leaves the outbox and says which paper is dead."""
+    from lap_app.services.outbox import flush_outbox
+
+    script, url = scripted
+    script.calls.clear()
+    script.bodies = {422: {"error": "expired_number", "message": "Numéro réservé expiré"}}
+    store = _queued(tmp_path, NUMBER)
+    patient = store.by_number(NUMBER).patient_name
+    script.statuses = [(422, {}), (201, {})]
+    with _client(url, pki_dir, retries=3) as client:
+        report = flush_outbox(store, client)
+    assert len(script.calls) == 1 and report.error is None
+    assert report.refused[NUMBER].startswith(f"Numéro {NUMBER} expiré avant l'envoi : l'ordonnance papier de {patient}")
+    assert store.outbox() == [] and store.by_number(NUMBER).status == "rejected"
+    store.close()
+    script.statuses.clear()
+    script.bodies = {}

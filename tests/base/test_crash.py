@@ -1,21 +1,25 @@
-"""Crash tests: kill -9 the client around its outbox write, and the base in the middle of
-registrations, at random points; after restart every ordonnance is registered exactly once."""
+"""Crash campaigns: kill -9 the client in each phase around its outbox write (≥ 200 per
+round), and the base in the middle of registrations (≥ 20 per round); after restart every
+ordonnance is registered exactly once. ``LAP_FAULT_ROUNDS=N`` multiplies the kills (the long
+campaign); each test prints its counts (kills per phase, replays, lost, duplicated)."""
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import random
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, card_in_hand, cli_env, run_cli, running_base
+from circuit_support import EXAMPLE_BUNDLE, REPO, card_in_hand, cli_env, run_cli, running_base
 
 pytestmark = pytest.mark.slow
 
@@ -32,40 +36,152 @@ def _local(data_dir: Path) -> tuple[list[tuple[str, str]], int]:
     return rows, outbox
 
 
-def test_client_killed_at_random_points(tmp_path, pki_dir):
+ROUNDS = max(1, int(os.environ.get("LAP_FAULT_ROUNDS", "1")))  # the long campaign: LAP_FAULT_ROUNDS=10
+PHASES = ("started", "written", "answered")
+PHASE_NAMES = {"started": "before the outbox write", "written": "between the write and the answer",
+               "answered": "after the answer"}
+
+
+class ForkingClient:
+    """``crash_client.py``: one real prescribing client forked per order (see its docstring)."""
+
+    def __init__(self, store: Path, pki_dir: Path, base, env: dict[str, str]) -> None:
+        script = Path(__file__).with_name("crash_client.py")
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(store), str(pki_dir), base.url, str(base.ca), str(EXAMPLE_BUNDLE)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO, bufsize=0)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        first = self.next_line(120)
+        assert first == "ready", first
+
+    def _read(self) -> None:
+        for raw in self.process.stdout:  # type: ignore[union-attr]
+            self.lines.put(raw.decode().strip())
+
+    def next_line(self, timeout: float = 60.0) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def order(self, pause_at: str) -> None:
+        self.process.stdin.write(f"{pause_at}\n".encode())  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        self.process.stdin.close()  # type: ignore[union-attr]
+        self.process.wait(30)
+
+
+def _kill_and_reap(pid: int) -> bool:
+    """kill -9 ``pid`` and wait until it is dead; False if it had already finished."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.002)
+    raise AssertionError(f"client {pid} survived kill -9")
+
+
+def _one_client(client: ForkingClient, rng: random.Random) -> tuple[str | None, str]:
+    """One forked client, killed in a phase: (the phase it was killed in or None, its last line)."""
+    paused = rng.random() < 0.6
+    phase = rng.choice(PHASES) if paused else "-"
+    client.order(phase)
+    delay = rng.uniform(0.0, 0.03)
+    while True:
+        line = client.next_line()
+        who, event = line.split(" ", 1)
+        if event.startswith(("failed", "done")):
+            return None, line
+        if paused and event == phase:
+            assert _kill_and_reap(int(who))
+            client.order("sync")
+            while (line := client.next_line()) != "0 sync":
+                pass
+            return phase, line
+        if not paused and event == "started":  # killed wherever the delay finds it
+            time.sleep(delay)
+            killed = _kill_and_reap(int(who))
+            client.order("sync")
+            last = event
+            while (line := client.next_line()) != "0 sync":  # what it said before dying: the phase it died in
+                last = line.split(" ", 1)[1]
+                if last.startswith(("done", "failed")):
+                    ended = line
+            if last.startswith(("done", "failed")):
+                return None, ended
+            assert killed
+            return last, line
+
+
+def test_client_killed_in_every_phase(tmp_path, pki_dir, monkeypatch):
+    """≥ 200 kill -9 of a real client per round, in each of the three phases around the outbox
+    write; then one flush: every ordonnance written is on the base exactly once, nothing else
+    is, and some were replays (registered by the base, the killed client never knew)."""
+    from lap_app.services.base_connection import base_endpoint, open_client
+    from lap_app.services.card_session import ensure_token
+    from lap_app.services.outbox import flush_outbox
+    from lap_app.storage import LocalStore
+
     rng = random.Random(os.environ.get("LAP_CRASH_SEED", "5"))
+    monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
+    kills = dict.fromkeys(PHASES, 0)
+    finished: list[str] = []
+    started = time.monotonic()
     with running_base(tmp_path / "base", pki_dir) as base:
         env = cli_env(tmp_path / "data", tmp_path / "config", base)
-        card = ["--virtual", "--pki", str(pki_dir), "--pin-stdin"]
-        assert run_cli(["enrol", *card], env).returncode == 0
-        started = time.monotonic()
-        first = run_cli(["prescribe", str(EXAMPLE_BUNDLE), "-o", str(tmp_path / "o.pdf"), "--json", *card], env)
-        assert first.returncode == 0, first.stderr
-        duration = time.monotonic() - started
-        kills = 0
-        for _ in range(8):
-            process = subprocess.Popen(
-                [*LAP_APP, "prescribe", str(EXAMPLE_BUNDLE), "-o", str(tmp_path / "k.pdf"), *card],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO)
-            process.stdin.write(b"1234\n")
-            process.stdin.close()
-            time.sleep(rng.uniform(0.35, 0.95) * duration)
-            if process.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)
-                kills += 1
-            process.wait()
-        assert kills >= 3
-        flushed = run_cli(["outbox", "--flush", "--json", *card], env)
-        assert flushed.returncode == 0, flushed.stderr
-        # nothing to replay when every kill fell before the outbox write or after the answer
-        print("client kills:", kills, "replayed by the flush:", json.loads(flushed.stdout).get("registered", []))
-        local, outbox = _local(tmp_path / "data")
+        assert run_cli(["enrol", "--virtual", "--pki", str(pki_dir), "--pin-stdin"], env).returncode == 0
+        client = ForkingClient(tmp_path / "data" / "lap.sqlite3", pki_dir, base, env)
+        try:
+            while sum(kills.values()) < 200 * ROUNDS:
+                phase, line = _one_client(client, rng)
+                assert "failed" not in line, line
+                if phase is None:
+                    finished.append(line)
+                else:
+                    kills[phase] += 1
+        finally:
+            client.close()
+        store = LocalStore(tmp_path / "data" / "lap.sqlite3")
+        on_base_before = set(_server_numbers(base))
+        waiting = [e.number for e in store.outbox()]
+        replays = [n for n in waiting if n in on_base_before]
+        endpoint = base_endpoint(base.url, base.ca)
+        with card_in_hand("medecin", pki_dir) as card, open_client(endpoint) as http:
+            ensure_token(card, http)
+            report = flush_outbox(store, http)
+        local = [(o.number, o.status) for o in store.list(limit=100_000) if o.number]
+        outbox_after = store.outbox()
+        store.close()
         server = _server_numbers(base)
-    assert outbox == 0
-    assert {status for _n, status in local} == {"registered"}
-    # exactly once: every local ordonnance on the base, nothing else, no duplicate
+        audited_replays = _audited(base, "replayed")
+    lost = len({n for n, _s in local} - set(server))
+    duplicated = len(server) - len(set(server)) + sum(1 for n in server if n not in {m for m, _s in local})
+    print(f"\nclient crash campaign ({ROUNDS} round(s), {time.monotonic() - started:.0f} s): "
+          f"kills {sum(kills.values())} ("
+          + ", ".join(f"{PHASE_NAMES[p]} {kills[p]}" for p in PHASES)
+          + f"), finished unkilled {len(finished)}, waiting at the flush {len(waiting)}, replays {len(replays)}, "
+          f"registered {len(server)}, lost {lost}, duplicated {duplicated}")
+    assert sum(kills.values()) >= 200 * ROUNDS and min(kills.values()) >= 30 * ROUNDS
+    assert report.error is None and not report.refused, report
+    assert sorted(report.registered) == sorted(waiting)
+    assert len(replays) > 0 and audited_replays >= len(replays)
+    assert outbox_after == [] and {status for _n, status in local} == {"registered"}
+    assert lost == 0 and duplicated == 0
     assert sorted(server) == sorted(n for n, _s in local)
-    assert len(set(server)) == len(server)
+
+
+def _audited(base, outcome: str) -> int:
+    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
+        return db.execute("SELECT COUNT(*) FROM audit WHERE action = 'register' AND outcome = ?",
+                          (outcome,)).fetchone()[0]
 
 
 def test_base_killed_during_registrations(tmp_path, pki_dir, monkeypatch):
@@ -104,24 +220,34 @@ def test_base_killed_during_registrations(tmp_path, pki_dir, monkeypatch):
 
             worker = threading.Thread(target=prescribe_continuously)
             worker.start()
-            for _ in range(5):
-                time.sleep(rng.uniform(0.3, 1.2))
+            kills = 0
+            started = time.monotonic()
+            while kills < 20 * ROUNDS:
+                time.sleep(rng.uniform(0.05, 0.5))
                 base.kill()  # kill -9, wherever the registration stands
-                time.sleep(rng.uniform(0.0, 0.3))
+                kills += 1
+                time.sleep(rng.uniform(0.0, 0.2))
                 base.start()
             time.sleep(0.5)
             stop.set()
             worker.join(30)
             assert not errors, errors
+            waiting = [e.number for e in store.outbox()]
+            replays = [n for n in waiting if n in set(_server_numbers(base))]
             with open_client(endpoint) as client:
                 ensure_token(card, client)
                 report = flush_outbox(store, client)
             assert report.error is None and not report.refused
-            print("acknowledged:", len(acknowledged), "sent by the final flush:", len(report.registered))
         server = _server_numbers(base)
     local = [(o.number, o.status) for o in store.list(limit=10_000) if o.number]
     store.close()
-    assert len(acknowledged) >= 5
+    lost = len(set(acknowledged) - set(server)) + len({n for n, _s in local} - set(server))
+    duplicated = len(server) - len(set(server)) + len(set(server) - {n for n, _s in local})
+    print(f"\nbase crash campaign ({ROUNDS} round(s), {time.monotonic() - started:.0f} s): base kills {kills}, "
+          f"acknowledged {len(acknowledged)}, waiting at the flush {len(waiting)} (replays {len(replays)}), "
+          f"registered {len(server)}, lost {lost}, duplicated {duplicated}")
+    assert kills >= 20 * ROUNDS and len(acknowledged) >= 5
     assert set(acknowledged) <= set(server)  # every acknowledged registration survived kill -9
     assert {status for _n, status in local} == {"registered"}
+    assert lost == 0 and duplicated == 0
     assert sorted(server) == sorted(n for n, _s in local) and len(set(server)) == len(server)

@@ -211,10 +211,10 @@ def test_offline_copy_waits_in_the_outbox_and_follows_the_registration(dmp_pki_d
 
 def test_copy_lost_at_printing_is_found_and_filed_by_the_flush(dmp_endpoint, dmp_pki_dir, store, dmp_base,
                                                                monkeypatch):
-    """The application stops after the base registered the ordonnance but before its PDF was
-    rendered (so before its copy was queued): the next flush queues the copy, renders the
-    same bytes again and files it."""
-    import lap_app.render
+    """An ordonnance registered with no queued copy (a store left by a version that queued the copy
+    only after printing, stopped in between): the next flush queues the copy, renders the same
+    bytes again and files it."""
+    import lap_app.services.dmp
     from lap_app.fhir import from_bundle
     from lap_app.render import render_ordonnance_pdf
     from lap_app.services.dmp import dmp_state
@@ -226,7 +226,8 @@ def test_copy_lost_at_printing_is_found_and_filed_by_the_flush(dmp_endpoint, dmp
     def crash(*_args, **_kwargs):
         raise Crash
 
-    monkeypatch.setattr(lap_app.render, "render_ordonnance_pdf", crash)
+    monkeypatch.setattr(lap_app.services.dmp, "copy_writer", lambda *_args: lambda *_a: None)
+    monkeypatch.setattr(lap_app.services.dmp, "after_prescription", crash)
     with pytest.raises(Crash):
         _prescribe(dmp_endpoint, dmp_pki_dir, store)
     monkeypatch.undo()

@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 
-from lap_app.base_client.protocol import INSTALLATION_HEADER, PHARMACIST_PROFESSIONS, PRESCRIBER_PROFESSIONS
+from lap_app.base_client.protocol import INSTALLATION_HEADER, NUMBER_TTL, PHARMACIST_PROFESSIONS, PRESCRIBER_PROFESSIONS
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, Holder, check_token
 from lap_app.standins.base_server.store import BaseStore
@@ -26,7 +26,7 @@ class ServerConfig:
     data_dir: Path
     ca_pem: bytes
     token_ttl: float = 600.0  # seconds
-    number_ttl: float = 30 * 86400.0  # a reserved number expires after 30 days
+    number_ttl: float = NUMBER_TTL  # a reserved number expires after 30 days
     max_pool: int = 50
 
 

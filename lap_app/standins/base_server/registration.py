@@ -18,6 +18,7 @@ import orjson
 
 from lap_app.base_client.protocol import (
     SIGNATURE_FORMAT,
+    SIGNED_NUMBER_GRACE,
     b64d,
     bundle_number,
     practitioner_ids,
@@ -70,12 +71,13 @@ def prepare_registration(state: BaseState, caller: Caller, number: str,
     # "Same content" for idempotency: the signed part of the Bundle (opposition included),
     # stored as SHA-256 of its digest (as since the base's first version).
     digest = hashlib.sha256(signed).hexdigest()
+    signed_at = _signed_at(bundle)
     with state.store.reading() as conn:
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:
             _same_or_conflict(existing, digest, holder.national_id)
             return _replay(state, caller, number, existing)
-        _check_reserved(conn, number, holder.national_id, time.time())  # cheap refusals first
+        _check_reserved(conn, number, holder.national_id, time.time(), signed_at)  # cheap refusals first
     problems, opposition = check_content(bundle, number, holder, state.certificates, signed)
     if problems:
         raise ApiError(422, "invalid_content", "Ordonnance refusée : contenu invalide", problems)
@@ -90,7 +92,7 @@ def prepare_registration(state: BaseState, caller: Caller, number: str,
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "register", "replayed")
             return _replayed(existing)
-        _check_reserved(conn, number, holder.national_id, now)
+        _check_reserved(conn, number, holder.national_id, now, signed_at)
         conn.execute(
             "INSERT INTO prescriptions (number, prescriber, installation, content_sha256, bundle, signer_certificate,"
             " opposition, status, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -136,7 +138,22 @@ def _same_or_conflict(existing: Any, digest: str, prescriber: str) -> None:
         raise ApiError(409, "number_used", "Numéro déjà utilisé pour une autre ordonnance")
 
 
-def _check_reserved(conn: Any, number: str, prescriber: str, now: float) -> None:
+def _signed_at(bundle: dict[str, Any]) -> float | None:
+    """When the ordonnance says it was written (Composition.date: signed content), or None."""
+    from datetime import datetime
+
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Composition":
+            try:
+                when = datetime.fromisoformat(str(resource.get("date", "")).replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            return when.timestamp() if when.tzinfo is not None else None
+    return None
+
+
+def _check_reserved(conn: Any, number: str, prescriber: str, now: float, signed_at: float | None = None) -> None:
     row = conn.execute("SELECT prescriber, expires_at, state FROM numbers WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise ApiError(422, "unknown_number", "Numéro non délivré par la base",
@@ -146,8 +163,12 @@ def _check_reserved(conn: Any, number: str, prescriber: str, now: float) -> None
     if row["state"] != "reserved":
         raise ApiError(409, "number_used", "Numéro déjà utilisé")
     if row["expires_at"] < now:
-        raise ApiError(422, "expired_number", "Numéro réservé expiré",
-                       [{"path": "number", "message": "réservation expirée"}])
+        # signed while its number was valid (queued offline meanwhile): still registered, within the grace
+        signed_in_time = signed_at is not None and signed_at <= row["expires_at"]
+        if not signed_in_time or now > row["expires_at"] + SIGNED_NUMBER_GRACE:
+            raise ApiError(422, "expired_number", "Numéro réservé expiré",
+                           [{"path": "number", "message": "réservation expirée avant la signature"
+                             if not signed_in_time else "ordonnance signée à temps mais envoyée trop tard"}])
 
 
 def check_content(bundle: dict[str, Any], number: str, holder: Holder, certificates: CardCertificates,
