@@ -12,6 +12,7 @@ import logging.handlers
 from pathlib import Path
 
 from lap_app.paths import user_data_dir
+from lap_app.private_files import private_directory
 
 
 def log_file_path() -> Path:
@@ -28,7 +29,8 @@ def configure_logging(verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
         path = log_file_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent.parent)  # the user's data directory holds health data: 0700
+        private_directory(path.parent)
         file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)

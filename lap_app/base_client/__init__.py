@@ -7,10 +7,18 @@ from lap_app.base_client.client import (
     Registration,
     Token,
 )
-from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted, NotEnrolled
+from lap_app.base_client.errors import (
+    BaseFailing,
+    BaseRateLimited,
+    BaseRefused,
+    BaseUnavailable,
+    BaseUntrusted,
+    NotEnrolled,
+)
 
 __all__ = [
     "BaseFailing",
+    "BaseRateLimited",
     "BaseRefused",
     "BaseUnavailable",
     "BaseUntrusted",

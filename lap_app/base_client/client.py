@@ -23,7 +23,15 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
-from lap_app.base_client.errors import BaseFailing, BaseRefused, BaseUnavailable, BaseUntrusted
+from lap_app.base_client.errors import (
+    RATE_LIMITED,
+    BaseFailing,
+    BaseRateLimited,
+    BaseRefused,
+    BaseUnavailable,
+    BaseUntrusted,
+    PaperOnlyOrdonnance,
+)
 from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
 from lap_app.domain.errors import Problem
 from lap_app.i18n import _
@@ -82,6 +90,16 @@ class EPrescriptionBase(Protocol):
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]: ...
 
 
+def refuse_paper_only(bundle: dict[str, Any]) -> None:
+    """Imaging and transport never leave the workstation (outside the ordonnance numérique)."""
+    from lap_app.domain.kinds import PAPER_ONLY_REASONS
+    from lap_app.fhir import kind_of_bundle
+
+    kind = kind_of_bundle(bundle)
+    if kind is not None and not kind.registrable:
+        raise PaperOnlyOrdonnance(_(PAPER_ONLY_REASONS[kind]))
+
+
 class HttpBaseClient:
     def __init__(self, base_url: str, ca_path: str | Path, *, installation: InstallationCredential | None = None,
                  timeout: float = 10.0, retries: int = 3, backoff: float = 0.25, max_retry_after: float = 10.0) -> None:
@@ -102,6 +120,9 @@ class HttpBaseClient:
         self.retries = retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        # Reads by number refused for too many unknown numbers: none is sent before this
+        # (monotonic) time, the user is told how long to wait instead.
+        self._lookups_blocked_until = 0.0
 
     def close(self) -> None:
         self._http.close()
@@ -115,7 +136,12 @@ class HttpBaseClient:
     # --- transport -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, json: Any = None, auth: bool = True,
-                 installation: bool = True) -> httpx.Response:
+                 installation: bool = True, lookup: bool = False) -> httpx.Response:
+        """``lookup``: a read by number, subject to the base's unknown-number rate limit."""
+        if lookup:
+            remaining = self._lookups_blocked_until - time.monotonic()
+            if remaining > 0:
+                raise BaseRateLimited(remaining)
         headers = {}
         content = None
         if json is not None:  # orjson: several times cheaper than the standard encoder on a Bundle
@@ -139,6 +165,10 @@ class HttpBaseClient:
                 delay = self.backoff * 2 ** attempt
             else:
                 status = response.status_code
+                if status == 429 and _error_code(response) == RATE_LIMITED:
+                    wait = _retry_after(response) or 60.0  # retrying now would only be refused again
+                    self._lookups_blocked_until = time.monotonic() + wait
+                    raise BaseRateLimited(wait)
                 if status >= 500 and status not in RETRY_STATUSES:  # the base's own failure
                     if attempt >= self.retries or method not in IDEMPOTENT:
                         raise _failing(response)
@@ -195,29 +225,30 @@ class HttpBaseClient:
         return list(body["numbers"]), float(body["expires_at"])
 
     def register(self, number: str, bundle: dict[str, Any]) -> Registration:
+        refuse_paper_only(bundle)
         response = self._request("PUT", f"/prescriptions/{number}", json={"bundle": bundle})
         body = response.json()
         return Registration(body["number"], body["status"], body["registered_at"], response.status_code == 200)
 
     def cancel(self, number: str) -> str:
-        status: str = self._request("POST", f"/prescriptions/{number}/cancel").json()["status"]
+        status: str = self._request("POST", f"/prescriptions/{number}/cancel", lookup=True).json()["status"]
         return status
 
     def status(self, number: str) -> str:
-        status: str = self._request("GET", f"/prescriptions/{number}/status").json()["status"]
+        status: str = self._request("GET", f"/prescriptions/{number}/status", lookup=True).json()["status"]
         return status
 
     def dispensings(self, number: str) -> dict[str, Any]:
-        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings").json()
+        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings", lookup=True).json()
         return body
 
     def pharmacy_read(self, number: str) -> dict[str, Any]:
-        body: dict[str, Any] = self._request("GET", f"/pharmacy/prescriptions/{number}").json()
+        body: dict[str, Any] = self._request("GET", f"/pharmacy/prescriptions/{number}", lookup=True).json()
         return body
 
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
         body: dict[str, Any] = self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
-                                             json={"lines": lines, "complete": complete}).json()
+                                             json={"lines": lines, "complete": complete}, lookup=True).json()
         return body
 
 
@@ -245,6 +276,14 @@ def _json_bytes(value: Any) -> bytes:
         import json
 
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body.get("error")) if isinstance(body, dict) else None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -54,7 +54,8 @@ class DmpClient:
                             int(d["size"]), float(d["filed_at"])) for d in body["documents"]]
 
     def document(self, document_id: str) -> dict[str, Any]:
-        body: dict[str, Any] = self.base._request("GET", f"{wire.DMP_PATH}/documents/{quote(document_id, safe='')}").json()
+        body: dict[str, Any] = self.base._request(
+            "GET", f"{wire.DMP_PATH}/documents/{quote(document_id, safe='')}", lookup=True).json()
         return body
 
     def pdf(self, document_id: str) -> bytes:

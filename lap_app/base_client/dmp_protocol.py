@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 from typing import Any
 
 from lap_app.base_client.protocol import OID_PS_NATIONAL_ID
@@ -32,10 +33,11 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 DOCUMENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,63}$")
 
 
-def document_id_for(number: str) -> str:
-    """One DMP document per ordonnance: its id derives from the prescription number, so a
-    replay after a crash can only ever address the same document."""
-    return f"ordonnance-{number}"
+def new_document_id() -> str:
+    """An opaque id for a new DMP document (128 random bits): nothing can be guessed from it,
+    unlike an id made of the prescription number. Drawn once when the copy is queued and kept
+    in the local store, so that a replay after a crash addresses the same document."""
+    return secrets.token_hex(16)
 
 
 def pdf_hash(pdf: bytes) -> str:

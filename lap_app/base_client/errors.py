@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from lap_app.domain.errors import Problem, UserError
+from lap_app.i18n import _
+
+RATE_LIMITED = "too_many_unknown_numbers"  # the base's error code (docs/protocol.md)
 
 
 class BaseUnavailable(UserError):
@@ -38,3 +43,17 @@ class BaseRefused(UserError):
 
 class NotEnrolled(UserError):
     """This installation has no client credential yet (``lap-app enrol``)."""
+
+
+class BaseRateLimited(BaseRefused):
+    """Too many unknown numbers read from this card or installation: the base answers 429 with
+    a delay. Not retried (the client waits out the delay without calling the base)."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(429, RATE_LIMITED, _("trop de lectures de numéros inconnus : réessayez dans {seconds} s").format(
+            seconds=self.retry_after))
+
+
+class PaperOnlyOrdonnance(UserError):
+    """An imaging or transport ordonnance offered to the base: they are printed only."""

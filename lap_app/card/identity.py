@@ -65,12 +65,8 @@ def _attribute(name: x509.Name, oid: ObjectIdentifier) -> str:
     return str(values[0].value) if values else ""
 
 
-def card_serial_from_certificate(cert_der: bytes) -> str | None:
+def card_serial_from_certificate(cert: x509.Certificate) -> str | None:
     """The card serial of the ``8025000001/<serial>`` extension, if the certificate has it."""
-    try:
-        cert = x509.load_der_x509_certificate(cert_der)
-    except ValueError:
-        return None
     for ext in cert.extensions:
         if ext.oid == OID_CPS_CARD_SERIAL and isinstance(ext.value, x509.UnrecognizedExtension):
             value = _decode_string(ext.value.value).strip()
@@ -84,6 +80,10 @@ def identity_from_certificate(cert_der: bytes, serial: str) -> CardIdentity:
         cert = x509.load_der_x509_certificate(cert_der)
     except ValueError:
         raise CardCommunicationError(_("certificat illisible sur la carte")) from None
+    return identity_from_x509(cert, serial)
+
+
+def identity_from_x509(cert: x509.Certificate, serial: str) -> CardIdentity:
     subject = cert.subject
     national_id = _attribute(subject, NameOID.COMMON_NAME)
     if len(national_id) < 2:

@@ -14,11 +14,15 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lap_app.card.cps import CpsCard, atr_looks_like_cps, card_on, open_card
 from lap_app.card.errors import CardError, NoCardError, NoReaderError
 from lap_app.card.virtual_reader import VirtualReader, default_virtual_reader
 from lap_app.i18n import _
+
+if TYPE_CHECKING:
+    from lap_app.card.transport import PcscContext  # imported when first used: it loads pyscard
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +72,7 @@ class CardService:
                  virtual_reader: VirtualReader | None = None) -> None:
         self.use_pcsc = pcsc
         self.virtual_reader = (virtual_reader or default_virtual_reader()) if virtual else None
-        self._context = None  # PcscContext, re-created after any failure
+        self._context: PcscContext | None = None  # re-created after any failure
         self._lock = threading.Lock()
         self._states: dict[str, ReaderState] = {}
         self._service_up: bool | None = None
@@ -146,10 +150,10 @@ class CardService:
                 elif old.card_present and (not new.card_present or _other_card(old, new)):
                     events.append(CardEvent(EventKind.CARD_REMOVED, name))
             for name, new in current.items():
-                old = self._states.get(name)
-                if old is None:
+                before = self._states.get(name)
+                if before is None:
                     events.append(CardEvent(EventKind.READER_ADDED, name))
-                if new.card_present and (old is None or not old.card_present or _other_card(old, new)):
+                if new.card_present and (before is None or not before.card_present or _other_card(before, new)):
                     events.append(CardEvent(EventKind.CARD_INSERTED, name, new.atr))
             self._states = current
             return events
@@ -190,6 +194,7 @@ class CardService:
     def open(self, reader: str | None = None) -> CpsCard:
         """Open the CPS in ``reader``, or in the first reader holding a card (a CPS ATR first)."""
         states = self.snapshot()
+        chosen: ReaderState | None
         if reader is None:
             if not states:
                 raise NoReaderError()

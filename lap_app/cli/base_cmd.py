@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--token-ttl", type=float, default=600.0, metavar="S", help=_("durée de vie des jetons (s)"))
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help=_("nombre de processus serveurs (Linux ; défaut : 1)"))
+    serve.add_argument("--request-timeout", type=float, default=10.0, metavar="S",
+                       help=_("délai accordé à l'arrivée d'une requête ; une connexion lente ou muette est fermée"
+                              " (défaut : 10 s)"))
     serve.set_defaults(func=_serve)
 
     openapi = commands.add_parser("openapi", help=_("écrire le document OpenAPI de la base"))
@@ -53,7 +56,10 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, reason=_listen_failure(error))) from None
     print(_("Base de référence sur https://{host}:{port} (Ctrl+C pour arrêter)").format(
         host=args.host, port=args.port), file=sys.stderr, flush=True)
-    serve(args.host, args.port, Path(args.data_dir), Path(args.pki), token_ttl=args.token_ttl, workers=args.workers)
+    if not 0.1 <= args.request_timeout <= 3600:
+        raise UserError(_("--request-timeout : entre 0,1 et 3600 secondes"))
+    serve(args.host, args.port, Path(args.data_dir), Path(args.pki), token_ttl=args.token_ttl, workers=args.workers,
+          request_timeout=args.request_timeout)
     return 0
 
 

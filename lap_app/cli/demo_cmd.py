@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         context = environment.context()
         where = _("pcscd (lecteur vpcd)") if environment.uses_pcsc else _("lecteur virtuel interne")
         print(_("Base de démonstration : {url} ; carte du médecin : {where} ; code porteur : 1234").format(
-            url=environment.base.url, where=where), file=sys.stderr)
+            url=environment.endpoint.url, where=where), file=sys.stderr)
         return run_main_window(context)
     finally:
         environment.stop()

@@ -106,7 +106,6 @@ def _list(args: argparse.Namespace) -> int:
 def _get(args: argparse.Namespace) -> int:
     from lap_app.base_client import BaseRefused
     from lap_app.base_client.dmp import DmpClient
-    from lap_app.base_client.dmp_protocol import document_id_for
     from lap_app.domain.identifiers import is_valid_prescription_number, normalize_prescription_number
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
@@ -116,7 +115,7 @@ def _get(args: argparse.Namespace) -> int:
         digits = normalize_prescription_number(args.document)
         if not is_valid_prescription_number(digits):
             raise UserError(_("Numéro d'ordonnance invalide : vérifiez les 16 chiffres."))
-        document_id = document_id_for(digits)
+        document_id = _local_document_id(digits)
     output = Path(args.output)
     check_output_path(output)
     target = endpoint(args)
@@ -130,6 +129,22 @@ def _get(args: argparse.Namespace) -> int:
     write_atomically(output, pdf)
     print(_("Document {id} enregistré : {path}").format(id=document_id, path=output))
     return 0
+
+
+def _local_document_id(number: str) -> str:
+    """DMP ids are opaque: a number leads to a document only through this workstation's copy."""
+    from lap_app.storage import LocalStore
+    from lap_app.storage.dmp_filings import DmpFilings
+
+    store = LocalStore()
+    try:
+        document_id = DmpFilings(store).document_id_of_number(number)
+    finally:
+        store.close()
+    if document_id is None:
+        raise UserError(_("Aucune copie DMP de cette ordonnance sur ce poste : donnez l'identifiant du document "
+                          "(affiché par « lap-app dmp list INS »)."))
+    return document_id
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import sys
+from typing import NoReturn
 
 from lap_app import __version__
 from lap_app.domain.errors import UserError
@@ -43,7 +44,7 @@ COMMAND_MODULES = (
 
 
 class FrenchArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own messages are English
+    def error(self, message: str) -> NoReturn:  # argparse's own messages are English
         self.exit(2, _("Erreur : arguments invalides pour « {prog} » ({message}) ; voir « {prog} --help »\n").format(
             prog=self.prog, message=message))
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from lap_app.cli.circuit_options import (
     add_base_options,
@@ -29,8 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     enrol.add_argument("--force", action="store_true", help=_("ré-enrôler même si déjà enrôlée"))
     enrol.set_defaults(func=_enrol)
 
-    prescribe = subparsers.add_parser("prescribe", help=_("signer, enregistrer et imprimer une ordonnance"))
-    prescribe.add_argument("bundle", metavar="BUNDLE.json", help=_("ordonnance brouillon (Bundle FHIR)"))
+    prescribe = subparsers.add_parser("prescribe", help=_("signer, enregistrer et imprimer une ordonnance"),
+                                      allow_abbrev=False)  # « --pin 1234 » must not read as --pin-stdin
+    prescribe.add_argument("bundle", metavar="BUNDLE.json", nargs="+",
+                           help=_("ordonnance(s) brouillon (Bundle FHIR), plusieurs pour une même consultation "
+                                  "(médicaments, biologie, soins…) : une validation, un code PIN, un seul PDF"))
     prescribe.add_argument("--opposition", action="store_true",
                            help=_("le patient s'oppose à la consultation de la délivrance par le prescripteur"))
     prescribe.add_argument("-o", "--output", required=True, metavar="OUT.pdf", help=_("PDF de l'ordonnance"))
@@ -87,13 +91,13 @@ def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import format_prescription_number
     from lap_app.drugs import open_drug_database
     from lap_app.services.base_connection import open_client
+    from lap_app.services.consultation import prescribe_consultation
     from lap_app.services.practice import require_practice
-    from lap_app.services.prescribing import prescribe
     from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts, require_acknowledged, review
     from lap_app.settings import load_settings
     from lap_app.storage import LocalStore, status_label
 
-    ordonnance = _load_draft(args.bundle)
+    ordonnances = [_load_draft(path) for path in args.bundle]
     settings = load_settings()
     patient = PatientFacts(allergies=tuple(args.allergy))
     # Before the PIN, the refusals the service would make at signing time (it checks again).
@@ -102,8 +106,10 @@ def _prescribe(args: argparse.Namespace) -> int:
     output = Path(args.output)
     check_output_path(output)  # a typo in -o must not cost the PDF
     with open_drug_database() as drugs:
+        alerts = []
         try:
-            alerts = require_acknowledged(review(drugs, ordonnance, patient), args.acknowledge)
+            for ordonnance in ordonnances:
+                alerts += require_acknowledged(review(drugs, ordonnance, patient), args.acknowledge)
         except UnacknowledgedAlerts as refused:
             _print_alerts(refused)
             return 1
@@ -113,31 +119,34 @@ def _prescribe(args: argparse.Namespace) -> int:
         card = unlocked_card(args)
         # The PDF's room on the disk is taken before anything is signed or sent: a disk that fills
         # up meanwhile cannot leave a registered ordonnance without its PDF.
-        reservation = OutputReservation(output, PDF_ROOM)
+        reservation = OutputReservation(output, PDF_ROOM * len(ordonnances))
         try:
             store = LocalStore()
             try:
                 with card, open_client(target) as client:
-                    outcome = prescribe(ordonnance, card=card, client=client, store=store,
-                                        opposition=args.opposition, page_size=args.page_size,
-                                        practice=settings.practice, patient=patient, acknowledged=args.acknowledge,
-                                        drugs=drugs)
+                    consultation = prescribe_consultation(
+                        ordonnances, card=card, client=client, store=store, opposition=args.opposition,
+                        page_size=args.page_size, practice=settings.practice, patient=patient,
+                        acknowledged=args.acknowledge, drugs=drugs)
             finally:
                 store.close()
         except BaseException:
             reservation.release()
             raise
+    outcomes = consultation.outcomes
     try:
-        reservation.fill(outcome.pdf)
-    except UserError as error:  # signed and kept (or queued) all the same: say so, with the number
+        reservation.fill(consultation.pdf)
+    except UserError as error:  # signed and kept (or queued) all the same: say so, with the numbers
         raise UserError(_("{error} ; l'ordonnance {number} est conservée dans l'historique ({status})").format(
-            error=error.message, number=outcome.number or _("(sans numéro)"),
-            status=status_label(outcome.status))) from None
+            error=error.message, number=", ".join(o.number or _("(sans numéro)") for o in outcomes),
+            status=", ".join(status_label(o.status) for o in outcomes))) from None
+    acknowledged = list(dict.fromkeys(args.acknowledge))
+    results = [{"number": o.number, "status": o.status, "pdf": str(output), "message": o.message,
+                "dmp": o.dmp_message, "acknowledged": acknowledged} for o in outcomes]
     if args.json:
-        print(json.dumps({"number": outcome.number, "status": outcome.status, "pdf": str(output),
-                          "message": outcome.message, "dmp": outcome.dmp_message,
-                          "acknowledged": list(dict.fromkeys(args.acknowledge))}, ensure_ascii=False))
-    else:
+        print(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False))
+        return 0
+    for outcome in outcomes:
         shown = format_prescription_number(outcome.number) if outcome.number else _("(sans numéro)")
         print(_("Ordonnance {number} : {status}").format(number=shown, status=status_label(outcome.status)))
         if outcome.message:
@@ -205,9 +214,10 @@ def _outbox(args: argparse.Namespace) -> int:
     for item in expiring:  # before anything else: a printed QR code is about to die
         print(_("Attention : {warning}").format(warning=item.warning()), file=sys.stderr)
     if args.json:
-        out = {"waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
-                            "patient": o.patient_name if o else None} for e, o in rows],
-               "expiring": [{"number": e.number, "patient": e.patient, "deadline": e.deadline} for e in expiring]}
+        out: dict[str, Any] = {
+            "waiting": [{"number": e.number, "attempts": e.attempts, "last_error": e.last_error,
+                         "patient": o.patient_name if o else None} for e, o in rows],
+            "expiring": [{"number": e.number, "patient": e.patient, "deadline": e.deadline} for e in expiring]}
         if report is not None:
             out.update(registered=report.registered, refused=report.refused, error=report.error)
             if report.dmp is not None:

@@ -51,7 +51,7 @@ def start_base(data_dir: Path, pki_dir: Path, *, port: int = 0, start_timeout: f
     config = uvicorn.Config(app, ssl_certfile=str(cert), ssl_keyfile=str(key), log_level="warning",
                             access_log=False, lifespan="off")
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
+    # (off the main thread, uvicorn installs no signal handlers: Ctrl+C stays the application's)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="demo-base", daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout

@@ -9,12 +9,22 @@ user's own settings, store, drug base or credentials.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.paths import demo_data_dir
 from lap_app.ui.context import AppContext
+
+if TYPE_CHECKING:  # imported when the demo starts: they load the server and card stacks
+    from lap_app.demo.base import RunningBase
+    from lap_app.demo.pharmacy import DemoPharmacy
+    from lap_app.demo.window import DemoWindowExtension
+    from lap_app.standins.pki import Pki
+    from lap_app.standins.virtual_cps import VirtualCps
+    from lap_app.standins.virtual_cps.vpcd import VpcdEmulator
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +43,16 @@ class DemoEnvironment:
         self.root = Path(root) if root else demo_data_dir()
         # a drug base built from the shipped BDPM in the demo's folder (tests pass a prebuilt one)
         self.drugs_path = drugs_path or self.root / "drugs.sqlite3"
-        self.window_extension = None
+        self.window_extension: DemoWindowExtension | None = None  # set by context()
         self._base_port = base_port
         self._want_pcsc = pcsc
-        self.pki = None
-        self.base = None
-        self.pharmacy = None
-        self.physician_card = None
+        self.pki: Pki | None = None
+        self.base: RunningBase | None = None
+        self.pharmacy: DemoPharmacy | None = None
+        self.physician_card: VirtualCps | None = None
         self.uses_pcsc = False
-        self._emulator = None
-        self._closers: list = []
+        self._emulator: VpcdEmulator | None = None
+        self._closers: list[Callable[[], object]] = []
 
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> DemoEnvironment:
@@ -62,16 +72,16 @@ class DemoEnvironment:
         from lap_app.standins.virtual_cps import VirtualCps
 
         pki_dir = self.root / "pki"
-        self.pki = init_pki(pki_dir)
-        self.base = start_base(self.root / "base", pki_dir, port=self._base_port)
-        self._closers.append(self.base.stop)
-        self.endpoint = BaseEndpoint(self.base.url, self.base.ca_path,
+        pki = self.pki = init_pki(pki_dir)
+        base = self.base = start_base(self.root / "base", pki_dir, port=self._base_port)
+        self._closers.append(base.stop)
+        self.endpoint = BaseEndpoint(base.url, base.ca_path,
                                      credentials=FileCredentials(self.root / "installation-credential.json"))
-        self._enrol()
-        self.pharmacy = DemoPharmacy(self.endpoint, self.pki.holder("pharmacien"))
-        self._closers.append(self.pharmacy.close)
+        self._enrol(pki)
+        pharmacy = self.pharmacy = DemoPharmacy(self.endpoint, pki.holder("pharmacien"))
+        self._closers.append(pharmacy.close)
         # a fresh PIN counter each start: a card blocked while trying the demo is not blocked forever
-        self.physician_card = VirtualCps.from_holder(self.pki.holder("medecin"), persist_pin=False)
+        self.physician_card = VirtualCps.from_holder(pki.holder("medecin"), persist_pin=False)
         self.uses_pcsc = self._want_pcsc is not False and self._start_vpcd()
         if self._want_pcsc and not self.uses_pcsc:
             raise UserError(_("pcscd ou son lecteur virtuel vpcd n'est pas disponible (ou déjà occupé)."))
@@ -87,7 +97,7 @@ class DemoEnvironment:
             except Exception:  # stopping the rest matters more
                 log.exception("demo shutdown step failed")
 
-    def _enrol(self) -> None:
+    def _enrol(self, pki: Pki) -> None:
         """Enrol this installation with the demo base once, with a second demo physician card."""
         from lap_app.card.cps import CpsCard
         from lap_app.card.virtual_reader import VirtualReader
@@ -96,7 +106,7 @@ class DemoEnvironment:
         from lap_app.standins.virtual_cps import VirtualCps
 
         reader = VirtualReader("enrolment")
-        reader.insert(VirtualCps.from_holder(self.pki.holder("medecin"), persist_pin=False))
+        reader.insert(VirtualCps.from_holder(pki.holder("medecin"), persist_pin=False))
         with CpsCard(reader.connect()) as card:
             card.verify_pin(DEMO_PIN).raise_unless_accepted()
             result = enrol(self.endpoint, card, name=_("LAP démo"))
@@ -114,7 +124,7 @@ class DemoEnvironment:
                 return False
         finally:
             probe.close()
-        emulator = VpcdEmulator(self.physician_card)
+        emulator = VpcdEmulator(self._card())
         try:
             emulator.start(lock_timeout=0.5)
         except SlotBusyError:  # another emulator (a test run) holds the slot
@@ -125,6 +135,12 @@ class DemoEnvironment:
         self._emulator = emulator  # the card is in the reader
         return True
 
+    def _card(self) -> VirtualCps:
+        """The physician's card, made by ``start()``."""
+        if self.physician_card is None:
+            raise RuntimeError("the demo environment is not started")
+        return self.physician_card
+
     # -- the demo menu -----------------------------------------------------------------------
     def insert_card(self) -> None:
         if self.uses_pcsc:
@@ -132,14 +148,14 @@ class DemoEnvironment:
 
             if self._emulator is None:
                 try:
-                    self._emulator = VpcdEmulator(self.physician_card).start(lock_timeout=2.0)
+                    self._emulator = VpcdEmulator(self._card()).start(lock_timeout=2.0)
                 except SlotBusyError:
                     raise UserError(_("Le lecteur virtuel est occupé par un autre émulateur de carte.")) from None
         else:
             from lap_app.card.virtual_reader import default_virtual_reader
 
             if not default_virtual_reader().card_present:
-                default_virtual_reader().insert(self.physician_card)
+                default_virtual_reader().insert(self._card())
 
     def pull_card(self) -> None:
         if self.uses_pcsc:
@@ -166,8 +182,8 @@ class DemoEnvironment:
         context = assemble_context(demo_settings(settings_file), settings_file=settings_file,
                                    store_path=self.root / "lap.sqlite3", endpoint=self.endpoint,
                                    card_service=card_service, drugs_path=self.drugs_path, base_from_settings=False)
-        self.window_extension = DemoWindowExtension(self, self.pharmacy)
-        context.window_extensions.append(self.window_extension)
+        extension = self.window_extension = DemoWindowExtension(self, self.pharmacy)
+        context.window_extensions.append(extension)
         self._closers.append(context.close)
         seed_demo_patients(context.services.patients)
         return context

@@ -177,8 +177,9 @@ class MonEspaceSanteView(QWidget):
     def _display(self, doc: Any, pdf: bytes, pages: list[tuple[bytes, int, int]]) -> None:
         while self.pages_layout.count():
             item = self.pages_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for data, width, height in pages:
             label = QLabel()
             image = QImage(data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from lap_app.services.base_connection import BaseEndpoint
+
+if TYPE_CHECKING:
+    from lap_app.base_client import HttpBaseClient
 
 
 class DemoPharmacy:
@@ -21,17 +25,18 @@ class DemoPharmacy:
         self._card = CpsCard(self._reader.connect())
         self._card.verify_pin(DEMO_PIN).raise_unless_accepted()
         self._endpoint = endpoint
-        self._client = None
+        self._client: HttpBaseClient | None = None
         self._lock = threading.Lock()
 
-    def _ready_client(self):
+    def _ready_client(self) -> HttpBaseClient:
         from lap_app.services.base_connection import open_client
         from lap_app.services.card_session import ensure_token
 
-        if self._client is None:
-            self._client = open_client(self._endpoint)
-        ensure_token(self._card, self._client)
-        return self._client
+        client = self._client
+        if client is None:
+            client = self._client = open_client(self._endpoint)
+        ensure_token(self._card, client)
+        return client
 
     def read(self, number: str):
         from lap_app.services.pharmacy import read_prescription

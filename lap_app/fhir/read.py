@@ -227,6 +227,20 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
     )
 
 
+def kind_of_bundle(bundle: Any) -> OrdonnanceKind | None:
+    """The kind a Bundle declares (``Composition.category``), without reading the rest;
+    None when it is not readable. Lets a client refuse a paper-only kind before sending it."""
+    try:
+        composition = bundle["entry"][0]["resource"]
+        categories = composition.get("category") or []
+        if not categories:
+            return OrdonnanceKind.MEDICAMENTS
+        code = categories[0]["coding"][0]["code"]
+        return OrdonnanceKind(code)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def _read_kind(r: JsonReader, composition: JsonObject, comp_path: str) -> OrdonnanceKind:
     """``Composition.category`` (our system); absent: a medicines ordonnance."""
     categories = r.dicts(composition, "category", comp_path)

@@ -335,6 +335,8 @@ def _draw_zone(
     canvas: Canvas, g: Geometry, segment: Segment, top: float, bottom: float, last: bool
 ) -> float:
     """A framed zone with its heading band; the last zone of a page reaches the footer."""
+    if segment.zone is None:  # only the segments of a bizone ordonnance are framed, and each has its zone
+        raise ValueError("a framed segment needs its zone")
     heading = _(ZONE_HEADINGS[segment.zone])
     if segment.continued:
         heading = f"{heading} {_('(suite)')}"

@@ -100,9 +100,9 @@ def copy_writer(number: str, bundle: dict[str, Any], pdf: bytes) -> Callable[[An
 
     def write(conn: Any, ordonnance_id: int) -> None:
         if ins is None:
-            queue_in(conn, ordonnance_id, wire.document_id_for(number), pdf, "no_ins", NO_INS_MESSAGE)
+            queue_in(conn, ordonnance_id, wire.new_document_id(), pdf, "no_ins", NO_INS_MESSAGE)
         else:
-            queue_in(conn, ordonnance_id, wire.document_id_for(number), pdf)
+            queue_in(conn, ordonnance_id, wire.new_document_id(), pdf)  # opaque; an id already queued is kept
 
     return write
 
@@ -115,9 +115,9 @@ def queue_copy(store: LocalStore, ordonnance_id: int, pdf: bytes | None) -> DmpS
     filings = DmpFilings(store)
     ins, _system, _name = _patient_ins(ordonnance)
     if ins is None:
-        filings.queue(ordonnance_id, wire.document_id_for(ordonnance.number), pdf, "no_ins", NO_INS_MESSAGE)
+        filings.queue(ordonnance_id, wire.new_document_id(), pdf, "no_ins", NO_INS_MESSAGE)
     else:
-        filings.queue(ordonnance_id, wire.document_id_for(ordonnance.number), pdf)
+        filings.queue(ordonnance_id, wire.new_document_id(), pdf)  # an id already queued is kept
     filing = filings.get(ordonnance_id)
     if filing is None:  # queued just above, in the same store
         raise RuntimeError(f"DMP filing of ordonnance {ordonnance_id} not recorded")
@@ -155,7 +155,7 @@ def _pdf_of(store: LocalStore, ordonnance: StoredOrdonnance, filing: DmpFiling) 
     return pdf
 
 
-def build_reference(ordonnance: StoredOrdonnance, pdf: bytes) -> dict[str, Any]:
+def build_reference(ordonnance: StoredOrdonnance, pdf: bytes, document_id: str) -> dict[str, Any]:
     from lap_app.domain.identifiers import format_prescription_number
     from lap_app.fhir import from_bundle
 
@@ -167,7 +167,7 @@ def build_reference(ordonnance: StoredOrdonnance, pdf: bytes) -> dict[str, Any]:
     title = _("Ordonnance du {date} — n° {number}").format(
         date=parsed.written_at.strftime("%d/%m/%Y"), number=format_prescription_number(ordonnance.number))
     return wire.document_reference(
-        document_id=wire.document_id_for(ordonnance.number), number=ordonnance.number, ins=ins or "",
+        document_id=document_id, number=ordonnance.number, ins=ins or "",
         ins_system=system, patient_name=name, author_id=ordonnance.prescriber,
         author_name=parsed.prescriber.display_name, date=written, pdf=pdf, title=title)
 
@@ -188,7 +188,7 @@ def file_copy(store: LocalStore, client: EPrescriptionBase, filing: DmpFiling,
         return DmpState("not_filed", reason)
     if ordonnance.status not in FILABLE:  # still in the base's outbox: the copy follows it
         return DmpState("pending", PENDING_MESSAGE)
-    reference = build_reference(ordonnance, _pdf_of(store, ordonnance, filing))
+    reference = build_reference(ordonnance, _pdf_of(store, ordonnance, filing), filing.document_id)
     dmp = DmpClient(client)  # type: ignore[arg-type]
     for attempt in (1, 2):
         try:

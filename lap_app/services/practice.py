@@ -30,10 +30,14 @@ WHERE_TO_FILL = N_("Renseignez-les dans Fichier › Paramètres › Cabinet (en 
 class CardHolder(Protocol):
     """What the prescriber takes from the CPS card (``lap_app.card.CardIdentity``)."""
 
-    national_id: str
-    family_name: str
-    given_name: str
-    profession_code: str
+    @property
+    def national_id(self) -> str: ...
+    @property
+    def family_name(self) -> str: ...
+    @property
+    def given_name(self) -> str: ...
+    @property
+    def profession_code(self) -> str: ...
 
 
 class PracticeIncomplete(UserError):

@@ -21,6 +21,8 @@ from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMAT, signed_digest
+from lap_app.domain.acknowledgement import Acknowledgement
+from lap_app.domain.care_validation import CodeCatalogue
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Signature
 from lap_app.i18n import _
@@ -86,9 +88,12 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     ordonnance.opposition = opposition
     ordonnance.signature = None
     ordonnance.number = None
-    check_ordonnance(ordonnance)  # before spending a number on it
+    catalogue = nomenclature_catalogue(ordonnance)
+    check_ordonnance(ordonnance, catalogue=catalogue)  # before spending a number on it
     acknowledgements = acknowledgements_for(_review(drugs, ordonnance, patient), acknowledged,
                                             by=identity.national_id, at=datetime.now(UTC))
+    if not ordonnance.kind.registrable:  # imaging, transport: printed only, never sent
+        return _paper_only(ordonnance, store, identity.national_id, opposition, page_size, acknowledgements)
 
     offline_message: str | None = None
     try:
@@ -110,7 +115,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         return PrescriptionOutcome(ordonnance_id, None, "paper", pdf, offline_message)
 
     ordonnance.number = number
-    check_ordonnance(ordonnance)
+    check_ordonnance(ordonnance, catalogue=catalogue)
     bundle = to_bundle(ordonnance)
     certificate = card.sign_certificate_der()
     ordonnance.signature = Signature(when=datetime.now(UTC), signer_id=identity.national_id,
@@ -152,9 +157,41 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
 
 
 def _review(drugs: Any, ordonnance: Ordonnance, patient: PatientFacts) -> list[DraftAlert]:
+    if not any(line.cis for line in ordonnance.lines):  # no medicine to check (biology, nursing…)
+        return []
     if drugs is not None:
         return review(drugs, ordonnance, patient)
     from lap_app.drugs import open_drug_database
 
     with open_drug_database() as own:
         return review(own, ordonnance, patient)
+
+
+def nomenclature_catalogue(ordonnance: Ordonnance) -> CodeCatalogue | None:
+    """The NABM/LPP nomenclature when the ordonnance has coded analyses or devices (opened
+    once per process: a closed or unknown code is refused whatever the front end)."""
+    if not (ordonnance.analyses or ordonnance.devices):
+        return None
+    global _NOMENCLATURES
+    if _NOMENCLATURES is None:
+        from lap_app.nomenclatures import open_nomenclatures
+
+        _NOMENCLATURES = open_nomenclatures()
+    return _NOMENCLATURES
+
+
+_NOMENCLATURES: CodeCatalogue | None = None
+
+
+def _paper_only(ordonnance: Ordonnance, store: LocalStore, prescriber_id: str, opposition: bool,
+                page_size: str, acknowledgements: list[Acknowledgement]) -> PrescriptionOutcome:
+    """Kept in the history as paper, with the reason the page prints; no number, no signature."""
+    from lap_app.domain.kinds import PAPER_ONLY_REASONS
+    from lap_app.fhir import to_bundle
+    from lap_app.render import render_ordonnance_pdf
+
+    reason = _(PAPER_ONLY_REASONS[ordonnance.kind])
+    ordonnance_id = store.save_paper(prescriber=prescriber_id, patient_name=ordonnance.patient.display_name,
+                                     opposition=opposition, bundle=to_bundle(ordonnance), reason=reason,
+                                     acknowledgements=acknowledgements)
+    return PrescriptionOutcome(ordonnance_id, None, "paper", render_ordonnance_pdf(ordonnance, page_size), reason)

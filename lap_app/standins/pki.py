@@ -225,17 +225,18 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 
 
 def _same_public_key(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> bool:
-    return cert.public_key().public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
+    public = cert.public_key()
+    return isinstance(public, rsa.RSAPublicKey) and public.public_numbers() == key.public_key().public_numbers()
 
 
 def _issued_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> bool:
     if cert.issuer != ca_cert.subject:
         return False
+    issuer_key, hash_algorithm = ca_cert.public_key(), cert.signature_hash_algorithm
+    if not isinstance(issuer_key, rsa.RSAPublicKey) or hash_algorithm is None:  # this PKI is RSA only
+        return False
     try:
-        ca_cert.public_key().verify(  # type: ignore[union-attr, call-arg]
-            cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-            cert.signature_hash_algorithm,  # type: ignore[arg-type]
-        )
+        issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), hash_algorithm)
     except InvalidSignature:
         return False
     return True

@@ -8,6 +8,7 @@ from pathlib import Path
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
+from lap_app.private_files import private_database
 from lap_app.storage.migrations import MIGRATIONS, Step
 from lap_app.storage.transaction import write_transaction
 
@@ -22,7 +23,7 @@ def connect(path: Path | None = None, migrations: list[Step] | None = None) -> s
     """A connection to the store (WAL, synchronous=FULL), its schema brought up to date."""
     path = Path(path) if path is not None else default_store_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # health data: directory 0700, files 0600 (wal and shm follow)
     except OSError as error:
         raise UserError(_("Dossier de données {path} inutilisable ({reason}) : vérifiez LAP_DATA_DIR et ses droits")
                         .format(path=path.parent, reason=os_error_reason(error))) from None

@@ -2,7 +2,7 @@
 
 A copy is queued when its PDF is printed; a numbered ordonnance that has no row yet (the
 application stopped between signing and printing) is found by ``queue_missing``, so no copy
-is ever lost, and the document id derived from the number means it is never filed twice.
+is ever lost, and the document id drawn once (opaque) and kept here means it is never filed twice.
 """
 
 from __future__ import annotations
@@ -80,6 +80,13 @@ class DmpFilings:
         with self.store.transaction() as conn:
             rows = conn.execute("SELECT * FROM dmp_filings ORDER BY ordonnance_id DESC LIMIT ?", (limit,)).fetchall()
         return [_filing(r) for r in rows]
+
+    def document_id_of_number(self, number: str) -> str | None:
+        """The DMP document id of this workstation's copy of ordonnance ``number``, if queued."""
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT d.document_id FROM dmp_filings d JOIN ordonnances o ON o.id = d.ordonnance_id"
+                               " WHERE o.number = ?", (number,)).fetchone()
+        return str(row["document_id"]) if row else None
 
     def set_pdf(self, ordonnance_id: int, pdf: bytes) -> None:
         with self.store.transaction() as conn:

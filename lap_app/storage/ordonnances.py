@@ -44,6 +44,11 @@ STATUSES = {
 BASE_STATUSES = ("registered", "partly_dispensed", "dispensed", "cancelled")
 
 
+# The patient's opposition: the prescriber's workstation never records dispensing progress, whatever
+# an answer says (the base hides it too). Parameters: the status, twice.
+_SHOWN_STATUS = ("CASE WHEN opposition AND ? IN ('partly_dispensed', 'dispensed') THEN 'registered' ELSE ? END")
+
+
 def status_label(status: str) -> str:
     return STATUSES.get(status, status)
 
@@ -201,8 +206,8 @@ class LocalStore:
 
     def set_status(self, number: str, status: str, error: str | None = None) -> None:
         with self.transaction() as conn:
-            conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE number = ?",
-                         (status, time.time(), error, number))
+            conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ?"
+                         " WHERE number = ?", (status, status, time.time(), error, number))
 
     # --- outbox ----------------------------------------------------------------------------
 
@@ -221,8 +226,8 @@ class LocalStore:
         """The base answered for good (registered, or refused): leave the outbox."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
-            conn.execute("UPDATE ordonnances SET status = ?, updated_at = ?, last_error = ? WHERE id = ?",
-                         (status, time.time(), error, entry.ordonnance_id))
+            conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ? WHERE id = ?",
+                         (status, status, time.time(), error, entry.ordonnance_id))
 
     def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
         """Each outbox entry with its number's reservation expiry (None: not from this pool)."""

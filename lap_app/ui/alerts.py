@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QScrollArea, QSizePolic
 
 from lap_app.i18n import _, ngettext
 from lap_app.services.drafting import DraftAlert
+from lap_app.ui.object_names import named
 
 LEVEL_COLOURS = {
     "CI": "#b3261e", "ALLERGY": "#b3261e", "AD": "#c25e00", "REDUNDANCY": "#9a6700",
@@ -56,7 +57,7 @@ class AlertCard(QFrame):
         layout.addWidget(label)
         self.ack_check: QCheckBox | None = None
         if alert.blocking:
-            self.ack_check = QCheckBox(_("Je maintiens en connaissance de cause"), objectName="acknowledgeCI")
+            self.ack_check = named(QCheckBox(_("Je maintiens en connaissance de cause")), "acknowledgeCI")
             self.ack_check.setToolTip(_("Alerte lue : je maintiens cette prescription."))
             self.ack_check.setChecked(acknowledged)
             layout.addWidget(self.ack_check)
@@ -75,7 +76,7 @@ class AlertsPanel(QWidget):
         self._cards: list[AlertCard] = []
         self.title = QLabel(_("Alertes"))
         self.title.setProperty("role", "title")
-        self.summary = QLabel(objectName="alertsSummary", wordWrap=True)
+        self.summary = named(QLabel(wordWrap=True), "alertsSummary")
         self.summary.setProperty("role", "subtitle")
         self._body = QWidget()
         self._body_layout = QVBoxLayout(self._body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 from PySide6.QtCore import QLocale, QTimer
 from PySide6.QtWidgets import QApplication
@@ -14,7 +15,7 @@ from lap_app.ui.style import STYLESHEET
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    existing = QApplication.instance()
+    existing = cast(QApplication | None, QApplication.instance())  # only ever a QApplication here
     if existing is not None:
         install_gc_guard(existing)
         install_qt_translations(existing)

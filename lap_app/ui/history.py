@@ -129,11 +129,17 @@ class HistoryPanel(QGroupBox):
         if entries and prescribing.has_base and self._context.session.card is not None:
             run_task(lambda: prescribing.refreshed_statuses(entries), on_done=self._apply_statuses, receiver=self)
 
+    def _status_cell(self, row: int) -> QTableWidgetItem:
+        cell = self.table.item(row, 2)
+        if cell is None:  # every row is filled with all its cells
+            raise LookupError(f"history row {row} has no status cell")
+        return cell
+
     def _apply_statuses(self, changed: dict) -> None:
         for row, entry in enumerate(self._entries):
             if entry.local_id in changed:
                 self._entries[row] = replace(entry, status=changed[entry.local_id])
-                self.table.item(row, 2).setText(_status_text(changed[entry.local_id], entry.dmp))
+                self._status_cell(row).setText(_status_text(changed[entry.local_id], entry.dmp))
         self.table.resizeRowsToContents()
         self._update_buttons()
 
@@ -253,7 +259,7 @@ class HistoryPanel(QGroupBox):
         if entry in self._entries:  # the consultation also tells the current status
             row = self._entries.index(entry)
             self._entries[row] = replace(entry, status=report.status)
-            self.table.item(row, 2).setText(_status_text(report.status, entry.dmp))
+            self._status_cell(row).setText(_status_text(report.status, entry.dmp))
             self.table.resizeRowsToContents()
             self._update_buttons()
 

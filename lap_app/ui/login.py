@@ -115,7 +115,7 @@ class LoginPage(QWidget):
         watcher.card_inserted.connect(self._read_card)
         watcher.card_removed.connect(self._card_gone)
         self._show_reader_state(watcher.state)
-        if watcher.state.card_present:
+        if watcher.state.card_reader is not None:  # a card is present
             self._read_card(watcher.state.card_reader)
         self._refresh_controls()
 

@@ -165,13 +165,13 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.work_area)
         self.card_status.setText(_("Carte : {holder}").format(holder=holder_summary(identity)))
         # back where the physician was before the lock (typing goes on where it stopped)
-        resume = getattr(self, "_focus_before_lock", None)
-        self._focus_before_lock = None
+        resume: QWidget | None = getattr(self, "_focus_before_lock", None)
+        self._focus_before_lock: QWidget | None = None
         try:
             resumed = resume is not None and resume.isVisible() and resume.isEnabled()
         except RuntimeError:  # the widget went away while locked (a line editor closed)
             resumed = False
-        (resume if resumed else self.patient_panel.search_edit).setFocus()
+        (resume if resumed and resume is not None else self.patient_panel.search_edit).setFocus()
         self.flush_outbox(quiet=True)
 
     def lock(self, pulled: bool = False) -> None:

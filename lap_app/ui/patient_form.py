@@ -41,6 +41,7 @@ from lap_app.services.patients import (
     ins_problems,
     normalize_ins,
 )
+from lap_app.ui.object_names import named
 
 SEX_CHOICES = ((Sex.FEMALE, _("Femme")), (Sex.MALE, _("Homme")), (Sex.OTHER, _("Autre")))
 SEX_LABELS = {Sex.FEMALE: _("femme"), Sex.MALE: _("homme"), Sex.OTHER: _("autre"), Sex.UNKNOWN: "?"}
@@ -110,40 +111,38 @@ class PatientForm(QDialog):
         self.setObjectName("patientForm")
         self.setMinimumWidth(620)
 
-        self.family_edit = QLineEdit(objectName="familyName")
-        self.given_edit = QLineEdit(objectName="givenNames")
-        self.sex_combo = QComboBox(objectName="sex")
+        self.family_edit = named(QLineEdit(), "familyName")
+        self.given_edit = named(QLineEdit(), "givenNames")
+        self.sex_combo = named(QComboBox(), "sex")
         self.sex_combo.addItem("—", None)
         for sex, label in SEX_CHOICES:
             self.sex_combo.addItem(label, sex)
-        self.birth_edit = QLineEdit(objectName="birthDate", placeholderText=_("JJ/MM/AAAA"))
+        self.birth_edit = named(QLineEdit(placeholderText=_("JJ/MM/AAAA")), "birthDate")
         self.age_label = QLabel()
         self.age_label.setProperty("role", "subtitle")
-        self.ins_edit = QLineEdit(objectName="ins", placeholderText=_("15 caractères, clé comprise"))
-        self.weight_edit = QLineEdit(objectName="weight", placeholderText=_("kg"))
-        self.height_edit = QLineEdit(objectName="height", placeholderText=_("cm"))
+        self.ins_edit = named(QLineEdit(placeholderText=_("15 caractères, clé comprise")), "ins")
+        self.weight_edit = named(QLineEdit(placeholderText=_("kg")), "weight")
+        self.height_edit = named(QLineEdit(placeholderText=_("cm")), "height")
         self.child_hint = QLabel(_("Enfant : poids et taille demandés pour les doses."))
         self.child_hint.setProperty("role", "error")
         self.child_hint.setVisible(False)
-        self.ald_check = QCheckBox(_("Affection de longue durée (ALD)"), objectName="ald")
-        self.ald_edit = QLineEdit(objectName="aldLabel", placeholderText=_("Affection(s) reconnue(s)"))
+        self.ald_check = named(QCheckBox(_("Affection de longue durée (ALD)")), "ald")
+        self.ald_edit = named(QLineEdit(placeholderText=_("Affection(s) reconnue(s)")), "aldLabel")
         self.ald_edit.setEnabled(False)
-        self.allergy_edit = QLineEdit(objectName="allergyInput", placeholderText=_("Substance (ex. amoxicilline)"))
-        self.allergy_list = QListWidget(objectName="allergies")
-        self.treatment_edit = QLineEdit(objectName="treatmentInput", placeholderText=_("Médicament pris au long cours"))
-        self.treatment_list = QListWidget(objectName="treatments")
+        self.allergy_edit = named(QLineEdit(placeholderText=_("Substance (ex. amoxicilline)")), "allergyInput")
+        self.allergy_list = named(QListWidget(), "allergies")
+        self.treatment_edit = named(QLineEdit(placeholderText=_("Médicament pris au long cours")), "treatmentInput")
+        self.treatment_list = named(QListWidget(), "treatments")
         for box in (self.allergy_list, self.treatment_list):
             box.setMaximumHeight(72)
-        self.opposition_check = QCheckBox(
-            _("S'oppose à ce que je consulte ses délivrances"), objectName="opposition"
-        )
+        self.opposition_check = named(QCheckBox(_("S'oppose à ce que je consulte ses délivrances")), "opposition")
         self.opposition_check.setToolTip(_(
             "Le patient peut s'opposer à ce que le prescripteur consulte les données de délivrance "
             "de cette ordonnance (ici, ou plus tard auprès de sa caisse)."
         ))
-        self.error_label = QLabel(objectName="patientErrors", wordWrap=True)
+        self.error_label = named(QLabel(wordWrap=True), "patientErrors")
         self.error_label.setProperty("role", "error")
-        self.save_button = QPushButton(_("&Enregistrer"), objectName="savePatient")
+        self.save_button = named(QPushButton(_("&Enregistrer")), "savePatient")
         self.save_button.setDefault(True)
         self.save_button.setMinimumWidth(130)
         cancel = QPushButton(_("Annuler"))
@@ -209,7 +208,7 @@ class PatientForm(QDialog):
         self.treatment_edit.installEventFilter(self)
         self.treatment_edit.textEdited.connect(self._complete_treatment)
         for box in (self.allergy_list, self.treatment_list):
-            QShortcut(QKeySequence.StandardKey.Delete, box, activated=lambda b=box: self._remove_current(b),
+            QShortcut(QKeySequence.StandardKey.Delete, box, lambda b=box: self._remove_current(b),
                       context=Qt.ShortcutContext.WidgetShortcut)
         self.save_button.clicked.connect(self.save)
         cancel.clicked.connect(self.reject)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.services.patients import PatientRecord
+from lap_app.ui.object_names import named
 from lap_app.ui.patient_form import SEX_LABELS, PatientForm, describe_age, format_decimal, format_ins
 
 __all__ = ["PatientForm", "PatientPanel", "describe_age", "format_decimal", "format_ins"]
@@ -46,21 +47,20 @@ class PatientPanel(QWidget):
         self._current: PatientRecord | None = None
         self.form: PatientForm | None = None
 
-        self.search_edit = QLineEdit(objectName="patientSearch",
-                                     placeholderText=_("Nom, date de naissance ou NIR"))
+        self.search_edit = named(QLineEdit(placeholderText=_("Nom, date de naissance ou NIR")), "patientSearch")
         self.search_edit.setClearButtonEnabled(True)
-        self.results = QListWidget(objectName="patientResults")
+        self.results = named(QListWidget(), "patientResults")
         self.results.setAlternatingRowColors(True)
         # a long name wraps inside the panel instead of being cut behind a horizontal scrollbar
         self.results.setWordWrap(True)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.new_button = QPushButton(_("&Nouveau patient"), objectName="newPatient")
-        self.edit_button = QPushButton(_("&Modifier"), objectName="editPatient")
+        self.new_button = named(QPushButton(_("&Nouveau patient")), "newPatient")
+        self.edit_button = named(QPushButton(_("&Modifier")), "editPatient")
         self.edit_button.setEnabled(False)
         title = QLabel(_("Patient"))
         title.setProperty("role", "title")
-        self.summary = QLabel(objectName="patientSummary", wordWrap=True)
+        self.summary = named(QLabel(wordWrap=True), "patientSummary")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setText(_("Aucun patient choisi."))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtPrintSupport import QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
 from lap_app.i18n import _
@@ -14,6 +14,11 @@ from lap_app.ui.context import AppContext
 from lap_app.ui.errors import show_error
 from lap_app.ui.workers import run_task
 
+
+class _PreviewDialog(QPrintPreviewDialog):
+    def __init__(self, printer: QPrinter, parent: QWidget | None) -> None:
+        super().__init__(printer, parent)
+        self.printer_ref = printer  # the dialog does not own it: keep it alive as long as the dialog
 
 def print_service(context: AppContext) -> PrintService:
     return PrintService(preferred_printer=context.settings.default_printer)
@@ -32,8 +37,7 @@ def make_preview(parent: QWidget, context: AppContext, pdf: bytes | PdfPages,
     printer = print_service(context).make_printer()
     prepare_printer(printer, pages)
     printer.setDocName(job_name)
-    dialog = QPrintPreviewDialog(printer, parent)
-    dialog.printer_ref = printer  # the dialog does not own it: keep it alive as long as the dialog
+    dialog = _PreviewDialog(printer, parent)
     dialog.setWindowTitle(_("Aperçu avant impression"))
     dialog.paintRequested.connect(lambda target: paint_pages(target, pages))
     dialog.resize(fitted_size(parent, 900, 900))

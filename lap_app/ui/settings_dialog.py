@@ -76,7 +76,7 @@ class SettingsDialog(QDialog):
         self._context = context
         settings = context.settings
         self.setWindowTitle(_("Paramètres"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(900)
 
         self.practice_form = PracticeForm(settings.practice)
 
@@ -113,15 +113,26 @@ class SettingsDialog(QDialog):
         card_box = self._card_box(settings)
 
         self.message = QLabel("")
-        self.message.setWordWrap(True)
+        self.message.setWordWrap(True)  # a path in the message must not be cut off
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        # two columns: the dialog stays within a 768-pixel-high laptop screen
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        left.addWidget(self.practice_form)
+        left.addStretch(1)
+        for box in (print_box, base_box, card_box):
+            right.addWidget(box)
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
         layout = QVBoxLayout(self)
-        for widget in (self.practice_form, print_box, base_box, card_box, self.message, buttons):
-            layout.addWidget(widget)
+        layout.addLayout(columns)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
 
     def _card_box(self, settings) -> QGroupBox:
         """PC/SC (default) or the Cryptolib CPS's PKCS#11 module, with the usual paths offered."""
@@ -133,6 +144,9 @@ class SettingsDialog(QDialog):
         self.card_backend.setCurrentIndex(max(self.card_backend.findData(settings.card.backend), 0))
         self.pkcs11_module = QComboBox()
         self.pkcs11_module.setEditable(True)
+        # a long path must not widen the dialog nor squeeze the labels: it scrolls in the field
+        self.pkcs11_module.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.pkcs11_module.setMinimumContentsLength(24)
         offered = installed_modules() + [p for p in suggested_modules() if p not in installed_modules()]
         self.pkcs11_module.addItems(offered)
         self.pkcs11_module.setCurrentText(settings.card.pkcs11_module or (offered[0] if offered else ""))
@@ -144,13 +158,10 @@ class SettingsDialog(QDialog):
         module_row = QHBoxLayout()
         module_row.addWidget(self.pkcs11_module, 1)
         module_row.addWidget(browse)
-        note = QLabel(_("Pris en compte au prochain démarrage de l'application."))
-        set_role(note, "subtitle")
-        box = QGroupBox(_("Carte CPS"))
+        box = QGroupBox(_("Carte CPS (changement pris en compte au prochain démarrage)"))
         form = QFormLayout(box)
         form.addRow(_("Accès à la carte"), self.card_backend)
         form.addRow(_("Module PKCS#11"), module_row)
-        form.addRow("", note)
         self.card_backend.currentIndexChanged.connect(self._show_card_backend)
         self._show_card_backend()
         return box

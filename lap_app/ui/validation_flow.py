@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -40,6 +41,11 @@ from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    from lap_app.services.prescribing import PrescriptionOutcome
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +194,9 @@ def _format_problems(error: UserError) -> str:
 class ResultDialog(QDialog):
     """The number in clear, the status, then preview (Enter) or print at once (F9)."""
 
-    def __init__(self, context: AppContext, result, parent: QWidget | None = None) -> None:
+    result: PrescriptionOutcome  # type: ignore[assignment]  # hides QDialog.result(): the flow and tests read it
+
+    def __init__(self, context: AppContext, result: PrescriptionOutcome, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
         self.result = result
@@ -203,7 +211,7 @@ class ResultDialog(QDialog):
         # the patient's DMP copy (lap_app.services.dmp): a copy that could not be filed stands out
         self.dmp_label = QLabel(getattr(result, "dmp_message", None) or "")
         self.dmp_label.setWordWrap(True)
-        set_role(self.dmp_label, {"filed": "ok", "pending": "subtitle"}.get(getattr(result, "dmp_state", None), "error"))
+        set_role(self.dmp_label, {"filed": "ok", "pending": "subtitle"}.get(getattr(result, "dmp_state", None) or "", "error"))
         self.print_status = QLabel("")
         buttons = QDialogButtonBox()
         self.preview_button = QPushButton(_("Aperçu et impression…"))
@@ -217,7 +225,7 @@ class ResultDialog(QDialog):
         self.preview_button.clicked.connect(self.show_preview)
         self.print_button.clicked.connect(self.print_now)
         close.clicked.connect(self.reject)
-        QShortcut(QKeySequence("F9"), self, activated=self.print_now)
+        QShortcut(QKeySequence("F9"), self, self.print_now)
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("Numéro de l'ordonnance")))
@@ -227,17 +235,18 @@ class ResultDialog(QDialog):
             layout.addWidget(self.dmp_label)
         layout.addWidget(self.print_status)
         layout.addWidget(buttons)
-        self.preview = None
+        self.preview: QPrintPreviewDialog | None = None
 
     def show_preview(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, make_preview
 
         try:
-            self.preview = make_preview(self, self._context, self.result.pdf, job_name_for(self.result.number))
+            preview = make_preview(self, self._context, self.result.pdf, job_name_for(self.result.number))
         except UserError as error:
             show_error(self, error, _("Impression"))
             return
-        self.preview.open()
+        self.preview = preview
+        preview.open()
 
     def print_now(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, print_on_default

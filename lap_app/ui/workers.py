@@ -94,8 +94,8 @@ class _Task(QRunnable):
 def run_task(
     fn: Callable[[], Any],
     *,
-    on_done: Callable[[Any], None] | None = None,
-    on_error: Callable[[BaseException], None] | None = None,
+    on_done: Callable[[Any], object] | None = None,
+    on_error: Callable[[BaseException], object] | None = None,
     pool: QThreadPool | None = None,
     receiver: QObject | None = None,
 ) -> TaskHandle:
@@ -109,7 +109,7 @@ def run_task(
     _alive.add(relay)
     relay.destroyed.connect(lambda _obj=None: _alive.discard(relay))
 
-    def finish(callback: Callable[[Any], None] | None, value: Any) -> None:
+    def finish(callback: Callable[[Any], object] | None, value: Any) -> None:
         handle.finished = True
         _alive.discard(relay)
         relay.deleteLater()

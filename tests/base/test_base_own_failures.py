@@ -90,7 +90,7 @@ def test_an_unexpected_failure_is_a_french_json_500(tmp_path, pki_dir, monkeypat
     def broken(*_args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(routes_prescriber, "_serial_day", broken)
+    monkeypatch.setattr(routes_prescriber, "_unguessable_numbers", broken)
     answer = client.post("/v1/numbers", json={"count": 2}, headers=headers)
     assert answer.status_code == 500 and answer.json() == {
         "error": "internal_error",

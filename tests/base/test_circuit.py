@@ -223,7 +223,8 @@ def test_unknown_and_malformed_numbers_are_refused(enrolled, pki_dir, store):
 
 
 def test_another_prescriber_is_refused(enrolled, pki_dir, store, tmp_path):
-    """A second physician (a card of the same CA) can neither consult nor cancel, nor use our numbers."""
+    """A second physician (a card of the same CA) can neither consult nor cancel, nor use our numbers,
+    and cannot even tell that they exist: the answers are those of a number never issued."""
     from lap_app.base_client import BaseRefused
     from lap_app.card import default_virtual_reader, open_card
     from lap_app.services.card_session import open_token, unlock_card
@@ -248,14 +249,14 @@ def test_another_prescriber_is_refused(enrolled, pki_dir, store, tmp_path):
             for call in (client.dispensings, client.cancel, client.status):
                 with pytest.raises(BaseRefused) as refused:
                     call(outcome.number)
-                assert refused.value.status == 403 and "prescripteur" in refused.value.reason
+                assert refused.value.status == 404 and refused.value.code == "unknown_prescription"
             moved = json.loads(json.dumps(signed).replace(outcome.number, ours[0]))
             with pytest.raises(BaseRefused) as refused:
                 client.register(ours[0], moved)
-            assert refused.value.status == 403 and refused.value.code == "foreign_number"
+            assert refused.value.status == 422 and refused.value.code == "unknown_number"
             with pytest.raises(BaseRefused) as refused:  # nor replay ours
                 client.register(outcome.number, signed)
-            assert refused.value.status == 403 and refused.value.code == "foreign_number"
+            assert refused.value.status == 422 and refused.value.code == "unknown_number"
         card.close()
     finally:
         reader.remove()

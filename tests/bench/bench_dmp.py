@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     import json
 
     from lap_app.base_client.dmp import DmpClient
-    from lap_app.base_client.dmp_protocol import document_id_for, document_reference
+    from lap_app.base_client.dmp_protocol import document_reference, new_document_id
     from lap_app.fhir import from_bundle
     from lap_app.render import render_ordonnance_pdf
     from lap_app.services.base_connection import base_endpoint, open_client
@@ -71,12 +71,19 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
                 numbers: list[str] = []
                 while len(numbers) < args.count * 2:
                     numbers += client.reserve_numbers(50)[0]
+                # the DMP files the copy of a registered ordonnance only (its prescriber's)
+                sys.path.insert(0, str(ROOT / "tests" / "bench"))
+                from bench_base import signed_bundles
+
+                numbers = numbers[:args.count * 2]
+                for number, bundle in zip(numbers, signed_bundles(card, numbers), strict=True):
+                    client.register(number, bundle)
                 token = client.token
 
         def reference(number: str) -> dict:
             draft.number = number
             pdf = render_ordonnance_pdf(draft)
-            return document_reference(document_id=document_id_for(number), number=number, ins=INS,
+            return document_reference(document_id=new_document_id(), number=number, ins=INS,
                                       ins_system="urn:oid:1.2.250.1.213.1.4.8", patient_name="DUPONT Jean Émile",
                                       author_id="810101234564", author_name="Dr Claire MARTIN",
                                       date="2026-11-25T09:42:00Z", pdf=pdf, title="Ordonnance")

@@ -137,11 +137,23 @@ def base_figures(work: Path, quick: bool) -> list[Figure]:
     return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5)]
 
 
+def card_figures(work: Path, quick: bool) -> list[Figure]:
+    """The card read and signature through a PKCS#11 module (SoftHSM2) beside bare PyKCS11."""
+    import bench_card
+
+    from lap_app.standins.pki import init_pki
+
+    measured = bench_card.pkcs11_figures(init_pki(work / "card-pki"), work, 10 if quick else 40)
+    targets = {"PKCS#11 open + identity": 3.0, "PKCS#11 sign SHA-256 digest": 1.3}
+    return [Figure(name, project, floor, "ms", targets[name]) for name, project, floor in measured or []]
+
+
 FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
     "drugs": drug_figures,
     "render": lambda _work, quick: render_figures(quick),
     "startup": startup_figures,
     "base": base_figures,
+    "card": card_figures,
 }
 
 

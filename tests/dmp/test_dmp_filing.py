@@ -59,8 +59,8 @@ def _server_documents(base) -> list[tuple[str, str, bytes]]:
 
 def test_filed_copy_is_the_printed_pdf_and_patient_finds_it(dmp_endpoint, dmp_pki_dir, store, dmp_base):
     from lap_app.base_client.dmp import DmpClient
-    from lap_app.base_client.dmp_protocol import document_id_for
     from lap_app.services.dmp import FILED_MESSAGE, dmp_state
+    from lap_app.storage.dmp_filings import DmpFilings
 
     outcome = _prescribe(dmp_endpoint, dmp_pki_dir, store)
     assert outcome.status == "registered"
@@ -78,7 +78,9 @@ def test_filed_copy_is_the_printed_pdf_and_patient_finds_it(dmp_endpoint, dmp_pk
     with _session("pharmacien", dmp_endpoint, dmp_pki_dir) as (_card, client):
         documents = DmpClient(client).documents(PATIENT_INS)
         mine = [d for d in documents if d.number == outcome.number]
-        assert len(mine) == 1 and mine[0].document_id == document_id_for(outcome.number)
+        document_id = DmpFilings(store).get(outcome.ordonnance_id).document_id
+        assert len(mine) == 1 and mine[0].document_id == document_id
+        assert outcome.number not in document_id and len(document_id) == 32  # opaque: 128 random bits
         assert mine[0].author == "810101234564" and "MARTIN" in mine[0].author_name
         assert mine[0].size == len(outcome.pdf)
         filed = DmpClient(client).pdf(mine[0].document_id)
@@ -106,18 +108,18 @@ def test_refiling_is_a_replay_and_another_pdf_is_refused(dmp_endpoint, dmp_pki_d
     stored = store.get(outcome.ordonnance_id)
     filing = DmpFilings(store).get(outcome.ordonnance_id)
     with _session("medecin", dmp_endpoint, dmp_pki_dir) as (_card, client):
-        replay = DmpClient(client).file(filing.document_id, build_reference(stored, outcome.pdf))
+        replay = DmpClient(client).file(filing.document_id, build_reference(stored, outcome.pdf, filing.document_id))
         assert replay.replayed and replay.number == outcome.number
         with pytest.raises(BaseRefused) as refused:
-            DmpClient(client).file(filing.document_id, build_reference(stored, outcome.pdf + b"\n%%altered"))
+            DmpClient(client).file(filing.document_id, build_reference(stored, outcome.pdf + b"\n%%altered", filing.document_id))
     assert refused.value.status == 409 and "déjà classé" in refused.value.message
     assert [row[0] for row in _server_documents(dmp_base)].count(outcome.number) == 1
 
 
 def _reference(stored, pdf, **changes):
-    from lap_app.base_client.dmp_protocol import document_id_for, document_reference
+    from lap_app.base_client.dmp_protocol import document_reference, new_document_id
 
-    fields = dict(document_id=document_id_for(stored.number), number=stored.number, ins=PATIENT_INS,
+    fields = dict(document_id=new_document_id(), number=stored.number, ins=PATIENT_INS,
                   ins_system="urn:oid:1.2.250.1.213.1.4.8", patient_name=stored.patient_name,
                   author_id=stored.prescriber, author_name="Dr Claire MARTIN", date="2026-11-25T09:42:00Z",
                   pdf=pdf, title="Ordonnance")
@@ -137,15 +139,18 @@ def test_wrong_ins_key_and_foreign_author_are_refused(dmp_endpoint, dmp_pki_dir,
     number = store.reserve_number_for_signing("810101234564")
     stored = type("Stored", (), {"number": number, "patient_name": "DUPONT Jean", "prescriber": "810101234564"})
     pdf = b"%PDF-1.4\n% a test page\n%%EOF\n"
+    from lap_app.base_client.dmp_protocol import new_document_id
+
+    doc_id = new_document_id()
     wrong_key = PATIENT_INS[:13] + f"{(int(PATIENT_INS[13:]) + 1) % 100:02d}"
     with _session("medecin", dmp_endpoint, dmp_pki_dir) as (_card, client):
         dmp = DmpClient(client)
         with pytest.raises(BaseRefused) as bad_ins:
-            dmp.file(f"ordonnance-{number}", _reference(stored, pdf, ins=wrong_key))
+            dmp.file(doc_id, _reference(stored, pdf, document_id=doc_id, ins=wrong_key))
         with pytest.raises(BaseRefused) as no_ins:
-            dmp.file(f"ordonnance-{number}", _reference(stored, pdf, ins="", ins_system="urn:oid:1.2.250.1.213.1.4.8"))
+            dmp.file(doc_id, _reference(stored, pdf, document_id=doc_id, ins="", ins_system="urn:oid:1.2.250.1.213.1.4.8"))
         with pytest.raises(BaseRefused) as foreign:
-            dmp.file(f"ordonnance-{number}", _reference(stored, pdf, author_id="810009999999"))
+            dmp.file(doc_id, _reference(stored, pdf, document_id=doc_id, author_id="810009999999"))
         with pytest.raises(BaseRefused) as listing:
             dmp.documents(wrong_key)
     assert bad_ins.value.status == 422 and bad_ins.value.code == "invalid_ins"
@@ -158,7 +163,7 @@ def test_wrong_ins_key_and_foreign_author_are_refused(dmp_endpoint, dmp_pki_dir,
     # a pharmacist may read the DMP but not file in it
     with _session("pharmacien", dmp_endpoint, dmp_pki_dir) as (_card, client):
         with pytest.raises(BaseRefused) as pharmacist:
-            DmpClient(client).file(f"ordonnance-{number}", _reference(stored, pdf))
+            DmpClient(client).file(doc_id, _reference(stored, pdf, document_id=doc_id))
     assert pharmacist.value.status == 403
 
 

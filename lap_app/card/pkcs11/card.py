@@ -23,7 +23,7 @@ from lap_app.card.errors import (
     TokenKeyMissingError,
     TokenWithoutCertificateError,
 )
-from lap_app.card.identity import CardIdentity, card_serial_from_certificate, identity_from_certificate
+from lap_app.card.identity import CardIdentity, card_serial_from_certificate, identity_from_x509
 from lap_app.card.pin import PinResult, PinStatus, check_pin_format
 from lap_app.card.pkcs11.module import (
     MAYBE_REMOVAL_CODES,
@@ -182,11 +182,11 @@ class Pkcs11Card:
 
     def read_serial(self) -> str:
         """The card serial from the certificate (``8025000001/<serial>``), else the token's."""
-        return card_serial_from_certificate(self.auth_certificate_der()) or self.token_serial
+        return card_serial_from_certificate(self._certificate(KeyRole.AUTHENTICATION).cert) or self.token_serial
 
     def identity(self) -> CardIdentity:
         if self._identity is None:
-            self._identity = identity_from_certificate(self.auth_certificate_der(), self.read_serial())
+            self._identity = identity_from_x509(self._certificate(KeyRole.AUTHENTICATION).cert, self.read_serial())
         return self._identity
 
     # --- PIN ----------------------------------------------------------------------------------

@@ -85,20 +85,35 @@ class Pkcs11CardService(CardService):
     def open(self, reader: str | None = None) -> Pkcs11Card:  # type: ignore[override]
         """The token in ``reader`` (a slot name), or the first token present."""
         module = self.module()
-        states = self.snapshot()
         if reader is None:
-            if not states:
-                raise NoReaderError()
-            chosen = next((s for s in states if s.card_present), None)
-            if chosen is None:
-                raise NoCardError()
-        else:
-            chosen = next((s for s in states if s.name == reader), None)
-            if chosen is None:
-                raise NoReaderError(reader)
-            if not chosen.card_present:
-                raise NoCardError(reader)
+            return self._open_first_token(module)
+        chosen = next((s for s in self.snapshot() if s.name == reader), None)
+        if chosen is None:
+            raise NoReaderError(reader)
+        if not chosen.card_present:
+            raise NoCardError(reader)
         return Pkcs11Card(module, self._slot_names[chosen.name], chosen.name)
+
+    def _open_first_token(self, module: Pkcs11Module) -> Pkcs11Card:
+        """The first initialised token, without describing every slot (the usual one-card case)."""
+        from PyKCS11 import PyKCS11Error
+        from PyKCS11.LowLevel import CKF_TOKEN_INITIALIZED
+
+        with module.lock:
+            try:
+                if not module.all_slots():
+                    raise NoReaderError()
+                for slot in module.slots_with_token():
+                    try:
+                        if not module.lib.getTokenInfo(slot).flags & CKF_TOKEN_INITIALIZED:
+                            continue
+                        name = module.lib.getSlotInfo(slot).slotDescription.strip() or f"slot {slot}"
+                    except PyKCS11Error:
+                        continue  # gone meanwhile
+                    return Pkcs11Card(module, slot, name)
+            except PyKCS11Error as error:
+                log.warning("PKCS#11 slot list failed: %s", error)
+        raise NoCardError()
 
 
 def open_pkcs11_card(module_path: str | Path, reader: str | None = None) -> Pkcs11Card:

@@ -37,6 +37,7 @@ class TokenCertificate:
     der: bytes
     object_id: bytes  # CKA_ID, may be empty
     modulus: int
+    cert: x509.Certificate
 
 
 def role_of(cert: x509.Certificate) -> KeyRole | None:
@@ -75,7 +76,7 @@ def classify_certificates(found: list[tuple[bytes, bytes]],
             continue
         valid = cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
         rank = (valid, cert.not_valid_before_utc)
-        entry = TokenCertificate(role, der, object_id, key.public_numbers().n)
+        entry = TokenCertificate(role, der, object_id, key.public_numbers().n, cert)
         candidates.setdefault(role, []).append((rank, entry))
     return {role: max(entries, key=lambda item: item[0])[1] for role, entries in candidates.items()}
 

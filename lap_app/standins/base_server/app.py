@@ -13,10 +13,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from lap_app import __version__
+from lap_app.private_files import private_directory
 from lap_app.standins.base_server.context import BaseState, ServerConfig
 from lap_app.standins.base_server.errors import install_error_handlers
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, load_or_create_key
 from lap_app.standins.base_server.store import BaseStore
+from lap_app.standins.base_server.unknown_numbers import UnknownNumberLimiter
 
 DATABASE_NAME = "base.sqlite3"
 
@@ -42,7 +44,7 @@ def bare_app(extra_routers: list | None = None) -> FastAPI:
 
 
 def create_app(config: ServerConfig, extra_routers: list | None = None) -> FastAPI:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(config.data_dir)  # health data: 0700 (the databases inside are 0600)
     app = bare_app(extra_routers)
     store = BaseStore(config.data_dir / DATABASE_NAME)
     token_key = load_or_create_key(config.data_dir / "token.key")
@@ -52,13 +54,16 @@ def create_app(config: ServerConfig, extra_routers: list | None = None) -> FastA
         token_key=token_key,
         certificates=CardCertificates(config.ca_pem),
         challenges=ChallengeBook(token_key, store),
+        unknown_numbers=UnknownNumberLimiter(store, config.unknown_numbers),
     )
     from lap_app.standins.dmp import install_dmp
 
     install_dmp(app, config.data_dir)  # the DMP stand-in keeps its own SQLite file
+    from lap_app.standins.base_server.body_limits import BodyLimit
     from lap_app.standins.base_server.fast_path import RegistrationFastPath
 
-    app.add_middleware(RegistrationFastPath)  # the hot operation skips FastAPI's machinery
+    app.add_middleware(BodyLimit)  # every body bounded before it is read
+    app.add_middleware(RegistrationFastPath)  # outermost: the hot operation skips FastAPI's machinery
     return app
 
 
@@ -72,7 +77,7 @@ def app_from_pki(data_dir: Path, pki_dir: Path, **options: float) -> tuple[FastA
 
 
 def serve(host: str, port: int, data_dir: Path, pki_dir: Path, *, token_ttl: float = 600.0,
-          workers: int = 1, log_level: str = "warning") -> None:
+          workers: int = 1, log_level: str = "warning", request_timeout: float = 10.0) -> None:
     """Serve over TLS until interrupted (TLS is always on).
 
     ``workers`` > 1: as many processes, each with its own SO_REUSEPORT socket (the kernel
@@ -87,11 +92,11 @@ def serve(host: str, port: int, data_dir: Path, pki_dir: Path, *, token_ttl: flo
     if workers > 1:
         if getattr(sys, "frozen", False):
             raise RuntimeError("several workers need a Python interpreter (not the frozen application)")
-        argv = [str(a) for a in (host, port, data_dir, pki_dir, token_ttl, log_level, os.getpid())]
+        argv = [str(a) for a in (host, port, data_dir, pki_dir, token_ttl, log_level, os.getpid(), request_timeout)]
         children = [subprocess.Popen([sys.executable, "-c", f"{_WORKER_MAIN}; worker_main(*{argv!r})"])  # noqa: S603 - our own argv
                     for _ in range(workers - 1)]
     try:
-        _run(app, cert, key, host, port, log_level, reuse_port=workers > 1)
+        _run(app, cert, key, host, port, log_level, reuse_port=workers > 1, request_timeout=request_timeout)
     finally:
         for child in children:
             child.terminate()
@@ -103,12 +108,12 @@ _WORKER_MAIN = "from lap_app.standins.base_server.app import worker_main"
 
 
 def worker_main(host: str, port: str, data_dir: str, pki_dir: str, token_ttl: str, log_level: str,
-                parent: str) -> None:
+                parent: str, request_timeout: str = "10") -> None:
     """One extra server process of ``serve(workers=N)``; it stops with its parent, even after a kill -9
     of the parent (uvicorn re-raises SIGTERM on its way out, so ``serve``'s cleanup may not run)."""
     _die_with_parent(int(parent))
     app, cert, key = app_from_pki(Path(data_dir), Path(pki_dir), token_ttl=float(token_ttl))
-    _run(app, cert, key, host, int(port), log_level, reuse_port=True)
+    _run(app, cert, key, host, int(port), log_level, reuse_port=True, request_timeout=float(request_timeout))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -121,10 +126,13 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _run(app: FastAPI, cert: Path, key: Path, host: str, port: int, log_level: str, *, reuse_port: bool) -> None:
+def _run(app: FastAPI, cert: Path, key: Path, host: str, port: int, log_level: str, *, reuse_port: bool,
+         request_timeout: float = 10.0) -> None:
     import socket
 
     import uvicorn
+
+    from lap_app.standins.base_server.http_limits import HttpLimits, guarded_protocol
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -133,6 +141,9 @@ def _run(app: FastAPI, cert: Path, key: Path, host: str, port: int, log_level: s
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     # uvloop and httptools when installed (uvicorn's "auto"); no proxy in front of the stand-in.
+    # httptools with bounded request heads and timeouts for slow or silent clients (http_limits.py).
+    limits = HttpLimits(head_timeout=request_timeout, idle_timeout=request_timeout)
     config = uvicorn.Config(app, ssl_certfile=str(cert), ssl_keyfile=str(key), log_level=log_level,
-                            access_log=False, proxy_headers=False, backlog=2048)
+                            access_log=False, proxy_headers=False, backlog=2048, http=guarded_protocol(limits),
+                            timeout_keep_alive=5)
     uvicorn.Server(config).run(sockets=[sock])

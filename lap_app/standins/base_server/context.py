@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -16,6 +16,7 @@ from lap_app.base_client.protocol import INSTALLATION_HEADER, NUMBER_TTL, PHARMA
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, Holder, check_token
 from lap_app.standins.base_server.store import BaseStore
+from lap_app.standins.base_server.unknown_numbers import MISS_CODES, UnknownNumberLimiter, UnknownNumberLimits
 
 T = TypeVar("T")
 NUMBER_RE = re.compile(r"^[0-9]{16}$")
@@ -28,6 +29,7 @@ class ServerConfig:
     token_ttl: float = 600.0  # seconds
     number_ttl: float = NUMBER_TTL  # a reserved number expires after 30 days
     max_pool: int = 50
+    unknown_numbers: UnknownNumberLimits = field(default_factory=UnknownNumberLimits)
 
 
 @dataclass(slots=True)
@@ -37,6 +39,7 @@ class BaseState:
     token_key: bytes
     certificates: CardCertificates
     challenges: ChallengeBook
+    unknown_numbers: UnknownNumberLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +125,20 @@ def check_number_format(number: str) -> str:
 
 def audited(state: BaseState, caller_holder: Holder, installation: str, number: str | None, action: str,
             operation: Callable[[], T]) -> T:
-    """Run ``operation`` and write an audit row whether it succeeds or is refused."""
+    """Run ``operation`` and write an audit row whether it succeeds or is refused (a miss on a
+    number also counts towards the unknown-number rate limit)."""
     try:
         result = operation()
     except ApiError as error:
         with state.store.transaction() as conn:
             state.store.audit(conn, caller_holder.national_id, caller_holder.profession, installation,
                               number, action, f"refused:{error.status}:{error.code}")
+            if error.code in MISS_CODES:
+                state.unknown_numbers.record(conn, caller_holder.national_id, installation)
         raise
     return result
+
+
+def check_lookup_allowed(state: BaseState, caller: Caller) -> None:
+    """Before reading anything by number: 429 if this card or installation missed too often."""
+    state.unknown_numbers.check(caller.holder.national_id, caller.installation)

@@ -17,12 +17,19 @@ from typing import Any
 import orjson
 
 from lap_app.base_client.protocol import INSTALLATION_HEADER, PRESCRIBER_PROFESSIONS
+from lap_app.standins.base_server.body_limits import (
+    REGISTRATION_BODY,
+    declared_length,
+    drain_body,
+    read_body,
+    respond,
+    too_large,
+)
 from lap_app.standins.base_server.context import PRESCRIBERS_ONLY, BaseState, Caller, caller_of
 from lap_app.standins.base_server.errors import ApiError, own_failure
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
 ROUTE = re.compile(r"^/v1/prescriptions/([^/]+)$")
-MAX_BODY = 4 * 1024 * 1024  # a signed ordonnance is ~10 kB
 _AUTHORIZATION = b"authorization"
 _INSTALLATION = INSTALLATION_HEADER.lower().encode("ascii")
 _JSON = [(b"content-type", b"application/json")]
@@ -44,17 +51,24 @@ class RegistrationFastPath:
 
 async def _register(state: BaseState, scope: dict, receive: Any, send: Any, number: str) -> None:
     try:  # refused before any check of the ordonnance: not audited (as on the FastAPI route)
-        body = await _body(receive)
+        declared = declared_length(scope)
+        if declared is not None and declared > REGISTRATION_BODY:
+            raise too_large(REGISTRATION_BODY)
         authorization = installation = None
         for name, value in scope["headers"]:
             if name == _AUTHORIZATION:
                 authorization = value.decode("latin-1")
             elif name == _INSTALLATION:
                 installation = value.decode("latin-1")
-        caller = caller_of(state, authorization, installation, PRESCRIBER_PROFESSIONS, PRESCRIBERS_ONLY)
-        bundle = _bundle(body)
+        # the caller is known before the body is parsed: an anonymous body is only drained
+        try:
+            caller = caller_of(state, authorization, installation, PRESCRIBER_PROFESSIONS, PRESCRIBERS_ONLY)
+        except ApiError:
+            await drain_body(receive, REGISTRATION_BODY)
+            raise
+        bundle = _bundle(await read_body(receive, REGISTRATION_BODY))
     except ApiError as error:
-        await _respond(send, error.status, error.body(), error.headers)
+        await respond(send, error)
         return
     try:
         outcome = prepare_registration(state, caller, number, bundle)
@@ -72,22 +86,6 @@ async def _register(state: BaseState, scope: dict, receive: Any, send: Any, numb
         await _respond(send, failure.status, failure.body(), failure.headers)
         return
     await _respond(send, 200 if outcome.replayed else 201, outcome.body())
-
-
-async def _body(receive: Any) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ApiError(400, "disconnected", "Requête interrompue")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiError(413, "too_large", "Requête trop volumineuse")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 def _bundle(body: bytes) -> Any:

@@ -26,7 +26,8 @@ from lap_app.base_client.protocol import (
     signer_certificate_b64,
 )
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.standins.base_server.security import CardCertificates, Holder, verify_rs256
+from lap_app.standins.base_server.opposition import prescriber_status
+from lap_app.standins.base_server.security import SIGNATURE, CardCertificates, Holder, verify_rs256
 
 if TYPE_CHECKING:
     import sqlite3
@@ -48,7 +49,7 @@ class Registered:
 
 
 Write = Callable[["sqlite3.Connection"], Registered]
-_EXISTING = ("SELECT number, prescriber, content_sha256, status, registered_at, opposition"
+_EXISTING = ("SELECT number, prescriber, content_sha256, status, registered_at, opposition, cancel_requested_at"
              " FROM prescriptions WHERE number = ?")  # not the stored Bundle
 
 
@@ -128,12 +129,21 @@ def _replay(state: BaseState, caller: Caller, number: str, existing: Any) -> Wri
 
 
 def _replayed(row: Any) -> Registered:
-    return Registered(row["number"], row["status"], row["registered_at"], bool(row["opposition"]), replayed=True)
+    # A replay must not tell more than GET status: under opposition, no dispensing progress.
+    return Registered(row["number"], prescriber_status(row), row["registered_at"], bool(row["opposition"]),
+                      replayed=True)
+
+
+def _not_issued_to_caller() -> ApiError:
+    """A number never issued and one issued (or registered) for another prescriber answer alike:
+    a prescriber cannot learn which numbers exist."""
+    return ApiError(422, "unknown_number", "Numéro non délivré par la base à ce prescripteur",
+                    [{"path": "number", "message": "numéro non délivré à ce prescripteur"}])
 
 
 def _same_or_conflict(existing: Any, digest: str, prescriber: str) -> None:
     if existing["prescriber"] != prescriber:
-        raise ApiError(403, "foreign_number", "Ce numéro appartient à un autre prescripteur")
+        raise _not_issued_to_caller()
     if existing["content_sha256"] != digest:
         raise ApiError(409, "number_used", "Numéro déjà utilisé pour une autre ordonnance")
 
@@ -155,11 +165,8 @@ def _signed_at(bundle: dict[str, Any]) -> float | None:
 
 def _check_reserved(conn: Any, number: str, prescriber: str, now: float, signed_at: float | None = None) -> None:
     row = conn.execute("SELECT prescriber, expires_at, state FROM numbers WHERE number = ?", (number,)).fetchone()
-    if row is None:
-        raise ApiError(422, "unknown_number", "Numéro non délivré par la base",
-                       [{"path": "number", "message": "numéro inconnu de la base"}])
-    if row["prescriber"] != prescriber:
-        raise ApiError(403, "foreign_number", "Ce numéro a été réservé par un autre prescripteur")
+    if row is None or row["prescriber"] != prescriber:
+        raise _not_issued_to_caller()
     if row["state"] != "reserved":
         raise ApiError(409, "number_used", "Numéro déjà utilisé")
     if row["expires_at"] < now:
@@ -195,6 +202,10 @@ def check_content(bundle: dict[str, Any], number: str, holder: Holder, certifica
         problems.append({"path": "bundle", "message": "Bundle illisible"})
         ordonnance = None
     if ordonnance is not None:
+        from lap_app.domain.care_validation import registration_problems
+
+        problems.extend({"path": f"ordonnance.{p.path}", "message": p.message}
+                        for p in registration_problems(ordonnance))  # imaging, transport: paper only
         try:
             found = [p for p in validate_ordonnance(ordonnance) if getattr(p, "is_error", True)]
         except Exception:  # noqa: BLE001 - a parsed but absurd ordonnance is still the sender's problem
@@ -227,7 +238,7 @@ def _signature_problems(bundle: dict[str, Any], holder: Holder, certificates: Ca
     except (binascii.Error, ValueError):
         return [*problems, {"path": "bundle.signature.data", "message": "signature ou certificat illisible"}]
     try:
-        cert, signer = certificates.check(der)
+        cert, signer = certificates.check(der, SIGNATURE)
     except ApiError as error:
         return [*problems, {"path": "bundle.signature.extension", "message": error.message}]
     if signer.national_id != holder.national_id:

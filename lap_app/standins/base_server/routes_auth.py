@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import logging
 import secrets
 import time
 
@@ -13,9 +14,10 @@ from pydantic import BaseModel, Field
 from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, b64d
 from lap_app.standins.base_server.context import State, TokenHolder, audited
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.standins.base_server.security import mint_token, verify_rs256
+from lap_app.standins.base_server.security import AUTHENTICATION, mint_token, verify_rs256
 
 router = APIRouter(prefix="/v1", tags=["authentification"])
+log = logging.getLogger(__name__)
 
 
 class ChallengeOut(BaseModel):
@@ -54,15 +56,22 @@ def challenge(state: State) -> ChallengeOut:
 
 @router.post("/auth/token", response_model=TokenOut, responses={401: {"description": "Carte ou réponse refusée"}})
 def token(body: TokenIn, state: State) -> TokenOut:
-    state.challenges.consume(body.challenge)
+    # Everything that an unauthenticated caller controls is checked before the one write
+    # (the challenge recorded as used): garbage answers cost the base no disk write.
     try:
-        der = b64d(body.certificate)
-        signature = b64d(body.signature)
-    except (binascii.Error, ValueError):
-        raise ApiError(401, "invalid_answer", "Réponse de la carte illisible") from None
-    cert, holder = state.certificates.check(der)
-    if not verify_rs256(cert, signature, body.challenge.encode("ascii")):
-        raise ApiError(401, "invalid_answer", "La réponse de la carte ne correspond pas au défi")
+        state.challenges.check(body.challenge)
+        try:
+            der = b64d(body.certificate)
+            signature = b64d(body.signature)
+        except (binascii.Error, ValueError):
+            raise ApiError(401, "invalid_answer", "Réponse de la carte illisible") from None
+        cert, holder = state.certificates.check(der, AUTHENTICATION)
+        if not verify_rs256(cert, signature, body.challenge.encode("ascii")):
+            raise ApiError(401, "invalid_answer", "La réponse de la carte ne correspond pas au défi")
+        state.challenges.consume(body.challenge)
+    except ApiError as error:  # logged, not written: see above
+        log.warning("base: card authentication refused (%s)", error.code)
+        raise
     expires = time.time() + state.config.token_ttl
     with state.store.transaction() as conn:
         state.store.audit(conn, holder.national_id, holder.profession, "", None, "authenticate", "ok")

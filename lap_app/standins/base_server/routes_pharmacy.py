@@ -5,22 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from lap_app.base_client.protocol import medication_requests
-from lap_app.standins.base_server.context import PharmacistCaller, State, audited, check_number_format
+from lap_app.standins.base_server.context import (
+    BaseState,
+    Caller,
+    PharmacistCaller,
+    State,
+    audited,
+    check_lookup_allowed,
+    check_number_format,
+)
+from lap_app.standins.base_server.dispensing_rules import dispensing_problems, french_day
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.routes_prescriber import DispensingRecord
 
 router = APIRouter(prefix="/v1/pharmacy", tags=["pharmacie"])
 
-ERRORS = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Pas un pharmacien"},
-          404: {"description": "Numéro inconnu"}, 410: {"description": "Ordonnance annulée ou entièrement délivrée"},
-          422: {"description": "Requête invalide"}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Pas un pharmacien"},
+    404: {"description": "Numéro inconnu"}, 410: {"description": "Ordonnance annulée ou entièrement délivrée"},
+    429: {"description": "Trop de numéros inconnus lus : réessayer après Retry-After"},
+    422: {"description": "Requête invalide"}}
 
 
 class LineOut(BaseModel):
@@ -51,7 +61,8 @@ class DispenseIn(BaseModel):
     complete: bool = Field(description="Délivrance complète : le numéro est ensuite clos")
 
 
-def _open_prescription(conn: Any, number: str) -> Any:
+def _open_prescription(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
+    check_lookup_allowed(state, caller)  # 429 before any lookup once too many numbers missed
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
@@ -87,7 +98,7 @@ def read(number: str, state: State, caller: PharmacistCaller) -> PrescriptionOut
     def run() -> PrescriptionOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _open_prescription(conn, number)
+            row = _open_prescription(state, caller, conn, number)
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "read", "ok")
             return _view(conn, row)
 
@@ -97,24 +108,23 @@ def read(number: str, state: State, caller: PharmacistCaller) -> PrescriptionOut
 @router.post("/prescriptions/{number}/dispensings", response_model=PrescriptionOut, responses=ERRORS)
 def dispense(number: str, body: DispenseIn, state: State, caller: PharmacistCaller) -> PrescriptionOut:
     holder = caller.holder
-    today = datetime.now(dt.UTC).date()
 
     def run() -> PrescriptionOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _open_prescription(conn, number)
-            line_count = len(medication_requests(json.loads(row["bundle"])))
-            problems = [{"path": f"lines[{i}].line", "message": f"ligne inexistante (1 à {line_count})"}
-                        for i, item in enumerate(body.lines) if item.line > line_count]
-            problems += [{"path": f"lines[{i}].date", "message": "date de délivrance dans le futur"}
-                         for i, item in enumerate(body.lines) if item.date and item.date > today]
+            row = _open_prescription(state, caller, conn, number)
+            bundle = json.loads(row["bundle"])
+            already: dict[int, float] = {}
+            for record in conn.execute("SELECT line, quantity FROM dispensings WHERE number = ?", (number,)):
+                already[record["line"]] = already.get(record["line"], 0.0) + record["quantity"]
+            problems = dispensing_problems(bundle, row["registered_at"], already, body.lines, time.time())
             if problems:
                 raise ApiError(422, "invalid_dispensing", "Délivrance refusée", problems)
             now = time.time()
             conn.executemany(
                 "INSERT INTO dispensings (number, line, quantity, substituted, dispensed_on, pharmacist, recorded_at)"
                 " VALUES (?,?,?,?,?,?,?)",
-                [(number, item.line, item.quantity, int(item.substituted), (item.date or today).isoformat(),
+                [(number, item.line, item.quantity, int(item.substituted), (item.date or french_day(now)).isoformat(),
                   holder.national_id, now) for item in body.lines])
             new_status = "dispensed" if body.complete else "partly_dispensed"
             conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import secrets
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from lap_app.standins.base_server.context import PrescriberCaller, State, audited, check_number_format
+from lap_app.standins.base_server.context import (
+    BaseState,
+    Caller,
+    PrescriberCaller,
+    State,
+    audited,
+    check_lookup_allowed,
+    check_number_format,
+)
 from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.opposition import prescriber_status
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
 router = APIRouter(prefix="/v1", tags=["prescripteur"])
 
-ERRORS = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou prescripteur"},
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou prescripteur"},
           422: {"description": "Requête ou contenu invalides (problèmes listés)"}}
 
 
@@ -60,17 +69,19 @@ class DispensingsOut(BaseModel):
     dispensings: list[DispensingRecord]
 
 
-def _serial_day(conn: Any, count: int) -> list[str]:
+def _unguessable_numbers(conn: Any, count: int) -> list[str]:
+    """``count`` new numbers: a 14-digit serial drawn from the OS's CSPRNG (46 bits: a guess
+    hits one of a million issued numbers about once in 10⁸ tries), unique against every number
+    ever issued, and the MOD 97-10 check digits."""
     from lap_app.domain.identifiers import prescription_number_from_serial
 
-    day = datetime.now(UTC).strftime("%Y%m%d")
-    row = conn.execute("SELECT last FROM serials WHERE day = ?", (day,)).fetchone()
-    last = row["last"] if row else 0
-    if last + count > 999_999:
-        raise ApiError(503, "exhausted", "Plus de numéros disponibles aujourd'hui", headers={"Retry-After": "60"})
-    conn.execute("INSERT INTO serials (day, last) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last = excluded.last",
-                 (day, last + count))
-    return [prescription_number_from_serial(f"{day}{n:06d}") for n in range(last + 1, last + count + 1)]
+    numbers: list[str] = []
+    while len(numbers) < count:
+        number = prescription_number_from_serial(secrets.randbelow(10 ** 14))
+        if number in numbers or conn.execute("SELECT 1 FROM numbers WHERE number = ?", (number,)).fetchone():
+            continue  # already issued (once in ~10⁸ draws with a million issued)
+        numbers.append(number)
+    return numbers
 
 
 @router.post("/numbers", response_model=NumbersOut, status_code=201, responses=ERRORS)
@@ -79,7 +90,7 @@ def reserve_numbers(body: NumbersIn, state: State, caller: PrescriberCaller) -> 
     now = time.time()
     expires = now + state.config.number_ttl
     with state.store.transaction() as conn:
-        numbers = _serial_day(conn, body.count)
+        numbers = _unguessable_numbers(conn, body.count)
         conn.executemany("INSERT INTO numbers (number, prescriber, reserved_at, expires_at) VALUES (?,?,?,?)",
                          [(n, holder.national_id, now, expires) for n in numbers])
         state.store.audit(conn, holder.national_id, holder.profession, caller.installation, None,
@@ -107,36 +118,51 @@ def register(number: str, body: RegistrationIn, state: State, caller: Prescriber
     return audited(state, holder, caller.installation, number, "register", run)
 
 
-def _own_prescription(conn: Any, number: str, prescriber: str) -> Any:
+def _own_prescription(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
+    """The caller's ordonnance under ``number``. Unknown and another prescriber's answer alike
+    (404): both count as a miss towards the unknown-number rate limit, checked first."""
+    check_lookup_allowed(state, caller)
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
-    if row is None:
-        raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
-    if row["prescriber"] != prescriber:
-        raise ApiError(403, "not_prescriber", "Seul le prescripteur de cette ordonnance peut y accéder")
+    if row is None or row["prescriber"] != caller.holder.national_id:
+        raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro pour ce prescripteur")
     return row
 
 
 @router.post("/prescriptions/{number}/cancel", response_model=StatusOut,
-             responses={**ERRORS, 404: {"description": "Inconnue"}, 409: {"description": "Déjà délivrée"}})
+             responses={**ERRORS, 404: {"description": "Inconnue"}, 409: {"description": "Déjà délivrée"},
+                        429: {"description": "Trop de numéros inconnus lus : réessayer après Retry-After"}})
 def cancel(number: str, state: State, caller: PrescriberCaller) -> StatusOut:
+    """Refused once dispensing started, except under the patient's opposition: then the answer
+    may not reveal execution, so the cancel is accepted alike (what is left cannot be dispensed)."""
     holder = caller.holder
 
     def run() -> StatusOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _own_prescription(conn, number, holder.national_id)
-            if row["status"] in ("partly_dispensed", "dispensed"):
-                raise ApiError(409, "already_dispensed", "Annulation impossible : la délivrance a commencé")
-            conn.execute("UPDATE prescriptions SET status = 'cancelled', updated_at = ? WHERE number = ?",
-                         (time.time(), number))
-            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "cancel", "ok")
+            row = _own_prescription(state, caller, conn, number)
+            now = time.time()
+            if row["opposition"]:
+                if row["status"] == "dispensed":
+                    conn.execute("UPDATE prescriptions SET cancel_requested_at = coalesce(cancel_requested_at, ?)"
+                                 " WHERE number = ?", (now, number))
+                elif row["status"] != "cancelled":
+                    conn.execute("UPDATE prescriptions SET status = 'cancelled', updated_at = ? WHERE number = ?",
+                                 (now, number))
+            else:
+                if row["status"] in ("partly_dispensed", "dispensed"):
+                    raise ApiError(409, "already_dispensed", "Annulation impossible : la délivrance a commencé")
+                conn.execute("UPDATE prescriptions SET status = 'cancelled', updated_at = ? WHERE number = ?",
+                             (now, number))
+            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "cancel",
+                              f"ok:{row['status']}")
             return StatusOut(number=number, status="cancelled", opposition=bool(row["opposition"]))
 
     return audited(state, holder, caller.installation, number, "cancel", run)
 
 
 @router.get("/prescriptions/{number}/status", response_model=StatusOut,
-            responses={**ERRORS, 404: {"description": "Inconnue"}})
+            responses={**ERRORS, 404: {"description": "Inconnue"},
+                       429: {"description": "Trop de numéros inconnus lus : réessayer après Retry-After"}})
 def status(number: str, state: State, caller: PrescriberCaller) -> StatusOut:
     """The prescriber's view of the status; with the patient's opposition, dispensing progress is hidden."""
     holder = caller.holder
@@ -144,25 +170,23 @@ def status(number: str, state: State, caller: PrescriberCaller) -> StatusOut:
     def run() -> StatusOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _own_prescription(conn, number, holder.national_id)
+            row = _own_prescription(state, caller, conn, number)
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "status", "ok")
-        shown = row["status"]
-        if row["opposition"] and shown in ("partly_dispensed", "dispensed"):
-            shown = "registered"
-        return StatusOut(number=number, status=shown, opposition=bool(row["opposition"]))
+        return StatusOut(number=number, status=prescriber_status(row), opposition=bool(row["opposition"]))
 
     return audited(state, holder, caller.installation, number, "status", run)
 
 
 @router.get("/prescriptions/{number}/dispensings", response_model=DispensingsOut,
-            responses={**ERRORS, 404: {"description": "Inconnue"}})
+            responses={**ERRORS, 404: {"description": "Inconnue"},
+                       429: {"description": "Trop de numéros inconnus lus : réessayer après Retry-After"}})
 def consult_dispensing(number: str, state: State, caller: PrescriberCaller) -> DispensingsOut:
     holder = caller.holder
 
     def run() -> DispensingsOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _own_prescription(conn, number, holder.national_id)
+            row = _own_prescription(state, caller, conn, number)
             if row["opposition"]:
                 raise ApiError(403, "patient_opposition",
                                "Le patient s'est opposé à la consultation des données de délivrance par le prescripteur")

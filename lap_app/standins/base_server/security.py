@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -24,7 +25,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from lap_app.standins.base_server.errors import ApiError
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 OID_PROFESSION = x509.ObjectIdentifier("1.2.250.1.71.1.2.7")
 CHALLENGE_TTL = 120.0
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,17 @@ def _b64url(data: bytes) -> str:
 
 
 def _unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict base64url without padding: one text for one byte string (``ValueError`` otherwise).
+
+    The standard decoder skips foreign characters and ignores the spare bits of the last
+    character, so one value would have several spellings: a "single-use" string would not be.
+    """
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not canonical base64url")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64url(raw) != text:  # non-zero spare bits in the last character
+        raise ValueError("not canonical base64url")
+    return raw
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -75,10 +87,15 @@ def check_token(key: bytes, token: str, now: float | None = None) -> Holder:
         raise ApiError(401, "invalid_token", "Jeton d'authentification invalide") from None
     if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
         raise ApiError(401, "invalid_token", "Jeton d'authentification invalide")
-    claims = json.loads(payload)
-    if claims["exp"] < (now if now is not None else time.time()):
+    try:
+        claims = json.loads(payload)
+        expiry = float(claims["exp"])
+        holder = Holder(str(claims["sub"]), str(claims["prof"]))
+    except (ValueError, TypeError, KeyError):  # only the base mints tokens: cannot happen with a valid MAC
+        raise ApiError(401, "invalid_token", "Jeton d'authentification invalide") from None
+    if expiry < (now if now is not None else time.time()):
         raise ApiError(401, "expired_token", "Jeton d'authentification expiré : authentifiez-vous à nouveau avec la carte")
-    return Holder(claims["sub"], claims["prof"])
+    return holder
 
 
 class ChallengeBook:
@@ -98,38 +115,60 @@ class ChallengeBook:
         payload = secrets.token_bytes(16) + expires.to_bytes(8, "big")
         return _b64url(payload + self._mac(payload)), float(expires)
 
-    def consume(self, challenge: str) -> None:
+    def check(self, challenge: str) -> bytes:
+        """The challenge's nonce if the base issued it and it has not expired (no write).
+
+        Strictly decoded: one challenge has exactly one spelling."""
         refused = ApiError(401, "invalid_challenge", "Défi d'authentification inconnu ou expiré")
         try:
             raw = _unb64url(challenge)
-        except (ValueError, TypeError):
+        except ValueError:
             raise refused from None
         payload, mac = raw[:24], raw[24:]
         if len(raw) != 40 or not hmac.compare_digest(mac, self._mac(payload)):
             raise refused
+        if int.from_bytes(payload[16:], "big") < time.time():
+            raise refused
+        return payload
+
+    def consume(self, challenge: str) -> None:
+        """Record the challenge as answered; refused if it was already (its decoded nonce, not
+        its spelling, is what is recorded). Call it only once the answer has been checked: an
+        unauthenticated caller must not make the base write."""
+        payload = self.check(challenge)
         expires = int.from_bytes(payload[16:], "big")
         now = time.time()
-        if expires < now:
-            raise refused
         with self._store.transaction() as conn:
             conn.execute("DELETE FROM used_challenges WHERE expires_at < ?", (now,))
             if conn.execute("INSERT OR IGNORE INTO used_challenges (value, expires_at) VALUES (?, ?)",
-                            (challenge, expires)).rowcount == 0:
-                raise refused  # already answered once
+                            (payload[:16].hex(), expires)).rowcount == 0:
+                raise ApiError(401, "invalid_challenge", "Défi d'authentification inconnu ou expiré")
 
     def _mac(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
 
 
+AUTHENTICATION = "authentication"
+SIGNATURE = "signature"
+_WRONG_USAGE = {
+    AUTHENTICATION: "Certificat de carte non destiné à l'authentification (usage de clé)",
+    SIGNATURE: "Certificat de carte non destiné à la signature (usage de clé : non-répudiation attendue)",
+}
+
+
 class CardCertificates:
-    """Checks card certificates against the one trusted CA (results cached by fingerprint)."""
+    """Checks card certificates against the one trusted CA (results cached by fingerprint).
+
+    Each role needs its key usage: authentication = digitalSignature with the clientAuth
+    extended usage (the card's key 82); signature = nonRepudiation (key 81). A card whose
+    keys answer in each other's role is refused."""
 
     def __init__(self, ca_pem: bytes) -> None:
         self.ca = x509.load_pem_x509_certificate(ca_pem)
-        self._cache: dict[bytes, tuple[x509.Certificate, Holder]] = {}
+        self._cache: dict[bytes, tuple[x509.Certificate, Holder, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def check(self, der: bytes) -> tuple[x509.Certificate, Holder]:
+    def check(self, der: bytes, role: str) -> tuple[x509.Certificate, Holder]:
         fingerprint = hashlib.sha256(der).digest()
         with self._lock:
             cached = self._cache.get(fingerprint)
@@ -137,13 +176,15 @@ class CardCertificates:
             cached = self._check_uncached(der)
             with self._lock:
                 self._cache[fingerprint] = cached
-        cert, _holder = cached
+        cert, holder, roles = cached
         now = datetime.now(UTC)
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             raise ApiError(401, "certificate_expired", "Certificat de la carte hors de sa période de validité")
-        return cached
+        if role not in roles:
+            raise ApiError(401, "wrong_key_usage", _WRONG_USAGE[role])
+        return cert, holder
 
-    def _check_uncached(self, der: bytes) -> tuple[x509.Certificate, Holder]:
+    def _check_uncached(self, der: bytes) -> tuple[x509.Certificate, Holder, frozenset[str]]:
         refused = ApiError(401, "untrusted_certificate", "Certificat de carte non reconnu par la base")
         try:
             cert = x509.load_der_x509_certificate(der)
@@ -152,7 +193,25 @@ class CardCertificates:
             raise refused from None
         if not isinstance(cert.public_key(), rsa.RSAPublicKey):
             raise refused
-        return cert, holder_of(cert)
+        return cert, holder_of(cert), key_roles(cert)
+
+
+def key_roles(cert: x509.Certificate) -> frozenset[str]:
+    """What a card certificate may be used for, from its keyUsage and extendedKeyUsage."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return frozenset()
+    try:
+        extended = set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        extended = set()
+    roles = set()
+    if usage.digital_signature and ExtendedKeyUsageOID.CLIENT_AUTH in extended:
+        roles.add(AUTHENTICATION)
+    if usage.content_commitment:
+        roles.add(SIGNATURE)
+    return frozenset(roles)
 
 
 def holder_of(cert: x509.Certificate) -> Holder:
@@ -161,9 +220,12 @@ def holder_of(cert: x509.Certificate) -> Holder:
         raise ApiError(401, "untrusted_certificate", "Certificat de carte sans identifiant national")
     national_id = str(cns[0].value)
     try:
-        raw = cert.extensions.get_extension_for_oid(OID_PROFESSION).value.value  # UnrecognizedExtension
+        extension = cert.extensions.get_extension_for_oid(OID_PROFESSION).value
     except x509.ExtensionNotFound:
         raise ApiError(401, "untrusted_certificate", "Certificat de carte sans code profession") from None
+    if not isinstance(extension, x509.UnrecognizedExtension):  # a private OID: cryptography keeps its raw DER
+        raise ApiError(401, "untrusted_certificate", "Certificat de carte : code profession illisible")
+    raw = extension.value
     return Holder(national_id, _profession_from_der(raw))
 
 

@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from lap_app.private_files import private_database, private_file
 from lap_app.storage.transaction import write_transaction
 
 try:
@@ -36,7 +37,6 @@ CREATE TABLE IF NOT EXISTS installations (
     enrolled_at REAL NOT NULL,
     revoked_at REAL
 );
-CREATE TABLE IF NOT EXISTS serials (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS numbers (
     number TEXT PRIMARY KEY,
     prescriber TEXT NOT NULL,
@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS prescriptions (
     opposition INTEGER NOT NULL,
     status TEXT NOT NULL,                        -- registered | partly_dispensed | dispensed | cancelled
     registered_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    cancel_requested_at REAL                     -- a cancel under opposition once dispensed (opposition.py)
 );
 CREATE TABLE IF NOT EXISTS dispensings (
     id INTEGER PRIMARY KEY,
@@ -68,7 +69,14 @@ CREATE TABLE IF NOT EXISTS dispensings (
     recorded_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dispensings_by_number ON dispensings (number);
-CREATE TABLE IF NOT EXISTS used_challenges (value TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS unknown_number_reads (   -- misses, for the rate limit (unknown_numbers.py)
+    at REAL NOT NULL,
+    actor TEXT NOT NULL,
+    installation TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS unknown_reads_by_actor ON unknown_number_reads (actor, at);
+CREATE INDEX IF NOT EXISTS unknown_reads_by_installation ON unknown_number_reads (installation, at);
+CREATE TABLE IF NOT EXISTS used_challenges (value TEXT PRIMARY KEY, expires_at REAL NOT NULL);  -- nonce, hex
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at REAL NOT NULL,
@@ -95,17 +103,20 @@ _STOP = object()
 
 class BaseStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # health data: directory 0700, files 0600
         self.path = path
         self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
+        columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(prescriptions)")}
+        if "cancel_requested_at" not in columns:  # a data directory of an earlier version
+            self._conn.execute("ALTER TABLE prescriptions ADD COLUMN cancel_requested_at REAL")
         self._lock = threading.Lock()
         # Several server processes may share the file (``--workers``): writers take this lock
         # in turn instead of meeting SQLite's busy handler, which polls with sleeps.
-        self._lock_file = open(f"{path}.write-lock", "ab")  # noqa: SIM115 - held for the store's life
+        self._lock_file = open(private_file(Path(f"{path}.write-lock")), "ab")  # noqa: SIM115 - held for the store's life
         # Reads: one connection per thread (no lock to wait for); in WAL each sees the last
         # commit without waiting for a batch being fsynced on the writer connection.
         self._local = threading.local()
@@ -209,15 +220,15 @@ class BaseStore:
                         self._conn.execute("ROLLBACK TO one")
                     self._conn.execute("RELEASE one")
                 self._conn.execute("COMMIT")
-            except BaseException as error:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
+            except BaseException as commit_failure:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 for pending in batch:
-                    pending.future.set_exception(error)
+                    pending.future.set_exception(commit_failure)
                 return
-        for pending, result, error in results:  # acknowledged only now: the batch is on disk
-            if error is not None:
-                pending.future.set_exception(error)
+        for pending, result, failure in results:  # acknowledged only now: the batch is on disk
+            if failure is not None:
+                pending.future.set_exception(failure)
             else:
                 pending.future.set_result(result)
 

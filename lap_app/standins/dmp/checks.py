@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from lap_app.base_client import dmp_protocol as wire
 from lap_app.domain.identifiers import is_valid_prescription_number, nir_problem, normalize_nir
+from lap_app.standins.base_server.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +47,16 @@ def check_document(document_id: str, doc: Any) -> tuple[list[dict[str, str]], li
     def problem(path: str, message: str) -> None:
         problems.append({"path": f"documentReference.{path}", "message": message})
 
-    master = doc.get("masterIdentifier") if isinstance(doc.get("masterIdentifier"), dict) else {}
+    master = doc.get("masterIdentifier")
+    master = master if isinstance(master, dict) else {}
     if master.get("value") != document_id:
         problem("masterIdentifier.value", "ne correspond pas à l'identifiant du document dans l'URL")
     if doc.get("status") != "current":
         problem("status", "« current » attendu")
     if not _has_code(doc.get("type"), wire.LOINC, wire.TYPE_ORDONNANCE):
         problem("type", f"type LOINC {wire.TYPE_ORDONNANCE} (ordonnance) attendu")
-    categories = doc.get("category") if isinstance(doc.get("category"), list) else []
+    categories = doc.get("category")
+    categories = categories if isinstance(categories, list) else []
     if not any(_has_code(c, wire.CLASS_SYSTEM, wire.CLASS_TRAITEMENT) for c in categories):
         problem("category", f"classe « {wire.CLASS_TRAITEMENT_DISPLAY} » attendue")
 
@@ -66,7 +70,8 @@ def check_document(document_id: str, doc: Any) -> tuple[list[dict[str, str]], li
     if number is None or not is_valid_prescription_number(number):
         problem("context.related", "numéro d'ordonnance (16 chiffres, clé MOD 97-10) absent ou invalide")
 
-    content = doc.get("content") if isinstance(doc.get("content"), list) else []
+    content = doc.get("content")
+    content = content if isinstance(content, list) else []
     if len(content) != 1:
         problem("content", "exactement un contenu (le PDF) attendu")
     if not _has_code({"coding": [wire.dig(doc, "content", 0, "format")]}, wire.FORMAT_SYSTEM, wire.FORMAT_PDF):
@@ -91,6 +96,35 @@ def check_document(document_id: str, doc: Any) -> tuple[list[dict[str, str]], li
     if ins_problems or problems:
         return ins_problems, problems, None
     return [], [], CheckedDocument(normalize_nir(str(value)), str(number), pdf)
+
+
+def check_registered_by_caller(state: Any, caller: Any, number: str, ins: str) -> None:
+    """The copy of ordonnance ``number`` may come only from the prescriber the base registered it
+    for, and be filed for that ordonnance's patient. A number never issued, issued but not
+    registered, or registered by someone else answer alike (nobody learns which numbers exist,
+    nobody can squat another prescriber's copy or a number in advance)."""
+    with state.store.reading() as conn:
+        row = conn.execute("SELECT prescriber, bundle FROM prescriptions WHERE number = ?", (number,)).fetchone()
+    if row is None or row["prescriber"] != caller.holder.national_id:
+        raise ApiError(422, "unregistered_number",
+                       "Aucune ordonnance enregistrée sous ce numéro par ce prescripteur : copie refusée",
+                       [{"path": "documentReference.context.related", "message": "ordonnance non enregistrée"
+                         " par ce prescripteur"}])
+    if ins not in _bundle_ins(json.loads(row["bundle"])):
+        raise ApiError(422, "invalid_document", "Document refusé par le DMP",
+                       [{"path": "documentReference.subject.identifier",
+                         "message": "ce n'est pas le patient de l'ordonnance enregistrée sous ce numéro"}])
+
+
+def _bundle_ins(bundle: dict[str, Any]) -> set[str]:
+    found = set()
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
+            for ident in resource.get("identifier") or []:
+                if isinstance(ident, dict) and ident.get("system") in wire.INS_SYSTEMS and ident.get("value"):
+                    found.add(normalize_nir(str(ident["value"])))
+    return found
 
 
 def without_data(doc: dict[str, Any]) -> dict[str, Any]:

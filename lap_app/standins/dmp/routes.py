@@ -18,16 +18,16 @@ from pydantic import BaseModel, Field
 from lap_app.base_client.dmp_protocol import DMP_PATH, DOCUMENT_ID_RE, author_ids
 from lap_app.base_client.protocol import PHARMACIST_PROFESSIONS, PRESCRIBER_PROFESSIONS
 from lap_app.domain.identifiers import nir_problem, normalize_nir
-from lap_app.standins.base_server.context import Caller, PrescriberCaller, _requiring
+from lap_app.standins.base_server.context import Caller, PrescriberCaller, State, _requiring, check_lookup_allowed
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.standins.dmp.checks import check_document, without_data
+from lap_app.standins.dmp.checks import check_document, check_registered_by_caller, without_data
 from lap_app.standins.dmp.store import DmpStore
 
 router = APIRouter(prefix="/v1" + DMP_PATH, tags=["DMP"])
 
 ProfessionalCaller = Annotated[Caller, Depends(_requiring(
     PRESCRIBER_PROFESSIONS | PHARMACIST_PROFESSIONS, "Accès au DMP réservé aux professionnels de santé"))]
-ERRORS = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou auteur"},
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou auteur"},
           422: {"description": "Document ou INS invalides (problèmes listés)"}}
 
 
@@ -82,9 +82,10 @@ def _refused(dmp: DmpStore, caller: Caller, action: str, error: ApiError, **wher
 @router.put("/documents/{document_id}", response_model=FilingOut, status_code=201,
             responses={**ERRORS, 200: {"description": "Déjà classé à l'identique (rejeu)"},
                        409: {"description": "Un autre document occupe cet identifiant ou ce numéro"}})
-def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp,
+def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp, state: State,
                   caller: PrescriberCaller) -> FilingOut:
-    """Idempotent: the same document filed again answers 200 with the first filing."""
+    """Idempotent: the same document filed again answers 200 with the first filing. Only the
+    prescriber who registered the ordonnance may file its copy, for that ordonnance's patient."""
     doc = body.documentReference
     try:
         _check_id(document_id)
@@ -97,6 +98,7 @@ def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp
         if caller.holder.national_id not in author_ids(doc):
             raise ApiError(403, "author_not_holder",
                            "L'auteur du document n'est pas le porteur de la carte authentifiée")
+        check_registered_by_caller(state, caller, checked.number, checked.ins)
     except ApiError as error:
         raise _refused(dmp, caller, "file", error, document=document_id) from None
     digest = hashlib.sha256(checked.pdf).hexdigest()
@@ -107,10 +109,11 @@ def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp
             same = (row["id"] == document_id and row["pdf_sha256"] == digest and row["patient_ins"] == checked.ins
                     and row["author"] == caller.holder.national_id)
             if not same:
-                error = ApiError(409, "document_conflict",
-                                 f"Un autre document est déjà classé dans le DMP pour l'ordonnance {row['number']}")
-                dmp.log(conn, caller, "file", f"refused:409:{error.code}", patient_ins=checked.ins, document=document_id)
-                raise error
+                conflict = ApiError(409, "document_conflict",
+                                    f"Un autre document est déjà classé dans le DMP pour l'ordonnance {row['number']}")
+                dmp.log(conn, caller, "file", f"refused:409:{conflict.code}", patient_ins=checked.ins,
+                        document=document_id)
+                raise conflict
             dmp.log(conn, caller, "file", "replayed", patient_ins=checked.ins, document=document_id)
             response.status_code = 200
             return FilingOut(id=row["id"], number=row["number"], patient=row["patient_ins"], filed_at=row["filed_at"])
@@ -145,16 +148,24 @@ def list_documents(ins: str, dmp: Dmp, caller: ProfessionalCaller) -> DocumentLi
     return DocumentList(patient=ins, documents=documents)
 
 
-@router.get("/documents/{document_id}", responses={**ERRORS, 404: {"description": "Document inconnu"}})
-def get_document(document_id: str, dmp: Dmp, caller: ProfessionalCaller) -> dict[str, Any]:
-    """The DocumentReference as filed, with the PDF in ``content[0].attachment.data``."""
+@router.get("/documents/{document_id}", responses={**ERRORS, 404: {"description": "Document inconnu"},
+                                                  429: {"description": "Trop d'identifiants inconnus lus"}})
+def get_document(document_id: str, dmp: Dmp, state: State, caller: ProfessionalCaller) -> dict[str, Any]:
+    """The DocumentReference as filed, with the PDF in ``content[0].attachment.data``. An unknown
+    id counts towards the unknown-number rate limit (429 once exceeded)."""
     import base64
 
+    try:
+        check_lookup_allowed(state, caller)
+    except ApiError as error:
+        raise _refused(dmp, caller, "read", error, document=document_id) from None
     with dmp.transaction() as conn:
         row = conn.execute("SELECT reference, pdf, patient_ins FROM documents WHERE id = ?", (document_id,)).fetchone()
         outcome = "ok" if row is not None else "refused:404:unknown_document"
         dmp.log(conn, caller, "read", outcome, patient_ins=row["patient_ins"] if row else None, document=document_id)
     if row is None:
+        with state.store.transaction() as base_conn:
+            state.unknown_numbers.record(base_conn, caller.holder.national_id, caller.installation)
         raise ApiError(404, "unknown_document", "Aucun document du DMP sous cet identifiant")
     reference = json.loads(row["reference"])
     reference["content"][0]["attachment"]["data"] = base64.b64encode(row["pdf"]).decode("ascii")

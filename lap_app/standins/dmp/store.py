@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from lap_app.private_files import private_database
 from lap_app.storage.transaction import write_transaction
 
 DMP_DATABASE = "dmp.sqlite3"
@@ -42,7 +43,7 @@ CREATE TABLE IF NOT EXISTS access_log (
 
 class DmpStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # health data: directory 0700, files 0600
         self.path = path
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.row_factory = sqlite3.Row

@@ -9,7 +9,8 @@
  *   pulled        present = the card is out of the reader
  *   pull-on-sign  present = the card is pulled when a C_Sign arrives, after letting through as
  *                 many signatures as the number it holds (empty: none)
- * The state applies to every token of the target module: give each test its own directory.
+ * Both variables are read once, when the module is loaded. The state applies to every token of
+ * the target module; a copy of this module at another path is another card (its own state).
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -25,9 +26,10 @@ static CK_FUNCTION_LIST target_copy;
 static CK_FUNCTION_LIST_PTR target = NULL;
 static CK_FUNCTION_LIST filtered;
 
+static char state_dir[4096] = ".";  /* read once, when the module is loaded */
+
 static void state_path(char *out, size_t size, const char *name) {
-    const char *dir = getenv("LAP_CARD_FILTER_STATE");
-    snprintf(out, size, "%s/%s", dir ? dir : ".", name);
+    snprintf(out, size, "%s/%s", state_dir, name);
 }
 
 static int state_exists(const char *name) {
@@ -175,7 +177,9 @@ static CK_RV filter_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 static CK_RV load_target(void) {
     if (target) return CKR_OK;
     const char *path = getenv("LAP_CARD_FILTER_TARGET");
+    const char *dir = getenv("LAP_CARD_FILTER_STATE");
     if (!path) return CKR_GENERAL_ERROR;
+    if (dir) snprintf(state_dir, sizeof state_dir, "%s", dir);
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) return CKR_GENERAL_ERROR;
     CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(handle, "C_GetFunctionList");

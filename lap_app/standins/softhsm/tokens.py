@@ -42,14 +42,22 @@ class SoftHsmToken:
 
 
 class SoftHsm:
-    """A SoftHSM2 configuration and token directory under ``directory``."""
+    """A SoftHSM2 configuration and token directory under ``directory``.
+
+    ``module_path`` is this directory's own copy of the module: a process that loads it gets an
+    instance of its own, which reads ``SOFTHSM2_CONF`` when it is first loaded. Several
+    SoftHsm (one per test PKI, say) can so live in one process; set the variable (``env()``)
+    before loading each copy.
+    """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         module = find_softhsm_module()
         if module is None:
             raise RuntimeError("SoftHSM2 is not installed (Debian package softhsm2)")
-        self.module_path = module
         self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.module_path = str(self.directory / "libsofthsm2.so")
+        shutil.copyfile(module, self.module_path)
         self.token_dir = self.directory / "tokens"
         self.token_dir.mkdir(parents=True, exist_ok=True)
         self.conf_path = self.directory / "softhsm2.conf"
@@ -59,6 +67,10 @@ class SoftHsm:
     def env(self) -> dict[str, str]:
         """The environment of a process that must see these tokens."""
         return {**os.environ, "SOFTHSM2_CONF": str(self.conf_path)}
+
+    def use_in_this_process(self) -> None:
+        """Point this process's next load of ``module_path`` at these tokens."""
+        os.environ["SOFTHSM2_CONF"] = str(self.conf_path)
 
     def _run(self, *args: str) -> str:
         done = subprocess.run(args, env=self.env(), capture_output=True, text=True, timeout=60)  # noqa: S603 - our argv

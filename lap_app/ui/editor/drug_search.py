@@ -8,13 +8,14 @@ the generic group. Down arrow moves into the results; Enter (or a double click) 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from lap_app.i18n import _
+from lap_app.ui.object_names import named
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
@@ -150,13 +151,13 @@ class DrugResultsModel(QAbstractTableModel):
     def drug(self, row: int) -> Any:
         return self._rows[row]
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
 
-    def data(self, index: QModelIndex, role: int = _DISPLAY) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
         # called hundreds of times per repaint: plain int comparisons, precomputed cells
         if role == _DISPLAY:
             return self._cells[index.row()][index.column()]
@@ -204,11 +205,11 @@ class DrugSearch(QWidget):
         self.setObjectName("drugSearch")
         self._drugs = drugs
         self._limit = limit
-        self.edit = QLineEdit(objectName="drugSearchEdit",
-                              placeholderText=_("Rechercher un médicament : nom, DCI, CIS ou CIP13 (Ctrl+F)"))
+        self.edit = named(QLineEdit(placeholderText=_("Rechercher un médicament : nom, DCI, CIS ou CIP13 (Ctrl+F)")),
+                          "drugSearchEdit")
         self.edit.setClearButtonEnabled(True)
         self.model = DrugResultsModel(self)
-        self.view = QTableView(objectName="drugResults")
+        self.view = named(QTableView(), "drugResults")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -227,7 +228,7 @@ class DrugSearch(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column in STRETCHED
                                         else QHeaderView.ResizeMode.Fixed)
         self._fit_short_columns()
-        self.status = QLabel(objectName="drugSearchStatus")
+        self.status = named(QLabel(), "drugSearchStatus")
         self.status.setProperty("role", "subtitle")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -297,7 +298,7 @@ class DrugSearch(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress:
-            key = event.key()
+            key = cast(QKeyEvent, event).key()
             if watched is self.edit and key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.model.rowCount():
                 row = max(0, self.view.currentIndex().row())
                 row = min(self.model.rowCount() - 1, max(0, row + (1 if key == Qt.Key.Key_Down else -1)))

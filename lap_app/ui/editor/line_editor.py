@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from lap_app.domain.model import NonSubstitutionReason, PrescriptionLine, Zone
 from lap_app.domain.posology import MOMENTS, Posology
 from lap_app.i18n import _
+from lap_app.ui.object_names import named
 
 UNITS = ("comprimé", "gélule", "sachet", "ml", "mg", "goutte", "cuillère-mesure", "dose", "bouffée",
          "pulvérisation", "application", "suppositoire", "ampoule", "injection", "patch", "UI", "ovule")
@@ -56,7 +57,7 @@ class DecimalSpin(QDoubleSpinBox):
 
 
 def _spin(decimals: int, maximum: float, step: float, name: str) -> QDoubleSpinBox:
-    spin = DecimalSpin(objectName=name)
+    spin = named(DecimalSpin(), name)
     spin.setLocale(FRENCH)
     spin.setDecimals(decimals)
     spin.setRange(0, maximum)
@@ -66,7 +67,7 @@ def _spin(decimals: int, maximum: float, step: float, name: str) -> QDoubleSpinB
 
 
 def _int_spin(maximum: int, name: str, special: str | None = "—") -> QSpinBox:
-    spin = QSpinBox(objectName=name)
+    spin = named(QSpinBox(), name)
     spin.setRange(0, maximum)
     if special:
         spin.setSpecialValueText(special)
@@ -74,7 +75,7 @@ def _int_spin(maximum: int, name: str, special: str | None = "—") -> QSpinBox:
 
 
 def _combo(choices, name: str) -> QComboBox:
-    combo = QComboBox(objectName=name)
+    combo = named(QComboBox(), name)
     for data, label in choices:
         combo.addItem(label, data)
     return combo
@@ -92,19 +93,19 @@ class LineEditor(QGroupBox):
         self._loading = False
         self._patient_age: int | None = None
 
-        self.drug_label = QLabel(objectName="lineDrug", wordWrap=True)
+        self.drug_label = named(QLabel(wordWrap=True), "lineDrug")
         self.drug_label.setStyleSheet("font-weight: 600;")
         self.dose_spin = _spin(2, 10000, 0.5, "dose")
-        self.unit_combo = QComboBox(objectName="doseUnit", editable=True)
+        self.unit_combo = named(QComboBox(editable=True), "doseUnit")
         self.unit_combo.addItems(UNITS)
 
-        self.moments_radio = QRadioButton(_("aux &moments"), objectName="modeMoments")
-        self.frequency_radio = QRadioButton(_("&fois"), objectName="modeFrequency")
-        self.interval_radio = QRadioButton(_("toutes les"), objectName="modeInterval")
+        self.moments_radio = named(QRadioButton(_("aux &moments")), "modeMoments")
+        self.frequency_radio = named(QRadioButton(_("&fois")), "modeFrequency")
+        self.interval_radio = named(QRadioButton(_("toutes les")), "modeInterval")
         self._mode_group = QButtonGroup(self)
         for radio in (self.moments_radio, self.frequency_radio, self.interval_radio):
             self._mode_group.addButton(radio)
-        self.moment_checks = {code: QCheckBox(label, objectName=f"moment{code}") for code, label in MOMENT_CHOICES}
+        self.moment_checks = {code: named(QCheckBox(label), f"moment{code}") for code, label in MOMENT_CHOICES}
         self.frequency_spin = _int_spin(24, "frequency", special=None)
         self.frequency_spin.setMinimum(1)
         self.period_combo = _combo(PERIOD_UNITS, "periodUnit")
@@ -113,8 +114,8 @@ class LineEditor(QGroupBox):
         self.interval_spin.setValue(8)
         self.interval_spin.setSuffix(_(" heures"))
 
-        self.as_needed_check = QCheckBox(_("si &besoin"), objectName="asNeeded")
-        self.reason_edit = QLineEdit(objectName="asNeededReason", placeholderText=_("douleur, fièvre…"))
+        self.as_needed_check = named(QCheckBox(_("si &besoin")), "asNeeded")
+        self.reason_edit = named(QLineEdit(placeholderText=_("douleur, fièvre…")), "asNeededReason")
         self.max_spin = _spin(2, 1000, 1, "maxDose")
         self.min_interval_spin = _int_spin(48, "minInterval")
 
@@ -122,22 +123,21 @@ class LineEditor(QGroupBox):
         self.duration_combo = _combo(DURATION_UNITS, "durationUnit")
         self.boxes_spin = _int_spin(99, "boxes")
         self.renewals_spin = _int_spin(12, "renewals", special=_("aucun"))
-        self.nonsub_check = QCheckBox(_("Non substituable"), objectName="nonSubstitutable")
+        self.nonsub_check = named(QCheckBox(_("Non substituable")), "nonSubstitutable")
         self.reason_combo = _combo(REASONS, "nonSubstitutionReason")
         self.reason_combo.setEnabled(False)
-        self.ald_check = QCheckBox(_("En rapport avec l'A&LD"), objectName="aldZone")  # Alt+A: « Ajouter »
+        self.ald_check = named(QCheckBox(_("En rapport avec l'A&LD")), "aldZone")  # Alt+A: « Ajouter »
         self.ald_check.setEnabled(False)
-        self.instructions_edit = QLineEdit(objectName="instructions",
-                                           placeholderText=_("Conseil au patient (facultatif)"))
-        self.sentence_label = QLabel(objectName="sentence", wordWrap=True)
+        self.instructions_edit = named(QLineEdit(placeholderText=_("Conseil au patient (facultatif)")), "instructions")
+        self.sentence_label = named(QLabel(wordWrap=True), "sentence")
         self.sentence_label.setStyleSheet(
             "background:#eef5f8; border:1px solid #c9dde6; border-radius:4px; padding:6px; font-size:11pt;"
         )
-        self.hint_label = QLabel(objectName="lineHint", wordWrap=True)
+        self.hint_label = named(QLabel(wordWrap=True), "lineHint")
         self.hint_label.setStyleSheet("color: #9a6700;")
-        self.commit_button = QPushButton(_("&Ajouter à l'ordonnance"), objectName="commitLine")
+        self.commit_button = named(QPushButton(_("&Ajouter à l'ordonnance")), "commitLine")
         self.commit_button.setProperty("primary", "true")
-        self.cancel_button = QPushButton(_("Annuler"), objectName="cancelLine")
+        self.cancel_button = named(QPushButton(_("Annuler")), "cancelLine")
 
         def next_field(items, label: str) -> QWidget:
             return next(item for item in items[items.index(label) + 1:] if isinstance(item, QWidget))
@@ -211,16 +211,16 @@ class LineEditor(QGroupBox):
         ):
             signal.connect(self._changed)
         for check in self.moment_checks.values():
-            check.toggled.connect(lambda on: on and self.moments_radio.setChecked(True))
+            check.toggled.connect(lambda on: self.moments_radio.setChecked(True) if on else None)
         self.frequency_spin.valueChanged.connect(lambda _v: self.frequency_radio.setChecked(True))
         self.interval_spin.valueChanged.connect(lambda _v: self.interval_radio.setChecked(True))
         self.nonsub_check.toggled.connect(self.reason_combo.setEnabled)
         self.commit_button.clicked.connect(self.commit)
         self.cancel_button.clicked.connect(self.cancel)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            QShortcut(QKeySequence(key), self, activated=self.commit,
+            QShortcut(QKeySequence(key), self, self.commit,
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.cancel,
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         chain = [self.dose_spin, self.unit_combo, self.moments_radio, *self.moment_checks.values(),
                  self.frequency_radio, self.frequency_spin, self.period_combo, self.interval_radio,

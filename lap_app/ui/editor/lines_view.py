@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushBu
 
 from lap_app.domain.model import PrescriptionLine, Zone
 from lap_app.i18n import _, ngettext
+from lap_app.ui.object_names import named
 
 DURATION_WORDS = {"d": ("jour", "jours"), "wk": ("semaine", "semaines"), "mo": ("mois", "mois")}
 
@@ -44,14 +45,14 @@ class LinesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("linesView")
-        self.list = QListWidget(objectName="lines")
+        self.list = named(QListWidget(), "lines")
         self.list.setAlternatingRowColors(True)
         self.list.setWordWrap(True)
-        self.up_button = QPushButton(_("Monter"), objectName="lineUp")
-        self.down_button = QPushButton(_("Descendre"), objectName="lineDown")
-        self.edit_button = QPushButton(_("Modifier"), objectName="lineEdit")
-        self.remove_button = QPushButton(_("Supprimer"), objectName="lineRemove")
-        self.favourite_button = QPushButton(_("★ Favori"), objectName="lineFavourite")
+        self.up_button = named(QPushButton(_("Monter")), "lineUp")
+        self.down_button = named(QPushButton(_("Descendre")), "lineDown")
+        self.edit_button = named(QPushButton(_("Modifier")), "lineEdit")
+        self.remove_button = named(QPushButton(_("Supprimer")), "lineRemove")
+        self.favourite_button = named(QPushButton(_("★ Favori")), "lineFavourite")
         self.up_button.setToolTip("Alt+↑")
         self.down_button.setToolTip("Alt+↓")
         self.remove_button.setToolTip(_("Suppr"))
@@ -77,7 +78,7 @@ class LinesView(QWidget):
             (QKeySequence("Alt+Down"), lambda: self._emit_move(1)),
         )
         for sequence, slot in shortcuts:
-            QShortcut(sequence, self.list, activated=slot, context=Qt.ShortcutContext.WidgetShortcut)
+            QShortcut(sequence, self.list, slot, context=Qt.ShortcutContext.WidgetShortcut)
         self._update_buttons()
 
     def show_lines(self, lines: list[PrescriptionLine], current: int | None = None) -> None:

@@ -14,6 +14,7 @@ is created, so the first check of the session does not pay for it in the GUI thr
 from __future__ import annotations
 
 import logging
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -53,6 +54,7 @@ from lap_app.ui.context import AppContext
 from lap_app.ui.editor.drug_search import DrugSearch
 from lap_app.ui.editor.line_editor import LineEditor
 from lap_app.ui.editor.lines_view import LinesView
+from lap_app.ui.object_names import named
 
 log = logging.getLogger(__name__)
 
@@ -117,29 +119,31 @@ class PrescriptionEditor(QWidget):
         self.draft = Draft()
         self._editing_index: int | None = None
 
-        self.patient_label = QLabel(objectName="editorPatient", wordWrap=True)
+        self.patient_label = named(QLabel(wordWrap=True), "editorPatient")
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
         self.search = DrugSearch(context.drugs)
         self.line_editor = LineEditor()
         self.lines_view = LinesView()
         self._alerts = AlertsPanel()
-        self.favourites_button = QToolButton(objectName="favourites", text=_("Favoris"))
+        self.favourites_button = named(QToolButton(), "favourites")
+        self.favourites_button.setText(_("Favoris"))
         self.favourites_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.favourites_menu = QMenu(self.favourites_button)
         self.favourites_button.setMenu(self.favourites_menu)
-        self.templates_button = QToolButton(objectName="templates", text=_("Modèles"))
+        self.templates_button = named(QToolButton(), "templates")
+        self.templates_button.setText(_("Modèles"))
         self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.templates_menu = QMenu(self.templates_button)
         self.templates_button.setMenu(self.templates_menu)
-        self.renew_button = QPushButton(_("&Renouveler la dernière ordonnance"), objectName="renewLast")
+        self.renew_button = named(QPushButton(_("&Renouveler la dernière ordonnance")), "renewLast")
         self.renew_button.setToolTip("Ctrl+R")
-        self.validate_button = QPushButton(_("&Valider l'ordonnance"), objectName="validateOrdonnance")
+        self.validate_button = named(QPushButton(_("&Valider l'ordonnance")), "validateOrdonnance")
         self.validate_button.setProperty("primary", "true")
         self.validate_button.setToolTip(_("Ctrl+Entrée"))
-        self.message_label = QLabel(objectName="editorMessage", wordWrap=True)
+        self.message_label = named(QLabel(wordWrap=True), "editorMessage")
         self.message_label.setProperty("role", "subtitle")
         # calm notices that stay until the next patient (draft restored, ALD lines moved...)
-        self.notice_label = QLabel(objectName="editorNotice", wordWrap=True)
+        self.notice_label = named(QLabel(wordWrap=True), "editorNotice")
         self.notice_label.setStyleSheet(NOTICE_STYLE)
         self.notice_label.setVisible(False)
         self.confirm_box: QMessageBox | None = None
@@ -161,7 +165,7 @@ class PrescriptionEditor(QWidget):
         middle_layout.addWidget(self.search, 3)
         middle_layout.addWidget(self.line_editor)
         middle_layout.addWidget(self.lines_view, 2)
-        self.scroll_area = VerticalScrollArea(objectName="editorScroll")
+        self.scroll_area = named(VerticalScrollArea(), "editorScroll")
         self.scroll_area.setWidget(middle)
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -207,7 +211,7 @@ class PrescriptionEditor(QWidget):
         # all outside the editor
         for sequence, slot in (("Ctrl+Return", self._request_validation), ("Ctrl+Enter", self._request_validation),
                                ("Ctrl+F", self._focus_search), ("Ctrl+R", self._renew_shortcut)):
-            QShortcut(QKeySequence(sequence), self, activated=slot, context=Qt.ShortcutContext.WindowShortcut)
+            QShortcut(QKeySequence(sequence), self, slot, context=Qt.ShortcutContext.WindowShortcut)
         self.set_patient(None)
         QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_interactions)
 
@@ -459,7 +463,7 @@ class PrescriptionEditor(QWidget):
         library = self._library()
         favourites = library.favourites()
         for favourite in favourites:
-            self.favourites_menu.addAction(favourite.name, lambda f=favourite: self.add_from_favourite(f))
+            self.favourites_menu.addAction(favourite.name, partial(self.add_from_favourite, favourite))
         if not favourites:
             action = self.favourites_menu.addAction(_("Aucun favori : ★ sur une ligne pour l'ajouter"))
             action.setEnabled(False)
@@ -468,14 +472,14 @@ class PrescriptionEditor(QWidget):
         removal = self.favourites_menu.addMenu(_("Retirer un favori"))
         removal.setObjectName("removeFavourite")
         for favourite in favourites:
-            removal.addAction(favourite.name, lambda f=favourite: self.remove_favourite(f))
+            removal.addAction(favourite.name, partial(self.remove_favourite, favourite))
 
     def _fill_templates_menu(self) -> None:
         self.templates_menu.clear()
         library = self._library()
         templates = library.templates()
         for template in templates:
-            self.templates_menu.addAction(template.name, lambda t=template: self.apply_template(t))
+            self.templates_menu.addAction(template.name, partial(self.apply_template, template))
         self.templates_menu.addSeparator()
         save = self.templates_menu.addAction(_("Enregistrer l'ordonnance comme modèle…"), self._ask_template_name)
         save.setEnabled(bool(self.draft.lines))
@@ -483,7 +487,7 @@ class PrescriptionEditor(QWidget):
             removal = self.templates_menu.addMenu(_("Supprimer un modèle"))
             removal.setObjectName("removeTemplate")
             for template in templates:
-                removal.addAction(template.name, lambda t=template: self.remove_template(t))
+                removal.addAction(template.name, partial(self.remove_template, template))
 
     def _ask_template_name(self) -> None:
         name, ok = QInputDialog.getText(self, _("Modèle d'ordonnance"), _("Nom du modèle :"))

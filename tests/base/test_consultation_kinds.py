@@ -1,0 +1,124 @@
+"""One consultation, several kinds, against the real base over TLS: one validation, one card
+session, a number per registered ordonnance read back by the base, every page in one PDF;
+imaging printed only and refused by the client if offered to the base."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lap_app.demo.kind_samples import fill_with_sample_lines
+from lap_app.domain.errors import ValidationError
+from lap_app.domain.kinds import OrdonnanceKind
+from lap_app.domain.model import new_resource_id
+
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, run_cli
+
+
+def _draft(kind: OrdonnanceKind):  # type: ignore[no-untyped-def]
+    from lap_app.fhir import from_bundle
+
+    o = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))
+    o.composition_id = new_resource_id()
+    return o if kind is OrdonnanceKind.MEDICAMENTS else fill_with_sample_lines(o, kind)
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from lap_app.storage import LocalStore
+
+    local = LocalStore(tmp_path / "lap.sqlite3")
+    yield local
+    local.close()
+
+
+def _pages(pdf: bytes) -> list[tuple[list[str], str]]:
+    import io
+
+    import pypdf
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        images = [page.render(scale=150 / 72).to_pil() for page in document]
+    finally:
+        document.close()
+    texts = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    return [([r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode], text)
+            for image, text in zip(images, texts, strict=True)]
+
+
+def test_medicines_biology_nursing_and_imaging_in_one_consultation(enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.card_session import open_token
+    from lap_app.services.consultation import prescribe_consultation
+
+    kinds = [OrdonnanceKind.MEDICAMENTS, OrdonnanceKind.BIOLOGIE, OrdonnanceKind.SOINS_INFIRMIERS,
+             OrdonnanceKind.IMAGERIE]
+    with card_in_hand("medecin", pki_dir) as card, open_client(enrolled) as client:
+        done = prescribe_consultation([_draft(k) for k in kinds], card=card, client=client, store=store)
+        numbers = done.numbers
+        assert [o.status for o in done.outcomes] == ["registered", "registered", "registered", "paper"]
+        assert numbers[3] is None and len(set(numbers[:3])) == 3
+        open_token(card, client)
+        for number in numbers[:3]:  # the base knows each one
+            assert client.status(number or "") == "registered"
+    pages = _pages(done.pdf)
+    assert [qr for qr, _text in pages] == [[numbers[0]], [numbers[1]], [numbers[2]], []]
+    assert "ORDONNANCE D'ANALYSES DE BIOLOGIE MÉDICALE" in pages[1][1]
+    assert "ORDONNANCE DE SOINS INFIRMIERS" in pages[2][1]
+    assert "ne porte ni numéro ni QR code" in pages[3][1]
+
+
+def test_one_invalid_ordonnance_stops_them_all_before_any_number(enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.consultation import prescribe_consultation
+
+    physio = _draft(OrdonnanceKind.KINESITHERAPIE)
+    physio.sessions[0].sessions = None
+    biology = _draft(OrdonnanceKind.BIOLOGIE)
+    biology.analyses[0].code = "0246"  # closed in 2014
+    with card_in_hand("medecin", pki_dir) as card, open_client(enrolled) as client:
+        with pytest.raises(ValidationError) as refused:
+            prescribe_consultation([_draft(OrdonnanceKind.MEDICAMENTS), physio, biology], card=card,
+                                   client=client, store=store)
+    rendered = [p.render() for p in refused.value.problems]
+    assert "ordonnances[1].sessions[0].sessions : Masso-kinésithérapie — nombre de séances manquant" in rendered
+    assert ("ordonnances[2].analyses[0].code : Biologie médicale — code NABM 0246 fermé depuis le 04/09/2014 : "
+            "il ne peut plus être prescrit") in rendered
+    assert store.outbox() == [] and store.available_numbers("810101234564") == 0
+
+
+def test_the_client_never_sends_imaging_to_the_base(enrolled, pki_dir) -> None:  # type: ignore[no-untyped-def]
+    from lap_app.base_client.errors import PaperOnlyOrdonnance
+    from lap_app.fhir import to_bundle
+    from lap_app.services.base_connection import open_client
+
+    imaging = _draft(OrdonnanceKind.IMAGERIE)
+    imaging.number = "2026112500004292"
+    with open_client(enrolled) as client, pytest.raises(PaperOnlyOrdonnance) as refused:
+        client.register("2026112500004292", to_bundle(imaging))
+    assert "n'est pas enregistrée dans la base" in refused.value.message
+
+
+def test_cli_prescribes_a_consultation_into_one_pdf(base, pki_dir, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from lap_app.fhir import to_bundle
+
+    paths = []
+    for kind in (OrdonnanceKind.BIOLOGIE, OrdonnanceKind.KINESITHERAPIE):
+        path = tmp_path / f"{kind.value}.json"
+        path.write_text(json.dumps(to_bundle(_draft(kind)), ensure_ascii=False), encoding="utf-8")
+        paths.append(str(path))
+    env = cli_env(tmp_path / "data", tmp_path / "config", base)
+    card = ["--virtual", "--pki", str(pki_dir), "--pin-stdin"]
+    assert run_cli(["enrol", *card], env).returncode == 0
+    out = tmp_path / "consultation.pdf"
+    done = run_cli(["prescribe", *paths, "-o", str(out), "--json", *card], env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert [r["status"] for r in results] in (["registered", "registered"], ["waiting", "waiting"])
+    pages = _pages(out.read_bytes())
+    assert [qr for qr, _t in pages] == [[results[0]["number"]], [results[1]["number"]]]
