@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.coverage import no_profile_reason
-from lap_app.drugs.importer import ImportReport, build_database, import_release
 from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
     Alert,
@@ -30,6 +30,9 @@ from lap_app.drugs.schema import SCHEMA_VERSION
 from lap_app.file_lock import locked
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
+
+if TYPE_CHECKING:
+    from lap_app.drugs.importer import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ def _build_locked(path: Path) -> None:
     with locked(path.parent / f".{path.name}.lock"):
         if not _is_usable(path):
             log.info("building the drug database at %s from the shipped BDPM", path)
+            from lap_app.drugs.importer import build_database  # parsing stacks: not on the search path
+
             report = build_database(path)
             log.info("drug database built in %.1f s (%d drugs)", report.seconds, report.rows.get("drug", 0))
 
@@ -405,5 +410,7 @@ def read_details(path: Path, cis: str) -> str:
 
 def import_into(path: Path | None, source: Path, release: str | None = None) -> ImportReport:
     """``lap-app drugs import``: update the database at ``path`` (built first if missing)."""
+    from lap_app.drugs.importer import import_release
+
     return import_release(ensure_drug_database(path), source, release)
 

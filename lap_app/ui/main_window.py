@@ -31,7 +31,7 @@ from lap_app.ui.workers import card_pool, run_task
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
-WARM_UP_DELAY_MS = 300  # the client and rendering stacks load once the window is painted
+BACKGROUND_WORK_DELAY_MS = 1_000  # at the latest, when the card's state is slow to come
 
 
 class MainWindow(QMainWindow):
@@ -68,11 +68,14 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         self.watcher.start()
         self.practice_dialog: QDialog | None = None
-        self.refresh_status()
-        # after the first paint: importing the client and rendering stacks in a thread holds
-        # the interpreter lock, which would delay the window the GP is waiting for
-        warm_up = context.services.prescribing.warm_up
-        QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: run_task(warm_up))
+        # The base probe and the client and rendering stacks load once the login page can take
+        # the PIN (the card's first state) or after a moment: their imports in a worker hold the
+        # interpreter lock, which would delay the window the GP is waiting for.
+        self._background_started = False
+        if not self._has_base():
+            self._show_no_base()  # known at once: no probe to wait for
+        self.watcher.state_changed.connect(self._start_background_work)
+        QTimer.singleShot(BACKGROUND_WORK_DELAY_MS, self, self._start_background_work)
         if not practice_complete(context.settings.practice):
             QTimer.singleShot(0, self.ask_practice)  # first start: before the first ordonnance
 
@@ -97,9 +100,10 @@ class MainWindow(QMainWindow):
         self.editor = PrescriptionEditor(self.context)
         self.history = HistoryPanel(self.context)
         self.patient_panel.patient_selected.connect(self._on_patient_selected)
+        self.patient_panel.done.connect(self.editor.focus_search)  # Enter on a patient: the drugs next
         self.editor.validate_requested.connect(self.validate)
         self.history.renew_requested.connect(self.editor.renew_with)
-        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved (engineer I)
+        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.editor.alerts_panel())
@@ -135,7 +139,13 @@ class MainWindow(QMainWindow):
         menu_file.addSeparator()
         self._action(menu_file, _("&Quitter"), self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
 
+        menu_patient = self.menuBar().addMenu(_("&Patient"))
+        self._action(menu_patient, _("&Rechercher un patient"), self.focus_patient_search, None, "Ctrl+Shift+F")
+        self._action(menu_patient, _("&Nouveau patient…"), self._new_patient, None, "")
+
         menu_rx = self.menuBar().addMenu(_("&Ordonnance"))
+        # Ctrl+F is the editor's own shortcut (it works wherever the keyboard is in the window)
+        self._action(menu_rx, _("Rechercher un &médicament\tCtrl+F"), self.editor.focus_search, None, "")
         # Ctrl+Entrée is the editor's own shortcut (it checks the line being edited first)
         self.validate_action = self._action(menu_rx, _("&Valider et signer\tCtrl+Entrée"), self.validate, None, "")
         self._action(menu_rx, _("&Nouvelle ordonnance"), self.new_ordonnance, None, "Ctrl+N")
@@ -188,6 +198,13 @@ class MainWindow(QMainWindow):
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
 
+    def _start_background_work(self, *_state: object) -> None:
+        if self._background_started:
+            return
+        self._background_started = True
+        self.refresh_status()
+        run_task(self.context.services.prescribing.warm_up)
+
     def _show_card_state(self, state: WatchState) -> None:
         session = self.context.session
         if not session.locked and session.identity is not None:
@@ -200,11 +217,17 @@ class MainWindow(QMainWindow):
             self.card_status.setText(_("Carte : absente"))
 
     # -- status bar --------------------------------------------------------------------------
+    def _has_base(self) -> bool:
+        return self.context.services.prescribing.has_base
+
+    def _show_no_base(self) -> None:
+        self.base_status.setText(_("Base : non configurée"))
+        set_role(self.base_status, "")
+
     def refresh_status(self) -> None:
         prescribing = self.context.services.prescribing
         if not prescribing.has_base:
-            self.base_status.setText(_("Base : non configurée"))
-            set_role(self.base_status, "")
+            self._show_no_base()
             # the outbox is local: its count shows all the same
             run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
             return
@@ -262,6 +285,14 @@ class MainWindow(QMainWindow):
         ) != QMessageBox.StandardButton.Yes:
             return
         self.editor.clear()
+
+    def focus_patient_search(self) -> None:
+        if not self.is_locked():
+            self.patient_panel.focus_search()
+
+    def _new_patient(self) -> None:
+        if not self.is_locked():
+            self.patient_panel.open_form()
 
     def reprint_last(self) -> None:
         self.history.reprint_selected()
