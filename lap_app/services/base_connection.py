@@ -9,6 +9,7 @@ the demo hands its own in-process base to the services directly.
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.services.credentials import CredentialStore, SystemCredentials
 from lap_app.settings import BaseSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

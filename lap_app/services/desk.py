@@ -27,6 +27,7 @@ from lap_app.i18n import N_
 if TYPE_CHECKING:
     from lap_app.base_client import HttpBaseClient
     from lap_app.services.base_connection import BaseEndpoint
+    from lap_app.services.consultation import ConsultationOutcome
     from lap_app.services.dispensing import DispensingView
     from lap_app.services.outbox import FlushReport
     from lap_app.services.prescribing import PrescriptionOutcome
@@ -56,6 +57,18 @@ class HistoryEntry:
     summary: str  # the lines' DCI wordings, for the list
     ordonnance: Ordonnance
     dmp: str = ""  # where the patient's DMP copy stands (lap_app.services.dmp), "" if none is due
+
+
+def history_summary(ordonnance: Ordonnance) -> str:
+    """What the history list shows: the DCI wordings, or the kind and its acts."""
+    from lap_app.domain.care_text import line_wording
+    from lap_app.domain.kinds import OrdonnanceKind
+
+    words = [line.dci_wording for line in ordonnance.lines]
+    words += [line_wording(line).title for line in (*ordonnance.devices, *ordonnance.analyses,
+                                                    *ordonnance.nursing, *ordonnance.sessions, *ordonnance.acts)]
+    text = ", ".join(words)
+    return text if ordonnance.kind is OrdonnanceKind.MEDICAMENTS else f"{ordonnance.kind.label} : {text}"
 
 
 def probe_base(endpoint: BaseEndpoint, timeout: float = 2.0) -> bool:
@@ -145,6 +158,19 @@ class PrescribingDesk:
                              opposition=ordonnance.opposition, page_size=page_size, practice=practice,
                              patient=patient, acknowledged=acknowledged, drugs=self._drugs())
 
+    def prescribe_consultation(self, ordonnances: list[Ordonnance], card: Any, *, practice: PracticeSettings,
+                               patient: PatientFacts, acknowledged: Iterable[str] = (),
+                               page_size: str = "A4") -> ConsultationOutcome:
+        """The ordonnances of one consultation: one validation, a number each, one PDF (the
+        same practice and safety rules as one ordonnance)."""
+        from lap_app.services.consultation import prescribe_consultation
+
+        with self._lock:
+            return prescribe_consultation(ordonnances, card=card, client=self.client, store=self.store,
+                                          opposition=any(o.opposition for o in ordonnances), page_size=page_size,
+                                          practice=practice, patient=patient, acknowledged=acknowledged,
+                                          drugs=self._drugs())
+
     def flush(self, card: Any) -> FlushReport | None:
         from lap_app.services.card_session import ensure_token, renew_token
         from lap_app.services.dmp import copies_waiting
@@ -193,7 +219,7 @@ class PrescribingDesk:
             entries.append(HistoryEntry(
                 local_id=item.id, number=item.number, status=item.status,
                 written_at=ordonnance.written_at.astimezone(),
-                summary=", ".join(line.dci_wording for line in ordonnance.lines), ordonnance=ordonnance,
+                summary=history_summary(ordonnance), ordonnance=ordonnance,
                 dmp=dmp_column_text(self.store, item.id)))
         return entries
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lap_app.domain.errors import UserError
+from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import (
     NonSubstitutionReason,
     PrescriptionLine,
@@ -156,12 +157,16 @@ def renewal_lines(ordonnance: Any) -> list[PrescriptionLine]:
     return fresh_copies(lines)
 
 
-def last_renewable(history: Sequence[Any]) -> Any:
-    """The newest ordonnance of a history (newest first) that was not cancelled or refused."""
+def last_renewable(history: Sequence[Any], kind: OrdonnanceKind = OrdonnanceKind.MEDICAMENTS) -> Any:
+    """The newest ordonnance of ``kind`` in a history (newest first) that was not cancelled
+    or refused (« Renouveler » renews the medicines, the biology… the physician chose)."""
     for entry in history:
+        ordonnance = getattr(entry, "ordonnance", entry)
+        if getattr(ordonnance, "kind", OrdonnanceKind.MEDICAMENTS) is not kind:
+            continue
         status = getattr(entry, "status", None)
         if status is None or status.renewable:
-            return getattr(entry, "ordonnance", entry)
+            return ordonnance
     return None
 
 

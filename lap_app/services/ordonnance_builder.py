@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, PrescriptionLine
 from lap_app.i18n import _
+from lap_app.services.care_drafting import CareDraft
 from lap_app.services.patients import PatientRecord
 from lap_app.services.practice import CardHolder, prescriber_for
 from lap_app.services.safety import PatientFacts
@@ -44,3 +45,25 @@ def patient_facts(record: PatientRecord | None) -> PatientFacts:
     if record is None:
         return PatientFacts()
     return PatientFacts(allergies=tuple(record.allergies), current_cis=tuple(record.treatment_cis))
+
+
+def build_consultation(holder: CardHolder | None, practice: PracticeSettings, record: PatientRecord | None,
+                       medicine_lines: Sequence[PrescriptionLine], care: CareDraft) -> list[Ordonnance]:
+    """The ordonnances of a consultation, medicines first (then one per kind of care), or a
+    ``UserError`` when nothing can be built; each is validated when the consultation is signed."""
+    from lap_app.services.care_drafting import build_ordonnances
+
+    if holder is None:
+        raise UserError(_("Connectez-vous avec votre carte CPS avant de valider."))
+    if record is None:
+        raise UserError(_("Choisissez d'abord le patient."))
+    prescriber = prescriber_for(holder, practice)  # PracticeIncomplete names what is missing
+    patient = record.to_patient()
+    out = []
+    if medicine_lines:
+        out.append(Ordonnance(prescriber=prescriber, patient=patient, lines=list(medicine_lines),
+                              written_at=datetime.now(UTC).astimezone(), opposition=record.opposition))
+    out += build_ordonnances(care, prescriber, patient, opposition=record.opposition)
+    if not out:
+        raise UserError(_("La consultation ne contient aucune ligne de prescription."))
+    return out

@@ -10,6 +10,7 @@ from lap_app.i18n import _
 from lap_app.paths import user_data_dir
 from lap_app.private_files import private_database
 from lap_app.storage.migrations import MIGRATIONS, Step
+from lap_app.storage.sqlite_errors import SqliteFailure, sqlite_failure
 from lap_app.storage.transaction import write_transaction
 
 STORE_NAME = "lap.sqlite3"
@@ -44,17 +45,19 @@ def connect(path: Path | None = None, migrations: list[Step] | None = None) -> s
 
 def store_error(path: Path, error: sqlite3.Error) -> UserError:
     """What the user reads when the store file cannot be used; the file itself is left as it is."""
-    text = str(error).lower()
-    if "locked" in text or "busy" in text:
+    failure = sqlite_failure(error)
+    if failure is SqliteFailure.BUSY:
         return UserError(_("La base locale {path} est occupée par un autre programme : réessayez dans un instant")
                          .format(path=path))
-    if "full" in text or (isinstance(error, sqlite3.OperationalError) and disk_nearly_full(path.parent)):
+    # SQLite reports a full disk met while opening (its -wal/-shm files) as "cannot open"
+    if failure is SqliteFailure.FULL or (failure in (SqliteFailure.NO_ACCESS, SqliteFailure.IO)
+                                         and disk_nearly_full(path.parent)):
         return UserError(_("Disque plein : la base locale {path} ne peut pas être écrite ; libérez de la place")
                          .format(path=path))
-    if isinstance(error, sqlite3.OperationalError) and ("open" in text or "readonly" in text):
+    if failure is SqliteFailure.NO_ACCESS:
         return UserError(_("La base locale {path} est inaccessible en écriture : vérifiez les droits du dossier "
                            "de données (LAP_DATA_DIR)").format(path=path))
-    if isinstance(error, sqlite3.OperationalError) and "i/o" in text:
+    if failure is SqliteFailure.IO:
         return UserError(_("Erreur d'entrée-sortie du disque sur la base locale {path} : vérifiez le disque ; "
                            "le fichier n'a pas été modifié").format(path=path))
     return UserError(_("La base locale {path} est endommagée (illisible par SQLite) : restaurez-la depuis une "

@@ -30,8 +30,13 @@ from lap_app.storage.transaction import write_transaction
 log = logging.getLogger(__name__)
 
 # The patient's opposition: the prescriber's workstation never records dispensing progress, whatever
-# an answer says (the base hides it too). Parameters: the status, twice.
-_SHOWN_STATUS = ("CASE WHEN opposition AND ? IN ('partly_dispensed', 'dispensed') THEN 'registered' ELSE ? END")
+# an answer says (the base hides it too). Parameters: ``_shown(status)``.
+_SHOWN_STATUS = "CASE WHEN opposition AND ? THEN ? ELSE ? END"
+
+
+def _shown(status: OrdonnanceStatus) -> tuple[bool, str, str]:
+    status = OrdonnanceStatus(status)
+    return status.tells_dispensing, OrdonnanceStatus.REGISTERED.value, status.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +188,8 @@ class LocalStore:
 
     def set_status(self, number: str, status: OrdonnanceStatus, error: str | None = None) -> None:
         with self.transaction() as conn:
-            value = OrdonnanceStatus(status).value
             conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ?"
-                         " WHERE number = ?", (value, value, time.time(), error, number))
+                         " WHERE number = ?", (*_shown(status), time.time(), error, number))
 
     # --- outbox ----------------------------------------------------------------------------
 
@@ -204,9 +208,8 @@ class LocalStore:
         """The base answered for good (registered, or refused): leave the outbox."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
-            value = OrdonnanceStatus(status).value
             conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ? WHERE id = ?",
-                         (value, value, time.time(), error, entry.ordonnance_id))
+                         (*_shown(status), time.time(), error, entry.ordonnance_id))
 
     def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
         """Each outbox entry with its number's reservation expiry (None: not from this pool)."""

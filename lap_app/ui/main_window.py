@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -93,11 +95,23 @@ class MainWindow(QMainWindow):
 
     def _build_work_area(self) -> QWidget:
         from lap_app.ui.editor import PrescriptionEditor
+        from lap_app.ui.editor.care_editor import CareEditor
         from lap_app.ui.history import HistoryPanel
         from lap_app.ui.patient_panel import PatientPanel
 
         self.patient_panel = PatientPanel(self.context)
         self.editor = PrescriptionEditor(self.context)
+        self.care_editor = CareEditor(self.context)
+        self.care_editor.kind_requested.connect(self._show_kind)
+        self.care_editor.validate_button.clicked.connect(self.validate)
+        self.kinds_tabs = QTabWidget()
+        self.kinds_tabs.setObjectName("kindsTabs")
+        self.kinds_tabs.addTab(self.editor, _("Médicaments (Ctrl+Alt+M)"))
+        self.kinds_tabs.addTab(self.care_editor, _("Biologie, soins, dispositifs…"))
+        from lap_app.ui.editor.care_editor import KIND_SHORTCUTS
+
+        for kind, sequence in KIND_SHORTCUTS.items():  # one per kind, whichever tab is shown
+            QShortcut(QKeySequence(sequence), self, lambda k=kind: self.care_editor.choose_kind(k))
         self.history = HistoryPanel(self.context)
         self.patient_panel.patient_selected.connect(self._on_patient_selected)
         self.patient_panel.done.connect(self.editor.focus_search)  # Enter on a patient: the drugs next
@@ -112,7 +126,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.patient_panel)
-        splitter.addWidget(self.editor)
+        splitter.addWidget(self.kinds_tabs)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
@@ -256,7 +270,13 @@ class MainWindow(QMainWindow):
         set_role(self.outbox_status, "error" if expiring else "")
 
     # -- actions -----------------------------------------------------------------------------
+    def _show_kind(self, kind) -> None:
+        from lap_app.domain.kinds import OrdonnanceKind
+
+        self.kinds_tabs.setCurrentWidget(self.editor if kind is OrdonnanceKind.MEDICAMENTS else self.care_editor)
+
     def _on_patient_selected(self, record) -> None:
+        self.care_editor.set_patient(record)
         self.editor.set_patient(record)
         self.history.set_patient(record)
 
@@ -266,6 +286,17 @@ class MainWindow(QMainWindow):
         from lap_app.ui.validation_flow import ValidationFlow
 
         record = self.patient_panel.current_patient()
+        if self.care_editor.draft.count():  # several ordonnances: one validation for them all
+            from lap_app.ui.consultation_flow import ConsultationFlow
+
+            consultation = ConsultationFlow(self.context, self)
+            consultation.finished_ok.connect(lambda result: self._after_consultation(result, record))
+            consultation.practice_missing.connect(self.ask_practice)
+            alerts = self.editor.alerts_panel()
+            consultation.start(record, self.editor.draft_lines(), self.care_editor.draft,
+                               alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
+            self._flow: Any = consultation  # either flow; tests read its dialogs
+            return
         flow = ValidationFlow(self.context, self)
         # the draft cleared is the one signed, even if another patient is shown by then
         flow.finished_ok.connect(lambda result: self._after_validation(result, record))
@@ -273,6 +304,10 @@ class MainWindow(QMainWindow):
         alerts = self.editor.alerts_panel()
         flow.start(record, self.editor.draft_lines(), alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
         self._flow = flow
+
+    def _after_consultation(self, result, record) -> None:
+        self.care_editor.clear()
+        self._after_validation(result, record)
 
     def _after_validation(self, result, record) -> None:
         self.editor.clear(record)

@@ -21,6 +21,7 @@ def test_card_backend_round_trip_and_bad_values(tmp_path):
 
 def test_dialog_refuses_a_missing_module_and_saves_the_choice(qtbot, tmp_path):
     from contexts import complete_context
+
     from lap_app.ui.settings_dialog import SettingsDialog
 
     path = tmp_path / "settings.json"
