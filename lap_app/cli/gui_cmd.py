@@ -39,11 +39,18 @@ def build_context(base_url: str | None = None, base_ca: str | None = None, *, pk
 
 def run(args: argparse.Namespace) -> int:
     from lap_app.cli.display import require_display
+    from lap_app.domain.errors import UserError
     from lap_app.ui.app import create_application, run_main_window
 
     require_display()
     create_application()
-    context = build_context(args.base_url, args.base_ca, pkcs11_module=args.pkcs11_module, force_pcsc=args.pcsc)
+    try:
+        context = build_context(args.base_url, args.base_ca, pkcs11_module=args.pkcs11_module, force_pcsc=args.pcsc)
+    except UserError as error:  # a damaged store or drug database: said in a dialog too, not only on stderr
+        from lap_app.ui.errors import show_startup_error
+
+        show_startup_error(error)
+        raise
     try:
         return run_main_window(context)
     finally:

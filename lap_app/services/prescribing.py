@@ -30,6 +30,7 @@ from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
 from lap_app.services.dmp import PENDING_MESSAGE, DmpState
 from lap_app.services.drafting import DraftAlert
+from lap_app.services.number_pool import reconcile_once, reconciled
 from lap_app.services.outbox import send_entry
 from lap_app.services.practice import practice_of, prescriber_for
 from lap_app.services.safety import PatientFacts, acknowledgements_for, review
@@ -99,12 +100,17 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     offline_message: str | None = None
     try:
         ensure_token(card, client)
+        try:
+            reconcile_once(store, client, identity.national_id)  # a restored store must not reuse a number
+        except BaseRefused as error:  # a base that cannot list them: the offline rule applies
+            log.warning("number pool not reconciled: %s", error.message)
         top_up_pool(store, client, identity.national_id)
     except BaseUnavailable as error:
         offline_message = error.message
         log.warning("base unreachable at prescription time: %s", error.message)
 
-    number = store.reserve_number_for_signing(identity.national_id)
+    number = store.reserve_number_for_signing(identity.national_id,
+                                              offline=not reconciled(store, identity.national_id))
     if number is None:
         if offline_message is None:  # online yet no number: the base refused to give one
             raise UserError(_("La base n'a fourni aucun numéro d'ordonnance"))

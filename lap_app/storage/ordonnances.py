@@ -23,7 +23,8 @@ from typing import Any
 
 from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.status import OrdonnanceStatus
-from lap_app.storage.database import connect
+from lap_app.storage.database import connect, default_store_path
+from lap_app.storage.number_mark import NumberMark
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.transaction import write_transaction
 
@@ -73,8 +74,10 @@ def _ordonnance(row: sqlite3.Row) -> StoredOrdonnance:
 
 class LocalStore:
     def __init__(self, path: Path | None = None) -> None:
-        self.conn = connect(path)
+        self.path = Path(path) if path is not None else default_store_path()
+        self.conn = connect(self.path)
         self._lock = threading.RLock()
+        self._mark = NumberMark(self.path)
 
     def close(self) -> None:
         self.conn.close()
@@ -96,22 +99,41 @@ class LocalStore:
                 (prescriber, time.time() + margin)).fetchone()[0]
         return count
 
-    def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0) -> str | None:
+    def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0,
+                     above: str = "") -> str | None:
         row = conn.execute(
             "SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?"
-            " ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin)).fetchone()
+            " AND number > ? ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin, above)).fetchone()
         if row is None:
             return None
         number: str = row["number"]
         conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), number))
+        self._mark.record(prescriber, number)  # before the commit: never handed out twice, even restored
         return number
+
+    def unused_numbers(self, prescriber: str) -> builtins.list[str]:
+        with self._lock:
+            rows = self.conn.execute("SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL"
+                                     " ORDER BY number", (prescriber,)).fetchall()
+        return [r["number"] for r in rows]
+
+    def burn_numbers(self, numbers: builtins.list[str]) -> int:
+        """Take these numbers out of the pool for good (the base says they are used or unknown)."""
+        with self.transaction() as conn:
+            cursor = conn.executemany("UPDATE number_pool SET taken_at = ? WHERE number = ? AND taken_at IS NULL",
+                                      [(time.time(), n) for n in numbers])
+        return max(0, cursor.rowcount)
 
     # --- ordonnances -----------------------------------------------------------------------
 
-    def reserve_number_for_signing(self, prescriber: str) -> str | None:
-        """Take a number out of the pool (it will never be offered again, even if signing fails)."""
+    def reserve_number_for_signing(self, prescriber: str, *, offline: bool = False) -> str | None:
+        """Take a number out of the pool (it will never be offered again, even if signing fails).
+
+        ``offline`` (the pool could not be checked with the base): only a number above the
+        highest this store ever handed out (``NumberMark``), in case the store was restored."""
+        above = (self._mark.highest(prescriber) or "") if offline else ""
         with self.transaction() as conn:
-            return self._take_number(conn, prescriber)
+            return self._take_number(conn, prescriber, above=above)
 
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
                     bundle: dict[str, Any], signer_certificate: bytes,

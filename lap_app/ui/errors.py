@@ -37,6 +37,22 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
     return box
 
 
+def startup_error_box(error: BaseException) -> QMessageBox:
+    """The dialog a GUI start that cannot open its data shows (a damaged file: what, where, what to do)."""
+    from lap_app.domain.errors import DamagedFile
+
+    title = _("Fichier de données endommagé") if isinstance(error, DamagedFile) else _("Démarrage impossible")
+    box = QMessageBox(QMessageBox.Icon.Critical, title, error_text(error), QMessageBox.StandardButton.Close)
+    if isinstance(error, DamagedFile):
+        box.setInformativeText(_("L'application ne s'ouvre pas sur ce fichier, pour ne rien y écrire."))
+    return box
+
+
+def show_startup_error(error: BaseException) -> None:
+    """Shown before any window: the user who started LAP from the menu has no terminal to read."""
+    startup_error_box(error).exec()
+
+
 class _UncaughtReporter(QObject):
     """Lives in the GUI thread: an exception raised in another thread is shown from there."""
 

@@ -223,8 +223,11 @@ class MainWindow(QMainWindow):
         session = self.context.session
         if not session.locked and session.identity is not None:
             return  # the holder's name stays shown while the session is open
+        self.card_status.setToolTip(state.error)
         if state.error:
-            self.card_status.setText(_("Carte : {error}").format(error=state.error))
+            # a long reason (a PKCS#11 module to install) is on the login page; here, its gist
+            short = state.error if len(state.error) <= 60 else _("lecteur de carte inaccessible")
+            self.card_status.setText(_("Carte : {error}").format(error=short))
         elif state.card_present:
             self.card_status.setText(_("Carte : insérée"))
         else:
