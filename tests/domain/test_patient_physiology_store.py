@@ -1,4 +1,4 @@
-"""Pregnancy, breastfeeding and the last creatinine are kept with the patient (store migration 7)."""
+"""Pregnancy, breastfeeding and the last creatinine are kept with the patient (store migration 8)."""
 
 from __future__ import annotations
 
