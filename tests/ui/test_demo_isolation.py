@@ -48,9 +48,9 @@ def _files(folder: Path) -> list[str]:
 
 
 def test_the_demo_never_touches_the_users_own_files_or_keyring(tmp_path):
-    from lap_app.drugs import ensure_drug_database
-
     from pdf_reading import pdf_text
+
+    from lap_app.drugs import ensure_drug_database
 
     user = tmp_path / "user"
     real = {"data": user / "data", "config": user / "config", "xdg-data": user / "xdg-data",
