@@ -149,7 +149,7 @@ class PatientPanel(QWidget):
         finally:
             self._filling = False
         self.edit_button.setEnabled(True)
-        self.summary.setText(self._summary_html(record))
+        self.summary.setText(self._summary_html(record) + _physiology_tail(record, self._context))
         self.patient_selected.emit(record)
 
     def open_form(self, record: PatientRecord | None = None) -> PatientForm:
@@ -242,11 +242,17 @@ class PatientPanel(QWidget):
                          f"{escape(', '.join(t.label for t in record.treatments))}")
         if record.opposition:
             parts.append(f"<i>{_('Opposition à la consultation des délivrances')}</i>")
-        parts += _physiology_html(record)
         return "<br>".join(parts)
 
 
-def _physiology_html(record: PatientRecord) -> list[str]:
+def _physiology_tail(record: PatientRecord, context: Any) -> str:
+    settings = getattr(context, "settings", None)
+    days = getattr(settings, "creatinine_max_age_days", 365)
+    lines = _physiology_html(record, days)
+    return "".join(f"<br>{line}" for line in lines)
+
+
+def _physiology_html(record: PatientRecord, creatinine_max_age_days: int = 365) -> list[str]:
     """Pregnancy, breastfeeding, creatinine and both clearances (formula, date), then what is
     missing (a child's weight, an elderly patient's creatinine), as the HAS asks on this screen."""
     from datetime import date
@@ -259,5 +265,5 @@ def _physiology_html(record: PatientRecord) -> list[str]:
     out = [escape(line) for line in shown]
     out += [escape(c.text()) for c in clearances(record.birth_date, record.sex, state)]
     out += [f"<span style='color:#b3261e'>{escape(text)}</span>"
-            for text in prompts(record.birth_date, state, date.today())]
+            for text in prompts(record.birth_date, state, date.today(), creatinine_max_age_days)]
     return out

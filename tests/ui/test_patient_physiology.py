@@ -43,3 +43,22 @@ def test_missing_creatinine_of_an_elderly_patient_and_pregnancy_term(qtbot, tmp_
     assert record is not None and (record.pregnant, record.pregnancy_weeks) == (True, 24)
     panel.select(record)
     assert "Enceinte : 24 SA" in panel.summary.text()
+
+
+def test_the_settings_limit_decides_when_a_creatinine_is_stale(qtbot, tmp_path) -> None:
+    from datetime import timedelta
+
+    from lap_app.domain.physiology import Creatinine
+
+    context = make_context(tmp_path / "store.sqlite3")
+    panel = PatientPanel(context)
+    qtbot.addWidget(panel)
+    measured = date.today() - timedelta(days=200)
+    record = context.services.patients.save(adult(birth_date=date(1930, 1, 1), weight_kg=60,
+                                                  creatinine=Creatinine(90, "µmol/L", measured)))
+    panel.select(record)
+    assert "faites-la contrôler" not in panel.summary.text()  # 365 days by default
+    context.settings.creatinine_max_age_days = 180
+    panel.select(adult(family_name="Autre", ins=None))  # another patient, then back
+    panel.select(record)
+    assert "plus de 180 jours : faites-la contrôler" in panel.summary.text()
