@@ -46,7 +46,7 @@ setup_venv() {
   if [ ! -f "$stamp" ]; then
     echo ">> pip: installing the project and its test tools into .venv"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".[test,packaging]"
+    .venv/bin/python -m pip install -q -e ".[server,test,packaging]"
     rm -f .venv/.installed-*
     touch "$stamp"
   fi

@@ -74,6 +74,11 @@ def make_archive(folder: Path) -> Path:
 
 def build(dist: Path, work: Path, *, archive: bool = True, python: str = sys.executable) -> Build:
     start = time.perf_counter()
+    # the bundle keeps the demo: the build environment must have the [server] extra
+    probe = subprocess.run([python, "-c", "import fastapi, uvicorn"], capture_output=True, text=True)  # noqa: S603
+    if probe.returncode != 0:
+        raise RuntimeError('the [server] extra is missing from the build environment (pip install -e ".[packaging]"):'
+                           f" the bundle would have no demo\n{probe.stderr[-1000:]}")
     command = [python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
                "--distpath", str(dist), "--workpath", str(work), str(SPEC)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)  # noqa: S603 - our own argv

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The static checks CI runs before the tests: ruff (lint) and mypy (types; strict on the domain,
-# FHIR, services, storage and base client). Configuration: pyproject.toml. Run it before landing:
+# FHIR, services, storage, base client, card, render, printing, nomenclatures and settings; the
+# rest checked too, without requiring annotations). Configuration: pyproject.toml. Run it before landing:
 #   bash packaging/static_checks.sh        (uses .venv; `bash packaging/bootstrap.sh test` builds it)
 # Fix what it reports; `.venv/bin/ruff check --fix .` repairs the mechanical findings (import order…).
 set -euo pipefail

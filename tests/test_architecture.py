@@ -22,15 +22,34 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+def imports_of(source: str, module: str, is_package: bool = False) -> set[str]:
+    """Every module (or module attribute) ``module`` imports, absolute: a relative import
+    (``from . import x``, ``from ..storage import y``) is resolved against ``module``'s package,
+    so it meets the same rules as the absolute spelling."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+                base = ".".join([*base_parts, *([node.module] if node.module else [])])
+            else:
+                base = node.module or ""
+            # ``from pkg import sub`` may import the submodule ``pkg.sub``: keep both spellings
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
     return names
+
+
+def _imports(path: Path) -> set[str]:
+    return imports_of(path.read_text(encoding="utf-8"), _module_name(path), path.name == "__init__.py")
+
+
+def _relative_imports(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level]
 
 
 MODULES = {_module_name(p): _imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
@@ -68,3 +87,27 @@ def test_only_demo_cli_and_tests_import_the_standins(module: str) -> None:
 def test_ui_goes_through_services(module: str) -> None:
     bad = sorted(name for name in MODULES[module] if _in(name, "sqlite3", "smartcard", "PyKCS11", "httpx"))
     assert not bad, f"{module} imports {bad}"
+
+
+def test_no_relative_imports():
+    """Absolute imports only: the module a line depends on is read from the line itself."""
+    found = {str(p.relative_to(PACKAGE.parent)): lines for p in sorted(PACKAGE.rglob("*.py"))
+             if (lines := _relative_imports(p))}
+    assert not found, f"relative imports (lines): {found}"
+
+
+@pytest.mark.parametrize(("source", "module", "is_package", "expected"), [
+    ("from ..storage import LocalStore", "lap_app.domain.model", False, "lap_app.storage.LocalStore"),
+    ("from .. import storage", "lap_app.domain.model", False, "lap_app.storage"),
+    ("from . import sqlite_helpers", "lap_app.domain", True, "lap_app.domain.sqlite_helpers"),
+    ("from ...standins import pki", "lap_app.ui.editor.lines_view", False, "lap_app.standins.pki"),
+    ("from .database import connect", "lap_app.storage.ordonnances", False, "lap_app.storage.database"),
+])
+def test_relative_imports_are_resolved_so_the_layering_rules_see_them(source, module, is_package, expected):
+    assert expected in imports_of(source, module, is_package)
+
+
+def test_a_relative_import_that_breaks_the_layering_is_caught():
+    names = imports_of("from ..storage import LocalStore\nfrom .. import standins", "lap_app.domain.model")
+    assert any(_in(name, "lap_app") and not _in(name, *CORE_MAY_IMPORT) for name in names)
+    assert any(_in(name, "lap_app.standins") for name in names)

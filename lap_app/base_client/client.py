@@ -21,7 +21,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-import orjson
+
+try:  # the [server] extra: several times cheaper than the standard encoder on a Bundle
+    import orjson
+except ImportError:  # a desktop install without it: the standard encoder
+    orjson = None  # type: ignore[assignment]
 
 from lap_app.base_client.errors import (
     RATE_LIMITED,
@@ -34,6 +38,7 @@ from lap_app.base_client.errors import (
 )
 from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
 from lap_app.domain.errors import Problem
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 
 log = logging.getLogger(__name__)
@@ -65,7 +70,7 @@ class Token:
 @dataclass(frozen=True, slots=True)
 class Registration:
     number: str
-    status: str
+    status: OrdonnanceStatus
     registered_at: float
     replayed: bool  # True when the base already had it (idempotent replay)
 
@@ -82,8 +87,8 @@ class EPrescriptionBase(Protocol):
     def revoke(self, installation_id: str) -> None: ...
     def reserve_numbers(self, count: int) -> tuple[list[str], float]: ...
     def register(self, number: str, bundle: dict[str, Any]) -> Registration: ...
-    def cancel(self, number: str) -> str: ...
-    def status(self, number: str) -> str: ...
+    def cancel(self, number: str) -> OrdonnanceStatus: ...
+    def status(self, number: str) -> OrdonnanceStatus: ...
     def dispensings(self, number: str) -> dict[str, Any]: ...
     def pharmacy_read(self, number: str) -> dict[str, Any]: ...
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]: ...
@@ -142,7 +147,7 @@ class HttpBaseClient:
                 raise BaseRateLimited(remaining)
         headers = {}
         content = None
-        if json is not None:  # orjson: several times cheaper than the standard encoder on a Bundle
+        if json is not None:
             content = _json_bytes(json)
             headers["Content-Type"] = "application/json"
         if auth and self.token is not None:
@@ -226,15 +231,13 @@ class HttpBaseClient:
         refuse_paper_only(bundle)
         response = self._request("PUT", f"/prescriptions/{number}", json={"bundle": bundle})
         body = response.json()
-        return Registration(body["number"], body["status"], body["registered_at"], response.status_code == 200)
+        return Registration(body["number"], wire_status(body), body["registered_at"], response.status_code == 200)
 
-    def cancel(self, number: str) -> str:
-        status: str = self._request("POST", f"/prescriptions/{number}/cancel", lookup=True).json()["status"]
-        return status
+    def cancel(self, number: str) -> OrdonnanceStatus:
+        return wire_status(self._request("POST", f"/prescriptions/{number}/cancel", lookup=True).json())
 
-    def status(self, number: str) -> str:
-        status: str = self._request("GET", f"/prescriptions/{number}/status", lookup=True).json()["status"]
-        return status
+    def status(self, number: str) -> OrdonnanceStatus:
+        return wire_status(self._request("GET", f"/prescriptions/{number}/status", lookup=True).json())
 
     def dispensings(self, number: str) -> dict[str, Any]:
         body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings", lookup=True).json()
@@ -248,6 +251,16 @@ class HttpBaseClient:
         body: dict[str, Any] = self._request("POST", f"/pharmacy/prescriptions/{number}/dispensings",
                                              json={"lines": lines, "complete": complete}, lookup=True).json()
         return body
+
+
+def wire_status(body: dict[str, Any]) -> OrdonnanceStatus:
+    """The ``status`` of an answer of the base; one this application does not know is no verdict
+    (``BaseUnavailable``: what depends on it is kept and tried again)."""
+    try:
+        return OrdonnanceStatus(body["status"])
+    except (KeyError, ValueError, TypeError):
+        raise BaseUnavailable(_("Réponse de la base des ordonnances incomprise (statut {status!r})").format(
+            status=body.get("status") if isinstance(body, dict) else None)) from None
 
 
 def _failing(response: httpx.Response) -> BaseFailing:
@@ -268,12 +281,14 @@ def _failing(response: httpx.Response) -> BaseFailing:
 
 
 def _json_bytes(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # what orjson does not encode (integers beyond 64 bits): the standard way
-        import json
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # what orjson does not encode (integers beyond 64 bits): the standard way
+            pass
+    import json
 
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _error_code(response: httpx.Response) -> str | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lap_app.card.errors import (
     CardCommunicationError,
@@ -22,6 +24,9 @@ from lap_app.card.identity import CardIdentity, identity_from_certificate
 from lap_app.card.pin import PIN_MAX_LENGTH, PinResult, PinStatus, check_pin_format
 from lap_app.card.transport import Transport
 from lap_app.i18n import _
+
+if TYPE_CHECKING:
+    from lap_app.card.transport import PcscContext
 
 __all__ = ["CpsCard", "PinResult", "PinStatus", "atr_looks_like_cps", "card_on", "open_card"]
 
@@ -307,7 +312,7 @@ def card_on(transport: Transport, *, require_cps: bool = True) -> CpsCard:
     return card
 
 
-def _first_reader_with_card(context_factory) -> str:
+def _first_reader_with_card(context_factory: Callable[[], PcscContext]) -> str:
     context = context_factory()
     try:
         readers = context.readers()
@@ -319,4 +324,5 @@ def _first_reader_with_card(context_factory) -> str:
     if not with_card:
         raise NoCardError()
     with_card.sort(key=lambda reader: not atr_looks_like_cps(reader[1]))  # a CPS first (stable)
-    return with_card[0][0]
+    name: str = with_card[0][0]
+    return name

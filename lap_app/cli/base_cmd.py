@@ -36,6 +36,9 @@ def _serve(args: argparse.Namespace) -> int:
     import socket
 
     from lap_app.domain.errors import UserError, os_error_reason
+    from lap_app.standins.server_extra import require_server_extra
+
+    require_server_extra(_("La base de référence"))
     from lap_app.standins.base_server import serve
 
     if not 1 <= args.workers <= 64:
@@ -65,6 +68,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 def openapi_document() -> dict:
     """The OpenAPI document of the base (what ``/openapi.json`` serves)."""
+    from lap_app.standins.server_extra import require_server_extra
+
+    require_server_extra(_("Le document OpenAPI de la base"))
     from lap_app.standins.base_server.app import bare_app
 
     return bare_app().openapi()

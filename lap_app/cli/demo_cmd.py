@@ -28,8 +28,10 @@ def run(args: argparse.Namespace) -> int:
 
     from lap_app.cli.display import require_display
     from lap_app.demo.environment import DemoEnvironment
+    from lap_app.standins.server_extra import require_server_extra
     from lap_app.ui.app import create_application, run_main_window
 
+    require_server_extra(_("La démonstration"))
     require_display()
     create_application()
     print(_("Démarrage de la démonstration (la première fois : création des certificats et de la base "

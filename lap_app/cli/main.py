@@ -59,8 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help=_("journal détaillé"))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser)
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:  # group not built yet
-            continue
         importlib.import_module(name).register(subparsers)
     return parser
 

@@ -35,7 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _print_view(view, as_json: bool) -> None:
-    from lap_app.storage import status_label
 
     if as_json:
         print(json.dumps({"number": view.number, "status": view.status, "patient": view.patient,
@@ -45,7 +44,7 @@ def _print_view(view, as_json: bool) -> None:
                                      "dispensed_quantity": item.dispensed_quantity} for item in view.lines]},
                          ensure_ascii=False))
         return
-    print(_("Ordonnance {number} ({status})").format(number=view.number, status=status_label(view.status)))
+    print(_("Ordonnance {number} ({status})").format(number=view.number, status=view.status.label))
     print(_("Prescripteur : {name}").format(name=view.prescriber))
     print(_("Patient : {name}").format(name=view.patient))
     for item in view.lines:

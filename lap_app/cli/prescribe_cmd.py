@@ -86,7 +86,7 @@ def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import format_prescription_number
     from lap_app.services.base_connection import open_client
     from lap_app.services.consultation import prescribe_consultation
-    from lap_app.storage import LocalStore, status_label
+    from lap_app.storage import LocalStore
 
     ordonnances = [_load_draft(path) for path in args.bundle]
     target = endpoint(args)
@@ -113,7 +113,7 @@ def _prescribe(args: argparse.Namespace) -> int:
     except UserError as error:  # signed and kept (or queued) all the same: say so, with the numbers
         raise UserError(_("{error} ; l'ordonnance {number} est conservée dans l'historique ({status})").format(
             error=error.message, number=", ".join(o.number or _("(sans numéro)") for o in outcomes),
-            status=", ".join(status_label(o.status) for o in outcomes))) from None
+            status=", ".join(o.status.label for o in outcomes))) from None
     results = [{"number": o.number, "status": o.status, "pdf": str(output), "message": o.message,
                 "dmp": o.dmp_message} for o in outcomes]
     if args.json:
@@ -121,7 +121,7 @@ def _prescribe(args: argparse.Namespace) -> int:
         return 0
     for outcome in outcomes:
         shown = format_prescription_number(outcome.number) if outcome.number else _("(sans numéro)")
-        print(_("Ordonnance {number} : {status}").format(number=shown, status=status_label(outcome.status)))
+        print(_("Ordonnance {number} : {status}").format(number=shown, status=outcome.status.label))
         if outcome.message:
             print(outcome.message, file=sys.stderr)
         if outcome.dmp_message:
@@ -134,7 +134,7 @@ def _dispensing(args: argparse.Namespace) -> int:
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
     from lap_app.services.dispensing import consult_dispensing
-    from lap_app.storage import LocalStore, status_label
+    from lap_app.storage import LocalStore
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
     target = endpoint(args)
@@ -151,7 +151,7 @@ def _dispensing(args: argparse.Namespace) -> int:
             {"line": r.line, "quantity": r.quantity, "substituted": r.substituted, "date": r.date,
              "pharmacist": r.pharmacist} for r in view.records]}, ensure_ascii=False))
         return 0
-    print(_("Ordonnance {number} : {status}").format(number=view.number, status=status_label(view.status)))
+    print(_("Ordonnance {number} : {status}").format(number=view.number, status=view.status.label))
     if not view.records:
         print(_("Aucune délivrance enregistrée."))
     for r in view.records:

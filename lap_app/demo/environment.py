@@ -54,6 +54,9 @@ class DemoEnvironment:
         return self
 
     def _start(self) -> None:
+        from lap_app.standins.server_extra import require_server_extra
+
+        require_server_extra(_("La démonstration"))
         from lap_app.demo.base import start_base
         from lap_app.demo.pharmacy import DemoPharmacy
         from lap_app.services.base_connection import BaseEndpoint

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lap_app.drugs.normalize import parse_french_decimal, parse_rate
 from lap_app.i18n import _
@@ -180,7 +179,3 @@ def parse_bdpm_bytes(spec: FileSpec, data: bytes) -> ParsedFile:
             parsed.problems.append(LineProblem(spec.name, number, str(error)))
     return parsed
 
-
-def parse_bdpm_file(path: Path) -> ParsedFile:
-    spec = SPECS_BY_NAME[path.name]
-    return parse_bdpm_bytes(spec, path.read_bytes())

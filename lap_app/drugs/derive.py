@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from lap_app.drugs.conditions import classify_condition
@@ -119,7 +119,7 @@ def _condition(text: str) -> PrescribingCondition:
 def _load_grouped(conn: sqlite3.Connection, sql: str) -> dict[str, list[tuple]]:
     grouped: dict[str, list[tuple]] = defaultdict(list)
     for row in conn.execute(sql):
-        grouped[row[0]].append(tuple(row[1:]))
+        grouped[row[0]].append(row[1:])
     return grouped
 
 
@@ -225,7 +225,8 @@ def rebuild_derived(conn: sqlite3.Connection) -> DeriveStats:
             "SELECT cis, name, form, routes, authorisation_status, marketing_state, bdm_status, holder,"
             " enhanced_monitoring FROM drug").fetchall():
         form = " ".join((form or "").split())
-        substances = [replace(s, interaction_key=thesaurus.mapped(s.name) or thesaurus.mapped(sa_name))
+        substances = [Substance(s.name, s.strength, s.reference, s.code, s.salt,
+                                thesaurus.mapped(s.name) or thesaurus.mapped(sa_name))
                       for s, sa_name in _substances_of(compositions.get(cis, []))]
         marketed = fold(state or "") == "COMMERCIALISEE"
         if marketed:
@@ -254,7 +255,7 @@ def rebuild_derived(conn: sqlite3.Connection) -> DeriveStats:
         rates = sorted({p.reimbursement_rate for p in packs if p.reimbursement_rate is not None})
         listing = pack_listing(cis, name, dci, form, marketed, bdm or None,
                                (min(prices), max(prices)) if prices else None, tuple(rates), generic)
-        entries.append((sort_key, cis, listing, json.dumps(summary, ensure_ascii=False),
+        entries.append((sort_key, cis, listing, json.dumps(summary, ensure_ascii=False, separators=(",", ":")),
                         *_search_texts(cis, name, dci, substances, packs)))
 
     entries.sort(key=lambda e: e[0])

@@ -24,7 +24,7 @@ from pathlib import Path
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.bdpm_format import FILE_SPECS, SPECS_BY_NAME, LineProblem, ParsedFile, parse_bdpm_bytes
 from lap_app.drugs.derive import DeriveStats, rebuild_derived, run_script
-from lap_app.drugs.schema import SCHEMA_VERSION, SOURCE_TABLES_SQL
+from lap_app.drugs.schema import SCHEMA_VERSION, SOURCE_INDEXES_SQL, SOURCE_TABLES_SQL
 from lap_app.drugs.thesaurus import load_thesaurus
 from lap_app.i18n import _
 from lap_app.paths import resources_dir
@@ -203,6 +203,7 @@ def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_arch
                 report.rows["ansm_interaction"] = load_thesaurus(conn, thesaurus, substances)
                 conn.execute("INSERT INTO meta VALUES ('thesaurus', ?)", (SHIPPED_THESAURUS,))
                 _write_release(conn, parsed, release, report)
+                run_script(conn, SOURCE_INDEXES_SQL)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while an import writes
         finally:

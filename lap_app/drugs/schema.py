@@ -26,23 +26,17 @@ CREATE TABLE presentation (
     reimbursement_rate INTEGER, price REAL, price_with_fees REAL, fees REAL,
     reimbursement_conditions TEXT
 );
-CREATE INDEX presentation_cis ON presentation(cis);
-CREATE INDEX presentation_cip13 ON presentation(cip13);
-CREATE INDEX presentation_cip7 ON presentation(cip7);
 -- CIS_COMPO_bdpm.txt
 CREATE TABLE composition (
     cis TEXT NOT NULL, element TEXT, substance_code TEXT, substance_name TEXT NOT NULL,
     strength TEXT, strength_reference TEXT, nature TEXT NOT NULL, link INTEGER
 );
-CREATE INDEX composition_cis ON composition(cis);
 -- CIS_GENER_bdpm.txt (type: 0 princeps, 1 generic, 2 complementary, 4 substitutable)
 CREATE TABLE generic_group (
     group_id INTEGER NOT NULL, label TEXT, cis TEXT NOT NULL, type INTEGER NOT NULL, sort_order INTEGER
 );
-CREATE INDEX generic_group_cis ON generic_group(cis);
 -- CIS_CPD_bdpm.txt
 CREATE TABLE prescribing_condition (cis TEXT NOT NULL, condition TEXT NOT NULL);
-CREATE INDEX prescribing_condition_cis ON prescribing_condition(cis);
 
 -- ANSM thesaurus: one row per interaction, keys are folded names (see normalize.fold)
 CREATE TABLE ansm_interaction (
@@ -52,6 +46,16 @@ CREATE TABLE ansm_interaction (
 );
 -- ANSM substances and the classes each belongs to (a substance with no class has one row, class_key NULL)
 CREATE TABLE ansm_substance (substance_key TEXT NOT NULL, label TEXT NOT NULL, class_key TEXT);
+"""
+
+# created after the first bulk load (one sort each instead of a b-tree insert per row)
+SOURCE_INDEXES_SQL = """
+CREATE INDEX presentation_cis ON presentation(cis);
+CREATE INDEX presentation_cip13 ON presentation(cip13);
+CREATE INDEX presentation_cip7 ON presentation(cip7);
+CREATE INDEX composition_cis ON composition(cis);
+CREATE INDEX generic_group_cis ON generic_group(cis);
+CREATE INDEX prescribing_condition_cis ON prescribing_condition(cis);
 CREATE INDEX ansm_substance_key ON ansm_substance(substance_key);
 """
 
@@ -63,8 +67,8 @@ DROP TABLE IF EXISTS drug_fts;
 DROP TABLE IF EXISTS drug_lead;
 DROP TABLE IF EXISTS substance_map;
 DROP TABLE IF EXISTS drug_ansm_key;
--- search order: rank 1 is the best (marketed first, then by name), rowid of drug_fts = rank
--- search order and what the results list shows: cis, name, dci, form, marketed, availability
+-- search order (rank 1 is the best: marketed first, then by name, rowid of drug_fts = rank)
+-- and what the results list shows: cis, name, dci, form, marketed, availability
 -- alert, lowest and highest price, reimbursement rates, generic group, label and role, joined
 -- by U+001F (one short column reads in a third of the time of twelve)
 CREATE TABLE drug_summary (rank INTEGER PRIMARY KEY, cis TEXT NOT NULL UNIQUE, listing TEXT NOT NULL);

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from lap_app.i18n import _
 
@@ -63,7 +64,7 @@ class LppRow:
 @dataclass(slots=True)
 class Parsed:
     name: str
-    rows: list = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)  # NabmRow, LppRow or (code, label), by file
     problems: list[LineProblem] = field(default_factory=list)
 
 

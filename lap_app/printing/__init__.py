@@ -1,10 +1,11 @@
-"""Printing ordonnances: the PDF rasterised at printer resolution, painted with Qt.
+"""Printing ordonnances: the PDF itself to CUPS (Linux), else rasterised and painted with Qt.
 
-The print preview paints the very same pages, so what the physician previews is what the
+The print preview renders the very same PDF, so what the physician previews is what the
 printer receives.
 """
 
+from lap_app.printing.errors import PrintError
 from lap_app.printing.pages import PdfPages, load_pdf_pages
-from lap_app.printing.service import PrintError, PrintService
+from lap_app.printing.service import PrintService
 
 __all__ = ["PdfPages", "PrintError", "PrintService", "load_pdf_pages"]

@@ -1,4 +1,4 @@
-"""PDF pages as images, via pdfium, and how to paint them on any Qt paint device."""
+"""PDF pages as images, via pdfium: for the screen at the size shown, and for a Qt printer where\nno vector path exists (``lap_app.printing.service``)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ class PdfPages:
             image = QImage(
                 bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, QImage.Format.Format_Grayscale8
             )
+            return image.copy()  # detach from pdfium's buffer before it is freed
+        finally:
+            document.close()
+
+    def render_for_screen(self, index: int, scale: float) -> QImage:
+        """Page ``index`` at ``scale`` device pixels per point, for the screen: anti-aliased text
+        and lines, rendered at the size it is shown (never an image scaled afterwards)."""
+        import pypdfium2 as pdfium
+
+        document = pdfium.PdfDocument(self.data)
+        try:
+            bitmap = document[index].render(scale=scale, rev_byteorder=True, may_draw_forms=True)
+            image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, QImage.Format.Format_RGB888)
             return image.copy()  # detach from pdfium's buffer before it is freed
         finally:
             document.close()

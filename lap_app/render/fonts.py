@@ -41,7 +41,8 @@ def register_fonts() -> None:
 
 
 def text_width(text: str, font: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, font, size)
+    width: float = pdfmetrics.stringWidth(text, font, size)
+    return width
 
 
 def missing_glyphs(text: str, font: str = REGULAR) -> set[str]:

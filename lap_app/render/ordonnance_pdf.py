@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.pdfgen.canvas import Canvas
@@ -223,10 +224,10 @@ def _plan_footer(ordonnance: Ordonnance, g: Geometry, offline_reason: str | None
 def _plan_pages(ordonnance: Ordonnance, g: Geometry, body_height: float) -> list[PagePlan]:
     bizone = ordonnance.is_bizone
     width = g.content_width - (2 * g.zone_padding if bizone else 0)
-    zones: list[tuple[Zone | None, list]] = []
+    zones: list[tuple[Zone | None, list[Block]]] = []
     number = 0
 
-    def blocks_of(lines: list) -> list[Block]:
+    def blocks_of(lines: list[Any]) -> list[Block]:  # lines of any kind (medicine, biology, act…)
         nonlocal number
         blocks = []
         for line in lines:

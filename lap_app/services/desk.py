@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lap_app.domain.model import Ordonnance, Patient
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import N_
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FINAL_STATUSES = {"dispensed", "cancelled", "paper", "rejected"}
 NO_BASE_MESSAGE = N_("La base ordonnance numérique n'est pas configurée : "
                    "renseignez-la dans Fichier › Paramètres.")
 
@@ -47,7 +47,7 @@ class DeskStatus:
 class HistoryEntry:
     local_id: int
     number: str | None
-    status: str
+    status: OrdonnanceStatus
     written_at: datetime
     summary: str  # the lines' DCI wordings, for the list
     ordonnance: Ordonnance
@@ -177,18 +177,18 @@ class PrescribingDesk:
                 dmp=dmp_column_text(self.store, item.id)))
         return entries
 
-    def refreshed_statuses(self, entries: list[HistoryEntry]) -> dict[int, str]:
+    def refreshed_statuses(self, entries: list[HistoryEntry]) -> dict[int, OrdonnanceStatus]:
         """Current statuses from the base of the entries still moving, while the session's token is
         valid (no card operation here: this runs beside the card thread). Network failures keep
         the last known status."""
         from lap_app.base_client import BaseRefused, BaseUnavailable
         from lap_app.services.dispensing import refresh_status
 
-        changed: dict[int, str] = {}
+        changed: dict[int, OrdonnanceStatus] = {}
         if self.endpoint is None:
             return changed
         for entry in entries:
-            if not entry.number or entry.status in FINAL_STATUSES | {"waiting"}:
+            if not entry.number or entry.status.final or not entry.status.in_base:  # nothing to ask the base
                 continue
             with self._lock:  # per entry: a validation waiting for the client gets in between
                 client = self._client

@@ -16,14 +16,19 @@ from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client import dmp_protocol as wire
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.storage import LocalStore, StoredOrdonnance
 from lap_app.storage.dmp_filings import DmpFiling, DmpFilings
 
 log = logging.getLogger(__name__)
 MAX_DELAY = 300.0
-FILABLE = ("registered", "partly_dispensed", "dispensed")  # the base holds it
-NEVER = {"rejected": _("ordonnance refusée par la base"), "paper": _("ordonnance papier sans numéro")}
+# Why a copy never goes to the DMP, for the statuses that say so (``OrdonnanceStatus.never_in_dmp``).
+NEVER_FILED = {
+    OrdonnanceStatus.REJECTED: _("ordonnance refusée par la base"),
+    OrdonnanceStatus.PAPER: _("ordonnance papier sans numéro"),
+    OrdonnanceStatus.CANCELLED: _("ordonnance annulée"),
+}
 
 STATE_LABELS = {
     "pending": _("copie DMP en attente"),
@@ -111,7 +116,7 @@ def queue_copy(store: LocalStore, ordonnance_id: int, pdf: bytes | None) -> DmpS
     """Queue the DMP copy of a numbered ordonnance with the PDF as printed (before any sending)."""
     ordonnance = store.get(ordonnance_id)
     if ordonnance is None or ordonnance.number is None:
-        return DmpState("not_filed", NEVER["paper"])
+        return DmpState("not_filed", NEVER_FILED[OrdonnanceStatus.PAPER])
     filings = DmpFilings(store)
     ins, _system, _name = _patient_ins(ordonnance)
     if ins is None:
@@ -182,11 +187,11 @@ def file_copy(store: LocalStore, client: EPrescriptionBase, filing: DmpFiling,
     if ordonnance is None:
         filings.finish(filing.ordonnance_id, "not_filed", "ordonnance introuvable")
         return DmpState("not_filed", "ordonnance introuvable")
-    if ordonnance.status in NEVER or ordonnance.status == "cancelled":
-        reason = NEVER.get(ordonnance.status) or _("ordonnance annulée")
+    if ordonnance.status.never_in_dmp:
+        reason = NEVER_FILED[ordonnance.status]
         filings.finish(filing.ordonnance_id, "not_filed", reason)
         return DmpState("not_filed", reason)
-    if ordonnance.status not in FILABLE:  # still in the base's outbox: the copy follows it
+    if not ordonnance.status.fileable_in_dmp:  # still in the base's outbox: the copy follows it
         return DmpState("pending", PENDING_MESSAGE)
     reference = build_reference(ordonnance, _pdf_of(store, ordonnance, filing), filing.document_id)
     dmp = DmpClient(client)  # type: ignore[arg-type]

@@ -157,7 +157,8 @@ def renewal_lines(ordonnance: Any) -> list[PrescriptionLine]:
 def last_renewable(history: Sequence[Any]) -> Any:
     """The newest ordonnance of a history (newest first) that was not cancelled or refused."""
     for entry in history:
-        if getattr(entry, "status", "") not in ("cancelled", "rejected"):
+        status = getattr(entry, "status", None)
+        if status is None or status.renewable:
             return getattr(entry, "ordonnance", entry)
     return None
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client.protocol import EXPIRY_WARNING, SIGNED_NUMBER_GRACE
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.storage import LocalStore, OutboxEntry
 
@@ -32,12 +33,12 @@ class FlushReport:
 
 
 def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
-               reauthenticate: Callable[[], object] | None = None) -> str:
+               reauthenticate: Callable[[], object] | None = None) -> OrdonnanceStatus:
     """Try to register one outbox entry; returns the resulting status. Raises BaseUnavailable."""
     ordonnance = store.get(entry.ordonnance_id)
     if ordonnance is None:  # cannot happen: written together
-        store.outbox_done(entry, "rejected", "entrée orpheline")
-        return "rejected"
+        store.outbox_done(entry, OrdonnanceStatus.REJECTED, "entrée orpheline")
+        return OrdonnanceStatus.REJECTED
     for attempt in (1, 2):
         try:
             result = client.register(entry.number, ordonnance.bundle)
@@ -56,8 +57,8 @@ def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
                 reason = _("Numéro {number} expiré avant l'envoi : l'ordonnance papier de {patient} n'est plus "
                            "valable ; refaites-la et remettez-lui la nouvelle").format(
                     number=entry.number, patient=ordonnance.patient_name)
-            store.outbox_done(entry, "rejected", reason)
-            return "rejected"
+            store.outbox_done(entry, OrdonnanceStatus.REJECTED, reason)
+            return OrdonnanceStatus.REJECTED
         store.outbox_done_if_possible(entry, result.status)  # registered: nothing local may undo that
         return result.status
     raise AssertionError("unreachable")
@@ -102,12 +103,12 @@ def flush_outbox(store: LocalStore, client: EPrescriptionBase,
             report.error = error.message
             report.waiting.extend(e.number for e in entries[index:])
             break
-        if status == "rejected":
+        if status is OrdonnanceStatus.REJECTED:
             stored = store.get(entry.ordonnance_id)
             report.refused[entry.number] = (stored.last_error if stored else None) or ""
         else:
             report.registered.append(entry.number)
-    if report.error is None:  # the DMP copies follow their registrations (engineer H)
+    if report.error is None:  # the DMP copies follow their registrations
         from lap_app.services.dmp import flush_dmp
 
         report.dmp = flush_dmp(store, client, reauthenticate, due_only=due_only)

@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any
 
 from lap_app.base_client import BaseRefused, EPrescriptionBase
+from lap_app.base_client.client import wire_status
 from lap_app.domain.errors import UserError
 from lap_app.domain.identifiers import normalize_prescription_number
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 
 
@@ -24,7 +26,7 @@ class PharmacyLine:
 @dataclass(frozen=True, slots=True)
 class PharmacyView:
     number: str
-    status: str
+    status: OrdonnanceStatus
     patient: str
     prescriber: str
     lines: list[PharmacyLine]
@@ -42,7 +44,7 @@ def _view(body: dict[str, Any]) -> PharmacyView:
             patient = label
         elif resource.get("resourceType") == "Practitioner":
             prescriber = label
-    return PharmacyView(body["number"], body["status"], patient, prescriber,
+    return PharmacyView(body["number"], wire_status(body), patient, prescriber,
                         [PharmacyLine(**line) for line in body["lines"]], body["bundle"])
 
 

@@ -18,6 +18,7 @@ from lap_app.base_client.protocol import PRESCRIBER_PROFESSIONS, SIGNATURE_FORMA
 from lap_app.domain.care_validation import CodeCatalogue
 from lap_app.domain.errors import UserError
 from lap_app.domain.model import Ordonnance, Prescriber, Signature
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
 from lap_app.services.dmp import PENDING_MESSAGE, DmpState
@@ -38,7 +39,7 @@ LOCAL_WRITE_DEFERRED = _("Ordonnance signée et conservée ; son envoi à la bas
 class PrescriptionOutcome:
     ordonnance_id: int
     number: str | None
-    status: str  # registered | waiting | paper
+    status: OrdonnanceStatus  # registered, waiting or paper
     pdf: bytes
     message: str | None = None  # why it is queued, on paper, or refused (French)
     dmp_message: str | None = None  # where the patient's DMP copy stands (French, lap_app.services.dmp)
@@ -106,7 +107,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         ordonnance_id = store.save_paper(prescriber=identity.national_id, patient_name=ordonnance.patient.display_name,
                                          opposition=opposition, bundle=bundle, reason=offline_message)
         pdf = render_ordonnance_pdf(ordonnance, page_size, offline_reason=OFFLINE_REASON)
-        return PrescriptionOutcome(ordonnance_id, None, "paper", pdf, offline_message)
+        return PrescriptionOutcome(ordonnance_id, None, OrdonnanceStatus.PAPER, pdf, offline_message)
 
     ordonnance.number = number
     check_ordonnance(ordonnance, catalogue=catalogue)
@@ -126,7 +127,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
                                       bundle=signed, signer_certificate=certificate,
                                       also=copy_writer(number, signed, pdf))
     # From here the ordonnance is safe on disk; the network can fail at will.
-    status, message = "waiting", offline_message
+    status, message = OrdonnanceStatus.WAITING, offline_message
     if offline_message is None:
         entry = next(e for e in store.outbox() if e.ordonnance_id == ordonnance_id)
         try:
@@ -137,7 +138,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
             log.exception("ordonnance %s saved and queued; sending deferred", number)
             message = LOCAL_WRITE_DEFERRED
         else:
-            if status == "rejected":  # a QR code for a refused number would mislead the pharmacist
+            if status is OrdonnanceStatus.REJECTED:  # a QR code for a refused number would mislead the pharmacist
                 stored = store.get(ordonnance_id)
                 raise UserError(_("Ordonnance refusée par la base : {reason}").format(
                     reason=(stored.last_error if stored else None) or "?"))
@@ -175,4 +176,4 @@ def _paper_only(ordonnance: Ordonnance, store: LocalStore, prescriber_id: str, o
     reason = _(PAPER_ONLY_REASONS[ordonnance.kind])
     ordonnance_id = store.save_paper(prescriber=prescriber_id, patient_name=ordonnance.patient.display_name,
                                      opposition=opposition, bundle=to_bundle(ordonnance), reason=reason)
-    return PrescriptionOutcome(ordonnance_id, None, "paper", render_ordonnance_pdf(ordonnance, page_size), reason)
+    return PrescriptionOutcome(ordonnance_id, None, OrdonnanceStatus.PAPER, render_ordonnance_pdf(ordonnance, page_size), reason)

@@ -1,4 +1,4 @@
-"""Schema step of the DMP copies (engineer H), appended to ``MIGRATIONS`` in ``migrations.py``.
+"""Schema step of the DMP copies, appended to ``MIGRATIONS`` in ``migrations.py``.
 
 One row per numbered ordonnance: the PDF exactly as printed, and where its filing stands.
 """

@@ -25,7 +25,7 @@ _CIRCUIT = """
 CREATE TABLE ordonnances (
     id INTEGER PRIMARY KEY,
     number TEXT UNIQUE,                 -- NULL for a paper ordonnance printed without number
-    status TEXT NOT NULL,               -- see lap_app.storage.ordonnances.STATUSES
+    status TEXT NOT NULL,               -- see lap_app.domain.status.OrdonnanceStatus
     prescriber TEXT NOT NULL,           -- national identifier of the signer
     patient_name TEXT NOT NULL,
     opposition INTEGER NOT NULL DEFAULT 0,
@@ -54,10 +54,10 @@ CREATE TABLE number_pool (
 """
 
 MIGRATIONS: list[Step] = [
-    _CIRCUIT,  # 1: ordonnances, outbox, reserved numbers (engineer E)
-    PATIENTS_STEP,  # 2: patients (engineer F2, lap_app/storage/practice_schema.py)
-    DRAFTING_STEP,  # 3: favourite lines and ordonnance templates (engineer F2)
-    DMP_STEP,  # 4: the DMP copies of the ordonnances (engineer H, lap_app/storage/dmp_schema.py)
-    DRAFTS_STEP,  # 5: each patient's ordonnance being written (engineer I, practice_schema.py)
+    _CIRCUIT,  # 1: ordonnances, outbox, reserved numbers
+    PATIENTS_STEP,  # 2: patients (lap_app/storage/practice_schema.py)
+    DRAFTING_STEP,  # 3: favourite lines and ordonnance templates
+    DMP_STEP,  # 4: the DMP copies of the ordonnances (lap_app/storage/dmp_schema.py)
+    DRAFTS_STEP,  # 5: each patient's ordonnance being written (practice_schema.py)
     link_ordonnances_to_patients,  # 6: ordonnances.patient_ref, back-filled (patient_link.py)
 ]

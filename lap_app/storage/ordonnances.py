@@ -20,42 +20,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lap_app.i18n import _
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.storage.database import connect
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
-# Status identifiers (stored) and what the user reads.
-STATUSES = {
-    "draft": _("brouillon"),
-    "signed": _("signée"),
-    "waiting": _("en attente d'envoi"),
-    "registered": _("enregistrée"),
-    "partly_dispensed": _("partiellement délivrée"),
-    "dispensed": _("délivrée"),
-    "cancelled": _("annulée"),
-    "paper": _("papier seul (service indisponible)"),
-    "rejected": _("refusée par la base"),
-}
-BASE_STATUSES = ("registered", "partly_dispensed", "dispensed", "cancelled")
-
-
 # The patient's opposition: the prescriber's workstation never records dispensing progress, whatever
 # an answer says (the base hides it too). Parameters: the status, twice.
 _SHOWN_STATUS = ("CASE WHEN opposition AND ? IN ('partly_dispensed', 'dispensed') THEN 'registered' ELSE ? END")
-
-
-def status_label(status: str) -> str:
-    return STATUSES.get(status, status)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredOrdonnance:
     id: int
     number: str | None
-    status: str
+    status: OrdonnanceStatus
     prescriber: str
     patient_name: str
     opposition: bool
@@ -65,10 +46,6 @@ class StoredOrdonnance:
     updated_at: float
     last_error: str | None
     patient_ref: str | None = None  # the FHIR Patient fullUrl (stable across renamings)
-
-    @property
-    def status_label(self) -> str:
-        return status_label(self.status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +59,7 @@ class OutboxEntry:
 
 
 def _ordonnance(row: sqlite3.Row) -> StoredOrdonnance:
-    return StoredOrdonnance(row["id"], row["number"], row["status"], row["prescriber"], row["patient_name"],
+    return StoredOrdonnance(row["id"], row["number"], OrdonnanceStatus(row["status"]), row["prescriber"], row["patient_name"],
                             bool(row["opposition"]), json.loads(row["bundle"]), row["signer_certificate"],
                             row["created_at"], row["updated_at"], row["last_error"], row["patient_ref"])
 
@@ -142,7 +119,7 @@ class LocalStore:
             cursor = conn.execute(
                 "INSERT INTO ordonnances (number, status, prescriber, patient_name, patient_ref, opposition, bundle,"
                 " signer_certificate, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (number, "waiting", prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
+                (number, OrdonnanceStatus.WAITING.value, prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
                  json.dumps(bundle, ensure_ascii=False), signer_certificate, now, now))
             ordonnance_id = int(cursor.lastrowid or 0)
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
@@ -157,8 +134,8 @@ class LocalStore:
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO ordonnances (number, status, prescriber, patient_name, patient_ref, opposition, bundle,"
-                " created_at, updated_at, last_error) VALUES (NULL,'paper',?,?,?,?,?,?,?,?)",
-                (prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
+                " created_at, updated_at, last_error) VALUES (NULL,?,?,?,?,?,?,?,?,?)",
+                (OrdonnanceStatus.PAPER.value, prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
                  json.dumps(bundle, ensure_ascii=False), now, now, reason))
             return int(cursor.lastrowid or 0)
 
@@ -172,11 +149,11 @@ class LocalStore:
             row = self.conn.execute("SELECT * FROM ordonnances WHERE number = ?", (number,)).fetchone()
         return _ordonnance(row) if row else None
 
-    def list(self, status: str | None = None, limit: int = 200) -> list[StoredOrdonnance]:
+    def list(self, status: OrdonnanceStatus | None = None, limit: int = 200) -> list[StoredOrdonnance]:
         with self._lock:
             if status:
                 rows = self.conn.execute("SELECT * FROM ordonnances WHERE status = ? ORDER BY id DESC LIMIT ?",
-                                         (status, limit)).fetchall()
+                                         (OrdonnanceStatus(status).value, limit)).fetchall()
             else:
                 rows = self.conn.execute("SELECT * FROM ordonnances ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_ordonnance(r) for r in rows]
@@ -188,10 +165,11 @@ class LocalStore:
                                      (patient_ref, limit)).fetchall()
         return [_ordonnance(r) for r in rows]
 
-    def set_status(self, number: str, status: str, error: str | None = None) -> None:
+    def set_status(self, number: str, status: OrdonnanceStatus, error: str | None = None) -> None:
         with self.transaction() as conn:
+            value = OrdonnanceStatus(status).value
             conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ?"
-                         " WHERE number = ?", (status, status, time.time(), error, number))
+                         " WHERE number = ?", (value, value, time.time(), error, number))
 
     # --- outbox ----------------------------------------------------------------------------
 
@@ -206,12 +184,13 @@ class LocalStore:
         return [OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
                             r["last_error"]) for r in rows]
 
-    def outbox_done(self, entry: OutboxEntry, status: str, error: str | None = None) -> None:
+    def outbox_done(self, entry: OutboxEntry, status: OrdonnanceStatus, error: str | None = None) -> None:
         """The base answered for good (registered, or refused): leave the outbox."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
+            value = OrdonnanceStatus(status).value
             conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ? WHERE id = ?",
-                         (status, status, time.time(), error, entry.ordonnance_id))
+                         (value, value, time.time(), error, entry.ordonnance_id))
 
     def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
         """Each outbox entry with its number's reservation expiry (None: not from this pool)."""
@@ -222,7 +201,7 @@ class LocalStore:
         return [(OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
                              r["last_error"]), r["number_expires_at"]) for r in rows]
 
-    def outbox_done_if_possible(self, entry: OutboxEntry, status: str) -> bool:
+    def outbox_done_if_possible(self, entry: OutboxEntry, status: OrdonnanceStatus) -> bool:
         """``outbox_done`` after the base registered it; False when the store cannot be written
         (disk full): the entry stays and the next flush replays it (the base answers 200)."""
         try:

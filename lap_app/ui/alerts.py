@@ -128,11 +128,6 @@ class AlertsPanel(QWidget):
                 return True
         return False
 
-    def acknowledge(self, alert: DraftAlert) -> None:
-        for card in self._cards:
-            if card.alert.key == alert.key and card.ack_check is not None:
-                card.ack_check.setChecked(True)
-
     def _acknowledge(self, key: tuple, on: bool) -> None:
         if on:
             self._acknowledged.add(key)

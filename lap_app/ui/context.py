@@ -40,10 +40,6 @@ class Session:
     reader: str | None = None
     locked: bool = True
 
-    @property
-    def logged_in(self) -> bool:
-        return self.identity is not None
-
 
 @dataclass(slots=True)
 class AppContext:

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from lap_app.domain.errors import UserError
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
-from lap_app.storage import status_label
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.validation_flow import format_number
@@ -33,14 +33,11 @@ from lap_app.ui.workers import TaskHandle, card_pool, run_task
 
 log = logging.getLogger(__name__)
 
-CANCELLABLE = {"waiting", "registered"}
-
-
-def _status_text(status: str, dmp: str) -> str:
+def _status_text(status: OrdonnanceStatus, dmp: str) -> str:
     """The status, and where the DMP copy stands (the DMP service loads the HTTP client: late)."""
     from lap_app.services.dmp import status_with_dmp
 
-    return status_with_dmp(status_label(status), dmp.replace(" ", "\u00a0"))  # wraps before "DMP", not in it
+    return status_with_dmp(status.label, dmp.replace(" ", "\u00a0"))  # wraps before "DMP", not in it
 
 
 def _french_date(iso: str) -> str:
@@ -173,8 +170,8 @@ class HistoryPanel(QGroupBox):
         has = entry is not None
         self.pdf_button.setEnabled(has)
         self.renew_button.setEnabled(has)
-        self.dispensing_button.setEnabled(has and bool(entry.number) and entry.status not in ("waiting", "paper"))
-        self.cancel_button.setEnabled(has and entry.status in CANCELLABLE)
+        self.dispensing_button.setEnabled(has and bool(entry.number) and entry.status.in_base)
+        self.cancel_button.setEnabled(has and entry.status.cancellable)
 
     # -- actions -----------------------------------------------------------------------------
     def reprint_selected(self) -> None:
@@ -245,7 +242,7 @@ class HistoryPanel(QGroupBox):
 
     def _show_dispensing(self, entry, report) -> None:
         lines = [_("Délivrance de l'ordonnance {number} : {status}").format(
-            number=format_number(report.number), status=status_label(report.status))]
+            number=format_number(report.number), status=report.status.label)]
         wordings = [line.dci_wording for line in entry.ordonnance.lines]
         for record in report.records:
             known = 0 < record.line <= len(wordings)
@@ -281,9 +278,9 @@ class HistoryPanel(QGroupBox):
         prescribing, card = self._context.services.prescribing, self._context.session.card
         self.detail.setText(_("Annulation…"))
 
-        def done(status: str) -> None:
+        def done(status: OrdonnanceStatus) -> None:
             self.detail.setText(_("Ordonnance {number} : {status}.").format(
-                number=format_number(entry.number), status=status_label(status)))
+                number=format_number(entry.number), status=status.label))
             self.refresh()
 
         self._card_call(lambda: prescribing.cancel(entry.number, card), done)

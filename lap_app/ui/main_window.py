@@ -93,9 +93,10 @@ class MainWindow(QMainWindow):
         self.editor = PrescriptionEditor(self.context)
         self.history = HistoryPanel(self.context)
         self.patient_panel.patient_selected.connect(self._on_patient_selected)
+        self.patient_panel.done.connect(self.editor.focus_search)  # Enter on a patient: the drugs next
         self.editor.validate_requested.connect(self.validate)
         self.history.renew_requested.connect(self.editor.renew_with)
-        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved (engineer I)
+        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.editor.alerts_panel())
@@ -131,7 +132,13 @@ class MainWindow(QMainWindow):
         menu_file.addSeparator()
         self._action(menu_file, _("&Quitter"), self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
 
+        menu_patient = self.menuBar().addMenu(_("&Patient"))
+        self._action(menu_patient, _("&Rechercher un patient"), self.focus_patient_search, None, "Ctrl+Shift+F")
+        self._action(menu_patient, _("&Nouveau patient…"), self._new_patient, None, "")
+
         menu_rx = self.menuBar().addMenu(_("&Ordonnance"))
+        # Ctrl+F is the editor's own shortcut (it works wherever the keyboard is in the window)
+        self._action(menu_rx, _("Rechercher un &médicament\tCtrl+F"), self.editor.focus_search, None, "")
         # Ctrl+Entrée is the editor's own shortcut (it checks the line being edited first)
         self.validate_action = self._action(menu_rx, _("&Valider et signer\tCtrl+Entrée"), self.validate, None, "")
         self._action(menu_rx, _("&Nouvelle ordonnance"), self.new_ordonnance, None, "Ctrl+N")
@@ -271,6 +278,14 @@ class MainWindow(QMainWindow):
         ) != QMessageBox.StandardButton.Yes:
             return
         self.editor.clear()
+
+    def focus_patient_search(self) -> None:
+        if not self.is_locked():
+            self.patient_panel.focus_search()
+
+    def _new_patient(self) -> None:
+        if not self.is_locked():
+            self.patient_panel.open_form()
 
     def reprint_last(self) -> None:
         self.history.reprint_selected()

@@ -5,7 +5,9 @@ Public names (used by the main window and its tests): ``PatientPanel(context)`` 
 ``results``, ``new_button``, ``edit_button``, ``summary``, ``open_form(record=None) ->
 PatientForm`` (the form dialog, window-modal, also kept as ``form``; see ``patient_form``).
 Search runs on every keystroke: by names (every word a prefix, accents ignored), birth date
-(JJ/MM/AAAA) or NIR; Down arrow enters the list, Enter picks. Patients with an ordonnance being
+(JJ/MM/AAAA) or NIR. One click or the arrow keys in the list choose the patient, as in every
+patient list; Down arrow from the search enters the list on the first match and chooses it;
+Enter (in the search or the list) chooses and moves on to the drug search (``done``). Patients with an ordonnance being
 written (a draft saved in the local store) are marked; ``refresh_draft_marks()`` updates the
 marks when the editor's lines change.
 """
@@ -39,12 +41,14 @@ class PatientPanel(QWidget):
     """Search and pick the patient; shows the chosen patient's essentials."""
 
     patient_selected = Signal(object)
+    done = Signal()  # Enter on a patient: the GP moves on to the prescription
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patientPanel")
         self._context = context
         self._current: PatientRecord | None = None
+        self._filling = False  # the list is being filled: its current row moves by program
         self.form: PatientForm | None = None
 
         self.search_edit = named(QLineEdit(placeholderText=_("Nom, date de naissance ou NIR")), "patientSearch")
@@ -79,6 +83,9 @@ class PatientPanel(QWidget):
         self.search_edit.returnPressed.connect(self._enter_in_search)
         self.search_edit.installEventFilter(self)
         self.results.itemActivated.connect(self._activate)
+        # one click or an arrow key chooses: the row that looks chosen is the patient shown
+        self.results.currentItemChanged.connect(self._moved_in_list)
+        self.results.itemClicked.connect(self._clicked)
         self.new_button.clicked.connect(lambda: self.open_form())
         self.edit_button.clicked.connect(lambda: self.open_form(self._current))
         self.refresh()
@@ -88,6 +95,13 @@ class PatientPanel(QWidget):
 
     def refresh(self) -> None:
         """Run the search for what is typed (instant: local SQLite)."""
+        self._filling = True
+        try:
+            self._fill()
+        finally:
+            self._filling = False
+
+    def _fill(self) -> None:
         service = self._context.services.patients
         self.results.clear()
         if service is None:
@@ -127,12 +141,16 @@ class PatientPanel(QWidget):
 
     def select(self, record: PatientRecord) -> None:
         self._current = record
-        for row in range(self.results.count()):  # the list highlights the patient being seen
-            if self.results.item(row).data(Qt.ItemDataRole.UserRole).id == record.id:
-                self.results.setCurrentRow(row)
-                break
-        else:  # not in the list: no other patient may look chosen
-            self.results.setCurrentRow(-1)
+        self._filling = True
+        try:
+            for row in range(self.results.count()):  # the list highlights the patient being seen
+                if self.results.item(row).data(Qt.ItemDataRole.UserRole).id == record.id:
+                    self.results.setCurrentRow(row)
+                    break
+            else:  # not in the list: no other patient may look chosen
+                self.results.setCurrentRow(-1)
+        finally:
+            self._filling = False
         self.edit_button.setEnabled(True)
         self.summary.setText(self._summary_html(record))
         self.patient_selected.emit(record)
@@ -158,18 +176,40 @@ class PatientPanel(QWidget):
         self.refresh()
         self.select(record)
 
+    def focus_search(self) -> None:
+        """The keyboard to the patient search, its text selected (typing replaces it)."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
     def _enter_in_search(self) -> None:
         item = self.results.currentItem()
         if item is not None:
             self._activate(item)
 
     def _activate(self, item: QListWidgetItem) -> None:
-        self.select(item.data(Qt.ItemDataRole.UserRole))
+        self._choose(item)
+        self.done.emit()
+
+    def _choose(self, item: QListWidgetItem | None) -> None:
+        """The patient of ``item`` becomes the one shown (nothing when already shown)."""
+        if item is None:
+            return
+        record = item.data(Qt.ItemDataRole.UserRole)
+        if self._current is None or record.id != self._current.id or not item.isSelected():
+            self.select(record)
+
+    def _moved_in_list(self, item: QListWidgetItem | None, _previous=None) -> None:
+        if not self._filling and item is not None and self.results.hasFocus():
+            self._choose(item)
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        self._choose(item)  # the first match is current before any click: no move to catch
 
     def eventFilter(self, watched, event) -> bool:  # Down arrow from the search box to the list
         if (watched is self.search_edit and event.type() == QEvent.Type.KeyPress
                 and event.key() == Qt.Key.Key_Down and self.results.count()):
-            self.results.setFocus()
+            self.results.setFocus(Qt.FocusReason.TabFocusReason)
+            self._choose(self.results.currentItem() or self.results.item(0))
             return True
         return super().eventFilter(watched, event)
 

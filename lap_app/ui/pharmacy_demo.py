@@ -97,7 +97,7 @@ class PharmacyWindow(QWidget):
         buttons.addWidget(self.dispense_button)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
-        # « Mon espace santé (démo) »: the patient's side, lap_app/ui/mon_espace_sante.py (engineer H)
+        # « Mon espace santé (démo) »: the patient's side, lap_app/ui/mon_espace_sante.py
         self._patient_ins: str | None = None
         self.patient_space_button = QPushButton(_("Mon espace santé (démo)…"))
         self.patient_space_button.clicked.connect(self.open_patient_space)
@@ -120,14 +120,12 @@ class PharmacyWindow(QWidget):
 
     def _show(self, number: str, view) -> None:
         """``view``: the pharmacy service's ``PharmacyView``."""
-        from lap_app.storage import status_label
-
         self._number = number
         from lap_app.services.dmp import bundle_patient_ins
 
         self._patient_ins = bundle_patient_ins(view.bundle)
         self.header.setText(_("Ordonnance {number} ({status}) — prescrite par {prescriber} pour {patient}").format(
-            number=format_number(number), status=status_label(view.status), prescriber=view.prescriber,
+            number=format_number(number), status=view.status.label, prescriber=view.prescriber,
             patient=view.patient))
         self.table.setRowCount(len(view.lines))
         for row, line in enumerate(view.lines):
@@ -137,7 +135,7 @@ class PharmacyWindow(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self._lines = [line.line for line in view.lines]
         self._not_yet_dispensed = [line.line for line in view.lines if not line.dispensed_quantity]
-        self._open = view.status in ("registered", "partly_dispensed")
+        self._open = view.status.dispensable
         self._refresh_buttons()
         self._say("")
 

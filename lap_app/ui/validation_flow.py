@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from lap_app.domain.errors import UserError, ValidationError
 from lap_app.domain.identifiers import format_prescription_number
 from lap_app.domain.model import Ordonnance
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
@@ -37,17 +38,16 @@ from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
 if TYPE_CHECKING:
-    from PySide6.QtPrintSupport import QPrintPreviewDialog
-
     from lap_app.services.prescribing import PrescriptionOutcome
+    from lap_app.ui.print_preview import PrintPreview
 
 log = logging.getLogger(__name__)
 
 STATUS_TEXT = {
-    "registered": _("Enregistrée dans la base ordonnance numérique."),
-    "waiting": _("Base injoignable : l'ordonnance est signée et conservée, elle sera envoyée dès le retour "
+    OrdonnanceStatus.REGISTERED: _("Enregistrée dans la base ordonnance numérique."),
+    OrdonnanceStatus.WAITING: _("Base injoignable : l'ordonnance est signée et conservée, elle sera envoyée dès le retour "
                  "du service."),
-    "paper": _("Service indisponible et plus de numéro réservé : ordonnance papier sans QR code."),
+    OrdonnanceStatus.PAPER: _("Service indisponible et plus de numéro réservé : ordonnance papier sans QR code."),
 }
 
 
@@ -196,10 +196,10 @@ class ResultDialog(QDialog):
         self.number_label = QLabel(format_number(result.number))
         set_role(self.number_label, "number")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel(STATUS_TEXT.get(result.status, result.status)
+        self.status_label = QLabel(STATUS_TEXT.get(result.status, result.status.label)
                                    + (f"\n{result.message}" if result.message else ""))
         self.status_label.setWordWrap(True)
-        set_role(self.status_label, "ok" if result.status == "registered" else "subtitle")
+        set_role(self.status_label, "ok" if result.status is OrdonnanceStatus.REGISTERED else "subtitle")
         # the patient's DMP copy (lap_app.services.dmp): a copy that could not be filed stands out
         self.dmp_label = QLabel(getattr(result, "dmp_message", None) or "")
         self.dmp_label.setWordWrap(True)
@@ -227,7 +227,7 @@ class ResultDialog(QDialog):
             layout.addWidget(self.dmp_label)
         layout.addWidget(self.print_status)
         layout.addWidget(buttons)
-        self.preview: QPrintPreviewDialog | None = None
+        self.preview: PrintPreview | None = None
 
     def show_preview(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, make_preview
@@ -238,12 +238,15 @@ class ResultDialog(QDialog):
             show_error(self, error, _("Impression"))
             return
         self.preview = preview
+        preview.printed.connect(self._sent_to)
         preview.open()
+
+    def _sent_to(self, printer_name: str) -> None:
+        self.print_status.setText(_("Envoyée à l'imprimante « {name} ».").format(name=printer_name))
 
     def print_now(self) -> None:
         from lap_app.ui.printing_ui import job_name_for, print_on_default
 
         self.print_status.setText(_("Impression en cours…"))
         print_on_default(self, self._context, self.result.pdf, job_name=job_name_for(self.result.number),
-                         on_done=lambda name: self.print_status.setText(
-                             _("Envoyée à l'imprimante « {name} ».").format(name=name)))
+                         on_done=self._sent_to)

@@ -112,6 +112,10 @@ def run_task(
     def finish(callback: Callable[[Any], object] | None, value: Any) -> None:
         handle.finished = True
         _alive.discard(relay)
+        # Let go of the callbacks now, not in the relay's destructor: they may hold the last
+        # reference to the receiver, whose deletion would then delete the relay a second time.
+        relay.done.disconnect()
+        relay.failed.disconnect()
         relay.deleteLater()
         if handle.cancelled:
             return

@@ -1,6 +1,7 @@
 """The whole loop against the real base over TLS, with the virtual cards in the in-process reader:
 prescribe → QR code decoded from the PDF → pharmacist reads by that number → dispenses →
-prescriber consults; and every refusal the issue lists."""
+prescriber consults; and every refusal of the circuit (opposition, wrong profession or prescriber, replays,
+tampered or invalid content, unknown numbers, cancelling after dispensing)."""
 
 from __future__ import annotations
 

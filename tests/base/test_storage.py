@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from lap_app.domain.status import OrdonnanceStatus
+
 
 def test_new_store_is_at_the_latest_version(tmp_path):
     from lap_app.storage import MIGRATIONS, connect
@@ -86,14 +88,14 @@ def test_signed_ordonnance_and_outbox_entry_are_written_together(tmp_path):
     [entry] = store.outbox()
     assert entry.ordonnance_id == ordonnance_id and entry.number == "2026112500000121"
     stored = store.get(ordonnance_id)
-    assert stored.status == "waiting" and stored.status_label == "en attente d'envoi" and stored.opposition
+    assert stored.status is OrdonnanceStatus.WAITING and stored.status.label == "en attente d'envoi" and stored.opposition
     with pytest.raises(sqlite3.IntegrityError):  # a number is never used twice locally
         store.save_signed(number="2026112500000121", prescriber="8A", patient_name="x", opposition=False,
                           bundle={}, signer_certificate=b"")
     assert len(store.outbox()) == 1  # the failed write left nothing behind
     store.outbox_retry_later(entry, "injoignable", 60)
     assert store.outbox(due_only=True) == []
-    store.outbox_done(store.outbox()[0], "registered")
+    store.outbox_done(store.outbox()[0], OrdonnanceStatus.REGISTERED)
     assert store.outbox() == [] and store.get(ordonnance_id).status == "registered"
     store.close()
 

@@ -1,6 +1,6 @@
 """The patient's copy in the DMP, against the real base over TLS with the virtual cards:
 filed right after registration, byte-identical to the printed PDF, listed and returned;
-every refusal the issue lists (wrong INS key, author not the card holder, no INS)."""
+every refusal of the DMP (wrong INS key, author not the card holder, no INS)."""
 
 from __future__ import annotations
 
@@ -68,10 +68,9 @@ def test_filed_copy_is_the_printed_pdf_and_patient_finds_it(dmp_endpoint, dmp_pk
     state = dmp_state(store, outcome.ordonnance_id)
     assert state is not None and state.state == "filed" and state.label == "copie classée dans le DMP"
     from lap_app.services.dmp import dmp_column_text, status_with_dmp
-    from lap_app.storage import status_label
 
     # what the patient's history list shows in its status column
-    assert status_with_dmp(status_label("registered"), dmp_column_text(store, outcome.ordonnance_id)) \
+    assert status_with_dmp(store.get(outcome.ordonnance_id).status.label, dmp_column_text(store, outcome.ordonnance_id)) \
         == "enregistrée · DMP ✓"
 
     # a pharmacist (another professional, another card) lists the patient's DMP and opens the copy

@@ -255,5 +255,5 @@ def test_keyboard_shortcuts(qtbot, editor: PrescriptionEditor) -> None:
     assert editor.search.edit.hasFocus()
     _choose(qtbot, editor, "doliprane 1000")
     qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert "Terminez ou annulez la ligne" in editor.message_label.text()  # the line being typed is not lost
+    assert "Ajoutez ou annulez la ligne en cours" in editor.line_editor.problem_label.text()  # the line typed stays
     assert editor.line_editor.isEnabled()

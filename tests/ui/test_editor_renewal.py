@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from lap_app.domain.identifiers import prescription_number_from_serial
 from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
 from lap_app.domain.posology import Posology
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.fhir import to_bundle
 from lap_app.services.desk import PrescribingDesk
 from lap_app.services.drafting import DraftingLibrary
@@ -66,7 +67,7 @@ def test_renew_last_takes_the_newest_ordonnance_not_cancelled(qtbot, setup) -> N
     cancelled.number = prescription_number_from_serial("20261125000042")
     store.save_signed(number=cancelled.number, prescriber=PRESCRIBER.national_id, patient_name=record.to_patient().display_name,
                       opposition=False, bundle=to_bundle(cancelled), signer_certificate=b"")
-    store.set_status(cancelled.number, "cancelled")
+    store.set_status(cancelled.number, OrdonnanceStatus.CANCELLED)
 
     editor.set_patient(other)
     qtbot.keyClick(editor, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)

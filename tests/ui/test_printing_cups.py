@@ -1,5 +1,6 @@
-"""Printing through the real CUPS queue "PDF" (cups-pdf): the application's print service prints
-the rendered ordonnance; in the file CUPS writes, the QR code decodes to the number."""
+"""Printing through the real CUPS queue "PDF" (cups-pdf): the application's print service sends
+the rendered ordonnance as PDF (vector); in the file CUPS writes, the text layer holds the
+patient's name and the posology, and the QR code decodes to the number."""
 
 from __future__ import annotations
 
@@ -55,6 +56,12 @@ def _file_cups_wrote(job_name: str, timeout: float = 30) -> Path:
     raise AssertionError(f"CUPS wrote no PDF for {job_name} under {out_dir}")
 
 
+def _text_of(pdf_path: Path) -> str:
+    """The PDF's text layer, as a search in a PDF reader sees it (words joined by single spaces)."""
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True, check=True)
+    return " ".join(done.stdout.decode("utf-8").split())
+
+
 def _qr_codes_of_first_page(pdf_path: Path, tmp_path: Path) -> list[str]:
     import zxingcpp
     from PIL import Image
@@ -82,12 +89,61 @@ def test_print_service_sends_a_pdf_whose_qr_cups_writes(qapp, tmp_path):
 
 
 @pytest.mark.cups
+def test_the_pdf_cups_writes_has_a_text_layer_with_the_patient_and_the_posology(qapp, tmp_path):
+    require_service(_cups_pdf_queue_ready(), "CUPS with the cups-pdf queue PDF")
+    import json
+
+    from lap_app.fhir import from_bundle
+    from lap_app.printing import PrintService
+    from lap_app.printing.service import VECTOR_PATH
+    from lap_app.render import render_ordonnance_pdf
+
+    ordonnance = from_bundle(json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8")))
+    pdf = render_ordonnance_pdf(ordonnance, "A5")
+    service = PrintService(preferred_printer="PDF")
+    assert service.path == VECTOR_PATH  # Linux with CUPS: the PDF itself goes to the queue
+    job_name = f"lap-text-{time.time_ns()}"
+    service.print_pdf(pdf, job_name=job_name)
+
+    written = _file_cups_wrote(job_name)
+    text = _text_of(written)
+    patient = ordonnance.patient
+    assert f"{patient.family_name} {' '.join(patient.given_names)}" in text  # « DUPONT Jean Émile »
+    for line in ordonnance.lines:
+        assert line.posology.sentence() in text  # « 1 comprimé matin et soir, au cours des repas… »
+    assert _qr_codes_of_first_page(written, tmp_path) == [ordonnance.number]
+    # vector: tens of kilobytes, where a 300-dpi image of the page weighed ~660 KB
+    assert written.stat().st_size < 200_000, written.stat().st_size
+
+
+@pytest.mark.cups
+def test_a_printer_cups_does_not_know_is_a_clear_message(qapp):
+    require_service(_cups_pdf_queue_ready(), "CUPS with the cups-pdf queue PDF")
+    from lap_app.printing import PrintError, PrintService
+
+    pdf, _number = _ordonnance_pdf()
+    with pytest.raises(PrintError) as refused:
+        PrintService(preferred_printer="PDF").print_pdf(pdf, "Imprimante-du-couloir", job_name="lap-test-none")
+    assert "Imprimante-du-couloir" in refused.value.message and "introuvable" in refused.value.message
+
+
+def test_cups_media_follow_the_ordonnance_page_size():
+    from lap_app.printing.cups import media_for
+
+    assert media_for(419.5, 595.3) == "A5"
+    assert media_for(595.3, 419.5) == "A5"  # a landscape page keeps its paper
+    assert media_for(595.28, 841.89) == "A4"
+    assert media_for(300, 400) == "Custom.300x400"
+
+
+@pytest.mark.cups
 def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_path):
     require_service(_cups_pdf_queue_ready(), "CUPS with the cups-pdf queue PDF")
     from types import SimpleNamespace
 
     from PySide6.QtCore import Qt
 
+    from lap_app.domain.status import OrdonnanceStatus
     from lap_app.settings import Settings
     from lap_app.ui.context import AppContext
     from lap_app.ui.validation_flow import ResultDialog
@@ -95,7 +151,7 @@ def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_pa
     settings = Settings()
     settings.default_printer = "PDF"
     pdf, number = _ordonnance_pdf()
-    result = SimpleNamespace(number=number, status="registered", pdf=pdf, message=None)
+    result = SimpleNamespace(number=number, status=OrdonnanceStatus.REGISTERED, pdf=pdf, message=None)
     dialog = ResultDialog(AppContext(settings=settings), result)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -1,4 +1,4 @@
-"""A GP in a hurry, keyboard only (acceptance pass on the demo, engineer Q): the focus after the
+"""A GP in a hurry, keyboard only, on the demo: the focus after the
 login and the lock, Ctrl+F and Ctrl+Entrée from anywhere in the window, the contre-indication's
 box reached by the keyboard, Alt+letter shortcuts of the line editor, a birth date typed without
 slashes, the print preview within the screen, a partial dispensing at the demo pharmacy."""

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from lap_app.domain.identifiers import format_prescription_number, prescription_number_from_serial
 from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLine
 from lap_app.domain.posology import Posology
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.fhir import to_bundle
 
 from practice_store_support import adult
@@ -52,7 +53,7 @@ def no_base_window(qapp, tmp_path_factory):
         context.store.save_signed(number=signed.number, prescriber=PRESCRIBER.national_id,
                                   patient_name=patient.display_name, opposition=False, bundle=to_bundle(signed),
                                   signer_certificate=b"")
-        context.store.set_status(signed.number, "registered")
+        context.store.set_status(signed.number, OrdonnanceStatus.REGISTERED)
         window = MainWindow(context)
         window.resize(1366, 728)
         window.show()

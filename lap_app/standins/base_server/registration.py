@@ -184,7 +184,6 @@ def check_content(bundle: dict[str, Any], number: str, holder: Holder, certifica
 
     ``digest``: ``signed_digest(bundle)`` when the caller already computed it."""
     from lap_app.domain.errors import ValidationError
-    from lap_app.domain.validation import validate_ordonnance
     from lap_app.fhir import from_bundle
 
     problems: list[dict[str, str]] = []
@@ -204,15 +203,9 @@ def check_content(bundle: dict[str, Any], number: str, holder: Holder, certifica
     if ordonnance is not None:
         from lap_app.domain.care_validation import registration_problems
 
+        # from_bundle has run the R.5132-3 validation already: an error there raised above
         problems.extend({"path": f"ordonnance.{p.path}", "message": p.message}
                         for p in registration_problems(ordonnance))  # imaging, transport: paper only
-        try:
-            found = [p for p in validate_ordonnance(ordonnance) if getattr(p, "is_error", True)]
-        except Exception:  # noqa: BLE001 - a parsed but absurd ordonnance is still the sender's problem
-            found = []
-            problems.append({"path": "bundle", "message": "contenu incohérent"})
-        problems.extend({"path": f"ordonnance.{p.path}" if p.path else "ordonnance", "message": p.message}
-                        for p in found)
     if holder.national_id not in practitioner_ids(bundle):
         problems.append({"path": "bundle.Practitioner.identifier",
                          "message": "le prescripteur du Bundle n'est pas le porteur de la carte authentifiée"})

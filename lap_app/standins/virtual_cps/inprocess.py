@@ -26,6 +26,3 @@ def insert_virtual_card(holder: str = "medecin", pki_dir: str | os.PathLike[str]
     (reader or default_virtual_reader()).insert(card)
     return card
 
-
-def remove_virtual_card(reader: VirtualReader | None = None) -> None:
-    (reader or default_virtual_reader()).remove()

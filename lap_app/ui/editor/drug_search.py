@@ -263,10 +263,6 @@ class DrugSearch(QWidget):
         self._fit_short_columns()
         super().showEvent(event)
 
-    def set_database(self, drugs: Any) -> None:
-        self._drugs = drugs
-        self.search(self.edit.text())
-
     def search(self, text: str) -> None:
         """Query the base and show the results (called on every keystroke)."""
         text = text.strip()

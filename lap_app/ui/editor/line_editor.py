@@ -46,6 +46,8 @@ REASONS = (
     (NonSubstitutionReason.EFG, _("EFG — enfant < 6 ans, pas de générique adapté")),
     (NonSubstitutionReason.CIF, _("CIF — contre-indication formelle à un excipient")),
 )
+PROBLEM_STYLE = ("background:#fdecea; border:1px solid #e4a29c; border-radius:4px; padding:6px 8px;"
+                 " color:#8c1d18; font-weight:600;")
 FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
 
 
@@ -133,6 +135,10 @@ class LineEditor(QGroupBox):
         self.sentence_label.setStyleSheet(
             "background:#eef5f8; border:1px solid #c9dde6; border-radius:4px; padding:6px; font-size:11pt;"
         )
+        # why the line stops something (validation asked with the line still open), at its top
+        self.problem_label = named(QLabel(wordWrap=True), "lineProblem")
+        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.problem_label.setVisible(False)
         self.hint_label = named(QLabel(wordWrap=True), "lineHint")
         self.hint_label.setStyleSheet("color: #9a6700;")
         self.commit_button = named(QPushButton(_("&Ajouter à l'ordonnance")), "commitLine")
@@ -197,6 +203,7 @@ class LineEditor(QGroupBox):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.commit_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.problem_label)
         layout.addLayout(grid)
         layout.addLayout(buttons)
         layout.addWidget(self.hint_label)
@@ -348,12 +355,50 @@ class LineEditor(QGroupBox):
         self.cancelled.emit()
 
     def reset(self) -> None:
+        """No line open: the form empty (never the last line's values, greyed), disabled."""
         self._base = None
         self._editing = False
         self.drug_label.setText("")
         self.drug_label.setVisible(False)  # no empty row at the top of the form
+        self.show_problem("")
+        self._clear_fields()
         self.setEnabled(False)
         self._show_sentence()
+
+    def _clear_fields(self) -> None:
+        self._loading = True
+        try:
+            self.dose_spin.setValue(0)
+            self.unit_combo.setCurrentText(UNITS[0])
+            self._mode_group.setExclusive(False)  # no rhythm chosen until a drug is
+            for radio in (self.moments_radio, self.frequency_radio, self.interval_radio):
+                radio.setChecked(False)
+            self._mode_group.setExclusive(True)
+            for check in (*self.moment_checks.values(), self.as_needed_check, self.nonsub_check, self.ald_check):
+                check.setChecked(False)
+            self.frequency_spin.setValue(1)
+            self.period_combo.setCurrentIndex(0)
+            self.interval_spin.setValue(8)
+            self.reason_edit.clear()
+            for spin in (self.max_spin, self.min_interval_spin, self.duration_spin, self.boxes_spin,
+                         self.renewals_spin):
+                spin.setValue(0)
+            self.duration_combo.setCurrentIndex(0)
+            self.reason_combo.setCurrentIndex(0)
+            self.instructions_edit.clear()
+            self.commit_button.setText(_("&Ajouter à l'ordonnance"))
+        finally:
+            self._loading = False
+
+    def show_problem(self, text: str) -> None:
+        """A refusal about the open line, above its fields (empty text hides it)."""
+        self.problem_label.setText(text)
+        self.problem_label.setVisible(bool(text))
+
+    def focus_line(self) -> None:
+        """The keyboard back into the open line (its first field)."""
+        self.dose_spin.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.dose_spin.selectAll()
 
     # ---- live sentence ------------------------------------------------------------------------
 

@@ -92,9 +92,6 @@ class LinesView(QWidget):
             self.list.setCurrentRow(min(len(lines) - 1, current if current is not None else len(lines) - 1))
         self._update_buttons()
 
-    def current_index(self) -> int:
-        return self.list.currentRow()
-
     def _emit(self, signal) -> None:
         row = self.list.currentRow()
         if row >= 0:

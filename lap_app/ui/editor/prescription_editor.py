@@ -53,6 +53,7 @@ from lap_app.ui.editor.drug_search import DrugSearch
 from lap_app.ui.editor.line_editor import LineEditor
 from lap_app.ui.editor.lines_view import LinesView
 from lap_app.ui.object_names import named
+from lap_app.ui.style import set_role
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ class PrescriptionEditor(QWidget):
         # contre-indication in the alerts panel (Ctrl+Entrée) or looked at the history (Ctrl+R),
         # all outside the editor
         for sequence, slot in (("Ctrl+Return", self._request_validation), ("Ctrl+Enter", self._request_validation),
-                               ("Ctrl+F", self._focus_search), ("Ctrl+R", self._renew_shortcut)):
+                               ("Ctrl+F", self.focus_search), ("Ctrl+R", self._renew_shortcut)):
             QShortcut(QKeySequence(sequence), self, slot, context=Qt.ShortcutContext.WindowShortcut)
         self.set_patient(None)
         QTimer.singleShot(WARM_UP_DELAY_MS, self, self._warm_interactions)
@@ -362,20 +363,29 @@ class PrescriptionEditor(QWidget):
 
     def _line_cancelled(self) -> None:
         self._editing_index = None
+        if self.message_label.property("role") == "error":  # the refusal was about that line
+            self.message_label.setText("")
+            set_role(self.message_label, "subtitle")
         self.search.edit.setFocus()
         self._show_search()
 
-    def _focus_search(self) -> None:
-        if self.isVisible():  # never into the hidden editor of a locked session
-            self.search.edit.setFocus()
+    def focus_search(self) -> None:
+        """Ctrl+F: the keyboard to the drug search, its text selected (typing replaces it)."""
+        if self.isVisible() and self.search.isEnabled():  # never into a locked or patient-less editor
+            self.search.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
             self.search.edit.selectAll()
-        self.search.edit.selectAll()
+            self._show_search()
 
     def _request_validation(self) -> None:
         if not self.isVisible():  # the session is locked: the hidden draft is not signed
             return
-        if self.line_editor.isEnabled():
-            self.message_label.setText(_("Terminez ou annulez la ligne en cours avant de valider."))
+        if self.line_editor.isEnabled():  # said on the line itself, where the GP is typing
+            text = _("Ajoutez ou annulez la ligne en cours avant de valider : Entrée l'ajoute, Échap l'annule.")
+            self.line_editor.show_problem(text)
+            self.message_label.setText(text)
+            set_role(self.message_label, "error")
+            self.line_editor.focus_line()
+            self._show_line_editor()
             return
         if not self.draft.lines or self._patient is None:
             self.message_label.setText(_("Ajoutez au moins une ligne avant de valider."))
@@ -552,6 +562,7 @@ class PrescriptionEditor(QWidget):
         self._alerts.set_alerts(alerts)
         self.validate_button.setEnabled(bool(self.draft.lines) and patient is not None)
         self.message_label.setText("")
+        set_role(self.message_label, "subtitle")
         if persist:
             self._save_draft()
         self.lines_changed.emit()

@@ -1,0 +1,186 @@
+"""A consultation at the keyboard, in the main window on the demo: one click or an arrow key
+chooses the patient, a key reaches the patient search and the menus say which, the line editor
+is empty once its line is added, a refusal about the open line is said on the line."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from ui_support import login
+
+
+def _open_session(qtbot, window) -> None:
+    window.activateWindow()
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+
+
+def _show_everyone(qtbot, panel) -> None:
+    panel.search_edit.clear()
+    qtbot.waitUntil(lambda: panel.results.count() >= 2, timeout=2000)
+
+
+def _row_of(panel, family_name: str) -> int:
+    for row in range(panel.results.count()):
+        if panel.results.item(row).data(Qt.ItemDataRole.UserRole).family_name == family_name:
+            return row
+    raise AssertionError(f"{family_name} not in the patient list")
+
+
+def _editor_names(window, family_name: str) -> bool:
+    return family_name in window.editor.patient_label.text()
+
+
+def test_one_click_on_a_patient_chooses_them(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    panel = window.patient_panel
+    _show_everyone(qtbot, panel)
+    assert panel.current_patient() is None
+    assert "Choisissez un patient" in window.editor.patient_label.text()
+    row = _row_of(panel, "BERNARD")
+    rect = panel.results.visualItemRect(panel.results.item(row))
+    qtbot.mouseClick(panel.results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.current_patient().family_name == "BERNARD"
+    assert _editor_names(window, "BERNARD")
+    assert "BERNARD" in panel.summary.text()
+    assert window.editor.search.isEnabled()  # the GP can search a drug at once
+
+
+def test_the_first_match_is_chosen_by_one_click_too(qtbot, main_window):
+    """The first match is the list's current row before any click (Enter would take it): a click
+    on it must choose it all the same."""
+    window = main_window
+    _open_session(qtbot, window)
+    panel = window.patient_panel
+    panel.search_edit.setFocus()
+    qtbot.keyClicks(panel.search_edit, "DURAND")
+    qtbot.waitUntil(lambda: panel.results.count() == 1, timeout=2000)
+    assert panel.current_patient() is None
+    rect = panel.results.visualItemRect(panel.results.item(0))
+    qtbot.mouseClick(panel.results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.current_patient().family_name == "DURAND"
+
+
+def test_arrow_keys_in_the_list_choose_and_each_patient_keeps_their_draft(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    panel, editor = window.patient_panel, window.editor
+    _show_everyone(qtbot, panel)
+    panel.search_edit.setFocus()
+    qtbot.keyClick(panel.search_edit, Qt.Key.Key_Down)  # into the list: the first patient is chosen
+    assert QApplication.focusWidget() is panel.results
+    first = panel.results.item(0).data(Qt.ItemDataRole.UserRole)
+    assert panel.current_patient().id == first.id
+    assert _editor_names(window, first.family_name)
+
+    editor.search.edit.setText("doliprane 1000")
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() > 0, timeout=3000)
+    editor.search._choose_current()
+    editor.line_editor.duration_spin.setValue(5)
+    editor.line_editor.commit()
+    assert len(editor.draft_lines()) == 1
+
+    panel.results.setFocus()
+    qtbot.keyClick(panel.results, Qt.Key.Key_Down)
+    second = panel.results.item(1).data(Qt.ItemDataRole.UserRole)
+    assert panel.current_patient().id == second.id
+    assert _editor_names(window, second.family_name)
+    assert editor.draft_lines() == []  # the second patient's own ordonnance
+    qtbot.keyClick(panel.results, Qt.Key.Key_Up)
+    assert panel.current_patient().id == first.id
+    assert len(editor.draft_lines()) == 1  # the first patient's draft is still there
+    editor.clear()
+
+
+def test_enter_on_a_patient_goes_on_to_the_drug_search(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    panel = window.patient_panel
+    panel.search_edit.setFocus()
+    qtbot.keyClicks(panel.search_edit, "BERN")
+    qtbot.keyClick(panel.search_edit, Qt.Key.Key_Return)
+    assert panel.current_patient().family_name == "BERNARD"
+    assert QApplication.focusWidget() is window.editor.search.edit
+
+
+def test_a_key_reaches_the_patient_search_and_the_menus_show_both_searches(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    window.patient_panel.select(window.context.services.patients.search("DURAND")[0])
+    window.editor.search.edit.setFocus()
+    window.patient_panel.search_edit.setText("DURAND")
+    qtbot.keyClick(window.editor.search.edit, Qt.Key.Key_F,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    search = window.patient_panel.search_edit
+    assert QApplication.focusWidget() is search
+    assert search.selectedText() == "DURAND"  # typing replaces the last name searched
+    qtbot.keyClick(search, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.editor.search.edit
+
+    entries = {}
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.PortableText) or action.text().partition("\t")[2]
+            entries[action.text().split("\t")[0].replace("&", "")] = keys
+    assert entries["Rechercher un patient"] == "Ctrl+Shift+F"  # the menu shows it (« Ctrl+Maj+F » in French)
+    assert entries["Rechercher un médicament"] == "Ctrl+F"
+
+
+def test_the_line_editor_is_empty_once_its_line_is_added(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    window.patient_panel.select(window.context.services.patients.search("DURAND")[0])
+    editor, line = window.editor, window.editor.line_editor
+    editor.search.edit.setFocus()
+    qtbot.keyClicks(editor.search.edit, "doliprane 1000")
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() > 0, timeout=3000)
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return)
+    assert line.isEnabled() and line.drug_label.text()
+    line.duration_spin.setValue(5)
+    line.instructions_edit.setText("en cas de fièvre")
+    line.nonsub_check.setChecked(True)
+    dose = line.dose_spin.value()
+    assert dose
+    qtbot.keyClick(line.duration_spin, Qt.Key.Key_Return)  # « Ajouter »
+    assert len(editor.draft_lines()) == 1
+    assert not line.isEnabled()
+    assert line.dose_spin.value() == 0 and line.dose_spin.text() == "—"
+    assert line.duration_spin.value() == 0 and line.instructions_edit.text() == ""
+    assert not line.nonsub_check.isChecked()
+    assert not any(check.isChecked() for check in line.moment_checks.values())
+    assert line.drug_label.text() == ""
+    assert dose and "Choisissez un médicament" in line.sentence()
+    editor.clear()
+
+
+def test_validating_with_a_line_open_says_so_on_the_line_and_puts_the_keyboard_there(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    window.patient_panel.select(window.context.services.patients.search("DURAND")[0])
+    editor, line = window.editor, window.editor.line_editor
+    editor.search.edit.setFocus()
+    qtbot.keyClicks(editor.search.edit, "doliprane 1000")
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return)
+    line.duration_spin.setValue(5)
+    qtbot.keyClick(line.duration_spin, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor.search.edit, "spasfon")
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return)
+    line.duration_spin.setFocus()
+    window._flow = None
+    qtbot.keyClick(line.duration_spin, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert getattr(window, "_flow", None) is None  # not validated
+    problem = line.problem_label
+    assert problem.isVisible() and "Ajoutez ou annulez la ligne en cours" in problem.text()
+    # where the GP looks: on the line, above its fields, within the visible part of the editor
+    viewport = editor.scroll_area.viewport()
+    top_left = problem.mapTo(viewport, QPoint(0, 0))
+    assert viewport.rect().contains(top_left) and top_left.y() + problem.height() <= viewport.height()
+    assert QApplication.focusWidget() is line.dose_spin
+    qtbot.keyClick(line.dose_spin, Qt.Key.Key_Escape)  # the GP cancels the line: the notice goes
+    assert not problem.isVisible() and editor.message_label.text() == ""
+    assert len(editor.draft_lines()) == 1
+    editor.clear()
+
