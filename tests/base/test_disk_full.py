@@ -91,7 +91,7 @@ def test_base_disk_full_keeps_the_ordonnances_waiting(tmp_path, pki_dir, monkeyp
             ensure_token(card, client)
             fill_leaving(disk, 0)
             outcomes = [prescribe(from_bundle(draft), card=card, client=client, store=store) for _ in range(6)]
-            statuses = [o.status for o in outcomes]
+            statuses = [str(getattr(o.status, "value", o.status)) for o in outcomes]
             messages = {o.message for o in outcomes if o.status == "waiting"}
             waiting = [e.number for e in store.outbox()]
             empty_fillers(disk)
