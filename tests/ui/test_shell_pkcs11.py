@@ -108,3 +108,32 @@ def test_a_module_that_is_not_installed_is_said_on_the_login_page(qtbot, qapp, t
     window.close()
     wait_idle()
     context.close()
+
+
+def test_card_pulled_during_the_signature_keeps_the_draft_and_signs_nothing(qtbot, pkcs11_window, card_like):
+    from lap_app.services.drafting import line_for_drug
+
+    window = pkcs11_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.patient_panel.select(window.context.services.patients.search("PETIT")[0])
+    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
+    line.posology.duration, line.posology.duration_unit = 3, "d"
+    window.editor.load_lines([line])
+    card_like.pull_on_next_signature()  # the card goes at the first signature the card is asked for
+    window.validate()
+    qtbot.waitUntil(lambda: window._flow.message is not None, timeout=20000)
+    assert "retirée" in window._flow.message.text() and "recommencez" in window._flow.message.text()
+    assert window._flow.result_dialog is None
+    window._flow.message.close()
+    wait_for(window.is_locked, timeout=3.0)
+    assert [record for record in window.context.store.list() if record.number] == []  # nothing signed
+    assert len(window.editor.draft_lines()) == 1  # the draft is still there
+
+    card_like.insert()
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.validate()
+    qtbot.waitUntil(lambda: window._flow.result_dialog is not None, timeout=20000)
+    assert window._flow.result_dialog.result.status == "registered"
+    window._flow.result_dialog.close()

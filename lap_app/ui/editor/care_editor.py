@@ -231,6 +231,7 @@ class CareEditor(QWidget):
         self.add_button = named(QPushButton(_("Ajouter la ligne")), "careAdd")
         self.add_button.setProperty("primary", True)
         self.lines = named(QListWidget(), "careLines")
+        self.lines.setWordWrap(True)  # a lab reads the whole sentence, no sideways scrolling
         self.remove_button = QPushButton(_("Retirer la ligne"))
         self.templates_button = named(QToolButton(), "careTemplates")
         self.templates_button.setText(_("Modèles"))
