@@ -104,6 +104,8 @@ def store_error(path: Path, error: sqlite3.Error) -> UserError:
     if failure is SqliteFailure.IO:
         return UserError(_("Erreur d'entrée-sortie du disque sur la base locale {path} : vérifiez le disque ; "
                            "le fichier n'a pas été modifié").format(path=path))
+    if "malformed" in str(error).lower():  # SQLite met a damaged page itself (quick_check or the schema read)
+        return damaged_store(path, _("pages endommagées"))
     return damaged_store(path, _("illisible par SQLite"))
 
 
