@@ -7,7 +7,7 @@ and some window managers activate nothing at all. ``return_focus_after`` says wh
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from shiboken6 import isValid
 
@@ -35,12 +35,11 @@ def return_focus_after(dialog: QDialog, to: QWidget | None = None, fallback: QWi
         window.activateWindow()
         chosen.setFocus(Qt.FocusReason.PopupFocusReason)
 
-    receiver = fallback or target or dialog.parentWidget()
-    context: QObject = receiver if receiver is not None else dialog
-    # after the dialog is gone and the window manager has given the main window back
+    # after the dialog is gone and the window manager has given the main window back; ``restore``
+    # checks that its widgets still exist (the field, even the window, may be gone by then)
     def closed(result: int) -> None:
         if when_cancelled_only and result == QDialog.DialogCode.Accepted:
             return
-        QTimer.singleShot(0, context, restore)
+        QTimer.singleShot(0, restore)
 
     dialog.finished.connect(closed)

@@ -30,7 +30,7 @@ def _row_of(panel, family_name: str) -> int:
 
 
 def _editor_names(window, family_name: str) -> bool:
-    return family_name in window.editor.patient_label.text()
+    return family_name.upper() in window.editor.patient_label.text().upper()
 
 
 def test_one_click_on_a_patient_chooses_them(qtbot, main_window):
