@@ -4,12 +4,15 @@
   other part of the application;
 - nothing but the demo wiring, the command line and the stand-ins themselves imports the
   stand-ins for the outside world (``lap_app.standins``);
-- the Qt UI never talks SQL, APDUs or PKCS#11 directly.
+- the Qt UI never talks SQL, APDUs or PKCS#11 directly;
+- only the demo wiring (and the commands that start it) knows the demo: the application's
+  windows, services and adapters never import ``lap_app.demo``.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -111,3 +114,32 @@ def test_a_relative_import_that_breaks_the_layering_is_caught():
     names = imports_of("from ..storage import LocalStore\nfrom .. import standins", "lap_app.domain.model")
     assert any(_in(name, "lap_app") and not _in(name, *CORE_MAY_IMPORT) for name in names)
     assert any(_in(name, "lap_app.standins") for name in names)
+
+
+# How the work was organised ("engineer F2", "issue 5", f2_support.py) is no name for code or tests.
+_ORGANISATION = re.compile(r"\b[Ee]ngineer [A-Z][A-Z0-9]?\b|\b[Ii]ssue #?\d+|\b[a-z]\d_support\b")
+
+
+def test_code_and_test_names_speak_of_the_product_only():
+    root = PACKAGE.parent
+    found = [f"{path.relative_to(root)}:{n}: {line.strip()}"
+             for folder in ("lap_app", "tests", "packaging")
+             for path in sorted((root / folder).rglob("*.py")) if path != Path(__file__)
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if _ORGANISATION.search(line)]
+    found += [str(p.relative_to(root)) for p in sorted((root / "tests").rglob("*.py")) if _ORGANISATION.search(p.name)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("text", ["(engineer F2)", "issue 5 bench", "from f2_support import adult", "Issue #12"])
+def test_the_organisation_pattern_catches_the_usual_labels(text):
+    assert _ORGANISATION.search(text)
+
+
+DEMO_USERS = ("lap_app.demo", "lap_app.cli.demo_cmd")
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not _in(m, *DEMO_USERS)))
+def test_only_the_demo_wiring_imports_the_demo(module: str) -> None:
+    bad = sorted(name for name in MODULES[module] if _in(name, "lap_app.demo"))
+    assert not bad, f"{module} imports the demo {bad}"

@@ -82,8 +82,10 @@ class PcscContext:
         return bool(flags & scard.SCARD_STATE_PRESENT) and not flags & scard.SCARD_STATE_MUTE
 
     def release(self) -> None:
-        with contextlib.suppress(Exception):
+        try:
             self._scard.SCardReleaseContext(self.handle)
+        except Exception:  # pcscd already gone: nothing left to release
+            log.debug("PC/SC context not released cleanly", exc_info=True)
 
 
 class PcscTransport:
@@ -190,6 +192,8 @@ class PcscTransport:
                     s.SCardEndTransaction(self._card, s.SCARD_LEAVE_CARD)  # fails harmlessly if pulled
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
+        try:
             self._scard.SCardDisconnect(self._card, self._scard.SCARD_LEAVE_CARD)
+        except Exception:  # the card or pcscd already gone: nothing left to disconnect
+            log.debug("card not disconnected cleanly", exc_info=True)
         self._context.release()

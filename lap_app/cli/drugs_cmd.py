@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--json", action="store_true", help=_("sortie JSON"))
     imp.set_defaults(func=_import)
 
+    rebuild = commands.add_parser("rebuild", help=_("reconstruire la base des médicaments (endommagée) : BDPM "
+                                                    "livrée puis versions importées"))
+    rebuild.set_defaults(func=_rebuild)
+
     cov = commands.add_parser("coverage", help=_("part des médicaments couverts par le thésaurus ANSM"))
     cov.add_argument("--limit", type=int, default=50, help=_("nombre de substances non trouvées affichées"))
     cov.add_argument("--json", action="store_true", help=_("sortie JSON"))
@@ -49,6 +53,15 @@ def _open(args: argparse.Namespace):
     from lap_app.drugs import open_drug_database
 
     return open_drug_database(args.db)
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from lap_app.drugs.database import rebuild_drug_database
+
+    releases = rebuild_drug_database(args.db)
+    print(_("Base des médicaments reconstruite : BDPM livrée, puis versions importées réappliquées : {releases}")
+          .format(releases=", ".join(releases) or _("aucune")))
+    return 0
 
 
 def _price(value: float | None) -> str:

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "lap_app.cli.card_cmd",
     "lap_app.cli.pki_cmd",
     "lap_app.cli.base_cmd",
+    "lap_app.cli.practice_cmd",
     "lap_app.cli.prescribe_cmd",
     "lap_app.cli.pharmacy_cmd",
     "lap_app.cli.dmp_cmd",
@@ -104,11 +105,13 @@ def _run(argv: list[str] | None) -> int:
         return 1
     except sqlite3.Error as error:  # mid-command: disk full, a lock held too long, a damaged file
         log.exception("database error in command %s", args.command, extra={"console": False})
-        text = str(error).lower()
-        if "full" in text:
+        from lap_app.storage.sqlite_errors import SqliteFailure, sqlite_failure
+
+        failure = sqlite_failure(error)
+        if failure is SqliteFailure.FULL:
             message = _("Erreur : disque plein ; libérez de la place puis relancez la commande (ce qui était déjà "
                         "enregistré est conservé : voir « lap-app outbox »)")
-        elif "locked" in text or "busy" in text:
+        elif failure is SqliteFailure.BUSY:
             message = _("Erreur : données occupées par un autre programme LAP ; réessayez dans un instant")
         else:
             message = _("Erreur : fichier de données inutilisable ; le détail est dans le journal : {path}").format(

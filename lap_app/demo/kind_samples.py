@@ -11,52 +11,7 @@ from lap_app.domain.care import ActLine, BiologyLine, DeviceLine, NursingLine, S
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import Ordonnance, PrescriptionLine, Zone
 from lap_app.domain.posology import Posology
-
-
-def diabetes_yearly_checkup(zone: Zone = Zone.ALD) -> list[BiologyLine]:
-    """« Bilan diabète annuel » (HAS: HbA1c, EAL, créatininémie, microalbuminurie)."""
-    return [
-        BiologyLine("1577", "HBA1C : DOSAGE", zone=zone),
-        BiologyLine("0996", "EXPLORATION D'UNE ANOMALIE LIPIDIQUE (EAL)", fasting=True, zone=zone),
-        BiologyLine("0592", "CREATININE", zone=zone),
-        BiologyLine("1133", "MICROALBUMINURIE", zone=zone),
-    ]
-
-
-def weekly_inr() -> list[BiologyLine]:
-    """« INR hebdomadaire »: an INR every week for 3 months, at home."""
-    return [
-        BiologyLine(
-            "0127",
-            "TEMPS DE QUICK EN CAS DE TRAITEMENT ANTIVITAMINE K (INR)",
-            at_home=True,
-            every=1,
-            every_unit="wk",
-            repeat_duration=3,
-            repeat_duration_unit="mo",
-            note="Traitement par fluindione, INR cible entre 2 et 3",
-        )
-    ]
-
-
-def low_back_pain_physiotherapy() -> list[SessionLine]:
-    """« Kiné lombalgie 10 séances »."""
-    return [SessionLine("Rééducation du rachis lombaire", sessions=10, rhythm=2, note="Lombalgie commune subaiguë")]
-
-
-def dressing_care() -> list[NursingLine]:
-    """« Soins de pansement »."""
-    return [
-        NursingLine(
-            "Pansement simple d'une plaie",
-            times=1,
-            per="d",
-            duration=15,
-            duration_unit="d",
-            at_home=True,
-            sundays_and_holidays=True,
-        )
-    ]
+from lap_app.services.care_templates import diabetes_yearly_checkup, low_back_pain_physiotherapy
 
 
 def fill_with_sample_lines(o: Ordonnance, kind: OrdonnanceKind) -> Ordonnance:
@@ -94,13 +49,14 @@ def fill_with_sample_lines(o: Ordonnance, kind: OrdonnanceKind) -> Ordonnance:
         ]
     elif kind is OrdonnanceKind.BIOLOGIE:
         o.analyses = [
-            *diabetes_yearly_checkup(),
+            *diabetes_yearly_checkup(Zone.ALD),
             BiologyLine("1104", "HEMOGRAMME Y COMPRIS PLAQUETTES (NFS, NFP)", urgent=True, note="Asthénie"),
             BiologyLine("1208", "T.S.H.", fasting=False),
         ]
     elif kind is OrdonnanceKind.SOINS_INFIRMIERS:
         o.nursing = [
-            *dressing_care(),
+            NursingLine("Pansement simple d'une plaie", times=1, per="d", duration=15, duration_unit="d",
+                        at_home=True, sundays_and_holidays=True),
             NursingLine("Injection sous-cutanée d'anticoagulant", times=1, per="d", duration=10, at_home=True,
                         sundays_and_holidays=True),
             NursingLine("Préparation et administration des médicaments", times=1, per="wk", duration=1,

@@ -14,6 +14,17 @@ class UserError(Exception):
         self.message = message
 
 
+class DamagedFile(UserError):
+    """A data file (local store, drug database, demo PKI) is damaged: refused, left untouched.
+
+    Its own type so that the CLI and the GUI tell it apart from an ordinary refusal (the GUI
+    shows it in a dialog at start-up rather than in a status line)."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 def os_error_reason(error: OSError) -> str:
     """A short French reason for a failed file operation (the system's own text is English)."""
     from lap_app.i18n import _

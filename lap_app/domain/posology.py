@@ -34,9 +34,14 @@ class Posology:
     max_dose_unit: str = ""  # unit of ``max_dose`` when it differs from ``dose_unit``
 
     def sentence(self) -> str:
-        """The French sentence printed on the ordonnance."""
+        """The French sentence printed on the ordonnance; raises ``IncompletePosology``
+        (``lap_app.domain.posology_rules``) when the posology cannot be phrased as it is."""
         if self.text:
             return self.text
+        from lap_app.domain.posology_rules import IncompletePosology, phrasing_problems
         from lap_app.domain.posology_text import render_sentence
 
+        problems = phrasing_problems(self)
+        if problems:
+            raise IncompletePosology(problems)
         return render_sentence(self)

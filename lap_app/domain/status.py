@@ -68,6 +68,12 @@ class OrdonnanceStatus(str, Enum):
         return self.final and not self.fileable_in_dmp
 
     @property
+    def tells_dispensing(self) -> bool:
+        """It says something was dispensed: under the patient's opposition the prescriber's side
+        records ``REGISTERED`` instead."""
+        return self in (OrdonnanceStatus.PARTLY_DISPENSED, OrdonnanceStatus.DISPENSED)
+
+    @property
     def renewable(self) -> bool:
         """It can be prescribed again as it was (a cancelled or refused one is not a model)."""
         return self not in (OrdonnanceStatus.CANCELLED, OrdonnanceStatus.REJECTED)

@@ -15,7 +15,6 @@ transport) are checked by ``lap_app.domain.care_validation``, called from here.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 
@@ -35,7 +34,7 @@ from lap_app.domain.model import (
     Zone,
 )
 from lap_app.domain.posology import Posology
-from lap_app.domain.posology_text import EVENT_TIMING, KNOWN_EVENT_CODES, TIME_UNITS
+from lap_app.domain.posology_rules import positive_or_none, posology_problems
 from lap_app.i18n import _
 
 CHILD_WEIGHT_AGE_YEARS = 12
@@ -158,41 +157,8 @@ def _check_patient(p: Patient, day: date, out: _Collector) -> None:
             out.warning(f"{base}.ins", _("le NIR ne correspond pas au sexe du patient"))
 
 
-def _positive(value: float | None) -> bool:
-    return value is None or (isinstance(value, (int, float)) and math.isfinite(value) and value > 0)
-
-
 def _check_posology(p: Posology, base: str, out: _Collector) -> None:
-    if p.dose is None and _blank(p.text):
-        out.error(base, _("posologie manquante (dose par prise)"))
-    if p.dose is not None and _blank(p.dose_unit):
-        out.error(f"{base}.dose_unit", _("unité de la dose manquante (comprimé, ml…)"))
-    for name, label in (
-        ("dose", _("dose")),
-        ("frequency", _("nombre de prises")),
-        ("period", _("période")),
-        ("max_dose", _("dose maximale")),
-        ("max_period", _("période de la dose maximale")),
-        ("min_interval_hours", _("intervalle entre deux prises")),
-        ("duration", _("durée")),
-    ):
-        if not _positive(getattr(p, name)):
-            out.error(f"{base}.{name}", _("{label} : nombre positif attendu").format(label=label))
-    for name in ("period_unit", "max_period_unit", "duration_unit"):
-        unit = getattr(p, name)
-        if unit is not None and unit not in TIME_UNITS:
-            out.error(f"{base}.{name}", _("unité de temps inconnue : {u}").format(u=unit))
-    unknown = [code for code in p.when if code not in KNOWN_EVENT_CODES]
-    if unknown:
-        out.error(f"{base}.when", _("moment de prise inconnu : {c}").format(c=", ".join(unknown)))
-    if p.as_needed is False and not p.when and p.frequency is None and p.period is None and _blank(p.text):
-        out.warning(base, _("rythme des prises non précisé (moments, fréquence ou « si besoin »)"))
-    moments = {EVENT_TIMING[code][0] for code in p.when if code in EVENT_TIMING} - {None}
-    per_day = p.period in (None, 1) and p.period_unit in (None, "d")
-    if moments and p.frequency is not None and per_day and p.frequency != len(moments):
-        out.warning(f"{base}.frequency", _("le nombre de prises par jour ne correspond pas aux moments indiqués"))
-    if p.max_dose is not None and p.max_period_unit is None:
-        out.error(f"{base}.max_period_unit", _("période de la dose maximale manquante"))
+    out.problems.extend(posology_problems(p, base))
 
 
 def _check_line(line: PrescriptionLine, base: str, o: Ordonnance, out: _Collector) -> None:
@@ -208,7 +174,7 @@ def _check_line(line: PrescriptionLine, base: str, o: Ordonnance, out: _Collecto
         out.error(base, _("durée de traitement ou nombre de boîtes manquant"))
     if line.boxes is not None and (not isinstance(line.boxes, int) or line.boxes < 1):
         out.error(f"{base}.boxes", _("nombre de boîtes : entier positif attendu"))
-    if line.supply_duration is not None and not _positive(line.supply_duration.value):
+    if line.supply_duration is not None and not positive_or_none(line.supply_duration.value):
         out.error(f"{base}.supply_duration", _("durée de traitement : nombre positif attendu"))
     if not isinstance(line.renewals, int) or line.renewals < 0:
         out.error(f"{base}.renewals", _("nombre de renouvellements : entier positif ou nul attendu"))

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.coverage import no_profile_reason
-from lap_app.drugs.importer import ImportReport, build_database, import_release
+from lap_app.drugs.integrity import file_state, keep_release, rebuild
 from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
     Alert,
@@ -26,10 +27,12 @@ from lap_app.drugs.models import (
     unpack_listing,
 )
 from lap_app.drugs.normalize import query_tokens
-from lap_app.drugs.schema import SCHEMA_VERSION
 from lap_app.file_lock import locked
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
+
+if TYPE_CHECKING:
+    from lap_app.drugs.importer import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -40,39 +43,26 @@ def default_database_path() -> Path:
     return user_data_dir() / DB_FILE_NAME
 
 
-def _is_usable(path: Path) -> bool:
-    if not path.exists():
-        return False
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            complete = conn.execute("SELECT value FROM meta WHERE key = 'complete'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return version == SCHEMA_VERSION and complete is not None
-
-
 def _build_locked(path: Path) -> None:
-    """Build the database unless another process did it while we waited for the lock."""
+    """Build the database (with the releases imported so far) unless another process did it
+    while we waited for the lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path.parent / f".{path.name}.lock"):
-        if not _is_usable(path):
+        if file_state(path) != "usable":
             log.info("building the drug database at %s from the shipped BDPM", path)
-            report = build_database(path)
-            log.info("drug database built in %.1f s (%d drugs)", report.seconds, report.rows.get("drug", 0))
+            releases = rebuild(path)  # parsing stacks imported there: not on the search path
+            log.info("drug database built (releases re-imported: %s)", releases)
 
 
 def ensure_drug_database(path: Path | None = None) -> Path:
     """Build the database if it is missing or outdated (5–10 s on first start); any thread.
 
-    The UI calls it from a worker at start-up, then ``open_drug_database()`` in the GUI thread
+    A damaged file raises ``DrugDatabaseDamaged`` (French message, file untouched). The UI
+    calls it from a worker at start-up, then ``open_drug_database()`` in the GUI thread
     returns at once.
     """
     path = Path(path) if path else default_database_path()
-    if not _is_usable(path):
+    if file_state(path) != "usable":
         try:
             _build_locked(path)
         except OSError as error:
@@ -404,6 +394,24 @@ def read_details(path: Path, cis: str) -> str:
 
 
 def import_into(path: Path | None, source: Path, release: str | None = None) -> ImportReport:
-    """``lap-app drugs import``: update the database at ``path`` (built first if missing)."""
-    return import_release(ensure_drug_database(path), source, release)
+    """``lap-app drugs import``: update the database at ``path`` (built first if missing); the
+    release's files are kept so that a rebuild re-imports them."""
+    from lap_app.drugs.importer import import_release, read_source_files
+
+    db_path = ensure_drug_database(path)
+    report = import_release(db_path, source, release)
+    files, _ignored = read_source_files(source)
+    try:
+        keep_release(db_path, files, report.release)
+    except OSError as error:
+        log.warning("release %s imported but not kept for a rebuild: %s", report.release, error)
+    return report
+
+
+def rebuild_drug_database(path: Path | None = None) -> list[str]:
+    """``lap-app drugs rebuild``: the shipped BDPM, then every release imported since."""
+    path = Path(path) if path else default_database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path.parent / f".{path.name}.lock"):
+        return rebuild(path)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lap_app.domain.errors import UserError
+from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import (
     NonSubstitutionReason,
     PrescriptionLine,
@@ -39,6 +40,8 @@ LEVEL_LABELS = {
     "ALLERGY": _("Allergie"),
     "CONDITION": _("Condition de prescription"),
 }
+# The levels the physician must acknowledge before signing.
+BLOCKING_LEVELS = ("CI", "ALLERGY")
 # The order alerts are listed in, most severe first.
 LEVEL_ORDER = {
     level: rank for rank, level in enumerate(("ALLERGY", "CI", "AD", "REDUNDANCY", "PE", "APEC", "CONDITION"))
@@ -154,12 +157,16 @@ def renewal_lines(ordonnance: Any) -> list[PrescriptionLine]:
     return fresh_copies(lines)
 
 
-def last_renewable(history: Sequence[Any]) -> Any:
-    """The newest ordonnance of a history (newest first) that was not cancelled or refused."""
+def last_renewable(history: Sequence[Any], kind: OrdonnanceKind = OrdonnanceKind.MEDICAMENTS) -> Any:
+    """The newest ordonnance of ``kind`` in a history (newest first) that was not cancelled
+    or refused (« Renouveler » renews the medicines, the biology… the physician chose)."""
     for entry in history:
+        ordonnance = getattr(entry, "ordonnance", entry)
+        if getattr(ordonnance, "kind", OrdonnanceKind.MEDICAMENTS) is not kind:
+            continue
         status = getattr(entry, "status", None)
         if status is None or status.renewable:
-            return getattr(entry, "ordonnance", entry)
+            return ordonnance
     return None
 
 
@@ -184,8 +191,24 @@ class DraftAlert:
 
     @property
     def blocking(self) -> bool:
-        """A contre-indication needs an explicit acknowledgement; nothing else blocks."""
-        return self.level == "CI"
+        """A contre-indication or an allergy needs an explicit acknowledgement before signing
+        (``lap_app.services.safety``); nothing else blocks."""
+        return self.level in BLOCKING_LEVELS
+
+    @property
+    def alert_id(self) -> str:
+        """A short id that names this alert on the command line (``--acknowledge CI-3f9a2c``):
+        the same for the same level, drugs and substances, from one run to the next."""
+        import hashlib
+
+        digest = hashlib.sha256(repr(self.key or (self.level, self.title)).encode("utf-8")).hexdigest()
+        return f"{self.level}-{digest[:6]}"
+
+    def text(self) -> str:
+        """The alert in one paragraph, as the physician reads it (French)."""
+        parts = [f"{self.level_label} : {self.title}"]
+        parts += [part for part in (self.drugs, self.description, self.conduct) if part]
+        return " — ".join(parts)
 
 
 def draft_alerts(drugs: Any, lines: Sequence[PrescriptionLine], current_cis: Sequence[str] = (),

@@ -95,6 +95,13 @@ def expiring_entries(store: LocalStore, now: float | None = None) -> list[Expiri
 def flush_outbox(store: LocalStore, client: EPrescriptionBase,
                  reauthenticate: Callable[[], object] | None = None, *, due_only: bool = False) -> FlushReport:
     report = FlushReport()
+    if client.token is not None:  # the base is met: the pool is checked against it once
+        from lap_app.services.number_pool import reconcile_once
+
+        try:
+            reconcile_once(store, client, client.token.national_id)
+        except (BaseUnavailable, BaseRefused) as error:
+            log.info("number pool not reconciled: %s", error.message)
     entries = store.outbox(due_only=due_only)
     for index, entry in enumerate(entries):
         try:

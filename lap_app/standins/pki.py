@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from lap_app.domain.errors import UserError, os_error_reason
+from lap_app.domain.errors import DamagedFile, UserError, os_error_reason
 from lap_app.file_lock import locked
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
@@ -161,7 +161,7 @@ def init_pki(directory: str | os.PathLike[str] | None = None) -> Pki:
             _ensure_server(root, ca_key, ca_cert)
             holders = {name: _ensure_holder(root / "holders" / name, ident, ca_key, ca_cert)
                        for name, ident in HOLDERS.items()}
-    except PkiDirectoryError:
+    except (PkiDirectoryError, PkiDamaged):
         raise
     except OSError as error:
         raise PkiDirectoryError(root, error) from error
@@ -266,8 +266,31 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: rsa.RSAPublicKey
     )
 
 
+class PkiDamaged(DamagedFile):
+    """The CA's key is missing or unreadable beside its certificate: never silently replaced, as
+    every card, server certificate and queued ordonnance issued under the old CA would then be
+    refused."""
+
+    def __init__(self, root: Path, what: str) -> None:
+        super().__init__(_("PKI de démonstration {path} endommagée ({what}) : aucune nouvelle autorité n'a été "
+                           "créée, car les cartes et ordonnances émises sous l'actuelle seraient refusées ; "
+                           "restaurez ce fichier depuis une sauvegarde, ou supprimez le dossier pour repartir "
+                           "de zéro").format(path=root, what=what), root)
+
+
 def _ensure_ca(root: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key, created = _load_or_create_key(root / "ca.key")
+    key_path, cert_path = root / "ca.key", root / "ca.pem"
+    if cert_path.exists() and not key_path.exists():
+        raise PkiDamaged(root, _("clé de l'autorité ca.key manquante"))
+    if key_path.exists():
+        try:
+            loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None,
+                                                        unsafe_skip_rsa_key_validation=True)
+        except ValueError:
+            loaded = None
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise PkiDamaged(root, _("clé de l'autorité ca.key illisible"))
+    key, created = _load_or_create_key(key_path)
     cert = _load_cert(root / "ca.pem")
     if created or cert is None or not _same_public_key(cert, key) or not _still_valid(cert):
         cert = (

@@ -14,22 +14,30 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.status import OrdonnanceStatus
-from lap_app.storage.database import connect
+from lap_app.storage.database import connect, default_store_path
+from lap_app.storage.number_mark import NumberMark
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
 # The patient's opposition: the prescriber's workstation never records dispensing progress, whatever
-# an answer says (the base hides it too). Parameters: the status, twice.
-_SHOWN_STATUS = ("CASE WHEN opposition AND ? IN ('partly_dispensed', 'dispensed') THEN 'registered' ELSE ? END")
+# an answer says (the base hides it too). Parameters: ``_shown(status)``.
+_SHOWN_STATUS = "CASE WHEN opposition AND ? THEN ? ELSE ? END"
+
+
+def _shown(status: OrdonnanceStatus) -> tuple[bool, str, str]:
+    status = OrdonnanceStatus(status)
+    return status.tells_dispensing, OrdonnanceStatus.REGISTERED.value, status.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +74,10 @@ def _ordonnance(row: sqlite3.Row) -> StoredOrdonnance:
 
 class LocalStore:
     def __init__(self, path: Path | None = None) -> None:
-        self.conn = connect(path)
+        self.path = Path(path) if path is not None else default_store_path()
+        self.conn = connect(self.path)
         self._lock = threading.RLock()
+        self._mark = NumberMark(self.path)
 
     def close(self) -> None:
         self.conn.close()
@@ -89,27 +99,48 @@ class LocalStore:
                 (prescriber, time.time() + margin)).fetchone()[0]
         return count
 
-    def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0) -> str | None:
+    def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0,
+                     above: str = "") -> str | None:
         row = conn.execute(
             "SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?"
-            " ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin)).fetchone()
+            " AND number > ? ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin, above)).fetchone()
         if row is None:
             return None
         number: str = row["number"]
         conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), number))
+        self._mark.record(prescriber, number)  # before the commit: never handed out twice, even restored
         return number
+
+    def unused_numbers(self, prescriber: str) -> builtins.list[str]:
+        with self._lock:
+            rows = self.conn.execute("SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL"
+                                     " ORDER BY number", (prescriber,)).fetchall()
+        return [r["number"] for r in rows]
+
+    def burn_numbers(self, numbers: builtins.list[str]) -> int:
+        """Take these numbers out of the pool for good (the base says they are used or unknown)."""
+        with self.transaction() as conn:
+            cursor = conn.executemany("UPDATE number_pool SET taken_at = ? WHERE number = ? AND taken_at IS NULL",
+                                      [(time.time(), n) for n in numbers])
+        return max(0, cursor.rowcount)
 
     # --- ordonnances -----------------------------------------------------------------------
 
-    def reserve_number_for_signing(self, prescriber: str) -> str | None:
-        """Take a number out of the pool (it will never be offered again, even if signing fails)."""
+    def reserve_number_for_signing(self, prescriber: str, *, offline: bool = False) -> str | None:
+        """Take a number out of the pool (it will never be offered again, even if signing fails).
+
+        ``offline`` (the pool could not be checked with the base): only a number above the
+        highest this store ever handed out (``NumberMark``), in case the store was restored."""
+        above = (self._mark.highest(prescriber) or "") if offline else ""
         with self.transaction() as conn:
-            return self._take_number(conn, prescriber)
+            return self._take_number(conn, prescriber, above=above)
 
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
                     bundle: dict[str, Any], signer_certificate: bytes,
+                    acknowledgements: Sequence[Acknowledgement] = (),
                     also: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
-        """Record a signed ordonnance and queue it in the outbox, atomically.
+        """Record a signed ordonnance, the alerts acknowledged for it, and queue it in the
+        outbox, atomically.
 
         ``also(conn, ordonnance_id)`` writes in the same transaction (the DMP copy with the
         printed PDF): everything the ordonnance needs is on disk before the base hears of it,
@@ -124,12 +155,13 @@ class LocalStore:
             ordonnance_id = int(cursor.lastrowid or 0)
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
                          (ordonnance_id, number, now, now))
+            _record_acknowledgements(conn, ordonnance_id, acknowledgements)
             if also is not None:
                 also(conn, ordonnance_id)
         return ordonnance_id
 
     def save_paper(self, *, prescriber: str, patient_name: str, opposition: bool, bundle: dict[str, Any],
-                   reason: str) -> int:
+                   reason: str, acknowledgements: Sequence[Acknowledgement] = ()) -> int:
         now = time.time()
         with self.transaction() as conn:
             cursor = conn.execute(
@@ -137,7 +169,18 @@ class LocalStore:
                 " created_at, updated_at, last_error) VALUES (NULL,?,?,?,?,?,?,?,?,?)",
                 (OrdonnanceStatus.PAPER.value, prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
                  json.dumps(bundle, ensure_ascii=False), now, now, reason))
-            return int(cursor.lastrowid or 0)
+            ordonnance_id = int(cursor.lastrowid or 0)
+            _record_acknowledgements(conn, ordonnance_id, acknowledgements)
+            return ordonnance_id
+
+    def acknowledgements(self, ordonnance_id: int) -> list[Acknowledgement]:
+        """The safety alerts the physician acknowledged to sign this ordonnance."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT alert_id, level, alert_text, acknowledged_by, acknowledged_at FROM alert_acknowledgements"
+                " WHERE ordonnance_id = ? ORDER BY id", (ordonnance_id,)).fetchall()
+        return [Acknowledgement(r["alert_id"], r["level"], r["alert_text"], r["acknowledged_by"],
+                                datetime.fromisoformat(r["acknowledged_at"])) for r in rows]
 
     def get(self, ordonnance_id: int) -> StoredOrdonnance | None:
         with self._lock:
@@ -167,9 +210,8 @@ class LocalStore:
 
     def set_status(self, number: str, status: OrdonnanceStatus, error: str | None = None) -> None:
         with self.transaction() as conn:
-            value = OrdonnanceStatus(status).value
             conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ?"
-                         " WHERE number = ?", (value, value, time.time(), error, number))
+                         " WHERE number = ?", (*_shown(status), time.time(), error, number))
 
     # --- outbox ----------------------------------------------------------------------------
 
@@ -188,9 +230,8 @@ class LocalStore:
         """The base answered for good (registered, or refused): leave the outbox."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
-            value = OrdonnanceStatus(status).value
             conn.execute(f"UPDATE ordonnances SET status = {_SHOWN_STATUS}, updated_at = ?, last_error = ? WHERE id = ?",
-                         (value, value, time.time(), error, entry.ordonnance_id))
+                         (*_shown(status), time.time(), error, entry.ordonnance_id))
 
     def outbox_number_expiries(self) -> builtins.list[tuple[OutboxEntry, float | None]]:
         """Each outbox entry with its number's reservation expiry (None: not from this pool)."""
@@ -217,3 +258,11 @@ class LocalStore:
                          (time.time() + delay, error, entry.id))
             conn.execute("UPDATE ordonnances SET last_error = ?, updated_at = ? WHERE id = ?",
                          (error, time.time(), entry.ordonnance_id))
+
+
+def _record_acknowledgements(conn: sqlite3.Connection, ordonnance_id: int,
+                             acknowledgements: Sequence[Acknowledgement]) -> None:
+    conn.executemany(
+        "INSERT INTO alert_acknowledgements (ordonnance_id, alert_id, level, alert_text, acknowledged_by,"
+        " acknowledged_at) VALUES (?,?,?,?,?,?)",
+        [(ordonnance_id, a.alert_id, a.level, a.text, a.by, a.at.isoformat()) for a in acknowledgements])

@@ -9,6 +9,7 @@ from PySide6.QtCore import QLocale, QTimer
 from PySide6.QtWidgets import QApplication
 
 from lap_app import __version__
+from lap_app.ui.errors import install_excepthook
 from lap_app.ui.gc_guard import install_gc_guard
 from lap_app.ui.qt_translations import install_qt_translations
 from lap_app.ui.style import STYLESHEET
@@ -21,6 +22,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         install_qt_translations(existing)
         return existing  # tests (pytest-qt) already made one
     app = QApplication(argv if argv is not None else sys.argv[:1])
+    install_excepthook()  # (not for an existing application: pytest-qt has its own)
     install_gc_guard(app)
     install_qt_translations(app)
     app.setApplicationName("lap-app")

@@ -1,11 +1,19 @@
-"""Showing an error to the user: the French message of a UserError, never a traceback."""
+"""Showing an error to the user: the French message of a UserError, never a traceback.
+
+``install_excepthook`` is the one boundary for what no code caught (a slot, a timer, a thread):
+logged with its traceback in the log file (the Windows build has no console), shown as the
+French error dialog, and the application keeps running.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+from types import TracebackType
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
@@ -30,3 +38,65 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
     return_focus_after(box)  # read, closed: the keyboard is back in the field it left
     box.open()
     return box
+
+
+def startup_error_box(error: BaseException) -> QMessageBox:
+    """The dialog a GUI start that cannot open its data shows (a damaged file: what, where, what to do)."""
+    from lap_app.domain.errors import DamagedFile
+
+    title = _("Fichier de données endommagé") if isinstance(error, DamagedFile) else _("Démarrage impossible")
+    box = QMessageBox(QMessageBox.Icon.Critical, title, error_text(error), QMessageBox.StandardButton.Close)
+    if isinstance(error, DamagedFile):
+        box.setInformativeText(_("L'application ne s'ouvre pas sur ce fichier, pour ne rien y écrire."))
+    return box
+
+
+def show_startup_error(error: BaseException) -> None:
+    """Shown before any window: the user who started LAP from the menu has no terminal to read."""
+    startup_error_box(error).exec()
+
+
+class _UncaughtReporter(QObject):
+    """Lives in the GUI thread: an exception raised in another thread is shown from there."""
+
+    raised = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box: QMessageBox | None = None
+        self.raised.connect(self.show)
+
+    def show(self, error: BaseException) -> None:
+        if self.box is not None and self.box.isVisible():  # a burst of the same failure: one dialog, all logged
+            log.error("unexpected error (dialog already shown)", exc_info=error)
+            return
+        self.box = show_error(QApplication.activeWindow(), error)
+
+
+_reporter: _UncaughtReporter | None = None
+
+
+def install_excepthook() -> None:
+    """Route uncaught exceptions (GUI thread and other threads) to the log and the error dialog.
+
+    Called once the QApplication exists, from the GUI thread."""
+    global _reporter
+    _reporter = reporter = _UncaughtReporter()
+
+    def on_gui_thread(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):  # Ctrl+C in a terminal: quit as Python would
+            sys.__excepthook__(kind, error, tb)
+            return
+        error.__traceback__ = tb
+        if threading.current_thread() is threading.main_thread():
+            reporter.show(error)
+        else:
+            reporter.raised.emit(error)  # queued to the GUI thread
+
+    def on_other_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+            return
+        on_gui_thread(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = on_gui_thread
+    threading.excepthook = on_other_thread

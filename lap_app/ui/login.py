@@ -62,6 +62,7 @@ class LoginPage(QWidget):
         set_role(self.subtitle, "subtitle")
         self.subtitle.setWordWrap(True)
         self.reader_label = QLabel()
+        self.reader_label.setWordWrap(True)  # a module path to install is a long sentence
         self.card_label = QLabel()
         self.card_label.setWordWrap(True)
         self.pin_edit = QLineEdit()
@@ -90,7 +91,7 @@ class LoginPage(QWidget):
         grid = QGridLayout()
         grid.setVerticalSpacing(10)
         column.addLayout(grid)
-        grid.addWidget(QLabel(_("Lecteur")), 0, 0)
+        grid.addWidget(QLabel(_("Lecteur")), 0, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.reader_label, 0, 1)
         grid.addWidget(QLabel(_("Carte")), 1, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.card_label, 1, 1)

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
-    QHBoxLayout,
+    QDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _, ngettext
+from lap_app.services.practice import practice_complete
 from lap_app.ui.card_watch import CardWatcher, WatchState
 from lap_app.ui.context import AppContext
 from lap_app.ui.login import LoginPage, holder_name, holder_summary
@@ -30,7 +33,7 @@ from lap_app.ui.workers import card_pool, run_task
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
-WARM_UP_DELAY_MS = 300  # the client and rendering stacks load once the window is painted
+BACKGROUND_WORK_DELAY_MS = 1_000  # at the latest, when the card's state is slow to come
 
 
 class MainWindow(QMainWindow):
@@ -49,16 +52,16 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.work_area)
 
         central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        if context.demo is not None:
-            column.addWidget(self._demo_banner())
-        column.addWidget(self.stack, 1)
+        self._column = QVBoxLayout(central)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(0)
+        self._column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
         self._build_status_bar()
         self._build_menus()
+        for extend in context.window_extensions:  # the demo's banner, menu and windows
+            extend(self)
         self.watcher.state_changed.connect(self._show_card_state)
         self.watcher.card_removed.connect(lambda: self.lock(pulled=True))
         self._status_timer = QTimer(self)
@@ -66,31 +69,49 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         self.watcher.start()
-        self.refresh_status()
-        if context.services.prescribing is not None:
-            # after the first paint: importing the client and rendering stacks in a thread holds
-            # the interpreter lock, which would delay the window the GP is waiting for
-            warm_up = context.services.prescribing.warm_up
-            QTimer.singleShot(WARM_UP_DELAY_MS, self, lambda: run_task(warm_up))
+        self.practice_dialog: QDialog | None = None
+        # The base probe and the client and rendering stacks load once the login page can take
+        # the PIN (the card's first state) or after a moment: their imports in a worker hold the
+        # interpreter lock, which would delay the window the GP is waiting for.
+        self._background_started = False
+        if not self._has_base():
+            self._show_no_base()  # known at once: no probe to wait for
+        self.watcher.state_changed.connect(self._start_background_work)
+        QTimer.singleShot(BACKGROUND_WORK_DELAY_MS, self, self._start_background_work)
+        if not practice_complete(context.settings.practice):
+            QTimer.singleShot(0, self.ask_practice)  # first start: before the first ordonnance
 
     # -- layout ------------------------------------------------------------------------------
-    def _demo_banner(self) -> QFrame:
-        banner = QFrame()
-        set_role(banner, "banner")
-        row = QHBoxLayout(banner)
-        row.setContentsMargins(12, 4, 12, 4)
-        text = QLabel(_("Mode démonstration — base de référence locale, carte CPS virtuelle "
-                        "(code porteur : 1234), données fictives."))
-        row.addWidget(text, 1)
-        return banner
+    def add_banner(self, banner: QWidget) -> None:
+        """A strip above the working area (the demo says what it is there)."""
+        self._column.insertWidget(0, banner)
+
+    def add_menu(self, title: str) -> QMenu:
+        """A menu of the menu bar, after the application's own."""
+        return self.menuBar().addMenu(title)
+
+    def add_action(self, menu: QMenu, text: str, slot, shortcut: str = "") -> QAction:
+        return self._action(menu, text, slot, None, shortcut)
 
     def _build_work_area(self) -> QWidget:
         from lap_app.ui.editor import PrescriptionEditor
+        from lap_app.ui.editor.care_editor import CareEditor
         from lap_app.ui.history import HistoryPanel
         from lap_app.ui.patient_panel import PatientPanel
 
         self.patient_panel = PatientPanel(self.context)
         self.editor = PrescriptionEditor(self.context)
+        self.care_editor = CareEditor(self.context)
+        self.care_editor.kind_requested.connect(self._show_kind)
+        self.care_editor.validate_button.clicked.connect(self.validate)
+        self.kinds_tabs = QTabWidget()
+        self.kinds_tabs.setObjectName("kindsTabs")
+        self.kinds_tabs.addTab(self.editor, _("Médicaments (Ctrl+Alt+M)"))
+        self.kinds_tabs.addTab(self.care_editor, _("Biologie, soins, dispositifs…"))
+        from lap_app.ui.editor.care_editor import KIND_SHORTCUTS
+
+        for kind, sequence in KIND_SHORTCUTS.items():  # one per kind, whichever tab is shown
+            QShortcut(QKeySequence(sequence), self, lambda k=kind: self.care_editor.choose_kind(k))
         self.history = HistoryPanel(self.context)
         self.patient_panel.patient_selected.connect(self._on_patient_selected)
         self.patient_panel.done.connect(self.editor.focus_search)  # Enter on a patient: the drugs next
@@ -105,7 +126,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.patient_panel)
-        splitter.addWidget(self.editor)
+        splitter.addWidget(self.kinds_tabs)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
@@ -147,21 +168,6 @@ class MainWindow(QMainWindow):
 
         menu_card = self.menuBar().addMenu(_("&Carte"))
         self._action(menu_card, _("&Verrouiller la session"), self.lock, None, "Ctrl+L")
-
-        if self.context.demo is not None:
-            menu_demo = self.menuBar().addMenu(_("&Démo"))
-            self._action(menu_demo, _("&Insérer la carte du médecin"), lambda: self._demo_card("insert_card"),
-                         None, "Ctrl+Shift+I")
-            self._action(menu_demo, _("&Retirer la carte"), lambda: self._demo_card("pull_card"), None,
-                         "Ctrl+Shift+R")
-            menu_demo.addSeparator()
-            self._action(menu_demo, _("&Pharmacie (démo)…"), self.open_pharmacy, None, "Ctrl+Shift+P")
-
-    def _demo_card(self, what: str) -> None:
-        try:
-            getattr(self.context.demo, what)()
-        except Exception as error:  # noqa: BLE001 - shown, never a traceback
-            self._error(error)
 
     def _action(self, menu, text, slot, standard, fallback: str) -> QAction:
         action = QAction(text, self)
@@ -206,25 +212,41 @@ class MainWindow(QMainWindow):
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
 
+    def _start_background_work(self, *_state: object) -> None:
+        if self._background_started:
+            return
+        self._background_started = True
+        self.refresh_status()
+        run_task(self.context.services.prescribing.warm_up)
+
     def _show_card_state(self, state: WatchState) -> None:
         session = self.context.session
         if not session.locked and session.identity is not None:
             return  # the holder's name stays shown while the session is open
+        self.card_status.setToolTip(state.error)
         if state.error:
-            self.card_status.setText(_("Carte : {error}").format(error=state.error))
+            # a long reason (a PKCS#11 module to install) is on the login page; here, its gist
+            short = state.error if len(state.error) <= 60 else _("lecteur de carte inaccessible")
+            self.card_status.setText(_("Carte : {error}").format(error=short))
         elif state.card_present:
             self.card_status.setText(_("Carte : insérée"))
         else:
             self.card_status.setText(_("Carte : absente"))
 
     # -- status bar --------------------------------------------------------------------------
+    def _has_base(self) -> bool:
+        return self.context.services.prescribing.has_base
+
+    def _show_no_base(self) -> None:
+        self.base_status.setText(_("Base : non configurée"))
+        set_role(self.base_status, "")
+
     def refresh_status(self) -> None:
         prescribing = self.context.services.prescribing
-        if prescribing is None or not prescribing.has_base:
-            self.base_status.setText(_("Base : non configurée"))
-            set_role(self.base_status, "")
-            if prescribing is not None:  # the outbox is local: its count shows all the same
-                run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
+        if not prescribing.has_base:
+            self._show_no_base()
+            # the outbox is local: its count shows all the same
+            run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
             return
         run_task(prescribing.status, on_done=self._show_status, on_error=lambda e: self._show_status(None),
                  receiver=self)
@@ -251,7 +273,13 @@ class MainWindow(QMainWindow):
         set_role(self.outbox_status, "error" if expiring else "")
 
     # -- actions -----------------------------------------------------------------------------
+    def _show_kind(self, kind) -> None:
+        from lap_app.domain.kinds import OrdonnanceKind
+
+        self.kinds_tabs.setCurrentWidget(self.editor if kind is OrdonnanceKind.MEDICAMENTS else self.care_editor)
+
     def _on_patient_selected(self, record) -> None:
+        self.care_editor.set_patient(record)
         self.editor.set_patient(record)
         self.history.set_patient(record)
 
@@ -261,11 +289,28 @@ class MainWindow(QMainWindow):
         from lap_app.ui.validation_flow import ValidationFlow
 
         record = self.patient_panel.current_patient()
+        if self.care_editor.draft.count():  # several ordonnances: one validation for them all
+            from lap_app.ui.consultation_flow import ConsultationFlow
+
+            consultation = ConsultationFlow(self.context, self)
+            consultation.finished_ok.connect(lambda result: self._after_consultation(result, record))
+            consultation.practice_missing.connect(self.ask_practice)
+            alerts = self.editor.alerts_panel()
+            consultation.start(record, self.editor.draft_lines(), self.care_editor.draft,
+                               alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
+            self._flow: Any = consultation  # either flow; tests read its dialogs
+            return
         flow = ValidationFlow(self.context, self)
         # the draft cleared is the one signed, even if another patient is shown by then
         flow.finished_ok.connect(lambda result: self._after_validation(result, record))
-        flow.start(record, self.editor.draft_lines(), self.editor.alerts_panel().unacknowledged_contraindications())
+        flow.practice_missing.connect(self.ask_practice)
+        alerts = self.editor.alerts_panel()
+        flow.start(record, self.editor.draft_lines(), alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
         self._flow = flow
+
+    def _after_consultation(self, result, record) -> None:
+        self.care_editor.clear()
+        self._after_validation(result, record)
 
     def _after_validation(self, result, record) -> None:
         self.editor.clear(record)
@@ -292,7 +337,7 @@ class MainWindow(QMainWindow):
 
     def flush_outbox(self, quiet: bool = False) -> None:
         prescribing, card = self.context.services.prescribing, self.context.session.card
-        if prescribing is None or not prescribing.has_base or card is None:
+        if not prescribing.has_base or card is None:
             return
         run_task(lambda: prescribing.flush(card), on_done=self._flushed,
                  on_error=lambda e: None if quiet else self._error(e), pool=card_pool(), receiver=self)
@@ -320,36 +365,35 @@ class MainWindow(QMainWindow):
 
         before = (self.context.settings.base.url, self.context.settings.base.ca_path)
         dialog = SettingsDialog(self.context, self)
-        if dialog.exec() and self.context.demo is None and before != (
+        if dialog.exec() and self.context.base_from_settings and before != (
                 self.context.settings.base.url, self.context.settings.base.ca_path):
             self._use_base_from_settings()
 
+    def ask_practice(self) -> None:
+        """The practice details printed on every ordonnance, asked for while they are missing."""
+        from lap_app.ui.settings_dialog import PracticeDialog
+
+        if self.practice_dialog is not None and self.practice_dialog.isVisible():
+            return
+        self.practice_dialog = PracticeDialog(self.context, self)
+        self.practice_dialog.open()
+
     def _use_base_from_settings(self) -> None:
-        """Another base in the settings: the next validations go there (the demo keeps its own)."""
-        from lap_app.services.base_connection import base_endpoint
+        """Another base in the settings: the next validations go there."""
+        from lap_app.services.base_connection import configured_endpoint
         from lap_app.services.desk import PrescribingDesk
 
         old = self.context.services.prescribing
-        try:
-            endpoint = base_endpoint(self.context.settings.base.url, self.context.settings.base.ca_path or None) \
-                if self.context.settings.base.url else None  # no base: the local history stays
+        base = self.context.settings.base
+        try:  # the settings' base only (no base: the local history stays)
+            endpoint = configured_endpoint(base.url or None, base.ca_path or None, settings=base)
         except UserError as error:
             self._error(error)
             return
-        self.context.services.prescribing = PrescribingDesk(endpoint, self.context.store)
+        self.context.services.prescribing = PrescribingDesk(endpoint, self.context.store, drugs_path=old.drugs_path)
         self.context.closers.append(self.context.services.prescribing.close)
-        if old is not None:
-            old.close()
+        old.close()
         self.refresh_status()
-
-    def open_pharmacy(self) -> None:
-        from lap_app.ui.pharmacy_demo import PharmacyWindow
-
-        if getattr(self, "_pharmacy", None) is None:
-            self._pharmacy = PharmacyWindow(self.context)
-        self._pharmacy.show()
-        self._pharmacy.raise_()
-        self._pharmacy.activateWindow()  # the keys go to the pharmacy, as the GP expects
 
     # -- screen ------------------------------------------------------------------------------
     def fit_to_screen(self, available: QRect | None = None) -> None:

@@ -363,7 +363,7 @@ class PatientForm(QDialog):
         from lap_app.services.drafting import substance_suggestions
 
         if len(text.strip()) >= 2:
-            self._allergy_model.setStringList(substance_suggestions(getattr(self._context, "drugs", None), text))
+            self._allergy_model.setStringList(substance_suggestions(self._context.drugs, text))
 
     def _add_allergy(self) -> None:
         text = self.allergy_edit.text().strip()
@@ -373,8 +373,8 @@ class PatientForm(QDialog):
         self.allergy_edit.clear()
 
     def _complete_treatment(self, text: str) -> None:
-        drugs = getattr(self._context, "drugs", None)
-        if drugs is None or len(text.strip()) < 2:
+        drugs = self._context.drugs
+        if len(text.strip()) < 2:
             return
         self._treatment_hits = {}
         for drug in drugs.search(text.strip(), limit=15):

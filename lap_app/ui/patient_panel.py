@@ -132,11 +132,8 @@ class PatientPanel(QWidget):
                 item.setText(text)
 
     def _patients_with_draft(self) -> set[int]:
-        drafting = getattr(self._context.services, "drafting", None)
-        if drafting is None or not hasattr(drafting, "patients_with_draft"):
-            return set()
         try:
-            return drafting.patients_with_draft()
+            return self._context.services.drafting.patients_with_draft()
         except UserError:  # the marks are a help: the list still works without them
             return set()
 

@@ -28,6 +28,26 @@ def test_a_copy_goes_to_the_dmp_once_the_base_holds_a_valid_ordonnance():
     assert ALL - allowed("fileable_in_dmp") - allowed("never_in_dmp") == {S.WAITING}
 
 
+def test_the_patients_opposition_hides_the_statuses_that_tell_a_dispensing():
+    assert allowed("tells_dispensing") == {S.PARTLY_DISPENSED, S.DISPENSED}
+
+
+def test_under_opposition_the_local_store_records_registered_for_a_dispensing(tmp_path):
+    from lap_app.storage import LocalStore
+
+    store = LocalStore(tmp_path / "s.sqlite3")
+    try:
+        for number, opposition in (("2026112500000121", True), ("2026112500000139", False)):
+            store.save_signed(number=number, prescriber="8A", patient_name="x", opposition=opposition,
+                              bundle={}, signer_certificate=b"")
+            for status in S:
+                store.set_status(number, status)
+                expected = S.REGISTERED if opposition and status.tells_dispensing else status
+                assert store.by_number(number).status is expected, (opposition, status)
+    finally:
+        store.close()
+
+
 def test_cancelled_and_refused_ordonnances_are_not_renewed():
     assert ALL - allowed("renewable") == {S.CANCELLED, S.REJECTED}
 

@@ -122,3 +122,30 @@ def test_french_numbers(value: float, text: str) -> None:
 )
 def test_units_agree_with_the_number(unit: str, value: float, word: str) -> None:
     assert unit_word(unit, value) == word
+
+
+@pytest.mark.parametrize(("posology", "path", "fragment"), [
+    (Posology(when=["MORN"]), "posology", "dose par prise"),
+    (Posology(dose=1, when=["MORN"]), "posology.dose_unit", "unité de la dose"),
+    (Posology(dose=1, dose_unit="comprimé", frequency=0, period=1, period_unit="d"), "posology.frequency",
+     "nombre de prises"),
+    (Posology(dose=float("nan"), dose_unit="comprimé"), "posology.dose", "dose"),
+    (Posology(dose=1, dose_unit="comprimé", duration=7, duration_unit="an"), "posology.duration_unit",
+     "unité de temps inconnue"),
+    (Posology(dose=1, dose_unit="comprimé", as_needed=True, max_dose=3), "posology.max_period_unit",
+     "période de la dose maximale"),
+])
+def test_a_posology_that_cannot_be_phrased_says_why(posology, path, fragment):
+    from lap_app.domain.errors import UserError
+    from lap_app.domain.posology_rules import IncompletePosology
+
+    with pytest.raises(IncompletePosology) as incomplete:
+        posology.sentence()
+    assert isinstance(incomplete.value, UserError)  # a caller shows it as is, in French
+    assert [p.path for p in incomplete.value.problems] == [path]
+    assert fragment in incomplete.value.message and incomplete.value.message.startswith("Posologie incomplète")
+
+
+def test_warnings_do_not_stop_the_sentence_and_a_signed_text_is_kept_as_is():
+    assert Posology(dose=1, dose_unit="comprimé").sentence() == "1 comprimé"  # no rhythm: a warning only
+    assert Posology(text="selon protocole joint").sentence() == "selon protocole joint"

@@ -172,13 +172,51 @@ def test_import_source_missing_is_a_clear_error(drug_db_copy: Path, tmp_path: Pa
         import_release(drug_db_copy, empty)
 
 
-def test_damaged_database_file_is_rebuilt_on_open(tmp_path: Path, drug_db_path: Path):
+def _damage_pages(path: Path, count: int = 24) -> None:
+    """Junk over ``count`` pages in the middle of the file (a crash of some other tool, a bad disk)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+    with open(path, "r+b") as handle:
+        handle.seek(page_size * (pages // 2))
+        handle.write(bytes(range(7, 250)) * (page_size * count // 243))
+
+
+@pytest.mark.parametrize("damage", ["header", "middle pages"])
+def test_damaged_database_is_refused_untouched_then_rebuilt_with_its_imported_release(
+        tmp_path: Path, drug_db_path: Path, bdpm_2026: Path, damage: str):
+    """Never silently rebuilt from the shipped 2021 BDPM: refused with a French message naming the
+    release that a rebuild re-imports; ``lap-app drugs rebuild`` does it."""
+    import hashlib
+    import subprocess
+    import sys
+
+    from lap_app.drugs.database import import_into, rebuild_drug_database
+    from lap_app.drugs.integrity import DrugDatabaseDamaged
+
     target = tmp_path / "drugs.sqlite3"
     shutil.copyfile(drug_db_path, target)
-    with open(target, "r+b") as handle:  # a crash of some other tool left garbage
-        handle.write(b"not a database" * 10)
+    import_into(target, bdpm_2026, "2026-04")
+    if damage == "header":
+        with open(target, "r+b") as handle:
+            handle.write(b"not a database" * 10)
+    else:
+        _damage_pages(target)
+    before = hashlib.sha256(target.read_bytes()).hexdigest()
+    with pytest.raises(DrugDatabaseDamaged, match=r"endommagée .*lap-app drugs rebuild.*\(2026-04\)"):
+        open_drug_database(target)
+    cli = subprocess.run([sys.executable, "-m", "lap_app", "drugs", "--db", str(target), "search", "doliprane"],
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 1 and "endommagée" in cli.stderr and "Traceback" not in cli.stderr
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == before  # untouched
+    assert rebuild_drug_database(target) == ["2026-04"]
     with open_drug_database(target) as db:
+        assert db.release() == "2026-04"
         assert db.get("60234100").name == "DOLIPRANE 1000 mg, comprimé"
+    assert (tmp_path / "drugs.sqlite3.damaged").exists()  # kept aside for the support
 
 
 def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path):

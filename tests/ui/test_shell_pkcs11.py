@@ -86,3 +86,54 @@ def test_a_signed_ordonnance_then_the_card_pulled_locks_within_two_seconds(qtbot
     card_like.insert()
     login(qtbot, window)
     qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+
+
+def test_a_module_that_is_not_installed_is_said_on_the_login_page(qtbot, qapp, tmp_path):
+    from lap_app.card.pkcs11 import Pkcs11CardService
+    from lap_app.settings import Settings
+    from lap_app.ui.context import assemble_context
+    from lap_app.ui.main_window import MainWindow
+    from lap_app.ui.workers import wait_idle
+
+    context = assemble_context(Settings(), store_path=tmp_path / "lap.sqlite3", endpoint=None,
+                               card_service=Pkcs11CardService(tmp_path / "libcps3_pkcs11_lux.so"))
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.login_page
+    qtbot.waitUntil(lambda: "introuvable" in page.reader_label.text(), timeout=5000)
+    assert "Cryptolib CPS" in page.reader_label.text() and not page.pin_edit.isEnabled()
+    assert window.card_status.text() == "Carte : lecteur de carte inaccessible"
+    assert "introuvable" in window.card_status.toolTip()
+    window.close()
+    wait_idle()
+    context.close()
+
+
+def test_card_pulled_during_the_signature_keeps_the_draft_and_signs_nothing(qtbot, pkcs11_window, card_like):
+    from lap_app.services.drafting import line_for_drug
+
+    window = pkcs11_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.patient_panel.select(window.context.services.patients.search("PETIT")[0])
+    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
+    line.posology.duration, line.posology.duration_unit = 3, "d"
+    window.editor.load_lines([line])
+    card_like.pull_on_next_signature()  # the card goes at the first signature the card is asked for
+    window.validate()
+    qtbot.waitUntil(lambda: window._flow.message is not None, timeout=20000)
+    assert "retirée" in window._flow.message.text() and "recommencez" in window._flow.message.text()
+    assert window._flow.result_dialog is None
+    window._flow.message.close()
+    wait_for(window.is_locked, timeout=3.0)
+    assert [record for record in window.context.store.list() if record.number] == []  # nothing signed
+    assert len(window.editor.draft_lines()) == 1  # the draft is still there
+
+    card_like.insert()
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.validate()
+    qtbot.waitUntil(lambda: window._flow.result_dialog is not None, timeout=20000)
+    assert window._flow.result_dialog.result.status == "registered"
+    window._flow.result_dialog.close()

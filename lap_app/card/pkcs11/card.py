@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ from lap_app.i18n import _
 
 SHA256_DIGESTINFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -95,8 +97,11 @@ class Pkcs11Card:
         if self._closed:
             return
         self._closed = True
-        with self._module.lock, contextlib.suppress(Exception):
-            self._session.closeSession()  # logs out when it is the last session
+        with self._module.lock:
+            try:
+                self._session.closeSession()  # logs out when it is the last session
+            except Exception:  # a token already gone: nothing left to close
+                log.debug("PKCS#11 session not closed cleanly", exc_info=True)
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Nothing else of this process reaches the module meanwhile (the lock nests)."""
@@ -249,6 +254,7 @@ class Pkcs11Card:
         cert = self._certificate(role)
         if not self._logged_in():
             raise PinNotVerifiedError()
+        from PyKCS11 import PyKCS11Error
         from PyKCS11.LowLevel import (
             CKA_CLASS,
             CKA_ID,
@@ -266,7 +272,8 @@ class Pkcs11Card:
                 try:
                     modulus_bytes = self._session.getAttributeValue(handle, [CKA_MODULUS], allAsBinary=True)[0]
                     modulus = int.from_bytes(bytes(modulus_bytes), "big") if modulus_bytes else None
-                except Exception:  # noqa: BLE001 - CKR_ATTRIBUTE_SENSITIVE on some tokens
+                except PyKCS11Error as error:  # CKR_ATTRIBUTE_SENSITIVE on some tokens: matched another way
+                    log.debug("modulus of key %s not readable: %s", object_id.hex(), error)
                     modulus = None
                 out.append(KeyObject(handle, object_id, modulus))
             return out

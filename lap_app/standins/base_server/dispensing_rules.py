@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,8 @@ try:
     from zoneinfo import ZoneInfo
 
     FRANCE: dt.tzinfo = ZoneInfo("Europe/Paris")
-except Exception:  # noqa: BLE001 - no time-zone database: UTC days, one hour off at most
+except (ImportError, KeyError, OSError):  # no time-zone database: UTC days, one hour off at most
+    logging.getLogger(__name__).warning("no time-zone database: dispensing days counted in UTC")
     FRANCE = dt.UTC
 
 

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lap_app.storage.sqlite_errors import SqliteFailure, sqlite_failure
+
 log = logging.getLogger(__name__)
 
 
@@ -37,8 +39,7 @@ def own_failure(error: BaseException) -> ApiError:
 
     Its disk full is told apart (507 ``storage_full``): nothing was written, nothing refused."""
     log.error("base failure: %r", error, exc_info=error)
-    text = str(error).lower()
-    if (isinstance(error, sqlite3.Error) and "full" in text) or (
+    if (isinstance(error, sqlite3.Error) and sqlite_failure(error) is SqliteFailure.FULL) or (
             isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)):
         return ApiError(507, "storage_full", "Espace disque insuffisant sur le serveur de la base : la demande "
                         "n'a pas été enregistrée, renvoyez-la plus tard", headers={"Retry-After": "30"})

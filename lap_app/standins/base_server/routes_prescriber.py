@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from lap_app.base_client.protocol import SIGNED_NUMBER_GRACE
 from lap_app.standins.base_server.context import (
     BaseState,
     Caller,
@@ -96,6 +97,31 @@ def reserve_numbers(body: NumbersIn, state: State, caller: PrescriberCaller) -> 
         state.store.audit(conn, holder.national_id, holder.profession, caller.installation, None,
                           "reserve", f"ok:{body.count}")
     return NumbersOut(numbers=numbers, expires_at=expires)
+
+
+class NumberState(BaseModel):
+    number: str
+    state: str = Field(description="reserved | used")
+    expires_at: float
+
+
+class NumbersStateOut(BaseModel):
+    numbers: list[NumberState]
+
+
+@router.get("/numbers", response_model=NumbersStateOut, responses=ERRORS)
+def numbers_state(state: State, caller: PrescriberCaller) -> NumbersStateOut:
+    """The caller's numbers still within reach (reserved, or used), for the client to reconcile its
+    pool: a store restored from a backup must never hand out a number already used."""
+    holder = caller.holder
+    since = time.time() - state.config.number_ttl - SIGNED_NUMBER_GRACE
+    with state.store.transaction() as conn:
+        rows = conn.execute("SELECT number, state, expires_at FROM numbers WHERE prescriber = ? AND expires_at > ?"
+                            " ORDER BY number", (holder.national_id, since)).fetchall()
+        state.store.audit(conn, holder.national_id, holder.profession, caller.installation, None,
+                          "numbers_state", f"ok:{len(rows)}")
+    return NumbersStateOut(numbers=[NumberState(number=r["number"], state=r["state"], expires_at=r["expires_at"])
+                                    for r in rows])
 
 
 @router.put("/prescriptions/{number}", response_model=RegistrationOut, status_code=201,

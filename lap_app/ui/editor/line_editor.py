@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from lap_app.domain.model import NonSubstitutionReason, PrescriptionLine, Zone
 from lap_app.domain.posology import MOMENTS, Posology
+from lap_app.domain.posology_rules import IncompletePosology
 from lap_app.i18n import _
 from lap_app.ui.object_names import named
 
@@ -413,7 +414,7 @@ class LineEditor(QGroupBox):
             return
         try:
             text = self.posology().sentence()
-        except Exception:  # noqa: BLE001 - a half-typed posology the renderer cannot phrase yet
+        except IncompletePosology:  # half typed: the commit says what is missing
             text = "…"
         self.sentence_label.setText(text)
         self._show_hints(self.hints())

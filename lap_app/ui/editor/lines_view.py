@@ -10,6 +10,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from lap_app.domain.model import PrescriptionLine, Zone
+from lap_app.domain.posology_rules import IncompletePosology
 from lap_app.i18n import _, ngettext
 from lap_app.ui.object_names import named
 
@@ -21,7 +22,7 @@ def line_summary(index: int, line: PrescriptionLine) -> str:
     """Two lines of text: the wording, then posology and the mentions that go with it."""
     try:
         sentence = line.posology.sentence()
-    except Exception:  # noqa: BLE001 - an incomplete posology the renderer refuses: show the structure
+    except IncompletePosology:  # a line kept from an incomplete draft: the validation will say what
         sentence = "…"
     details = [sentence]
     if line.boxes:

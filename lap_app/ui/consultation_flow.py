@@ -1,0 +1,201 @@
+"""Validate a whole consultation: the medicines and the other ordonnances together — one
+validation (every problem of every ordonnance at once), the card session opened at login
+(no second PIN), a number for each registered ordonnance, one print job for all the pages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lap_app.domain.errors import UserError, ValidationError
+from lap_app.domain.kinds import OrdonnanceKind
+from lap_app.domain.model import Ordonnance
+from lap_app.i18n import _
+from lap_app.services.care_drafting import CareDraft
+from lap_app.services.practice import PracticeIncomplete
+from lap_app.services.safety import UnacknowledgedAlerts
+from lap_app.ui.errors import error_text
+from lap_app.ui.style import set_role
+from lap_app.ui.validation_flow import STATUS_TEXT, format_number
+from lap_app.ui.workers import card_pool, run_task
+
+PAPER_ONLY_TEXT = _("Imprimée seulement, sans numéro (hors ordonnance numérique).")
+
+
+def problems_text(error: UserError) -> str:
+    problems = getattr(error, "problems", None)
+    if not problems:
+        return error.message
+
+    def readable(text: str) -> str:
+        return re.sub(r"^ordonnances\[\d+\]\.?", "", text)
+
+    return "\n".join("• " + readable(p.render()) for p in problems)
+
+
+class ConsultationFlow(QObject):
+    finished_ok = Signal(object)  # the ConsultationOutcome
+    practice_missing = Signal()  # the practice details must be filled in first
+
+    def __init__(self, context: Any, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._parent = parent
+        self._progress: QProgressDialog | None = None
+        self.result_dialog: ConsultationResultDialog | None = None
+        self.message: QMessageBox | None = None
+        self.ordonnances: list[Ordonnance] = []
+
+    def _warn(self, title: str, text: str) -> None:
+        self.message = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self._parent)
+        self.message.open()
+
+    def start(self, record: Any, medicine_lines: list[Any], care: CareDraft, unacknowledged: list[Any],
+              acknowledged: list[str]) -> bool:
+        """Build the consultation's ordonnances (``ordonnance_builder``), then sign them on the
+        card thread, where the prescribing service checks practice, ordonnances and alerts."""
+        from lap_app.services.ordonnance_builder import build_consultation, patient_facts
+
+        prescribing = self._context.services.prescribing
+        if not prescribing.has_base:
+            from lap_app.services.desk import NO_BASE_MESSAGE
+
+            self._warn(_("Validation"), _(NO_BASE_MESSAGE))
+            return False
+        if unacknowledged:
+            self._warn(_("Alerte à confirmer"), _(
+                "Une contre-indication ou une allergie n'a pas été prise en compte. Cochez la case de prise en "
+                "compte dans le panneau des alertes (ou retirez la ligne) avant de valider."))
+            return False
+        try:
+            self.ordonnances = build_consultation(self._context.session.identity, self._context.settings.practice,
+                                                  record, medicine_lines, care)
+        except PracticeIncomplete as error:
+            self._warn(_("Coordonnées du cabinet"), error.message)
+            self.practice_missing.emit()
+            return False
+        except UserError as error:
+            self._warn(_("Consultation incomplète"), problems_text(error))
+            return False
+        facts, acknowledged = patient_facts(record), list(acknowledged)
+        card = self._context.session.card
+        if card is None:
+            self._warn(_("Validation"), _("La carte CPS n'est pas disponible."))
+            return False
+        paper, practice = self._context.settings.paper_size, self._context.settings.practice
+        self._progress = QProgressDialog(_("Signature et enregistrement des ordonnances…"), "", 0, 0, self._parent)
+        self._progress.setCancelButton(None)
+        self._progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self._progress.setMinimumDuration(300)
+        ordonnances = self.ordonnances
+        run_task(lambda: prescribing.prescribe_consultation(ordonnances, card, practice=practice, patient=facts,
+                                                            acknowledged=acknowledged, page_size=paper),
+                 on_done=self._done, on_error=self._failed, pool=card_pool(), receiver=self)
+        return True
+
+    def _close_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.reset()
+            self._progress.deleteLater()
+            self._progress = None
+
+    def _failed(self, error: BaseException) -> None:
+        self._close_progress()
+        if isinstance(error, UnacknowledgedAlerts):
+            self._warn(_("Alerte à confirmer"), _("Ordonnances non signées. À confirmer dans le panneau des alertes :")
+                       + "\n" + "\n".join("• " + alert.text() for alert in error.alerts))
+        elif isinstance(error, PracticeIncomplete):
+            self._warn(_("Coordonnées du cabinet"), error.message)
+            self.practice_missing.emit()
+        elif isinstance(error, ValidationError):
+            self._warn(_("Ordonnances refusées"), problems_text(error))
+        else:
+            self._warn(_("Validation"), error_text(error))
+
+    def _done(self, result: Any) -> None:
+        self._close_progress()
+        self.result_dialog = ConsultationResultDialog(self._context, result, self.ordonnances, self._parent)
+        self.result_dialog.open()
+        self.finished_ok.emit(result)
+
+
+class ConsultationResultDialog(QDialog):
+    """Each ordonnance with its number and status; every page printed in one job (F9)."""
+
+    result: Any  # hides QDialog.result(): the flow and tests read the ConsultationOutcome
+
+    def __init__(self, context: Any, result: Any, ordonnances: list[Ordonnance], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.result = result
+        self.setWindowTitle(_("Ordonnances validées"))
+        layout = QVBoxLayout(self)
+        self.number_labels: list[QLabel] = []
+        for ordonnance, outcome in zip(ordonnances, result.outcomes, strict=True):
+            kind = ordonnance.kind.label if ordonnance.kind is not OrdonnanceKind.MEDICAMENTS else _("Médicaments")
+            title = QLabel(kind)
+            set_role(title, "subtitle")
+            number = QLabel(format_number(outcome.number) if outcome.number or ordonnance.kind.registrable
+                            else _("(sans numéro)"))
+            set_role(number, "number")
+            number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            status = PAPER_ONLY_TEXT if not ordonnance.kind.registrable else STATUS_TEXT.get(outcome.status, outcome.status)
+            detail = QLabel(status)
+            detail.setWordWrap(True)
+            layout.addWidget(title)
+            layout.addWidget(number)
+            layout.addWidget(detail)
+            self.number_labels.append(number)
+        self.print_status = QLabel("")
+        layout.addWidget(self.print_status)
+        buttons = QDialogButtonBox()
+        self.preview_button = QPushButton(_("Aperçu et impression…"))
+        self.preview_button.setDefault(True)
+        self.print_button = QPushButton(_("Tout imprimer sur l'imprimante par défaut (F9)"))
+        close = QPushButton(_("Fermer"))
+        buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
+        self.preview_button.clicked.connect(self.show_preview)
+        self.print_button.clicked.connect(self.print_now)
+        close.clicked.connect(self.reject)
+        QShortcut(QKeySequence("F9"), self, self.print_now)
+        layout.addWidget(buttons)
+        self.preview: Any = None
+
+    def _job_name(self) -> str:
+        numbers = [n for n in self.result.numbers if n]
+        return _("consultation {numbers}").format(numbers=" ".join(numbers)) if numbers else _("consultation")
+
+    def show_preview(self) -> None:
+        from lap_app.ui.errors import show_error
+        from lap_app.ui.printing_ui import make_preview
+
+        try:
+            self.preview = make_preview(self, self._context, self.result.pdf, self._job_name())
+        except UserError as error:
+            show_error(self, error, _("Impression"))
+            return
+        self.preview.open()
+
+    def print_now(self) -> None:
+        from lap_app.ui.printing_ui import print_on_default
+
+        self.print_status.setText(_("Impression en cours…"))
+        print_on_default(self, self._context, self.result.pdf, job_name=self._job_name(),
+                         on_done=lambda name: self.print_status.setText(
+                             _("Envoyées à l'imprimante « {name} » (un seul travail).").format(name=name)))

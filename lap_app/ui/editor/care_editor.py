@@ -1,0 +1,488 @@
+"""The other ordonnances of the consultation: biology, devices, nursing, physiotherapy and
+the other paramedical care, imaging, transport — one page per kind, chosen with one shortcut
+each (Ctrl+Alt+letter), NABM/LPP search as fast as drug search, templates, « Renouveler ».
+
+Everything goes through the services (``lap_app.services.care_drafting``); this widget only
+shows and collects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lap_app.domain.care import USUAL_NURSING_ACTS, ActLine, DeviceSupply, NursingLine, SessionLine
+from lap_app.domain.care_text import line_wording
+from lap_app.domain.errors import UserError
+from lap_app.domain.kinds import OrdonnanceKind
+from lap_app.domain.model import Zone
+from lap_app.i18n import _
+from lap_app.services.care_drafting import (
+    CARE_KINDS,
+    CareDraft,
+    NomenclatureSearch,
+    renewal_of_kind,
+    template_from_lines,
+    templates_for,
+)
+from lap_app.ui.object_names import named
+from lap_app.ui.style import set_role
+
+# One shortcut per kind (Ctrl+Alt+…): the letter a GP says (M médicaments, B biologie…).
+KIND_SHORTCUTS: dict[OrdonnanceKind, str] = {
+    OrdonnanceKind.MEDICAMENTS: "Ctrl+Alt+M",
+    OrdonnanceKind.DISPOSITIFS: "Ctrl+Alt+D",
+    OrdonnanceKind.BIOLOGIE: "Ctrl+Alt+B",
+    OrdonnanceKind.SOINS_INFIRMIERS: "Ctrl+Alt+I",
+    OrdonnanceKind.KINESITHERAPIE: "Ctrl+Alt+K",
+    OrdonnanceKind.ORTHOPHONIE: "Ctrl+Alt+O",
+    OrdonnanceKind.ORTHOPTIE: "Ctrl+Alt+Y",
+    OrdonnanceKind.PODOLOGIE: "Ctrl+Alt+P",
+    OrdonnanceKind.IMAGERIE: "Ctrl+Alt+R",
+    OrdonnanceKind.TRANSPORT: "Ctrl+Alt+T",
+}
+UNITS = (("d", _("jours")), ("wk", _("semaines")), ("mo", _("mois")))
+
+
+def _unit_combo() -> QComboBox:
+    combo = QComboBox()
+    for code, word in UNITS:
+        combo.addItem(word, code)
+    return combo
+
+
+class CareEditor(QWidget):
+    """Lines of every non-medicine kind; ``kind_requested`` asks the window to show a kind
+    (``MEDICAMENTS`` goes back to the medicines editor)."""
+
+    kind_requested = Signal(object)  # the shortcuts live on the window: a hidden tab gets no keys
+    lines_changed = Signal()
+
+    def __init__(self, context: Any, parent: QWidget | None = None, search: NomenclatureSearch | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.draft = CareDraft()
+        self.nomenclatures = search or NomenclatureSearch()
+        self._patient: Any = None
+        self._own_templates: list[Any] = []
+        self._results: list[Any] = []
+
+        self.kind_combo = named(QComboBox(), "careKind")
+        for kind in CARE_KINDS:
+            self.kind_combo.addItem(f"{kind.label}   ({KIND_SHORTCUTS[kind]})", kind.value)
+        self.summary_label = QLabel("")
+        set_role(self.summary_label, "subtitle")
+        self.message_label = QLabel("")
+        self.message_label.setWordWrap(True)
+        set_role(self.message_label, "error")
+
+        # search (biology, devices)
+        self.search_edit = named(QLineEdit(), "careSearch")
+        self.search_edit.setPlaceholderText(_("NFS, TSH, HbA1c, bandelettes… (code ou libellé)"))
+        self.results = named(QListWidget(), "careResults")
+        self.fasting_check = QCheckBox(_("À jeun"))
+        self.home_check = QCheckBox(_("À domicile"))
+        self.urgent_check = QCheckBox(_("Urgent"))
+        self.every_spin = QSpinBox(minimum=0, maximum=52)
+        self.every_spin.setSpecialValueText(_("une fois"))
+        self.every_unit = _unit_combo()
+        self.every_unit.setCurrentIndex(1)
+        self.repeat_spin = QSpinBox(minimum=0, maximum=24)
+        self.repeat_spin.setSpecialValueText("—")
+        self.repeat_unit = _unit_combo()
+        self.repeat_unit.setCurrentIndex(2)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText(_("Renseignements cliniques, consignes"))
+        self.supply_combo = QComboBox()
+        self.supply_combo.addItem(_("Achat"), DeviceSupply.PURCHASE.value)
+        self.supply_combo.addItem(_("Location"), DeviceSupply.RENTAL.value)
+        self.quantity_spin = QSpinBox(minimum=1, maximum=999, value=1)
+        self.device_duration = QSpinBox(minimum=0, maximum=365)
+        self.device_duration.setSpecialValueText("—")
+        self.device_unit = _unit_combo()
+        self.renewals_spin = QSpinBox(minimum=0, maximum=12)
+        search_page = QWidget()
+        search_layout = QVBoxLayout(search_page)
+        search_layout.setContentsMargins(0, 0, 0, 0)
+        search_layout.addWidget(self.search_edit)
+        search_layout.addWidget(self.results, 1)
+        self.biology_options = QWidget()
+        bio = QFormLayout(self.biology_options)
+        bio_flags = QHBoxLayout()
+        for box in (self.fasting_check, self.urgent_check):
+            bio_flags.addWidget(box)
+        bio.addRow(_("Options"), bio_flags)
+        every = QHBoxLayout()
+        every.addWidget(QLabel(_("tous les")))
+        every.addWidget(self.every_spin)
+        every.addWidget(self.every_unit)
+        every.addWidget(QLabel(_("pendant")))
+        every.addWidget(self.repeat_spin)
+        every.addWidget(self.repeat_unit)
+        bio.addRow(_("Répéter"), every)
+        self.device_options = QWidget()
+        dev = QFormLayout(self.device_options)
+        dev.addRow(_("Achat ou location"), self.supply_combo)
+        dev.addRow(_("Quantité"), self.quantity_spin)
+        duration = QHBoxLayout()
+        duration.addWidget(self.device_duration)
+        duration.addWidget(self.device_unit)
+        dev.addRow(_("Durée"), duration)
+        dev.addRow(_("Renouvellements"), self.renewals_spin)
+        search_layout.addWidget(self.biology_options)
+        search_layout.addWidget(self.device_options)
+        search_layout.addWidget(self.home_check)
+        search_layout.addWidget(self.note_edit)
+
+        # nursing
+        nursing_page = QWidget()
+        nurse = QFormLayout(nursing_page)
+        self.act_combo = named(QComboBox(), "nursingAct")
+        self.act_combo.setEditable(True)
+        self.act_combo.setEditable(True)
+        self.act_combo.addItems(list(USUAL_NURSING_ACTS))
+        self.act_combo.setCurrentText("")
+        self.times_spin = QSpinBox(minimum=1, maximum=12, value=1)
+        self.per_combo = QComboBox()
+        self.per_combo.addItem(_("par jour"), "d")
+        self.per_combo.addItem(_("par semaine"), "wk")
+        self.nursing_duration = QSpinBox(minimum=0, maximum=365)
+        self.nursing_duration.setSpecialValueText("—")
+        self.nursing_unit = _unit_combo()
+        self.nursing_home = QCheckBox(_("À domicile"))
+        self.sundays_check = QCheckBox(_("Dimanches et jours fériés inclus"))
+        self.nursing_note = QLineEdit()
+        rhythm = QHBoxLayout()
+        rhythm.addWidget(self.times_spin)
+        rhythm.addWidget(QLabel(_("fois")))
+        rhythm.addWidget(self.per_combo)
+        nurse_duration = QHBoxLayout()
+        nurse_duration.addWidget(self.nursing_duration)
+        nurse_duration.addWidget(self.nursing_unit)
+        nurse.addRow(_("Soin"), self.act_combo)
+        nurse.addRow(_("Fréquence"), rhythm)
+        nurse.addRow(_("Durée"), nurse_duration)
+        nurse.addRow("", self.nursing_home)
+        nurse.addRow("", self.sundays_check)
+        nurse.addRow(_("Remarque"), self.nursing_note)
+
+        # paramedical sessions
+        session_page = QWidget()
+        sess = QFormLayout(session_page)
+        self.care_edit = named(QLineEdit(), "sessionCare")
+        self.care_edit.setPlaceholderText(_("Rééducation du rachis lombaire…"))
+        self.sessions_spin = QSpinBox(minimum=0, maximum=100)
+        self.sessions_spin.setSpecialValueText("—")
+        self.rhythm_spin = QSpinBox(minimum=0, maximum=7)
+        self.rhythm_spin.setSpecialValueText("—")
+        self.session_home = QCheckBox(_("À domicile"))
+        self.session_urgent = QCheckBox(_("Urgent"))
+        self.session_note = QLineEdit()
+        sess.addRow(_("Soins demandés"), self.care_edit)
+        sess.addRow(_("Nombre de séances"), self.sessions_spin)
+        sess.addRow(_("Séances par semaine"), self.rhythm_spin)
+        flags = QHBoxLayout()
+        flags.addWidget(self.session_home)
+        flags.addWidget(self.session_urgent)
+        sess.addRow("", flags)
+        sess.addRow(_("Remarque"), self.session_note)
+
+        # imaging, transport
+        act_page = QWidget()
+        acts = QFormLayout(act_page)
+        self.act_edit = named(QLineEdit(), "actText")
+        self.act_note = QLineEdit()
+        self.act_urgent = QCheckBox(_("Urgent"))
+        acts.addRow(_("Acte"), self.act_edit)
+        acts.addRow(_("Renseignements"), self.act_note)
+        acts.addRow("", self.act_urgent)
+        self.paper_label = QLabel("")
+        self.paper_label.setWordWrap(True)
+        set_role(self.paper_label, "subtitle")
+        acts.addRow(self.paper_label)
+
+        self.pages = QStackedWidget()
+        for family_page in (search_page, nursing_page, session_page, act_page):
+            self.pages.addWidget(family_page)
+        self._search_page, self._nursing_page, self._session_page, self._act_page = (
+            search_page, nursing_page, session_page, act_page)
+
+        self.ald_check = QCheckBox(_("En rapport avec l'ALD"))
+        self.ald_check.setEnabled(False)
+        self.add_button = named(QPushButton(_("Ajouter la ligne")), "careAdd")
+        self.add_button.setProperty("primary", True)
+        self.lines = named(QListWidget(), "careLines")
+        self.lines.setWordWrap(True)  # a lab reads the whole sentence, no sideways scrolling
+        self.remove_button = QPushButton(_("Retirer la ligne"))
+        self.templates_button = named(QToolButton(), "careTemplates")
+        self.templates_button.setText(_("Modèles"))
+        self.templates_button.setText(_("Modèles"))
+        self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.templates_menu = QMenu(self.templates_button)
+        self.templates_button.setMenu(self.templates_menu)
+        self.renew_button = named(QPushButton(_("Renouveler")), "careRenew")
+        self.validate_button = QPushButton(_("Valider la consultation (Ctrl+Entrée)"))
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Ordonnance :")))
+        top.addWidget(self.kind_combo, 1)
+        top.addWidget(self.templates_button)
+        top.addWidget(self.renew_button)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.ald_check)
+        add_row.addStretch(1)
+        add_row.addWidget(self.add_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.remove_button)
+        bottom.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.pages, 3)
+        layout.addLayout(add_row)
+        layout.addWidget(self.message_label)
+        layout.addWidget(QLabel(_("Lignes de cette ordonnance")))
+        layout.addWidget(self.lines, 2)
+        layout.addLayout(bottom)
+
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.search_edit.textChanged.connect(self._search)
+        self.search_edit.returnPressed.connect(self.add_current)
+        self.results.itemActivated.connect(lambda _item: self.add_current())
+        self.add_button.clicked.connect(self.add_current)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.templates_menu.aboutToShow.connect(self._fill_templates)
+        self.renew_button.clicked.connect(self.renew_last)
+        self._kind_changed()
+
+    # ---- contract ---------------------------------------------------------------------------
+    @property
+    def kind(self) -> OrdonnanceKind:
+        return OrdonnanceKind(self.kind_combo.currentData())  # Qt keeps the enum's value only
+
+    def choose_kind(self, kind: OrdonnanceKind) -> None:
+        """Show ``kind`` (the window brings this editor forward; medicines go to their own)."""
+        self.kind_requested.emit(kind)
+        if kind is OrdonnanceKind.MEDICAMENTS:
+            return
+        self.kind_combo.setCurrentIndex(CARE_KINDS.index(kind))
+        self._focus_first_field()
+
+    def set_patient(self, record: Any) -> None:
+        if record is not self._patient:
+            self.draft.clear()
+        self._patient = record
+        allowed = bool(getattr(record, "ald", False))
+        self.ald_check.setEnabled(allowed)
+        if not allowed:
+            self.ald_check.setChecked(False)
+            self.draft.move_out_of_ald()
+        self._refresh()
+
+    def clear(self) -> None:
+        self.draft.clear()
+        self._refresh()
+
+    # ---- adding lines -----------------------------------------------------------------------
+    def _zone(self) -> Zone:
+        return Zone.ALD if self.ald_check.isChecked() else Zone.HORS_ALD
+
+    def _search(self, text: str) -> None:
+        try:
+            self._results = self.nomenclatures.search(self.kind, text)
+        except UserError as error:
+            self.message_label.setText(error.message)
+            self._results = []
+        self.results.clear()
+        for entry in self._results:
+            item = QListWidgetItem(f"{entry.code}  {entry.label}")
+            if entry.closed:
+                item.setForeground(Qt.GlobalColor.gray)
+                item.setToolTip(_("Code fermé : il ne peut plus être prescrit"))
+            self.results.addItem(item)
+        if self._results:
+            self.results.setCurrentRow(0)
+
+    def add_current(self) -> None:
+        """Add the line the current page describes; a French message says what is missing."""
+        self.message_label.setText("")
+        try:
+            line = self._line_from_form()
+            if line is None:
+                return
+            line.zone = self._zone()
+            self.draft.add(self.kind, line)
+        except UserError as error:
+            self.message_label.setText(error.message)
+            return
+        self._reset_form()
+        self._refresh()
+        self.lines_changed.emit()
+
+    def _line_from_form(self) -> Any:
+        kind = self.kind
+        if kind in (OrdonnanceKind.BIOLOGIE, OrdonnanceKind.DISPOSITIFS):
+            row = self.results.currentRow()
+            if not self._results or row < 0:
+                raise UserError(_("Cherchez d'abord l'analyse ou le dispositif (code, libellé ou abréviation)."))
+            entry = self._results[row]
+            if kind is OrdonnanceKind.BIOLOGIE:
+                options: dict[str, Any] = dict(fasting=self.fasting_check.isChecked(), at_home=self.home_check.isChecked(),
+                                               urgent=self.urgent_check.isChecked(), note=self.note_edit.text().strip())
+                if self.every_spin.value():
+                    options.update(every=self.every_spin.value(), every_unit=self.every_unit.currentData())
+                    if self.repeat_spin.value():
+                        options.update(repeat_duration=self.repeat_spin.value(),
+                                       repeat_duration_unit=self.repeat_unit.currentData())
+            else:
+                options = dict(supply=DeviceSupply(self.supply_combo.currentData()), quantity=self.quantity_spin.value(),
+                               renewals=self.renewals_spin.value(), instructions=self.note_edit.text().strip())
+                if self.device_duration.value():
+                    options.update(duration=self.device_duration.value(), duration_unit=self.device_unit.currentData())
+            return self.nomenclatures.line_for(kind, entry, **options)
+        if kind is OrdonnanceKind.SOINS_INFIRMIERS:
+            act = self.act_combo.currentText().strip()
+            if not act:
+                raise UserError(_("Indiquez le soin infirmier à réaliser."))
+            if not self.nursing_duration.value():
+                raise UserError(_("Indiquez la durée des soins infirmiers."))
+            return NursingLine(act, times=self.times_spin.value(), per=self.per_combo.currentData(),
+                               duration=self.nursing_duration.value(), duration_unit=self.nursing_unit.currentData(),
+                               at_home=self.nursing_home.isChecked(), sundays_and_holidays=self.sundays_check.isChecked(),
+                               note=self.nursing_note.text().strip())
+        if kind.is_paramedical_sessions:
+            care = self.care_edit.text().strip()
+            if not care:
+                raise UserError(_("Indiquez les soins demandés (rééducation de…)."))
+            if not self.sessions_spin.value():
+                raise UserError(_("Indiquez le nombre de séances."))
+            return SessionLine(care, sessions=self.sessions_spin.value(), rhythm=self.rhythm_spin.value() or None,
+                               at_home=self.session_home.isChecked(), urgent=self.session_urgent.isChecked(),
+                               note=self.session_note.text().strip())
+        text = self.act_edit.text().strip()
+        if not text:
+            raise UserError(_("Indiquez l'acte prescrit."))
+        return ActLine(text, note=self.act_note.text().strip(), urgent=self.act_urgent.isChecked())
+
+    def _reset_form(self) -> None:
+        for edit in (self.search_edit, self.note_edit, self.care_edit, self.session_note, self.act_edit,
+                     self.act_note, self.nursing_note):
+            edit.clear()
+        self.act_combo.setCurrentText("")
+        self._focus_first_field()
+
+    def remove_selected(self) -> None:
+        row = self.lines.currentRow()
+        if row >= 0:
+            self.draft.remove(self.kind, row)
+            self._refresh()
+            self.lines_changed.emit()
+
+    def add_lines(self, kind: OrdonnanceKind, lines: list[Any]) -> None:
+        for line in lines:
+            if not self.ald_check.isEnabled():
+                line.zone = Zone.HORS_ALD
+            self.draft.add(kind, line)
+        self.choose_kind(kind)
+        self._refresh()
+        self.lines_changed.emit()
+
+    # ---- templates, renewal -----------------------------------------------------------------
+    def _fill_templates(self) -> None:
+        self.templates_menu.clear()
+        for template in templates_for(self.kind, self._own_templates):
+            action = self.templates_menu.addAction(template.label)
+            action.triggered.connect(lambda _c=False, t=template: self.apply_template(t))
+        self.templates_menu.addSeparator()
+        save = self.templates_menu.addAction(_("Enregistrer ces lignes comme modèle…"))
+        save.triggered.connect(self._ask_template_name)
+
+    def apply_template(self, template: Any) -> None:
+        self.add_lines(template.kind, template.make_lines())
+
+    def save_template(self, name: str) -> None:
+        try:
+            self._own_templates.append(template_from_lines(name, self.kind, self.draft.lines[self.kind]))
+        except UserError as error:
+            self.message_label.setText(error.message)
+
+    def _ask_template_name(self) -> None:
+        name, ok = QInputDialog.getText(self, _("Modèle"), _("Nom du modèle :"))
+        if ok:
+            self.save_template(name)
+
+    def renew_last(self) -> None:
+        """Renew the patient's last ordonnance of the kind shown."""
+        prescribing = getattr(getattr(self._context, "services", None), "prescribing", None)
+        if self._patient is None or prescribing is None or not hasattr(prescribing, "history"):
+            self.message_label.setText(_("Historique indisponible : renouvellement impossible."))
+            return
+        from lap_app.ui.workers import run_task
+
+        record, patient, kind = self._patient, self._patient.to_patient(), self.kind
+        self._renewal_task = run_task(lambda: prescribing.history(patient),
+                                      on_done=lambda entries: self._renew_from(record, kind, entries),
+                                      on_error=lambda error: self.message_label.setText(str(error)))
+
+    def _renew_from(self, record: Any, kind: OrdonnanceKind, entries: list[Any]) -> None:
+        if record is not self._patient:
+            return
+        lines = renewal_of_kind(entries, kind)
+        if not lines:
+            self.message_label.setText(_("Pas d'ordonnance « {kind} » précédente à renouveler.").format(kind=kind.label))
+            return
+        self.add_lines(kind, lines)
+
+    # ---- display ------------------------------------------------------------------------------
+    def _kind_changed(self) -> None:
+        kind = self.kind
+        if kind in (OrdonnanceKind.BIOLOGIE, OrdonnanceKind.DISPOSITIFS):
+            self.pages.setCurrentWidget(self._search_page)
+            self.biology_options.setVisible(kind is OrdonnanceKind.BIOLOGIE)
+            self.device_options.setVisible(kind is OrdonnanceKind.DISPOSITIFS)
+            self.home_check.setVisible(kind is OrdonnanceKind.BIOLOGIE)
+            self._search(self.search_edit.text())
+        elif kind is OrdonnanceKind.SOINS_INFIRMIERS:
+            self.pages.setCurrentWidget(self._nursing_page)
+        elif kind.is_paramedical_sessions:
+            self.pages.setCurrentWidget(self._session_page)
+        else:
+            self.pages.setCurrentWidget(self._act_page)
+            self.paper_label.setText(_("Imprimée seulement : hors ordonnance numérique, sans numéro ni QR code."))
+        self.message_label.setText("")
+        self._refresh()
+
+    def _focus_first_field(self) -> None:
+        page = self.pages.currentWidget()
+        first: QWidget = {self._search_page: self.search_edit, self._nursing_page: self.act_combo,
+                          self._session_page: self.care_edit}.get(page, self.act_edit) if page else self.act_edit
+        first.setFocus()
+
+    def _refresh(self) -> None:
+        self.lines.clear()
+        for index, line in enumerate(self.draft.lines[self.kind]):
+            zone = "  [ALD]" if line.zone is Zone.ALD else ""
+            self.lines.addItem(f"{index + 1}. {line_wording(line).text()}{zone}")
+        parts = [f"{kind.label} ({len(self.draft.lines[kind])})" for kind in self.draft.kinds_with_lines()]
+        self.summary_label.setText(_("Autres ordonnances de la consultation : {list}").format(list=", ".join(parts))
+                                   if parts else _("Aucune autre ordonnance dans cette consultation."))
+        self.remove_button.setEnabled(bool(self.draft.lines[self.kind]))

@@ -1,0 +1,81 @@
+"""What no code caught reaches one boundary: logged with its traceback in the log file (the
+Windows build has no console), and shown as the French error dialog; the application goes on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+APPLICATION = r"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from lap_app.logs import configure_logging
+from lap_app.ui.app import create_application
+
+configure_logging()
+app = create_application()
+seen = []
+
+def failing_slot():
+    raise ZeroDivisionError("division par zéro dans un slot")
+
+def look():
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    if boxes:
+        seen.append(boxes[0].text())
+        QTimer.singleShot(0, lambda: QTimer.singleShot(200, app.quit))  # still alive after the failure
+    else:
+        QTimer.singleShot(50, look)
+
+QTimer.singleShot(0, failing_slot)
+QTimer.singleShot(50, look)
+QTimer.singleShot(20000, app.quit)
+app.exec()
+print(seen[0] if seen else "NO DIALOG")
+"""
+
+
+def test_an_exception_in_a_slot_is_logged_and_shown_in_french(tmp_path: Path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAP_DATA_DIR": str(tmp_path / "data"),
+           "LAP_CONFIG_DIR": str(tmp_path / "config")}
+    result = subprocess.run([sys.executable, "-c", APPLICATION], capture_output=True, text=True, timeout=60,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("Erreur inattendue ; le détail technique est dans le journal.")
+    assert "Traceback" not in result.stderr  # nothing for a console the user does not have
+    log = (tmp_path / "data" / "logs" / "lap-app.log").read_text(encoding="utf-8")
+    assert "unexpected error" in log and "Traceback" in log and "failing_slot" in log
+    assert "ZeroDivisionError: division par zéro dans un slot" in log
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_in_another_thread_is_shown_from_the_gui_thread(qtbot, monkeypatch, caplog):
+    from lap_app.ui.errors import install_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    install_excepthook()
+
+    def work() -> None:
+        raise KeyError("lecture du lecteur de carte")
+
+    thread = threading.Thread(target=work, name="card-poll")
+    thread.start()
+    thread.join(5)
+
+    def dialog() -> QMessageBox | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: dialog() is not None, timeout=5000)
+    box = dialog()
+    assert box.text() == "Erreur inattendue ; le détail technique est dans le journal."
+    assert any(record.exc_info and record.exc_info[0] is KeyError for record in caplog.records)
+    box.close()
