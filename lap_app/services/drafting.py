@@ -28,7 +28,7 @@ from lap_app.domain.model import (
 )
 from lap_app.domain.posology import Posology
 from lap_app.i18n import _
-from lap_app.storage.drafting_library import DraftingTables
+from lap_app.storage.drafting_library import DraftingTables, draft_parts
 
 # Alert levels: the drug base's interaction levels (CI, AD, PE, APEC, REDUNDANCY, ALLERGY) plus
 # CONDITION, a prescribing condition worth the prescriber's eye.
@@ -440,25 +440,50 @@ class DraftingLibrary:
     # ---- each patient's draft ----------------------------------------------------------------
 
     def save_draft(self, patient_id: int, lines: Sequence[PrescriptionLine]) -> None:
-        """Keep ``lines`` as the patient's ordonnance being written (an empty one is deleted);
-        raises ``UserError`` when the store cannot write it (locked, disk full...)."""
-        if not lines:
-            self.delete_draft(patient_id)
-            return
-        self._tables.save_draft(patient_id, [{**line_to_dict(line), "resource_id": line.resource_id}
-                                             for line in lines])
+        """Keep ``lines`` as the patient's medicines being written (the other kinds' lines stay;
+        a draft with no line left is deleted); raises ``UserError`` when the store cannot write
+        it (locked, disk full...)."""
+        self._tables.save_draft_part(patient_id, "lines", [{**line_to_dict(line), "resource_id": line.resource_id}
+                                                           for line in lines])
 
     def load_draft(self, patient_id: int) -> list[PrescriptionLine]:
-        """The patient's saved draft (empty when there is none)."""
+        """The patient's saved medicine lines (empty when there is none)."""
         stored = self._tables.draft(patient_id)
         if stored is None:
             return []
         try:
-            items = json.loads(stored)
+            items = draft_parts(stored).get("lines") or []
             return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in items]
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
                             .format(error=error)) from error
+
+    def save_care_draft(self, patient_id: int, draft: Any) -> None:
+        """Keep the lines of the other kinds (a ``CareDraft``: biology, nursing, devices...) as
+        the patient's draft beside the medicines; same errors as ``save_draft``."""
+        from lap_app.services.care_drafting import care_line_to_dict
+
+        care = {kind.value: [{**care_line_to_dict(line), "resource_id": line.resource_id}
+                             for line in draft.lines[kind]] for kind in draft.kinds_with_lines()}
+        self._tables.save_draft_part(patient_id, "care", care)
+
+    def load_care_draft(self, patient_id: int) -> Any:
+        """The patient's saved lines of the other kinds, as a ``CareDraft`` (empty when none)."""
+        from lap_app.services.care_drafting import CareDraft, care_line_from_dict
+
+        draft = CareDraft()
+        stored = self._tables.draft(patient_id)
+        if stored is None:
+            return draft
+        try:
+            for kind_value, items in (draft_parts(stored).get("care") or {}).items():
+                kind = OrdonnanceKind(kind_value)
+                for item in items:
+                    draft.add(kind, care_line_from_dict(kind.families[0], item))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
+                            .format(error=error)) from error
+        return draft
 
     def delete_draft(self, patient_id: int) -> None:
         self._tables.delete_draft(patient_id)

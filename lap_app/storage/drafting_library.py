@@ -86,12 +86,22 @@ class DraftingTables:
 
     # ---- each patient's draft ---------------------------------------------------------------------
 
-    def save_draft(self, patient_id: int, lines: list[LineData]) -> None:
-        with _store_errors():
+    def save_draft_part(self, patient_id: int, part: str, data: Any) -> None:
+        """Replace one part of the patient's draft (``"lines"``: the medicines, ``"care"``: the
+        other kinds), keeping the other part: read and written in one transaction so that the
+        two editors never overwrite each other. The row goes when every part is empty. A draft
+        stored as a plain list (before the care part existed) is its medicine lines."""
+        with _store_errors(), write_transaction(self._db):
+            row = self._db.execute("SELECT lines FROM drafts WHERE patient_id = ?", (patient_id,)).fetchone()
+            parts = draft_parts(row[0]) if row is not None else {}
+            parts[part] = data
+            if not any(parts.values()):
+                self._db.execute("DELETE FROM drafts WHERE patient_id = ?", (patient_id,))
+                return
             self._db.execute(
                 "INSERT INTO drafts (patient_id, lines, updated_at) VALUES (?, ?, ?) ON CONFLICT(patient_id) "
                 "DO UPDATE SET lines = excluded.lines, updated_at = excluded.updated_at",
-                (patient_id, _json(lines), _now()))
+                (patient_id, _json(parts), _now()))
 
     def draft(self, patient_id: int) -> str | None:
         """The patient's draft as stored (JSON text), or None; the caller reads it."""
@@ -106,6 +116,23 @@ class DraftingTables:
     def patients_with_draft(self) -> set[int]:
         with _store_errors():
             return {patient_id for (patient_id,) in self._db.execute("SELECT patient_id FROM drafts")}
+
+
+def draft_parts(stored: str) -> dict[str, Any]:
+    """The parts of a stored draft: ``{"lines": [...], "care": {kind: [...]}}``; the former
+    format (a plain list) is the medicine lines. Unreadable JSON raises a French ``UserError``
+    (the row is left as it is: nothing is overwritten)."""
+    try:
+        data = json.loads(stored)
+    except ValueError as error:
+        raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
+                        .format(error=error)) from error
+    if isinstance(data, list):
+        return {"lines": data}
+    if not isinstance(data, dict):
+        raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
+                        .format(error=type(data).__name__))
+    return data
 
 
 @contextlib.contextmanager

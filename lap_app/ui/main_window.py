@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.editor.validate_requested.connect(self.validate)
         self.history.renew_requested.connect(self.editor.renew_with)
         self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
+        self.care_editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.editor.alerts_panel())
@@ -309,7 +310,7 @@ class MainWindow(QMainWindow):
         self._flow = flow
 
     def _after_consultation(self, result, record) -> None:
-        self.care_editor.clear()
+        self.care_editor.clear(record)
         self._after_validation(result, record)
 
     def _after_validation(self, result, record) -> None:

@@ -58,7 +58,8 @@ def _add(qtbot, editor: PrescriptionEditor, query: str, ald: bool = False, days:
 def _saved_rows(path) -> dict[int, list[dict]]:
     """The drafts table read through a connection of its own, as another process would."""
     with closing(sqlite3.connect(path)) as other:
-        return {pid: json.loads(lines) for pid, lines in other.execute("SELECT patient_id, lines FROM drafts")}
+        rows = {pid: json.loads(lines) for pid, lines in other.execute("SELECT patient_id, lines FROM drafts")}
+    return {pid: data["lines"] for pid, data in rows.items()}  # the medicines (the other kinds beside them)
 
 
 def test_draft_survives_a_restart_and_goes_once_cleared(qtbot, tmp_path, drugs) -> None:

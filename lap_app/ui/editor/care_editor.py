@@ -3,11 +3,14 @@ the other paramedical care, imaging, transport — one page per kind, chosen wit
 each (Ctrl+Alt+letter), NABM/LPP search as fast as drug search, templates, « Renouveler ».
 
 Everything goes through the services (``lap_app.services.care_drafting``); this widget only
-shows and collects.
+shows and collects. The lines are saved as the patient's draft on every change (beside the
+medicines, ``DraftingLibrary.save_care_draft``) and found again when the patient comes back or
+after a restart.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -45,8 +48,11 @@ from lap_app.services.care_drafting import (
     templates_for,
 )
 from lap_app.ui.context import AppContext
+from lap_app.ui.errors import error_text
 from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
+
+log = logging.getLogger(__name__)
 
 # One shortcut per kind (Ctrl+Alt+…): the letter a GP says (M médicaments, B biologie…).
 KIND_SHORTCUTS: dict[OrdonnanceKind, str] = {
@@ -86,6 +92,7 @@ class CareEditor(QWidget):
         self.nomenclatures = search or NomenclatureSearch()
         self._patient: Any = None
         self._own_templates: list[Any] = []
+        self._unsaved: dict[Any, CareDraft] = {}  # drafts the store refused, kept for this session
         self._results: list[Any] = []
 
         self.kind_combo = named(QComboBox(), "careKind")
@@ -290,19 +297,62 @@ class CareEditor(QWidget):
         self._focus_first_field()
 
     def set_patient(self, record: Any) -> None:
-        if record is not self._patient:
-            self.draft.clear()
+        if _patient_id(record) != _patient_id(self._patient) or record is None:
+            # a new object: an ordonnance being validated keeps the one it was given
+            self.draft = self._restore_draft(_patient_id(record))
         self._patient = record
         allowed = bool(getattr(record, "ald", False))
         self.ald_check.setEnabled(allowed)
         if not allowed:
             self.ald_check.setChecked(False)
-            self.draft.move_out_of_ald()
+            if any(line.zone is Zone.ALD for lines in self.draft.lines.values() for line in lines):
+                self.draft.move_out_of_ald()
+                self._save_draft()
         self._refresh()
 
-    def clear(self) -> None:
-        self.draft.clear()
-        self._refresh()
+    def clear(self, record: Any = None) -> None:
+        """Empty the lines (they were sent); ``record``: the patient validated, who may no longer
+        be the one shown — then only that patient's stored lines are emptied."""
+        patient_id = _patient_id(record) if record is not None else _patient_id(self._patient)
+        if patient_id == _patient_id(self._patient):
+            self.draft = CareDraft()
+            self._save_draft()
+            self._refresh()
+        else:
+            self._unsaved.pop(patient_id, None)
+            library = self._library()
+            if library is not None and patient_id is not None:
+                try:
+                    library.save_care_draft(patient_id, CareDraft())
+                except UserError as error:  # the lines were sent: a stale draft is a nuisance, not a loss
+                    log.warning("care draft of patient %s not emptied: %s", patient_id, error)
+        self.lines_changed.emit()
+
+    # ---- the draft in the local store ---------------------------------------------------------
+    def _restore_draft(self, patient_id: Any) -> CareDraft:
+        library = self._library()
+        if patient_id in self._unsaved or library is None or patient_id is None:
+            return self._unsaved.get(patient_id) or CareDraft()
+        try:
+            return library.load_care_draft(patient_id)
+        except UserError as error:
+            self.message_label.setText(_("Brouillon non repris : {message}").format(message=error_text(error)))
+            return CareDraft()
+
+    def _save_draft(self) -> None:
+        """Save the shown patient's lines; a failure is said (and the lines kept), never raised."""
+        library, patient_id = self._library(), _patient_id(self._patient)
+        if library is None or patient_id is None:
+            return
+        try:
+            library.save_care_draft(patient_id, self.draft)
+        except UserError as error:
+            log.warning("care draft of patient %s not saved: %s", patient_id, error)
+            self._unsaved[patient_id] = self.draft
+            self.message_label.setText(_("Brouillon non enregistré : {message}. Ne fermez pas l'application avant de "
+                                         "valider l'ordonnance.").format(message=error_text(error)))
+            return
+        self._unsaved.pop(patient_id, None)
 
     # ---- adding lines -----------------------------------------------------------------------
     def _zone(self) -> Zone:
@@ -338,6 +388,7 @@ class CareEditor(QWidget):
             return
         self._reset_form()
         self._refresh()
+        self._save_draft()
         self.lines_changed.emit()
 
     def _line_from_form(self) -> Any:
@@ -397,6 +448,7 @@ class CareEditor(QWidget):
         if row >= 0:
             self.draft.remove(self.kind, row)
             self._refresh()
+            self._save_draft()
             self.lines_changed.emit()
 
     def add_lines(self, kind: OrdonnanceKind, lines: list[Any]) -> None:
@@ -406,6 +458,7 @@ class CareEditor(QWidget):
             self.draft.add(kind, line)
         self.choose_kind(kind)
         self._refresh()
+        self._save_draft()
         self.lines_changed.emit()
 
     # ---- templates, renewal -----------------------------------------------------------------
@@ -507,3 +560,7 @@ class CareEditor(QWidget):
         self.summary_label.setText(_("Autres ordonnances de la consultation : {list}").format(list=", ".join(parts))
                                    if parts else _("Aucune autre ordonnance dans cette consultation."))
         self.remove_button.setEnabled(bool(self.draft.lines[self.kind]))
+
+
+def _patient_id(record: Any) -> Any:
+    return getattr(record, "id", None)

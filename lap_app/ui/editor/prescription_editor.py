@@ -302,7 +302,7 @@ class PrescriptionEditor(QWidget):
         library = self._library()
         if patient_id is not None:
             try:
-                library.delete_draft(patient_id)
+                library.save_draft(patient_id, [])  # the medicines only: the other kinds' lines stay
             except UserError as error:  # the lines were signed: a stale draft is a nuisance, not a loss
                 log.warning("draft of patient %s not deleted: %s", patient_id, error)
         self.lines_changed.emit()  # the patient list's draft marks

@@ -1,0 +1,111 @@
+"""Nothing is lost in the other kinds either: the biology, nursing, device… lines being written
+are the patient's draft too, kept beside the medicines in the same row of the local store, found
+again when the patient comes back and after a restart, and emptied once sent."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+
+from PySide6.QtCore import Qt
+
+from lap_app.domain.care import BiologyLine, NursingLine
+from lap_app.domain.kinds import OrdonnanceKind
+from lap_app.domain.model import PrescriptionLine
+from lap_app.domain.posology import Posology
+from lap_app.services.care_drafting import CareDraft
+from lap_app.services.drafting import DraftingLibrary
+from lap_app.services.patients import PatientService
+from lap_app.storage import connect
+from lap_app.ui.editor.care_editor import CareEditor
+
+from practice_store_support import adult, make_context
+
+
+def _medicine() -> PrescriptionLine:
+    return PrescriptionLine("PARACÉTAMOL 1000 mg, comprimé", Posology(
+        dose=1, dose_unit="comprimé", frequency=3, period=1, period_unit="d", duration=5, duration_unit="d"))
+
+
+def _row(path) -> dict | list | None:
+    with closing(sqlite3.connect(path)) as other:
+        rows = other.execute("SELECT lines FROM drafts").fetchall()
+    return json.loads(rows[0][0]) if rows else None
+
+
+def test_medicines_and_other_kinds_share_the_draft_without_overwriting(tmp_path) -> None:
+    path = tmp_path / "store.sqlite3"
+    connection = connect(path)
+    patient = PatientService(connection).save(adult())
+    library = DraftingLibrary(connection)
+    care = CareDraft()
+    care.add(OrdonnanceKind.BIOLOGIE, BiologyLine(code="1104", label="HEMOGRAMME"))
+    care.add(OrdonnanceKind.SOINS_INFIRMIERS, NursingLine(act="Prise de sang à domicile"))
+    medicine = _medicine()
+    library.save_draft(patient.id, [medicine])
+    library.save_care_draft(patient.id, care)
+    library.save_draft(patient.id, [medicine])  # the medicine editor saving again keeps the care part
+    connection.close()
+
+    again = DraftingLibrary(connect(path))
+    assert again.load_draft(patient.id) == [medicine]
+    assert again.load_care_draft(patient.id).lines == care.lines  # every field, identities included
+    assert again.patients_with_draft() == {patient.id}
+    again.save_draft(patient.id, [])  # medicines sent: the care lines stay
+    assert again.load_care_draft(patient.id).lines == care.lines and again.patients_with_draft() == {patient.id}
+    again.save_care_draft(patient.id, CareDraft())  # both parts empty: no row left
+    assert again.patients_with_draft() == set() and _row(path) is None
+
+
+def test_a_draft_stored_as_a_plain_list_is_read_as_its_medicines(tmp_path) -> None:
+    path = tmp_path / "store.sqlite3"
+    connection = connect(path)
+    patient = PatientService(connection).save(adult())
+    library = DraftingLibrary(connection)
+    medicine = _medicine()
+    library.save_draft(patient.id, [medicine])
+    stored = _row(path)["lines"]
+    connection.execute("UPDATE drafts SET lines = ?", (json.dumps(stored),))  # the format before the care part
+    assert library.load_draft(patient.id) == [medicine]
+    assert library.load_care_draft(patient.id).count() == 0
+    care = CareDraft()
+    care.add(OrdonnanceKind.BIOLOGIE, BiologyLine(code="1104", label="HEMOGRAMME"))
+    library.save_care_draft(patient.id, care)
+    assert library.load_draft(patient.id) == [medicine]  # the old medicines kept beside the new part
+    assert [line.code for line in library.load_care_draft(patient.id).lines[OrdonnanceKind.BIOLOGIE]] == ["1104"]
+
+
+def _care_editor(qtbot, context) -> CareEditor:
+    widget = CareEditor(context)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def test_a_biology_line_comes_back_with_its_patient_and_after_a_restart(qtbot, tmp_path) -> None:
+    path = tmp_path / "store.sqlite3"
+    context = make_context(path)
+    first = context.services.patients.save(adult())
+    second = context.services.patients.save(adult(family_name="Autre", ins=None))
+    editor = _care_editor(qtbot, context)
+    editor.set_patient(first)
+    editor.choose_kind(OrdonnanceKind.BIOLOGIE)
+    qtbot.keyClicks(editor.search_edit, "NFS")
+    qtbot.waitUntil(lambda: editor.results.count() > 0, timeout=3000)
+    qtbot.keyClick(editor.search_edit, Qt.Key.Key_Return)
+    assert [line.code for line in editor.draft.lines[OrdonnanceKind.BIOLOGIE]] == ["1104"]
+    assert context.services.drafting.patients_with_draft() == {first.id}  # the patient list marks it
+
+    editor.set_patient(second)
+    assert editor.draft.count() == 0
+    editor.set_patient(first)
+    assert [line.code for line in editor.draft.lines[OrdonnanceKind.BIOLOGIE]] == ["1104"]
+
+    restarted = _care_editor(qtbot, make_context(path))
+    restarted.set_patient(first)
+    assert [line.code for line in restarted.draft.lines[OrdonnanceKind.BIOLOGIE]] == ["1104"]
+
+    restarted.clear(first)  # validated: sent, not kept
+    assert _row(path) is None
+    assert _care_editor(qtbot, make_context(path)).draft.count() == 0
