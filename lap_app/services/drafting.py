@@ -10,7 +10,6 @@ closing the application or a crash loses no ordonnance being written.
 from __future__ import annotations
 
 import copy
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
