@@ -128,7 +128,7 @@ def test_a_bad_execution_lists_every_problem_and_records_nothing(base, people) -
     cancelled = _execute(lab, number, [{"line": 1}, {"line": 99}])
     assert cancelled.status_code == 422
     assert [p["message"] for p in cancelled.json()["problems"]] == [
-        "ordonnance annulée par son prescripteur : aucune exécution possible", "ligne inexistante (1 à 4)"]
+        "ordonnance annulée par son prescripteur : aucune exécution possible", "ligne inexistante (1 à 6)"]
     assert _rows(base, number) == 0
 
 
