@@ -95,7 +95,7 @@ class SettingsDialog(QDialog):
         form.addRow(_("Imprimante"), self.printer)
 
         self.base_url = QLineEdit(settings.base.url)
-        self.base_url.setPlaceholderText(_("https://… (vide : aucune base, signature impossible)"))
+        self.base_url.setPlaceholderText(_("https://… (vide : aucune base)"))
         self.base_ca = QLineEdit(settings.base.ca_path)
         browse = QPushButton(_("Choisir…"))
         browse.clicked.connect(self._choose_ca)
