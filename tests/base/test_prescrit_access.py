@@ -8,7 +8,6 @@ import sqlite3
 import uuid
 
 import pytest
-
 from attack_support import insider
 
 KINDS = ("medicaments", "dispositifs", "biologie", "soins-infirmiers", "kinesitherapie", "orthophonie",

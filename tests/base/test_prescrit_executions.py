@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import pytest
-
 from attack_support import insider
 
 
@@ -148,8 +147,9 @@ def test_a_retried_execution_is_recorded_once(base, people) -> None:  # type: ig
 def test_kill_9_of_the_base_after_an_execution_then_a_retry(tmp_path, pki_dir) -> None:  # type: ignore[no-untyped-def]
     """The base dies right after recording (the prescrit never got its answer): the retry, to the
     restarted base, replays it."""
-    from circuit_support import running_base
     from lap_app.standins.pki import init_pki
+
+    from circuit_support import running_base
 
     pki = init_pki(pki_dir)
     with running_base(tmp_path / "base", pki_dir) as process:
