@@ -8,6 +8,8 @@ An execution is a PUT under an id the prescrit's software chooses: a retry after
 
 from __future__ import annotations
 
+import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +19,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from lap_app.base_client.protocol import b64d, b64e
+from lap_app.standins.base_server.adjustments import (
+    AdjustmentIn,
+    adjusted_limits,
+    adjustment_bytes,
+    adjustment_problems,
+)
 from lap_app.standins.base_server.context import (
     BaseState,
     Caller,
@@ -30,6 +39,7 @@ from lap_app.standins.base_server.dispensing_rules import french_day
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.execution_rules import amount, executable_lines, execution_problems
 from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
+from lap_app.standins.base_server.security import SIGNATURE, verify_rs256
 
 router = APIRouter(prefix="/v1/prescrit", tags=["prescrits"])
 
@@ -64,6 +74,17 @@ class ExecutionRecordOut(BaseModel):
     detail: dict[str, Any]
 
 
+class AdjustmentOut(BaseModel):
+    id: str
+    line: int
+    changes: list[dict[str, str]]
+    agreement: dict[str, str | None]
+    by: str
+    profession: str
+    recorded_at: float
+    signature: str = Field(description="RS256 de la carte du prescrit sur le contenu signé, base64")
+
+
 class PrescritViewOut(BaseModel):
     number: str
     kind: str
@@ -71,6 +92,7 @@ class PrescritViewOut(BaseModel):
     bundle: dict[str, Any]
     lines: list[ExecutableLineOut]
     executions: list[ExecutionRecordOut]
+    adjustments: list[AdjustmentOut] = []
     replayed: bool = False
 
 
@@ -113,10 +135,19 @@ def _done_so_far(conn: Any, number: str, lines: list[Any]) -> dict[int, float]:
     return totals
 
 
+def _lines(conn: Any, row: Any) -> list[Any]:
+    """The ordonnance's lines, with what the prescriber agreed to since (a new quantity or number
+    of sessions) as what each allows."""
+    lines = executable_lines(json.loads(row["bundle"]), stored_kind(row))
+    limits = adjusted_limits(conn.execute("SELECT line, content FROM adjustments WHERE number = ? ORDER BY rowid",
+                                          (row["number"],)).fetchall())
+    return [dataclasses.replace(x, prescribed=limits[x.line]) if x.line in limits else x for x in lines]
+
+
 def _view(conn: Any, row: Any, replayed: bool = False) -> PrescritViewOut:
     bundle = json.loads(row["bundle"])
     kind = stored_kind(row)
-    lines = executable_lines(bundle, kind)
+    lines = _lines(conn, row)
     done = _done_so_far(conn, row["number"], lines)
     by_medicine = {line.medicine_index: line.line for line in lines if line.medicine_index is not None}
     records = [ExecutionRecordOut(line=by_medicine.get(r["line"], r["line"]), done=True, amount=r["quantity"],
@@ -127,7 +158,14 @@ def _view(conn: Any, row: Any, replayed: bool = False) -> PrescritViewOut:
                                    by=r["actor"], profession=r["profession"], detail=json.loads(r["detail"]))
                 for r in conn.execute("SELECT l.*, e.actor, e.profession FROM execution_lines l JOIN executions e"
                                       " ON e.id = l.execution WHERE l.number = ? ORDER BY l.id", (row["number"],))]
+    adjustments = []
+    for r in conn.execute("SELECT * FROM adjustments WHERE number = ? ORDER BY rowid", (row["number"],)):
+        content = json.loads(r["content"])
+        adjustments.append(AdjustmentOut(id=r["id"], line=r["line"], changes=content["changes"],
+                                         agreement=content["agreement"], by=r["actor"], profession=r["profession"],
+                                         recorded_at=r["recorded_at"], signature=b64e(r["signature"])))
     return PrescritViewOut(number=row["number"], kind=kind, status=row["status"], bundle=bundle, replayed=replayed,
+                           adjustments=adjustments,
                            lines=[ExecutableLineOut(line=x.line, type=x.type, text=x.text, code=x.code,
                                                     prescribed=x.prescribed, done=done.get(x.line, 0.0),
                                                     substitution_allowed=x.substitution_allowed, supply=x.supply)
@@ -173,7 +211,7 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
                     raise ApiError(409, "execution_id_reused",
                                    "Identifiant d'exécution déjà utilisé pour un autre contenu")
                 return _view(conn, row, replayed=True)
-            lines = executable_lines(json.loads(row["bundle"]), stored_kind(row))
+            lines = _lines(conn, row)
             now = time.time()
             problems = execution_problems(lines, row["status"], row["registered_at"],
                                           _done_so_far(conn, number, lines), body.lines, now)
@@ -209,3 +247,60 @@ def _record(conn: Any, number: str, execution_id: str, actor: str, profession: s
         conn.execute("INSERT INTO execution_lines (execution, number, line, done, amount, done_on, detail)"
                      " VALUES (?,?,?,?,?,?,?)", (execution_id, number, item.line, int(item.done), amount(item), day,
                                                  json.dumps(detail, ensure_ascii=False)))
+
+
+@router.put("/prescriptions/{number}/adjustments/{adjustment_id}", response_model=PrescritViewOut,
+            responses=ERRORS)
+def adjust(number: str, body: AdjustmentIn, state: State, caller: PrescritCaller,
+           adjustment_id: str = Path(pattern=EXECUTION_ID, description="Choisi par le logiciel du prescrit")
+           ) -> PrescritViewOut:
+    """Record an adjustment of a line agreed by the prescriber, signed by the prescrit's card;
+    the ordonnance stays as signed. The same id with the same content is a replay."""
+    holder = caller.holder
+    signed = adjustment_bytes(number, body)
+
+    def run() -> PrescritViewOut:
+        check_number_format(number)
+        with state.store.transaction() as conn:
+            row = _open(state, caller, conn, number)
+            earlier = conn.execute("SELECT * FROM adjustments WHERE id = ?", (adjustment_id,)).fetchone()
+            if earlier is not None:
+                if (earlier["number"], earlier["actor"], earlier["content"]) != (number, holder.national_id,
+                                                                                 signed.decode("utf-8")):
+                    raise ApiError(409, "adjustment_id_reused",
+                                   "Identifiant d'ajustement déjà utilisé pour un autre contenu")
+                return _view(conn, row, replayed=True)
+            now = time.time()
+            problems = adjustment_problems(body, len(_lines(conn, row)), row["status"], row["registered_at"], now)
+            certificate, signature = _signature_problems(state, holder.national_id, body, signed, problems)
+            if problems:
+                raise ApiError(422, "invalid_adjustment", "Ajustement refusé : rien n'a été enregistré", problems)
+            conn.execute("INSERT INTO adjustments (id, number, line, actor, profession, content, signature,"
+                         " certificate, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                         (adjustment_id, number, body.line, holder.national_id, holder.profession,
+                          signed.decode("utf-8"), signature, certificate, now))
+            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                              "adjust", f"ok:{body.agreement.mode}")
+            return _view(conn, row)
+
+    return audited(state, holder, caller.installation, number, "adjust", run)
+
+
+def _signature_problems(state: BaseState, national_id: str, body: AdjustmentIn, signed: bytes,
+                        problems: list[dict[str, str]]) -> tuple[bytes, bytes]:
+    """The certificate and signature, once checked: the caller's own card, signature key, valid."""
+    try:
+        certificate, signature = b64d(body.certificate), b64d(body.signature)
+    except (binascii.Error, ValueError):
+        problems.append({"path": "signature", "message": "signature ou certificat illisible (base64 attendu)"})
+        return b"", b""
+    try:
+        cert, signer = state.certificates.check(certificate, SIGNATURE)
+    except ApiError as refused:
+        problems.append({"path": "certificate", "message": refused.message})
+        return certificate, signature
+    if signer.national_id != national_id:
+        problems.append({"path": "certificate", "message": "certificat d'une autre carte que celle authentifiée"})
+    elif not verify_rs256(cert, signature, signed):
+        problems.append({"path": "signature", "message": "signature de la carte invalide pour cet ajustement"})
+    return certificate, signature

@@ -88,6 +88,18 @@ CREATE TABLE IF NOT EXISTS execution_lines (    -- lines other than medicines (t
     detail TEXT NOT NULL                         -- JSON: count, reason, supply, until, act, code
 );
 CREATE INDEX IF NOT EXISTS execution_lines_by_number ON execution_lines (number);
+CREATE TABLE IF NOT EXISTS adjustments (        -- a line changed with the prescriber's agreement; the Bundle stays as signed
+    id TEXT PRIMARY KEY,                         -- chosen by the prescrit's software: a retry replays
+    number TEXT NOT NULL REFERENCES prescriptions(number),
+    line INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    profession TEXT NOT NULL,
+    content TEXT NOT NULL,                       -- the signed JSON (canonical bytes)
+    signature BLOB NOT NULL,                     -- RS256 by the prescrit's card (signature key)
+    certificate BLOB NOT NULL,
+    recorded_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS adjustments_by_number ON adjustments (number);
 CREATE TABLE IF NOT EXISTS unknown_number_reads (   -- misses, for the rate limit (unknown_numbers.py)
     at REAL NOT NULL,
     actor TEXT NOT NULL,
