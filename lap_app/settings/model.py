@@ -58,6 +58,8 @@ class Settings:
     card: CardSettings = field(default_factory=CardSettings)
     paper_size: str = "A4"
     default_printer: str = ""  # empty: the system's default destination
+    # an elderly patient's creatinine older than this is asked for again (prescription screen)
+    creatinine_max_age_days: int = 365
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,12 +74,15 @@ class Settings:
             card = CardSettings()
         paper = data.get("paper_size")
         printer = data.get("default_printer")
+        creatinine_days = data.get("creatinine_max_age_days")
         return cls(
             practice=practice,
             base=base,
             card=card,
             paper_size=paper if paper in PAPER_SIZES else "A4",
             default_printer=printer if isinstance(printer, str) else "",
+            creatinine_max_age_days=creatinine_days if isinstance(creatinine_days, int)
+            and not isinstance(creatinine_days, bool) and 7 <= creatinine_days <= 3650 else 365,
         )
 
 

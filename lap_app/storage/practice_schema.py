@@ -54,3 +54,21 @@ CREATE TABLE drafts (
     updated_at TEXT NOT NULL
 );
 """
+
+# The physiological state the prescription screen shows (HAS LAP certification): pregnancy and
+# its term, breastfeeding, the last creatinine (value, unit, date), as one JSON object.
+PHYSIOLOGY_STEP = """
+ALTER TABLE patients ADD COLUMN physiology TEXT NOT NULL DEFAULT '{}';
+"""
+
+# The physician's own templates of the other kinds (biology, nursing…): lines as JSON.
+CARE_TEMPLATES_STEP = """
+CREATE TABLE care_templates (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                 -- OrdonnanceKind value
+    name TEXT NOT NULL,
+    lines TEXT NOT NULL,                -- JSON list of the kind's lines
+    created_at TEXT NOT NULL,
+    UNIQUE (kind, name)
+);
+"""

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.services.patients import PatientRecord
+from lap_app.ui.focus import return_focus_after
 from lap_app.ui.object_names import named
 from lap_app.ui.patient_form import SEX_LABELS, PatientForm, describe_age, format_decimal, format_ins
 
@@ -149,7 +150,7 @@ class PatientPanel(QWidget):
         finally:
             self._filling = False
         self.edit_button.setEnabled(True)
-        self.summary.setText(self._summary_html(record))
+        self.summary.setText(self._summary_html(record) + _physiology_tail(record, self._context))
         self.patient_selected.emit(record)
 
     def open_form(self, record: PatientRecord | None = None) -> PatientForm:
@@ -162,6 +163,9 @@ class PatientPanel(QWidget):
             self.form.family_edit.setText(words[0].upper())
             self.form.given_edit.setText(" ".join(words[1:]))
         self.form.saved.connect(self._after_save)
+        # saved: the patient is chosen, the drugs come next (``done``); cancelled: back where the GP was
+        self.form.accepted.connect(self.done.emit)
+        return_focus_after(self.form, when_cancelled_only=True)
         self.form.open()
         self.form.family_edit.setFocus()
         return self.form
@@ -243,3 +247,27 @@ class PatientPanel(QWidget):
         if record.opposition:
             parts.append(f"<i>{_('Opposition à la consultation des délivrances')}</i>")
         return "<br>".join(parts)
+
+
+def _physiology_tail(record: PatientRecord, context: Any) -> str:
+    settings = getattr(context, "settings", None)
+    days = getattr(settings, "creatinine_max_age_days", 365)
+    lines = _physiology_html(record, days)
+    return "".join(f"<br>{line}" for line in lines)
+
+
+def _physiology_html(record: PatientRecord, creatinine_max_age_days: int = 365) -> list[str]:
+    """Pregnancy, breastfeeding, creatinine and both clearances (formula, date), then what is
+    missing (a child's weight, an elderly patient's creatinine), as the HAS asks on this screen."""
+    from datetime import date
+    from html import escape
+
+    from lap_app.domain.physiology import clearances, prompts, state_summary
+
+    state = record.physiological_state()
+    shown = [line for line in state_summary(state) if not line.startswith((_("Poids"), _("Taille")))]
+    out = [escape(line) for line in shown]
+    out += [escape(c.text()) for c in clearances(record.birth_date, record.sex, state)]
+    out += [f"<span style='color:#b3261e'>{escape(text)}</span>"
+            for text in prompts(record.birth_date, state, date.today(), creatinine_max_age_days)]
+    return out

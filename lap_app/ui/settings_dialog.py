@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -93,6 +94,9 @@ class SettingsDialog(QDialog):
         form = QFormLayout(print_box)
         form.addRow(_("Format du papier"), self.paper)
         form.addRow(_("Imprimante"), self.printer)
+        self.creatinine_days = QSpinBox(minimum=7, maximum=3650, value=settings.creatinine_max_age_days)
+        self.creatinine_days.setSuffix(_(" jours"))
+        form.addRow(_("Créatinine d'un patient âgé à redemander après"), self.creatinine_days)
 
         self.base_url = QLineEdit(settings.base.url)
         self.base_url.setPlaceholderText(_("https://… (vide : aucune base)"))
@@ -203,6 +207,7 @@ class SettingsDialog(QDialog):
         settings.practice = self.practice_form.practice(settings.practice.country)
         settings.paper_size = self.paper.currentText()
         settings.default_printer = self.printer.currentData() or ""
+        settings.creatinine_max_age_days = self.creatinine_days.value()
         settings.base.url = self.base_url.text().strip()
         settings.base.ca_path = self.base_ca.text().strip()
         settings.card.backend = self.card_backend.currentData()

@@ -100,6 +100,10 @@ def test_full_consultation(qtbot, main_window, demo_env):
     assert dialog.number_label.text().replace(" ", "") == result.number
     assert qr_codes(result.pdf) == [result.number]  # what the pharmacist will scan
     assert editor.draft_lines() == []  # the next ordonnance starts empty
+    # the acknowledgement is kept with the ordonnance: which alert, who (the card), when
+    [kept] = window.context.store.acknowledgements(result.ordonnance_id)
+    assert kept.alert_id == ci.alert_id and kept.level == "CI" and "SIMVASTATINE" in kept.text
+    assert kept.by == window.context.session.identity.national_id
 
     # 6. print preview of that PDF
     dialog.show_preview()
