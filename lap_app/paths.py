@@ -41,3 +41,15 @@ def user_config_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def demo_data_dir() -> Path:
+    """The demo's own folder (its base, cards, store, drug base, settings, credential): apart
+    from the user's data and settings, which the demo never reads nor writes. ``LAP_DEMO_DIR``
+    overrides it."""
+    override = os.environ.get("LAP_DEMO_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME + "-demo", appauthor=False))

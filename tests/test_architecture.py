@@ -4,7 +4,9 @@
   other part of the application;
 - nothing but the demo wiring, the command line and the stand-ins themselves imports the
   stand-ins for the outside world (``lap_app.standins``);
-- the Qt UI never talks SQL, APDUs or PKCS#11 directly.
+- the Qt UI never talks SQL, APDUs or PKCS#11 directly;
+- only the demo wiring (and the commands that start it) knows the demo: the application's
+  windows, services and adapters never import ``lap_app.demo``.
 """
 
 from __future__ import annotations
@@ -132,3 +134,12 @@ def test_code_and_test_names_speak_of_the_product_only():
 @pytest.mark.parametrize("text", ["(engineer F2)", "issue 5 bench", "from f2_support import adult", "Issue #12"])
 def test_the_organisation_pattern_catches_the_usual_labels(text):
     assert _ORGANISATION.search(text)
+
+
+DEMO_USERS = ("lap_app.demo", "lap_app.cli.demo_cmd")
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not _in(m, *DEMO_USERS)))
+def test_only_the_demo_wiring_imports_the_demo(module: str) -> None:
+    bad = sorted(name for name in MODULES[module] if _in(name, "lap_app.demo"))
+    assert not bad, f"{module} imports the demo {bad}"

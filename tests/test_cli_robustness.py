@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "base"))
-from circuit_support import EXAMPLE_BUNDLE, REPO, BaseProcess, free_port
+from circuit_support import EXAMPLE_BUNDLE, REPO, BaseProcess, free_port, set_up_workstation
 
 LAP_APP = str(Path(sys.executable).parent / "lap-app")
 PIN = "1234"
@@ -40,6 +40,7 @@ class World:
                         LAP_BASE_URL=base.url, LAP_BASE_CA=str(base.ca),
                         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
         self.env.pop("QT_QPA_PLATFORM", None)
+        set_up_workstation(self.data, self.config)
 
     def values(self) -> dict[str, str]:
         return {"tmp": str(self.root), "pki": str(self.base.pki_dir), "bundle": str(EXAMPLE_BUNDLE),

@@ -30,6 +30,8 @@ POT = REPO_ROOT / "resources" / "locale" / "lap_app.pot"
 DYNAMIC_CALLS = {
     ("lap_app/drugs/conditions.py", "_(note)"):
         "note is the last field of a _RULES entry, each one N_-marked (checked below)",
+    ("lap_app/services/practice.py", "_(label)"):
+        "label is a value of REQUIRED_PRACTICE_FIELDS, each one N_-marked",
 }
 
 

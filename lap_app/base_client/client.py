@@ -40,6 +40,7 @@ from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
 from lap_app.domain.errors import Problem
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
+from lap_app.settings.base_address import base_url_problem
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,9 @@ def refuse_paper_only(bundle: dict[str, Any]) -> None:
 class HttpBaseClient:
     def __init__(self, base_url: str, ca_path: str | Path, *, installation: InstallationCredential | None = None,
                  timeout: float = 10.0, retries: int = 3, backoff: float = 0.25, max_retry_after: float = 10.0) -> None:
-        if not base_url.startswith("https://"):
-            raise BaseUnavailable(_("L'adresse de la base doit être en https://"))
+        problem = base_url_problem(base_url)  # never plain HTTP, whoever built the address
+        if problem:
+            raise BaseUnavailable(problem)
         try:
             context = ssl.create_default_context(cafile=str(ca_path))
         except (OSError, ssl.SSLError):

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reader.add_argument("--no-pcsc", dest="pcsc", action="store_false",
                         help=_("lecteur virtuel interne, même si pcscd est présent"))
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help=_("dossier des données de démonstration (par défaut : dossier utilisateur)"))
+                        help=_("dossier de la démonstration (par défaut : son propre dossier, à part des données et paramètres de l'utilisateur)"))
     parser.set_defaults(func=run)
 
 

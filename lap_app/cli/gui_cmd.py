@@ -22,23 +22,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_context(base_url: str | None = None, base_ca: str | None = None, *, pkcs11_module: str | None = None,
                   force_pcsc: bool = False):
-    """The context over the configured base; without a base configured, the application still
-    opens (writing works, validation says where to configure the base)."""
-    import os
-
+    """The context over this user's own settings, store and drug base, and the configured base;
+    without a base configured, the application still opens (writing works, validation says
+    where to configure the base)."""
+    from lap_app.services.base_connection import configured_endpoint
     from lap_app.services.card_backend import card_service_for, choose_backend
     from lap_app.settings import load_settings, settings_path
     from lap_app.ui.context import assemble_context
 
     settings = load_settings()
     backend = choose_backend(pkcs11_module, force_pcsc=force_pcsc, settings=settings)
-    endpoint = None
-    if base_url or os.environ.get("LAP_BASE_URL") or settings.base.url:
-        from lap_app.services.base_connection import base_endpoint
-
-        endpoint = base_endpoint(base_url, base_ca)  # a UserError names what is missing
-    return assemble_context(settings, store_path=None, endpoint=endpoint,
-                            card_service=card_service_for(backend), settings_file=settings_path())
+    endpoint = configured_endpoint(base_url, base_ca, settings=settings.base)  # a UserError names what is wrong
+    return assemble_context(settings, settings_file=settings_path(), store_path=None, endpoint=endpoint,
+                            card_service=card_service_for(backend))
 
 
 def run(args: argparse.Namespace) -> int:

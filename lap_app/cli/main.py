@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "lap_app.cli.card_cmd",
     "lap_app.cli.pki_cmd",
     "lap_app.cli.base_cmd",
+    "lap_app.cli.practice_cmd",
     "lap_app.cli.prescribe_cmd",
     "lap_app.cli.pharmacy_cmd",
     "lap_app.cli.dmp_cmd",

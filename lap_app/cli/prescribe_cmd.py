@@ -40,6 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prescribe.add_argument("-o", "--output", required=True, metavar="OUT.pdf", help=_("PDF de l'ordonnance"))
     prescribe.add_argument("--page-size", choices=("A4", "A5"), default="A4")
     prescribe.add_argument("--json", action="store_true", help=_("résultat en JSON (number, status)"))
+    prescribe.add_argument("--acknowledge", action="append", default=[], metavar="ALERTE",
+                           help=_("signer malgré cette contre-indication ou allergie, en connaissance de cause "
+                                  "(identifiant affiché avec l'alerte, ex. CI-3f9a2c ; option répétable)"))
+    prescribe.add_argument("--allergy", action="append", default=[], metavar="SUBSTANCE",
+                           help=_("allergie connue du patient, vérifiée avec les lignes (option répétable)"))
     add_base_options(prescribe)
     add_card_options(prescribe, "medecin")
     prescribe.set_defaults(func=_prescribe)
@@ -84,29 +89,50 @@ def _load_draft(path: str):
 
 def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import format_prescription_number
+    from lap_app.drugs import open_drug_database
     from lap_app.services.base_connection import open_client
     from lap_app.services.consultation import prescribe_consultation
+    from lap_app.services.practice import require_practice
+    from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts, require_acknowledged, review
+    from lap_app.settings import load_settings
     from lap_app.storage import LocalStore
 
     ordonnances = [_load_draft(path) for path in args.bundle]
+    settings = load_settings()
+    patient = PatientFacts(allergies=tuple(args.allergy))
+    # Before the PIN, the refusals the service would make at signing time (it checks again).
+    require_practice(settings.practice)
     target = endpoint(args)
     output = Path(args.output)
-    check_output_path(output)  # before the PIN: a typo in -o must not cost the PDF
-    card = unlocked_card(args)
-    # The PDF's room on the disk is taken before anything is signed or sent: a disk that fills
-    # up meanwhile cannot leave a registered ordonnance without its PDF.
-    reservation = OutputReservation(output, PDF_ROOM * len(ordonnances))
-    try:
-        store = LocalStore()
+    check_output_path(output)  # a typo in -o must not cost the PDF
+    with open_drug_database() as drugs:
+        alerts = []
         try:
-            with card, open_client(target) as client:
-                consultation = prescribe_consultation(ordonnances, card=card, client=client, store=store,
-                                                      opposition=args.opposition, page_size=args.page_size)
-        finally:
-            store.close()
-    except BaseException:
-        reservation.release()
-        raise
+            for ordonnance in ordonnances:
+                alerts += require_acknowledged(review(drugs, ordonnance, patient), args.acknowledge)
+        except UnacknowledgedAlerts as refused:
+            _print_alerts(refused)
+            return 1
+        for unknown in dict.fromkeys(set(args.acknowledge) - {alert.alert_id for alert in alerts}):
+            print(_("Attention : aucune alerte « {id} » sur cette ordonnance (option --acknowledge ignorée)").format(
+                id=unknown), file=sys.stderr)
+        card = unlocked_card(args)
+        # The PDF's room on the disk is taken before anything is signed or sent: a disk that fills
+        # up meanwhile cannot leave a registered ordonnance without its PDF.
+        reservation = OutputReservation(output, PDF_ROOM * len(ordonnances))
+        try:
+            store = LocalStore()
+            try:
+                with card, open_client(target) as client:
+                    consultation = prescribe_consultation(
+                        ordonnances, card=card, client=client, store=store, opposition=args.opposition,
+                        page_size=args.page_size, practice=settings.practice, patient=patient,
+                        acknowledged=args.acknowledge, drugs=drugs)
+            finally:
+                store.close()
+        except BaseException:
+            reservation.release()
+            raise
     outcomes = consultation.outcomes
     try:
         reservation.fill(consultation.pdf)
@@ -114,8 +140,9 @@ def _prescribe(args: argparse.Namespace) -> int:
         raise UserError(_("{error} ; l'ordonnance {number} est conservée dans l'historique ({status})").format(
             error=error.message, number=", ".join(o.number or _("(sans numéro)") for o in outcomes),
             status=", ".join(o.status.label for o in outcomes))) from None
+    acknowledged = list(dict.fromkeys(args.acknowledge))
     results = [{"number": o.number, "status": o.status, "pdf": str(output), "message": o.message,
-                "dmp": o.dmp_message} for o in outcomes]
+                "dmp": o.dmp_message, "acknowledged": acknowledged} for o in outcomes]
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False))
         return 0
@@ -127,6 +154,15 @@ def _prescribe(args: argparse.Namespace) -> int:
         if outcome.dmp_message:
             print(outcome.dmp_message)
     return 0
+
+
+def _print_alerts(refused) -> None:
+    """Each alert to acknowledge, with its id and how to acknowledge it (stderr: the refusal)."""
+    print(_("Erreur : ordonnance non signée, à confirmer en connaissance de cause :"), file=sys.stderr)
+    for alert in refused.alerts:
+        print(f"  [{alert.alert_id}] {alert.text()}", file=sys.stderr)
+    ids = " ".join(f"--acknowledge {alert.alert_id}" for alert in refused.alerts)
+    print(_("Pour signer malgré tout, relancez la commande avec : {options}").format(options=ids), file=sys.stderr)
 
 
 def _dispensing(args: argparse.Namespace) -> int:

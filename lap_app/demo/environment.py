@@ -1,4 +1,10 @@
-"""Starting and stopping everything the demo needs, and the application context over it."""
+"""Starting and stopping everything the demo needs, and the application context over it.
+
+Everything the demo keeps lives under its own folder (``paths.demo_data_dir()``): the base's
+data, the PKI, the local store, the drug base, the settings with the fictitious practice and
+the installation's credential (a file there, never the system keyring). It never opens the
+user's own settings, store, drug base or credentials.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
-from lap_app.paths import user_data_dir
+from lap_app.paths import demo_data_dir
 from lap_app.ui.context import AppContext
 
 if TYPE_CHECKING:  # imported when the demo starts: they load the server and card stacks
     from lap_app.demo.base import RunningBase
     from lap_app.demo.pharmacy import DemoPharmacy
+    from lap_app.demo.window import DemoWindowExtension
     from lap_app.standins.pki import Pki
     from lap_app.standins.virtual_cps import VirtualCps
     from lap_app.standins.virtual_cps.vpcd import VpcdEmulator
@@ -32,8 +39,11 @@ class DemoEnvironment:
     """
 
     def __init__(self, root: Path | None = None, *, pcsc: bool | None = None,
-                 base_port: int = DEMO_BASE_PORT) -> None:
-        self.root = Path(root) if root else user_data_dir() / "demo"
+                 base_port: int = DEMO_BASE_PORT, drugs_path: Path | None = None) -> None:
+        self.root = Path(root) if root else demo_data_dir()
+        # a drug base built from the shipped BDPM in the demo's folder (tests pass a prebuilt one)
+        self.drugs_path = drugs_path or self.root / "drugs.sqlite3"
+        self.window_extension: DemoWindowExtension | None = None  # set by context()
         self._base_port = base_port
         self._want_pcsc = pcsc
         self.pki: Pki | None = None
@@ -60,6 +70,7 @@ class DemoEnvironment:
         from lap_app.demo.base import start_base
         from lap_app.demo.pharmacy import DemoPharmacy
         from lap_app.services.base_connection import BaseEndpoint
+        from lap_app.services.credentials import FileCredentials
         from lap_app.standins.pki import init_pki
         from lap_app.standins.virtual_cps import VirtualCps
 
@@ -67,7 +78,8 @@ class DemoEnvironment:
         pki = self.pki = init_pki(pki_dir)
         base = self.base = start_base(self.root / "base", pki_dir, port=self._base_port)
         self._closers.append(base.stop)
-        self.endpoint = BaseEndpoint(base.url, base.ca_path)
+        self.endpoint = BaseEndpoint(base.url, base.ca_path,
+                                     credentials=FileCredentials(self.root / "installation-credential.json"))
         self._enrol(pki)
         pharmacy = self.pharmacy = DemoPharmacy(self.endpoint, pki.holder("pharmacien"))
         self._closers.append(pharmacy.close)
@@ -162,12 +174,19 @@ class DemoEnvironment:
     def context(self) -> AppContext:
         from lap_app.card import CardService
         from lap_app.demo.patients import seed_demo_patients
-        from lap_app.settings import load_settings
+        from lap_app.demo.practice import demo_settings
+        from lap_app.demo.window import DemoWindowExtension
         from lap_app.ui.context import assemble_context
 
+        if self.pharmacy is None:
+            raise RuntimeError("DemoEnvironment.context() before start()")
         card_service = CardService(virtual=not self.uses_pcsc, pcsc=self.uses_pcsc)
-        context = assemble_context(load_settings(), store_path=self.root / "lap.sqlite3", endpoint=self.endpoint,
-                                   card_service=card_service, demo=self)
+        settings_file = self.root / "settings.json"
+        context = assemble_context(demo_settings(settings_file), settings_file=settings_file,
+                                   store_path=self.root / "lap.sqlite3", endpoint=self.endpoint,
+                                   card_service=card_service, drugs_path=self.drugs_path, base_from_settings=False)
+        extension = self.window_extension = DemoWindowExtension(self, self.pharmacy)
+        context.window_extensions.append(extension)
         self._closers.append(context.close)
         seed_demo_patients(context.services.patients)
         return context

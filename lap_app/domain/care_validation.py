@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from lap_app.domain.care import (
     LPP_CODE_DIGITS,
@@ -82,7 +82,7 @@ def _positive(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
-def _positive_int(value: Any) -> bool:
+def _positive_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
@@ -224,7 +224,7 @@ def _session(line: SessionLine, path: str, out: list[Problem]) -> None:
     if line.rhythm is not None and not _positive_int(line.rhythm):
         out.append(Problem(f"{path}.rhythm", _("rythme des séances : entier positif attendu")))
     _unit(line.rhythm_unit, f"{path}.rhythm_unit", out)
-    if _positive_int(line.sessions) and _positive_int(line.rhythm) and line.rhythm > line.sessions:  # type: ignore[operator]
+    if _positive_int(line.sessions) and _positive_int(line.rhythm) and line.rhythm > line.sessions:
         out.append(
             Problem(
                 f"{path}.rhythm",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lap_app.domain.model import OID_INS_NIR, Patient, Sex, new_resource_id
+from lap_app.domain.physiology import Creatinine, PhysiologicalState
 
 # Children: weight (and height) are asked for, doses depend on them.
 CHILD_AGE_YEARS = 18
@@ -39,6 +40,10 @@ class PatientRecord:
     allergies: list[str] = field(default_factory=list)
     treatments: list[LongTermTreatment] = field(default_factory=list)
     opposition: bool = False  # objects to the prescriber seeing dispensing data
+    pregnant: bool = False
+    pregnancy_weeks: int | None = None  # term, in weeks of amenorrhoea
+    breastfeeding: bool = False
+    creatinine: Creatinine | None = None  # the last one known
     id: int | None = None
     resource_id: str = field(default_factory=new_resource_id)
 
@@ -58,6 +63,10 @@ class PatientRecord:
     def is_child(self, on: date | None = None) -> bool:
         age = self.age_years(on)
         return age is not None and age < CHILD_AGE_YEARS
+
+    def physiological_state(self) -> PhysiologicalState:
+        return PhysiologicalState(self.weight_kg, self.height_cm, self.pregnant, self.pregnancy_weeks,
+                                  self.breastfeeding, self.creatinine)
 
     @property
     def treatment_cis(self) -> list[str]:

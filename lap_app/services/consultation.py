@@ -6,6 +6,7 @@ as one job.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,9 @@ from lap_app.domain.errors import Problem, ValidationError
 from lap_app.domain.model import Ordonnance
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.i18n import _
-from lap_app.services.prescribing import PrescriptionOutcome, nomenclature_catalogue, prescribe
+from lap_app.services.prescribing import NO_PATIENT_FACTS, PrescriptionOutcome, nomenclature_catalogue, prescribe
+from lap_app.services.safety import PatientFacts
+from lap_app.settings import PracticeSettings
 from lap_app.storage import LocalStore
 
 
@@ -43,8 +46,11 @@ def consultation_problems(ordonnances: list[Ordonnance]) -> list[Problem]:
 
 
 def prescribe_consultation(ordonnances: list[Ordonnance], *, card: Any, client: EPrescriptionBase, store: LocalStore,
-                           opposition: bool = False, page_size: str = "A4") -> ConsultationOutcome:
-    """Validate them all, then sign and register each (imaging and transport: paper only)."""
+                           opposition: bool = False, page_size: str = "A4", practice: PracticeSettings | None = None,
+                           patient: PatientFacts = NO_PATIENT_FACTS, acknowledged: Iterable[str] = (),
+                           drugs: Any = None) -> ConsultationOutcome:
+    """Validate them all, then sign and register each (imaging and transport: paper only),
+    under ``prescribing.prescribe``'s rules (practice, safety alerts acknowledged)."""
     from lap_app.render.merge import merge_pdfs
 
     if not ordonnances:
@@ -52,6 +58,8 @@ def prescribe_consultation(ordonnances: list[Ordonnance], *, card: Any, client: 
     problems = consultation_problems(ordonnances)
     if problems:  # nothing is signed nor registered: every draft stays as it is
         raise ValidationError(_("Ordonnances incomplètes ou invalides"), problems)
+    acknowledged = list(acknowledged)
     outcomes = [prescribe(ordonnance, card=card, client=client, store=store, opposition=opposition,
-                          page_size=page_size) for ordonnance in ordonnances]
+                          page_size=page_size, practice=practice, patient=patient, acknowledged=acknowledged,
+                          drugs=drugs) for ordonnance in ordonnances]
     return ConsultationOutcome(outcomes, merge_pdfs([outcome.pdf for outcome in outcomes]))

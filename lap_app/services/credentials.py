@@ -14,10 +14,13 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from lap_app.base_client import InstallationCredential
 from lap_app.i18n import _
 from lap_app.paths import user_config_dir, user_data_dir
+
+if TYPE_CHECKING:  # the HTTP client stack loads when a client is opened, off the start-up path
+    from lap_app.base_client import InstallationCredential
 
 log = logging.getLogger(__name__)
 SERVICE = "lap-app"
@@ -75,14 +78,9 @@ def save_credential(base_url: str, credential: InstallationCredential) -> str | 
         except KeyringError as error:
             log.warning("keyring refused the credential (%s): using the file fallback", type(error).__name__)
     path = fallback_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = _read_fallback()
+    data = _read_private_json(path)
     data[_account(base_url)] = value
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
-    os.replace(tmp, path)
+    _write_private_json(path, data)
     warning = FALLBACK_WARNING.format(path=path)
     log.warning("installation credential stored in the plain-file fallback %s", path)
     return warning
@@ -99,16 +97,69 @@ def load_credential(base_url: str) -> InstallationCredential | None:
         except KeyringError:
             value = None
     if value is None:
-        value = _read_fallback().get(_account(base_url))
+        value = _read_private_json(fallback_path()).get(_account(base_url))
+    return _credential(value)
+
+
+class CredentialStore(Protocol):
+    """Where an installation keeps its credential for a base (``BaseEndpoint.credentials``)."""
+
+    def load(self, base_url: str) -> InstallationCredential | None: ...
+
+    def save(self, base_url: str, credential: InstallationCredential) -> str | None:
+        """Store it; returns a warning to show the user, or None."""
+        ...
+
+
+class SystemCredentials:
+    """This user's workstation: the system keyring, or its documented file fallback."""
+
+    def load(self, base_url: str) -> InstallationCredential | None:
+        return load_credential(base_url)
+
+    def save(self, base_url: str, credential: InstallationCredential) -> str | None:
+        return save_credential(base_url, credential)
+
+
+class FileCredentials:
+    """A credential file of its own (mode 0600), never the keyring nor the user's profile: the
+    demo's, for the demo base, in the demo's folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self, base_url: str) -> InstallationCredential | None:
+        return _credential(_read_private_json(self.path).get(base_url.rstrip("/")))
+
+    def save(self, base_url: str, credential: InstallationCredential) -> str | None:
+        data = _read_private_json(self.path)
+        data[base_url.rstrip("/")] = credential.header()
+        _write_private_json(self.path, data)
+        return None
+
+
+def _credential(value: str | None) -> InstallationCredential | None:
+    from lap_app.base_client import InstallationCredential
+
     if not value or "." not in value:
         return None
     installation_id, secret = value.split(".", 1)
     return InstallationCredential(installation_id, secret)
 
 
-def _read_fallback() -> dict[str, str]:
+def _read_private_json(path: Path) -> dict[str, str]:
     try:
-        data = json.loads(fallback_path().read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _write_private_json(path: Path, data: dict[str, str]) -> None:
+    """Readable by this user only, replaced atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(tmp, path)

@@ -13,8 +13,10 @@ import logging
 import socket
 import ssl
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from lap_app.services.dispensing import DispensingView
     from lap_app.services.outbox import FlushReport
     from lap_app.services.prescribing import PrescriptionOutcome
+    from lap_app.services.safety import PatientFacts
+    from lap_app.settings import PracticeSettings
     from lap_app.storage import LocalStore
 
 log = logging.getLogger(__name__)
@@ -84,11 +88,13 @@ class PrescribingDesk:
     """``endpoint`` None: no base configured. The local history, its PDFs and renewal still work
     (they only read the local store); the network actions raise a ``UserError`` saying so."""
 
-    def __init__(self, endpoint: BaseEndpoint | None, store: LocalStore) -> None:
+    def __init__(self, endpoint: BaseEndpoint | None, store: LocalStore, *, drugs_path: Path | None = None) -> None:
         self.endpoint = endpoint
         self.store = store
+        self.drugs_path = drugs_path  # the safety checks' drug base (None: this user's own)
         self._client: HttpBaseClient | None = None
         self._lock = threading.RLock()
+        self._thread_drugs = threading.local()  # a DrugDatabase belongs to the thread that opened it
 
     @property
     def has_base(self) -> bool:
@@ -114,6 +120,16 @@ class PrescribingDesk:
                 self._client.close()
                 self._client = None
 
+    def _drugs(self) -> Any:
+        """The calling thread's drug base (the card thread keeps one open: opening it again for
+        every signature would cost its interaction index each time)."""
+        drugs = getattr(self._thread_drugs, "db", None)
+        if drugs is None:
+            from lap_app.drugs import open_drug_database
+
+            drugs = self._thread_drugs.db = open_drug_database(self.drugs_path)
+        return drugs
+
     @staticmethod
     def warm_up() -> None:
         """Load the client and rendering stacks (run in a worker once the window is up)."""
@@ -131,21 +147,29 @@ class PrescribingDesk:
                           tuple(e.warning() for e in expiring_entries(self.store)))
 
     # -- the card thread's work --------------------------------------------------------------
-    def prescribe(self, ordonnance: Ordonnance, card: Any, *, page_size: str = "A4") -> PrescriptionOutcome:
+    def prescribe(self, ordonnance: Ordonnance, card: Any, *, practice: PracticeSettings,
+                  patient: PatientFacts, acknowledged: Iterable[str] = (),
+                  page_size: str = "A4") -> PrescriptionOutcome:
+        """``prescribing.prescribe`` on the calling (card) thread: the same checks as the CLI."""
         from lap_app.services.prescribing import prescribe
 
         with self._lock:
             return prescribe(ordonnance, card=card, client=self.client, store=self.store,
-                             opposition=ordonnance.opposition, page_size=page_size)
+                             opposition=ordonnance.opposition, page_size=page_size, practice=practice,
+                             patient=patient, acknowledged=acknowledged, drugs=self._drugs())
 
-    def prescribe_consultation(self, ordonnances: list[Ordonnance], card: Any, *,
+    def prescribe_consultation(self, ordonnances: list[Ordonnance], card: Any, *, practice: PracticeSettings,
+                               patient: PatientFacts, acknowledged: Iterable[str] = (),
                                page_size: str = "A4") -> ConsultationOutcome:
-        """The ordonnances of one consultation: one validation, a number each, one PDF."""
+        """The ordonnances of one consultation: one validation, a number each, one PDF (the
+        same practice and safety rules as one ordonnance)."""
         from lap_app.services.consultation import prescribe_consultation
 
         with self._lock:
             return prescribe_consultation(ordonnances, card=card, client=self.client, store=self.store,
-                                          opposition=any(o.opposition for o in ordonnances), page_size=page_size)
+                                          opposition=any(o.opposition for o in ordonnances), page_size=page_size,
+                                          practice=practice, patient=patient, acknowledged=acknowledged,
+                                          drugs=self._drugs())
 
     def flush(self, card: Any) -> FlushReport | None:
         from lap_app.services.card_session import ensure_token, renew_token

@@ -40,6 +40,8 @@ LEVEL_LABELS = {
     "ALLERGY": _("Allergie"),
     "CONDITION": _("Condition de prescription"),
 }
+# The levels the physician must acknowledge before signing.
+BLOCKING_LEVELS = ("CI", "ALLERGY")
 # The order alerts are listed in, most severe first.
 LEVEL_ORDER = {
     level: rank for rank, level in enumerate(("ALLERGY", "CI", "AD", "REDUNDANCY", "PE", "APEC", "CONDITION"))
@@ -189,8 +191,24 @@ class DraftAlert:
 
     @property
     def blocking(self) -> bool:
-        """A contre-indication needs an explicit acknowledgement; nothing else blocks."""
-        return self.level == "CI"
+        """A contre-indication or an allergy needs an explicit acknowledgement before signing
+        (``lap_app.services.safety``); nothing else blocks."""
+        return self.level in BLOCKING_LEVELS
+
+    @property
+    def alert_id(self) -> str:
+        """A short id that names this alert on the command line (``--acknowledge CI-3f9a2c``):
+        the same for the same level, drugs and substances, from one run to the next."""
+        import hashlib
+
+        digest = hashlib.sha256(repr(self.key or (self.level, self.title)).encode("utf-8")).hexdigest()
+        return f"{self.level}-{digest[:6]}"
+
+    def text(self) -> str:
+        """The alert in one paragraph, as the physician reads it (French)."""
+        parts = [f"{self.level_label} : {self.title}"]
+        parts += [part for part in (self.drugs, self.description, self.conduct) if part]
+        return " — ".join(parts)
 
 
 def draft_alerts(drugs: Any, lines: Sequence[PrescriptionLine], current_cis: Sequence[str] = (),

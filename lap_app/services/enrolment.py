@@ -11,7 +11,6 @@ from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.services.base_connection import BaseEndpoint, open_client
 from lap_app.services.card_session import open_token
-from lap_app.services.credentials import load_credential, save_credential
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +22,7 @@ class EnrolmentResult:
 
 def enrol(endpoint: BaseEndpoint, card: Any, *, name: str | None = None, force: bool = False) -> EnrolmentResult:
     """Enrol this installation (card PIN already verified) unless it already is."""
-    existing = load_credential(endpoint.url)
+    existing = endpoint.credentials.load(endpoint.url)
     if existing is not None and not force:
         return EnrolmentResult(existing, True, None)
     with open_client(endpoint, enrolled=False) as client:
@@ -32,5 +31,5 @@ def enrol(endpoint: BaseEndpoint, card: Any, *, name: str | None = None, force: 
             credential = client.enrol(name or f"LAP {socket.gethostname()}")
         except BaseRefused as error:
             raise UserError(_("Enrôlement refusé : {reason}").format(reason=error.reason)) from None
-    warning = save_credential(endpoint.url, credential)
+    warning = endpoint.credentials.save(endpoint.url, credential)
     return EnrolmentResult(credential, False, warning)

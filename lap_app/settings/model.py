@@ -1,4 +1,6 @@
-"""The typed settings, with sane demo defaults."""
+"""The typed settings. The practice details start empty: the application asks for them at
+first start, and an ordonnance is refused while they are missing (``lap_app.services.practice``);
+the demo sets its fictitious practice itself (``lap_app.demo``)."""
 
 from __future__ import annotations
 
@@ -15,13 +17,13 @@ CARD_BACKENDS = ("pcsc", "pkcs11")
 class PracticeSettings:
     """Practice details printed on the ordonnance (CSP R.5132-3)."""
 
-    address_lines: list[str] = field(default_factory=lambda: ["12 rue de la République"])
-    postal_code: str = "69002"
-    city: str = "Lyon"
+    address_lines: list[str] = field(default_factory=list)
+    postal_code: str = ""
+    city: str = ""
     country: str = "France"
-    phone: str = "+33 4 78 00 00 00"
-    email: str = "cabinet@example.fr"
-    qualification: str = "Médecine générale"
+    phone: str = ""
+    email: str = ""
+    qualification: str = ""
 
     def address(self) -> Address:
         return Address(
@@ -33,7 +35,8 @@ class PracticeSettings:
 class BaseSettings:
     """Where the e-prescription base is and which CA its TLS certificate chains to.
 
-    An empty ``url`` means "the demo base started in-process" (demo mode).
+    An empty ``url``: no base configured (writing and the local history still work; signing
+    says where to configure one). The demo passes its own base, never through these settings.
     """
 
     url: str = ""
@@ -55,6 +58,8 @@ class Settings:
     card: CardSettings = field(default_factory=CardSettings)
     paper_size: str = "A4"
     default_printer: str = ""  # empty: the system's default destination
+    # an elderly patient's creatinine older than this is asked for again (prescription screen)
+    creatinine_max_age_days: int = 365
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,12 +74,15 @@ class Settings:
             card = CardSettings()
         paper = data.get("paper_size")
         printer = data.get("default_printer")
+        creatinine_days = data.get("creatinine_max_age_days")
         return cls(
             practice=practice,
             base=base,
             card=card,
             paper_size=paper if paper in PAPER_SIZES else "A4",
             default_printer=printer if isinstance(printer, str) else "",
+            creatinine_max_age_days=creatinine_days if isinstance(creatinine_days, int)
+            and not isinstance(creatinine_days, bool) and 7 <= creatinine_days <= 3650 else 365,
         )
 
 

@@ -15,7 +15,7 @@ from lap_app.settings.model import Settings
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -29,8 +29,26 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# The practice that versions 1 and 2 wrote as their defaults: a file holding it never had the
+# physician's own details, only the demo's (they must not reach a real ordonnance).
+_OLD_DEMO_PRACTICE = {
+    "address_lines": ["12 rue de la République"], "postal_code": "69002", "city": "Lyon",
+    "phone": "+33 4 78 00 00 00", "email": "cabinet@example.fr",
+}
+
+
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """v3 has no default practice: the old built-in one is cleared, field by field."""
+    practice = data.get("practice")
+    if isinstance(practice, dict):
+        for name, demo_value in _OLD_DEMO_PRACTICE.items():
+            if practice.get(name) == demo_value:
+                practice[name] = [] if isinstance(demo_value, list) else ""
+    return data
+
+
 # UPGRADES[n] turns a version-n dict into a version-(n+1) dict; append, never edit.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def settings_path() -> Path:

@@ -23,6 +23,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -247,7 +248,8 @@ def _still_valid(cert: x509.Certificate, margin_days: int = 30) -> bool:
     return cert.not_valid_before_utc <= now and cert.not_valid_after_utc - dt.timedelta(days=margin_days) > now
 
 
-def _usable(cert: x509.Certificate | None, key: rsa.RSAPrivateKey, ca_cert: x509.Certificate) -> bool:
+def _usable(cert: x509.Certificate | None, key: rsa.RSAPrivateKey,
+            ca_cert: x509.Certificate) -> TypeGuard[x509.Certificate]:
     return (cert is not None and _same_public_key(cert, key) and _issued_by(cert, ca_cert)
             and _still_valid(cert))
 
@@ -386,8 +388,8 @@ def _ensure_holder(directory: Path, ident: HolderIdentity, ca_key: rsa.RSAPrivat
     for usage in ("auth", "sign"):
         key, _ = _load_or_create_key(directory / f"{usage}.key")
         cert = _load_cert(directory / f"{usage}.pem")
-        if not _usable(cert, key, ca_cert) or cert.subject != holder_subject(ident):  # type: ignore[union-attr]
+        if not _usable(cert, key, ca_cert) or cert.subject != holder_subject(ident):
             cert = _holder_cert(ident, key, usage, ca_key, ca_cert)
             _write_cert(directory / f"{usage}.pem", cert)
-        keys[usage], certs[usage] = key, cert  # type: ignore[assignment]
+        keys[usage], certs[usage] = key, cert
     return Holder(ident, directory, keys["auth"], certs["auth"], keys["sign"], certs["sign"])

@@ -15,9 +15,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from lap_app.storage.acknowledgement_schema import ACKNOWLEDGEMENTS_STEP
 from lap_app.storage.dmp_schema import DMP_STEP
 from lap_app.storage.patient_link import link_ordonnances_to_patients
-from lap_app.storage.practice_schema import DRAFTING_STEP, DRAFTS_STEP, PATIENTS_STEP
+from lap_app.storage.practice_schema import DRAFTING_STEP, DRAFTS_STEP, PATIENTS_STEP, PHYSIOLOGY_STEP
 
 Step = str | Callable[[sqlite3.Connection], None]
 
@@ -60,4 +61,6 @@ MIGRATIONS: list[Step] = [
     DMP_STEP,  # 4: the DMP copies of the ordonnances (lap_app/storage/dmp_schema.py)
     DRAFTS_STEP,  # 5: each patient's ordonnance being written (practice_schema.py)
     link_ordonnances_to_patients,  # 6: ordonnances.patient_ref, back-filled (patient_link.py)
+    ACKNOWLEDGEMENTS_STEP,  # 7: the acknowledged safety alerts of each ordonnance
+    PHYSIOLOGY_STEP,  # 8: pregnancy, breastfeeding, last creatinine (practice_schema.py)
 ]

@@ -14,12 +14,14 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.storage.database import connect, default_store_path
 from lap_app.storage.number_mark import NumberMark
@@ -135,8 +137,10 @@ class LocalStore:
 
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
                     bundle: dict[str, Any], signer_certificate: bytes,
+                    acknowledgements: Sequence[Acknowledgement] = (),
                     also: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
-        """Record a signed ordonnance and queue it in the outbox, atomically.
+        """Record a signed ordonnance, the alerts acknowledged for it, and queue it in the
+        outbox, atomically.
 
         ``also(conn, ordonnance_id)`` writes in the same transaction (the DMP copy with the
         printed PDF): everything the ordonnance needs is on disk before the base hears of it,
@@ -151,12 +155,13 @@ class LocalStore:
             ordonnance_id = int(cursor.lastrowid or 0)
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
                          (ordonnance_id, number, now, now))
+            _record_acknowledgements(conn, ordonnance_id, acknowledgements)
             if also is not None:
                 also(conn, ordonnance_id)
         return ordonnance_id
 
     def save_paper(self, *, prescriber: str, patient_name: str, opposition: bool, bundle: dict[str, Any],
-                   reason: str) -> int:
+                   reason: str, acknowledgements: Sequence[Acknowledgement] = ()) -> int:
         now = time.time()
         with self.transaction() as conn:
             cursor = conn.execute(
@@ -164,7 +169,18 @@ class LocalStore:
                 " created_at, updated_at, last_error) VALUES (NULL,?,?,?,?,?,?,?,?,?)",
                 (OrdonnanceStatus.PAPER.value, prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
                  json.dumps(bundle, ensure_ascii=False), now, now, reason))
-            return int(cursor.lastrowid or 0)
+            ordonnance_id = int(cursor.lastrowid or 0)
+            _record_acknowledgements(conn, ordonnance_id, acknowledgements)
+            return ordonnance_id
+
+    def acknowledgements(self, ordonnance_id: int) -> list[Acknowledgement]:
+        """The safety alerts the physician acknowledged to sign this ordonnance."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT alert_id, level, alert_text, acknowledged_by, acknowledged_at FROM alert_acknowledgements"
+                " WHERE ordonnance_id = ? ORDER BY id", (ordonnance_id,)).fetchall()
+        return [Acknowledgement(r["alert_id"], r["level"], r["alert_text"], r["acknowledged_by"],
+                                datetime.fromisoformat(r["acknowledged_at"])) for r in rows]
 
     def get(self, ordonnance_id: int) -> StoredOrdonnance | None:
         with self._lock:
@@ -242,3 +258,11 @@ class LocalStore:
                          (time.time() + delay, error, entry.id))
             conn.execute("UPDATE ordonnances SET last_error = ?, updated_at = ? WHERE id = ?",
                          (error, time.time(), entry.ordonnance_id))
+
+
+def _record_acknowledgements(conn: sqlite3.Connection, ordonnance_id: int,
+                             acknowledgements: Sequence[Acknowledgement]) -> None:
+    conn.executemany(
+        "INSERT INTO alert_acknowledgements (ordonnance_id, alert_id, level, alert_text, acknowledged_by,"
+        " acknowledged_at) VALUES (?,?,?,?,?,?)",
+        [(ordonnance_id, a.alert_id, a.level, a.text, a.by, a.at.isoformat()) for a in acknowledgements])

@@ -14,11 +14,12 @@ from typing import Any
 
 from lap_app.domain.model import Sex
 from lap_app.domain.patient_record import LongTermTreatment, PatientRecord, search_key
+from lap_app.domain.physiology import Creatinine
 from lap_app.storage.transaction import write_transaction
 
 _COLUMN_LIST = (
     "id", "resource_id", "family_name", "given_names", "sex", "birth_date", "ins", "weight_kg",
-    "height_cm", "ald", "ald_label", "allergies", "treatments", "opposition",
+    "height_cm", "ald", "ald_label", "allergies", "treatments", "opposition", "physiology",
 )
 _COLUMNS = ", ".join(_COLUMN_LIST)
 
@@ -92,6 +93,7 @@ def _to_row(record: PatientRecord) -> dict[str, object]:
             [{"label": t.label, "cis": t.cis} for t in record.treatments], ensure_ascii=False
         ),
         "opposition": int(record.opposition),
+        "physiology": _physiology_json(record),
         "search_key": " " + search_key(" ".join([record.family_name, *record.given_names])) + " ",
         "updated_at": datetime.now(UTC).isoformat(),
     }
@@ -114,7 +116,30 @@ def _from_row(row: tuple[object, ...]) -> PatientRecord:
         allergies=json.loads(values["allergies"]),
         treatments=[LongTermTreatment(t["label"], t.get("cis")) for t in json.loads(values["treatments"])],
         opposition=bool(values["opposition"]),
+        **_physiology_fields(values["physiology"]),
     )
+
+
+def _physiology_json(record: PatientRecord) -> str:
+    """Pregnancy, breastfeeding and the last creatinine, as one JSON column."""
+    creatinine = record.creatinine
+    return json.dumps({
+        "pregnant": record.pregnant, "pregnancy_weeks": record.pregnancy_weeks, "breastfeeding": record.breastfeeding,
+        "creatinine": None if creatinine is None else {
+            "value": creatinine.value, "unit": creatinine.unit, "date": creatinine.measured_on.isoformat()},
+    }, ensure_ascii=False)
+
+
+def _physiology_fields(text: str | None) -> dict[str, Any]:
+    data = json.loads(text or "{}")
+    creatinine = data.get("creatinine")
+    return {
+        "pregnant": bool(data.get("pregnant", False)),
+        "pregnancy_weeks": data.get("pregnancy_weeks"),
+        "breastfeeding": bool(data.get("breastfeeding", False)),
+        "creatinine": None if not creatinine else Creatinine(
+            float(creatinine["value"]), str(creatinine["unit"]), date.fromisoformat(creatinine["date"])),
+    }
 
 
 def _escape_like(word: str) -> str:

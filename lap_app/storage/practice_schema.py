@@ -54,3 +54,9 @@ CREATE TABLE drafts (
     updated_at TEXT NOT NULL
 );
 """
+
+# The physiological state the prescription screen shows (HAS LAP certification): pregnancy and
+# its term, breastfeeding, the last creatinine (value, unit, date), as one JSON object.
+PHYSIOLOGY_STEP = """
+ALTER TABLE patients ADD COLUMN physiology TEXT NOT NULL DEFAULT '{}';
+"""

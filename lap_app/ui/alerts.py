@@ -1,8 +1,10 @@
 """Live alerts beside the ordonnance: interactions by level, redundancy, allergies, conditions.
 
-A contre-indication (level CI) needs an explicit acknowledgement before the ordonnance can be
-validated: each CI alert carries a check box, and ``unacknowledged_contraindications()`` tells
-the validation flow what is still unacknowledged. Nothing else blocks: the physician decides.
+A contre-indication or an allergy (``DraftAlert.blocking``) needs an explicit acknowledgement
+before the ordonnance can be signed: each such alert carries a check box;
+``unacknowledged_alerts()`` tells the validation flow what is still unticked and
+``acknowledged_ids()`` what the prescribing service records as acknowledged. Nothing else
+blocks: the physician decides.
 Acknowledgements survive recomputation as long as the same alert (same drugs, same
 substances) is still raised.
 """
@@ -56,7 +58,7 @@ class AlertCard(QFrame):
         self.ack_check: QCheckBox | None = None
         if alert.blocking:
             self.ack_check = named(QCheckBox(_("Je maintiens en connaissance de cause")), "acknowledgeCI")
-            self.ack_check.setToolTip(_("Contre-indication lue : je maintiens cette prescription."))
+            self.ack_check.setToolTip(_("Alerte lue : je maintiens cette prescription."))
             self.ack_check.setChecked(acknowledged)
             layout.addWidget(self.ack_check)
 
@@ -115,9 +117,13 @@ class AlertsPanel(QWidget):
     def cards(self) -> list[AlertCard]:
         return list(self._cards)
 
-    def unacknowledged_contraindications(self) -> list[DraftAlert]:
-        """The contre-indications the physician has not acknowledged yet (blocks validation)."""
+    def unacknowledged_alerts(self) -> list[DraftAlert]:
+        """The contre-indications and allergies not acknowledged yet (they block signing)."""
         return [a for a in self._alerts if a.blocking and a.key not in self._acknowledged]
+
+    def acknowledged_ids(self) -> list[str]:
+        """The ids of the blocking alerts the physician ticked (``DraftAlert.alert_id``)."""
+        return [a.alert_id for a in self._alerts if a.blocking and a.key in self._acknowledged]
 
     def focus_first_unacknowledged(self) -> bool:
         """Put the keyboard on the first CI box still unticked (Space ticks it); False if none."""
@@ -141,10 +147,14 @@ class AlertsPanel(QWidget):
             self.summary.setText(_("Aucune alerte pour cette ordonnance."))
             return
         text = ngettext("{n} alerte", "{n} alertes", len(self._alerts)).format(n=len(self._alerts))
-        pending = len(self.unacknowledged_contraindications())
-        if pending:
-            text += " — " + ngettext(
-                "{n} contre-indication à confirmer avant de valider",
-                "{n} contre-indications à confirmer avant de valider", pending,
-            ).format(n=pending)
+        pending = self.unacknowledged_alerts()
+        ci = sum(1 for a in pending if a.level == "CI")
+        allergies = len(pending) - ci
+        parts = []
+        if ci:
+            parts.append(ngettext("{n} contre-indication", "{n} contre-indications", ci).format(n=ci))
+        if allergies:
+            parts.append(ngettext("{n} allergie", "{n} allergies", allergies).format(n=allergies))
+        if parts:
+            text += " — " + _("{alerts} à confirmer avant de valider").format(alerts=_(" et ").join(parts))
         self.summary.setText(text)

@@ -6,7 +6,6 @@ validation (every problem of every ordonnance at once), the card session opened 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -26,32 +25,15 @@ from lap_app.domain.errors import UserError, ValidationError
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import Ordonnance
 from lap_app.i18n import _
-from lap_app.services.care_drafting import CareDraft, build_ordonnances
+from lap_app.services.care_drafting import CareDraft
+from lap_app.services.practice import PracticeIncomplete
+from lap_app.services.safety import UnacknowledgedAlerts
 from lap_app.ui.errors import error_text
 from lap_app.ui.style import set_role
 from lap_app.ui.validation_flow import STATUS_TEXT, format_number
 from lap_app.ui.workers import card_pool, run_task
 
 PAPER_ONLY_TEXT = _("Imprimée seulement, sans numéro (hors ordonnance numérique).")
-
-
-def consultation_ordonnances(context: Any, record: Any, medicine_lines: list[Any], care: CareDraft) -> list[Ordonnance]:
-    """The ordonnances of the consultation, medicines first; ``UserError`` when nothing can be built."""
-    prescriber = context.prescriber()
-    if prescriber is None:
-        raise UserError(_("Connectez-vous avec votre carte CPS avant de valider."))
-    if record is None:
-        raise UserError(_("Choisissez d'abord le patient."))
-    patient = record.to_patient()
-    opposition = bool(getattr(record, "opposition", False))
-    out = []
-    if medicine_lines:
-        out.append(Ordonnance(prescriber=prescriber, patient=patient, lines=list(medicine_lines),
-                              written_at=datetime.now(UTC).astimezone(), opposition=opposition))
-    out += build_ordonnances(care, prescriber, patient, opposition=opposition)
-    if not out:
-        raise UserError(_("La consultation ne contient aucune ligne de prescription."))
-    return out
 
 
 def problems_text(error: UserError) -> str:
@@ -67,6 +49,7 @@ def problems_text(error: UserError) -> str:
 
 class ConsultationFlow(QObject):
     finished_ok = Signal(object)  # the ConsultationOutcome
+    practice_missing = Signal()  # the practice details must be filled in first
 
     def __init__(self, context: Any, parent: QWidget) -> None:
         super().__init__(parent)
@@ -81,34 +64,46 @@ class ConsultationFlow(QObject):
         self.message = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self._parent)
         self.message.open()
 
-    def start(self, record: Any, medicine_lines: list[Any], care: CareDraft, unacknowledged_ci: list[Any]) -> bool:
+    def start(self, record: Any, medicine_lines: list[Any], care: CareDraft, unacknowledged: list[Any],
+              acknowledged: list[str]) -> bool:
+        """Build the consultation's ordonnances (``ordonnance_builder``), then sign them on the
+        card thread, where the prescribing service checks practice, ordonnances and alerts."""
+        from lap_app.services.ordonnance_builder import build_consultation, patient_facts
+
         prescribing = self._context.services.prescribing
-        if prescribing is None or not prescribing.has_base:
+        if not prescribing.has_base:
             from lap_app.services.desk import NO_BASE_MESSAGE
 
             self._warn(_("Validation"), _(NO_BASE_MESSAGE))
             return False
-        if unacknowledged_ci:
-            self._warn(_("Contre-indication"), _(
-                "Une contre-indication n'a pas été prise en compte. Cochez la case de prise en compte "
-                "dans le panneau des alertes (ou retirez la ligne) avant de valider."))
+        if unacknowledged:
+            self._warn(_("Alerte à confirmer"), _(
+                "Une contre-indication ou une allergie n'a pas été prise en compte. Cochez la case de prise en "
+                "compte dans le panneau des alertes (ou retirez la ligne) avant de valider."))
             return False
         try:
-            self.ordonnances = consultation_ordonnances(self._context, record, medicine_lines, care)
+            self.ordonnances = build_consultation(self._context.session.identity, self._context.settings.practice,
+                                                  record, medicine_lines, care)
+        except PracticeIncomplete as error:
+            self._warn(_("Coordonnées du cabinet"), error.message)
+            self.practice_missing.emit()
+            return False
         except UserError as error:
             self._warn(_("Consultation incomplète"), problems_text(error))
             return False
+        facts, acknowledged = patient_facts(record), list(acknowledged)
         card = self._context.session.card
         if card is None:
             self._warn(_("Validation"), _("La carte CPS n'est pas disponible."))
             return False
-        paper = self._context.settings.paper_size
+        paper, practice = self._context.settings.paper_size, self._context.settings.practice
         self._progress = QProgressDialog(_("Signature et enregistrement des ordonnances…"), "", 0, 0, self._parent)
         self._progress.setCancelButton(None)
         self._progress.setWindowModality(Qt.WindowModality.WindowModal)
         self._progress.setMinimumDuration(300)
         ordonnances = self.ordonnances
-        run_task(lambda: prescribing.prescribe_consultation(ordonnances, card, page_size=paper),
+        run_task(lambda: prescribing.prescribe_consultation(ordonnances, card, practice=practice, patient=facts,
+                                                            acknowledged=acknowledged, page_size=paper),
                  on_done=self._done, on_error=self._failed, pool=card_pool(), receiver=self)
         return True
 
@@ -120,7 +115,13 @@ class ConsultationFlow(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self._close_progress()
-        if isinstance(error, ValidationError):
+        if isinstance(error, UnacknowledgedAlerts):
+            self._warn(_("Alerte à confirmer"), _("Ordonnances non signées. À confirmer dans le panneau des alertes :")
+                       + "\n" + "\n".join("• " + alert.text() for alert in error.alerts))
+        elif isinstance(error, PracticeIncomplete):
+            self._warn(_("Coordonnées du cabinet"), error.message)
+            self.practice_missing.emit()
+        elif isinstance(error, ValidationError):
             self._warn(_("Ordonnances refusées"), problems_text(error))
         else:
             self._warn(_("Validation"), error_text(error))

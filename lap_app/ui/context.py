@@ -1,57 +1,70 @@
 """The application context handed to every window and panel.
 
-Built once by the shell (``lap_app.ui.app`` / ``lap_app.demo``); widgets read what they need
-from it and never open databases, sockets or card connections themselves.
-
-Attributes other panels rely on:
-- ``settings``: ``lap_app.settings.Settings`` (``save_settings()`` writes them back);
-- ``store``: the local SQLite store (``lap_app.storage``);
-- ``drugs``: the ``DrugDatabase`` (``lap_app.drugs``);
-- ``card_service``: the ``CardService`` (``lap_app.card``);
-- ``services``: the application services (``Services`` below);
-- ``session``: who is logged in with which card (``Session`` below).
+Built once by the wiring (``lap_app.cli.gui_cmd`` for a workstation, ``lap_app.demo`` for the
+demo) through ``assemble_context``; widgets read what they need from it and never open
+databases, sockets or card connections themselves. Every field is required: a widget never
+has to guess whether drafts can be saved or alerts computed. Tests build complete contexts
+over test doubles (``tests/ui/contexts.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lap_app.domain.model import Prescriber
 from lap_app.settings import Settings, save_settings
+
+if TYPE_CHECKING:
+    from lap_app.card import CardService
+    from lap_app.card.identity import CardIdentity
+    from lap_app.drugs import DrugDatabase
+    from lap_app.services.base_connection import BaseEndpoint
+    from lap_app.services.desk import PrescribingDesk
+    from lap_app.services.drafting import DraftingLibrary
+    from lap_app.services.patients import PatientService
+    from lap_app.storage import LocalStore
+    from lap_app.ui.main_window import MainWindow
 
 
 @dataclass(slots=True)
 class Services:
-    """Application services (the same ones the CLI uses); ``None`` until wired."""
+    """The application services (the same ones the CLI uses)."""
 
-    prescribing: Any = None  # lap_app.services.desk.PrescribingDesk (its ``has_base``: a base is configured)
-    patients: Any = None  # lap_app.services.patients.PatientService
-    drafting: Any = None  # lap_app.services.drafting.DraftingLibrary
+    prescribing: PrescribingDesk  # its ``has_base``: a base is configured
+    patients: PatientService
+    drafting: DraftingLibrary
 
 
 @dataclass(slots=True)
 class Session:
     """The logged-in physician. ``card`` is the open ``CpsCard`` while it is in the reader."""
 
-    identity: Any = None  # lap_app.card CardIdentity
-    card: Any = None
+    identity: CardIdentity | None = None
+    card: Any = None  # lap_app.card.CpsCard
     reader: str | None = None
     locked: bool = True
+
+
+# Called with the main window once it is built: the demo wiring adds its banner, menu and
+# windows this way (the main window knows nothing of the demo).
+WindowExtension = Callable[["MainWindow"], None]
 
 
 @dataclass(slots=True)
 class AppContext:
     settings: Settings
-    store: Any = None
-    drugs: Any = None
-    card_service: Any = None
-    services: Services = field(default_factory=Services)
+    store: LocalStore
+    drugs: DrugDatabase
+    card_service: CardService
+    services: Services
+    settings_file: Path  # where « Paramètres » saves ``settings``
     session: Session = field(default_factory=Session)
-    demo: Any = None  # lap_app.demo.DemoEnvironment in demo mode
-    settings_file: Path | None = None
-    closers: list = field(default_factory=list)  # run by close(), last opened first
+    # False when the wiring brings its own base (the demo): the settings' base is not used then
+    base_from_settings: bool = True
+    window_extensions: list[WindowExtension] = field(default_factory=list)
+    closers: list[Callable[[], object]] = field(default_factory=list)  # run by close(), last opened first
 
     def close(self) -> None:
         while self.closers:
@@ -60,30 +73,14 @@ class AppContext:
     def save_settings(self) -> None:
         save_settings(self.settings, self.settings_file)
 
-    def prescriber(self) -> Prescriber | None:
-        """The prescriber printed on the ordonnance: the card holder + the practice settings."""
-        identity = self.session.identity
-        if identity is None:
-            return None
-        practice = self.settings.practice
-        given = getattr(identity, "given_name", "") or ""
-        return Prescriber(
-            family_name=identity.family_name,
-            given_names=[given] if given else [],
-            national_id=identity.national_id,
-            qualification=practice.qualification,
-            address=practice.address(),
-            phone=practice.phone,
-            email=practice.email,
-            profession_code=getattr(identity, "profession_code", "10") or "10",
-        )
 
-
-def assemble_context(settings: Settings, *, store_path: Path | None, endpoint, card_service,
-                     demo: Any = None, settings_file: Path | None = None) -> AppContext:
+def assemble_context(settings: Settings, *, settings_file: Path, store_path: Path | None,
+                     endpoint: BaseEndpoint | None, card_service: CardService, drugs_path: Path | None = None,
+                     base_from_settings: bool = True) -> AppContext:
     """Open the local store, the drug base and the services over them; ``AppContext.close`` undoes it.
 
-    ``endpoint``: the ``BaseEndpoint`` of the e-prescription base (None: no base configured).
+    ``endpoint``: the e-prescription base (None: no base configured); ``store_path`` and
+    ``drugs_path``: None for this user's own (``lap_app.paths``).
     """
     from lap_app.drugs import open_drug_database
     from lap_app.services.desk import PrescribingDesk
@@ -94,12 +91,14 @@ def assemble_context(settings: Settings, *, store_path: Path | None, endpoint, c
     store_path = store_path or default_store_path()
     store = LocalStore(store_path)
     gui_connection = connect(store_path)  # the GUI thread's own connection (patients, drafts)
+    drugs = open_drug_database(drugs_path)
     services = Services(
         # without a base the desk still serves the local history (PDF again, renewal)
-        prescribing=PrescribingDesk(endpoint, store),
+        prescribing=PrescribingDesk(endpoint, store, drugs_path=drugs.path),
         patients=PatientService(gui_connection),
         drafting=DraftingLibrary(gui_connection),
     )
-    closers = [card_service.close, store.close, gui_connection.close, services.prescribing.close]
-    return AppContext(settings=settings, store=store, drugs=open_drug_database(), card_service=card_service,
-                      services=services, demo=demo, settings_file=settings_file, closers=closers)
+    closers: list[Callable[[], object]] = [card_service.close, store.close, gui_connection.close, drugs.close,
+                                           services.prescribing.close]
+    return AppContext(settings=settings, store=store, drugs=drugs, card_service=card_service, services=services,
+                      settings_file=settings_file, base_from_settings=base_from_settings, closers=closers)

@@ -9,10 +9,10 @@ from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
-    QHBoxLayout,
+    QDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _, ngettext
+from lap_app.services.practice import practice_complete
 from lap_app.ui.card_watch import CardWatcher, WatchState
 from lap_app.ui.context import AppContext
 from lap_app.ui.login import LoginPage, holder_name, holder_summary
@@ -51,16 +52,16 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.work_area)
 
         central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        if context.demo is not None:
-            column.addWidget(self._demo_banner())
-        column.addWidget(self.stack, 1)
+        self._column = QVBoxLayout(central)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(0)
+        self._column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
         self._build_status_bar()
         self._build_menus()
+        for extend in context.window_extensions:  # the demo's banner, menu and windows
+            extend(self)
         self.watcher.state_changed.connect(self._show_card_state)
         self.watcher.card_removed.connect(lambda: self.lock(pulled=True))
         self._status_timer = QTimer(self)
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         self.watcher.start()
+        self.practice_dialog: QDialog | None = None
         # The base probe and the client and rendering stacks load once the login page can take
         # the PIN (the card's first state) or after a moment: their imports in a worker hold the
         # interpreter lock, which would delay the window the GP is waiting for.
@@ -76,17 +78,20 @@ class MainWindow(QMainWindow):
             self._show_no_base()  # known at once: no probe to wait for
         self.watcher.state_changed.connect(self._start_background_work)
         QTimer.singleShot(BACKGROUND_WORK_DELAY_MS, self, self._start_background_work)
+        if not practice_complete(context.settings.practice):
+            QTimer.singleShot(0, self.ask_practice)  # first start: before the first ordonnance
 
     # -- layout ------------------------------------------------------------------------------
-    def _demo_banner(self) -> QFrame:
-        banner = QFrame()
-        set_role(banner, "banner")
-        row = QHBoxLayout(banner)
-        row.setContentsMargins(12, 4, 12, 4)
-        text = QLabel(_("Mode démonstration — base de référence locale, carte CPS virtuelle "
-                        "(code porteur : 1234), données fictives."))
-        row.addWidget(text, 1)
-        return banner
+    def add_banner(self, banner: QWidget) -> None:
+        """A strip above the working area (the demo says what it is there)."""
+        self._column.insertWidget(0, banner)
+
+    def add_menu(self, title: str) -> QMenu:
+        """A menu of the menu bar, after the application's own."""
+        return self.menuBar().addMenu(title)
+
+    def add_action(self, menu: QMenu, text: str, slot, shortcut: str = "") -> QAction:
+        return self._action(menu, text, slot, None, shortcut)
 
     def _build_work_area(self) -> QWidget:
         from lap_app.ui.editor import PrescriptionEditor
@@ -164,21 +169,6 @@ class MainWindow(QMainWindow):
         menu_card = self.menuBar().addMenu(_("&Carte"))
         self._action(menu_card, _("&Verrouiller la session"), self.lock, None, "Ctrl+L")
 
-        if self.context.demo is not None:
-            menu_demo = self.menuBar().addMenu(_("&Démo"))
-            self._action(menu_demo, _("&Insérer la carte du médecin"), lambda: self._demo_card("insert_card"),
-                         None, "Ctrl+Shift+I")
-            self._action(menu_demo, _("&Retirer la carte"), lambda: self._demo_card("pull_card"), None,
-                         "Ctrl+Shift+R")
-            menu_demo.addSeparator()
-            self._action(menu_demo, _("&Pharmacie (démo)…"), self.open_pharmacy, None, "Ctrl+Shift+P")
-
-    def _demo_card(self, what: str) -> None:
-        try:
-            getattr(self.context.demo, what)()
-        except Exception as error:  # noqa: BLE001 - shown, never a traceback
-            self._error(error)
-
     def _action(self, menu, text, slot, standard, fallback: str) -> QAction:
         action = QAction(text, self)
         keys = QKeySequence.keyBindings(standard) if standard is not None else []
@@ -227,8 +217,7 @@ class MainWindow(QMainWindow):
             return
         self._background_started = True
         self.refresh_status()
-        if self.context.services.prescribing is not None:
-            run_task(self.context.services.prescribing.warm_up)
+        run_task(self.context.services.prescribing.warm_up)
 
     def _show_card_state(self, state: WatchState) -> None:
         session = self.context.session
@@ -246,8 +235,7 @@ class MainWindow(QMainWindow):
 
     # -- status bar --------------------------------------------------------------------------
     def _has_base(self) -> bool:
-        prescribing = self.context.services.prescribing
-        return prescribing is not None and prescribing.has_base
+        return self.context.services.prescribing.has_base
 
     def _show_no_base(self) -> None:
         self.base_status.setText(_("Base : non configurée"))
@@ -255,10 +243,10 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         prescribing = self.context.services.prescribing
-        if prescribing is None or not prescribing.has_base:
+        if not prescribing.has_base:
             self._show_no_base()
-            if prescribing is not None:  # the outbox is local: its count shows all the same
-                run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
+            # the outbox is local: its count shows all the same
+            run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
             return
         run_task(prescribing.status, on_done=self._show_status, on_error=lambda e: self._show_status(None),
                  receiver=self)
@@ -306,14 +294,18 @@ class MainWindow(QMainWindow):
 
             consultation = ConsultationFlow(self.context, self)
             consultation.finished_ok.connect(lambda result: self._after_consultation(result, record))
+            consultation.practice_missing.connect(self.ask_practice)
+            alerts = self.editor.alerts_panel()
             consultation.start(record, self.editor.draft_lines(), self.care_editor.draft,
-                               self.editor.alerts_panel().unacknowledged_contraindications())
+                               alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
             self._flow: Any = consultation  # either flow; tests read its dialogs
             return
         flow = ValidationFlow(self.context, self)
         # the draft cleared is the one signed, even if another patient is shown by then
         flow.finished_ok.connect(lambda result: self._after_validation(result, record))
-        flow.start(record, self.editor.draft_lines(), self.editor.alerts_panel().unacknowledged_contraindications())
+        flow.practice_missing.connect(self.ask_practice)
+        alerts = self.editor.alerts_panel()
+        flow.start(record, self.editor.draft_lines(), alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
         self._flow = flow
 
     def _after_consultation(self, result, record) -> None:
@@ -345,7 +337,7 @@ class MainWindow(QMainWindow):
 
     def flush_outbox(self, quiet: bool = False) -> None:
         prescribing, card = self.context.services.prescribing, self.context.session.card
-        if prescribing is None or not prescribing.has_base or card is None:
+        if not prescribing.has_base or card is None:
             return
         run_task(lambda: prescribing.flush(card), on_done=self._flushed,
                  on_error=lambda e: None if quiet else self._error(e), pool=card_pool(), receiver=self)
@@ -373,36 +365,35 @@ class MainWindow(QMainWindow):
 
         before = (self.context.settings.base.url, self.context.settings.base.ca_path)
         dialog = SettingsDialog(self.context, self)
-        if dialog.exec() and self.context.demo is None and before != (
+        if dialog.exec() and self.context.base_from_settings and before != (
                 self.context.settings.base.url, self.context.settings.base.ca_path):
             self._use_base_from_settings()
 
+    def ask_practice(self) -> None:
+        """The practice details printed on every ordonnance, asked for while they are missing."""
+        from lap_app.ui.settings_dialog import PracticeDialog
+
+        if self.practice_dialog is not None and self.practice_dialog.isVisible():
+            return
+        self.practice_dialog = PracticeDialog(self.context, self)
+        self.practice_dialog.open()
+
     def _use_base_from_settings(self) -> None:
-        """Another base in the settings: the next validations go there (the demo keeps its own)."""
-        from lap_app.services.base_connection import base_endpoint
+        """Another base in the settings: the next validations go there."""
+        from lap_app.services.base_connection import configured_endpoint
         from lap_app.services.desk import PrescribingDesk
 
         old = self.context.services.prescribing
-        try:
-            endpoint = base_endpoint(self.context.settings.base.url, self.context.settings.base.ca_path or None) \
-                if self.context.settings.base.url else None  # no base: the local history stays
+        base = self.context.settings.base
+        try:  # the settings' base only (no base: the local history stays)
+            endpoint = configured_endpoint(base.url or None, base.ca_path or None, settings=base)
         except UserError as error:
             self._error(error)
             return
-        self.context.services.prescribing = PrescribingDesk(endpoint, self.context.store)
+        self.context.services.prescribing = PrescribingDesk(endpoint, self.context.store, drugs_path=old.drugs_path)
         self.context.closers.append(self.context.services.prescribing.close)
-        if old is not None:
-            old.close()
+        old.close()
         self.refresh_status()
-
-    def open_pharmacy(self) -> None:
-        from lap_app.ui.pharmacy_demo import PharmacyWindow
-
-        if getattr(self, "_pharmacy", None) is None:
-            self._pharmacy = PharmacyWindow(self.context)
-        self._pharmacy.show()
-        self._pharmacy.raise_()
-        self._pharmacy.activateWindow()  # the keys go to the pharmacy, as the GP expects
 
     # -- screen ------------------------------------------------------------------------------
     def fit_to_screen(self, available: QRect | None = None) -> None:

@@ -135,6 +135,14 @@ class PatientForm(QDialog):
         self.treatment_list = named(QListWidget(), "treatments")
         for box in (self.allergy_list, self.treatment_list):
             box.setMaximumHeight(72)
+        self.pregnant_check = named(QCheckBox(_("Enceinte")), "pregnant")
+        self.weeks_edit = named(QLineEdit(placeholderText=_("SA")), "pregnancyWeeks")
+        self.breastfeeding_check = named(QCheckBox(_("Allaitement")), "breastfeeding")
+        self.creatinine_edit = named(QLineEdit(placeholderText=_("valeur")), "creatinine")
+        self.creatinine_unit = named(QComboBox(), "creatinineUnit")
+        for unit in ("µmol/L", "mg/L", "mg/dL"):
+            self.creatinine_unit.addItem(unit, unit)
+        self.creatinine_date = named(QLineEdit(placeholderText=_("JJ/MM/AAAA")), "creatinineDate")
         self.opposition_check = named(QCheckBox(_("S'oppose à ce que je consulte ses délivrances")), "opposition")
         self.opposition_check.setToolTip(_(
             "Le patient peut s'opposer à ce que le prescripteur consulte les données de délivrance "
@@ -181,6 +189,17 @@ class PatientForm(QDialog):
         form.addRow("", self.allergy_list)
         form.addRow(_("&Traitements au long cours"), self.treatment_edit)
         form.addRow("", self.treatment_list)
+        state_row = QHBoxLayout()
+        state_row.addWidget(self.pregnant_check)
+        state_row.addWidget(self.weeks_edit)
+        state_row.addWidget(self.breastfeeding_check)
+        form.addRow(_("Grossesse"), state_row)
+        creat_row = QHBoxLayout()
+        creat_row.addWidget(self.creatinine_edit)
+        creat_row.addWidget(self.creatinine_unit)
+        creat_row.addWidget(QLabel(_("le")))
+        creat_row.addWidget(self.creatinine_date)
+        form.addRow(_("Dernière créatinine"), creat_row)
         form.addRow("", self.opposition_check)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -194,7 +213,8 @@ class PatientForm(QDialog):
         self._fields = {
             "family_name": self.family_edit, "given_names": self.given_edit, "sex": self.sex_combo,
             "birth_date": self.birth_edit, "ins": self.ins_edit, "weight_kg": self.weight_edit,
-            "height_cm": self.height_edit, "ald_label": self.ald_edit,
+            "height_cm": self.height_edit, "ald_label": self.ald_edit, "pregnancy_weeks": self.weeks_edit,
+            "creatinine": self.creatinine_edit,
         }
         self.ald_check.toggled.connect(self.ald_edit.setEnabled)
         self.birth_edit.textChanged.connect(self._update_age)
@@ -232,6 +252,38 @@ class PatientForm(QDialog):
         for treatment in record.treatments:
             self._append_treatment(treatment)
         self.opposition_check.setChecked(record.opposition)
+        self.pregnant_check.setChecked(record.pregnant)
+        self.weeks_edit.setText(str(record.pregnancy_weeks) if record.pregnancy_weeks else "")
+        self.breastfeeding_check.setChecked(record.breastfeeding)
+        if record.creatinine is not None:
+            self.creatinine_edit.setText(format_decimal(record.creatinine.value))
+            self.creatinine_unit.setCurrentIndex(max(0, self.creatinine_unit.findData(record.creatinine.unit)))
+            self.creatinine_date.setText(record.creatinine.measured_on.strftime("%d/%m/%Y"))
+
+    def _read_physiology(self, errors: dict[str, str]) -> dict[str, object]:
+        """Pregnancy term and the last creatinine typed in (errors named by field)."""
+        from lap_app.domain.physiology import Creatinine
+
+        weeks = None
+        if self.weeks_edit.text().strip():
+            if not self.weeks_edit.text().strip().isdigit():
+                errors["pregnancy_weeks"] = _("terme en semaines d'aménorrhée (nombre entier)")
+            else:
+                weeks = int(self.weeks_edit.text().strip())
+        creatinine = None
+        if self.creatinine_edit.text().strip() or self.creatinine_date.text().strip():
+            try:
+                value = parse_decimal(self.creatinine_edit.text())
+                day = parse_birth_date(self.creatinine_date.text())
+            except ValueError:
+                errors["creatinine"] = _("créatinine : valeur et date (JJ/MM/AAAA) attendues")
+            else:
+                if value is None or value <= 0:
+                    errors["creatinine"] = _("créatinine : valeur positive attendue")
+                else:
+                    creatinine = Creatinine(value, self.creatinine_unit.currentData(), day)
+        return {"pregnant": self.pregnant_check.isChecked(), "pregnancy_weeks": weeks,
+                "breastfeeding": self.breastfeeding_check.isChecked(), "creatinine": creatinine}
 
     def _read(self) -> tuple[PatientRecord | None, dict[str, str]]:
         """The record typed in, or the fields that cannot even be parsed."""
@@ -248,6 +300,7 @@ class PatientForm(QDialog):
                 numbers[name] = parse_decimal(edit.text())
             except ValueError:
                 errors[name] = _("nombre attendu (ex. 12,5)")
+        physiology = self._read_physiology(errors)
         if errors:
             return None, errors
         base = self._record
@@ -265,6 +318,7 @@ class PatientForm(QDialog):
             treatments=[self.treatment_list.item(i).data(Qt.ItemDataRole.UserRole)
                         for i in range(self.treatment_list.count())],
             opposition=self.opposition_check.isChecked(),
+            **physiology,  # type: ignore[arg-type]
         )
         if base is not None:
             record.id = base.id
@@ -363,7 +417,7 @@ class PatientForm(QDialog):
         from lap_app.services.drafting import substance_suggestions
 
         if len(text.strip()) >= 2:
-            self._allergy_model.setStringList(substance_suggestions(getattr(self._context, "drugs", None), text))
+            self._allergy_model.setStringList(substance_suggestions(self._context.drugs, text))
 
     def _add_allergy(self) -> None:
         text = self.allergy_edit.text().strip()
@@ -373,8 +427,8 @@ class PatientForm(QDialog):
         self.allergy_edit.clear()
 
     def _complete_treatment(self, text: str) -> None:
-        drugs = getattr(self._context, "drugs", None)
-        if drugs is None or len(text.strip()) < 2:
+        drugs = self._context.drugs
+        if len(text.strip()) < 2:
             return
         self._treatment_hits = {}
         for drug in drugs.search(text.strip(), limit=15):

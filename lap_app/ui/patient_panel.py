@@ -131,11 +131,8 @@ class PatientPanel(QWidget):
                 item.setText(text)
 
     def _patients_with_draft(self) -> set[int]:
-        drafting = getattr(self._context.services, "drafting", None)
-        if drafting is None or not hasattr(drafting, "patients_with_draft"):
-            return set()
         try:
-            return drafting.patients_with_draft()
+            return self._context.services.drafting.patients_with_draft()
         except UserError:  # the marks are a help: the list still works without them
             return set()
 
@@ -152,7 +149,7 @@ class PatientPanel(QWidget):
         finally:
             self._filling = False
         self.edit_button.setEnabled(True)
-        self.summary.setText(self._summary_html(record))
+        self.summary.setText(self._summary_html(record) + _physiology_tail(record, self._context))
         self.patient_selected.emit(record)
 
     def open_form(self, record: PatientRecord | None = None) -> PatientForm:
@@ -246,3 +243,27 @@ class PatientPanel(QWidget):
         if record.opposition:
             parts.append(f"<i>{_('Opposition à la consultation des délivrances')}</i>")
         return "<br>".join(parts)
+
+
+def _physiology_tail(record: PatientRecord, context: Any) -> str:
+    settings = getattr(context, "settings", None)
+    days = getattr(settings, "creatinine_max_age_days", 365)
+    lines = _physiology_html(record, days)
+    return "".join(f"<br>{line}" for line in lines)
+
+
+def _physiology_html(record: PatientRecord, creatinine_max_age_days: int = 365) -> list[str]:
+    """Pregnancy, breastfeeding, creatinine and both clearances (formula, date), then what is
+    missing (a child's weight, an elderly patient's creatinine), as the HAS asks on this screen."""
+    from datetime import date
+    from html import escape
+
+    from lap_app.domain.physiology import clearances, prompts, state_summary
+
+    state = record.physiological_state()
+    shown = [line for line in state_summary(state) if not line.startswith((_("Poids"), _("Taille")))]
+    out = [escape(line) for line in shown]
+    out += [escape(c.text()) for c in clearances(record.birth_date, record.sex, state)]
+    out += [f"<span style='color:#b3261e'>{escape(text)}</span>"
+            for text in prompts(record.birth_date, state, date.today(), creatinine_max_age_days)]
+    return out

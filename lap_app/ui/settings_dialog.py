@@ -1,4 +1,6 @@
-"""The settings dialog: practice details, paper, printer, base URL and CA, how the CPS is read."""
+"""The settings dialog (practice details, paper, printer, base URL and CA, how the CPS is read),
+and the practice dialog asked at first start, while the details every ordonnance carries are
+missing."""
 
 from __future__ import annotations
 
@@ -16,15 +18,57 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from lap_app.i18n import _
 from lap_app.printing import PrintService
+from lap_app.services.base_connection import endpoint_problem
+from lap_app.services.practice import REQUIRED_PRACTICE_FIELDS, missing_practice_fields
+from lap_app.settings import PracticeSettings
 from lap_app.settings.model import PAPER_SIZES
 from lap_app.ui.context import AppContext
 from lap_app.ui.style import set_role
+
+
+class PracticeForm(QGroupBox):
+    """« Cabinet »: the practice details printed on the ordonnance (CSP R.5132-3)."""
+
+    def __init__(self, practice: PracticeSettings, parent: QWidget | None = None) -> None:
+        super().__init__(_("Cabinet (imprimé sur l'ordonnance)"), parent)
+        self.address = QPlainTextEdit("\n".join(practice.address_lines))
+        self.address.setTabChangesFocus(True)
+        self.address.setFixedHeight(60)
+        self.address.setPlaceholderText(_("n° et rue (une ou deux lignes)"))
+        self.postal_code = QLineEdit(practice.postal_code)
+        self.city = QLineEdit(practice.city)
+        self.phone = QLineEdit(practice.phone)
+        self.email = QLineEdit(practice.email)
+        self.email.setPlaceholderText(_("facultatif"))
+        self.qualification = QLineEdit(practice.qualification)
+        self.qualification.setPlaceholderText(_("ex. : Médecine générale"))
+        form = QFormLayout(self)
+        for name, label, widget in (("address_lines", _("Adresse"), self.address),
+                                    ("postal_code", _("Code postal"), self.postal_code),
+                                    ("city", _("Ville"), self.city), ("phone", _("Téléphone"), self.phone),
+                                    ("email", _("Courriel"), self.email),
+                                    ("qualification", _("Qualification"), self.qualification)):
+            form.addRow(label + (" *" if name in REQUIRED_PRACTICE_FIELDS else ""), widget)
+
+    def practice(self, country: str = "France") -> PracticeSettings:
+        return PracticeSettings(
+            address_lines=[line.strip() for line in self.address.toPlainText().splitlines() if line.strip()],
+            postal_code=self.postal_code.text().strip(), city=self.city.text().strip(), country=country,
+            phone=self.phone.text().strip(), email=self.email.text().strip(),
+            qualification=self.qualification.text().strip())
+
+    def problem(self) -> str:
+        email = self.email.text().strip()
+        if email and "@" not in email:
+            return _("L'adresse de courriel n'est pas valable.")
+        return ""
 
 
 class SettingsDialog(QDialog):
@@ -35,23 +79,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(_("Paramètres"))
         self.setMinimumWidth(900)
 
-        practice = settings.practice
-        self.address = QPlainTextEdit("\n".join(practice.address_lines))
-        self.address.setTabChangesFocus(True)
-        self.address.setFixedHeight(60)
-        self.postal_code = QLineEdit(practice.postal_code)
-        self.city = QLineEdit(practice.city)
-        self.phone = QLineEdit(practice.phone)
-        self.email = QLineEdit(practice.email)
-        self.qualification = QLineEdit(practice.qualification)
-        practice_box = QGroupBox(_("Cabinet (imprimé sur l'ordonnance)"))
-        form = QFormLayout(practice_box)
-        form.addRow(_("Adresse"), self.address)
-        form.addRow(_("Code postal"), self.postal_code)
-        form.addRow(_("Ville"), self.city)
-        form.addRow(_("Téléphone"), self.phone)
-        form.addRow(_("Courriel"), self.email)
-        form.addRow(_("Qualification"), self.qualification)
+        self.practice_form = PracticeForm(settings.practice)
 
         self.paper = QComboBox()
         self.paper.addItems(list(PAPER_SIZES))
@@ -66,9 +94,12 @@ class SettingsDialog(QDialog):
         form = QFormLayout(print_box)
         form.addRow(_("Format du papier"), self.paper)
         form.addRow(_("Imprimante"), self.printer)
+        self.creatinine_days = QSpinBox(minimum=7, maximum=3650, value=settings.creatinine_max_age_days)
+        self.creatinine_days.setSuffix(_(" jours"))
+        form.addRow(_("Créatinine d'un patient âgé à redemander après"), self.creatinine_days)
 
         self.base_url = QLineEdit(settings.base.url)
-        self.base_url.setPlaceholderText(_("vide : base de démonstration locale"))
+        self.base_url.setPlaceholderText(_("https://… (vide : aucune base)"))
         self.base_ca = QLineEdit(settings.base.ca_path)
         browse = QPushButton(_("Choisir…"))
         browse.clicked.connect(self._choose_ca)
@@ -79,6 +110,9 @@ class SettingsDialog(QDialog):
         form = QFormLayout(base_box)
         form.addRow(_("Adresse (URL)"), self.base_url)
         form.addRow(_("Certificat de l'autorité (CA)"), ca_row)
+        if not context.base_from_settings:  # the demo brings its own base
+            base_box.setEnabled(False)
+            base_box.setToolTip(_("La démonstration utilise sa propre base locale."))
 
         card_box = self._card_box(settings)
 
@@ -92,7 +126,7 @@ class SettingsDialog(QDialog):
         # two columns: the dialog stays within a 768-pixel-high laptop screen
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
-        left.addWidget(practice_box)
+        left.addWidget(self.practice_form)
         left.addStretch(1)
         for box in (print_box, base_box, card_box):
             right.addWidget(box)
@@ -152,22 +186,16 @@ class SettingsDialog(QDialog):
             self.base_ca.setText(path)
 
     def _problem(self) -> str:
-        url = self.base_url.text().strip()
-        if url and not url.startswith("https://"):
-            return _("L'adresse de la base doit commencer par https:// (connexion chiffrée obligatoire).")
-        ca = self.base_ca.text().strip()
-        if url and not ca:
-            return _("Indiquez le certificat de l'autorité qui a émis celui de la base.")
-        if ca and not Path(ca).is_file():
-            return _("Le fichier de certificat « {path} » est introuvable.").format(path=ca)
+        url, ca = self.base_url.text().strip(), self.base_ca.text().strip()
+        if url or ca:
+            problem = endpoint_problem(url, ca) if url else _("Indiquez l'adresse https:// de la base.")
+            if problem:
+                return problem
         module = self.pkcs11_module.currentText().strip()
         if self.card_backend.currentData() == "pkcs11" and not Path(module).is_file():
             return _("Le module PKCS#11 « {path} » est introuvable : installez la Cryptolib CPS ou choisissez "
                      "le fichier du module.").format(path=module)
-        email = self.email.text().strip()
-        if email and "@" not in email:
-            return _("L'adresse de courriel n'est pas valable.")
-        return ""
+        return self.practice_form.problem()
 
     def accept(self) -> None:
         problem = self._problem()
@@ -176,19 +204,53 @@ class SettingsDialog(QDialog):
             set_role(self.message, "error")
             return
         settings = self._context.settings
-        practice = settings.practice
-        practice.address_lines = [text.strip() for text in self.address.toPlainText().splitlines() if text.strip()]
-        practice.postal_code = self.postal_code.text().strip()
-        practice.city = self.city.text().strip()
-        practice.phone = self.phone.text().strip()
-        practice.email = self.email.text().strip()
-        practice.qualification = self.qualification.text().strip()
+        settings.practice = self.practice_form.practice(settings.practice.country)
         settings.paper_size = self.paper.currentText()
         settings.default_printer = self.printer.currentData() or ""
+        settings.creatinine_max_age_days = self.creatinine_days.value()
         settings.base.url = self.base_url.text().strip()
         settings.base.ca_path = self.base_ca.text().strip()
         settings.card.backend = self.card_backend.currentData()
         settings.card.pkcs11_module = (self.pkcs11_module.currentText().strip()
                                        if settings.card.backend == "pkcs11" else settings.card.pkcs11_module)
+        self._context.save_settings()
+        super().accept()
+
+
+class PracticeDialog(QDialog):
+    """Asked at first start: no ordonnance can be printed without the practice details."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.setWindowTitle(_("Coordonnées du cabinet"))
+        self.setMinimumWidth(480)
+        intro = QLabel(_("Ces coordonnées sont imprimées sur chaque ordonnance, comme la loi l'exige. "
+                         "Sans elles, aucune ordonnance ne peut être signée. Vous pourrez les modifier "
+                         "dans Fichier › Paramètres."))
+        intro.setWordWrap(True)
+        self.form = PracticeForm(context.settings.practice)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Plus tard"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (intro, self.form, self.message, buttons):
+            layout.addWidget(widget)
+        self.form.address.setFocus()
+
+    def accept(self) -> None:
+        practice = self.form.practice(self._context.settings.practice.country)
+        missing = missing_practice_fields(practice)
+        problem = self.form.problem() or (_("À renseigner : {fields}.").format(fields=", ".join(missing))
+                                          if missing else "")
+        if problem:
+            self.message.setText(problem)
+            set_role(self.message, "error")
+            return
+        self._context.settings.practice = practice
         self._context.save_settings()
         super().accept()

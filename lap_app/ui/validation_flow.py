@@ -1,5 +1,9 @@
 """Validate: check, sign with the card, register (or queue), show the number, print.
 
+The ordonnance is built by ``lap_app.services.ordonnance_builder`` and signed by the
+prescribing service, which applies the same rules as ``lap-app prescribe``; this flow only
+shows what they say.
+
 The card and network work runs on the card thread; a progress dialog is shown meanwhile and
 the window stays responsive.
 """
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -32,6 +36,8 @@ from lap_app.domain.identifiers import format_prescription_number
 from lap_app.domain.model import Ordonnance
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
+from lap_app.services.practice import PracticeIncomplete
+from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.style import set_role
@@ -55,30 +61,16 @@ def format_number(number: str | None) -> str:
     return format_prescription_number(number) if number else _("(sans numéro)")
 
 
-def build_ordonnance(context: AppContext, record, lines) -> Ordonnance:
-    """The ordonnance to sign, or ``UserError`` saying what is missing."""
-    prescriber = context.prescriber()
-    if prescriber is None:
-        raise UserError(_("Connectez-vous avec votre carte CPS avant de valider."))
-    if record is None:
-        raise UserError(_("Choisissez d'abord le patient."))
-    if not lines:
-        raise UserError(_("L'ordonnance ne contient aucune ligne."))
-    ordonnance = Ordonnance(
-        prescriber=prescriber,
-        patient=record.to_patient(),
-        lines=list(lines),
-        written_at=datetime.now(UTC).astimezone(),
-        opposition=bool(getattr(record, "opposition", False)),
-    )
-    from lap_app.domain.validation import check_ordonnance
-
-    check_ordonnance(ordonnance)  # ValidationError lists every problem
-    return ordonnance
+@dataclass(frozen=True, slots=True)
+class SigningRequest:
+    ordonnance: Ordonnance
+    patient: PatientFacts  # allergies and current treatments, for the service's safety checks
+    acknowledged: list[str]  # ids of the blocking alerts the physician ticked
 
 
 class ValidationFlow(QObject):
     finished_ok = Signal(object)  # the prescribing service's result
+    practice_missing = Signal()  # the practice details must be filled in first
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(parent)
@@ -94,40 +86,50 @@ class ValidationFlow(QObject):
                                    self._parent)
         self.message.open()
 
-    def start(self, record, lines, unacknowledged_ci: list) -> bool:
+    def start(self, record, lines, unacknowledged: list, acknowledged: list[str]) -> bool:
+        """Check what the window knows, then sign on the card thread (where the prescribing
+        service checks everything again: practice, ordonnance, safety alerts)."""
+        from lap_app.services.ordonnance_builder import build_ordonnance, patient_facts
+
         prescribing = self._context.services.prescribing
-        if prescribing is None or not prescribing.has_base:
+        if not prescribing.has_base:
             from lap_app.services.desk import NO_BASE_MESSAGE
 
             self._warn(_("Validation"), _(NO_BASE_MESSAGE))
             return False
-        if unacknowledged_ci:
-            self._warn(_("Contre-indication"), _(
-                "Une contre-indication n'a pas été prise en compte. Cochez la case de prise en compte "
-                "dans le panneau des alertes (ou retirez la ligne) avant de valider."))
+        if unacknowledged:
+            self._warn(_("Alerte à confirmer"), _(
+                "Une contre-indication ou une allergie n'a pas été prise en compte. Cochez la case de prise en "
+                "compte dans le panneau des alertes (ou retirez la ligne) avant de valider."))
             return False
         try:
-            ordonnance = build_ordonnance(self._context, record, lines)
+            ordonnance = build_ordonnance(self._context.session.identity, self._context.settings.practice,
+                                          record, lines)
+        except PracticeIncomplete as error:
+            self._warn(_("Coordonnées du cabinet"), error.message)
+            self.practice_missing.emit()
+            return False
         except UserError as error:
             self._warn(_("Ordonnance incomplète"), _format_problems(error))
             return False
         card = self._context.session.card
-        prescribing = self._context.services.prescribing
         if card is None:
             self._warn(_("Validation"), _("La carte CPS n'est pas disponible."))
             return False
-        self._run(ordonnance, card, prescribing)
+        request = SigningRequest(ordonnance, patient_facts(record), list(acknowledged))
+        self._run(request, card, prescribing)
         return True
 
-    def _run(self, ordonnance: Ordonnance, card, prescribing) -> None:
-        paper = self._context.settings.paper_size
+    def _run(self, request: SigningRequest, card, prescribing) -> None:
+        paper, practice = self._context.settings.paper_size, self._context.settings.practice
         self._progress = QProgressDialog(_("Signature avec la carte et enregistrement…"), "", 0, 0, self._parent)
         self._progress.setCancelButton(None)  # a signature half-done must not be abandoned
         self._progress.setWindowModality(Qt.WindowModality.WindowModal)
         self._progress.setMinimumDuration(300)
-        run_task(lambda: prescribing.prescribe(ordonnance, card, page_size=paper), on_done=self._done,
-                 on_error=lambda error: self._failed(error, ordonnance, card, prescribing), pool=card_pool(),
-                 receiver=self)
+        run_task(lambda: prescribing.prescribe(request.ordonnance, card, practice=practice, patient=request.patient,
+                                               acknowledged=request.acknowledged, page_size=paper),
+                 on_done=self._done, on_error=lambda error: self._failed(error, request, card, prescribing),
+                 pool=card_pool(), receiver=self)
 
     def _close_progress(self) -> None:
         if self._progress is not None:
@@ -135,18 +137,24 @@ class ValidationFlow(QObject):
             self._progress.deleteLater()
             self._progress = None
 
-    def _failed(self, error: BaseException, ordonnance=None, card=None, prescribing=None) -> None:
+    def _failed(self, error: BaseException, request=None, card=None, prescribing=None) -> None:
         from lap_app.card import PinNotVerifiedError
 
         self._close_progress()
-        if isinstance(error, PinNotVerifiedError) and ordonnance is not None:
-            self._ask_pin(ordonnance, card, prescribing)  # the card asks for its PIN again (reset)
+        if isinstance(error, PinNotVerifiedError) and request is not None:
+            self._ask_pin(request, card, prescribing)  # the card asks for its PIN again (reset)
+        elif isinstance(error, UnacknowledgedAlerts):
+            self._warn(_("Alerte à confirmer"), _("Ordonnance non signée. À confirmer dans le panneau des alertes :")
+                       + "\n" + "\n".join("• " + alert.text() for alert in error.alerts))
+        elif isinstance(error, PracticeIncomplete):
+            self._warn(_("Coordonnées du cabinet"), error.message)
+            self.practice_missing.emit()
         elif isinstance(error, ValidationError):
             self._warn(_("Ordonnance refusée"), _format_problems(error))
         else:
             self._warn(_("Validation"), error_text(error))
 
-    def _ask_pin(self, ordonnance: Ordonnance, card, prescribing) -> None:
+    def _ask_pin(self, request: SigningRequest, card, prescribing) -> None:
         dialog = QInputDialog(self._parent)
         dialog.setWindowTitle(_("Code porteur"))
         dialog.setLabelText(_("La carte demande à nouveau le code porteur pour signer :"))
@@ -155,7 +163,7 @@ class ValidationFlow(QObject):
 
         def verified(result) -> None:
             if result.accepted:
-                self._run(ordonnance, card, prescribing)
+                self._run(request, card, prescribing)
             else:
                 self._warn(_("Code porteur"), result.message)
 

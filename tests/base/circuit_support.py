@@ -126,7 +126,31 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-def cli_env(data_dir: Path, config_dir: Path, base: BaseProcess | None = None, **extra: str) -> dict[str, str]:
+def set_up_workstation(data_dir: Path, config_dir: Path) -> None:
+    """The profile of a workstation in use: its practice details saved (as « lap-app practice »
+    does) and its drug base built (a copy of the test session's, instead of ~10 s each)."""
+    import shutil
+
+    from lap_app.drugs import ensure_drug_database
+    from lap_app.settings import PracticeSettings, Settings, save_settings
+
+    settings_file = config_dir / "settings.json"
+    if not settings_file.exists():
+        save_settings(Settings(practice=PracticeSettings(
+            address_lines=["3 place des Essais"], postal_code="31000", city="Toulouse", phone="05 61 00 00 00",
+            qualification="Médecine générale")), settings_file)
+    drugs = data_dir / "drugs.sqlite3"
+    if not drugs.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ensure_drug_database(), drugs)
+
+
+def cli_env(data_dir: Path, config_dir: Path, base: BaseProcess | None = None, *, fresh: bool = False,
+            **extra: str) -> dict[str, str]:
+    """The environment of ``lap-app`` commands on a workstation in use (``fresh``: as installed,
+    no practice details, no drug base yet)."""
+    if not fresh:
+        set_up_workstation(data_dir, config_dir)
     env = dict(os.environ)
     env.update(LAP_DATA_DIR=str(data_dir), LAP_CONFIG_DIR=str(config_dir),
                PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")

@@ -4,6 +4,8 @@ cards on the real PC/SC stack (pcscd + vpcd): the whole loop as a user types it.
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -102,7 +104,7 @@ def test_keyring_backend_holds_the_credential(base, pki_dir, tmp_path):
 
 
 def test_pin_never_an_argument():
-    result = run_cli(["prescribe", "--pin", "1234", "x.json", "-o", "x.pdf"], {**cli_env(Path("/tmp"), Path("/tmp"))})
+    result = run_cli(["prescribe", "--pin", "1234", "x.json", "-o", "x.pdf"], {**cli_env(Path("/tmp"), Path("/tmp"), fresh=True)})
     assert result.returncode == 2
 
 
@@ -126,3 +128,61 @@ def test_offline_prescribe_then_outbox_flush(pki_dir, tmp_path):
         base.start()
         flushed = _ok(run_cli(["outbox", "--flush", *card], env))
         assert f"Enregistrée : {result['number']}" in flushed and "Aucune ordonnance en attente" in flushed
+
+
+def _ci_bundle(tmp_path: Path) -> Path:
+    """The example ordonnance with two drugs that must not be taken together (simvastatin +
+    clarithromycin: contre-indication, rhabdomyolysis)."""
+    bundle = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
+    requests = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationRequest"]
+    for request, (cis, name) in zip(requests, (("63073499", "SIMVASTATINE"), ("68293225", "CLARITHROMYCINE"))):
+        request["medicationCodeableConcept"]["coding"][0]["code"] = cis
+        request["medicationCodeableConcept"]["coding"][0]["display"] = name
+    path = tmp_path / "ci.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    return path
+
+
+def test_prescribe_refuses_an_unacknowledged_contraindication(base, pki_dir, tmp_path):
+    card = ["--virtual", "--pki", str(pki_dir), "--pin-stdin"]
+    env = cli_env(tmp_path / "data", tmp_path / "config", base)
+    _ok(run_cli(["enrol", *card], env))
+    draft, pdf = _ci_bundle(tmp_path), tmp_path / "ci.pdf"
+
+    refused = run_cli(["prescribe", str(draft), "-o", str(pdf), "--json", *card], env)
+    assert refused.returncode == 1 and refused.stdout == "", refused.stderr
+    assert "Traceback" not in refused.stderr and "non signée" in refused.stderr
+    assert "Contre-indication" in refused.stderr and "SIMVASTATINE" in refused.stderr
+    [alert_id] = re.findall(r"\[(CI-[0-9a-f]{6})\]", refused.stderr)
+    assert f"--acknowledge {alert_id}" in refused.stderr
+    assert not pdf.exists()
+    assert "Aucune ordonnance en attente" in _ok(run_cli(["outbox"], env, stdin=""))
+
+    signed = json.loads(_ok(run_cli(["prescribe", str(draft), "-o", str(pdf), "--json", "--acknowledge", alert_id,
+                                     *card], env)))
+    assert signed["status"] == "registered" and signed["acknowledged"] == [alert_id]
+    assert decode_qr(pdf.read_bytes()) == [signed["number"]]
+    with sqlite3.connect(tmp_path / "data" / "lap.sqlite3") as db:
+        rows = db.execute("SELECT a.alert_id, a.level, a.alert_text, a.acknowledged_by FROM alert_acknowledgements a"
+                          " JOIN ordonnances o ON o.id = a.ordonnance_id WHERE o.number = ?",
+                          (signed["number"],)).fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(alert_id, "CI")]
+    assert "SIMVASTATINE" in rows[0][2] and rows[0][3].startswith("8")
+
+
+def test_prescribe_on_a_fresh_profile_names_the_missing_practice_details(base, pki_dir, tmp_path):
+    card = ["--virtual", "--pki", str(pki_dir), "--pin-stdin"]
+    env = cli_env(tmp_path / "data", tmp_path / "config", base, fresh=True)
+    refused = run_cli(["prescribe", str(EXAMPLE_BUNDLE), "-o", str(tmp_path / "o.pdf"), *card], env, stdin="")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    message = refused.stderr
+    assert message.startswith("Erreur : Coordonnées du cabinet manquantes")
+    for field in ("adresse", "code postal", "ville", "téléphone", "qualification"):
+        assert field in message
+    assert "Paramètres › Cabinet" in message and "lap-app practice" in message
+    assert "République" not in message
+
+    _ok(run_cli(["practice", "--address", "3 place des Essais", "--postal-code", "31000", "--city", "Toulouse",
+                 "--phone", "05 61 00 00 00", "--qualification", "Médecine générale"], env, stdin=""))
+    shown = _ok(run_cli(["practice"], env, stdin=""))
+    assert "3 place des Essais" in shown and "À renseigner" not in shown

@@ -29,23 +29,27 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = r"""
 import os, sys, time, json
 from pathlib import Path
-from types import SimpleNamespace
 from lap_app.ui.app import apply_style, create_application
 app = create_application()
 from lap_app.card import CardService
 from lap_app.card.virtual_reader import default_virtual_reader
-from lap_app.settings import load_settings
+from lap_app.services.base_connection import BaseEndpoint
+from lap_app.services.credentials import FileCredentials
+from lap_app.settings import PracticeSettings, Settings
 from lap_app.standins.pki import init_pki
 from lap_app.standins.virtual_cps import VirtualCps
 from lap_app.ui.context import assemble_context
 from lap_app.ui.main_window import MainWindow
 args = json.loads(sys.argv[1])
+root = Path(args["root"])
 # the card is in the reader before the application starts (in-process reader: set up here)
-default_virtual_reader().insert(VirtualCps.from_holder(init_pki(args["pki"]).holder("medecin"), persist_pin=False))
-context = assemble_context(load_settings(), store_path=Path(args["store"]),
-                           # the endpoint's two fields; importing BaseEndpoint's module would load the
-                           # HTTP client stack, which the window loads in the background instead
-                           endpoint=SimpleNamespace(url=args["url"], ca_path=Path(args["ca"])),
+default_virtual_reader().insert(VirtualCps.from_holder(init_pki(root / "pki").holder("medecin"), persist_pin=False))
+practice = PracticeSettings(address_lines=["1 rue du Banc"], postal_code="75001", city="Paris", phone="01 00 00 00 00",
+                            qualification="Médecine générale")  # a workstation in use: no first-start dialog
+context = assemble_context(Settings(practice=practice), settings_file=root / "bench-settings.json",
+                           store_path=root / "lap.sqlite3", drugs_path=Path(args["drugs"]),
+                           endpoint=BaseEndpoint(args["url"], Path(args["ca"]),
+                                                 credentials=FileCredentials(root / "installation-credential.json")),
                            card_service=CardService(virtual=True, pcsc=False))
 window = MainWindow(context)
 apply_style(app)
@@ -60,8 +64,8 @@ context.close()
 
 
 def bench_startup(env, runs: int) -> list[float]:
-    args = json.dumps({"pki": str(env.root / "pki"), "store": str(env.root / "lap.sqlite3"),
-                       "url": env.base.url, "ca": str(env.base.ca_path)})
+    args = json.dumps({"root": str(env.root), "drugs": str(env.drugs_path), "url": env.base.url,
+                       "ca": str(env.base.ca_path)})
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -122,7 +126,7 @@ def bench_validation(env, runs: int) -> list[float]:
 def service_only(context, window, drugs) -> list[float]:
     """The same work without the GUI: the prescribing service called directly (for comparison)."""
     from lap_app.services.drafting import line_for_drug
-    from lap_app.ui.validation_flow import build_ordonnance
+    from lap_app.services.ordonnance_builder import build_ordonnance, patient_facts
 
     record = window.patient_panel.current_patient()
     times = []
@@ -132,9 +136,10 @@ def service_only(context, window, drugs) -> list[float]:
             line = line_for_drug(drug)
             line.posology.duration, line.posology.duration_unit = 30, "d"
             lines.append(line)
-        ordonnance = build_ordonnance(context, record, lines)
+        ordonnance = build_ordonnance(context.session.identity, context.settings.practice, record, lines)
         start = time.perf_counter()
-        context.services.prescribing.prescribe(ordonnance, context.session.card)
+        context.services.prescribing.prescribe(ordonnance, context.session.card, practice=context.settings.practice,
+                                               patient=patient_facts(record))
         times.append(time.perf_counter() - start)
     return times
 
@@ -162,13 +167,13 @@ def main() -> int:
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
     from lap_app.demo.environment import DemoEnvironment
-    from lap_app.drugs import open_drug_database
+    from lap_app.drugs import ensure_drug_database
     from lap_app.ui.app import create_application
 
     create_application()
-    open_drug_database()  # built once, before timing
+    drugs_path = ensure_drug_database()  # built once, before timing
     started = time.perf_counter()
-    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
+    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0, drugs_path=drugs_path).start()
     print(f"demo environment start (PKI created, base, enrolment): {time.perf_counter() - started:.2f} s")
     try:
         env.context().close()  # demo patients seeded, store migrated

@@ -35,13 +35,12 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv)
+    from lap_app.card import CardService
     from lap_app.domain.model import Sex
     from lap_app.drugs import open_drug_database
-    from lap_app.services.drafting import DraftingLibrary
-    from lap_app.services.patients import PatientRecord, PatientService
+    from lap_app.services.patients import PatientRecord
     from lap_app.settings import Settings
-    from lap_app.storage import connect
-    from lap_app.ui.context import AppContext, Services
+    from lap_app.ui.context import assemble_context
     from lap_app.ui.editor import PrescriptionEditor
     from lap_app.ui.style import STYLESHEET
 
@@ -49,9 +48,10 @@ def main() -> int:
     drugs = open_drug_database()  # the user's drug base (built from resources/ on first use)
     print(f"drug base ready in {time.perf_counter() - started:.2f} s")
     app.setStyleSheet(STYLESHEET)
-    connection = connect(Path(tempfile.mkdtemp(prefix="lap-bench-")) / "store.sqlite3")
-    context = AppContext(settings=Settings(), drugs=drugs, services=Services(
-        patients=PatientService(connection), drafting=DraftingLibrary(connection)))
+    context = assemble_context(Settings(), settings_file=Path(tempfile.mkdtemp(prefix="lap-bench-")) / "settings.json",
+                               store_path=Path(tempfile.mkdtemp(prefix="lap-bench-")) / "store.sqlite3",
+                               endpoint=None, card_service=CardService(virtual=True, pcsc=False), drugs_path=drugs.path)
+    context.drugs = drugs  # the instance timed below
     editor = PrescriptionEditor(context)
     editor.resize(1280, 800)
     editor.show()

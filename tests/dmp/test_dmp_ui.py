@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -54,10 +53,10 @@ def _has_ink(pixmap) -> bool:
 def test_patient_space_lists_and_opens_the_printed_pdf(qtbot, filed, demo_pharmacy, tmp_path):
     from PySide6.QtWidgets import QLabel
 
+    from lap_app.demo.pharmacy_window import PharmacyWindow
     from lap_app.domain.identifiers import format_prescription_number
-    from lap_app.ui.pharmacy_demo import PharmacyWindow
 
-    window = PharmacyWindow(SimpleNamespace(demo=SimpleNamespace(pharmacy=demo_pharmacy)))
+    window = PharmacyWindow(demo_pharmacy)
     qtbot.addWidget(window)
     window.show()
     window.number_edit.setText(format_prescription_number(filed.number))
@@ -85,7 +84,7 @@ def test_patient_space_lists_and_opens_the_printed_pdf(qtbot, filed, demo_pharma
 
 
 def test_patient_space_refuses_a_wrong_ins_key(qtbot, demo_pharmacy):
-    from lap_app.ui.mon_espace_sante import MonEspaceSanteView
+    from lap_app.demo.patient_space import MonEspaceSanteView
 
     view = MonEspaceSanteView(demo_pharmacy, "1 58 03 75 056 123 22")
     qtbot.addWidget(view)

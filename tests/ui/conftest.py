@@ -19,8 +19,10 @@ def demo_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo_env(demo_root):
     from lap_app.demo.environment import DemoEnvironment
+    from lap_app.drugs import ensure_drug_database
 
-    env = DemoEnvironment(demo_root, pcsc=False, base_port=0).start()
+    # the session's drug base, built once (the demo would otherwise build its own in its folder)
+    env = DemoEnvironment(demo_root, pcsc=False, base_port=0, drugs_path=ensure_drug_database()).start()
     yield env
     env.pull_card()
     env.stop()

@@ -27,7 +27,10 @@ def main() -> None:
 
     app = QApplication.instance() or QApplication(sys.argv)
     apply_style(app)
-    editor = CareEditor(SimpleNamespace(services=SimpleNamespace(prescribing=None)))
+    sys.path.insert(0, str(Path(__file__).parent))
+    from contexts import complete_context
+
+    editor = CareEditor(complete_context(Path(tempfile.mkdtemp(prefix="lap-shots-")) / "store.sqlite3"))
     editor.set_patient(SimpleNamespace(ald=True))
     editor.resize(760, 720)
     editor.show()

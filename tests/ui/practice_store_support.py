@@ -10,9 +10,7 @@ from pathlib import Path
 from lap_app.domain.model import Sex
 from lap_app.services.drafting import DraftingLibrary
 from lap_app.services.patients import PatientRecord, PatientService
-from lap_app.settings import Settings
-from lap_app.storage import connect
-from lap_app.ui.context import AppContext, Services
+from lap_app.ui.context import AppContext
 
 
 def nir_with_key(nir13: str) -> str:
@@ -22,15 +20,16 @@ def nir_with_key(nir13: str) -> str:
 
 
 def make_context(store_path: Path, drugs=None, connection: sqlite3.Connection | None = None) -> AppContext:
-    """The context over the store at ``store_path`` (on ``connection`` when given); its
-    ``close()`` closes the connection, as the application does when it quits."""
-    connection = connection or connect(store_path)
-    return AppContext(
-        settings=Settings(),
-        drugs=drugs,
-        services=Services(patients=PatientService(connection), drafting=DraftingLibrary(connection)),
-        closers=[connection.close],
-    )
+    """A complete context over the store at ``store_path`` (``tests/ui/contexts.py``); with
+    ``connection``, the patients and drafts go through that one."""
+    from contexts import complete_context
+
+    context = complete_context(store_path, drugs=drugs)
+    if connection is not None:
+        context.services.patients = PatientService(connection)
+        context.services.drafting = DraftingLibrary(connection)
+        context.closers.append(connection.close)
+    return context
 
 
 def adult(**changes) -> PatientRecord:

@@ -120,8 +120,7 @@ def main(out: Path) -> int:
         dialog.preview.close()
         dialog.close()
 
-        window.open_pharmacy()
-        pharmacy = window._pharmacy
+        pharmacy = env.window_extension.open_pharmacy()
         pharmacy.number_edit.setText(dialog.number_label.text())
         pharmacy.read()
         until(lambda: pharmacy.table.rowCount() > 0, what="pharmacy")

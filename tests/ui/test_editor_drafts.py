@@ -269,7 +269,7 @@ def test_interaction_index_is_warmed_off_the_gui_thread(qtbot, tmp_path, monkeyp
         editor.set_patient(context.services.patients.save(adult()))
         _add(qtbot, editor, "simvastatine 20")
         _add(qtbot, editor, "clarithromycine 500")
-        assert [a.level for a in editor.alerts_panel().unacknowledged_contraindications()] == ["CI"]
+        assert [a.level for a in editor.alerts_panel().unacknowledged_alerts()] == ["CI"]
         main = threading.main_thread().name
         assert loads and main not in loads, loads  # loaded by the worker, never in the GUI thread
     finally:

@@ -163,11 +163,11 @@ def test_contraindication_is_shown_live_and_must_be_acknowledged(qtbot, editor: 
     panel = editor.alerts_panel()
     _choose(qtbot, editor, "simvastatine 20")
     qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return)
-    assert panel.unacknowledged_contraindications() == []
+    assert panel.unacknowledged_alerts() == []
     _choose(qtbot, editor, "clarithromycine 500")
     qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return)
 
-    pending = panel.unacknowledged_contraindications()
+    pending = panel.unacknowledged_alerts()
     assert len(pending) == 1 and pending[0].level == "CI"
     assert "SIMVASTATINE" in pending[0].title and "CLARITHROMYCINE" in pending[0].title
     assert "rhabdomyolyse" in pending[0].description
@@ -175,12 +175,12 @@ def test_contraindication_is_shown_live_and_must_be_acknowledged(qtbot, editor: 
     card = next(c for c in panel.cards() if c.ack_check is not None)
     assert card.isVisible()
     qtbot.mouseClick(card.ack_check, Qt.MouseButton.LeftButton)
-    assert panel.unacknowledged_contraindications() == []
+    assert panel.unacknowledged_alerts() == []
 
     # a new line does not reset the acknowledgement of an alert still raised
     _choose(qtbot, editor, "doliprane 1000")
     qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return)
-    assert panel.unacknowledged_contraindications() == []
+    assert panel.unacknowledged_alerts() == []
     with qtbot.waitSignal(editor.validate_requested, timeout=1000):
         qtbot.keyClick(editor.lines_view.list, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
 
@@ -199,7 +199,7 @@ def test_allergy_and_long_term_treatment_are_checked(qtbot, editor: Prescription
     assert levels[0] == "ALLERGY"
     _choose(qtbot, editor, "clarithromycine 500")
     qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return)
-    assert [a.level for a in editor.alerts_panel().unacknowledged_contraindications()] == ["CI"]
+    assert [a.level for a in editor.alerts_panel().unacknowledged_alerts()] == ["ALLERGY", "CI"]
 
 
 def test_favourites_templates_and_renewal(qtbot, editor: PrescriptionEditor) -> None:
@@ -245,7 +245,7 @@ def test_prescribing_conditions_are_shown_without_blocking(qtbot, editor: Prescr
     assert any("ordonnance sécurisée" in a.title for a in conditions)
     assert any("ordinaire ne suffit pas" in a.description for a in conditions)
     assert not any(a.title.lower() == "liste i" for a in alerts)  # routine lists are not noise-alerts
-    assert editor.alerts_panel().unacknowledged_contraindications() == []
+    assert editor.alerts_panel().unacknowledged_alerts() == []
     assert editor.validate_button.isEnabled()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from contexts import complete_context
 from PySide6.QtCore import Qt
 
 from lap_app.domain.identifiers import prescription_number_from_serial
@@ -13,12 +14,6 @@ from lap_app.domain.model import Address, Ordonnance, Prescriber, PrescriptionLi
 from lap_app.domain.posology import Posology
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.fhir import to_bundle
-from lap_app.services.desk import PrescribingDesk
-from lap_app.services.drafting import DraftingLibrary
-from lap_app.services.patients import PatientService
-from lap_app.settings import Settings
-from lap_app.storage import LocalStore, connect
-from lap_app.ui.context import AppContext, Services
 from lap_app.ui.editor import PrescriptionEditor
 
 from practice_store_support import adult
@@ -34,18 +29,12 @@ def _ordonnance(patient, lines, minutes_ago: int) -> Ordonnance:
 
 @pytest.fixture()
 def setup(qtbot, tmp_path):
-    path = tmp_path / "store.sqlite3"
-    store = LocalStore(path)
-    connection = connect(path)
-    patients = PatientService(connection)
-    context = AppContext(settings=Settings(), store=store, services=Services(
-        prescribing=PrescribingDesk(None, store), patients=patients, drafting=DraftingLibrary(connection)))
+    context = complete_context(tmp_path / "store.sqlite3")
     editor = PrescriptionEditor(context)
     qtbot.addWidget(editor)
     editor.show()
-    yield editor, store, patients
-    store.close()
-    connection.close()
+    yield editor, context.store, context.services.patients
+    context.close()
 
 
 def test_renew_last_takes_the_newest_ordonnance_not_cancelled(qtbot, setup) -> None:

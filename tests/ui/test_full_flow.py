@@ -72,8 +72,8 @@ def test_full_consultation(qtbot, main_window, demo_env):
     add_drug(qtbot, editor, "itraconazole")
     assert len(editor.draft_lines()) == 2
     alerts = editor.alerts_panel()
-    qtbot.waitUntil(lambda: bool(alerts.unacknowledged_contraindications()), timeout=3000)
-    ci = alerts.unacknowledged_contraindications()[0]
+    qtbot.waitUntil(lambda: bool(alerts.unacknowledged_alerts()), timeout=3000)
+    ci = alerts.unacknowledged_alerts()[0]
     assert ci.level == "CI"
     assert "contre-indication" in alerts.summary.text()
 
@@ -88,7 +88,7 @@ def test_full_consultation(qtbot, main_window, demo_env):
     # 5. acknowledged → validated: signed with the card, registered, number shown
     card = next(c for c in alerts.cards() if c.ack_check is not None)
     card.ack_check.setChecked(True)
-    assert alerts.unacknowledged_contraindications() == []
+    assert alerts.unacknowledged_alerts() == []
     qtbot.mouseClick(editor.validate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window._flow.result_dialog is not None or window._flow.message is not None,
                     timeout=15000)
@@ -100,6 +100,10 @@ def test_full_consultation(qtbot, main_window, demo_env):
     assert dialog.number_label.text().replace(" ", "") == result.number
     assert qr_codes(result.pdf) == [result.number]  # what the pharmacist will scan
     assert editor.draft_lines() == []  # the next ordonnance starts empty
+    # the acknowledgement is kept with the ordonnance: which alert, who (the card), when
+    [kept] = window.context.store.acknowledgements(result.ordonnance_id)
+    assert kept.alert_id == ci.alert_id and kept.level == "CI" and "SIMVASTATINE" in kept.text
+    assert kept.by == window.context.session.identity.national_id
 
     # 6. print preview of that PDF
     dialog.show_preview()

@@ -56,7 +56,7 @@ def test_validation_with_an_unticked_ci_puts_the_keyboard_on_its_box_then_ctrl_e
         editor.line_editor.duration_spin.setValue(30)
         qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
     alerts = editor.alerts_panel()
-    qtbot.waitUntil(lambda: bool(alerts.unacknowledged_contraindications()), timeout=3000)
+    qtbot.waitUntil(lambda: bool(alerts.unacknowledged_alerts()), timeout=3000)
 
     qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: getattr(window, "_flow", None) is not None and window._flow.message is not None,
@@ -65,7 +65,7 @@ def test_validation_with_an_unticked_ci_puts_the_keyboard_on_its_box_then_ctrl_e
     box = next(card.ack_check for card in alerts.cards() if card.ack_check is not None)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is box, timeout=2000)
     qtbot.keyClick(box, Qt.Key.Key_Space)
-    assert alerts.unacknowledged_contraindications() == []
+    assert alerts.unacknowledged_alerts() == []
 
     window._flow = None
     qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # from the alerts panel
@@ -136,8 +136,6 @@ def test_print_preview_fits_a_768_pixel_screen(qtbot, main_window):
 
 
 def test_demo_pharmacy_dispenses_part_then_the_rest(qtbot, main_window, demo_env):
-    from lap_app.ui.pharmacy_demo import PharmacyWindow
-
     window = main_window
     _open_session(qtbot, window)
     window.patient_panel.select(window.context.services.patients.search("BERNARD")[0])
@@ -158,9 +156,7 @@ def test_demo_pharmacy_dispenses_part_then_the_rest(qtbot, main_window, demo_env
     number = window._flow.result_dialog.result.number
     window._flow.result_dialog.close()
 
-    pharmacy = PharmacyWindow(window.context)
-    qtbot.addWidget(pharmacy)
-    pharmacy.show()
+    pharmacy = demo_env.window_extension.open_pharmacy()
     qtbot.keyClicks(pharmacy.number_edit, number)
     qtbot.keyClick(pharmacy.number_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: pharmacy.table.rowCount() == 2, timeout=5000)

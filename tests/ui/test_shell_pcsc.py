@@ -13,8 +13,10 @@ pytestmark = pytest.mark.pcsc
 @pytest.fixture(scope="module")
 def pcsc_env(demo_root):
     from lap_app.demo.environment import DemoEnvironment
+    from lap_app.drugs import ensure_drug_database
 
-    env = DemoEnvironment(demo_root / "pcsc", pcsc=None, base_port=0).start()  # pcscd when it is there
+    env = DemoEnvironment(demo_root / "pcsc", pcsc=None, base_port=0,
+                          drugs_path=ensure_drug_database()).start()  # pcscd when it is there
     yield env
     env.stop()
 

@@ -10,7 +10,8 @@ from lap_app.settings import SETTINGS_VERSION, Settings, load_settings, save_set
 def test_defaults_when_no_file(tmp_path):
     settings = load_settings(tmp_path / "settings.json")
     assert settings.paper_size == "A4"
-    assert settings.practice.city and settings.practice.phone.startswith("+33")
+    # no practice until the physician gives theirs: nothing fictitious on a real ordonnance
+    assert settings.practice.address_lines == [] and settings.practice.city == "" and settings.practice.phone == ""
 
 
 def test_save_then_load_round_trip(tmp_path):
@@ -63,11 +64,13 @@ def test_bad_values_fall_back_field_by_field(tmp_path):
 
 
 def test_dialog_refuses_plain_http_and_saves_valid_input(qtbot, tmp_path):
-    from lap_app.ui.context import AppContext
+    from contexts import complete_context
+
+    from lap_app.standins.pki import init_pki
     from lap_app.ui.settings_dialog import SettingsDialog
 
     path = tmp_path / "settings.json"
-    context = AppContext(settings=Settings(), settings_file=path)
+    context = complete_context(tmp_path / "store.sqlite3", settings=Settings(), settings_file=path)
     dialog = SettingsDialog(context)
     qtbot.addWidget(dialog)
     dialog.base_url.setText("http://base.example")
@@ -75,12 +78,17 @@ def test_dialog_refuses_plain_http_and_saves_valid_input(qtbot, tmp_path):
     assert "https://" in dialog.message.text()
     assert not path.exists()
 
-    ca = tmp_path / "ca.pem"
-    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    not_a_certificate = tmp_path / "ca.pem"
+    not_a_certificate.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
     dialog.base_url.setText("https://base.example")
+    dialog.base_ca.setText(str(not_a_certificate))
+    dialog.accept()
+    assert "illisible" in dialog.message.text() and not path.exists()
+
+    ca = init_pki(tmp_path / "pki").ca_cert_path
     dialog.base_ca.setText(str(ca))
-    dialog.qualification.clear()
-    qtbot.keyClicks(dialog.qualification, "Medecin generaliste")  # keyClicks: ASCII only
+    dialog.practice_form.qualification.clear()
+    qtbot.keyClicks(dialog.practice_form.qualification, "Medecin generaliste")  # keyClicks: ASCII only
     dialog.paper.setCurrentText("A5")
     dialog.accept()
     assert dialog.result() == dialog.DialogCode.Accepted
@@ -88,3 +96,30 @@ def test_dialog_refuses_plain_http_and_saves_valid_input(qtbot, tmp_path):
     assert saved.practice.qualification == "Medecin generaliste"
     assert saved.paper_size == "A5"
     assert saved.base.ca_path == str(ca)
+    context.close()
+
+
+def test_an_empty_base_address_does_not_claim_a_demo_base(qtbot, tmp_path):
+    from contexts import complete_context
+
+    from lap_app.ui.settings_dialog import SettingsDialog
+
+    context = complete_context(tmp_path / "store.sqlite3", settings=Settings())
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    assert dialog.base_url.text() == ""
+    shown = dialog.base_url.placeholderText().lower()
+    assert "démonstration" not in shown and "aucune base" in shown
+    context.close()
+
+
+def test_settings_written_by_older_versions_lose_the_built_in_demo_practice(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 2, "practice": {
+        "address_lines": ["12 rue de la République"], "postal_code": "69002", "city": "Lyon",
+        "phone": "+33 4 78 00 00 00", "email": "cabinet@example.fr", "qualification": "Pédiatrie"},
+        "base": {"url": "https://base.example", "ca_path": ""}}), encoding="utf-8")
+    practice = load_settings(path).practice
+    assert (practice.address_lines, practice.postal_code, practice.city, practice.phone, practice.email) == (
+        [], "", "", "", "")
+    assert practice.qualification == "Pédiatrie"  # the physician's own choice stays

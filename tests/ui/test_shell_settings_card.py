@@ -20,11 +20,12 @@ def test_card_backend_round_trip_and_bad_values(tmp_path):
 
 
 def test_dialog_refuses_a_missing_module_and_saves_the_choice(qtbot, tmp_path):
-    from lap_app.ui.context import AppContext
+    from contexts import complete_context
+
     from lap_app.ui.settings_dialog import SettingsDialog
 
     path = tmp_path / "settings.json"
-    context = AppContext(settings=Settings(), settings_file=path)
+    context = complete_context(tmp_path / "store.sqlite3", settings=Settings(), settings_file=path)
     dialog = SettingsDialog(context)
     qtbot.addWidget(dialog)
     assert not dialog.pkcs11_module.isEnabled()  # PC/SC chosen: no module to give

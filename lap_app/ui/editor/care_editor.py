@@ -44,6 +44,7 @@ from lap_app.services.care_drafting import (
     template_from_lines,
     templates_for,
 )
+from lap_app.ui.context import AppContext
 from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
 
@@ -77,7 +78,8 @@ class CareEditor(QWidget):
     kind_requested = Signal(object)  # the shortcuts live on the window: a hidden tab gets no keys
     lines_changed = Signal()
 
-    def __init__(self, context: Any, parent: QWidget | None = None, search: NomenclatureSearch | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None,
+                 search: NomenclatureSearch | None = None) -> None:
         super().__init__(parent)
         self._context = context
         self.draft = CareDraft()
@@ -432,8 +434,8 @@ class CareEditor(QWidget):
 
     def renew_last(self) -> None:
         """Renew the patient's last ordonnance of the kind shown."""
-        prescribing = getattr(getattr(self._context, "services", None), "prescribing", None)
-        if self._patient is None or prescribing is None or not hasattr(prescribing, "history"):
+        prescribing = self._context.services.prescribing
+        if self._patient is None:
             self.message_label.setText(_("Historique indisponible : renouvellement impossible."))
             return
         from lap_app.ui.workers import run_task

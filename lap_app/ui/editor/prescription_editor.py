@@ -40,6 +40,7 @@ from lap_app.domain.model import PrescriptionLine
 from lap_app.i18n import _, ngettext
 from lap_app.services.drafting import (
     Draft,
+    DraftingLibrary,
     adopt_interaction_index,
     draft_alerts,
     fresh_copies,
@@ -49,6 +50,7 @@ from lap_app.services.drafting import (
     renewal_lines,
 )
 from lap_app.ui.alerts import AlertsPanel
+from lap_app.ui.context import AppContext
 from lap_app.ui.editor.drug_search import DrugSearch
 from lap_app.ui.editor.line_editor import LineEditor
 from lap_app.ui.editor.lines_view import LinesView
@@ -109,7 +111,7 @@ class PrescriptionEditor(QWidget):
     validate_requested = Signal()
     lines_changed = Signal()
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("prescriptionEditor")
         self._context = context
@@ -120,7 +122,7 @@ class PrescriptionEditor(QWidget):
 
         self.patient_label = named(QLabel(wordWrap=True), "editorPatient")
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
-        self.search = DrugSearch(getattr(context, "drugs", None))
+        self.search = DrugSearch(context.drugs)
         self.line_editor = LineEditor()
         self.lines_view = LinesView()
         self._alerts = AlertsPanel()
@@ -281,7 +283,7 @@ class PrescriptionEditor(QWidget):
         """Drop the draft of a patient not shown (kept in memory and in the local store)."""
         self._drafts.pop(patient_id, None)
         library = self._library()
-        if library is not None and patient_id is not None and hasattr(library, "delete_draft"):
+        if patient_id is not None:
             try:
                 library.delete_draft(patient_id)
             except UserError as error:  # the lines were signed: a stale draft is a nuisance, not a loss
@@ -396,13 +398,11 @@ class PrescriptionEditor(QWidget):
 
     # ---- favourites, templates, renewal -------------------------------------------------------
 
-    def _library(self) -> Any:
-        return getattr(getattr(self._context, "services", None), "drafting", None)
+    def _library(self) -> DraftingLibrary:
+        return self._context.services.drafting
 
     def add_favourite(self, index: int) -> None:
         library = self._library()
-        if library is None:
-            return
         favourite = library.add_favourite(self.draft.lines[index])
         self.message_label.setText(_("Ajouté aux favoris : {name}").format(name=favourite.name))
 
@@ -411,8 +411,6 @@ class PrescriptionEditor(QWidget):
 
     def save_template(self, name: str) -> None:
         library = self._library()
-        if library is None:
-            return
         try:
             template = library.save_template(name, self.draft.lines)
         except UserError as error:
@@ -428,7 +426,7 @@ class PrescriptionEditor(QWidget):
     def remove_favourite(self, favourite: Any) -> bool:
         """Remove a favourite after the physician confirms; True when removed."""
         library = self._library()
-        if library is None or not self._confirm(
+        if not self._confirm(
             _("Retirer un favori"), _("Retirer « {name} » des favoris ?").format(name=favourite.name)
         ):
             return False
@@ -443,7 +441,7 @@ class PrescriptionEditor(QWidget):
     def remove_template(self, template: Any) -> bool:
         """Delete an ordonnance template after the physician confirms; True when deleted."""
         library = self._library()
-        if library is None or not self._confirm(
+        if not self._confirm(
             _("Supprimer un modèle"), _("Supprimer le modèle d'ordonnance « {name} » ?").format(name=template.name)
         ):
             return False
@@ -473,7 +471,7 @@ class PrescriptionEditor(QWidget):
     def _fill_favourites_menu(self) -> None:
         self.favourites_menu.clear()
         library = self._library()
-        favourites = library.favourites() if library is not None else []
+        favourites = library.favourites()
         for favourite in favourites:
             self.favourites_menu.addAction(favourite.name, partial(self.add_from_favourite, favourite))
         if not favourites:
@@ -489,7 +487,7 @@ class PrescriptionEditor(QWidget):
     def _fill_templates_menu(self) -> None:
         self.templates_menu.clear()
         library = self._library()
-        templates = library.templates() if library is not None else []
+        templates = library.templates()
         for template in templates:
             self.templates_menu.addAction(template.name, partial(self.apply_template, template))
         self.templates_menu.addSeparator()
@@ -516,8 +514,8 @@ class PrescriptionEditor(QWidget):
         The history is read by the prescribing service off the GUI thread (it may wait for a
         lock held by a network call); the lines land in the draft when it answers.
         """
-        prescribing = getattr(getattr(self._context, "services", None), "prescribing", None)
-        if self._patient is None or prescribing is None or not hasattr(prescribing, "history"):
+        prescribing = self._context.services.prescribing
+        if self._patient is None:
             self.message_label.setText(_("Historique indisponible : renouvellement impossible."))
             return
         from lap_app.ui.workers import run_task
@@ -555,7 +553,7 @@ class PrescriptionEditor(QWidget):
         self.lines_view.show_lines(self.draft.lines, current)
         patient = self._patient
         alerts = draft_alerts(
-            getattr(self._context, "drugs", None), self.draft.lines,
+            self._context.drugs, self.draft.lines,
             current_cis=patient.treatment_cis if patient is not None else (),
             allergies=patient.allergies if patient is not None else (),
         ) if patient is not None else []
@@ -571,7 +569,7 @@ class PrescriptionEditor(QWidget):
 
     def _restore_draft(self, patient_id: Any, notices: list[str]) -> list[PrescriptionLine]:
         library = self._library()
-        if library is None or patient_id is None or not hasattr(library, "load_draft"):
+        if patient_id is None:
             return []
         try:
             lines = library.load_draft(patient_id)
@@ -590,7 +588,7 @@ class PrescriptionEditor(QWidget):
     def _save_draft(self) -> None:
         """Save the current patient's lines (one small row); a failure is said, never raised."""
         library, patient_id = self._library(), getattr(self._patient, "id", None)
-        if library is None or patient_id is None or not hasattr(library, "save_draft"):
+        if patient_id is None:
             return
         try:
             library.save_draft(patient_id, self.draft.lines)
@@ -611,10 +609,8 @@ class PrescriptionEditor(QWidget):
     def _warm_interactions(self) -> None:
         """Load the interaction index in a worker on its own connection (the drug base's rule:
         one connection per thread), then hand its entries to the GUI thread's database."""
-        drugs = getattr(self._context, "drugs", None)
-        path = getattr(drugs, "path", None)
-        if path is None or not hasattr(drugs, "adopt_interaction_index"):
-            return
+        drugs = self._context.drugs
+        path = drugs.path
         from lap_app.ui.workers import run_task
 
         self.warm_task = run_task(lambda: load_interaction_index(path),

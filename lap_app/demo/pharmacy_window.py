@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lap_app.demo.pharmacy import DemoPharmacy
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _, ngettext
-from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text
 from lap_app.ui.style import set_role
 from lap_app.ui.validation_flow import format_number
@@ -40,9 +40,9 @@ def normalize_number(text: str) -> str:
 
 
 class PharmacyWindow(QWidget):
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, pharmacy: DemoPharmacy, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self._context = context
+        self._pharmacy = pharmacy
         self._number: str | None = None
         self.setWindowTitle(_("Pharmacie (démo)"))
         self.resize(920, 480)
@@ -97,7 +97,7 @@ class PharmacyWindow(QWidget):
         buttons.addWidget(self.dispense_button)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
-        # « Mon espace santé (démo) »: the patient's side, lap_app/ui/mon_espace_sante.py
+        # « Mon espace santé (démo) »: the patient's side, lap_app/demo/patient_space.py
         self._patient_ins: str | None = None
         self.patient_space_button = QPushButton(_("Mon espace santé (démo)…"))
         self.patient_space_button.clicked.connect(self.open_patient_space)
@@ -114,7 +114,7 @@ class PharmacyWindow(QWidget):
             self._say(error.message, "error")
             return
         self._say(_("Lecture…"))
-        pharmacy = self._context.demo.pharmacy
+        pharmacy = self._pharmacy
         run_task(lambda: pharmacy.read(number), on_done=lambda o: self._show(number, o),
                  on_error=lambda e: self._say(error_text(e), "error"), receiver=self)
 
@@ -148,9 +148,9 @@ class PharmacyWindow(QWidget):
         return [self._lines[row] for row in rows if row < len(self._lines)]
 
     def open_patient_space(self) -> None:
-        from lap_app.ui.mon_espace_sante import MonEspaceSanteView
+        from lap_app.demo.patient_space import MonEspaceSanteView
 
-        self.patient_space = MonEspaceSanteView(self._context.demo.pharmacy, self._patient_ins)
+        self.patient_space = MonEspaceSanteView(self._pharmacy, self._patient_ins)
         self.patient_space.show()
         if self._patient_ins:
             self.patient_space.refresh()
@@ -159,7 +159,7 @@ class PharmacyWindow(QWidget):
         lines = self._selected_lines()
         if not self._number or not lines:
             return
-        number, pharmacy = self._number, self._context.demo.pharmacy
+        number, pharmacy = self._number, self._pharmacy
         self.dispense_some_button.setEnabled(False)
         self.dispense_button.setEnabled(False)
 
@@ -179,7 +179,7 @@ class PharmacyWindow(QWidget):
     def dispense_all(self) -> None:
         if not self._number:
             return
-        number, pharmacy = self._number, self._context.demo.pharmacy
+        number, pharmacy = self._number, self._pharmacy
         self.dispense_button.setEnabled(False)
         self.dispense_some_button.setEnabled(False)
 
