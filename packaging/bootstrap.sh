@@ -16,7 +16,7 @@ APT_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd iproute2
   softhsm2 opensc libp11-kit-dev
   cups cups-client printer-driver-cups-pdf
-  poppler-utils zbar-tools xvfb fonts-dejavu-core
+  poppler-utils zbar-tools xvfb xdotool openbox fonts-dejavu-core
   binutils appstream desktop-file-utils
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0

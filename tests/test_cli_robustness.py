@@ -169,7 +169,7 @@ CASES = [
     ("dmp get: output a folder", ["dmp", "get", NUMBER, "-o", "{tmp}/dir", *V], "", {}, "dossier", 1),
     ("gui: no screen", ["gui"], "", {"DISPLAY": "", "WAYLAND_DISPLAY": ""}, "écran", 1),
     ("demo: no screen", ["demo", "--no-pcsc"], "", {"DISPLAY": "", "WAYLAND_DISPLAY": ""}, "écran", 1),
-    ("data dir read-only", ["outbox"], "", {"LAP_DATA_DIR": "{unwritable}"}, "base locale", 1),
+    ("data dir read-only", ["outbox"], "", {"LAP_DATA_DIR": "{unwritable}"}, "permission refusée", 1),
     ("data dir through a file", ["outbox"], "", {"LAP_DATA_DIR": "{tmp}/not-a-cert.pem/data"}, "inutilisable", 1),
 ]
 

@@ -110,14 +110,14 @@ def _get(args: argparse.Namespace) -> int:
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
 
+    output = Path(args.output)
+    check_output_path(output)  # the arguments first: nothing is looked up for a command that cannot finish
     document_id = args.document
     if re.fullmatch(r"[\d\s]+", args.document):  # a prescription number, typed or scanned
         digits = normalize_prescription_number(args.document)
         if not is_valid_prescription_number(digits):
             raise UserError(_("Numéro d'ordonnance invalide : vérifiez les 16 chiffres."))
         document_id = _local_document_id(digits)
-    output = Path(args.output)
-    check_output_path(output)
     target = endpoint(args)
     card = unlocked_card(args)
     with card, open_client(target) as client:

@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from lap_app.domain.errors import UserError
@@ -411,6 +412,25 @@ class DraftingLibrary:
         template_id = self._tables.save_template(name, [line_to_dict(line) for line in lines])
         return Template(template_id, name, list(lines))
 
+    def save_care_template(self, name: str, kind: OrdonnanceKind, lines: Sequence[Any]) -> Any:
+        """Keep the lines of a non-medicine kind as the physician's own template."""
+        from lap_app.services.care_drafting import care_line_to_dict, template_from_lines
+
+        template = template_from_lines(name, kind, lines)  # refuses an empty name or no line
+        self._tables.save_care_template(kind.value, template.name, [care_line_to_dict(line) for line in lines])
+        return template
+
+    def care_templates(self) -> list[Any]:
+        """The physician's own templates of every non-medicine kind (``CareTemplate``)."""
+        from lap_app.services.care_templates import CareTemplate
+
+        out = []
+        for _id, kind_value, name, data in self._tables.care_templates():
+            kind = OrdonnanceKind(kind_value)
+            family = kind.families[0]
+            out.append(CareTemplate(name, kind, partial(_care_lines, family, data)))
+        return out
+
     def templates(self) -> list[Template]:
         return [Template(i, n, [line_from_dict(d) for d in data]) for i, n, data in self._tables.templates()]
 
@@ -452,3 +472,10 @@ def _with_identity(line: PrescriptionLine, resource_id: str | None) -> Prescript
     if resource_id:
         line.resource_id = resource_id
     return line
+
+
+def _care_lines(family: Any, data: list[dict[str, Any]]) -> list[Any]:
+    """Fresh lines of a stored care template."""
+    from lap_app.services.care_drafting import care_line_from_dict
+
+    return [care_line_from_dict(family, item) for item in data]

@@ -24,6 +24,7 @@ def connect(path: Path | None = None, migrations: list[Step] | None = None) -> s
     """A connection to the store (WAL, synchronous=FULL), its schema brought up to date."""
     path = Path(path) if path is not None else default_store_path()
     check_store_file(path)  # before anything creates the file (an empty new one is not a damaged one)
+    new = not path.exists()
     try:
         private_database(path)  # health data: directory 0700, files 0600 (wal and shm follow)
     except OSError as error:
@@ -41,12 +42,23 @@ def connect(path: Path | None = None, migrations: list[Step] | None = None) -> s
     except sqlite3.Error as error:  # not a database, no right to open it: the user's to fix
         if conn is not None:
             conn.close()
+        if new:  # a store that never got its first byte (disk full): gone, not left as an empty "store"
+            _remove_if_empty(path)
         raise store_error(path, error) from error
     if verdict != ["ok"]:
         conn.close()
         raise damaged_store(path, _("pages endommagées"))
     migrate(conn, MIGRATIONS if migrations is None else migrations)  # a failing step is ours: raised as is
     return conn
+
+
+def _remove_if_empty(path: Path) -> None:
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if leftover.stat().st_size == 0:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 SQLITE_HEADER = b"SQLite format 3\0"
@@ -92,6 +104,8 @@ def store_error(path: Path, error: sqlite3.Error) -> UserError:
     if failure is SqliteFailure.IO:
         return UserError(_("Erreur d'entrée-sortie du disque sur la base locale {path} : vérifiez le disque ; "
                            "le fichier n'a pas été modifié").format(path=path))
+    if "malformed" in str(error).lower():  # SQLite met a damaged page itself (quick_check or the schema read)
+        return damaged_store(path, _("pages endommagées"))
     return damaged_store(path, _("illisible par SQLite"))
 
 

@@ -66,6 +66,24 @@ class DraftingTables:
         with _store_errors():
             self._db.execute("DELETE FROM templates WHERE id = ?", (template_id,))
 
+    # ---- templates of the other kinds (biology, nursing…) -------------------------------------
+
+    def save_care_template(self, kind: str, name: str, lines: list[LineData]) -> int:
+        with _store_errors(), write_transaction(self._db):
+            self._db.execute("INSERT INTO care_templates (kind, name, lines, created_at) VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT(kind, name) DO UPDATE SET lines = excluded.lines",
+                             (kind, name, _json(lines), _now()))
+            (template_id,) = self._db.execute("SELECT id FROM care_templates WHERE kind = ? AND name = ?",
+                                              (kind, name)).fetchone()
+        return int(template_id)
+
+    def care_templates(self) -> list[tuple[int, str, str, list[LineData]]]:
+        """(id, kind, name, lines), by name."""
+        with _store_errors():
+            rows = self._db.execute("SELECT id, kind, name, lines FROM care_templates "
+                                    "ORDER BY name COLLATE NOCASE").fetchall()
+        return [(i, k, n, json.loads(data)) for i, k, n, data in rows]
+
     # ---- each patient's draft ---------------------------------------------------------------------
 
     def save_draft(self, patient_id: int, lines: list[LineData]) -> None:

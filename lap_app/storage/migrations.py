@@ -18,7 +18,13 @@ from collections.abc import Callable
 from lap_app.storage.acknowledgement_schema import ACKNOWLEDGEMENTS_STEP
 from lap_app.storage.dmp_schema import DMP_STEP
 from lap_app.storage.patient_link import link_ordonnances_to_patients
-from lap_app.storage.practice_schema import DRAFTING_STEP, DRAFTS_STEP, PATIENTS_STEP, PHYSIOLOGY_STEP
+from lap_app.storage.practice_schema import (
+    CARE_TEMPLATES_STEP,
+    DRAFTING_STEP,
+    DRAFTS_STEP,
+    PATIENTS_STEP,
+    PHYSIOLOGY_STEP,
+)
 
 Step = str | Callable[[sqlite3.Connection], None]
 
@@ -63,4 +69,5 @@ MIGRATIONS: list[Step] = [
     link_ordonnances_to_patients,  # 6: ordonnances.patient_ref, back-filled (patient_link.py)
     ACKNOWLEDGEMENTS_STEP,  # 7: the acknowledged safety alerts of each ordonnance
     PHYSIOLOGY_STEP,  # 8: pregnancy, breastfeeding, last creatinine (practice_schema.py)
+    CARE_TEMPLATES_STEP,  # 9: own templates of biology, nursing… (practice_schema.py)
 ]

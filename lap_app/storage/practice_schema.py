@@ -60,3 +60,15 @@ CREATE TABLE drafts (
 PHYSIOLOGY_STEP = """
 ALTER TABLE patients ADD COLUMN physiology TEXT NOT NULL DEFAULT '{}';
 """
+
+# The physician's own templates of the other kinds (biology, nursing…): lines as JSON.
+CARE_TEMPLATES_STEP = """
+CREATE TABLE care_templates (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                 -- OrdonnanceKind value
+    name TEXT NOT NULL,
+    lines TEXT NOT NULL,                -- JSON list of the kind's lines
+    created_at TEXT NOT NULL,
+    UNIQUE (kind, name)
+);
+"""

@@ -33,6 +33,9 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
     box = QMessageBox(QMessageBox.Icon.Warning, title or _("Erreur"), error_text(error),
                       QMessageBox.StandardButton.Ok, parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    from lap_app.ui.focus import return_focus_after
+
+    return_focus_after(box)  # read, closed: the keyboard is back in the field it left
     box.open()
     return box
 

@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
         splitter.setStretchFactor(2, 3)
-        splitter.setSizes([320, 720, 420])
+        splitter.setSizes([250, 790, 340])  # the editor's results get the width (1366-pixel laptop)
         wrapper = QWidget()
         layout = QVBoxLayout(wrapper)
         layout.setContentsMargins(6, 6, 6, 6)  # with the panels' minimums: fits a 1366-pixel screen

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.services.patients import PatientRecord
+from lap_app.ui.focus import return_focus_after
 from lap_app.ui.object_names import named
 from lap_app.ui.patient_form import SEX_LABELS, PatientForm, describe_age, format_decimal, format_ins
 
@@ -162,6 +163,9 @@ class PatientPanel(QWidget):
             self.form.family_edit.setText(words[0].upper())
             self.form.given_edit.setText(" ".join(words[1:]))
         self.form.saved.connect(self._after_save)
+        # saved: the patient is chosen, the drugs come next (``done``); cancelled: back where the GP was
+        self.form.accepted.connect(self.done.emit)
+        return_focus_after(self.form, when_cancelled_only=True)
         self.form.open()
         self.form.family_edit.setFocus()
         return self.form

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QInputDialog,
@@ -40,6 +41,7 @@ from lap_app.services.practice import PracticeIncomplete
 from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
+from lap_app.ui.focus import return_focus_after
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
@@ -77,6 +79,7 @@ class ValidationFlow(QObject):
         self._context = context
         self._parent = parent
         self._progress: QProgressDialog | None = None
+        self._focus_before: QWidget | None = None
         self.result_dialog: ResultDialog | None = None
         self.message: QMessageBox | None = None
 
@@ -84,11 +87,15 @@ class ValidationFlow(QObject):
         """A window-modal message that does not block the event loop (kept for tests)."""
         self.message = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
                                    self._parent)
+        return_focus_after(self.message, to=self._focus_before)
         self.message.open()
 
     def start(self, record, lines, unacknowledged: list, acknowledged: list[str]) -> bool:
         """Check what the window knows, then sign on the card thread (where the prescribing
         service checks everything again: practice, ordonnance, safety alerts)."""
+        # where the GP validated from (the drug search, a contre-indication's box): every dialog
+        # of the flow gives the keyboard back there
+        self._focus_before = QApplication.focusWidget()
         from lap_app.services.ordonnance_builder import build_ordonnance, patient_facts
 
         prescribing = self._context.services.prescribing
@@ -178,6 +185,7 @@ class ValidationFlow(QObject):
     def _done(self, result) -> None:
         self._close_progress()
         self.result_dialog = ResultDialog(self._context, result, self._parent)
+        return_focus_after(self.result_dialog, to=self._focus_before)
         self.result_dialog.open()  # the number first; the window's own updates come after
         self.finished_ok.emit(result)
 

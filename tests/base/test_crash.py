@@ -223,7 +223,11 @@ def test_base_killed_during_registrations(tmp_path, pki_dir, monkeypatch):
             kills = 0
             started = time.monotonic()
             while kills < 20 * ROUNDS:
-                time.sleep(rng.uniform(0.05, 0.5))
+                seen = len(acknowledged)
+                deadline = time.monotonic() + 5
+                while len(acknowledged) == seen and time.monotonic() < deadline:
+                    time.sleep(0.01)  # registrations are flowing again after the restart
+                time.sleep(rng.uniform(0.0, 0.3))
                 base.kill()  # kill -9, wherever the registration stands
                 kills += 1
                 time.sleep(rng.uniform(0.0, 0.2))
@@ -246,7 +250,7 @@ def test_base_killed_during_registrations(tmp_path, pki_dir, monkeypatch):
     print(f"\nbase crash campaign ({ROUNDS} round(s), {time.monotonic() - started:.0f} s): base kills {kills}, "
           f"acknowledged {len(acknowledged)}, waiting at the flush {len(waiting)} (replays {len(replays)}), "
           f"registered {len(server)}, lost {lost}, duplicated {duplicated}")
-    assert kills >= 20 * ROUNDS and len(acknowledged) >= 5
+    assert kills >= 20 * ROUNDS and len(acknowledged) >= 10
     assert set(acknowledged) <= set(server)  # every acknowledged registration survived kill -9
     assert {status for _n, status in local} == {"registered"}
     assert lost == 0 and duplicated == 0

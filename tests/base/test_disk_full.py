@@ -91,7 +91,7 @@ def test_base_disk_full_keeps_the_ordonnances_waiting(tmp_path, pki_dir, monkeyp
             ensure_token(card, client)
             fill_leaving(disk, 0)
             outcomes = [prescribe(from_bundle(draft), card=card, client=client, store=store) for _ in range(6)]
-            statuses = [o.status for o in outcomes]
+            statuses = [str(getattr(o.status, "value", o.status)) for o in outcomes]
             messages = {o.message for o in outcomes if o.status == "waiting"}
             waiting = [e.number for e in store.outbox()]
             empty_fillers(disk)
@@ -107,3 +107,18 @@ def test_base_disk_full_keeps_the_ordonnances_waiting(tmp_path, pki_dir, monkeyp
     assert any("manque d'espace disque de son côté" in (m or "") for m in messages), messages
     assert report.error is None and sorted(report.registered) == sorted(waiting)
     assert {s for _n, s in local} == {"registered"} and lost == 0 and duplicated == 0
+
+
+def test_a_full_disk_is_called_a_full_disk_not_a_rights_problem(tmp_path):
+    """The store cannot be created on a full disk: « Disque plein », not « vérifiez les droits »."""
+    from circuit_support import run_cli as run
+
+    with small_filesystem(tmp_path / "disk", 1024) as disk:
+        filler = fill_leaving(disk, 0)
+        shown = run(["outbox"], cli_env(disk / "data", tmp_path / "config"))
+        filler.unlink()  # room made: the store is created normally, not refused as an empty one
+        again = run(["outbox"], cli_env(disk / "data", tmp_path / "config"))
+    assert shown.returncode == 1 and "Traceback" not in shown.stderr
+    assert "Disque plein" in shown.stderr or "disque plein" in shown.stderr, shown.stderr
+    assert "droits" not in shown.stderr
+    assert again.returncode == 0, again.stderr

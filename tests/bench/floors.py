@@ -173,7 +173,8 @@ print("READY", flush=True)
 def _time_child(code: str, args: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
+                            stderr=None if os.environ.get("LAP_BENCH_DEBUG") else subprocess.DEVNULL, text=True, cwd=ROOT,
+                            env=env)
     assert proc.stdout is not None
     elapsed = None
     for line in proc.stdout:
@@ -194,15 +195,14 @@ def startup_times(work: Path, runs: int) -> tuple[list[float], list[float]]:
     import bench_ui
 
     from lap_app.demo.environment import DemoEnvironment
-    from lap_app.drugs import open_drug_database
+    from lap_app.drugs import ensure_drug_database
 
-    open_drug_database().close()
-    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
+    drugs_path = ensure_drug_database()
+    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0, drugs_path=drugs_path).start()
     try:
         env.context().close()
         env.pull_card()
-        args = json.dumps({"pki": str(env.root / "pki"), "store": str(env.root / "lap.sqlite3"),
-                           "url": env.base.url, "ca": str(env.base.ca_path)})
+        args = bench_ui.child_arguments(env)
         child_env = dict(os.environ)
         project, floor = [], []
         for _ in range(runs):

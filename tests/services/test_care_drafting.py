@@ -95,3 +95,19 @@ def test_a_closed_code_picked_in_the_search_is_refused(tmp_path: Path) -> None:
     strips = search.search(OrdonnanceKind.DISPOSITIFS, "bandelettes")[0]
     assert search.line_for(OrdonnanceKind.DISPOSITIFS, strips, quantity=2).quantity == 2
     assert search.search(OrdonnanceKind.SOINS_INFIRMIERS, "NFS") == []
+
+
+def test_own_care_templates_are_kept_in_the_store(tmp_path: Path) -> None:
+    from lap_app.services.drafting import DraftingLibrary
+    from lap_app.storage import connect
+
+    library = DraftingLibrary(connect(tmp_path / "store.sqlite3"))
+    lines = [NursingLine("Injection sous-cutanée", times=1, per="d", duration=10, at_home=True)]
+    library.save_care_template("Anticoagulant 10 jours", OrdonnanceKind.SOINS_INFIRMIERS, lines)
+    reopened = DraftingLibrary(connect(tmp_path / "store.sqlite3"))
+    (template,) = reopened.care_templates()
+    assert (template.label, template.kind) == ("Anticoagulant 10 jours", OrdonnanceKind.SOINS_INFIRMIERS)
+    (line,) = template.make_lines()
+    assert (line.act, line.duration, line.at_home) == ("Injection sous-cutanée", 10, True)
+    with pytest.raises(UserError, match="Donnez un nom"):
+        reopened.save_care_template("  ", OrdonnanceKind.SOINS_INFIRMIERS, lines)

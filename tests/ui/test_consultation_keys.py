@@ -30,7 +30,7 @@ def _row_of(panel, family_name: str) -> int:
 
 
 def _editor_names(window, family_name: str) -> bool:
-    return family_name in window.editor.patient_label.text()
+    return family_name.upper() in window.editor.patient_label.text().upper()
 
 
 def test_one_click_on_a_patient_chooses_them(qtbot, main_window):
@@ -184,3 +184,89 @@ def test_validating_with_a_line_open_says_so_on_the_line_and_puts_the_keyboard_t
     assert len(editor.draft_lines()) == 1
     editor.clear()
 
+
+
+def _add_line(qtbot, editor, query: str, days: int = 5) -> None:
+    editor.search.edit.setFocus()
+    editor.search.edit.clear()
+    qtbot.keyClicks(editor.search.edit, query)
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() > 0, timeout=3000)
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return)
+    editor.line_editor.duration_spin.setValue(days)
+    qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
+
+
+def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apart(qtbot, main_window):
+    """A 1366 × 768 laptop less its taskbar and the title bar: 698 pixels for the window. With
+    two lines already written, « doliprane 1000 » shows at least ten rows (or every result),
+    each name whole (brand, strength, form), the tablet and the effervescent tablet apart."""
+    window = main_window
+    _open_session(qtbot, window)
+    window.resize(1366, 698)
+    qtbot.waitUntil(lambda: window.size().width() == 1366 and window.size().height() == 698, timeout=2000)
+    window.patient_panel.select(window.context.services.patients.search("BERNARD")[0])
+    editor = window.editor
+    for query in ("spasfon", "amoxicilline 1 g"):
+        _add_line(qtbot, editor, query)
+    editor.search.edit.setFocus()
+    qtbot.keyClicks(editor.search.edit, "doliprane 1000")
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() >= 7, timeout=3000)
+    qtbot.wait(50)
+    view, model = editor.search.view, editor.search.model
+    viewport = view.viewport().rect()
+    shown = [row for row in range(model.rowCount()) if viewport.contains(view.visualRect(model.index(row, 0)))]
+    assert len(shown) >= min(10, model.rowCount()), (len(shown), model.rowCount(), viewport)
+    names = [model.index(row, 0).data() for row in shown]
+    assert "DOLIPRANE 1000 mg, comprimé" in names
+    assert "DOLIPRANE 1000 mg, comprimé effervescent sécable" in names  # apart, at a glance
+    metrics = view.fontMetrics()
+    for row in shown:  # every name whole in its cell (wrapped, never cut)
+        rect = view.visualRect(model.index(row, 0)).adjusted(3, 1, -3, -1)
+        needed = metrics.boundingRect(rect, int(Qt.TextFlag.TextWordWrap), model.index(row, 0).data())
+        assert needed.height() <= rect.height() + 2 and needed.width() <= rect.width(), (names, row)
+    assert len(editor.draft_lines()) == 2
+    assert editor.lines_view.list.height() < 200  # the lines written leave the height to the search
+    editor.clear()
+
+
+def test_after_a_dialog_the_keyboard_is_back_in_the_field_the_gp_was_in(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    window.patient_panel.select(window.context.services.patients.search("BERNARD")[0])
+    editor = window.editor
+    _add_line(qtbot, editor, "doliprane 1000")
+    assert QApplication.focusWidget() is editor.search.edit
+
+    # validation refused (an incomplete line): the message, then back in the search
+    editor.draft.lines[0].posology.duration = None
+    window._flow = None
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window._flow is not None and window._flow.message is not None, timeout=5000)
+    message = window._flow.message
+    qtbot.waitUntil(message.isVisible, timeout=2000)
+    message.done(0)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.search.edit, timeout=2000)
+
+    # a confirmation (renewing over the ordonnance being written), then back in the line
+    editor.draft.lines[0].posology.duration = 5
+    editor.edit_line(0)
+    assert QApplication.focusWidget() is editor.line_editor.dose_spin
+    editor.line_editor.duration_spin.setFocus()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(100, lambda: editor.confirm_box.reject())
+    editor._confirm("Renouveler", "Remplacer ?")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.line_editor.duration_spin, timeout=2000)
+    qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
+
+    # validated: the result dialog closed with Échap, the keyboard is back in the drug search
+    window._flow = None
+    editor.search.edit.setFocus()
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window._flow is not None and window._flow.result_dialog is not None, timeout=15000)
+    result = window._flow.result_dialog
+    qtbot.waitUntil(result.isVisible, timeout=2000)
+    result.activateWindow()
+    qtbot.keyClick(result, Qt.Key.Key_Escape)
+    assert not result.isVisible()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.search.edit, timeout=2000)

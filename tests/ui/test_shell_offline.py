@@ -139,3 +139,21 @@ def test_validation_clears_the_draft_it_signed_even_after_a_patient_switch(qtbot
     assert [item.dci_wording for item in window.editor.draft_lines()] == kept
     window.editor.clear()
     assert drafts.load_draft(other.id) == []
+
+
+def test_status_bar_warns_of_a_queued_number_near_its_deadline(qtbot, main_window, tmp_path):
+    """The desk's status lists the queued numbers near the base's deadline: the status bar says
+    so in red, each warning in the tooltip (``lap_app.services.outbox.expiring_entries``)."""
+    from lap_app.services.desk import DeskStatus
+
+    window = main_window
+    warning = ("Le numéro 2026010100000160 (MARTIN Jeanne) doit être envoyé à la base avant le 07/12/2026, "
+               "sinon l'ordonnance papier ne sera plus valable : connectez-vous à la base et envoyez les "
+               "ordonnances en attente")
+    window._show_outbox(DeskStatus(False, 2, (warning,)))
+    assert window.outbox_status.text() == "2 ordonnances en attente d'envoi — 1 numéro bientôt expiré"
+    assert window.outbox_status.toolTip() == warning and window.outbox_status.property("role") == "error"
+    window.outbox_status.adjustSize()
+    window.outbox_status.grab().save(str(tmp_path / "status-bar.png"))
+    window._show_outbox(DeskStatus(True, 0, ()))
+    assert window.outbox_status.text() == "0 ordonnance en attente d'envoi" and window.outbox_status.toolTip() == ""

@@ -22,6 +22,7 @@ SMALL_BODY = 64 * 1024  # every JSON body but the two below is far smaller
 REGISTRATION_BODY = 4 * 1024 * 1024  # a signed ordonnance is ~10 kB
 DMP_BODY = 16 * 1024 * 1024  # a PDF of 10 MB at most, in base64 (4/3), plus its DocumentReference
 _DMP_FILING = re.compile(r"^/v1/dmp/documents/[^/]+$")
+_REGISTRATION = re.compile(r"^/v1/prescriptions/[^/]+$")
 _AUTHORIZATION = b"authorization"
 _CONTENT_LENGTH = b"content-length"
 
@@ -30,6 +31,8 @@ def body_limit(method: str, path: str) -> tuple[int, bool]:
     """(the largest body accepted, whether a valid token must come before reading it)."""
     if method == "PUT" and _DMP_FILING.match(path):
         return DMP_BODY, True
+    if method == "PUT" and _REGISTRATION.match(path):  # the FastAPI route, when the lean path is off
+        return REGISTRATION_BODY, True
     return SMALL_BODY, False
 
 

@@ -44,11 +44,13 @@ def guarded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
             self._head_timer: Any = None
             self._idle_timer: Any = None
             self._last_data = 0.0
+            self._head_started = 0.0
             self._lost = False
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            self._expect_head()
+            # a connection that says nothing: closed after head_timeout (no keep-alive timer yet)
+            self._head_timer = self.loop.call_later(limits.head_timeout, self._head_expired)
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._cancel_timers()
@@ -74,10 +76,10 @@ def guarded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
             if self.transport.is_closing():  # refused or hung up: what still arrives is dropped
                 return
             self._unset_keepalive_if_required()
-            self._last_data = self.loop.time()
+            self._last_data = now = self.loop.time()
             if self._in_head:
                 if self._head_bytes == 0:  # a head begins: it has head_timeout from now on
-                    self._arm_head_timer()
+                    self._head_started = now
                 allowance = limits.max_head_bytes - self._head_bytes
                 if len(data) > allowance:  # feed the head's allowance only, then judge
                     head, data = data[:allowance], data[allowance:]
@@ -91,7 +93,20 @@ def guarded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
                         return
                 else:
                     self._head_bytes += len(data)
-            self._feed(data)
+            if self._feed(data):
+                self._watch_unfinished()
+
+        def _watch_unfinished(self) -> None:
+            """Timers only for a request left unfinished by this chunk (the usual request comes
+            whole in one or two chunks and costs no timer)."""
+            if self.transport.is_closing():
+                return
+            if self._in_head:
+                if self._head_bytes and self._head_timer is None:
+                    delay = self._head_started + limits.head_timeout - self.loop.time()
+                    self._head_timer = self.loop.call_later(max(0.0, delay), self._head_expired)
+            elif self._idle_timer is None and self.cycle is not None and self.cycle.more_body:
+                self._idle_timer = self.loop.call_later(limits.idle_timeout, self._check_idle)
 
         def _feed(self, data: bytes) -> bool:
             try:
@@ -117,36 +132,24 @@ def guarded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
 
         def on_headers_complete(self) -> None:
             self._in_head = False
-            self._cancel(self._head_timer)
-            self._head_timer = None
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
             super().on_headers_complete()
-            if not self.transport.is_closing():
-                self._idle_timer = self.loop.call_later(limits.idle_timeout, self._check_idle)
 
         def on_message_complete(self) -> None:
-            self._cancel(self._idle_timer)
-            self._idle_timer = None
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
             super().on_message_complete()
-            self._expect_head()
-
-        def _expect_head(self) -> None:
-            """The next bytes are a request head: count them, and give them ``head_timeout``."""
+            # the next bytes are a request head (an idle connection meanwhile: uvicorn's keep-alive)
             self._in_head = True
             self._head_bytes = 0
             self._header_count = 0
-            self._arm_head_timer()
-
-        def _arm_head_timer(self) -> None:
-            self._cancel(self._head_timer)
-            self._head_timer = self.loop.call_later(limits.head_timeout, self._head_expired)
 
         def _head_expired(self) -> None:
             self._head_timer = None
             if not self._in_head or self.transport.is_closing():
-                return
-            if self._head_bytes == 0 and self.cycle is not None and not self.cycle.response_complete:
-                # the app is still answering the previous request: its answer arms the keep-alive
-                self._head_timer = self.loop.call_later(limits.head_timeout, self._head_expired)
                 return
             if self._head_bytes == 0:
                 self.transport.close()  # idle: nothing to answer

@@ -411,7 +411,7 @@ class CareEditor(QWidget):
     # ---- templates, renewal -----------------------------------------------------------------
     def _fill_templates(self) -> None:
         self.templates_menu.clear()
-        for template in templates_for(self.kind, self._own_templates):
+        for template in templates_for(self.kind, self._stored_templates()):
             action = self.templates_menu.addAction(template.label)
             action.triggered.connect(lambda _c=False, t=template: self.apply_template(t))
         self.templates_menu.addSeparator()
@@ -421,9 +421,28 @@ class CareEditor(QWidget):
     def apply_template(self, template: Any) -> None:
         self.add_lines(template.kind, template.make_lines())
 
-    def save_template(self, name: str) -> None:
+    def _library(self) -> Any:
+        return getattr(getattr(self._context, "services", None), "drafting", None)
+
+    def _stored_templates(self) -> list[Any]:
+        library = self._library()
+        if library is None:
+            return list(self._own_templates)
         try:
-            self._own_templates.append(template_from_lines(name, self.kind, self.draft.lines[self.kind]))
+            return [*library.care_templates(), *self._own_templates]
+        except UserError as error:
+            self.message_label.setText(error.message)
+            return list(self._own_templates)
+
+    def save_template(self, name: str) -> None:
+        """Kept in the local store (this session only when there is none)."""
+        lines = self.draft.lines[self.kind]
+        try:
+            library = self._library()
+            if library is not None:
+                library.save_care_template(name, self.kind, lines)
+            else:
+                self._own_templates.append(template_from_lines(name, self.kind, lines))
         except UserError as error:
             self.message_label.setText(error.message)
 

@@ -2,12 +2,15 @@
 
 The search runs in the GUI thread on every keystroke: the drug base answers a prefix query in
 well under a millisecond (FTS5), so results appear in the same frame; a thread hop would only
-add latency. Results show the DCI wording, form, marketed status, price and reimbursement, and
-the generic group. Down arrow moves into the results; Enter (or a double click) chooses.
+add latency. Results show the drug's name whole (brand, strength, form: what tells two rows of
+one search apart), its substances and strength, marketed status, price and reimbursement, and
+the generic group; a long name wraps onto a second line rather than being cut. Down arrow moves
+into the results; Enter (or a double click) chooses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -22,8 +25,8 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _GREY = QBrush(QColor("#8a949c"))
 
-# The pharmaceutical form is not a column: the DCI wording ends with it ("PARACÉTAMOL 1000 mg,
-# comprimé"), and the width goes to the names, which a GP must read whole.
+# The pharmaceutical form is not a column of its own: the name ends with it ("DOLIPRANE 1000 mg,
+# comprimé effervescent sécable"), whole; the DCI column gives the substances and their strength.
 COLUMNS = (_("Médicament"), _("DCI"), _("Comm."), _("Prix"), _("Remb."), _("Générique"))
 
 
@@ -56,6 +59,13 @@ def reimbursement_text(drug: Any) -> str:
     if not rates:
         return _("NR")
     return " / ".join(f"{int(r) if float(r).is_integer() else r} %" for r in rates)
+
+
+def substances_text(drug: Any) -> str:
+    """The DCI wording without the form the name already shows: "PARACÉTAMOL 1000 mg"."""
+    dci, form = str(_get(drug, "dci", default="")), str(_get(drug, "form", default=""))
+    suffix = f", {form}"
+    return dci[: -len(suffix)] if form and dci.endswith(suffix) else dci
 
 
 def status_text(drug: Any) -> str:
@@ -113,11 +123,13 @@ def price_details(drug: Any) -> str:
     return "\n".join(lines)
 
 
-# The columns' widths: Médicament and DCI share what is left; each short column is sized once to
-# the widest text it usually holds (longer texts are elided, whole in the tooltip). Never from
-# the results: a resize to contents on every keystroke would cost more than the search itself.
+# The columns' widths: Médicament and DCI share what is left (the name the larger part), and
+# wrap; each short column is sized once to the widest text it usually holds (a longer text is
+# elided, whole in the tooltip). Never from the results: a resize of the columns to their
+# contents on every keystroke would cost more than the search itself.
 NAME, DCI, STATUS, PRICE, RATE, GENERIC = range(6)
 STRETCHED = (NAME, DCI)
+DCI_SHARE = 0.42  # of the width the two wrapped columns share
 TYPICAL_WIDEST = {
     STATUS: "non ⚠",
     PRICE: "1,96–5,18 €",
@@ -140,7 +152,7 @@ class DrugResultsModel(QAbstractTableModel):
         self._rows = list(results)
         self._cells = [
             (
-                str(_get(d, "name", default="")), str(_get(d, "dci", default="")),
+                str(_get(d, "name", default="")), substances_text(d),
                 status_cell(d), price_text(d), reimbursement_text(d), generic_role_text(d),
             )
             for d in self._rows
@@ -200,11 +212,14 @@ class DrugSearch(QWidget):
 
     drug_chosen = Signal(object)
 
-    def __init__(self, drugs: Any, parent: QWidget | None = None, limit: int = 20) -> None:
+    def __init__(self, drugs: Any, parent: QWidget | None = None, limit: int = 20, edit_apart: bool = False) -> None:
+        """``edit_apart``: the search box is laid out by the owner (above the results or the
+        line being written, which take turns in the same place)."""
         super().__init__(parent)
         self.setObjectName("drugSearch")
         self._drugs = drugs
         self._limit = limit
+        self.on_escape: Callable[[], bool] | None = None  # Échap in the box; True when it was used
         self.edit = named(QLineEdit(placeholderText=_("Rechercher un médicament : nom, DCI, CIS ou CIP13 (Ctrl+F)")),
                           "drugSearchEdit")
         self.edit.setClearButtonEnabled(True)
@@ -217,22 +232,26 @@ class DrugSearch(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.setWordWrap(False)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # a name too long for its column wraps (its row grows): never cut, never a tooltip to read
+        self.view.setWordWrap(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)  # the short columns only
         # every column in view: no sideways scrolling to reach the price or the generic group
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(24)
         for column in range(len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column in STRETCHED
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == NAME
                                         else QHeaderView.ResizeMode.Fixed)
         self._fit_short_columns()
+        self.view.viewport().installEventFilter(self)  # its width shares the wrapped columns out
         self.status = named(QLabel(), "drugSearchStatus")
         self.status.setProperty("role", "subtitle")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit)
+        if not edit_apart:
+            layout.addWidget(self.edit)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)
 
@@ -254,13 +273,24 @@ class DrugSearch(QWidget):
                         titles.horizontalAdvance(COLUMNS[column]) + HEADER_PADDING)
             header.resizeSection(column, width)
 
+    def _fit_wrapped_columns(self) -> None:
+        """The DCI column's share of the width left by the short ones (the name stretches over
+        the rest); then each row as tall as its wrapped texts."""
+        header = self.view.horizontalHeader()
+        fixed = sum(header.sectionSize(column) for column in TYPICAL_WIDEST)
+        shared = max(0, self.view.viewport().width() - fixed)
+        header.resizeSection(DCI, max(90, int(shared * DCI_SHARE)))
+        self.view.resizeRowsToContents()
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._fit_short_columns()
+            self._fit_wrapped_columns()
         super().changeEvent(event)
 
     def showEvent(self, event) -> None:  # the application stylesheet may have come since __init__
         self._fit_short_columns()
+        self._fit_wrapped_columns()
         super().showEvent(event)
 
     def search(self, text: str) -> None:
@@ -272,6 +302,7 @@ class DrugSearch(QWidget):
             return
         results = self._drugs.search(text, limit=self._limit)
         self.model.set_results(results)
+        self.view.resizeRowsToContents()  # a wrapped name takes two lines
         if results:
             self.view.selectRow(0)
             self.status.setText("")
@@ -293,8 +324,13 @@ class DrugSearch(QWidget):
             self.drug_chosen.emit(self.model.drug(row))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_wrapped_columns()
+            return False
         if event.type() == QEvent.Type.KeyPress:
             key = cast(QKeyEvent, event).key()
+            if watched is self.edit and key == Qt.Key.Key_Escape and self.on_escape is not None and self.on_escape():
+                return True
             if watched is self.edit and key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.model.rowCount():
                 row = max(0, self.view.currentIndex().row())
                 row = min(self.model.rowCount() - 1, max(0, row + (1 if key == Qt.Key.Key_Down else -1)))

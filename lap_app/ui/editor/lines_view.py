@@ -14,6 +14,7 @@ from lap_app.domain.posology_rules import IncompletePosology
 from lap_app.i18n import _, ngettext
 from lap_app.ui.object_names import named
 
+MIN_LINES_SHOWN, MAX_LINES_SHOWN = 2, 5
 DURATION_WORDS = {"d": ("jour", "jours"), "wk": ("semaine", "semaines"), "mo": ("mois", "mois")}
 
 
@@ -63,7 +64,7 @@ class LinesView(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list)
         layout.addLayout(buttons)
 
         self.up_button.clicked.connect(lambda: self._emit_move(-1))
@@ -80,6 +81,7 @@ class LinesView(QWidget):
         )
         for sequence, slot in shortcuts:
             QShortcut(sequence, self.list, slot, context=Qt.ShortcutContext.WidgetShortcut)
+        self._fit_height(0)
         self._update_buttons()
 
     def show_lines(self, lines: list[PrescriptionLine], current: int | None = None) -> None:
@@ -91,7 +93,15 @@ class LinesView(QWidget):
             self.list.addItem(item)
         if lines:
             self.list.setCurrentRow(min(len(lines) - 1, current if current is not None else len(lines) - 1))
+        self._fit_height(len(lines))
         self._update_buttons()
+
+    def _fit_height(self, count: int) -> None:
+        """As tall as its lines, from two to five (then it scrolls): the height left goes to the
+        drug results above, which the GP reads while writing."""
+        row = self.list.sizeHintForRow(0) if count else 2 * self.list.fontMetrics().lineSpacing() + 6
+        shown = min(max(count, MIN_LINES_SHOWN), MAX_LINES_SHOWN)
+        self.list.setFixedHeight(shown * max(row, 1) + 2 * self.list.frameWidth() + 4)
 
     def _emit(self, signal) -> None:
         row = self.list.currentRow()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -54,6 +55,7 @@ from lap_app.ui.context import AppContext
 from lap_app.ui.editor.drug_search import DrugSearch
 from lap_app.ui.editor.line_editor import LineEditor
 from lap_app.ui.editor.lines_view import LinesView
+from lap_app.ui.focus import return_focus_after
 from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
 
@@ -122,7 +124,7 @@ class PrescriptionEditor(QWidget):
 
         self.patient_label = named(QLabel(wordWrap=True), "editorPatient")
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
-        self.search = DrugSearch(context.drugs)
+        self.search = DrugSearch(context.drugs, edit_apart=True)
         self.line_editor = LineEditor()
         self.lines_view = LinesView()
         self._alerts = AlertsPanel()
@@ -156,16 +158,28 @@ class PrescriptionEditor(QWidget):
         tools.addWidget(self.favourites_button)
         tools.addWidget(self.templates_button)
         tools.addWidget(self.renew_button)
+        # The drug results and the line being written take turns in one place under the search
+        # box: the results get the height of the whole form (a dozen rows and more on a 1366 × 768
+        # laptop), the form is never shown empty and greyed. Choosing a drug opens its line;
+        # adding or cancelling it brings the results back. Typing a search while a line is open
+        # shows the results and says the line waits (Échap goes back to it).
+        self.workspace = named(QStackedWidget(), "editorWorkspace")
+        self.workspace.addWidget(self.search)
+        self.workspace.addWidget(self.line_editor)
+        self.waiting_line_label = named(QLabel(wordWrap=True), "waitingLine")
+        self.waiting_line_label.setStyleSheet(NOTICE_STYLE)
+        self.waiting_line_label.setVisible(False)
         # The search, the line being written and the lines scroll when the screen is short (a
         # 1366 × 768 laptop with a line open and a notice); the patient, the notice and the
         # "Valider" row stay in view.
-        middle = ScrolledColumn((self.search.view, self.lines_view))
+        middle = ScrolledColumn((self.workspace, self.lines_view))
         middle.setObjectName("editorMiddle")
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
-        middle_layout.addWidget(self.search, 3)
-        middle_layout.addWidget(self.line_editor)
-        middle_layout.addWidget(self.lines_view, 2)
+        middle_layout.addWidget(self.search.edit)
+        middle_layout.addWidget(self.waiting_line_label)
+        middle_layout.addWidget(self.workspace, 1)
+        middle_layout.addWidget(self.lines_view)
         self.scroll_area = named(VerticalScrollArea(), "editorScroll")
         self.scroll_area.setWidget(middle)
         self.scroll_area.setWidgetResizable(True)
@@ -197,6 +211,8 @@ class PrescriptionEditor(QWidget):
         layout.addWidget(self._splitter)
 
         self.search.drug_chosen.connect(self._drug_chosen)
+        self.search.edit.textEdited.connect(self._typed_in_search)
+        self.search.on_escape = self._back_to_line  # not a shortcut: the line's own Échap would be ambiguous
         self.line_editor.committed.connect(self._line_committed)
         self.line_editor.cancelled.connect(self._line_cancelled)
         self.lines_view.edit_requested.connect(self.edit_line)
@@ -225,7 +241,7 @@ class PrescriptionEditor(QWidget):
         """Show ``record``'s draft (each patient keeps theirs, restored from the local store
         after a restart) and recompute the alerts. A patient whose ALD was taken off gets their
         ALD lines moved back to the "hors ALD" zone, with a notice."""
-        self.line_editor.reset()
+        self._close_line()
         self._editing_index = None
         self._patient = record
         notices: list[str] = []
@@ -240,7 +256,8 @@ class PrescriptionEditor(QWidget):
         self.line_editor.set_patient_age(record.age_years() if record is not None else None)
         self.patient_label.setText(self._patient_html(record))
         enabled = record is not None
-        for widget in (self.search, self.lines_view, self.favourites_button, self.templates_button, self.renew_button):
+        for widget in (self.search, self.search.edit, self.lines_view, self.favourites_button, self.templates_button,
+                       self.renew_button):
             widget.setEnabled(enabled)
         moved = self.draft.move_out_of_ald() if record is not None and not record.ald else []
         if moved:
@@ -272,7 +289,7 @@ class PrescriptionEditor(QWidget):
             self._forget_draft(key)
             return
         self.draft.clear()
-        self.line_editor.reset()
+        self._close_line()
         self._editing_index = None
         self.search.edit.clear()
         self._refresh()
@@ -308,7 +325,7 @@ class PrescriptionEditor(QWidget):
     def load_lines(self, lines: list[PrescriptionLine]) -> None:
         """Replace the draft with copies of ``lines`` (renewal of a previous ordonnance)."""
         self.draft.lines[:] = fresh_copies(lines)
-        self.line_editor.reset()
+        self._close_line()
         self._editing_index = None
         self._refresh()
         self.message_label.setText(_("{n} ligne(s) reprise(s) : vérifiez-les avant de valider.").format(n=len(lines)))
@@ -325,17 +342,45 @@ class PrescriptionEditor(QWidget):
         self._show_line_editor()
 
     def _show_line_editor(self) -> None:
-        """On a short screen the middle scrolls: bring the whole line being written into view
-        (once the layout has taken the drug's name and the hints into account)."""
+        """The line in place of the results. On a short screen the middle scrolls: bring the
+        whole line into view (once the layout has taken the drug's name and the hints into account)."""
+        self.workspace.setCurrentWidget(self.line_editor)
+        self.waiting_line_label.setVisible(False)
         QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.line_editor, 0, 0))
 
     def _show_search(self) -> None:
+        """The results in place of the line; a line still open is said to wait."""
+        self.workspace.setCurrentWidget(self.search)
+        waiting = self.line_editor.isEnabled()
+        if waiting:
+            self.waiting_line_label.setText(
+                _("Ligne en cours non ajoutée : {name}. Échap pour y revenir, ou choisissez un autre "
+                  "médicament pour la remplacer.").format(name=self.line_editor.drug_label.text()))
+        self.waiting_line_label.setVisible(waiting)
         QTimer.singleShot(0, self, lambda: self.scroll_area.ensureWidgetVisible(self.search.edit, 0, 0))
+
+    def _close_line(self) -> None:
+        """No line open any more (another patient, the draft replaced or cleared): the results back."""
+        self.line_editor.reset()
+        self.workspace.setCurrentWidget(self.search)
+        self.waiting_line_label.setVisible(False)
+
+    def _typed_in_search(self, _text: str) -> None:
+        if self.workspace.currentWidget() is not self.search:
+            self._show_search()
+
+    def _back_to_line(self) -> bool:
+        """Échap in the search box while a line waits: back to it (True: the key was used)."""
+        if not self.line_editor.isEnabled():
+            return False
+        self._show_line_editor()
+        self.line_editor.focus_line()
+        return True
 
     def remove_line(self, index: int) -> None:
         removed = self.draft.remove(index)
         if self._editing_index is not None:
-            self.line_editor.reset()
+            self._close_line()
             self._editing_index = None
         self._refresh(current=min(index, len(self.draft.lines) - 1))
         self.message_label.setText(_("Ligne retirée : {name}").format(name=removed.dci_wording))
@@ -461,6 +506,7 @@ class PrescriptionEditor(QWidget):
         box.button(QMessageBox.StandardButton.Yes).setText(action or _("Supprimer"))
         box.button(QMessageBox.StandardButton.Cancel).setText(_("Annuler"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return_focus_after(box)
         self.confirm_box = box
         try:
             return box.exec() == QMessageBox.StandardButton.Yes

@@ -1,0 +1,94 @@
+"""Screens of the keyboard consultation at a laptop's and a desktop's size, into docs/screenshots/.
+
+    .venv/bin/python tests/ui/keyboard_screenshots.py [OUT_DIR]
+
+For each of 1366 × 768 and 1920 × 1080 (the window: the screen less a 40-pixel taskbar and a
+30-pixel title bar): the drug results of « doliprane 1000 » with two lines written, the line
+being written, and the print preview. Offscreen, in a temporary data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screenshots import REPO, pump, until
+
+SIZES = ((1366, 768), (1920, 1080))
+TASKBAR, TITLE_BAR = 40, 30
+
+
+def main(out: Path) -> int:
+    work = Path(tempfile.mkdtemp(prefix="lap-keys-shots-"))
+    config = work / "screens.json"
+    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1920, "height": 1080,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+    os.environ.setdefault("LAP_DATA_DIR", str(work / "data"))
+    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    out.mkdir(parents=True, exist_ok=True)
+
+    from lap_app.demo.environment import DemoEnvironment
+    from lap_app.ui.app import apply_style, create_application
+    from lap_app.ui.main_window import MainWindow
+    from lap_app.ui.printing_ui import make_preview
+
+    app = create_application()
+    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
+    try:
+        window = MainWindow(env.context())
+        apply_style(app)
+        window.show()
+        until(window.login_page.pin_edit.isEnabled)
+        window.login_page.pin_edit.setText("1234")
+        window.login_page.submit()
+        until(lambda: not window.is_locked())
+        editor = window.editor
+        window.patient_panel.select(window.context.services.patients.search("BERNARD")[0])
+        for query in ("spasfon", "amoxicilline 1 g"):
+            editor.search.edit.setText(query)
+            pump(0.1)
+            editor.search._choose_current()
+            editor.line_editor.duration_spin.setValue(7)
+            editor.line_editor.commit()
+        pdf = None
+        for width, height in SIZES:
+            window.resize(width, height - TASKBAR - TITLE_BAR)
+            editor.search.edit.setText("doliprane 1000")
+            editor.search.edit.setFocus()
+            pump(0.5)
+            window.grab().save(str(out / f"keys-{width}x{height}-1-results.png"))
+            editor.search._choose_current()
+            pump(0.4)
+            window.grab().save(str(out / f"keys-{width}x{height}-2-line.png"))
+            editor.line_editor.cancel()
+            if pdf is None:
+                prescribing = window.context.services.prescribing
+                pdf = prescribing.preview_pdf(editor.draft_lines()) if hasattr(prescribing, "preview_pdf") else None
+            if pdf is None:
+                from lap_app.fhir import from_bundle
+                from lap_app.render import render_ordonnance_pdf
+
+                bundle = REPO / "tests" / "fixtures" / "ordonnance-bundle.json"
+                pdf = render_ordonnance_pdf(from_bundle(json.loads(bundle.read_text(encoding="utf-8"))), "A5")
+            preview = make_preview(window, window.context, pdf, "ordonnance")
+            preview.resize(min(900, width - 20), height - TASKBAR - TITLE_BAR - 20)
+            preview.show()
+            pump(0.6)
+            preview.grab().save(str(out / f"keys-{width}x{height}-3-preview.png"))
+            preview.close()
+        window.close()
+    finally:
+        env.stop()
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots"
+    raise SystemExit(main(target))
