@@ -15,6 +15,33 @@ INSTALLATION_HEADER = "X-LAP-Installation"  # "<installation id>.<secret>"
 PRESCRIBER_PROFESSIONS = frozenset({"10", "40", "50"})  # médecin, chirurgien-dentiste, sage-femme
 PHARMACIST_PROFESSIONS = frozenset({"21"})
 
+# The prescrits: who reads and carries out which kind of ordonnance (values of
+# lap_app.domain.kinds.OrdonnanceKind). Profession codes of the RPPS (table TRE_G15); a
+# biologist is a médecin or pharmacien whose card carries the biology specialty; a device
+# supplier (prestataire de services et distributeur de matériels) has no RPPS profession and
+# carries the stand-in's own code.
+NURSE, PHYSIOTHERAPIST, PODIATRIST, SPEECH_THERAPIST, ORTHOPTIST = "60", "70", "80", "91", "92"
+DEVICE_SUPPLIER = "PSDM"
+SPECIALTY_BIOLOGY = "biologie-medicale"
+PROFESSION_KINDS: dict[str, frozenset[str]] = {
+    "21": frozenset({"medicaments", "dispositifs"}),
+    NURSE: frozenset({"soins-infirmiers"}),
+    PHYSIOTHERAPIST: frozenset({"kinesitherapie"}),
+    PODIATRIST: frozenset({"podologie"}),
+    SPEECH_THERAPIST: frozenset({"orthophonie"}),
+    ORTHOPTIST: frozenset({"orthoptie"}),
+    DEVICE_SUPPLIER: frozenset({"dispositifs"}),
+}
+BIOLOGIST_PROFESSIONS = frozenset({"10", "21"})
+PRESCRIT_PROFESSIONS = frozenset(PROFESSION_KINDS) | BIOLOGIST_PROFESSIONS
+
+
+def kinds_carried_out(profession: str, specialty: str = "") -> frozenset[str]:
+    """The kinds of ordonnance a card holder may read by number and execute."""
+    if specialty == SPECIALTY_BIOLOGY and profession in BIOLOGIST_PROFESSIONS:
+        return frozenset({"biologie"})
+    return PROFESSION_KINDS.get(profession, frozenset())
+
 # Bundle.signature.sigFormat of our signatures: PKCS#1 v1.5 / SHA-256 over the canonical bytes
 # (lap_app.fhir.canonical_bytes); the signing certificate rides in the signature's extension.
 SIGNATURE_FORMAT = "application/x-lap-rs256"

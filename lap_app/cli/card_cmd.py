@@ -6,10 +6,8 @@ import argparse
 import json
 import sys
 
-from lap_app.cli.circuit_options import add_backend_options, card_backend
+from lap_app.cli.circuit_options import HOLDER_CHOICES, add_backend_options, card_backend
 from lap_app.i18n import _
-
-HOLDER_CHOICES = ("medecin", "pharmacien")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

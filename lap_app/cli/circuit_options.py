@@ -16,6 +16,9 @@ from typing import Any
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
+HOLDER_CHOICES = ("medecin", "pharmacien", "biologiste", "infirmier", "kine", "orthophoniste", "orthoptiste",
+                  "podologue", "fournisseur")
+
 
 def add_base_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", metavar="URL", help=_("adresse https:// de la base (défaut : paramètres)"))
@@ -26,7 +29,7 @@ def add_card_options(parser: argparse.ArgumentParser, default_holder: str) -> No
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--reader", metavar="NOM", help=_("lecteur de carte (défaut : le premier avec une carte)"))
     group.add_argument("--virtual", action="store_true", help=_("carte CPS virtuelle de démonstration (lecteur interne)"))
-    parser.add_argument("--holder", default=default_holder, choices=("medecin", "pharmacien"),
+    parser.add_argument("--holder", default=default_holder, choices=HOLDER_CHOICES,
                         help=_("porteur de la carte virtuelle (avec --virtual)"))
     parser.add_argument("--pki", metavar="DIR", help=_("PKI de démonstration de la carte virtuelle (avec --virtual)"))
     add_backend_options(parser)

@@ -31,6 +31,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from lap_app.base_client.protocol import (
+    DEVICE_SUPPLIER,
+    NURSE,
+    ORTHOPTIST,
+    PHYSIOTHERAPIST,
+    PODIATRIST,
+    SPECIALTY_BIOLOGY,
+    SPEECH_THERAPIST,
+)
 from lap_app.domain.errors import DamagedFile, UserError, os_error_reason
 from lap_app.file_lock import locked
 from lap_app.i18n import _
@@ -38,6 +47,7 @@ from lap_app.paths import user_data_dir
 
 OID_CPS_CARD_SERIAL = ObjectIdentifier("1.2.250.1.71.1.2.3")
 OID_CPS_PROFESSION = ObjectIdentifier("1.2.250.1.71.1.2.7")
+OID_CPS_SPECIALTY = ObjectIdentifier("1.2.250.1.71.1.2.8")  # the stand-in's own (base_server.security)
 ANS_ISSUER_PREFIX = "8025000001"  # the 5 issuer bytes of EF.SN.ICC, as hex
 
 CA_NAME = x509.Name(
@@ -64,6 +74,7 @@ class HolderIdentity:
     profession_code: str
     profession_label: str
     serial: str  # card serial: 10 hex digits (the 5 bytes after the issuer in EF.SN.ICC)
+    specialty: str = ""  # « savoir-faire »: a biologist's biology specialty
 
     @property
     def national_id(self) -> str:
@@ -78,6 +89,20 @@ HOLDERS: dict[str, HolderIdentity] = {
     # The physician of tests/fixtures/ordonnance-bundle.json (RPPS 10101234564, Luhn-valid).
     "medecin": HolderIdentity("medecin", "8", "10101234564", "MARTIN", "Claire", "10", "Médecin", "1000001234"),
     "pharmacien": HolderIdentity("pharmacien", "8", "10201234563", "LEROY", "Paul", "21", "Pharmacien", "2100005678"),
+    # The prescrits of every other kind (protocol.kinds_carried_out). RPPS numbers are Luhn-valid.
+    "biologiste": HolderIdentity("biologiste", "8", "10201234571", "NGUYEN", "Anne", "21", "Pharmacien biologiste",
+                                 "2100005679", specialty=SPECIALTY_BIOLOGY),
+    "infirmier": HolderIdentity("infirmier", "8", "10601234569", "PETIT", "Julie", NURSE, "Infirmier", "6000001234"),
+    "kine": HolderIdentity("kine", "8", "10701234568", "MOREAU", "Luc", PHYSIOTHERAPIST, "Masseur-kinésithérapeute",
+                           "7000001234"),
+    "orthophoniste": HolderIdentity("orthophoniste", "8", "10911234564", "GIRARD", "Emma", SPEECH_THERAPIST,
+                                    "Orthophoniste", "9100001234"),
+    "orthoptiste": HolderIdentity("orthoptiste", "8", "10921234562", "ROUX", "Hugo", ORTHOPTIST, "Orthoptiste",
+                                  "9200001234"),
+    "podologue": HolderIdentity("podologue", "8", "10801234567", "FAURE", "Léa", PODIATRIST, "Pédicure-podologue",
+                                "8000001234"),
+    "fournisseur": HolderIdentity("fournisseur", "8", "10991234567", "BLANC", "Marc", DEVICE_SUPPLIER,
+                                  "Prestataire de dispositifs médicaux", "9900001234"),
 }
 
 DEMO_PIN = "1234"  # every demo card's PIN (code porteur)
@@ -373,12 +398,23 @@ def _holder_cert(ident: HolderIdentity, key: rsa.RSAPrivateKey, usage: str,
         .add_extension(x509.UnrecognizedExtension(OID_CPS_CARD_SERIAL, _ia5(f"{ANS_ISSUER_PREFIX}/{ident.serial}")), critical=False)
         .add_extension(x509.UnrecognizedExtension(OID_CPS_PROFESSION, _ia5(ident.profession_code)), critical=False)
     )
+    if ident.specialty:
+        builder = builder.add_extension(x509.UnrecognizedExtension(OID_CPS_SPECIALTY, _ia5(ident.specialty)),
+                                        critical=False)
     if usage == "auth":
         builder = (builder.add_extension(_key_usage(digital_signature=True), critical=True)
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
     else:
         builder = builder.add_extension(_key_usage(content_commitment=True), critical=True)
     return _leaf(ca_key, ca_cert, builder)
+
+
+def _extension_text(cert: x509.Certificate, oid: ObjectIdentifier) -> str:
+    try:
+        value = cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return ""
+    return value.value[2:].decode("ascii", "replace") if isinstance(value, x509.UnrecognizedExtension) else ""
 
 
 def _ensure_holder(directory: Path, ident: HolderIdentity, ca_key: rsa.RSAPrivateKey,
@@ -388,7 +424,9 @@ def _ensure_holder(directory: Path, ident: HolderIdentity, ca_key: rsa.RSAPrivat
     for usage in ("auth", "sign"):
         key, _ = _load_or_create_key(directory / f"{usage}.key")
         cert = _load_cert(directory / f"{usage}.pem")
-        if not _usable(cert, key, ca_cert) or cert.subject != holder_subject(ident):
+        if (not _usable(cert, key, ca_cert) or cert.subject != holder_subject(ident)
+                or _extension_text(cert, OID_CPS_PROFESSION) != ident.profession_code
+                or _extension_text(cert, OID_CPS_SPECIALTY) != ident.specialty):
             cert = _holder_cert(ident, key, usage, ca_key, ca_cert)
             _write_cert(directory / f"{usage}.pem", cert)
         keys[usage], certs[usage] = key, cert

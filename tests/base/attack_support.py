@@ -162,7 +162,7 @@ class Insider:
         return list(response.json()["numbers"])
 
     def signed_bundle(self, number: str, *, opposition: bool = False, sign_key: Any = None,
-                      sign_cert_der: bytes | None = None) -> dict[str, Any]:
+                      sign_cert_der: bytes | None = None, kind: str = "medicaments") -> dict[str, Any]:
         """The example ordonnance, as this prescriber, numbered and signed (by the signature key
         unless told otherwise)."""
         from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
@@ -172,6 +172,11 @@ class Insider:
         draft = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
         text = json.dumps(draft).replace("810101234564", self.national_id)
         ordonnance = from_bundle(json.loads(text))
+        if kind != "medicaments":
+            from lap_app.demo.kind_samples import fill_with_sample_lines
+            from lap_app.domain.kinds import OrdonnanceKind
+
+            fill_with_sample_lines(ordonnance, OrdonnanceKind(kind))
         ordonnance.number = number
         ordonnance.opposition = opposition
         key = sign_key or self.holder.sign_key
@@ -189,10 +194,10 @@ class Insider:
     def register(self, number: str, bundle: dict[str, Any]) -> httpx.Response:
         return self.call("PUT", f"/prescriptions/{number}", {"bundle": bundle})
 
-    def prescribe(self, *, opposition: bool = False) -> str:
-        """A registered ordonnance of this prescriber; its number."""
+    def prescribe(self, *, opposition: bool = False, kind: str = "medicaments") -> str:
+        """A registered ordonnance of this prescriber (of this kind); its number."""
         number = self.numbers(1)[0]
-        response = self.register(number, self.signed_bundle(number, opposition=opposition))
+        response = self.register(number, self.signed_bundle(number, opposition=opposition, kind=kind))
         assert response.status_code == 201, response.text
         return number
 

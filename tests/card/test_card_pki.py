@@ -63,7 +63,12 @@ def test_holder_certificates_carry_the_identity_like_a_real_cps(card_pki) -> Non
             assert cert.public_key().key_size == 2048
         assert holder.auth_cert.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
         assert holder.sign_cert.extensions.get_extension_for_class(x509.KeyUsage).value.content_commitment
-    assert {h: card_pki.holder(h).identity.profession_code for h in HOLDERS} == {"medecin": "10", "pharmacien": "21"}
+    assert {h: card_pki.holder(h).identity.profession_code for h in HOLDERS} == {
+        "medecin": "10", "pharmacien": "21", "biologiste": "21", "infirmier": "60", "kine": "70",
+        "orthophoniste": "91", "orthoptiste": "92", "podologue": "80", "fournisseur": "PSDM"}
+    specialty = card_pki.holder("biologiste").auth_cert.extensions.get_extension_for_oid(
+        ObjectIdentifier("1.2.250.1.71.1.2.8")).value.value
+    assert specialty[2:].decode() == "biologie-medicale"
 
 
 def test_server_certificate_passes_strict_tls_verification(card_pki) -> None:

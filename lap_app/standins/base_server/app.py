@@ -24,10 +24,10 @@ DATABASE_NAME = "base.sqlite3"
 
 
 def base_routers() -> list:
-    from lap_app.standins.base_server import routes_auth, routes_pharmacy, routes_prescriber
+    from lap_app.standins.base_server import routes_auth, routes_pharmacy, routes_prescriber, routes_prescrit
     from lap_app.standins.dmp.routes import router as dmp_router  # the DMP stand-in rides on this server
 
-    return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, dmp_router]
+    return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, routes_prescrit.router, dmp_router]
 
 
 def bare_app(extra_routers: list | None = None) -> FastAPI:

@@ -12,7 +12,13 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 
-from lap_app.base_client.protocol import INSTALLATION_HEADER, NUMBER_TTL, PHARMACIST_PROFESSIONS, PRESCRIBER_PROFESSIONS
+from lap_app.base_client.protocol import (
+    INSTALLATION_HEADER,
+    NUMBER_TTL,
+    PHARMACIST_PROFESSIONS,
+    PRESCRIBER_PROFESSIONS,
+    PRESCRIT_PROFESSIONS,
+)
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, Holder, check_token
 from lap_app.standins.base_server.store import BaseStore
@@ -114,6 +120,9 @@ PRESCRIBERS_ONLY = "Opération réservée aux prescripteurs (carte de médecin, 
 PrescriberCaller = Annotated[Caller, Depends(_requiring(PRESCRIBER_PROFESSIONS, PRESCRIBERS_ONLY))]
 PharmacistCaller = Annotated[Caller, Depends(_requiring(
     PHARMACIST_PROFESSIONS, "Opération réservée aux pharmaciens (carte de pharmacien)"))]
+
+PrescritCaller = Annotated[Caller, Depends(_requiring(
+    PRESCRIT_PROFESSIONS, "Opération réservée aux professionnels qui exécutent les ordonnances (carte de prescrit)"))]
 
 
 def check_number_format(number: str) -> str:

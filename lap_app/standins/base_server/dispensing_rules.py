@@ -34,16 +34,18 @@ class PrescribedLine:
 
 def prescribed_lines(bundle: dict[str, Any]) -> list[PrescribedLine]:
     """Line N of the protocol is item N-1 (MedicationRequests in Bundle order)."""
-    lines = []
-    for request in medication_requests(bundle):
-        substitution = _object(request.get("substitution"))
-        dispense = _object(request.get("dispenseRequest"))
-        renewals = dispense.get("numberOfRepeatsAllowed")
-        periods = 1 + (renewals if isinstance(renewals, int) and renewals > 0 else 0)
-        boxes = _object(dispense.get("quantity")).get("value")
-        per_period = boxes if isinstance(boxes, (int, float)) and boxes > 0 else UNITS_WITHOUT_COUNT
-        lines.append(PrescribedLine(substitution.get("allowedBoolean", True) is not False, per_period * periods))
-    return lines
+    return [prescribed_line(request) for request in medication_requests(bundle)]
+
+
+def prescribed_line(request: dict[str, Any]) -> PrescribedLine:
+    """What one MedicationRequest allows."""
+    substitution = _object(request.get("substitution"))
+    dispense = _object(request.get("dispenseRequest"))
+    renewals = dispense.get("numberOfRepeatsAllowed")
+    periods = 1 + (renewals if isinstance(renewals, int) and renewals > 0 else 0)
+    boxes = _object(dispense.get("quantity")).get("value")
+    per_period = boxes if isinstance(boxes, (int, float)) and boxes > 0 else UNITS_WITHOUT_COUNT
+    return PrescribedLine(substitution.get("allowedBoolean", True) is not False, per_period * periods)
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -22,12 +22,14 @@ from lap_app.standins.base_server.context import (
 )
 from lap_app.standins.base_server.dispensing_rules import dispensing_problems, french_day
 from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
 from lap_app.standins.base_server.routes_prescriber import DispensingRecord
 
 router = APIRouter(prefix="/v1/pharmacy", tags=["pharmacie"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Pas un pharmacien"},
+    401: {"description": "Jeton ou installation refusés"},
+    403: {"description": "Pas un pharmacien, ou une ordonnance qu'un pharmacien n'exécute pas"},
     404: {"description": "Numéro inconnu"}, 410: {"description": "Ordonnance annulée ou entièrement délivrée"},
     429: {"description": "Trop de numéros inconnus lus : réessayer après Retry-After"},
     422: {"description": "Requête invalide"}}
@@ -66,6 +68,7 @@ def _open_prescription(state: BaseState, caller: Caller, conn: Any, number: str)
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
+    check_kind_carried_out(caller.holder, stored_kind(row))  # a pharmacist reads no biology, nursing, ...
     if row["status"] == "cancelled":
         raise ApiError(410, "cancelled", "Ordonnance annulée par son prescripteur")
     if row["status"] == "dispensed":

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from lap_app.standins.base_server.store import BaseStore
 
 OID_PROFESSION = x509.ObjectIdentifier("1.2.250.1.71.1.2.7")
+# The holder's specialty (« savoir-faire »), a DER IA5String: the stand-in's own extension,
+# which tells a biologist (médecin or pharmacien) from other holders of the same profession.
+OID_SPECIALTY = x509.ObjectIdentifier("1.2.250.1.71.1.2.8")
 CHALLENGE_TTL = 120.0
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -41,6 +44,7 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 class Holder:
     national_id: str
     profession: str
+    specialty: str = ""
 
 
 def _b64url(data: bytes) -> str:
@@ -72,8 +76,11 @@ def load_or_create_key(path: Path) -> bytes:
 
 
 def mint_token(key: bytes, holder: Holder, expires_at: float) -> str:
-    payload = json.dumps({"sub": holder.national_id, "prof": holder.profession, "exp": int(expires_at),
-                          "jti": secrets.token_hex(8)}, separators=(",", ":")).encode()
+    claims: dict[str, object] = {"sub": holder.national_id, "prof": holder.profession, "exp": int(expires_at),
+                                 "jti": secrets.token_hex(8)}
+    if holder.specialty:
+        claims["spec"] = holder.specialty
+    payload = json.dumps(claims, separators=(",", ":")).encode()
     mac = hmac.new(key, payload, hashlib.sha256).digest()
     return f"{_b64url(payload)}.{_b64url(mac)}"
 
@@ -90,7 +97,7 @@ def check_token(key: bytes, token: str, now: float | None = None) -> Holder:
     try:
         claims = json.loads(payload)
         expiry = float(claims["exp"])
-        holder = Holder(str(claims["sub"]), str(claims["prof"]))
+        holder = Holder(str(claims["sub"]), str(claims["prof"]), str(claims.get("spec", "")))
     except (ValueError, TypeError, KeyError):  # only the base mints tokens: cannot happen with a valid MAC
         raise ApiError(401, "invalid_token", "Jeton d'authentification invalide") from None
     if expiry < (now if now is not None else time.time()):
@@ -226,7 +233,15 @@ def holder_of(cert: x509.Certificate) -> Holder:
     if not isinstance(extension, x509.UnrecognizedExtension):  # a private OID: cryptography keeps its raw DER
         raise ApiError(401, "untrusted_certificate", "Certificat de carte : code profession illisible")
     raw = extension.value
-    return Holder(national_id, _profession_from_der(raw))
+    return Holder(national_id, _profession_from_der(raw), _specialty(cert))
+
+
+def _specialty(cert: x509.Certificate) -> str:
+    try:
+        extension = cert.extensions.get_extension_for_oid(OID_SPECIALTY).value
+    except x509.ExtensionNotFound:
+        return ""
+    return _profession_from_der(extension.value) if isinstance(extension, x509.UnrecognizedExtension) else ""
 
 
 def _profession_from_der(raw: bytes) -> str:

@@ -69,6 +69,37 @@ CREATE TABLE IF NOT EXISTS dispensings (
     recorded_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dispensings_by_number ON dispensings (number);
+CREATE TABLE IF NOT EXISTS executions (         -- one execution sent by a prescrit: its id makes a retry a replay
+    id TEXT PRIMARY KEY,
+    number TEXT NOT NULL REFERENCES prescriptions(number),
+    actor TEXT NOT NULL,
+    profession TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    recorded_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS execution_lines (    -- lines other than medicines (those go to ``dispensings``)
+    id INTEGER PRIMARY KEY,
+    execution TEXT NOT NULL REFERENCES executions(id),
+    number TEXT NOT NULL REFERENCES prescriptions(number),
+    line INTEGER NOT NULL,
+    done INTEGER NOT NULL,
+    amount REAL NOT NULL,                        -- what it used up of the line (0 when not done)
+    done_on TEXT NOT NULL,
+    detail TEXT NOT NULL                         -- JSON: count, reason, supply, until, act, code
+);
+CREATE INDEX IF NOT EXISTS execution_lines_by_number ON execution_lines (number);
+CREATE TABLE IF NOT EXISTS adjustments (        -- a line changed with the prescriber's agreement; the Bundle stays as signed
+    id TEXT PRIMARY KEY,                         -- chosen by the prescrit's software: a retry replays
+    number TEXT NOT NULL REFERENCES prescriptions(number),
+    line INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    profession TEXT NOT NULL,
+    content TEXT NOT NULL,                       -- the signed JSON (canonical bytes)
+    signature BLOB NOT NULL,                     -- RS256 by the prescrit's card (signature key)
+    certificate BLOB NOT NULL,
+    recorded_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS adjustments_by_number ON adjustments (number);
 CREATE TABLE IF NOT EXISTS unknown_number_reads (   -- misses, for the rate limit (unknown_numbers.py)
     at REAL NOT NULL,
     actor TEXT NOT NULL,

@@ -1,0 +1,26 @@
+"""Which kinds of ordonnance a prescrit may read by number and execute (protocol.kinds_carried_out)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lap_app.base_client.protocol import kinds_carried_out
+from lap_app.domain.kinds import KIND_LABELS
+from lap_app.fhir import kind_of_bundle
+from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.security import Holder
+
+
+def stored_kind(row: Any) -> str:
+    """The kind of a ``prescriptions`` row (the base registers only Bundles it could read)."""
+    kind = kind_of_bundle(json.loads(row["bundle"]))
+    return kind.value if kind is not None else "medicaments"
+
+
+def check_kind_carried_out(holder: Holder, kind: str) -> None:
+    """403 unless the holder's profession carries out this kind of ordonnance."""
+    if kind not in kinds_carried_out(holder.profession, holder.specialty):
+        label = next((str(text) for k, text in KIND_LABELS.items() if k.value == kind), kind)
+        raise ApiError(403, "kind_not_carried_out",
+                       f"Ordonnance de type « {label} » : votre profession ne l'exécute pas, lecture refusée")
