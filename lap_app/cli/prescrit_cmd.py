@@ -54,7 +54,7 @@ def _print_view(view: dict[str, Any], as_json: bool) -> None:
         print(_("     réalisé : {done:g}{prescribed}").format(done=line["done"], prescribed=prescribed))
 
 
-def _session(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _session(args: argparse.Namespace):
     from lap_app.cli.pharmacy_cmd import _session as pharmacy_session
 
     return pharmacy_session(args)
