@@ -130,13 +130,13 @@ def test_client_killed_in_every_phase(tmp_path, pki_dir, monkeypatch):
     from lap_app.storage import LocalStore
 
     rng = random.Random(os.environ.get("LAP_CRASH_SEED", "5"))
-    monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
     kills = dict.fromkeys(PHASES, 0)
     finished: list[str] = []
     started = time.monotonic()
     with running_base(tmp_path / "base", pki_dir) as base:
         env = cli_env(tmp_path / "data", tmp_path / "config", base)
+        monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))  # this process flushes in the end
+        monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
         assert run_cli(["enrol", "--virtual", "--pki", str(pki_dir), "--pin-stdin"], env).returncode == 0
         client = ForkingClient(tmp_path / "data" / "lap.sqlite3", pki_dir, base, env)
         try:

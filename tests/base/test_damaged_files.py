@@ -58,7 +58,7 @@ def test_store_with_damaged_pages_is_refused_before_any_write(tmp_path):
     with pytest.raises(DamagedFile, match=r"La base locale .* est endommagée \(pages endommagées\) : elle n'a pas "
                                           r"été modifiée ; restaurez-la depuis une sauvegarde"):
         LocalStore(path)
-    shown = run_cli(["outbox"], cli_env(tmp_path / "data", tmp_path / "config"))
+    shown = run_cli(["outbox"], cli_env(tmp_path / "data", tmp_path / "config", fresh=True))
     assert shown.returncode == 1 and "pages endommagées" in shown.stderr and "Traceback" not in shown.stderr
     assert _digest(path) == before  # no number taken, nothing migrated: untouched
 
@@ -67,7 +67,7 @@ def test_zero_byte_store_is_refused_not_taken_for_a_new_one(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "lap.sqlite3").write_bytes(b"")
-    env = cli_env(data, tmp_path / "config")
+    env = cli_env(data, tmp_path / "config", fresh=True)
     for args in (["outbox"], ["dmp", "status"]):
         shown = run_cli(args, env)
         assert shown.returncode == 1, shown.stdout
@@ -89,7 +89,7 @@ def test_demo_pki_without_its_ca_key_is_refused_never_replaced(tmp_path, damage)
     with pytest.raises(PkiDamaged, match=f"clé de l'autorité ca.key {'manquante' if damage == 'missing' else 'illisible'}"
                                          ".*aucune nouvelle autorité n'a été créée"):
         init_pki(pki)
-    shown = run_cli(["card", "info", "--virtual", "--pki", str(pki)], cli_env(tmp_path / "d", tmp_path / "c"))
+    shown = run_cli(["card", "info", "--virtual", "--pki", str(pki)], cli_env(tmp_path / "d", tmp_path / "c", fresh=True))
     assert shown.returncode == 1 and "aucune nouvelle autorité" in shown.stderr and "Traceback" not in shown.stderr
     assert {p.name: _digest(p) for p in pki.iterdir() if p.is_file() and not p.name.startswith(".")} == kept
 

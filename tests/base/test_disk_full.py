@@ -35,6 +35,10 @@ def _local_numbers(data_dir: Path) -> list[tuple[str, str]]:
 def test_client_disk_full_registers_all_or_nothing(tmp_path, pki_dir):
     card = [*CARD, str(pki_dir), "--pin-stdin"]
     with small_filesystem(tmp_path / "disk", 12 * 1024) as disk, running_base(tmp_path / "base", pki_dir) as base:
+        # the 90 MB drug base stays off the small disk (a link): the store and the PDFs are on it
+        cli_env(tmp_path / "drugs", tmp_path / "config")
+        (disk / "data").mkdir()
+        (disk / "data" / "drugs.sqlite3").symlink_to(tmp_path / "drugs" / "drugs.sqlite3")
         env = cli_env(disk / "data", tmp_path / "config", base)
         assert run_cli(["enrol", *card], env).returncode == 0
         first = run_cli(["prescribe", str(EXAMPLE_BUNDLE), "-o", str(disk / "first.pdf"), "--json", *card], env)
@@ -115,9 +119,9 @@ def test_a_full_disk_is_called_a_full_disk_not_a_rights_problem(tmp_path):
 
     with small_filesystem(tmp_path / "disk", 1024) as disk:
         filler = fill_leaving(disk, 0)
-        shown = run(["outbox"], cli_env(disk / "data", tmp_path / "config"))
+        shown = run(["outbox"], cli_env(disk / "data", tmp_path / "config", fresh=True))
         filler.unlink()  # room made: the store is created normally, not refused as an empty one
-        again = run(["outbox"], cli_env(disk / "data", tmp_path / "config"))
+        again = run(["outbox"], cli_env(disk / "data", tmp_path / "config", fresh=True))
     assert shown.returncode == 1 and "Traceback" not in shown.stderr
     assert "Disque plein" in shown.stderr or "disque plein" in shown.stderr, shown.stderr
     assert "droits" not in shown.stderr

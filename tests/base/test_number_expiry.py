@@ -108,9 +108,9 @@ def test_outbox_warns_days_before_the_deadline(own_base, pki_dir, tmp_path):
     assert [e.number for e in expiring_entries(store)] == [near]
     store.close()
     base.kill()
-    shown = run_cli(["outbox"], cli_env(tmp_path / "data", tmp_path / "config", base))
+    shown = run_cli(["outbox"], cli_env(tmp_path / "data", tmp_path / "config", base, fresh=True))
     assert shown.returncode == 0
     assert f"Attention : Le numéro {near}" in shown.stderr and "doit être envoyé à la base avant le" in shown.stderr
     assert far not in shown.stderr
-    listed = json.loads(run_cli(["outbox", "--json"], cli_env(tmp_path / "data", tmp_path / "config", base)).stdout)
+    listed = json.loads(run_cli(["outbox", "--json"], cli_env(tmp_path / "data", tmp_path / "config", base, fresh=True)).stdout)
     assert [e["number"] for e in listed["expiring"]] == [near]

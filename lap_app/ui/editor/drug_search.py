@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
@@ -137,6 +137,8 @@ TYPICAL_WIDEST = {
     GENERIC: "générique",
 }
 CELL_PADDING = 8  # the item's text margins and the grid line
+ROW_HEIGHT = 22  # a one-line row
+ROW_MARGIN = 6  # above and below a row's text
 HEADER_PADDING = 14  # the header section's padding and border
 
 
@@ -159,6 +161,9 @@ class DrugResultsModel(QAbstractTableModel):
         ]
         self._marketed = [bool(_get(d, "marketed", default=True)) for d in self._rows]
         self.endResetModel()
+
+    def cell(self, row: int, column: int) -> str:
+        return self._cells[row][column]
 
     def drug(self, row: int) -> Any:
         return self._rows[row]
@@ -231,7 +236,7 @@ class DrugSearch(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         # a name too long for its column wraps (its row grows): never cut, never a tooltip to read
         self.view.setWordWrap(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)  # the short columns only
@@ -280,7 +285,25 @@ class DrugSearch(QWidget):
         fixed = sum(header.sectionSize(column) for column in TYPICAL_WIDEST)
         shared = max(0, self.view.viewport().width() - fixed)
         header.resizeSection(DCI, max(90, int(shared * DCI_SHARE)))
-        self.view.resizeRowsToContents()
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Each row as tall as its wrapped name or DCI. Measured here on the two wrapped columns
+        only, a single line by its width alone: Qt's resizeRowsToContents lays out every cell
+        of every row and would double the cost of a keystroke."""
+        header, rows = self.view.horizontalHeader(), self.view.verticalHeader()
+        metrics = self.view.fontMetrics()
+        line = metrics.lineSpacing()
+        single = max(ROW_HEIGHT, line + ROW_MARGIN)
+        widths = {column: max(1, header.sectionSize(column) - CELL_PADDING) for column in STRETCHED}
+        for row in range(self.model.rowCount()):
+            lines = 1
+            for column, width in widths.items():
+                text = self.model.cell(row, column)
+                if metrics.horizontalAdvance(text) > width:
+                    box = metrics.boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), text)
+                    lines = max(lines, -(-box.height() // line))
+            rows.resizeSection(row, single + (lines - 1) * line)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
@@ -302,7 +325,7 @@ class DrugSearch(QWidget):
             return
         results = self._drugs.search(text, limit=self._limit)
         self.model.set_results(results)
-        self.view.resizeRowsToContents()  # a wrapped name takes two lines
+        self._fit_rows()  # a wrapped name takes two lines
         if results:
             self.view.selectRow(0)
             self.status.setText("")
