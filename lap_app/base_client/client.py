@@ -260,6 +260,17 @@ class HttpBaseClient:
                                              json={"lines": lines, "complete": complete}, lookup=True).json()
         return body
 
+    def prescrit_read(self, number: str) -> dict[str, Any]:
+        body: dict[str, Any] = self._request("GET", f"/prescrit/prescriptions/{number}", lookup=True).json()
+        return body
+
+    def prescrit_execute(self, number: str, execution_id: str, lines: list[dict[str, Any]],
+                         complete: bool) -> dict[str, Any]:
+        """A PUT under ``execution_id``: retried safely, the base replays it."""
+        body: dict[str, Any] = self._request("PUT", f"/prescrit/prescriptions/{number}/executions/{execution_id}",
+                                             json={"lines": lines, "complete": complete}, lookup=True).json()
+        return body
+
 
 def wire_status(body: dict[str, Any]) -> OrdonnanceStatus:
     """The ``status`` of an answer of the base; one this application does not know is no verdict

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "lap_app.cli.practice_cmd",
     "lap_app.cli.prescribe_cmd",
     "lap_app.cli.pharmacy_cmd",
+    "lap_app.cli.prescrit_cmd",
     "lap_app.cli.dmp_cmd",
     "lap_app.cli.gui_cmd",
     "lap_app.cli.demo_cmd",

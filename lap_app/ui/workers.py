@@ -7,11 +7,13 @@ card's APDU sequences happen in order; reader polling has its own thread (``watc
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +49,23 @@ def network_pool() -> QThreadPool:
     return QThreadPool.globalInstance()
 
 
-class _Relay(QObject):
-    """Lives in the GUI thread; signals emitted from the worker arrive there queued."""
+class _Dispatcher(QObject):
+    """One per application, in the GUI thread, never deleted while tasks run: workers emit on
+    it only. (A QObject per task, child of the receiver, could be destroyed by the GUI thread
+    while a worker was emitting on it: a crash inside Qt's event processing.)"""
 
-    done = Signal(object)
-    failed = Signal(object)
+    finished = Signal(object)  # an _Outcome
+
+    def __init__(self, parent: QObject | None) -> None:
+        super().__init__(parent)
+        self.finished.connect(self._deliver)
+
+    @Slot(object)
+    def _deliver(self, outcome: _Outcome) -> None:
+        task = _pending.pop(outcome.task_id, None)
+        value, outcome.value = outcome.value, None  # the worker keeps an empty shell only
+        if task is not None:
+            task.finish(outcome.ok, value)
 
 
 class TaskHandle:
@@ -65,28 +79,76 @@ class TaskHandle:
         self.cancelled = True
 
 
-_alive: set[_Relay] = set()  # relays must outlive their task
+class _Outcome:
+    """What a worker hands back. The GUI thread takes the value out, so the last reference to
+    it (and to any widget it holds) is always dropped in the GUI thread."""
+
+    __slots__ = ("ok", "task_id", "value")
+
+    def __init__(self, task_id: int) -> None:
+        self.task_id = task_id
+        self.ok = False
+        self.value: Any = None
+
+
+class _PendingTask:
+    """Everything of a task that may hold Qt objects, kept and released by the GUI thread."""
+
+    def __init__(self, fn: Callable[[], Any], on_done: Callable[[Any], object] | None,
+                 on_error: Callable[[BaseException], object] | None, receiver: QObject | None,
+                 handle: TaskHandle) -> None:
+        self.fn = fn
+        self.on_done = on_done
+        self.on_error = on_error
+        self.receiver = receiver
+        self.handle = handle
+
+    def finish(self, ok: bool, value: Any) -> None:
+        if self.receiver is not None and not shiboken6.isValid(self.receiver):
+            return  # the widget the callbacks belong to is gone: nobody to tell
+        self.handle.finished = True
+        if self.handle.cancelled:
+            return
+        callback = self.on_done if ok else self.on_error
+        if callback is not None:
+            callback(value)
+        elif not ok:
+            log.error("background task failed", exc_info=value)
+
+
+_pending: dict[int, _PendingTask] = {}
+_task_ids = itertools.count(1)
+_dispatcher: _Dispatcher | None = None
+
+
+def _gui_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    if _dispatcher is None or not shiboken6.isValid(_dispatcher):
+        _dispatcher = _Dispatcher(QCoreApplication.instance())
+    return _dispatcher
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, task_id: int, fn: Callable[[], Any], dispatcher: _Dispatcher) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._fn = fn
-        self._relay = relay
+        self._task_id = task_id
+        self._fn: Callable[[], Any] | None = fn
+        self._dispatcher = dispatcher
 
     def run(self) -> None:
+        # The GUI thread holds the function too (_PendingTask.fn) until the outcome arrives:
+        # the worker lets go of it first, so a widget it captures is never freed here.
+        fn, self._fn = self._fn, None
+        outcome = _Outcome(self._task_id)
         try:
-            result = self._fn()
+            outcome.value = fn() if fn is not None else None
+            outcome.ok = True
         except BaseException as error:  # noqa: BLE001 - reported to the GUI thread, never lost
-            self._deliver(self._relay.failed, error)
-        else:
-            self._deliver(self._relay.done, result)
-
-    @staticmethod
-    def _deliver(signal, value) -> None:
+            outcome.value = error
+        del fn
         try:
-            signal.emit(value)
+            self._dispatcher.finished.emit(outcome)
         except RuntimeError:  # the application is shutting down: nobody left to tell
             log.debug("result of a background task dropped at shutdown")
 
@@ -100,33 +162,15 @@ def run_task(
     receiver: QObject | None = None,
 ) -> TaskHandle:
     """``receiver``: the widget the callbacks belong to (default: the object of a bound-method
-    callback); once it is destroyed the result is dropped instead of reaching a dead widget."""
+    callback); once it is destroyed the result is dropped instead of reaching a dead widget.
+    Called from the GUI thread."""
     handle = TaskHandle()
     if receiver is None:
         receiver = next((getattr(cb, "__self__", None) for cb in (on_done, on_error)
                          if isinstance(getattr(cb, "__self__", None), QObject)), None)
-    relay = _Relay(receiver)  # a child: destroyed with the receiver, and its signals with it
-    _alive.add(relay)
-    relay.destroyed.connect(lambda _obj=None: _alive.discard(relay))
-
-    def finish(callback: Callable[[Any], object] | None, value: Any) -> None:
-        handle.finished = True
-        _alive.discard(relay)
-        # Let go of the callbacks now, not in the relay's destructor: they may hold the last
-        # reference to the receiver, whose deletion would then delete the relay a second time.
-        relay.done.disconnect()
-        relay.failed.disconnect()
-        relay.deleteLater()
-        if handle.cancelled:
-            return
-        if callback is not None:
-            callback(value)
-        elif isinstance(value, BaseException):
-            log.error("background task failed", exc_info=value)
-
-    relay.done.connect(lambda value: finish(on_done, value))
-    relay.failed.connect(lambda error: finish(on_error, error))
-    (pool or network_pool()).start(_Task(fn, relay))
+    task_id = next(_task_ids)
+    _pending[task_id] = _PendingTask(fn, on_done, on_error, receiver, handle)
+    (pool or network_pool()).start(_Task(task_id, fn, _gui_dispatcher()))
     return handle
 
 

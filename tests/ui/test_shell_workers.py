@@ -89,3 +89,38 @@ def _pending() -> bool:
     from lap_app.ui.workers import network_pool
 
     return network_pool().activeThreadCount() > 0
+
+
+def _destroyed_in_gui_thread(obj, seen: dict) -> None:
+    """Records, at the moment the C++ object dies, whether that happens in the GUI thread."""
+    from PySide6.QtCore import Qt
+
+    gui_thread = QThread.currentThread()
+    obj.destroyed.connect(lambda *_: seen.setdefault("in_gui", QThread.currentThread() is gui_thread),
+                          Qt.ConnectionType.DirectConnection)
+
+
+def test_a_qt_object_held_only_by_the_task_is_freed_in_the_gui_thread(qtbot):
+    # Qt objects must die in their own thread: freed by a worker, they crash the event loop.
+    from PySide6.QtCore import QObject
+
+    seen: dict = {}
+    holder = QObject()
+    _destroyed_in_gui_thread(holder, seen)
+    handle = run_task(lambda held=holder: held.objectName())
+    del holder  # from now on the task's function holds the only reference
+    qtbot.waitUntil(lambda: handle.finished, timeout=3000)
+    qtbot.waitUntil(lambda: "in_gui" in seen, timeout=3000)
+    assert seen["in_gui"]
+
+
+def test_a_qt_object_in_the_result_is_freed_in_the_gui_thread(qtbot):
+    from PySide6.QtCore import QObject
+
+    seen: dict = {}
+    box = [QObject()]
+    _destroyed_in_gui_thread(box[0], seen)
+    handle = run_task(box.pop)  # the result is then the only reference
+    qtbot.waitUntil(lambda: handle.finished, timeout=3000)
+    qtbot.waitUntil(lambda: "in_gui" in seen, timeout=3000)
+    assert seen["in_gui"]
