@@ -142,7 +142,9 @@ def set_up_workstation(data_dir: Path, config_dir: Path) -> None:
     drugs = data_dir / "drugs.sqlite3"
     if not drugs.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ensure_drug_database(), drugs)
+        built = ensure_drug_database()  # built right here when LAP_DATA_DIR already points at data_dir
+        if built.resolve() != drugs.resolve():
+            shutil.copyfile(built, drugs)
 
 
 def cli_env(data_dir: Path, config_dir: Path, base: BaseProcess | None = None, *, fresh: bool = False,

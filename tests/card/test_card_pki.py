@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
@@ -97,20 +98,22 @@ def test_server_certificate_passes_strict_tls_verification(card_pki) -> None:
     assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} == {"127.0.0.1", "::1"}
 
 
-def test_missing_files_are_recreated_and_a_new_ca_reissues_everything(card_pki, tmp_path: Path) -> None:
+def test_a_missing_issued_file_is_recreated_but_a_missing_ca_key_is_refused(card_pki, tmp_path: Path) -> None:
+    from lap_app.standins.pki import PkiDamaged
+
     root = tmp_path / "pki"
     shutil.copytree(card_pki.directory, root)
     (root / "server.pem").unlink()
     pki = init_pki(root)
     assert pki.server_cert_path.exists()
     assert pki.issued_by_ca(x509.load_pem_x509_certificate(pki.server_cert_path.read_bytes()))
+    # a new CA would silently orphan every ordonnance signed under the old one: refused, files kept
     (root / "ca.key").unlink()
-    renewed = init_pki(root)
-    assert renewed.ca_cert != card_pki.ca_cert
-    for name in HOLDERS:
-        assert renewed.issued_by_ca(renewed.holder(name).sign_cert)
-        assert not card_pki.issued_by_ca(renewed.holder(name).sign_cert)
-    assert renewed.issued_by_ca(x509.load_pem_x509_certificate(renewed.server_cert_path.read_bytes()))
+    before = {path.name: path.read_bytes() for path in root.iterdir() if path.is_file()}
+    with pytest.raises(PkiDamaged):
+        init_pki(root)
+    assert {path.name: path.read_bytes() for path in root.iterdir() if path.is_file()} == before
+    assert x509.load_pem_x509_certificate((root / "ca.pem").read_bytes()) == card_pki.ca_cert
 
 
 def test_concurrent_first_use_gives_one_ca(tmp_path: Path) -> None:

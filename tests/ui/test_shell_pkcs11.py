@@ -4,6 +4,7 @@ the card-like filter): login, wrong code, a signed ordonnance, lock on card pull
 from __future__ import annotations
 
 import pytest
+from contexts import test_practice as complete_practice  # aliased: pytest would collect a test_ name
 
 from ui_support import login, require_service, wait_for
 
@@ -34,7 +35,8 @@ def pkcs11_window(qtbot, qapp, demo_env, card_like, tmp_path):
 
     card_like.reset()
     apply_style(qapp)
-    context = assemble_context(Settings(), store_path=tmp_path / "lap.sqlite3", endpoint=demo_env.endpoint,
+    context = assemble_context(Settings(practice=complete_practice()), settings_file=tmp_path / "settings.json",
+                               store_path=tmp_path / "lap.sqlite3", endpoint=demo_env.endpoint,
                                card_service=Pkcs11CardService(card_like.module_path))
     from lap_app.demo.patients import seed_demo_patients
 
@@ -95,7 +97,8 @@ def test_a_module_that_is_not_installed_is_said_on_the_login_page(qtbot, qapp, t
     from lap_app.ui.main_window import MainWindow
     from lap_app.ui.workers import wait_idle
 
-    context = assemble_context(Settings(), store_path=tmp_path / "lap.sqlite3", endpoint=None,
+    context = assemble_context(Settings(practice=complete_practice()), settings_file=tmp_path / "settings.json",
+                               store_path=tmp_path / "lap.sqlite3", endpoint=None,
                                card_service=Pkcs11CardService(tmp_path / "libcps3_pkcs11_lux.so"))
     window = MainWindow(context)
     qtbot.addWidget(window)
