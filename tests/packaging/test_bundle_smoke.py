@@ -173,9 +173,10 @@ def test_bundle_opens_the_demo_window_on_first_start(bundle: Path, tmp_path: Pat
         process.wait(timeout=30)
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text and "ERROR" not in text, text
-    data = home / ".local" / "share" / "lap-app"
-    assert (data / "drugs.sqlite3").is_file()  # built from the bundled BDPM at first start
-    assert list((data / "demo").glob("*.sqlite3")), "the demo's local store is created per user"
+    demo = home / ".local" / "share" / "lap-app-demo"  # the demo's own folder, apart from the user's data
+    assert (demo / "drugs.sqlite3").is_file()  # built from the bundled BDPM at first start
+    assert (demo / "lap.sqlite3").is_file(), "the demo's local store is created per user"
+    assert not (home / ".local" / "share" / "lap-app" / "lap.sqlite3").exists()  # never the user's own store
 
 
 def test_upgraded_build_keeps_the_previous_versions_data(bundle: Path, tmp_path: Path) -> None:
