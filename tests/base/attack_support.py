@@ -13,7 +13,6 @@ import json
 import socket
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,18 +42,8 @@ class AttackedBase(BaseProcess):
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir),
              "--request-timeout", str(self.request_timeout)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
-        deadline = time.monotonic() + timeout
-        context = ssl.create_default_context(cafile=str(self.ca))
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"base exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as raw:
-                    with context.wrap_socket(raw, server_hostname="127.0.0.1"):
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("base did not start")
+        self.wait_serving(timeout)
+        return self
 
     def log_text(self) -> str:
         path = Path(self.log_dir or ".") / "logs" / "lap-app.log"

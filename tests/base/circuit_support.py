@@ -51,6 +51,10 @@ class BaseProcess:
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir), "--token-ttl", str(self.token_ttl),
              "--workers", str(self.workers)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+        return self.wait_serving(timeout)
+
+    def wait_serving(self, timeout: float) -> BaseProcess:
+        """Back once the started server completes a TLS handshake; its stderr if it exits."""
         deadline = time.monotonic() + timeout
         context = ssl.create_default_context(cafile=str(self.ca))
         while time.monotonic() < deadline:
