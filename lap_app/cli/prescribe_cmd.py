@@ -141,11 +141,15 @@ def _prescribe(args: argparse.Namespace) -> int:
             error=error.message, number=", ".join(o.number or _("(sans numéro)") for o in outcomes),
             status=", ".join(o.status.label for o in outcomes))) from None
     acknowledged = list(dict.fromkeys(args.acknowledge))
-    results = [{"number": o.number, "status": o.status, "pdf": str(output), "message": o.message,
-                "dmp": o.dmp_message, "acknowledged": acknowledged} for o in outcomes]
+    results: list[dict[str, Any]] = [{"number": o.number, "status": o.status, "pdf": str(output), "message": o.message,
+                                      "dmp": o.dmp_message, "acknowledged": acknowledged} for o in outcomes]
+    # stopped midway: the files not made are named, so that a retry is given only those
+    left = list(zip(args.bundle[len(outcomes):], consultation.not_made, strict=True))
+    results += [{"number": None, "status": "not_made", "file": path, "message": missing.reason}
+                for path, missing in left]
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False))
-        return 0
+        return 0 if consultation.complete else 1
     for outcome in outcomes:
         shown = format_prescription_number(outcome.number) if outcome.number else _("(sans numéro)")
         print(_("Ordonnance {number} : {status}").format(number=shown, status=outcome.status.label))
@@ -153,7 +157,13 @@ def _prescribe(args: argparse.Namespace) -> int:
             print(outcome.message, file=sys.stderr)
         if outcome.dmp_message:
             print(outcome.dmp_message)
-    return 0
+    for path, missing in left:
+        print(_("Erreur : ordonnance {file} non faite : {reason}").format(file=path, reason=missing.reason),
+              file=sys.stderr)
+    if left:
+        print(_("Les ordonnances ci-dessus sont faites ; relancez la commande avec seulement : {files}").format(
+            files=" ".join(path for path, _missing in left)), file=sys.stderr)
+    return 0 if consultation.complete else 1
 
 
 def _print_alerts(refused) -> None:
