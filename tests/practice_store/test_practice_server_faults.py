@@ -11,6 +11,7 @@ import pytest
 
 from lap_app.domain.errors import UserError
 from lap_app.storage.errors import StoreRefused, StoreUnavailable
+
 from postgres_cluster import PostgresCluster, free_port
 
 pytestmark = pytest.mark.postgresql
