@@ -40,7 +40,7 @@ class AttackedBase(BaseProcess):
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir),
-             "--request-timeout", str(self.request_timeout)],
+             "--request-timeout", str(self.request_timeout), *self.database_option()],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
         self.wait_serving(timeout)
         return self
@@ -55,12 +55,6 @@ class AttackedBase(BaseProcess):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         raise AssertionError("no VmRSS")
-
-    def rows(self, sql: str, *args: Any, database: str = "base.sqlite3") -> list[tuple]:
-        import sqlite3
-
-        with contextlib.closing(sqlite3.connect(self.data_dir / database)) as db:
-            return db.execute(sql, args).fetchall()
 
 
 @contextlib.contextmanager

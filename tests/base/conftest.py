@@ -28,8 +28,21 @@ def _no_system_keyring() -> None:
 
 
 @pytest.fixture(scope="session")
-def base(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path):
-    with running_base(tmp_path_factory.mktemp("base-data"), pki_dir) as process:
+def base_engine(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def base_database(request: pytest.FixtureRequest, base_engine: str):
+    """A function giving a fresh database for one more base on the engine under test (None: SQLite)."""
+    if base_engine == "sqlite":
+        return lambda: None
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path, base_database):
+    with running_base(tmp_path_factory.mktemp("base-data"), pki_dir, database=base_database()) as process:
         yield process
 
 
@@ -43,3 +56,31 @@ def enrolled(base: BaseProcess, pki_dir: Path):
     with card_in_hand("medecin", pki_dir) as card:
         enrol(endpoint, card, name="tests")
     return endpoint
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A function creating one more empty database on the test PostgreSQL server; its URL."""
+    import os
+    import urllib.parse
+    import uuid
+
+    import psycopg
+
+    from circuit_support import require_service
+
+    admin = os.environ.get("LAP_TEST_POSTGRES_URL")
+    require_service(admin is not None, "PostgreSQL (LAP_TEST_POSTGRES_URL)")
+    created: list[str] = []
+
+    def new() -> str:
+        name = f"lap_base_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(admin, autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return urllib.parse.urlunsplit(urllib.parse.urlsplit(admin)._replace(path=f"/{name}"))
+
+    yield new
+    with psycopg.connect(admin, autocommit=True) as db:
+        for name in created:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

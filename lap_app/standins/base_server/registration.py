@@ -86,6 +86,7 @@ def prepare_registration(state: BaseState, caller: Caller, number: str,
     certificate = signer_certificate_b64(bundle) or ""
 
     def write(conn: sqlite3.Connection) -> Registered:
+        state.store.lock_number(conn, number)  # a concurrent replay of itself waits, then sees this one
         now = time.time()
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:  # raced with a replay of itself
