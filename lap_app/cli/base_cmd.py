@@ -85,8 +85,8 @@ def _check_database(url: str) -> None:
     try:
         from lap_app.standins.base_server.store_postgres import NewerSchema, PostgresBaseStore
     except ImportError:
-        raise UserError(_("PostgreSQL : le module psycopg est absent de cette installation ; installez l'option "
-                          "« server » (pip install \"lap-app[server]\")")) from None
+        raise UserError(_("PostgreSQL : le module psycopg est absent de cette installation "
+                          "(pip install \"psycopg[binary]\")")) from None
     import psycopg
 
     try:

@@ -34,13 +34,11 @@ class AttackedBase(BaseProcess):
     log_dir: Path | None = None
 
     def start(self, timeout: float = 20.0) -> AttackedBase:
-        import os
-
-        env = dict(os.environ, LAP_DATA_DIR=str(self.log_dir))
+        env = self.environment(LAP_DATA_DIR=str(self.log_dir))
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir),
-             "--request-timeout", str(self.request_timeout), *self.database_option()],
+             "--request-timeout", str(self.request_timeout)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
         self.wait_serving(timeout)
         return self

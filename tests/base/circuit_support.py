@@ -58,12 +58,18 @@ class BaseProcess:
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir), "--token-ttl", str(self.token_ttl),
-             "--workers", str(self.workers), *self.database_option()],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+             "--workers", str(self.workers)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=self.environment())
         return self.wait_serving(timeout)
 
-    def database_option(self) -> list[str]:
-        return ["--database", self.database] if self.database else []
+    def environment(self, **extra: str) -> dict[str, str]:
+        """The server's environment: its PostgreSQL URL in LAP_BASE_DATABASE (as ``--database``
+        would, without the password in its command line)."""
+        env = {**os.environ, **extra}
+        env.pop("LAP_BASE_DATABASE", None)
+        if self.database:
+            env["LAP_BASE_DATABASE"] = self.database
+        return env
 
     def rows(self, sql: str, *args: object, database: str | None = None) -> list[tuple]:
         """What the base's own database holds (SQLite or PostgreSQL, SQL with ``?`` markers), or

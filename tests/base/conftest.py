@@ -59,28 +59,6 @@ def enrolled(base: BaseProcess, pki_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def postgres_database():
-    """A function creating one more empty database on the test PostgreSQL server; its URL."""
-    import os
-    import urllib.parse
-    import uuid
-
-    import psycopg
-
-    from circuit_support import require_service
-
-    admin = os.environ.get("LAP_TEST_POSTGRES_URL")
-    require_service(admin is not None, "PostgreSQL (LAP_TEST_POSTGRES_URL)")
-    created: list[str] = []
-
-    def new() -> str:
-        name = f"lap_base_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(admin, autocommit=True) as db:
-            db.execute(f'CREATE DATABASE "{name}"')
-        created.append(name)
-        return urllib.parse.urlunsplit(urllib.parse.urlsplit(admin)._replace(path=f"/{name}"))
-
-    yield new
-    with psycopg.connect(admin, autocommit=True) as db:
-        for name in created:
-            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_database(postgres_cluster):
+    """A function creating one more empty database on the session's PostgreSQL cluster; its URL."""
+    return lambda: postgres_cluster.dsn(postgres_cluster.create_database("base"))

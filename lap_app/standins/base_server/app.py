@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from lap_app import __version__
 from lap_app.private_files import private_directory
 from lap_app.standins.base_server.context import BaseState, ServerConfig
+from lap_app.standins.base_server.engines import DATABASE_NAME, open_store
 from lap_app.standins.base_server.errors import install_error_handlers
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, load_or_create_key
-from lap_app.standins.base_server.engines import DATABASE_NAME, open_store
 from lap_app.standins.base_server.unknown_numbers import UnknownNumberLimiter
 
 __all__ = ["DATABASE_NAME", "bare_app", "create_app", "serve"]

@@ -19,9 +19,9 @@ from lap_app.base_client.protocol import (
     PRESCRIBER_PROFESSIONS,
     PRESCRIT_PROFESSIONS,
 )
+from lap_app.standins.base_server.engines import Store
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, Holder, check_token
-from lap_app.standins.base_server.engines import Store
 from lap_app.standins.base_server.unknown_numbers import MISS_CODES, UnknownNumberLimiter, UnknownNumberLimits
 
 T = TypeVar("T")

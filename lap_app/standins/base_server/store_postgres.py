@@ -182,11 +182,11 @@ class Connection:
         self.raw = raw
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
-        return self.raw.execute(_paramstyle(sql), parameters)  # type: ignore[arg-type]
+        return self.raw.execute(_paramstyle(sql), parameters)
 
     def executemany(self, sql: str, rows: Any) -> Any:
         cursor = self.raw.cursor()
-        cursor.executemany(_paramstyle(sql), rows)  # type: ignore[arg-type]
+        cursor.executemany(_paramstyle(sql), rows)
         return cursor
 
     @property
@@ -206,7 +206,7 @@ class PostgresBaseStore:
         self._writers = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="base-commit")
 
     def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.url, autocommit=True, row_factory=_row_factory,  # type: ignore[arg-type]
+        return psycopg.connect(self.url, autocommit=True, row_factory=_row_factory,
                                application_name="lap-base")
 
     def _create_schema(self) -> None:
