@@ -92,6 +92,7 @@ class EPrescriptionBase(Protocol):
     def cancel(self, number: str) -> OrdonnanceStatus: ...
     def status(self, number: str) -> OrdonnanceStatus: ...
     def dispensings(self, number: str) -> dict[str, Any]: ...
+    def follow_up(self, number: str) -> dict[str, Any]: ...
     def pharmacy_read(self, number: str) -> dict[str, Any]: ...
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]: ...
 
@@ -249,6 +250,11 @@ class HttpBaseClient:
 
     def dispensings(self, number: str) -> dict[str, Any]:
         body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings", lookup=True).json()
+        return body
+
+    def follow_up(self, number: str) -> dict[str, Any]:
+        """Every kind: lines (n of N), executions, adjustments (docs/protocol.md)."""
+        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/follow-up", lookup=True).json()
         return body
 
     def pharmacy_read(self, number: str) -> dict[str, Any]:
