@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from lap_app import __version__
+from lap_app.base_client.protocol import PATIENT_PORTAL_KEY_FILE
 from lap_app.private_files import private_directory
 from lap_app.standins.base_server.context import BaseState, ServerConfig
 from lap_app.standins.base_server.engines import DATABASE_NAME, open_store
@@ -24,10 +25,17 @@ __all__ = ["DATABASE_NAME", "bare_app", "create_app", "serve"]
 
 
 def base_routers() -> list:
-    from lap_app.standins.base_server import routes_auth, routes_pharmacy, routes_prescriber, routes_prescrit
+    from lap_app.standins.base_server import (
+        routes_auth,
+        routes_patient,
+        routes_pharmacy,
+        routes_prescriber,
+        routes_prescrit,
+    )
     from lap_app.standins.dmp.routes import router as dmp_router  # the DMP stand-in rides on this server
 
-    return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, routes_prescrit.router, dmp_router]
+    return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, routes_prescrit.router,
+            routes_patient.router, dmp_router]
 
 
 def bare_app(extra_routers: list | None = None) -> FastAPI:
@@ -48,6 +56,7 @@ def create_app(config: ServerConfig, extra_routers: list | None = None) -> FastA
     app = bare_app(extra_routers)
     store = open_store(config.data_dir, config.database)
     token_key = load_or_create_key(config.data_dir / "token.key")
+    app.state.patient_portal_key = load_or_create_key(config.data_dir / PATIENT_PORTAL_KEY_FILE)
     app.state.base = BaseState(
         config=config,
         store=store,
