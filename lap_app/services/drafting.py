@@ -493,11 +493,11 @@ class DraftingLibrary:
         data = None if open_line is None else {
             "line": {**line_to_dict(open_line.line), "resource_id": open_line.line.resource_id},
             "editing": open_line.editing}
-        self._tables.save_draft_part(patient_id, "open", data)
+        self._save_part(patient_id, "open", data)
 
     def load_open_line(self, patient_id: int) -> OpenLine | None:
         """The line left open in the patient's saved draft, if any."""
-        stored = self._tables.draft(patient_id)
+        stored = self._read(patient_id)
         data = draft_parts(stored).get("open") if stored is not None else None
         if not data:
             return None
