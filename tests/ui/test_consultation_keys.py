@@ -213,9 +213,8 @@ def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apar
     qtbot.waitUntil(lambda: editor.search.model.rowCount() >= 7, timeout=3000)
     qtbot.wait(50)
     view, model = editor.search.view, editor.search.model
-    viewport = view.viewport().rect()
-    shown = [row for row in range(model.rowCount()) if viewport.contains(view.visualRect(model.index(row, 0)))]
-    assert len(shown) >= min(10, model.rowCount()), (len(shown), model.rowCount(), viewport)
+    shown = _rows_in_view(editor)
+    assert len(shown) >= min(10, model.rowCount()), (len(shown), model.rowCount(), view.viewport().rect())
     names = [model.index(row, 0).data() for row in shown]
     assert "DOLIPRANE 1000 mg, comprimé" in names
     assert "DOLIPRANE 1000 mg, comprimé effervescent sécable" in names  # apart, at a glance
@@ -226,6 +225,50 @@ def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apar
         assert needed.height() <= rect.height() + 2 and needed.width() <= rect.width(), (names, row)
     assert len(editor.draft_lines()) == 2
     assert editor.lines_view.list.height() < 200  # the lines written leave the height to the search
+    editor.clear()
+
+
+def _rows_in_view(editor) -> list[int]:
+    view, model = editor.search.view, editor.search.model
+    viewport = view.viewport().rect()
+    return [row for row in range(model.rowCount()) if viewport.contains(view.visualRect(model.index(row, 0)))]
+
+
+def test_at_1366_by_768_long_combination_names_still_show_ten_rows_that_tell_them_apart(qtbot, main_window):
+    """« amoxicilline acide clavulanique »: names of 130 to 170 characters. Ten rows in view at
+    least, each name on two lines at the most and whole in its cell (lab, strength, adults or
+    children, form), the ratio note left out (the strength says it), the DCI in the tooltip."""
+    window = main_window
+    _open_session(qtbot, window)
+    window.resize(1366, 698)
+    qtbot.waitUntil(lambda: window.size().width() == 1366 and window.size().height() == 698, timeout=2000)
+    window.patient_panel.select(window.context.services.patients.search("BERNARD")[0])
+    editor = window.editor
+    for query in ("spasfon", "amoxicilline 1 g"):
+        _add_line(qtbot, editor, query)
+    editor.search.edit.setFocus()
+    qtbot.keyClicks(editor.search.edit, "amoxicilline acide clavulanique")
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() == 20, timeout=3000)
+    qtbot.wait(50)
+    view, model = editor.search.view, editor.search.model
+    shown = _rows_in_view(editor)
+    assert len(shown) >= 10, (len(shown), view.viewport().rect())
+    metrics = view.fontMetrics()
+    texts = []
+    for row in shown:
+        index = model.index(row, 0)
+        drug = model.drug(row)
+        text = index.data()
+        assert "rapport" not in text.lower() and text == drug.name[: len(text)]  # the name, less its note
+        assert view.rowHeight(row) <= 2 * metrics.lineSpacing() + 8  # two lines at the most
+        rect = view.visualRect(index).adjusted(3, 1, -3, -1)
+        needed = metrics.boundingRect(rect, int(Qt.TextFlag.TextWordWrap), text)
+        assert needed.height() <= rect.height() + 2 and needed.width() <= rect.width(), text  # whole
+        assert "ACIDE CLAVULANIQUE" in index.data(Qt.ItemDataRole.ToolTipRole)  # the DCI, for the asking
+        texts.append(text)
+    assert len(set(texts)) == len(texts)  # no two rows read alike
+    assert any("ENFANTS" in t for t in texts) and any("NOURRISSONS" in t for t in texts)
+    assert editor.lines_view.list.isVisible() and editor.validate_button.isVisible()
     editor.clear()
 
 
