@@ -15,14 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-<<<<<<< HEAD
+from lap_app.base_client.protocol import AGREEMENT_MODES, adjustment_content
 from lap_app.standins.base_server.status_rules import closed_problems
 
-AGREEMENT_MODES = ("telephone", "messagerie", "autre")
-=======
-from lap_app.base_client.protocol import AGREEMENT_MODES, adjustment_content
-
->>>>>>> main
 NEW_LIMIT_FIELDS = ("quantite", "seances")
 
 
