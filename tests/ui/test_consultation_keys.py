@@ -196,11 +196,9 @@ def _add_line(qtbot, editor, query: str, days: int = 5) -> None:
     qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
 
 
-def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apart(qtbot, main_window):
-    """A 1366 × 768 laptop less its taskbar and the title bar: 698 pixels for the window. With
-    two lines already written, « doliprane 1000 » shows at least ten rows (or every result),
-    each name whole (brand, strength, form), the tablet and the effervescent tablet apart."""
-    window = main_window
+def _laptop_with_two_lines(qtbot, window):
+    """The window at 1366 × 768 less a taskbar and a title bar (698 pixels), two lines written,
+    the keyboard in the drug search."""
     _open_session(qtbot, window)
     window.resize(1366, 698)
     qtbot.waitUntil(lambda: window.size().width() == 1366 and window.size().height() == 698, timeout=2000)
@@ -209,6 +207,14 @@ def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apar
     for query in ("spasfon", "amoxicilline 1 g"):
         _add_line(qtbot, editor, query)
     editor.search.edit.setFocus()
+    return editor
+
+
+def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apart(qtbot, main_window):
+    """A 1366 × 768 laptop less its taskbar and the title bar: 698 pixels for the window. With
+    two lines already written, « doliprane 1000 » shows at least ten rows (or every result),
+    each name whole (brand, strength, form), the tablet and the effervescent tablet apart."""
+    editor = _laptop_with_two_lines(qtbot, main_window)
     qtbot.keyClicks(editor.search.edit, "doliprane 1000")
     qtbot.waitUntil(lambda: editor.search.model.rowCount() >= 7, timeout=3000)
     qtbot.wait(50)
@@ -238,15 +244,7 @@ def test_at_1366_by_768_long_combination_names_still_show_ten_rows_that_tell_the
     """« amoxicilline acide clavulanique »: names of 130 to 170 characters. Ten rows in view at
     least, each name on two lines at the most and whole in its cell (lab, strength, adults or
     children, form), the ratio note left out (the strength says it), the DCI in the tooltip."""
-    window = main_window
-    _open_session(qtbot, window)
-    window.resize(1366, 698)
-    qtbot.waitUntil(lambda: window.size().width() == 1366 and window.size().height() == 698, timeout=2000)
-    window.patient_panel.select(window.context.services.patients.search("BERNARD")[0])
-    editor = window.editor
-    for query in ("spasfon", "amoxicilline 1 g"):
-        _add_line(qtbot, editor, query)
-    editor.search.edit.setFocus()
+    editor = _laptop_with_two_lines(qtbot, main_window)
     qtbot.keyClicks(editor.search.edit, "amoxicilline acide clavulanique")
     qtbot.waitUntil(lambda: editor.search.model.rowCount() == 20, timeout=3000)
     qtbot.wait(50)
