@@ -15,7 +15,7 @@ from lap_app.i18n import _
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-_MISSING = object()
+_NUMBERS = (int, float, (int, float))  # kinds a JSON boolean must not pass for (bool is an int)
 
 JsonObject = dict[str, Any]  # a JSON object as json.loads returns it: every value still to be checked
 ByUrl = dict[str, tuple[str, JsonObject]]  # a Bundle's resources by fullUrl: (JSON path, resource)
@@ -42,20 +42,16 @@ class JsonReader:
 
     # -- typed getters: a wrong type is reported and read as absent
     def get(self, obj: JsonObject, key: str, path: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
-        value = obj.get(key, _MISSING)
-        where = at(path, key)
-        if value is _MISSING or value is None:
+        # called some 200 times per Bundle: the path string is built only for a problem
+        value = obj.get(key)
+        if value is None:  # absent or null
             if required:
-                self.problem(where, _("champ obligatoire manquant"))
+                self.problem(at(path, key), _("champ obligatoire manquant"))
             return None
-        if kind in (int, float, (int, float)) and isinstance(value, bool):
-            ok = False
-        else:
-            ok = isinstance(value, kind)
-        if not ok:
-            self.problem(where, _("type incorrect : {kind} attendu").format(kind=kind_name(kind)))
-            return None
-        return value
+        if isinstance(value, kind) and not (value.__class__ is bool and kind in _NUMBERS):
+            return value
+        self.problem(at(path, key), _("type incorrect : {kind} attendu").format(kind=kind_name(kind)))
+        return None
 
     def text(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> str | None:
         value: str | None = self.get(obj, key, path, str, required=required)
