@@ -2,6 +2,8 @@
 # Sets up a developer workstation (Debian/Ubuntu) and runs the demo or the test suite.
 #   packaging/bootstrap.sh demo   -> system packages, .venv, then `lap-app demo`
 #   packaging/bootstrap.sh test   -> system packages, .venv, static checks (ruff, mypy), pcscd + CUPS, pytest
+#                                    (the tests start their own throw-away PostgreSQL cluster with
+#                                    initdb/pg_ctl in a temporary directory, tests/postgres_cluster.py)
 #   packaging/bootstrap.sh test ARGS -> the same, pytest ARGS only (static checks skipped: a partial run;
 #                                       STATIC_CHECKS=1 forces them)
 # Idempotent: a second run installs nothing and only starts what is not running.
@@ -16,6 +18,7 @@ APT_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd iproute2
   softhsm2 opensc libp11-kit-dev
   cups cups-client printer-driver-cups-pdf
+  postgresql
   poppler-utils zbar-tools xvfb xdotool openbox fonts-dejavu-core
   binutils appstream desktop-file-utils
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
@@ -73,6 +76,17 @@ start_cups() {
   fi
 }
 
+# PostgreSQL refuses to run as root: a root run (CI container) starts the tests' cluster as the
+# unprivileged account Debian's package creates (LAP_PG_OS_USER names another one).
+ensure_postgres_account() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  local account=${LAP_PG_OS_USER:-postgres}
+  if ! id "$account" >/dev/null 2>&1; then
+    echo ">> creating the unprivileged account $account for the tests' PostgreSQL cluster"
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$account"
+  fi
+}
+
 install_system_packages
 setup_venv
 
@@ -87,6 +101,7 @@ case "$MODE" in
     fi
     start_pcscd
     start_cups
+    ensure_postgres_account
     export QT_QPA_PLATFORM=offscreen
     exec .venv/bin/python -m pytest "$@"
     ;;

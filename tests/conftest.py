@@ -1,17 +1,24 @@
 """Suite-wide fixtures.
 
 The application writes only under temporary directories during tests (``LAP_DATA_DIR``,
-``LAP_CONFIG_DIR``). ``require_service`` makes a test that needs pcscd or CUPS fail,
+``LAP_CONFIG_DIR``). ``require_service`` makes a test that needs pcscd, CUPS or PostgreSQL fail,
 never skip, when CI=true.
+
+PostgreSQL: one throw-away cluster per test session (tests/postgres_cluster.py, started on first
+use); ``postgres_dsn`` is its administrative database, ``fresh_postgres_database`` a new empty
+database per test, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from postgres_cluster import PostgresCluster, PostgresUnavailable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"  # provenance and licences: tests/fixtures/README.md
@@ -52,3 +59,35 @@ def require_service(available: bool, what: str) -> None:
 @pytest.fixture(scope="session")
 def example_bundle_path() -> Path:
     return EXAMPLE_BUNDLE
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """The session's PostgreSQL cluster; fails under CI=true (skips elsewhere) when it cannot start.
+    A failure is cached by pytest: the start is attempted once per session."""
+    try:
+        import psycopg  # noqa: F401 - the driver must be installed for the cluster to be usable
+    except ImportError:
+        require_service(False, "PostgreSQL (psycopg not installed)")
+    try:
+        cluster = PostgresCluster().start()
+    except PostgresUnavailable as exc:
+        require_service(False, f"PostgreSQL ({exc})")
+        raise  # unreachable: require_service fails or skips
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(postgres_cluster: PostgresCluster) -> str:
+    """URL of the cluster's administrative database (postgresql://lap:…@127.0.0.1:PORT/postgres)."""
+    return postgres_cluster.dsn()
+
+
+@pytest.fixture
+def fresh_postgres_database(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    """URL of a new, empty database for this test only."""
+    with postgres_cluster.fresh_database() as dsn:
+        yield dsn

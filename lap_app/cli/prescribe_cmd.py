@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_card_options(prescribe, "medecin")
     prescribe.set_defaults(func=_prescribe)
 
-    dispensing = subparsers.add_parser("dispensing", help=_("consulter la délivrance d'une de vos ordonnances"))
+    dispensing = subparsers.add_parser("dispensing", help=_("suivre l'exécution d'une de vos ordonnances (tout type, ajustements compris)"))
     dispensing.add_argument("number", metavar="NUMERO")
     dispensing.add_argument("--json", action="store_true")
     add_base_options(dispensing)
@@ -141,11 +141,15 @@ def _prescribe(args: argparse.Namespace) -> int:
             error=error.message, number=", ".join(o.number or _("(sans numéro)") for o in outcomes),
             status=", ".join(o.status.label for o in outcomes))) from None
     acknowledged = list(dict.fromkeys(args.acknowledge))
-    results = [{"number": o.number, "status": o.status, "pdf": str(output), "message": o.message,
-                "dmp": o.dmp_message, "acknowledged": acknowledged} for o in outcomes]
+    results: list[dict[str, Any]] = [{"number": o.number, "status": o.status, "pdf": str(output), "message": o.message,
+                                      "dmp": o.dmp_message, "acknowledged": acknowledged} for o in outcomes]
+    # stopped midway: the files not made are named, so that a retry is given only those
+    left = list(zip(args.bundle[len(outcomes):], consultation.not_made, strict=True))
+    results += [{"number": None, "status": "not_made", "file": path, "message": missing.reason}
+                for path, missing in left]
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False))
-        return 0
+        return 0 if consultation.complete else 1
     for outcome in outcomes:
         shown = format_prescription_number(outcome.number) if outcome.number else _("(sans numéro)")
         print(_("Ordonnance {number} : {status}").format(number=shown, status=outcome.status.label))
@@ -153,7 +157,13 @@ def _prescribe(args: argparse.Namespace) -> int:
             print(outcome.message, file=sys.stderr)
         if outcome.dmp_message:
             print(outcome.dmp_message)
-    return 0
+    for path, missing in left:
+        print(_("Erreur : ordonnance {file} non faite : {reason}").format(file=path, reason=missing.reason),
+              file=sys.stderr)
+    if left:
+        print(_("Les ordonnances ci-dessus sont faites ; relancez la commande avec seulement : {files}").format(
+            files=" ".join(path for path, _missing in left)), file=sys.stderr)
+    return 0 if consultation.complete else 1
 
 
 def _print_alerts(refused) -> None:
@@ -166,10 +176,12 @@ def _print_alerts(refused) -> None:
 
 
 def _dispensing(args: argparse.Namespace) -> int:
+    """The prescriber's follow-up of an ordonnance of any kind (executions, adjustments), or the
+    statement that the patient objected."""
     from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
-    from lap_app.services.dispensing import consult_dispensing
+    from lap_app.services.follow_up import consult_follow_up
     from lap_app.storage import LocalStore
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
@@ -179,20 +191,13 @@ def _dispensing(args: argparse.Namespace) -> int:
     try:
         with card, open_client(target) as client:
             open_token(card, client)
-            view = consult_dispensing(client, args.number, store)
+            view = consult_follow_up(client, args.number, store)
     finally:
         store.close()
     if args.json:
-        print(json.dumps({"number": view.number, "status": view.status, "dispensings": [
-            {"line": r.line, "quantity": r.quantity, "substituted": r.substituted, "date": r.date,
-             "pharmacist": r.pharmacist} for r in view.records]}, ensure_ascii=False))
-        return 0
-    print(_("Ordonnance {number} : {status}").format(number=view.number, status=view.status.label))
-    if not view.records:
-        print(_("Aucune délivrance enregistrée."))
-    for r in view.records:
-        print(_("  ligne {line} : {quantity:g} délivré(s) le {date}{sub}").format(
-            line=r.line, quantity=r.quantity, date=r.date, sub=_(" (substitué)") if r.substituted else ""))
+        print(json.dumps(view.as_json(), ensure_ascii=False))
+    else:
+        print("\n".join(view.text_lines()))
     return 0
 
 

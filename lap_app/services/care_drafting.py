@@ -6,7 +6,7 @@ renewal of the last ordonnance of a kind, and the ordonnances built for validati
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,9 +67,11 @@ class CareDraft:
     def remove(self, kind: OrdonnanceKind, index: int) -> Any:
         return self.lines[kind].pop(index)
 
-    def clear(self) -> None:
-        for lines in self.lines.values():
-            lines.clear()
+    def clear(self, kinds: Iterable[OrdonnanceKind] | None = None) -> None:
+        """Empty ``kinds`` (None: every kind) — those just made into ordonnances."""
+        for kind, lines in self.lines.items():
+            if kinds is None or kind in kinds:
+                lines.clear()
 
     def kinds_with_lines(self) -> list[OrdonnanceKind]:
         return [kind for kind in CARE_KINDS if self.lines[kind]]

@@ -29,6 +29,7 @@ from lap_app.services.care_drafting import CareDraft
 from lap_app.services.practice import PracticeIncomplete
 from lap_app.services.safety import UnacknowledgedAlerts
 from lap_app.ui.errors import error_text
+from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
 from lap_app.ui.validation_flow import STATUS_TEXT, format_number
 from lap_app.ui.workers import card_pool, run_task
@@ -59,6 +60,10 @@ class ConsultationFlow(QObject):
         self.result_dialog: ConsultationResultDialog | None = None
         self.message: QMessageBox | None = None
         self.ordonnances: list[Ordonnance] = []
+        self._earlier: Any = None  # the last ConsultationOutcome: what a retry must complete
+        self._facts: Any = None
+        self._acknowledged: list[str] = []
+        self._card: Any = None
 
     def _warn(self, title: str, text: str) -> None:
         self.message = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self._parent)
@@ -96,16 +101,31 @@ class ConsultationFlow(QObject):
         if card is None:
             self._warn(_("Validation"), _("La carte CPS n'est pas disponible."))
             return False
+        self._facts, self._acknowledged, self._card = facts, acknowledged, card
+        self._earlier = None
+        self._run(self.ordonnances)
+        return True
+
+    def retry(self) -> None:
+        """Make only the ordonnances the last attempt did not make (the same ones, not rebuilt)."""
+        from lap_app.services.consultation import remaining
+
+        if self._earlier is None or self._earlier.complete:
+            return
+        self._run(remaining(self.ordonnances, self._earlier))
+
+    def _run(self, ordonnances: list[Ordonnance]) -> None:
+        prescribing = self._context.services.prescribing
         paper, practice = self._context.settings.paper_size, self._context.settings.practice
+        facts, acknowledged = self._facts, self._acknowledged
+        card = self._context.session.card or self._card  # a card put back since is the one to use
         self._progress = QProgressDialog(_("Signature et enregistrement des ordonnances…"), "", 0, 0, self._parent)
         self._progress.setCancelButton(None)
         self._progress.setWindowModality(Qt.WindowModality.WindowModal)
         self._progress.setMinimumDuration(300)
-        ordonnances = self.ordonnances
         run_task(lambda: prescribing.prescribe_consultation(ordonnances, card, practice=practice, patient=facts,
                                                             acknowledged=acknowledged, page_size=paper),
                  on_done=self._done, on_error=self._failed, pool=card_pool(), receiver=self)
-        return True
 
     def _close_progress(self) -> None:
         if self._progress is not None:
@@ -115,6 +135,11 @@ class ConsultationFlow(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self._close_progress()
+        if self._earlier is not None:  # a retry that made nothing: the made ones stay shown
+            from lap_app.services.consultation import failed_retry
+
+            self._show(failed_retry(self._earlier, error_text(error)))
+            return
         if isinstance(error, UnacknowledgedAlerts):
             self._warn(_("Alerte à confirmer"), _("Ordonnances non signées. À confirmer dans le panneau des alertes :")
                        + "\n" + "\n".join("• " + alert.text() for alert in error.alerts))
@@ -127,10 +152,24 @@ class ConsultationFlow(QObject):
             self._warn(_("Validation"), error_text(error))
 
     def _done(self, result: Any) -> None:
+        from lap_app.services.consultation import combined
+
         self._close_progress()
+        self._show(result if self._earlier is None else combined(self._earlier, result))
+
+    def _show(self, result: Any) -> None:
+        self._earlier = result
+        if self.result_dialog is not None:
+            self.result_dialog.close()
+            self.result_dialog.deleteLater()
         self.result_dialog = ConsultationResultDialog(self._context, result, self.ordonnances, self._parent)
+        self.result_dialog.retry_button.clicked.connect(self.retry)
         self.result_dialog.open()
-        self.finished_ok.emit(result)
+        self.finished_ok.emit(result)  # made ones leave the drafts; the ones not made stay there
+
+
+def _kind_title(ordonnance: Ordonnance) -> str:
+    return ordonnance.kind.label if ordonnance.kind is not OrdonnanceKind.MEDICAMENTS else _("Médicaments")
 
 
 class ConsultationResultDialog(QDialog):
@@ -142,12 +181,19 @@ class ConsultationResultDialog(QDialog):
         super().__init__(parent)
         self._context = context
         self.result = result
-        self.setWindowTitle(_("Ordonnances validées"))
+        self.setWindowTitle(_("Ordonnances validées") if result.complete else _("Consultation incomplète"))
         layout = QVBoxLayout(self)
         self.number_labels: list[QLabel] = []
-        for ordonnance, outcome in zip(ordonnances, result.outcomes, strict=True):
-            kind = ordonnance.kind.label if ordonnance.kind is not OrdonnanceKind.MEDICAMENTS else _("Médicaments")
-            title = QLabel(kind)
+        self.missing_labels: list[QLabel] = []
+        if not result.complete:
+            warning = named(QLabel(_("Toutes les ordonnances ne sont pas faites. Celles qui ont un numéro sont "
+                                     "enregistrées et conservées ; les autres restent dans le brouillon.")),
+                            "consultationIncomplete")
+            warning.setWordWrap(True)
+            set_role(warning, "error")
+            layout.addWidget(warning)
+        for ordonnance, outcome in zip(ordonnances, result.outcomes, strict=False):
+            title = QLabel(_kind_title(ordonnance))
             set_role(title, "subtitle")
             number = QLabel(format_number(outcome.number) if outcome.number or ordonnance.kind.registrable
                             else _("(sans numéro)"))
@@ -160,6 +206,15 @@ class ConsultationResultDialog(QDialog):
             layout.addWidget(number)
             layout.addWidget(detail)
             self.number_labels.append(number)
+        for ordonnance, missing in zip(ordonnances[len(result.outcomes):], result.not_made, strict=True):
+            title = QLabel(_kind_title(ordonnance))
+            set_role(title, "subtitle")
+            detail = QLabel(_("NON ENREGISTRÉE — {reason}").format(reason=missing.reason))
+            detail.setWordWrap(True)
+            set_role(detail, "error")
+            layout.addWidget(title)
+            layout.addWidget(detail)
+            self.missing_labels.append(detail)
         self.print_status = QLabel("")
         layout.addWidget(self.print_status)
         buttons = QDialogButtonBox()
@@ -167,8 +222,11 @@ class ConsultationResultDialog(QDialog):
         self.preview_button.setDefault(True)
         self.print_button = QPushButton(_("Tout imprimer sur l'imprimante par défaut (F9)"))
         close = QPushButton(_("Fermer"))
+        self.retry_button = QPushButton(_("Réessayer les ordonnances non faites"))
         buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.retry_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.retry_button.setVisible(not result.complete)  # (after addButton, which shows it)
         buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
         self.preview_button.clicked.connect(self.show_preview)
         self.print_button.clicked.connect(self.print_now)

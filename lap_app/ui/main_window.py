@@ -351,8 +351,16 @@ class MainWindow(QMainWindow):
         self._flow = flow
 
     def _after_consultation(self, result, record) -> None:
-        self.care_editor.clear(record)
-        self._after_validation(result, record)
+        """The ordonnances made leave the drafts; those not made (consultation stopped midway)
+        stay, for the retry or the next « Valider »."""
+        from lap_app.domain.kinds import OrdonnanceKind
+
+        made = set(result.kinds)
+        self.care_editor.clear(record, kinds=made)
+        if OrdonnanceKind.MEDICAMENTS in made:
+            self.editor.clear(record)
+        self.history.refresh()
+        self.refresh_status()
 
     def _after_validation(self, result, record) -> None:
         self.editor.clear(record)

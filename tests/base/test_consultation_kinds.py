@@ -122,3 +122,64 @@ def test_cli_prescribes_a_consultation_into_one_pdf(base, pki_dir, tmp_path: Pat
     assert [r["status"] for r in results] in (["registered", "registered"], ["waiting", "waiting"])
     pages = _pages(out.read_bytes())
     assert [qr for qr, _t in pages] == [[results[0]["number"]], [results[1]["number"]]]
+
+
+class _CardThatFails:
+    """The test's real card, until its ``fail_at``-th signature: then ``fault`` happens —
+    "refused" signs with a wrong value (the base refuses the ordonnance), "pulled" takes the
+    card out of the reader (the card layer's own error)."""
+
+    def __init__(self, card: object, fault: str, fail_at: int = 2) -> None:
+        self._card, self._fault, self._left = card, fault, fail_at
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._card, name)
+
+    def sign_digest(self, digest: bytes, **options: object) -> bytes:
+        self._left -= 1
+        if self._left == 0 and self._fault == "pulled":
+            from lap_app.card.virtual_reader import default_virtual_reader
+
+            default_virtual_reader().remove()
+        signature: bytes = self._card.sign_digest(digest, **options)  # type: ignore[attr-defined]
+        return bytes(b ^ 0xFF for b in signature) if self._left == 0 else signature
+
+
+def _rows(store, status: str) -> int:  # type: ignore[no-untyped-def]
+    return store.conn.execute("SELECT count(*) FROM ordonnances WHERE status = ?", (status,)).fetchone()[0]
+
+
+@pytest.mark.parametrize("fault", ["refused", "pulled"])
+def test_consultation_stopped_midway_keeps_what_is_made_and_a_retry_makes_only_the_rest(
+        fault: str, enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.card_session import open_token
+    from lap_app.services.consultation import combined, prescribe_consultation, remaining
+
+    kinds = [OrdonnanceKind.MEDICAMENTS, OrdonnanceKind.BIOLOGIE, OrdonnanceKind.SOINS_INFIRMIERS]
+    drafts = [_draft(k) for k in kinds]
+    with card_in_hand("medecin", pki_dir) as card, open_client(enrolled) as client:
+        first = prescribe_consultation(drafts, card=_CardThatFails(card, fault), client=client, store=store)
+        assert not first.complete and first.kinds == [OrdonnanceKind.MEDICAMENTS]
+        assert [o.status for o in first.outcomes] == ["registered"]
+        assert [m.kind for m in first.not_made] == kinds[1:]
+        expected = "signature invalide" if fault == "refused" else "carte"
+        assert expected in first.not_made[0].reason.lower()
+        assert "pas encore faite" in first.not_made[1].reason
+        summary = first.summary()
+        assert "1 ordonnance(s) faite(s), 2 non faite(s)" in summary
+        assert "Biologie médicale : NON FAITE" in summary and "Soins infirmiers : NON FAITE" in summary
+        assert [qr for qr, _text in _pages(first.pdf)] == [[first.numbers[0]]]  # only what is made is printed
+
+    # the card back in the reader (or a good signature): the retry makes the two missing ones only
+    with card_in_hand("medecin", pki_dir) as card, open_client(enrolled) as client:
+        second = prescribe_consultation(remaining(drafts, first), card=card, client=client, store=store)
+        whole = combined(first, second)
+        assert whole.complete and whole.kinds == kinds
+        assert [o.status for o in whole.outcomes] == ["registered"] * 3 and len(set(whole.numbers)) == 3
+        open_token(card, client)
+        for number in whole.numbers:
+            assert client.status(number or "") == "registered"
+    assert _rows(store, "registered") == 3  # no ordonnance twice
+    assert _rows(store, "rejected") == (1 if fault == "refused" else 0)  # the refused one stays in the history
+    assert [qr for qr, _text in _pages(whole.pdf)] == [[n] for n in whole.numbers]

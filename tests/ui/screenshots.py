@@ -134,8 +134,8 @@ def main(out: Path) -> int:
         until(lambda: window.history.table.rowCount() and window.history.table.item(0, 2).text().startswith("délivrée"),
               what="history")
         window.history.table.selectRow(0)
-        window.history.consult_dispensing()
-        until(lambda: "•" in window.history.detail.text(), what="dispensing")
+        window.history.consult_follow_up()
+        until(lambda: "✓" in window.history.detail.text(), what="follow-up")
         pump()
         window.grab().save(str(out / "07-history.png"))
 

@@ -310,20 +310,27 @@ class CareEditor(QWidget):
                 self._save_draft()
         self._refresh()
 
-    def clear(self, record: Any = None) -> None:
-        """Empty the lines (they were sent); ``record``: the patient validated, who may no longer
-        be the one shown — then only that patient's stored lines are emptied."""
+    def clear(self, record: Any = None, kinds: Any = None) -> None:
+        """Empty the lines of ``kinds`` (None: all; they were made into ordonnances);
+        ``record``: the patient validated, who may no longer be the one shown — then only that
+        patient's stored lines are emptied."""
         patient_id = _patient_id(record) if record is not None else _patient_id(self._patient)
         if patient_id == _patient_id(self._patient):
-            self.draft = CareDraft()
+            self.draft.clear(kinds)
             self._save_draft()
             self._refresh()
         else:
-            self._unsaved.pop(patient_id, None)
+            draft = self._unsaved.pop(patient_id, None)
             library = self._library()
-            if library is not None and patient_id is not None:
+            if library is None and draft is not None:  # never stored: the lines not made stay in memory
+                draft.clear(kinds)
+                self._unsaved[patient_id] = draft
+            elif library is not None and patient_id is not None:
                 try:
-                    library.save_care_draft(patient_id, CareDraft())
+                    if draft is None:
+                        draft = library.load_care_draft(patient_id)
+                    draft.clear(kinds)
+                    library.save_care_draft(patient_id, draft)
                 except UserError as error:  # the lines were sent: a stale draft is a nuisance, not a loss
                     log.warning("care draft of patient %s not emptied: %s", patient_id, error)
         self.lines_changed.emit()

@@ -1,0 +1,238 @@
+"""A throw-away PostgreSQL cluster for the tests: ``initdb`` + ``pg_ctl`` in a temporary directory,
+on a free localhost port, as an unprivileged user.
+
+PostgreSQL refuses to run as root: when the suite runs as root (a CI container), the cluster is
+created and started through ``runuser -u USER`` (``LAP_PG_OS_USER``, default ``postgres``, the
+account Debian's ``postgresql`` package creates; ``packaging/bootstrap.sh`` makes sure it exists).
+The cluster is password-protected (SCRAM) on 127.0.0.1 only; the password is random per cluster.
+
+The binaries are found on ``PATH`` or in Debian's ``/usr/lib/postgresql/N/bin`` (newest first);
+``LAP_PG_BINDIR`` overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+ADMIN_USER = "lap"
+# Fast, throw-away settings: the tests kill workstations, base servers, even the PostgreSQL server
+# (``halt("immediate")``), never the machine, so fsync buys nothing here: a commit is written to the
+# WAL before it is acknowledged (synchronous_commit stays on) and survives a server crash. A benchmark
+# of durable registrations passes ``durable=True`` to keep PostgreSQL's defaults.
+FAST_SETTINGS = {"fsync": "off", "full_page_writes": "off"}
+
+
+class PostgresUnavailable(RuntimeError):
+    """PostgreSQL's binaries are missing or the cluster did not start (the message says why)."""
+
+
+def find_bindir() -> Path | None:
+    override = os.environ.get("LAP_PG_BINDIR")
+    if override:
+        return Path(override) if (Path(override) / "initdb").exists() else None
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).resolve().parent
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    return versions[0].parent if versions else None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _os_user() -> str | None:
+    """The account that runs the server, or None to run it as ourselves (not root)."""
+    if os.geteuid() != 0:
+        return None
+    return os.environ.get("LAP_PG_OS_USER", "postgres")
+
+
+def dsn_for(user: str, password: str, port: int, database: str, host: str = "127.0.0.1", **params: str) -> str:
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+    return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/{quote(database, safe='')}" + (
+        f"?{query}" if query else ""
+    )
+
+
+class PostgresCluster:
+    """One running cluster. ``start()`` / ``stop()``; ``dsn(database)`` builds a URL; ``create_database()``
+    gives each test a fresh, empty database."""
+
+    def __init__(self, durable: bool = False, settings: dict[str, str] | None = None) -> None:
+        bindir = find_bindir()
+        if bindir is None:
+            raise PostgresUnavailable(
+                "initdb not found: install Debian's postgresql package (packaging/bootstrap.sh does) "
+                "or set LAP_PG_BINDIR"
+            )
+        self.bindir = bindir
+        self.os_user = _os_user()
+        if self.os_user is not None:
+            try:
+                import pwd
+
+                self._uid = pwd.getpwnam(self.os_user).pw_uid
+                self._gid = pwd.getpwnam(self.os_user).pw_gid
+            except KeyError as exc:
+                raise PostgresUnavailable(
+                    f"running as root and the unprivileged account {self.os_user!r} does not exist "
+                    "(packaging/bootstrap.sh creates it; LAP_PG_OS_USER names another)"
+                ) from exc
+        self.settings = {} if durable else dict(FAST_SETTINGS)
+        self.settings.update(settings or {})
+        self.root = Path(tempfile.mkdtemp(prefix="lap-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.password = secrets.token_urlsafe(18)
+        self.user = ADMIN_USER
+        self.port = 0
+        self._options = ""
+
+    # -- running the server's programs as its own user -------------------------------------------
+    def _run(self, args: Sequence[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bindir / args[0]), *args[1:]]
+        if self.os_user is not None:
+            command = ["runuser", "-u", self.os_user, "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+
+    def _give_to_server_user(self, path: Path) -> None:
+        if self.os_user is not None:
+            os.chown(path, self._uid, self._gid)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> PostgresCluster:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> PostgresCluster:
+        self.root.chmod(0o755)  # the server's account must reach its data directory inside
+        self._give_to_server_user(self.root)
+        pwfile = self.root / "pwfile"
+        pwfile.write_text(self.password + "\n", encoding="utf-8")
+        pwfile.chmod(0o600)
+        self._give_to_server_user(pwfile)
+        done = self._run(
+            [
+                "initdb", "-D", str(self.data), "-U", self.user, f"--pwfile={pwfile}",
+                "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            ]
+        )  # fmt: skip
+        pwfile.unlink()
+        if done.returncode != 0:
+            raise PostgresUnavailable(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
+        last_error = ""
+        for _ in range(5):  # another process may take the free port between the probe and the start
+            self.port = free_port()
+            options = " ".join(
+                [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.root}"]
+                + [f"-c {k}={v}" for k, v in self.settings.items()]
+            )
+            done = self._run(["pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start"])
+            if done.returncode == 0:
+                self._options = options
+                return self
+            last_error = self.log_tail() or done.stderr
+            if "could not bind" not in last_error and "in use" not in last_error:
+                break
+        raise PostgresUnavailable(f"pg_ctl start failed: {last_error.strip()}")
+
+    def stop(self, mode: str = "immediate") -> None:
+        if self.data.exists():
+            self._run(["pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop"], timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stop then start on the same port (a server that goes away and comes back)."""
+        self.halt(mode)
+        self.resume()
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server, keep its data (``resume()`` brings it back on the same port)."""
+        self._run(["pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop"], timeout=60)
+
+    def resume(self) -> None:
+        done = self._run(
+            ["pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", self._options, "start"]
+        )
+        if done.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl start failed: {self.log_tail()}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    # -- connections ---------------------------------------------------------------------------------
+    def dsn(self, database: str = "postgres", **params: str) -> str:
+        return dsn_for(self.user, self.password, self.port, database, **params)
+
+    def execute(self, sql: str, database: str = "postgres") -> None:
+        """Run one administrative statement (autocommit: CREATE/DROP DATABASE need it)."""
+        import psycopg
+
+        with psycopg.connect(self.dsn(database), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def create_database(self, prefix: str = "t") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        self.execute(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    @contextmanager
+    def fresh_database(self, prefix: str = "t") -> Iterator[str]:
+        """A new empty database for the duration of the block; yields its DSN."""
+        name = self.create_database(prefix)
+        try:
+            yield self.dsn(name)
+        finally:
+            self.drop_database(name)
+
+
+@contextmanager
+def running_cluster(durable: bool = False, settings: dict[str, str] | None = None) -> Iterator[PostgresCluster]:
+    """A cluster for the duration of the block (benchmarks and scripts outside pytest use this)."""
+    cluster = PostgresCluster(durable=durable, settings=settings)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def wait_until_accepting(dsn: str, seconds: float = 30) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with psycopg.connect(dsn, connect_timeout=2):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
