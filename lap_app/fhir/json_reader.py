@@ -54,31 +54,45 @@ class JsonReader:
         return None
 
     def text(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> str | None:
-        value: str | None = self.get(obj, key, path, str, required=required)
-        if value is not None and not value.strip() and required:
+        value = obj.get(key)
+        if value.__class__ is not str:  # what json.loads gives; anything else the general way
+            value = self.get(obj, key, path, str, required=required)
+        if required and value is not None and not value.strip():
             self.problem(at(path, key), _("champ obligatoire vide"))
         return value
 
     def obj(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> JsonObject | None:
-        value: JsonObject | None = self.get(obj, key, path, dict, required=required)
-        return value
+        value = obj.get(key)
+        if value.__class__ is dict:
+            return value  # type: ignore[no-any-return]
+        found: JsonObject | None = self.get(obj, key, path, dict, required=required)
+        return found
 
     def items(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> list[tuple[str, Any]]:
-        value = self.get(obj, key, path, list, required=required)
-        if value is None:
+        value = self._list(obj, key, path, required)
+        if not value:
             return []
-        if required and not value:
-            self.problem(at(path, key), _("liste vide"))
-        return [(f"{at(path, key)}[{i}]", item) for i, item in enumerate(value)]
+        where = at(path, key)
+        return [(f"{where}[{i}]", item) for i, item in enumerate(value)]
 
     def dicts(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> list[tuple[str, JsonObject]]:
+        value = self._list(obj, key, path, required)
+        if not value:
+            return []
+        where = at(path, key)
         out = []
-        for where, item in self.items(obj, key, path, required=required):
+        for i, item in enumerate(value):
             if isinstance(item, dict):
-                out.append((where, item))
+                out.append((f"{where}[{i}]", item))
             else:
-                self.problem(where, _("type incorrect : {kind} attendu").format(kind=kind_name(dict)))
+                self.problem(f"{where}[{i}]", _("type incorrect : {kind} attendu").format(kind=kind_name(dict)))
         return out
+
+    def _list(self, obj: JsonObject, key: str, path: str, required: bool) -> list[Any] | None:
+        value: list[Any] | None = self.get(obj, key, path, list, required=required)
+        if required and value is not None and not value:
+            self.problem(at(path, key), _("liste vide"))
+        return value
 
     def strings(self, obj: JsonObject, key: str, path: str) -> list[str]:
         out = []
