@@ -64,7 +64,7 @@ class JsonReader:
     def obj(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> JsonObject | None:
         value = obj.get(key)
         if value.__class__ is dict:
-            return value  # type: ignore[no-any-return]
+            return value
         found: JsonObject | None = self.get(obj, key, path, dict, required=required)
         return found
 
