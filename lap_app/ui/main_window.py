@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(sequence), self, lambda k=kind: care_editor.choose_kind(k))
         self._history = history = HistoryPanel(self.context)
         patient_panel.patient_selected.connect(self._on_patient_selected)
-        patient_panel.done.connect(editor.focus_search)  # Enter on a patient: the drugs next
+        patient_panel.done.connect(editor.resume)  # Enter on a patient: their open line, or the drugs
         editor.validate_requested.connect(self.validate)
         history.renew_requested.connect(editor.renew_with)
         editor.lines_changed.connect(patient_panel.refresh_draft_marks)  # drafts saved
@@ -368,7 +368,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def new_ordonnance(self) -> None:
-        if self.editor.draft_lines() and QMessageBox.question(
+        if (self.editor.draft_lines() or self.editor.has_open_line()) and QMessageBox.question(
             self, _("Nouvelle ordonnance"), _("Abandonner l'ordonnance en cours ?")
         ) != QMessageBox.StandardButton.Yes:
             return
@@ -470,6 +470,8 @@ class MainWindow(QMainWindow):
             self._screen_followed = True
 
     def closeEvent(self, event) -> None:
+        if self._work_area is not None:  # (never built: no line was open)
+            self.editor.keep_open_line()  # found again at the next start, with the patient's draft
         self.watcher.stop()
         self._status_timer.stop()
         super().closeEvent(event)
