@@ -300,10 +300,16 @@ class MainWindow(QMainWindow):
         self.base_status.setText(_("Base : connectée") if status.base_reachable else _("Base : injoignable"))
         set_role(self.base_status, "ok" if status.base_reachable else "error")
         self._show_outbox(status)
-        if status.base_reachable and status.outbox_count:  # the base is back: send what waits
+        if status.base_reachable and status.outbox_count and not status.store_problem:  # the base is back: send
             self.flush_outbox(quiet=True)
 
     def _show_outbox(self, status) -> None:
+        problem = getattr(status, "store_problem", None)
+        if problem:  # the practice server is down: said at once; validated ordonnances stay queued there
+            self.outbox_status.setText(_("Serveur du cabinet injoignable"))
+            self.outbox_status.setToolTip(problem)
+            set_role(self.outbox_status, "error")
+            return
         text = ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi",
                         status.outbox_count).format(n=status.outbox_count)
         expiring = getattr(status, "expiring", ())

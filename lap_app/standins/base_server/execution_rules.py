@@ -22,6 +22,7 @@ from typing import Any
 
 from lap_app.fhir import constants as c
 from lap_app.standins.base_server.dispensing_rules import french_day, prescribed_line
+from lap_app.standins.base_server.status_rules import closed_problems
 
 LINE_RESOURCES = ("MedicationRequest", "DeviceRequest", "ServiceRequest")
 UCUM_DAYS = {"min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}
@@ -137,11 +138,7 @@ def amount(item: Any) -> float:
 def execution_problems(lines: list[ExecutableLine], status: str, registered_at: float, already: dict[int, float],
                        items: list[Any], now: float) -> list[dict[str, str]]:
     """Every problem of ``items`` against the ordonnance (``already``: amount done so far per line)."""
-    problems: list[dict[str, str]] = []
-    if status == "cancelled":
-        problems.append({"path": "number", "message": "ordonnance annulée par son prescripteur : aucune exécution possible"})
-    elif status == "dispensed":
-        problems.append({"path": "number", "message": "ordonnance entièrement exécutée : numéro clos"})
+    problems = closed_problems(status, "aucune exécution possible")
     first_day, today = french_day(registered_at), french_day(now)
     totals = dict(already)
     for i, item in enumerate(items):
