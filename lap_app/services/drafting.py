@@ -28,6 +28,7 @@ from lap_app.domain.model import (
 from lap_app.domain.posology import Posology
 from lap_app.i18n import _
 from lap_app.storage.drafting_library import DraftingTables, draft_parts
+from lap_app.storage.engine import StoreConnection
 
 # Alert levels: the drug base's interaction levels (CI, AD, PE, APEC, REDUNDANCY, ALLERGY) plus
 # CONDITION, a prescribing condition worth the prescriber's eye.
@@ -388,7 +389,7 @@ class DraftingLibrary:
     """Favourite lines and ordonnance templates of the practice, and each patient's draft
     (local store, ``lap_app.storage.drafting_library``). Raises ``UserError`` when the store fails."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: StoreConnection) -> None:
         self._tables = DraftingTables(connection)
 
     def add_favourite(self, line: PrescriptionLine, name: str | None = None) -> Favourite:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+from lap_app.storage.engine import StoreConnection
+from lap_app.storage.errors import STORE_FAILURES
 from lap_app.storage.transaction import write_transaction
 
 LineData = dict[str, Any]
@@ -25,22 +26,21 @@ LineData = dict[str, Any]
 class DraftingTables:
     """On one connection to the store (used from the GUI thread)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: StoreConnection) -> None:
         self._db = connection
 
     # ---- favourites: one line each --------------------------------------------------------------
 
     def add_favourite(self, name: str, line: LineData) -> int:
         with _store_errors():
-            cursor = self._db.execute("INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?)",
-                                      (name, _json(line), _now()))
-        if cursor.lastrowid is None:  # sqlite3 sets it after every INSERT
-            raise RuntimeError("favourite stored without a row id")
-        return cursor.lastrowid
+            (favourite_id,) = self._db.execute(
+                "INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?) RETURNING id",
+                (name, _json(line), _now())).fetchone()
+        return int(favourite_id)
 
     def favourites(self) -> list[tuple[int, str, LineData]]:
         with _store_errors():
-            rows = self._db.execute("SELECT id, name, line FROM favourites ORDER BY name COLLATE NOCASE").fetchall()
+            rows = self._db.execute("SELECT id, name, line FROM favourites ORDER BY lower(name), name").fetchall()
         return [(i, n, json.loads(data)) for i, n, data in rows]
 
     def remove_favourite(self, favourite_id: int) -> None:
@@ -59,7 +59,7 @@ class DraftingTables:
 
     def templates(self) -> list[tuple[int, str, list[LineData]]]:
         with _store_errors():
-            rows = self._db.execute("SELECT id, name, lines FROM templates ORDER BY name COLLATE NOCASE").fetchall()
+            rows = self._db.execute("SELECT id, name, lines FROM templates ORDER BY lower(name), name").fetchall()
         return [(i, n, json.loads(data)) for i, n, data in rows]
 
     def remove_template(self, template_id: int) -> None:
@@ -81,7 +81,7 @@ class DraftingTables:
         """(id, kind, name, lines), by name."""
         with _store_errors():
             rows = self._db.execute("SELECT id, kind, name, lines FROM care_templates "
-                                    "ORDER BY name COLLATE NOCASE").fetchall()
+                                    "ORDER BY lower(name), name").fetchall()
         return [(i, k, n, json.loads(data)) for i, k, n, data in rows]
 
     # ---- each patient's draft ---------------------------------------------------------------------
@@ -139,7 +139,9 @@ def draft_parts(stored: str) -> dict[str, Any]:
 def _store_errors() -> Iterator[None]:
     try:
         yield
-    except sqlite3.Error as error:
+    except STORE_FAILURES as error:
+        if isinstance(error, UserError):  # the practice server's own French message
+            raise
         raise UserError(_("base locale indisponible ({error})").format(error=error)) from error
 
 

@@ -4,16 +4,18 @@
 the missing ones, each in its own transaction, in order.
 
 To change the schema, APPEND a step to ``MIGRATIONS`` (never edit, reorder or remove one that
-has shipped). A step is either an SQL script (``str``, may hold several statements) or a
-callable ``step(conn: sqlite3.Connection) -> None`` for data moves. The steps of a part's own
+has shipped). A step is either an SQL script (``str``, may hold several statements, in SQLite's
+words: ``schema_version.dialect_ddl`` gives PostgreSQL's column types) or a callable
+``step(conn: StoreConnection) -> None`` for data moves, written in SQL both engines run. The same
+steps, in the same order, serve the SQLite file and the practice server. The steps of a part's own
 tables live in ``storage`` too (``practice_schema.py``, ``dmp_schema.py``), so that the store
 never imports the services.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lap_app.storage.acknowledgement_schema import ACKNOWLEDGEMENTS_STEP
 from lap_app.storage.dmp_schema import DMP_STEP
@@ -26,7 +28,10 @@ from lap_app.storage.practice_schema import (
     PHYSIOLOGY_STEP,
 )
 
-Step = str | Callable[[sqlite3.Connection], None]
+if TYPE_CHECKING:
+    from lap_app.storage.engine import StoreConnection
+
+Step = str | Callable[["StoreConnection"], None]
 
 _CIRCUIT = """
 CREATE TABLE ordonnances (

@@ -7,7 +7,6 @@ Rules (what a valid record is, how a typed search is read) are the service's
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from lap_app.domain.model import Sex
 from lap_app.domain.patient_record import LongTermTreatment, PatientRecord, search_key
 from lap_app.domain.physiology import Creatinine
+from lap_app.storage.engine import StoreConnection
 from lap_app.storage.transaction import write_transaction
 
 _COLUMN_LIST = (
@@ -27,12 +27,15 @@ _COLUMNS = ", ".join(_COLUMN_LIST)
 class PatientTable:
     """Patients on one connection to the store (used from one thread)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: StoreConnection) -> None:
         self._db = connection
 
     def ins_owner(self, ins: str, other_than: int | None = None) -> int | None:
         """The id of the patient (other than ``other_than``) who has this INS, if any."""
-        row = self._db.execute("SELECT id FROM patients WHERE ins = ? AND id IS NOT ?", (ins, other_than)).fetchone()
+        if other_than is None:
+            row = self._db.execute("SELECT id FROM patients WHERE ins = ?", (ins,)).fetchone()
+        else:
+            row = self._db.execute("SELECT id FROM patients WHERE ins = ? AND id <> ?", (ins, other_than)).fetchone()
         return int(row[0]) if row else None
 
     def save(self, record: PatientRecord) -> PatientRecord:
@@ -40,10 +43,10 @@ class PatientTable:
         row = _to_row(record)
         with write_transaction(self._db):
             if record.id is None:
-                cursor = self._db.execute(
-                    f"INSERT INTO patients ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                    tuple(row.values()))
-                return replace(record, id=cursor.lastrowid)
+                (new_id,) = self._db.execute(
+                    f"INSERT INTO patients ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) RETURNING id",
+                    tuple(row.values())).fetchone()
+                return replace(record, id=int(new_id))
             assignments = ", ".join(f"{column} = ?" for column in row)
             self._db.execute(f"UPDATE patients SET {assignments} WHERE id = ?", (*row.values(), record.id))
         return record

@@ -6,12 +6,13 @@ tampered or invalid content, unknown numbers, cancelling after dispensing)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, pdf_text
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, on_both_engines, pdf_text
+
+pytestmark = on_both_engines
 
 
 def _draft():
@@ -94,9 +95,7 @@ def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base):
             dispense(pharmacy, scanned[0], [(1, 1, False)], complete=True)
 
     # every access is in the audit trail: who, which number, what
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        actions = db.execute("SELECT actor, action, outcome FROM audit WHERE number = ? ORDER BY id",
-                             (outcome.number,)).fetchall()
+    actions = base.rows("SELECT actor, action, outcome FROM audit WHERE number = ? ORDER BY id", outcome.number)
     assert ("810101234564", "register", "ok") in actions
     assert ("810201234563", "read", "ok") in actions
     assert ("810101234564", "follow_up", "ok") in actions

@@ -159,6 +159,7 @@ def _own_prescription(state: BaseState, caller: Caller, conn: Any, number: str) 
     """The caller's ordonnance under ``number``. Unknown and another prescriber's answer alike
     (404): both count as a miss towards the unknown-number rate limit, checked first."""
     check_lookup_allowed(state, caller)
+    state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None or row["prescriber"] != caller.holder.national_id:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro pour ce prescripteur")

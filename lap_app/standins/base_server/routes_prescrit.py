@@ -89,6 +89,7 @@ class ExecutionIn(BaseModel):
 
 def _open(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
     check_lookup_allowed(state, caller)
+    state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
