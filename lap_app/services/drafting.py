@@ -391,6 +391,9 @@ class DraftingLibrary:
 
     def __init__(self, connection: StoreConnection) -> None:
         self._tables = DraftingTables(connection)
+        # each patient's draft version as this workstation last read or wrote it: a save over a
+        # draft changed meanwhile on another workstation is refused (``EditConflict``), not lost
+        self._read_versions: dict[int, int] = {}
 
     def add_favourite(self, line: PrescriptionLine, name: str | None = None) -> Favourite:
         label = (name or "").strip() or f"{line.dci_wording} — {line.posology.sentence()}"
@@ -443,12 +446,21 @@ class DraftingLibrary:
         """Keep ``lines`` as the patient's medicines being written (the other kinds' lines stay;
         a draft with no line left is deleted); raises ``UserError`` when the store cannot write
         it (locked, disk full...)."""
-        self._tables.save_draft_part(patient_id, "lines", [{**line_to_dict(line), "resource_id": line.resource_id}
-                                                           for line in lines])
+        self._save_part(patient_id, "lines", [{**line_to_dict(line), "resource_id": line.resource_id}
+                                               for line in lines])
+
+    def _save_part(self, patient_id: int, part: str, data: Any) -> None:
+        self._read_versions[patient_id] = self._tables.save_draft_part(
+            patient_id, part, data, read_version=self._read_versions.get(patient_id))
+
+    def _read(self, patient_id: int) -> str | None:
+        found = self._tables.draft_and_version(patient_id)
+        self._read_versions[patient_id] = 0 if found is None else found[1]
+        return None if found is None else found[0]
 
     def load_draft(self, patient_id: int) -> list[PrescriptionLine]:
         """The patient's saved medicine lines (empty when there is none)."""
-        stored = self._tables.draft(patient_id)
+        stored = self._read(patient_id)
         if stored is None:
             return []
         try:
@@ -465,14 +477,14 @@ class DraftingLibrary:
 
         care = {kind.value: [{**care_line_to_dict(line), "resource_id": line.resource_id}
                              for line in draft.lines[kind]] for kind in draft.kinds_with_lines()}
-        self._tables.save_draft_part(patient_id, "care", care)
+        self._save_part(patient_id, "care", care)
 
     def load_care_draft(self, patient_id: int) -> Any:
         """The patient's saved lines of the other kinds, as a ``CareDraft`` (empty when none)."""
         from lap_app.services.care_drafting import CareDraft, care_line_from_dict
 
         draft = CareDraft()
-        stored = self._tables.draft(patient_id)
+        stored = self._read(patient_id)
         if stored is None:
             return draft
         try:
@@ -487,6 +499,7 @@ class DraftingLibrary:
 
     def delete_draft(self, patient_id: int) -> None:
         self._tables.delete_draft(patient_id)
+        self._read_versions[patient_id] = 0
 
     def patients_with_draft(self) -> set[int]:
         """Patients whose ordonnance is being written (the patient list marks them)."""

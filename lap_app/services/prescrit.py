@@ -20,12 +20,8 @@ from lap_app.domain.errors import UserError
 from lap_app.domain.identifiers import normalize_prescription_number
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.status import OrdonnanceStatus
-from lap_app.i18n import N_, _
-
-AGREEMENT_LABELS: dict[str, str] = {"telephone": N_("par téléphone"), "messagerie": N_("par messagerie sécurisée"),
-                                    "autre": N_("autrement")}
-CHANGE_LABELS: dict[str, str] = {"dose": N_("dose"), "forme": N_("forme"), "quantite": N_("quantité"),
-                                 "seances": N_("nombre de séances"), "produit": N_("produit remplacé")}
+from lap_app.i18n import _
+from lap_app.services.follow_up import AGREEMENT_LABELS, CHANGE_LABELS, french_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +64,13 @@ class AdjustmentRecord:
     by: str
 
     def describe(self) -> str:
-        """« quantité → 2 ; accord par téléphone de Dr MARTIN le 02/12/2026 »."""
-        changes = ", ".join(f"{_(CHANGE_LABELS.get(c['field'], c['field']))} → {c['value']}" for c in self.changes)
-        return _("{changes} ; accord {mode} de {who} le {when}").format(
-            changes=changes, mode=_(AGREEMENT_LABELS.get(self.mode, self.mode)), who=self.given_by,
-            when=_french_time(self.at))
+        """« nombre de séances : 15 ; accord par téléphone de Dr MARTIN le 02/12/2026 »."""
+        changes = ", ".join(_("{field} : {value}").format(
+            field=_(CHANGE_LABELS[c["field"]]) if c["field"] in CHANGE_LABELS else c["field"], value=c["value"])
+            for c in self.changes)
+        mode = _(AGREEMENT_LABELS[self.mode]) if self.mode in AGREEMENT_LABELS else self.mode
+        return _("{changes} ; accord {mode} de {who} le {day}").format(
+            changes=changes, mode=mode, who=self.given_by, day=french_day(self.at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +196,12 @@ def record_execution(client: EPrescriptionBase, number: str, lines: list[LineExe
         raise _refused(_("Enregistrement de l'exécution"), error) from None
 
 
+def rest_of_medicines(view: PrescritView) -> list[LineExecution]:
+    """The pharmacy's « Tout délivrer »: one box of each line not dispensed yet (all of them
+    when nothing was)."""
+    return [LineExecution(line.line, quantity=1.0) for line in view.lines if not line.done]
+
+
 def check_line_number(line: int) -> None:
     if line < 1:
         raise UserError(_("Numéro de ligne invalide : {line} (les lignes sont numérotées à partir de 1)").format(
@@ -244,12 +248,3 @@ def adjust_line(client: EPrescriptionBase, card: Any, number: str, line: int, ch
     except BaseRefused as error:
         raise _refused(_("Ajustement"), error) from None
 
-
-def _french_time(iso: str) -> str:
-    try:
-        moment = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    return moment.strftime("%d/%m/%Y %H:%M")

@@ -26,6 +26,8 @@ from lap_app.storage.practice_schema import (
     DRAFTS_STEP,
     PATIENTS_STEP,
     PHYSIOLOGY_STEP,
+    PRACTICE_SETTINGS_STEP,
+    ROW_VERSIONS_STEP,
 )
 
 if TYPE_CHECKING:
@@ -75,4 +77,6 @@ MIGRATIONS: list[Step] = [
     ACKNOWLEDGEMENTS_STEP,  # 7: the acknowledged safety alerts of each ordonnance
     PHYSIOLOGY_STEP,  # 8: pregnancy, breastfeeding, last creatinine (practice_schema.py)
     CARE_TEMPLATES_STEP,  # 9: own templates of biology, nursing… (practice_schema.py)
+    ROW_VERSIONS_STEP,  # 10: row versions of patients and drafts: edit conflicts seen (practice_schema.py)
+    PRACTICE_SETTINGS_STEP,  # 11: the practice's shared settings (practice_schema.py)
 ]

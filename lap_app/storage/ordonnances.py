@@ -9,6 +9,7 @@ gives a number twice.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import logging
 import threading
@@ -21,11 +22,20 @@ from typing import Any
 
 from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.status import OrdonnanceStatus
-from lap_app.storage.engine import StoreConnection, StoreLocation, default_store_location, mark_path, open_store
+from lap_app.storage.engine import (
+    StoreConnection,
+    StoreLocation,
+    default_store_ca,
+    default_store_location,
+    is_postgres,
+    mark_path,
+    open_store,
+)
 from lap_app.storage.errors import STORE_FAILURES
 from lap_app.storage.number_mark import NumberMark
+from lap_app.storage.outbox_claim import OutboxClaims
 from lap_app.storage.patient_link import bundle_patient_ref
-from lap_app.storage.transaction import write_transaction
+from lap_app.storage.transaction import savepoint, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +89,29 @@ class LocalStore:
 
     def __init__(self, location: StoreLocation | None = None, ca_path: str | None = None) -> None:
         self.location: StoreLocation = default_store_location() if location is None else location
+        ca_path = default_store_ca() if ca_path is None else ca_path
         self.conn: StoreConnection = open_store(self.location, ca_path)
         self._lock = threading.RLock()
         self._mark = NumberMark(mark_path(self.location))
+        self._claims = OutboxClaims(str(self.location), ca_path) if is_postgres(self.conn) else None
 
     def close(self) -> None:
+        if self._claims is not None:
+            self._claims.close()
         self.conn.close()
 
     def transaction(self) -> AbstractContextManager[StoreConnection]:
+        claim = self._claims.active() if self._claims is not None else None
+        if claim is not None:  # inside an outbox claim: the entry's outcome commits with it
+            return savepoint(claim)
         return write_transaction(self.conn, self._lock)
+
+    def claimed(self, entry: OutboxEntry) -> AbstractContextManager[bool]:
+        """Held while this workstation sends ``entry`` (``storage.outbox_claim``): False when
+        another workstation is sending it now, or it has already left the outbox."""
+        if self._claims is None:
+            return contextlib.nullcontext(True)
+        return self._claims.claim(entry.id)
 
     # --- number pool -----------------------------------------------------------------------
 

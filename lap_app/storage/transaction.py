@@ -35,3 +35,16 @@ def write_transaction(conn: Conn, serialised_by: AbstractContextManager[object] 
             if conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
                 conn.execute("ROLLBACK")
             raise
+
+
+@contextlib.contextmanager
+def savepoint(conn: Conn) -> Iterator[Conn]:
+    """A write inside a transaction already open (an outbox claim): undone alone when it fails."""
+    conn.execute("SAVEPOINT store_write")
+    try:
+        yield conn
+        conn.execute("RELEASE SAVEPOINT store_write")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK TO SAVEPOINT store_write")
+        raise

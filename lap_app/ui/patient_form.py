@@ -323,6 +323,7 @@ class PatientForm(QDialog):
         if base is not None:
             record.id = base.id
             record.resource_id = base.resource_id
+            record.row_version = base.row_version  # saved over this version only (edit conflicts)
         return record, {}
 
     def eventFilter(self, watched, event) -> bool:

@@ -4,7 +4,6 @@ consultation by the prescriber follows, and each change is in the audit trail.""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
 import pytest
@@ -13,6 +12,10 @@ from attack_support import PATIENT_INS, insider
 from lap_app.base_client import HttpBaseClient
 from lap_app.domain.errors import UserError
 from lap_app.services.patient_consent import consent_given, set_consent
+
+from circuit_support import on_both_engines
+
+pytestmark = on_both_engines
 
 OTHER_INS = "283057512345624"  # a valid INS, not the example's patient
 
@@ -39,9 +42,9 @@ def portal(base):  # type: ignore[no-untyped-def]
 
 
 def _audit(base, number: str) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        return db.execute("SELECT profession, action, outcome FROM audit WHERE number = ? AND profession = 'patient'"
-                          " ORDER BY id", (number,)).fetchall()
+    return [tuple(row) for row in base.rows(
+        "SELECT profession, action, outcome FROM audit WHERE number = ? AND profession = 'patient' ORDER BY id",
+        number)]
 
 
 def test_withdrawn_then_given_back(base, people, portal) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +92,6 @@ def test_only_the_portal_for_the_ordonnance_s_own_patient(base, people, portal) 
                               {"opposition": True})
     assert refused.status_code == 401
     assert physician.call("GET", f"/prescriptions/{number}/status").json()["opposition"] is False
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        outcomes = [r[0] for r in db.execute("SELECT outcome FROM audit WHERE action = 'consent' AND number = ?",
-                                             (number,))]
+    outcomes = [r[0] for r in base.rows("SELECT outcome FROM audit WHERE action = 'consent' AND number = ? ORDER BY id",
+                                        number)]
     assert outcomes == ["refused:404:unknown_prescription", "refused:422:invalid_ins"]

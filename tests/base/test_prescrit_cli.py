@@ -99,7 +99,7 @@ def test_a_physiotherapist_adjusts_with_the_prescriber_s_agreement_over_pcsc(bas
         assert done.returncode == 0, done.stderr
         text = run_cli(["prescrit", "read", number, *as_physio], env)
         assert f"réalisé : 2 sur {int(sessions) + 5}" in text.stdout
-        assert "nombre de séances → " in text.stdout and "accord par messagerie sécurisée de Dr Claire MARTIN" \
+        assert "nombre de séances : " in text.stdout and "accord par messagerie sécurisée de Dr Claire MARTIN" \
             in text.stdout
     finally:
         emulator.send_signal(signal.SIGTERM)

@@ -120,7 +120,8 @@ def main(out: Path) -> int:
         dialog.preview.close()
         dialog.close()
 
-        pharmacy = env.window_extension.open_pharmacy()
+        pharmacy = env.window_extension.open_prescrit()
+        pharmacy.choose_profession("pharmacien")
         pharmacy.number_edit.setText(dialog.number_label.text())
         pharmacy.read()
         until(lambda: pharmacy.table.rowCount() > 0, what="pharmacy")

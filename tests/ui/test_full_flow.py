@@ -115,7 +115,7 @@ def test_full_consultation(qtbot, main_window, demo_env):
     history = window.history
     qtbot.waitUntil(lambda: history.table.rowCount() >= 1, timeout=5000)
     assert history.table.item(0, 2).text().startswith("enregistrée")
-    demo_env.pharmacy.dispense_all(result.number)  # the pharmacy scans the QR code and dispenses
+    demo_env.prescrits.dispense_all(result.number)  # the pharmacy scans the QR code and dispenses
     history.refresh()
     qtbot.waitUntil(lambda: history.table.item(0, 2) is not None
                     and history.table.item(0, 2).text().startswith("délivrée"), timeout=5000)

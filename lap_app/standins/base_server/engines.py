@@ -12,7 +12,6 @@ from typing import Any, Protocol, TypeVar
 T = TypeVar("T")
 
 DATABASE_NAME = "base.sqlite3"
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class Store(Protocol):
@@ -35,7 +34,9 @@ class Store(Protocol):
 
 
 def is_postgres(database: str | None) -> bool:
-    return database is not None and database.startswith(POSTGRES_SCHEMES)
+    from lap_app.storage.postgres import is_server_url
+
+    return is_server_url(database)
 
 
 def open_store(data_dir: Path, database: str | None = None) -> Store:

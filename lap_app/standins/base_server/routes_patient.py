@@ -55,6 +55,7 @@ def _patient_prescription(state: BaseState, conn: Any, ins: str, number: str) ->
         raise ApiError(422, "invalid_ins", f"INS du patient invalide : {problem}",
                        [{"path": "ins", "message": problem}])
     check_number_format(number)
+    state.store.lock_number(conn, number)  # the choice read here holds until the transaction ends
     row = conn.execute("SELECT number, bundle, opposition FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None or normalize_nir(ins) not in bundle_ins(json.loads(row["bundle"])):
         # an ordonnance of another patient answers as a number never issued

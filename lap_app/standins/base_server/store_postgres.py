@@ -17,7 +17,6 @@ A registration is acknowledged once its own COMMIT returned: with ``synchronous_
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import threading
 import time
@@ -27,6 +26,8 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
+
+from lap_app.storage.postgres import Row, to_psycopg  # the practice store's dialect rules: one SQL text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -135,42 +136,9 @@ class NewerSchema(RuntimeError):
     """The database was created by a newer version of the base."""
 
 
-class Row(Sequence[Any]):
-    """A row by position (``row[0]``, unpacking) and by column name (``row["number"]``)."""
-
-    __slots__ = ("_names", "_values")
-
-    def __init__(self, names: dict[str, int], values: Sequence[Any]) -> None:
-        self._names = names
-        self._values = values
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return self._values[self._names[key]]
-        return self._values[key]
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
-
-    def keys(self) -> list[str]:
-        return list(self._names)
-
-    def __repr__(self) -> str:
-        return f"Row({dict(zip(self._names, self._values, strict=True))!r})"
-
-
 def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Row]:
-    names = {column.name: i for i, column in enumerate(cursor.description or ())}
-    return lambda values: Row(names, values)
-
-
-@functools.lru_cache(maxsize=512)
-def _paramstyle(sql: str) -> str:
-    """SQLite's ``?`` markers as psycopg's ``%s`` (our SQL has no ``?`` or ``%`` of its own)."""
-    return sql.replace("%", "%%").replace("?", "%s")
+    index = {column.name: i for i, column in enumerate(cursor.description or ())}
+    return lambda values: Row(values, index)
 
 
 class Connection:
@@ -182,11 +150,11 @@ class Connection:
         self.raw = raw
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
-        return self.raw.execute(_paramstyle(sql), parameters)
+        return self.raw.execute(to_psycopg(sql), parameters)
 
     def executemany(self, sql: str, rows: Any) -> Any:
         cursor = self.raw.cursor()
-        cursor.executemany(_paramstyle(sql), rows)
+        cursor.executemany(to_psycopg(sql), rows)
         return cursor
 
     @property
