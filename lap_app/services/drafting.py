@@ -103,11 +103,28 @@ def line_for_drug(drug: Any, presentation: Any = None) -> PrescriptionLine:
     )
 
 
-class Draft:
-    """The lines of the ordonnance being written, in order."""
+@dataclass(slots=True)
+class OpenLine:
+    """A line being written and not yet added (or a draft line being changed: ``editing``,
+    the same ``resource_id``). It stays with its patient's draft when the physician moves to
+    another patient, and is opened again when they come back."""
 
-    def __init__(self, lines: Iterable[PrescriptionLine] = ()) -> None:
+    line: PrescriptionLine
+    editing: bool = False
+
+    def index_in(self, lines: Sequence[PrescriptionLine]) -> int | None:
+        """The draft line it changes (None: a new line, or the line it changed is gone)."""
+        if not self.editing:
+            return None
+        return next((i for i, line in enumerate(lines) if line.resource_id == self.line.resource_id), None)
+
+
+class Draft:
+    """The lines of the ordonnance being written, in order, and the line left open in it."""
+
+    def __init__(self, lines: Iterable[PrescriptionLine] = (), open_line: OpenLine | None = None) -> None:
         self.lines: list[PrescriptionLine] = list(lines)
+        self.open_line = open_line
 
     def add(self, line: PrescriptionLine) -> int:
         self.lines.append(line)
@@ -466,6 +483,27 @@ class DraftingLibrary:
         try:
             items = draft_parts(stored).get("lines") or []
             return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in items]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
+                            .format(error=error)) from error
+
+    def save_open_line(self, patient_id: int, open_line: OpenLine | None) -> None:
+        """Keep the line left open in the patient's draft (None: no line open any more); same
+        errors as ``save_draft``."""
+        data = None if open_line is None else {
+            "line": {**line_to_dict(open_line.line), "resource_id": open_line.line.resource_id},
+            "editing": open_line.editing}
+        self._save_part(patient_id, "open", data)
+
+    def load_open_line(self, patient_id: int) -> OpenLine | None:
+        """The line left open in the patient's saved draft, if any."""
+        stored = self._read(patient_id)
+        data = draft_parts(stored).get("open") if stored is not None else None
+        if not data:
+            return None
+        try:
+            item = data["line"]
+            return OpenLine(_with_identity(line_from_dict(item), item.get("resource_id")), bool(data.get("editing")))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
                             .format(error=error)) from error

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # postgres_cluster, for tests/conftest.py that circuit_support reads
 sys.path.insert(0, str(ROOT / "tests" / "base"))
 
 from circuit_support import EXAMPLE_BUNDLE, card_in_hand, running_base  # noqa: E402

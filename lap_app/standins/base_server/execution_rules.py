@@ -23,6 +23,7 @@ from typing import Any
 from lap_app.fhir import constants as c
 from lap_app.standins.base_server.dispensing_rules import french_day, prescribed_line
 from lap_app.standins.base_server.periods import MONTH_DAYS, period_problems
+from lap_app.standins.base_server.status_rules import closed_problems
 
 LINE_RESOURCES = ("MedicationRequest", "DeviceRequest", "ServiceRequest")
 UCUM_DAYS = {"min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": MONTH_DAYS, "a": 365.25}
@@ -177,11 +178,7 @@ def execution_problems(lines: list[ExecutableLine], status: str, registered_at: 
     """Every problem of ``items`` against the ordonnance (``history``: each line's done records so
     far, (day, amount) in recording order)."""
     already = {line: sum(amount for _day, amount in records) for line, records in history.items()}
-    problems: list[dict[str, str]] = []
-    if status == "cancelled":
-        problems.append({"path": "number", "message": "ordonnance annulée par son prescripteur : aucune exécution possible"})
-    elif status == "dispensed":
-        problems.append({"path": "number", "message": "ordonnance entièrement exécutée : numéro clos"})
+    problems = closed_problems(status, "aucune exécution possible")
     first_day, today = french_day(registered_at), french_day(now)
     totals = dict(already)
     for i, item in enumerate(items):

@@ -26,6 +26,7 @@ from lap_app.standins.base_server.execution_view import current_lines, execution
 from lap_app.standins.base_server.periods import period_problems
 from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
 from lap_app.standins.base_server.routes_prescriber import DispensingRecord
+from lap_app.standins.base_server.status_rules import check_still_open, status_after
 
 router = APIRouter(prefix="/v1/pharmacy", tags=["pharmacie"])
 
@@ -72,10 +73,7 @@ def _open_prescription(state: BaseState, caller: Caller, conn: Any, number: str)
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
     check_kind_carried_out(caller.holder, stored_kind(row))  # a pharmacist reads no biology, nursing, ...
-    if row["status"] == "cancelled":
-        raise ApiError(410, "cancelled", "Ordonnance annulée par son prescripteur")
-    if row["status"] == "dispensed":
-        raise ApiError(410, "closed", "Ordonnance déjà entièrement délivrée : numéro clos")
+    check_still_open(row, "Ordonnance déjà entièrement délivrée : numéro clos")
     return row
 
 
@@ -144,7 +142,7 @@ def dispense(number: str, body: DispenseIn, state: State, caller: PharmacistCall
                 " VALUES (?,?,?,?,?,?,?)",
                 [(number, item.line, item.quantity, int(item.substituted), (item.date or french_day(now)).isoformat(),
                   holder.national_id, now) for item in body.lines])
-            new_status = "dispensed" if body.complete else "partly_dispensed"
+            new_status = status_after(body.complete).value
             conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "dispense", f"ok:{new_status}")
