@@ -223,16 +223,3 @@ def startup_times(work: Path, runs: int) -> tuple[list[float], list[float]]:
         return project, floor
     finally:
         env.stop()
-
-
-# -- reference base ---------------------------------------------------------------------
-def base_cpu_per_registration(work: Path, count: int) -> tuple[float, float]:
-    """Project: the server's CPU per durable, signed registration under sustained load
-    (``bench_base``'s lean clients, 1 server process). Floor: per registration, the checks that
-    cannot be skipped done plainly in one process — parse the JSON, canonical digest, RSA
-    verification against the certificate, one row inserted and fsynced (WAL, synchronous=FULL)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import bench_base
-
-    project, run = bench_base.server_cpu_per_registration(work, count)
-    return project, bench_base.floor_cpu_per_registration(work, run["bundle"], min(count, 500))

@@ -135,8 +135,22 @@ def startup_figures(work: Path, quick: bool) -> list[Figure]:
 
 
 def base_figures(work: Path, quick: bool) -> list[Figure]:
-    per_registration, floor = floors.base_cpu_per_registration(work, 400 if quick else 2000)
-    return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5)]
+    """Registrations and a prescrit's executions in the same run, from the same lean clients:
+    each one's rate per second, and its server CPU beside its floor."""
+    import bench_base
+    import bench_executions
+
+    count = 400 if quick else 2000
+    per_registration, registrations = bench_base.server_cpu_per_registration(work, count)
+    floor = bench_base.floor_cpu_per_registration(work, registrations["bundle"], min(count, 500))
+    executions = bench_executions.measure_executions(work / "executions", count)
+    execution_floor = bench_executions.floor_cpu_per_execution(work, executions["bundle"], min(count, 500))
+    print(f"reference base, sustained (1 process, 16 connections): "
+          f"{registrations['done'] / registrations['elapsed']:.0f} registrations/s, "
+          f"{executions['done'] / executions['elapsed']:.0f} executions/s", flush=True)
+    return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5),
+            Figure("reference base, server CPU per execution", executions["server_cpu"] / executions["done"] * 1e3,
+                   execution_floor * 1e3, "ms", 3.0)]
 
 
 def base_engine_figures(work: Path, quick: bool) -> list[Figure]:
