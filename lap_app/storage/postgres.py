@@ -171,7 +171,11 @@ def connection_error(error: Exception, url: str) -> Exception:
         return StoreRefused(_("Connexion chiffrée au serveur du cabinet {server} impossible : son certificat n'est "
                               "pas vérifié par l'autorité (CA) indiquée dans les paramètres, ou ne porte pas ce nom "
                               "de serveur").format(server=server))
-    if "no pg_hba.conf entry" in lowered:
+    if "pg_hba.conf rejects" in lowered and "no encryption" in lowered:
+        return StoreRefused(_("Le serveur du cabinet {server} n'accepte que les connexions chiffrées (TLS) : "
+                              "indiquez le certificat de l'autorité (CA) du serveur dans les paramètres").format(
+            server=server))
+    if "no pg_hba.conf entry" in lowered or "pg_hba.conf rejects" in lowered:
         return StoreRefused(_("Le serveur du cabinet {server} n'autorise pas ce poste (pg_hba.conf) : demandez à "
                               "l'administrateur d'ajouter son adresse").format(server=server))
     if "invalid" in lowered and ("dsn" in lowered or "connection option" in lowered or "uri" in lowered):

@@ -95,3 +95,24 @@ def test_the_server_going_away_then_back_loses_nothing(postgres_cluster: Postgre
             assert [o.patient_name for o in store.list()] == ["A"]
         finally:
             store.close()
+
+
+def test_a_workstation_is_pointed_at_the_practice_server_in_one_step(fresh_postgres_database, postgres_cluster,
+                                                                     tmp_path) -> None:
+    env = {"LAP_CONFIG_DIR": str(tmp_path / "config"), "LAP_DATA_DIR": str(tmp_path / "data")}
+    wrong = fresh_postgres_database.replace(postgres_cluster.password, "pas-le-bon")
+    refused = _lap("practice-server", wrong, env=env)
+    assert refused.returncode == 1 and "mot de passe" in refused.stderr
+    assert not (tmp_path / "config" / "settings.json").exists()  # a refused server is not saved
+
+    done = _lap("practice-server", fresh_postgres_database, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "serveur du cabinet 127.0.0.1" in done.stdout and postgres_cluster.password not in done.stdout
+    settings_file = tmp_path / "config" / "settings.json"
+    assert settings_file.stat().st_mode & 0o077 == 0  # the URL may carry the password: this user's only
+    shown = _lap("practice-server", env=env)  # from now on every command uses the server
+    assert shown.returncode == 0 and "127.0.0.1" in shown.stdout
+    assert not (tmp_path / "data" / "lap.sqlite3").exists()  # the workstation's own file was never created
+
+    assert _lap("practice-server", "--local", env=env).returncode == 0
+    assert "lap.sqlite3" in _lap("practice-server", env=env).stdout

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication
 
 from lap_app.domain.kinds import OrdonnanceKind
 
@@ -90,7 +91,17 @@ def test_a_device_on_rental_then_sessions_then_an_analysis_not_done(qtbot, presc
     _record(qtbot, prescrit)
     assert prescrit.table.item(1, 2).text() == "2 sur 4"
 
-    _read(qtbot, prescrit, "kine", registered[OrdonnanceKind.KINESITHERAPIE])
+    # the next scan while the table has the focus: the digits go to the number field, Enter reads
+    prescrit.choose_profession("kine")
+    prescrit.activateWindow()
+    prescrit.table.setFocus()
+    qtbot.waitUntil(prescrit.table.hasFocus, timeout=3000)
+    kinesitherapy = registered[OrdonnanceKind.KINESITHERAPIE]
+    for digit in kinesitherapy:  # each key to the widget with the focus, as a scanner's keystrokes go
+        qtbot.keyClick(QApplication.focusWidget(), digit)
+    assert prescrit.number_edit.text() == kinesitherapy and prescrit.number_edit.hasFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: prescrit.view is not None and prescrit.view.number == kinesitherapy, timeout=15000)
     total = prescrit.view.lines[0].prescribed
     prescrit.table.selectRow(0)
     assert form.count_spin.isVisible() and "Séances réalisées" in form.form.labelForField(form.count_spin).text()
