@@ -37,6 +37,7 @@ def test_the_second_workstation_sees_the_conflict_in_the_patient_form(qtbot, tmp
     assert form.allergy_list.count() == 1
     assert "modifiée sur un autre poste" in form.error_label.text()
     assert "rien n'a été écrasé" in form.error_label.text()
+    form.grab().save(str(tmp_path / "patient-form-conflict.png"))
     stored = reception.get(patient.id)
     assert stored.weight_kg == 72.5 and stored.allergies == []
     form.reject()
