@@ -188,6 +188,9 @@ def unavailable(server: str) -> StoreUnavailable:
                               "la connexion sera rétablie automatiquement").format(server=server))
 
 
+_SAFE_TO_RETRY = ("SELECT", "BEGIN")
+
+
 class PgConnection:
     """One connection to the practice server (autocommit outside ``write_transaction`` blocks),
     reopened by itself on the next statement after the server was lost."""
@@ -220,6 +223,18 @@ class PgConnection:
         return self._conn.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        idle = not self.in_transaction
+        try:
+            return self._execute(sql, params)
+        except StoreUnavailable:
+            # A connection the server dropped while it was idle (a restart) is only found out now:
+            # a statement that cannot have changed anything (a read, the BEGIN of a transaction)
+            # is tried once more on a new connection instead of failing.
+            if not (idle and sql.lstrip()[:6].upper() in _SAFE_TO_RETRY):
+                raise
+            return self._execute(sql, params)
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> PgCursor:
         conn = self._live()
         with self._translated(conn):
             cursor = conn.execute(to_psycopg(sql) if params else sql, tuple(params) if params else None)

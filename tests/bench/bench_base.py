@@ -79,11 +79,18 @@ def start_profiler(pid: int, output: str | None):
     return spy
 
 
+REGISTRATION = ("/v1/prescriptions/{}", "HTTP/1.1 201", '"registered"')
+
+
 def sustained(port: int, ca: Path, client, work_items, connections: int, procs: int,
-              use_httpx: bool) -> tuple[int, float, float, list[float]]:
+              use_httpx: bool, encode=None, operation: tuple[str, str, str] = REGISTRATION
+              ) -> tuple[int, float, float, list[float]]:
     """``procs`` load-generator processes sharing ``connections`` keep-alive HTTPS connections,
     requests prepared beforehand; certificate verified, every answer checked. Each process runs
-    either a lean asyncio (uvloop) client or threads of the application's HttpBaseClient (httpx)."""
+    either a lean asyncio (uvloop) client or threads of the application's HttpBaseClient (httpx).
+
+    ``operation``: the PUT path (``{}``: the item's key), the expected status line and a word of
+    the expected answer; ``encode``: an item's body (else a registration's ``{"bundle": …}``)."""
     import multiprocessing
 
     auth = {"token": [client.token.value, client.token.expires_at, client.token.national_id, client.token.profession],
@@ -93,9 +100,11 @@ def sustained(port: int, ca: Path, client, work_items, connections: int, procs: 
     results = context.Queue()
     shares = [work_items[i::procs] for i in range(procs)]
     target = httpx_process if use_httpx else lean_process
+    encode = encode or (lambda bundle: json.dumps({"bundle": bundle}).encode())
     workers = [context.Process(target=target, args=(port, str(ca), auth, share if use_httpx else
-                                                    [(n, json.dumps({"bundle": b}).encode()) for n, b in share],
-                                                    max(1, connections // procs), start_event, results))
+                                                    [(n, encode(b)) for n, b in share],
+                                                    max(1, connections // procs), start_event, results,
+                                                    *([] if use_httpx else [operation])))
                for share in shares]
     for worker in workers:
         worker.start()
@@ -114,7 +123,7 @@ def sustained(port: int, ca: Path, client, work_items, connections: int, procs: 
 
 
 def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]], connections: int,
-                 start_event, results) -> None:
+                 start_event, results, operation: tuple[str, str, str] = REGISTRATION) -> None:
     import asyncio
     import ssl
 
@@ -124,9 +133,10 @@ def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]],
         run_loop = asyncio.run
     context = ssl.create_default_context(cafile=ca)  # verification on, as the application does
     head = f"Authorization: Bearer {auth['token'][0]}\r\nX-LAP-Installation: {'.'.join(auth['installation'])}\r\n"
-    requests = [(f"PUT /v1/prescriptions/{number} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}"
+    path, status, word = operation
+    requests = [(f"PUT {path.format(key)} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}"
                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
-                for number, body in items]
+                for key, body in items]
     latencies: list[float] = []
     errors: list[str] = []
     cpu0 = 0.0
@@ -151,7 +161,7 @@ def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]],
                 length = int(response.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
                 body = await reader.readexactly(length)
                 latencies.append(time.perf_counter() - t0)
-                if not response.startswith(b"HTTP/1.1 201") or b'"registered"' not in body:
+                if not response.startswith(status.encode()) or word.encode() not in body:
                     errors.append(response.split(b"\r\n", 1)[0].decode() + " " + body[:200].decode())
 
         await asyncio.gather(*(one_connection(r, w) for r, w in streams))
@@ -215,12 +225,14 @@ def reserve(client, count: int) -> list[str]:
 
 def measure(work: Path, count: int, single: int = 150, clients: int = 16, client_procs: int = 2,
             workers: int = 1, use_httpx: bool = False, profile: str | None = None,
-            database: str | None = None, database_pid: int | None = None) -> dict:
+            database: str | None = None, database_pid: int | None = None, warmup: int = 0) -> dict:
     """A base in ``work``, ``single`` sequential round trips then ``count`` sustained registrations;
     every acknowledged one checked to be stored. Returns the figures and one signed bundle.
 
     ``database``: a PostgreSQL URL (else SQLite in the data directory); ``database_pid``: its
-    server's postmaster, whose CPU (all its backends) is counted as ``database_cpu``."""
+    server's postmaster, whose CPU (all its backends) is counted as ``database_cpu``; ``warmup``:
+    registrations sent by the same clients before the measured ones (each process's connections
+    opened: the steady state of a server that runs for days)."""
     from lap_app.base_client import HttpBaseClient
     from lap_app.services.base_connection import base_endpoint
     from lap_app.services.card_session import open_token
@@ -239,7 +251,7 @@ def measure(work: Path, count: int, single: int = 150, clients: int = 16, client
             credential = load_credential(endpoint.url)
             first = HttpBaseClient(endpoint.url, endpoint.ca_path, installation=credential, retries=0)
             open_token(card, first)
-            numbers = reserve(first, single + count)
+            numbers = reserve(first, single + warmup + count)
             bundles = signed_bundles(card, numbers)
 
         # 1. one registration round trip, sequential, keep-alive connection
@@ -250,7 +262,11 @@ def measure(work: Path, count: int, single: int = 150, clients: int = 16, client
             round_trips.append(time.perf_counter() - start)
             assert result.status == "registered" and not result.replayed
 
-        # 2. sustained, concurrent clients
+        # 2. sustained, concurrent clients (after the warm-up, not measured)
+        if warmup:
+            sustained(base.port, base.ca, first, list(zip(numbers[single:single + warmup], bundles[single:single + warmup])),
+                      clients, client_procs, use_httpx)
+        single += warmup
         work_items = list(zip(numbers[single:], bundles[single:]))
         spy = start_profiler(base.process.pid, profile)
         server_cpu0, per_process0 = cpu_seconds(base.process.pid), process_cpu(base.process.pid)

@@ -105,13 +105,14 @@ def test_a_device_on_rental_then_sessions_then_an_analysis_not_done(qtbot, presc
     total = prescrit.view.lines[0].prescribed
     prescrit.table.selectRow(0)
     assert form.count_spin.isVisible() and "Séances réalisées" in form.form.labelForField(form.count_spin).text()
-    form.count_spin.setValue(3)
+    form.count_spin.setValue(2)  # this week's two sessions
     _record(qtbot, prescrit)
-    assert prescrit.table.item(0, 2).text() == f"3 sur {total:g}"
+    assert prescrit.table.item(0, 2).text() == f"2 sur {total:g}"
     prescrit.table.selectRow(0)
-    form.count_spin.setValue(int(total))  # beyond what is left: refused, nothing recorded
-    assert "au-delà de la prescription" in _record(qtbot, prescrit)
-    assert prescrit.message.property("role") == "error" and prescrit.table.item(0, 2).text() == f"3 sur {total:g}"
+    form.count_spin.setValue(1)  # a third today opens next week too early: refused, nothing recorded
+    assert "période 2 sur " in _record(qtbot, prescrit)
+    assert prescrit.message.property("role") == "error" and prescrit.table.item(0, 2).text() == f"2 sur {total:g}"
+    assert form.count_spin.value() == 1  # what was typed stays for a correction
 
     _read(qtbot, prescrit, "biologiste", registered[OrdonnanceKind.BIOLOGIE])
     prescrit.table.selectRow(0)
