@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 
 APP_NAME = "lap-app"
+# The practice store's location for this process: a postgresql:// URL or an SQLite file
+# (``lap-app --store``, or the settings), and the CA file of the server's TLS certificate.
+STORE_ENV = "LAP_STORE"
+STORE_CA_ENV = "LAP_STORE_CA"
 
 
 def resources_dir() -> Path:

@@ -36,7 +36,7 @@ from lap_app.base_client.errors import (
     BaseUntrusted,
     PaperOnlyOrdonnance,
 )
-from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, b64e
+from lap_app.base_client.protocol import API_PREFIX, INSTALLATION_HEADER, PATIENT_PORTAL_HEADER, b64e
 from lap_app.domain.errors import Problem
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
@@ -92,8 +92,14 @@ class EPrescriptionBase(Protocol):
     def cancel(self, number: str) -> OrdonnanceStatus: ...
     def status(self, number: str) -> OrdonnanceStatus: ...
     def dispensings(self, number: str) -> dict[str, Any]: ...
+    def follow_up(self, number: str) -> dict[str, Any]: ...
     def pharmacy_read(self, number: str) -> dict[str, Any]: ...
     def pharmacy_dispense(self, number: str, lines: list[dict[str, Any]], complete: bool) -> dict[str, Any]: ...
+    def prescrit_read(self, number: str) -> dict[str, Any]: ...
+    def prescrit_execute(self, number: str, execution_id: str, lines: list[dict[str, Any]],
+                         complete: bool) -> dict[str, Any]: ...
+    def prescrit_adjust(self, number: str, adjustment_id: str, adjustment: dict[str, Any]) -> dict[str, Any]: ...
+    def patient_consent(self, portal_secret: str, ins: str, number: str, opposition: bool | None = None) -> bool: ...
 
 
 def refuse_paper_only(bundle: dict[str, Any]) -> None:
@@ -142,13 +148,14 @@ class HttpBaseClient:
     # --- transport -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, json: Any = None, auth: bool = True,
-                 installation: bool = True, lookup: bool = False) -> httpx.Response:
+                 installation: bool = True, lookup: bool = False,
+                 extra_headers: dict[str, str] | None = None) -> httpx.Response:
         """``lookup``: a read by number, subject to the base's unknown-number rate limit."""
         if lookup:
             remaining = self._lookups_blocked_until - time.monotonic()
             if remaining > 0:
                 raise BaseRateLimited(remaining)
-        headers = {}
+        headers = dict(extra_headers or {})
         content = None
         if json is not None:
             content = _json_bytes(json)
@@ -251,6 +258,11 @@ class HttpBaseClient:
         body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/dispensings", lookup=True).json()
         return body
 
+    def follow_up(self, number: str) -> dict[str, Any]:
+        """Every kind: lines (n of N), executions, adjustments (docs/protocol.md)."""
+        body: dict[str, Any] = self._request("GET", f"/prescriptions/{number}/follow-up", lookup=True).json()
+        return body
+
     def pharmacy_read(self, number: str) -> dict[str, Any]:
         body: dict[str, Any] = self._request("GET", f"/pharmacy/prescriptions/{number}", lookup=True).json()
         return body
@@ -270,6 +282,25 @@ class HttpBaseClient:
         body: dict[str, Any] = self._request("PUT", f"/prescrit/prescriptions/{number}/executions/{execution_id}",
                                              json={"lines": lines, "complete": complete}, lookup=True).json()
         return body
+
+    def prescrit_adjust(self, number: str, adjustment_id: str, adjustment: dict[str, Any]) -> dict[str, Any]:
+        """A PUT under ``adjustment_id`` (``adjustment``: line, changes, agreement, certificate,
+        signature): retried safely, the base replays it."""
+        body: dict[str, Any] = self._request("PUT", f"/prescrit/prescriptions/{number}/adjustments/{adjustment_id}",
+                                             json=adjustment, lookup=True).json()
+        return body
+
+    def patient_consent(self, portal_secret: str, ins: str, number: str, opposition: bool | None = None) -> bool:
+        """« Mon espace santé » for its patient: the opposition to the prescriber consulting the
+        execution of ``number``, changed first when ``opposition`` is given."""
+        path = f"/patient/patients/{ins}/prescriptions/{number}/consent"
+        headers = {PATIENT_PORTAL_HEADER: portal_secret}
+        if opposition is None:
+            response = self._request("GET", path, auth=False, installation=False, extra_headers=headers)
+        else:
+            response = self._request("PUT", path, json={"opposition": opposition}, auth=False, installation=False,
+                                     extra_headers=headers)
+        return bool(response.json()["opposition"])
 
 
 def wire_status(body: dict[str, Any]) -> OrdonnanceStatus:

@@ -11,6 +11,10 @@ from typing import Any
 
 API_PREFIX = "/v1"
 INSTALLATION_HEADER = "X-LAP-Installation"  # "<installation id>.<secret>"
+# « Mon espace santé » acts for the patient it authenticated (the stand-in: the portal's secret,
+# a file of the base's data directory, as the platform's own credential).
+PATIENT_PORTAL_HEADER = "X-LAP-Patient-Portal"
+PATIENT_PORTAL_KEY_FILE = "patient-portal.key"
 
 PRESCRIBER_PROFESSIONS = frozenset({"10", "40", "50"})  # médecin, chirurgien-dentiste, sage-femme
 PHARMACIST_PROFESSIONS = frozenset({"21"})
@@ -69,6 +73,23 @@ def signed_digest(bundle: dict[str, Any]) -> bytes:
     from lap_app.fhir import canonical_bytes
 
     return hashlib.sha256(canonical_bytes(bundle)).digest()
+
+
+# An adjustment with the prescriber's agreement: how the agreement was obtained, what may change.
+AGREEMENT_MODES = ("telephone", "messagerie", "autre")
+ADJUSTMENT_FIELDS = ("dose", "forme", "quantite", "seances", "produit")
+
+
+def adjustment_content(number: str, line: int, changes: list[dict[str, str]], mode: str | None,
+                       given_by: str | None, at: str | None) -> bytes:
+    """What a prescrit's card signs for an adjustment: number, line, changes and agreement as
+    JSON with sorted keys, no spaces, UTF-8 (``at``: the agreement's ISO 8601 time as sent)."""
+    import json
+
+    content = {"number": number, "line": line,
+               "changes": [{"field": c["field"], "value": c["value"]} for c in changes],
+               "agreement": {"mode": mode, "given_by": given_by, "at": at}}
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def signer_certificate_b64(bundle: dict[str, Any]) -> str | None:

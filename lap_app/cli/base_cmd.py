@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from lap_app.i18n import _
+
+DATABASE_VARIABLE = "LAP_BASE_DATABASE"  # the same name as the workers' (standins.base_server.app)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--token-ttl", type=float, default=600.0, metavar="S", help=_("durée de vie des jetons (s)"))
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help=_("nombre de processus serveurs (Linux ; défaut : 1)"))
+    serve.add_argument("--database", default=os.environ.get(DATABASE_VARIABLE) or None, metavar="URL",
+                       help=_("base PostgreSQL partagée par les processus et les serveurs, "
+                              "postgresql://utilisateur@hôte:port/base (mot de passe : PGPASSWORD ou ~/.pgpass ; "
+                              "défaut : SQLite dans --data-dir, ou la variable LAP_BASE_DATABASE)"))
     serve.add_argument("--request-timeout", type=float, default=10.0, metavar="S",
                        help=_("délai accordé à l'arrivée d'une requête ; une connexion lente ou muette est fermée"
                               " (défaut : 10 s)"))
@@ -51,6 +58,8 @@ def _serve(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UserError(_("Dossier inutilisable : {path} ({reason})").format(
                 path=folder, reason=os_error_reason(error))) from None
+    if args.database is not None:
+        _check_database(args.database)
     try:  # say it in French before uvicorn says it in English
         with socket.create_server((args.host, args.port)):
             pass
@@ -62,8 +71,33 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0.1 <= args.request_timeout <= 3600:
         raise UserError(_("--request-timeout : entre 0,1 et 3600 secondes"))
     serve(args.host, args.port, Path(args.data_dir), Path(args.pki), token_ttl=args.token_ttl, workers=args.workers,
-          request_timeout=args.request_timeout)
+          request_timeout=args.request_timeout, database=args.database)
     return 0
+
+
+def _check_database(url: str) -> None:
+    """Open the PostgreSQL database once (creating its tables) and say in French what is wrong."""
+    from lap_app.domain.errors import UserError
+    from lap_app.standins.base_server.engines import is_postgres
+
+    if not is_postgres(url):
+        raise UserError(_("--database : une adresse postgresql://utilisateur@hôte:port/base est attendue"))
+    try:
+        from lap_app.standins.base_server.store_postgres import NewerSchema, PostgresBaseStore
+    except ImportError:
+        raise UserError(_("PostgreSQL : le module psycopg est absent de cette installation "
+                          "(pip install \"psycopg[binary]\")")) from None
+    import psycopg
+
+    try:
+        PostgresBaseStore(url, writers=1).close()
+    except NewerSchema:
+        raise UserError(_("La base PostgreSQL a été créée par une version plus récente du service : "
+                          "mettez lap-app à jour")) from None
+    except psycopg.Error as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise UserError(_("Base PostgreSQL injoignable ou accès refusé ({reason}) : vérifiez l'hôte, le port, "
+                          "le nom de la base, l'utilisateur et le mot de passe").format(reason=reason)) from None
 
 
 def openapi_document() -> dict:

@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lap-app {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help=_("journal détaillé"))
+    parser.add_argument("--store", metavar="EMPLACEMENT",
+                        help=_("données du cabinet : serveur postgresql://utilisateur@serveur/base ou fichier SQLite "
+                               "(par défaut : les paramètres, sinon le fichier de ce poste)"))
+    parser.add_argument("--store-ca", metavar="FICHIER",
+                        help=_("certificat de l'autorité (CA) du serveur du cabinet (TLS vérifié)"))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -83,6 +88,7 @@ def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
+    _choose_store(args.store, args.store_ca)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -130,6 +136,22 @@ def _run(argv: list[str] | None) -> int:
             file=sys.stderr,
         )
         return 70
+
+
+def _choose_store(store: str | None, ca_path: str | None) -> None:
+    """Where the practice store is, for every command of this process (and the processes it starts):
+    ``--store``, else the settings' practice server, else this workstation's file."""
+    from lap_app.paths import STORE_CA_ENV, STORE_ENV
+
+    if store is None and not os.environ.get(STORE_ENV):
+        from lap_app.settings.store import configured_store
+
+        store, settings_ca = configured_store()
+        ca_path = ca_path if ca_path is not None else settings_ca
+    if store:
+        os.environ[STORE_ENV] = store
+    if ca_path:
+        os.environ[STORE_CA_ENV] = ca_path
 
 
 def _log_path() -> str:

@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_card_options(prescribe, "medecin")
     prescribe.set_defaults(func=_prescribe)
 
-    dispensing = subparsers.add_parser("dispensing", help=_("consulter la délivrance d'une de vos ordonnances"))
+    dispensing = subparsers.add_parser("dispensing", help=_("suivre l'exécution d'une de vos ordonnances (tout type, ajustements compris)"))
     dispensing.add_argument("number", metavar="NUMERO")
     dispensing.add_argument("--json", action="store_true")
     add_base_options(dispensing)
@@ -176,10 +176,12 @@ def _print_alerts(refused) -> None:
 
 
 def _dispensing(args: argparse.Namespace) -> int:
+    """The prescriber's follow-up of an ordonnance of any kind (executions, adjustments), or the
+    statement that the patient objected."""
     from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
-    from lap_app.services.dispensing import consult_dispensing
+    from lap_app.services.follow_up import consult_follow_up
     from lap_app.storage import LocalStore
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
@@ -189,20 +191,13 @@ def _dispensing(args: argparse.Namespace) -> int:
     try:
         with card, open_client(target) as client:
             open_token(card, client)
-            view = consult_dispensing(client, args.number, store)
+            view = consult_follow_up(client, args.number, store)
     finally:
         store.close()
     if args.json:
-        print(json.dumps({"number": view.number, "status": view.status, "dispensings": [
-            {"line": r.line, "quantity": r.quantity, "substituted": r.substituted, "date": r.date,
-             "pharmacist": r.pharmacist} for r in view.records]}, ensure_ascii=False))
-        return 0
-    print(_("Ordonnance {number} : {status}").format(number=view.number, status=view.status.label))
-    if not view.records:
-        print(_("Aucune délivrance enregistrée."))
-    for r in view.records:
-        print(_("  ligne {line} : {quantity:g} délivré(s) le {date}{sub}").format(
-            line=r.line, quantity=r.quantity, date=r.date, sub=_(" (substitué)") if r.substituted else ""))
+        print(json.dumps(view.as_json(), ensure_ascii=False))
+    else:
+        print("\n".join(view.text_lines()))
     return 0
 
 

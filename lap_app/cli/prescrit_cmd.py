@@ -1,16 +1,21 @@
-"""``lap-app prescrit read|execute``: every prescrit (lab, nurse, physiotherapist, device
-supplier, pharmacy) with its own card reads an ordonnance of its kind and records what it did."""
+"""``lap-app prescrit read|execute|adjust``: every prescrit (lab, nurse, physiotherapist, device
+supplier, pharmacy) with its own card reads an ordonnance of its kind, records what it did and
+adjusts a line with the prescriber's agreement (lap_app/services/prescrit.py)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
-import uuid
 from typing import Any
 
+from lap_app.base_client.protocol import AGREEMENT_MODES
 from lap_app.cli.circuit_options import add_base_options, add_card_options
+from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+
+# option → the protocol's field of an adjustment
+CHANGE_OPTIONS = {"dose": "dose", "form": "forme", "quantity": "quantite", "sessions": "seances", "product": "produit"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,18 +45,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_card_options(execute, "infirmier")
     execute.set_defaults(func=_execute)
 
+    adjust = commands.add_parser("adjust", help=_("ajuster une ligne avec l'accord du prescripteur"))
+    adjust.add_argument("number", metavar="NUMERO")
+    adjust.add_argument("--line", type=int, metavar="N", required=True, help=_("numéro de ligne (1 = première)"))
+    adjust.add_argument("--dose", metavar=_("VALEUR"), help=_("nouvelle dose"))
+    adjust.add_argument("--form", metavar=_("VALEUR"), help=_("nouvelle forme"))
+    adjust.add_argument("--quantity", metavar=_("VALEUR"), help=_("nouvelle quantité (nombre)"))
+    adjust.add_argument("--sessions", metavar=_("VALEUR"), help=_("nouveau nombre de séances"))
+    adjust.add_argument("--product", metavar=_("VALEUR"), help=_("produit qui remplace celui prescrit"))
+    adjust.add_argument("--agreement", choices=AGREEMENT_MODES, required=True,
+                        help=_("comment l'accord du prescripteur a été obtenu"))
+    adjust.add_argument("--agreed-at", type=_moment, metavar="AAAA-MM-JJTHH:MM", required=True,
+                        help=_("quand l'accord a été obtenu (heure locale)"))
+    adjust.add_argument("--agreed-by", metavar="NOM", required=True,
+                        help=_("qui l'a donné (le prescripteur, son remplaçant…)"))
+    adjust.add_argument("--json", action="store_true")
+    add_base_options(adjust)
+    add_card_options(adjust, "infirmier")
+    adjust.set_defaults(func=_adjust)
 
-def _print_view(view: dict[str, Any], as_json: bool) -> None:
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("date et heure attendues, par exemple 2026-12-02T09:30")) from None
+
+
+def _print_view(view: Any, as_json: bool) -> None:
+    """``view``: the prescrit service's ``PrescritView``."""
     if as_json:
-        print(json.dumps({key: view[key] for key in ("number", "kind", "status", "lines", "executions", "adjustments")
-                          if key in view}, ensure_ascii=False))
+        print(json.dumps(view.json_summary(), ensure_ascii=False))
         return
-    print(_("Ordonnance {number} ({kind}, {status})").format(number=view["number"], kind=view["kind"],
-                                                            status=view["status"]))
-    for line in view["lines"]:
-        prescribed = "" if line["prescribed"] is None else _(" sur {n:g}").format(n=line["prescribed"])
-        print(f"  {line['line']}. {line['text']}")
-        print(_("     réalisé : {done:g}{prescribed}").format(done=line["done"], prescribed=prescribed))
+    print(_("Ordonnance {number} ({kind}, {status})").format(number=view.number, kind=view.kind.label,
+                                                            status=view.status.label))
+    for line in view.lines:
+        print(f"  {line.line}. {line.text}")
+        print(_("     réalisé : {progress}").format(progress=line.progress))
+    for adjustment in view.adjustments:
+        print(_("  ajustement ligne {line} : {what}").format(line=adjustment.line, what=adjustment.describe()))
 
 
 def _session(args: argparse.Namespace):
@@ -62,35 +94,45 @@ def _session(args: argparse.Namespace):
 
 def _read(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import normalize_prescription_number
+    from lap_app.services.prescrit import read_ordonnance
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
     card, client = _session(args)
     with card, client:
-        view = client.prescrit_read(args.number)
+        view = read_ordonnance(client, args.number)
     _print_view(view, args.json)
     return 0
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from lap_app.domain.errors import UserError
     from lap_app.domain.identifiers import normalize_prescription_number
+    from lap_app.services.prescrit import LineExecution, check_line_number, record_execution
 
     normalize_prescription_number(args.number)
-    if args.line < 1:
-        raise UserError(_("Numéro de ligne invalide : {line} (les lignes sont numérotées à partir de 1)").format(
-            line=args.line))
-    line: dict[str, Any] = {"line": args.line, "count": args.count}
-    if args.quantity is not None:
-        line["quantity"] = args.quantity
-    if args.not_done:
-        line.update(done=False, reason=args.not_done)
-    for key in ("act", "supply"):
-        if getattr(args, key):
-            line[key] = getattr(args, key)
-    if args.date:
-        line["date"] = args.date.isoformat()
+    check_line_number(args.line)
+    line = LineExecution(args.line, count=args.count, quantity=args.quantity, done=not args.not_done,
+                         reason=args.not_done, on=args.date, act=args.act, supply=args.supply)
     card, client = _session(args)
     with card, client:  # one id for this command: the client's retries replay it
-        view = client.prescrit_execute(args.number, uuid.uuid4().hex, [line], args.complete)
+        view = record_execution(client, args.number, [line], complete=args.complete)
+    _print_view(view, args.json)
+    return 0
+
+
+def _adjust(args: argparse.Namespace) -> int:
+    from lap_app.domain.identifiers import normalize_prescription_number
+    from lap_app.services.prescrit import Agreement, adjust_line, agreement_problems, check_line_number
+
+    normalize_prescription_number(args.number)
+    check_line_number(args.line)
+    changes = [(name, getattr(args, option)) for option, name in CHANGE_OPTIONS.items()
+               if getattr(args, option) is not None]
+    agreement = Agreement(args.agreement, args.agreed_at, args.agreed_by)
+    problems = agreement_problems(agreement, changes)
+    if problems:  # said before the PIN is asked
+        raise UserError(_("Ajustement incomplet : {problems}").format(problems="; ".join(problems)))
+    card, client = _session(args)
+    with card, client:  # one id for this command: the client's retries replay it
+        view = adjust_line(client, card, args.number, args.line, changes, agreement)
     _print_view(view, args.json)
     return 0

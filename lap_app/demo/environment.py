@@ -20,7 +20,7 @@ from lap_app.ui.context import AppContext
 
 if TYPE_CHECKING:  # imported when the demo starts: they load the server and card stacks
     from lap_app.demo.base import RunningBase
-    from lap_app.demo.pharmacy import DemoPharmacy
+    from lap_app.demo.prescrit import DemoPrescrits
     from lap_app.demo.window import DemoWindowExtension
     from lap_app.standins.pki import Pki
     from lap_app.standins.virtual_cps import VirtualCps
@@ -32,7 +32,7 @@ DEMO_BASE_PORT = 47443  # stable, so the demo enrols once; any free port when it
 
 
 class DemoEnvironment:
-    """The demo's outside world: base, PKI, cards, pharmacy. ``start()`` then ``context()``.
+    """The demo's outside world: base, PKI, cards, the prescrits. ``start()`` then ``context()``.
 
     ``pcsc``: None = use pcscd with the vpcd reader when it is there, else the in-process reader;
     True = pcscd or fail; False = the in-process reader.
@@ -48,7 +48,7 @@ class DemoEnvironment:
         self._want_pcsc = pcsc
         self.pki: Pki | None = None
         self.base: RunningBase | None = None
-        self.pharmacy: DemoPharmacy | None = None
+        self.prescrits: DemoPrescrits | None = None
         self.physician_card: VirtualCps | None = None
         self.uses_pcsc = False
         self._emulator: VpcdEmulator | None = None
@@ -67,8 +67,9 @@ class DemoEnvironment:
         from lap_app.standins.server_extra import require_server_extra
 
         require_server_extra(_("La démonstration"))
+        from lap_app.base_client.protocol import PATIENT_PORTAL_KEY_FILE
         from lap_app.demo.base import start_base
-        from lap_app.demo.pharmacy import DemoPharmacy
+        from lap_app.demo.prescrit import DemoPrescrits
         from lap_app.services.base_connection import BaseEndpoint
         from lap_app.services.credentials import FileCredentials
         from lap_app.standins.pki import init_pki
@@ -81,8 +82,10 @@ class DemoEnvironment:
         self.endpoint = BaseEndpoint(base.url, base.ca_path,
                                      credentials=FileCredentials(self.root / "installation-credential.json"))
         self._enrol(pki)
-        pharmacy = self.pharmacy = DemoPharmacy(self.endpoint, pki.holder("pharmacien"))
-        self._closers.append(pharmacy.close)
+        # « Mon espace santé » acts for the patient with the portal's credential, a file of the base
+        portal_secret = (self.root / "base" / PATIENT_PORTAL_KEY_FILE).read_bytes().hex()
+        prescrits = self.prescrits = DemoPrescrits(self.endpoint, pki, portal_secret)
+        self._closers.append(prescrits.close)
         # a fresh PIN counter each start: a card blocked while trying the demo is not blocked forever
         self.physician_card = VirtualCps.from_holder(pki.holder("medecin"), persist_pin=False)
         self.uses_pcsc = self._want_pcsc is not False and self._start_vpcd()
@@ -178,14 +181,14 @@ class DemoEnvironment:
         from lap_app.demo.window import DemoWindowExtension
         from lap_app.ui.context import assemble_context
 
-        if self.pharmacy is None:
+        if self.prescrits is None:
             raise RuntimeError("DemoEnvironment.context() before start()")
         card_service = CardService(virtual=not self.uses_pcsc, pcsc=self.uses_pcsc)
         settings_file = self.root / "settings.json"
         context = assemble_context(demo_settings(settings_file), settings_file=settings_file,
                                    store_path=self.root / "lap.sqlite3", endpoint=self.endpoint,
                                    card_service=card_service, drugs_path=self.drugs_path, base_from_settings=False)
-        extension = self.window_extension = DemoWindowExtension(self, self.pharmacy)
+        extension = self.window_extension = DemoWindowExtension(self, self.prescrits)
         context.window_extensions.append(extension)
         self._closers.append(context.close)
         seed_demo_patients(context.services.patients)

@@ -1,9 +1,13 @@
 """« Mon espace santé (démo) »: what the patient finds in their DMP — the ordonnances filed as
-PDF, listed newest first, one opened in the window.
+PDF, listed newest first, one opened in the window — and their control after the
+consultation: withdraw the consent to their physician consulting what was done of an
+ordonnance, or give it back.
 
-Opened from « Pharmacie (démo) »; it reads the DMP stand-in through a ``source`` with
-``dmp_documents(ins) -> list[DmpDocument]`` and ``dmp_pdf(document_id) -> bytes`` (the demo
-pharmacy's authenticated client), so the physician sees the patient's side on one machine.
+Opened from « Prescrit (démo) »; it reads the DMP stand-in through a ``source`` with
+``dmp_documents(ins) -> list[DmpDocument]``, ``dmp_pdf(document_id) -> bytes``,
+``consent_given(ins, number) -> bool`` and ``set_consent(ins, number, given) -> bool``
+(``DemoPrescrits``: the services of the command line), so the physician sees the patient's
+side on one machine.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ class MonEspaceSanteView(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self._source = source
         self._documents: list = []
+        self._ins = ""
+        self.consents: dict[str, bool] = {}  # number → the physician may consult its execution
         self.opened_pdf: bytes | None = None  # the document on screen, as the DMP returned it
         self.setWindowTitle(_("Mon espace santé (démo)"))
         self.resize(1120, 720)
@@ -80,18 +86,27 @@ class MonEspaceSanteView(QWidget):
         self.show_button = QPushButton(_("Afficher ses documents"))
         self.show_button.setDefault(True)
         self.show_button.clicked.connect(self.refresh)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels([_("Classé le"), _("Document"), _("Auteur")])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels([_("Classé le"), _("Document"), _("Auteur"),
+                                              _("Suivi du médecin")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.open_selected())
         self.open_button = QPushButton(_("Ouvrir le PDF"))
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_selected)
+        self.withdraw_button = QPushButton(_("Retirer mon consentement"))
+        self.withdraw_button.setToolTip(_("Votre médecin ne pourra plus consulter ce qui a été délivré ou réalisé"))
+        self.withdraw_button.clicked.connect(lambda: self.change_consent(False))
+        self.give_button = QPushButton(_("Redonner mon consentement"))
+        self.give_button.clicked.connect(lambda: self.change_consent(True))
         self.pages = QWidget()
         self.pages_layout = QVBoxLayout(self.pages)
         self.pages_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -109,11 +124,16 @@ class MonEspaceSanteView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
-        left_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.withdraw_button)
+        buttons.addWidget(self.give_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        left_layout.addLayout(buttons)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.preview)
-        splitter.setSizes([460, 640])
+        splitter.setSizes([640, 480])
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(row)
@@ -124,8 +144,16 @@ class MonEspaceSanteView(QWidget):
         self.message.setText(text)
         set_role(self.message, role)
 
+    def _selected_document(self) -> Any:
+        rows = self.table.selectionModel().selectedRows()
+        return self._documents[rows[0].row()] if rows else None
+
     def _update_buttons(self) -> None:
-        self.open_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
+        doc = self._selected_document()
+        self.open_button.setEnabled(doc is not None)
+        given = self.consents.get(doc.number) if doc is not None else None
+        self.withdraw_button.setEnabled(given is True)
+        self.give_button.setEnabled(given is False)
 
     def refresh(self) -> None:
         try:
@@ -135,13 +163,20 @@ class MonEspaceSanteView(QWidget):
             return
         self._say(_("Recherche dans le DMP…"))
         source = self._source
-        run_task(lambda: source.dmp_documents(ins), on_done=self._show,
+        self._ins = ins
+
+        def fetch() -> tuple[list, dict[str, bool]]:
+            documents = source.dmp_documents(ins)
+            return documents, {doc.number: source.consent_given(ins, doc.number) for doc in documents}
+
+        run_task(fetch, on_done=lambda found: self._show(*found),
                  on_error=lambda e: self._say(error_text(e), "error"))
 
-    def _show(self, documents: list) -> None:
+    def _show(self, documents: list, consents: dict[str, bool]) -> None:
         from lap_app.domain.identifiers import format_prescription_number
 
         self._documents = list(documents)
+        self.consents = dict(consents)
         self.table.setRowCount(len(self._documents))
         for row, doc in enumerate(self._documents):
             cells = (datetime.fromtimestamp(doc.filed_at).strftime("%d/%m/%Y %H:%M"),
@@ -151,13 +186,38 @@ class MonEspaceSanteView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(doc.title)
                 self.table.setItem(row, col, item)
-        self.table.resizeColumnToContents(0)
+            self.table.setItem(row, 3, QTableWidgetItem(_consent_text(self.consents.get(doc.number))))
+        self.table.resizeRowsToContents()
         if self._documents:
             self.table.selectRow(0)
             self._say(_("{n} document(s) dans le DMP.").format(n=len(self._documents)))
         else:
             self._say(_("Aucun document dans le DMP de ce patient."))
         self._update_buttons()
+
+    def change_consent(self, given: bool) -> None:
+        """Withdraw (``given`` False) or give back the consent for the selected ordonnance."""
+        doc = self._selected_document()
+        if doc is None:
+            return
+        source, ins, number = self._source, self._ins, doc.number
+        self.withdraw_button.setEnabled(False)
+        self.give_button.setEnabled(False)
+
+        def done(now_given: bool) -> None:
+            self.consents[number] = now_given
+            row = self._documents.index(doc) if doc in self._documents else -1
+            if row >= 0:
+                self.table.setItem(row, 3, QTableWidgetItem(_consent_text(now_given)))
+            self._update_buttons()
+            self._say(_("Votre médecin peut de nouveau consulter ce qui a été fait de cette ordonnance.") if now_given
+                      else _("Votre médecin ne peut plus consulter ce qui a été fait de cette ordonnance."), "ok")
+
+        def failed(error: BaseException) -> None:
+            self._update_buttons()
+            self._say(error_text(error), "error")
+
+        run_task(lambda: source.set_consent(ins, number, given), on_done=done, on_error=failed, receiver=self)
 
     def open_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -194,3 +254,9 @@ class MonEspaceSanteView(QWidget):
         self.preview.verticalScrollBar().setValue(0)  # the top of the first page
         self.opened_pdf = pdf
         self._say(_("{title} ({size} Ko)").format(title=doc.title, size=max(1, round(len(pdf) / 1024))), "ok")
+
+
+def _consent_text(given: bool | None) -> str:
+    if given is None:
+        return "?"
+    return _("autorisé") if given else _("refusé par vous")

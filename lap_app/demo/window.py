@@ -1,5 +1,5 @@
 """What the demo adds to the main window: a banner saying what it is, the « Démo » menu (put
-the physician's card in and out, the pharmacy) and the pharmacy's window. Installed by the
+the physician's card in and out, the prescrits) and the prescrits' window. Installed by the
 demo wiring through ``AppContext.window_extensions``: the main window knows nothing of it."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from lap_app.ui.style import set_role
 
 if TYPE_CHECKING:
     from lap_app.demo.environment import DemoEnvironment
-    from lap_app.demo.pharmacy import DemoPharmacy
-    from lap_app.demo.pharmacy_window import PharmacyWindow
+    from lap_app.demo.prescrit import DemoPrescrits
+    from lap_app.demo.prescrit_window import PrescritWindow
     from lap_app.ui.main_window import MainWindow
 
 
@@ -33,11 +33,11 @@ def demo_banner() -> QFrame:
 class DemoWindowExtension:
     """Installs the demo's banner and menu in a main window (``AppContext.window_extensions``)."""
 
-    def __init__(self, environment: DemoEnvironment, pharmacy: DemoPharmacy) -> None:
+    def __init__(self, environment: DemoEnvironment, prescrits: DemoPrescrits) -> None:
         self._environment = environment
-        self._pharmacy = pharmacy
+        self._prescrits = prescrits
         self._window: MainWindow | None = None
-        self.pharmacy_window: PharmacyWindow | None = None
+        self.prescrit_window: PrescritWindow | None = None
 
     def __call__(self, window: MainWindow) -> None:
         self._window = window
@@ -48,7 +48,7 @@ class DemoWindowExtension:
         window.add_action(menu, _("&Retirer la carte"), lambda: self._card(self._environment.pull_card),
                           "Ctrl+Shift+R")
         menu.addSeparator()
-        window.add_action(menu, _("&Pharmacie (démo)…"), self.open_pharmacy, "Ctrl+Shift+P")
+        window.add_action(menu, _("&Prescrit (démo)…"), self.open_prescrit, "Ctrl+Shift+P")
 
     def _card(self, action: Callable[[], None]) -> None:
         try:
@@ -58,12 +58,14 @@ class DemoWindowExtension:
 
             show_error(self._window, error)
 
-    def open_pharmacy(self) -> PharmacyWindow:
-        from lap_app.demo.pharmacy_window import PharmacyWindow
+    def open_prescrit(self) -> PrescritWindow:
+        """« Prescrit (démo) »: a pharmacy, a lab, a nurse... each with its own demo card."""
+        from lap_app.demo.prescrit_window import PrescritWindow
 
-        if self.pharmacy_window is None:
-            self.pharmacy_window = PharmacyWindow(self._pharmacy)
-        self.pharmacy_window.show()
-        self.pharmacy_window.raise_()
-        self.pharmacy_window.activateWindow()  # the keys go to the pharmacy, as the GP expects
-        return self.pharmacy_window
+        if self.prescrit_window is None:
+            self.prescrit_window = PrescritWindow(self._prescrits)
+        self.prescrit_window.show()
+        self.prescrit_window.raise_()
+        self.prescrit_window.activateWindow()  # the keys (a scanner's too) go to the prescrit
+        self.prescrit_window.number_edit.setFocus()
+        return self.prescrit_window

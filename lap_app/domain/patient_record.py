@@ -44,6 +44,9 @@ class PatientRecord:
     creatinine: Creatinine | None = None  # the last one known
     id: int | None = None
     resource_id: str = field(default_factory=new_resource_id)
+    # the stored version this record was read at (0: not read from the store): a save over a newer
+    # one, made meanwhile on another workstation, is refused as an edit conflict
+    row_version: int = 0
 
     @property
     def display_name(self) -> str:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from lap_app.base_client import HttpBaseClient
     from lap_app.services.base_connection import BaseEndpoint
     from lap_app.services.consultation import ConsultationOutcome
-    from lap_app.services.dispensing import DispensingView
+    from lap_app.services.follow_up import FollowUp
     from lap_app.services.outbox import FlushReport
     from lap_app.services.prescribing import PrescriptionOutcome
     from lap_app.services.safety import PatientFacts
@@ -183,13 +183,14 @@ class PrescribingDesk:
             client = self.client
             return flush_outbox(self.store, client, reauthenticate=lambda: renew_token(card, client))
 
-    def dispensing(self, number: str, card: Any) -> DispensingView:
+    def follow_up(self, number: str, card: Any) -> FollowUp:
+        """What was executed and adjusted of ``number`` (every kind), unless the patient objected."""
         from lap_app.services.card_session import ensure_token
-        from lap_app.services.dispensing import consult_dispensing
+        from lap_app.services.follow_up import consult_follow_up
 
         with self._lock:
             ensure_token(card, self.client)
-            return consult_dispensing(self.client, number, self.store)
+            return consult_follow_up(self.client, number, self.store)
 
     def cancel(self, number: str, card: Any) -> str:
         from lap_app.services.card_session import ensure_token

@@ -28,6 +28,7 @@ from lap_app.domain.model import (
 from lap_app.domain.posology import Posology
 from lap_app.i18n import _
 from lap_app.storage.drafting_library import DraftingTables, draft_parts
+from lap_app.storage.engine import StoreConnection
 
 # Alert levels: the drug base's interaction levels (CI, AD, PE, APEC, REDUNDANCY, ALLERGY) plus
 # CONDITION, a prescribing condition worth the prescriber's eye.
@@ -102,11 +103,28 @@ def line_for_drug(drug: Any, presentation: Any = None) -> PrescriptionLine:
     )
 
 
-class Draft:
-    """The lines of the ordonnance being written, in order."""
+@dataclass(slots=True)
+class OpenLine:
+    """A line being written and not yet added (or a draft line being changed: ``editing``,
+    the same ``resource_id``). It stays with its patient's draft when the physician moves to
+    another patient, and is opened again when they come back."""
 
-    def __init__(self, lines: Iterable[PrescriptionLine] = ()) -> None:
+    line: PrescriptionLine
+    editing: bool = False
+
+    def index_in(self, lines: Sequence[PrescriptionLine]) -> int | None:
+        """The draft line it changes (None: a new line, or the line it changed is gone)."""
+        if not self.editing:
+            return None
+        return next((i for i, line in enumerate(lines) if line.resource_id == self.line.resource_id), None)
+
+
+class Draft:
+    """The lines of the ordonnance being written, in order, and the line left open in it."""
+
+    def __init__(self, lines: Iterable[PrescriptionLine] = (), open_line: OpenLine | None = None) -> None:
         self.lines: list[PrescriptionLine] = list(lines)
+        self.open_line = open_line
 
     def add(self, line: PrescriptionLine) -> int:
         self.lines.append(line)
@@ -390,8 +408,11 @@ class DraftingLibrary:
     """Favourite lines and ordonnance templates of the practice, and each patient's draft
     (local store, ``lap_app.storage.drafting_library``). Raises ``UserError`` when the store fails."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: StoreConnection) -> None:
         self._tables = DraftingTables(connection)
+        # each patient's draft version as this workstation last read or wrote it: a save over a
+        # draft changed meanwhile on another workstation is refused (``EditConflict``), not lost
+        self._read_versions: dict[int, int] = {}
 
     def add_favourite(self, line: PrescriptionLine, name: str | None = None) -> Favourite:
         label = (name or "").strip() or f"{line.dci_wording} — {line.posology.sentence()}"
@@ -462,17 +483,47 @@ class DraftingLibrary:
         """Keep ``lines`` as the patient's medicines being written (the other kinds' lines stay;
         a draft with no line left is deleted); raises ``UserError`` when the store cannot write
         it (locked, disk full...)."""
-        self._tables.save_draft_part(patient_id, "lines", [{**line_to_dict(line), "resource_id": line.resource_id}
-                                                           for line in lines])
+        self._save_part(patient_id, "lines", [{**line_to_dict(line), "resource_id": line.resource_id}
+                                               for line in lines])
+
+    def _save_part(self, patient_id: int, part: str, data: Any) -> None:
+        self._read_versions[patient_id] = self._tables.save_draft_part(
+            patient_id, part, data, read_version=self._read_versions.get(patient_id))
+
+    def _read(self, patient_id: int) -> str | None:
+        found = self._tables.draft_and_version(patient_id)
+        self._read_versions[patient_id] = 0 if found is None else found[1]
+        return None if found is None else found[0]
 
     def load_draft(self, patient_id: int) -> list[PrescriptionLine]:
         """The patient's saved medicine lines (empty when there is none)."""
-        stored = self._tables.draft(patient_id)
+        stored = self._read(patient_id)
         if stored is None:
             return []
         try:
             items = draft_parts(stored).get("lines") or []
             return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in items]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
+                            .format(error=error)) from error
+
+    def save_open_line(self, patient_id: int, open_line: OpenLine | None) -> None:
+        """Keep the line left open in the patient's draft (None: no line open any more); same
+        errors as ``save_draft``."""
+        data = None if open_line is None else {
+            "line": {**line_to_dict(open_line.line), "resource_id": open_line.line.resource_id},
+            "editing": open_line.editing}
+        self._save_part(patient_id, "open", data)
+
+    def load_open_line(self, patient_id: int) -> OpenLine | None:
+        """The line left open in the patient's saved draft, if any."""
+        stored = self._read(patient_id)
+        data = draft_parts(stored).get("open") if stored is not None else None
+        if not data:
+            return None
+        try:
+            item = data["line"]
+            return OpenLine(_with_identity(line_from_dict(item), item.get("resource_id")), bool(data.get("editing")))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
                             .format(error=error)) from error
@@ -484,14 +535,14 @@ class DraftingLibrary:
 
         care = {kind.value: [{**care_line_to_dict(line), "resource_id": line.resource_id}
                              for line in draft.lines[kind]] for kind in draft.kinds_with_lines()}
-        self._tables.save_draft_part(patient_id, "care", care)
+        self._save_part(patient_id, "care", care)
 
     def load_care_draft(self, patient_id: int) -> Any:
         """The patient's saved lines of the other kinds, as a ``CareDraft`` (empty when none)."""
         from lap_app.services.care_drafting import CareDraft, care_line_from_dict, draft_family
 
         draft = CareDraft()
-        stored = self._tables.draft(patient_id)
+        stored = self._read(patient_id)
         if stored is None:
             return draft
         try:
@@ -506,6 +557,7 @@ class DraftingLibrary:
 
     def delete_draft(self, patient_id: int) -> None:
         self._tables.delete_draft(patient_id)
+        self._read_versions[patient_id] = 0
 
     def patients_with_draft(self) -> set[int]:
         """Patients whose ordonnance is being written (the patient list marks them)."""

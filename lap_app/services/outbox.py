@@ -34,7 +34,16 @@ class FlushReport:
 
 def send_entry(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
                reauthenticate: Callable[[], object] | None = None) -> OrdonnanceStatus:
-    """Try to register one outbox entry; returns the resulting status. Raises BaseUnavailable."""
+    """Try to register one outbox entry; returns the resulting status (WAITING: another workstation
+    of the practice is sending it right now). Raises BaseUnavailable."""
+    with store.claimed(entry) as mine:
+        if not mine:
+            return OrdonnanceStatus.WAITING
+        return _send_claimed(store, client, entry, reauthenticate)
+
+
+def _send_claimed(store: LocalStore, client: EPrescriptionBase, entry: OutboxEntry,
+                  reauthenticate: Callable[[], object] | None) -> OrdonnanceStatus:
     ordonnance = store.get(entry.ordonnance_id)
     if ordonnance is None:  # cannot happen: written together
         store.outbox_done(entry, OrdonnanceStatus.REJECTED, "entrée orpheline")
@@ -113,6 +122,8 @@ def flush_outbox(store: LocalStore, client: EPrescriptionBase,
         if status is OrdonnanceStatus.REJECTED:
             stored = store.get(entry.ordonnance_id)
             report.refused[entry.number] = (stored.last_error if stored else None) or ""
+        elif status is OrdonnanceStatus.WAITING:  # being sent by another workstation of the practice
+            report.waiting.append(entry.number)
         else:
             report.registered.append(entry.number)
     if report.error is None:  # the DMP copies follow their registrations

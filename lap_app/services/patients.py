@@ -7,7 +7,6 @@ the SQL is ``lap_app.storage.patients``. The UI calls the service.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -15,6 +14,7 @@ from lap_app.domain.errors import Problem, ValidationError
 from lap_app.domain.model import Sex
 from lap_app.domain.patient_record import CHILD_AGE_YEARS, LongTermTreatment, PatientRecord, search_key
 from lap_app.i18n import _
+from lap_app.storage.engine import StoreConnection
 from lap_app.storage.patients import PatientTable
 
 __all__ = [
@@ -76,10 +76,10 @@ def ins_problems(ins: str, sex: Sex) -> list[str]:
 
 
 class PatientService:
-    """Patients in the local store (one SQLite connection, used from one thread)."""
+    """Patients in the practice store (one connection, SQLite or the practice server, used from one thread)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        # its own connection to the store file (``lap_app.storage.connect``), used from the GUI
+    def __init__(self, connection: StoreConnection) -> None:
+        # its own connection to the store (``lap_app.storage.open_store``), used from the GUI
         # thread, so patient edits never interleave with a worker's transaction on another one
         self._table = PatientTable(connection)
 

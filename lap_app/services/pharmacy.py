@@ -34,16 +34,9 @@ class PharmacyView:
 
 
 def _view(body: dict[str, Any]) -> PharmacyView:
-    patient = prescriber = ""
-    for entry in body["bundle"].get("entry") or []:
-        resource = entry.get("resource") or {}
-        names = resource.get("name") or [{}]
-        label = " ".join([*(names[0].get("prefix") or []), *(names[0].get("given") or []),
-                          names[0].get("family", "")]).strip()
-        if resource.get("resourceType") == "Patient":
-            patient = label
-        elif resource.get("resourceType") == "Practitioner":
-            prescriber = label
+    from lap_app.services.prescrit import bundle_names
+
+    patient, prescriber = bundle_names(body["bundle"])
     return PharmacyView(body["number"], wire_status(body), patient, prescriber,
                         [PharmacyLine(**line) for line in body["lines"]], body["bundle"])
 

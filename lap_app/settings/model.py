@@ -44,6 +44,17 @@ class BaseSettings:
 
 
 @dataclass(slots=True)
+class StoreSettings:
+    """Where the practice store is: empty ``url``, this workstation's SQLite file (the default);
+    ``postgresql://user:password@server/base``, the practice server shared by the workstations,
+    reached over TLS checked against ``ca_path`` (``sslmode=verify-full``). ``lap-app --store``
+    overrides it for one command."""
+
+    url: str = ""
+    ca_path: str = ""
+
+
+@dataclass(slots=True)
 class CardSettings:
     """How the CPS is reached: PC/SC readers (default) or a PKCS#11 module (Cryptolib CPS)."""
 
@@ -56,6 +67,7 @@ class Settings:
     practice: PracticeSettings = field(default_factory=PracticeSettings)
     base: BaseSettings = field(default_factory=BaseSettings)
     card: CardSettings = field(default_factory=CardSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
     paper_size: str = "A4"
     default_printer: str = ""  # empty: the system's default destination
     # an elderly patient's creatinine older than this is asked for again (prescription screen)
@@ -70,6 +82,7 @@ class Settings:
         practice = _dataclass_from(PracticeSettings, data.get("practice"))
         base = _dataclass_from(BaseSettings, data.get("base"))
         card = _dataclass_from(CardSettings, data.get("card"))
+        store = _dataclass_from(StoreSettings, data.get("store"))
         if card.backend not in CARD_BACKENDS:
             card = CardSettings()
         paper = data.get("paper_size")
@@ -79,6 +92,7 @@ class Settings:
             practice=practice,
             base=base,
             card=card,
+            store=store,
             paper_size=paper if paper in PAPER_SIZES else "A4",
             default_printer=printer if isinstance(printer, str) else "",
             creatinine_max_age_days=creatinine_days if isinstance(creatinine_days, int)

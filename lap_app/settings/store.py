@@ -82,6 +82,20 @@ def load_settings(path: Path | None = None) -> Settings:
     return Settings.from_dict(data)
 
 
+def configured_store(path: Path | None = None) -> tuple[str, str]:
+    """(url, CA file) of the practice server in the settings, ("", "") for the local file; reads
+    the file without setting a bad one aside (``load_settings`` does that, in the GUI)."""
+    try:
+        data = json.loads((path or settings_path()).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "", ""
+    store = data.get("store") if isinstance(data, dict) else None
+    if not isinstance(store, dict):
+        return "", ""
+    url, ca_path = store.get("url"), store.get("ca_path")
+    return (url if isinstance(url, str) else "", ca_path if isinstance(ca_path, str) else "")
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename) so a crash never leaves half a file."""
     path = path or settings_path()

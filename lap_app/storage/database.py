@@ -9,7 +9,9 @@ from lap_app.domain.errors import DamagedFile, UserError, os_error_reason
 from lap_app.i18n import _
 from lap_app.paths import user_data_dir
 from lap_app.private_files import private_database
+from lap_app.storage.engine import StoreConnection
 from lap_app.storage.migrations import MIGRATIONS, Step
+from lap_app.storage.schema_version import dialect_ddl
 from lap_app.storage.sqlite_errors import SqliteFailure, sqlite_failure
 from lap_app.storage.transaction import write_transaction
 
@@ -122,25 +124,37 @@ def disk_nearly_full(folder: Path, margin: int = 256 * 1024) -> bool:
         return False
 
 
-def migrate(conn: sqlite3.Connection, steps: list[Step]) -> int:
-    """Apply the steps not yet applied; returns the resulting version."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def migrate(conn: StoreConnection, steps: list[Step]) -> int:
+    """Apply the steps not yet applied, each in its own transaction; returns the resulting version.
+
+    The same numbered steps serve both engines (``migrations.py``); the version is SQLite's
+    ``PRAGMA user_version`` or the server's ``lap_schema_version`` row (``schema_version.py``)."""
+    from lap_app.storage.schema_version import (
+        lock_schema,
+        prepare_schema_version,
+        read_schema_version,
+        too_new,
+        write_schema_version,
+    )
+
+    prepare_schema_version(conn)
+    version = read_schema_version(conn)
     if version > len(steps):
-        raise UserError(_("La base locale a été créée par une version plus récente de l'application"))
+        raise too_new(conn, version, len(steps))
     for index in range(version, len(steps)):
         step = steps[index]
         with write_transaction(conn):
-            # re-read under the write lock: another process may have migrated meanwhile
-            if conn.execute("PRAGMA user_version").fetchone()[0] > index:
+            lock_schema(conn)
+            # re-read under the lock: another process (another workstation) may have migrated meanwhile
+            if read_schema_version(conn) > index:
                 continue
             if isinstance(step, str):
-                for statement in _statements(step):
+                for statement in _statements(dialect_ddl(conn, step)):
                     conn.execute(statement)
             else:
                 step(conn)
-            conn.execute(f"PRAGMA user_version = {index + 1}")
-    reached: int = conn.execute("PRAGMA user_version").fetchone()[0]
-    return reached
+            write_schema_version(conn, index + 1)
+    return read_schema_version(conn)
 
 
 def _statements(script: str) -> list[str]:

@@ -7,10 +7,11 @@ is ever lost, and the document id drawn once (opaque) and kept here means it is 
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass
+from typing import Any
 
+from lap_app.storage.engine import StoreConnection
 from lap_app.storage.ordonnances import LocalStore
 
 FINAL_STATES = ("filed", "no_ins", "not_filed")
@@ -28,12 +29,14 @@ class DmpFiling:
     filed_at: float | None
 
 
-def _filing(row: sqlite3.Row) -> DmpFiling:
-    return DmpFiling(row["ordonnance_id"], row["document_id"], row["state"], row["pdf"], row["attempts"],
+def _filing(row: Any) -> DmpFiling:
+    pdf = row["pdf"]
+    return DmpFiling(row["ordonnance_id"], row["document_id"], row["state"], None if pdf is None else bytes(pdf),
+                     row["attempts"],
                      row["next_attempt_at"], row["last_error"], row["filed_at"])
 
 
-def queue_in(conn: sqlite3.Connection, ordonnance_id: int, document_id: str, pdf: bytes | None,
+def queue_in(conn: StoreConnection, ordonnance_id: int, document_id: str, pdf: bytes | None,
              state: str = "pending", error: str | None = None) -> None:
     """``DmpFilings.queue`` inside a transaction already open (the one that saves the ordonnance)."""
     now = time.time()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+from lap_app.storage.engine import StoreConnection
+from lap_app.storage.errors import STORE_FAILURES, EditConflict
 from lap_app.storage.transaction import write_transaction
 
 LineData = dict[str, Any]
@@ -25,22 +26,21 @@ LineData = dict[str, Any]
 class DraftingTables:
     """On one connection to the store (used from the GUI thread)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: StoreConnection) -> None:
         self._db = connection
 
     # ---- favourites: one line each --------------------------------------------------------------
 
     def add_favourite(self, name: str, line: LineData) -> int:
         with _store_errors():
-            cursor = self._db.execute("INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?)",
-                                      (name, _json(line), _now()))
-        if cursor.lastrowid is None:  # sqlite3 sets it after every INSERT
-            raise RuntimeError("favourite stored without a row id")
-        return cursor.lastrowid
+            (favourite_id,) = self._db.execute(
+                "INSERT INTO favourites (name, line, created_at) VALUES (?, ?, ?) RETURNING id",
+                (name, _json(line), _now())).fetchone()
+        return int(favourite_id)
 
     def favourites(self) -> list[tuple[int, str, LineData]]:
         with _store_errors():
-            rows = self._db.execute("SELECT id, name, line FROM favourites ORDER BY name COLLATE NOCASE").fetchall()
+            rows = self._db.execute("SELECT id, name, line FROM favourites ORDER BY lower(name), name").fetchall()
         return [(i, n, json.loads(data)) for i, n, data in rows]
 
     def remove_favourite(self, favourite_id: int) -> None:
@@ -59,7 +59,7 @@ class DraftingTables:
 
     def templates(self) -> list[tuple[int, str, list[LineData]]]:
         with _store_errors():
-            rows = self._db.execute("SELECT id, name, lines FROM templates ORDER BY name COLLATE NOCASE").fetchall()
+            rows = self._db.execute("SELECT id, name, lines FROM templates ORDER BY lower(name), name").fetchall()
         return [(i, n, json.loads(data)) for i, n, data in rows]
 
     def remove_template(self, template_id: int) -> None:
@@ -81,33 +81,53 @@ class DraftingTables:
         """(id, kind, name, lines), by name."""
         with _store_errors():
             rows = self._db.execute("SELECT id, kind, name, lines FROM care_templates "
-                                    "ORDER BY name COLLATE NOCASE").fetchall()
+                                    "ORDER BY lower(name), name").fetchall()
         return [(i, k, n, json.loads(data)) for i, k, n, data in rows]
 
     # ---- each patient's draft ---------------------------------------------------------------------
 
-    def save_draft_part(self, patient_id: int, part: str, data: Any) -> None:
+    def save_draft_part(self, patient_id: int, part: str, data: Any, read_version: int | None = None) -> int:
         """Replace one part of the patient's draft (``"lines"``: the medicines, ``"care"``: the
         other kinds), keeping the other part: read and written in one transaction so that the
         two editors never overwrite each other. The row goes when every part is empty. A draft
-        stored as a plain list (before the care part existed) is its medicine lines."""
+        stored as a plain list (before the care part existed) is its medicine lines.
+
+        ``read_version``: the draft's version this workstation last read or wrote (0: it had
+        none); when another workstation changed it since, nothing is written and ``EditConflict``
+        says so. None: no check. Returns the draft's new version (0: no draft left)."""
         with _store_errors(), write_transaction(self._db):
-            row = self._db.execute("SELECT lines FROM drafts WHERE patient_id = ?", (patient_id,)).fetchone()
+            row = self._db.execute("SELECT lines, row_version FROM drafts WHERE patient_id = ?",
+                                   (patient_id,)).fetchone()
+            stored_version = int(row[1]) if row is not None else 0
+            if read_version is not None and read_version != stored_version:
+                raise draft_conflict()
             parts = draft_parts(row[0]) if row is not None else {}
             parts[part] = data
             if not any(parts.values()):
                 self._db.execute("DELETE FROM drafts WHERE patient_id = ?", (patient_id,))
-                return
-            self._db.execute(
-                "INSERT INTO drafts (patient_id, lines, updated_at) VALUES (?, ?, ?) ON CONFLICT(patient_id) "
-                "DO UPDATE SET lines = excluded.lines, updated_at = excluded.updated_at",
-                (patient_id, _json(parts), _now()))
+                return 0
+            (version,) = self._db.execute(
+                "INSERT INTO drafts (patient_id, lines, updated_at, row_version) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT(patient_id) DO UPDATE SET lines = excluded.lines, updated_at = excluded.updated_at, "
+                "row_version = drafts.row_version + 1 RETURNING row_version",
+                (patient_id, _json(parts), _now())).fetchone()
+        return int(version)
 
     def draft(self, patient_id: int) -> str | None:
         """The patient's draft as stored (JSON text), or None; the caller reads it."""
+        found = self.draft_and_version(patient_id)
+        return None if found is None else found[0]
+
+    def draft_and_version(self, patient_id: int) -> tuple[str, int] | None:
         with _store_errors():
-            row = self._db.execute("SELECT lines FROM drafts WHERE patient_id = ?", (patient_id,)).fetchone()
-        return None if row is None else str(row[0])
+            row = self._db.execute("SELECT lines, row_version FROM drafts WHERE patient_id = ?",
+                                   (patient_id,)).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]))
+
+    def draft_version(self, patient_id: int) -> int:
+        with _store_errors():
+            row = self._db.execute("SELECT row_version FROM drafts WHERE patient_id = ?", (patient_id,)).fetchone()
+        return 0 if row is None else int(row[0])
 
     def delete_draft(self, patient_id: int) -> None:
         with _store_errors():
@@ -116,6 +136,12 @@ class DraftingTables:
     def patients_with_draft(self) -> set[int]:
         with _store_errors():
             return {patient_id for (patient_id,) in self._db.execute("SELECT patient_id FROM drafts")}
+
+
+def draft_conflict() -> EditConflict:
+    return EditConflict(_("Le brouillon d'ordonnance de ce patient a été modifié sur un autre poste : vos dernières "
+                          "modifications n'ont pas été enregistrées et rien n'a été écrasé ; rouvrez le patient pour "
+                          "voir le brouillon enregistré"))
 
 
 def draft_parts(stored: str) -> dict[str, Any]:
@@ -139,7 +165,9 @@ def draft_parts(stored: str) -> dict[str, Any]:
 def _store_errors() -> Iterator[None]:
     try:
         yield
-    except sqlite3.Error as error:
+    except STORE_FAILURES as error:
+        if isinstance(error, UserError):  # the practice server's own French message
+            raise
         raise UserError(_("base locale indisponible ({error})").format(error=error)) from error
 
 

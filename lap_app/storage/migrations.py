@@ -4,16 +4,18 @@
 the missing ones, each in its own transaction, in order.
 
 To change the schema, APPEND a step to ``MIGRATIONS`` (never edit, reorder or remove one that
-has shipped). A step is either an SQL script (``str``, may hold several statements) or a
-callable ``step(conn: sqlite3.Connection) -> None`` for data moves. The steps of a part's own
+has shipped). A step is either an SQL script (``str``, may hold several statements, in SQLite's
+words: ``schema_version.dialect_ddl`` gives PostgreSQL's column types) or a callable
+``step(conn: StoreConnection) -> None`` for data moves, written in SQL both engines run. The same
+steps, in the same order, serve the SQLite file and the practice server. The steps of a part's own
 tables live in ``storage`` too (``practice_schema.py``, ``dmp_schema.py``), so that the store
 never imports the services.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lap_app.storage.acknowledgement_schema import ACKNOWLEDGEMENTS_STEP
 from lap_app.storage.dmp_schema import DMP_STEP
@@ -24,9 +26,14 @@ from lap_app.storage.practice_schema import (
     DRAFTS_STEP,
     PATIENTS_STEP,
     PHYSIOLOGY_STEP,
+    PRACTICE_SETTINGS_STEP,
+    ROW_VERSIONS_STEP,
 )
 
-Step = str | Callable[[sqlite3.Connection], None]
+if TYPE_CHECKING:
+    from lap_app.storage.engine import StoreConnection
+
+Step = str | Callable[["StoreConnection"], None]
 
 _CIRCUIT = """
 CREATE TABLE ordonnances (
@@ -70,4 +77,6 @@ MIGRATIONS: list[Step] = [
     ACKNOWLEDGEMENTS_STEP,  # 7: the acknowledged safety alerts of each ordonnance
     PHYSIOLOGY_STEP,  # 8: pregnancy, breastfeeding, last creatinine (practice_schema.py)
     CARE_TEMPLATES_STEP,  # 9: own templates of biology, nursing… (practice_schema.py)
+    ROW_VERSIONS_STEP,  # 10: row versions of patients and drafts: edit conflicts seen (practice_schema.py)
+    PRACTICE_SETTINGS_STEP,  # 11: the practice's shared settings (practice_schema.py)
 ]

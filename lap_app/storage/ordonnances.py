@@ -9,30 +9,39 @@ gives a number twice.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.status import OrdonnanceStatus
-from lap_app.storage.database import connect, default_store_path
+from lap_app.storage.engine import (
+    StoreConnection,
+    StoreLocation,
+    default_store_ca,
+    default_store_location,
+    is_postgres,
+    mark_path,
+    open_store,
+)
+from lap_app.storage.errors import STORE_FAILURES
 from lap_app.storage.number_mark import NumberMark
+from lap_app.storage.outbox_claim import OutboxClaims
 from lap_app.storage.patient_link import bundle_patient_ref
-from lap_app.storage.transaction import write_transaction
+from lap_app.storage.transaction import savepoint, write_transaction
 
 log = logging.getLogger(__name__)
 
 # The patient's opposition: the prescriber's workstation never records dispensing progress, whatever
 # an answer says (the base hides it too). Parameters: ``_shown(status)``.
-_SHOWN_STATUS = "CASE WHEN opposition AND ? THEN ? ELSE ? END"
+_SHOWN_STATUS = "CASE WHEN opposition <> 0 AND ? THEN ? ELSE ? END"
 
 
 def _shown(status: OrdonnanceStatus) -> tuple[bool, str, str]:
@@ -66,31 +75,50 @@ class OutboxEntry:
     last_error: str | None
 
 
-def _ordonnance(row: sqlite3.Row) -> StoredOrdonnance:
+def _ordonnance(row: Any) -> StoredOrdonnance:
+    certificate = row["signer_certificate"]
     return StoredOrdonnance(row["id"], row["number"], OrdonnanceStatus(row["status"]), row["prescriber"], row["patient_name"],
-                            bool(row["opposition"]), json.loads(row["bundle"]), row["signer_certificate"],
+                            bool(row["opposition"]), json.loads(row["bundle"]),
+                            None if certificate is None else bytes(certificate),
                             row["created_at"], row["updated_at"], row["last_error"], row["patient_ref"])
 
 
 class LocalStore:
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
-        self.conn = connect(self.path)
+    """The practice store: an SQLite file (``location`` a path; default: this user's) or the
+    practice's PostgreSQL server (``location`` a ``postgresql://`` URL, ``ca_path`` its CA)."""
+
+    def __init__(self, location: StoreLocation | None = None, ca_path: str | None = None) -> None:
+        self.location: StoreLocation = default_store_location() if location is None else location
+        ca_path = default_store_ca() if ca_path is None else ca_path
+        self.conn: StoreConnection = open_store(self.location, ca_path)
         self._lock = threading.RLock()
-        self._mark = NumberMark(self.path)
+        self._mark = NumberMark(mark_path(self.location))
+        self._claims = OutboxClaims(str(self.location), ca_path) if is_postgres(self.conn) else None
 
     def close(self) -> None:
+        if self._claims is not None:
+            self._claims.close()
         self.conn.close()
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[StoreConnection]:
+        claim = self._claims.active() if self._claims is not None else None
+        if claim is not None:  # inside an outbox claim: the entry's outcome commits with it
+            return savepoint(claim)
         return write_transaction(self.conn, self._lock)
+
+    def claimed(self, entry: OutboxEntry) -> AbstractContextManager[bool]:
+        """Held while this workstation sends ``entry`` (``storage.outbox_claim``): False when
+        another workstation is sending it now, or it has already left the outbox."""
+        if self._claims is None:
+            return contextlib.nullcontext(True)
+        return self._claims.claim(entry.id)
 
     # --- number pool -----------------------------------------------------------------------
 
     def add_numbers(self, prescriber: str, numbers: list[str], expires_at: float) -> None:
         with self.transaction() as conn:
-            conn.executemany("INSERT OR IGNORE INTO number_pool (number, prescriber, expires_at) VALUES (?,?,?)",
-                             [(n, prescriber, expires_at) for n in numbers])
+            conn.executemany("INSERT INTO number_pool (number, prescriber, expires_at) VALUES (?,?,?)"
+                             " ON CONFLICT DO NOTHING", [(n, prescriber, expires_at) for n in numbers])
 
     def available_numbers(self, prescriber: str, margin: float = 3600.0) -> int:
         with self._lock:
@@ -99,17 +127,25 @@ class LocalStore:
                 (prescriber, time.time() + margin)).fetchone()[0]
         return count
 
-    def _take_number(self, conn: sqlite3.Connection, prescriber: str, margin: float = 3600.0,
+    def _take_number(self, conn: StoreConnection, prescriber: str, margin: float = 3600.0,
                      above: str = "") -> str | None:
-        row = conn.execute(
-            "SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?"
-            " AND number > ? ORDER BY expires_at, number LIMIT 1", (prescriber, time.time() + margin, above)).fetchone()
-        if row is None:
-            return None
-        number: str = row["number"]
-        conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ?", (time.time(), number))
-        self._mark.record(prescriber, number)  # before the commit: never handed out twice, even restored
-        return number
+        """The lowest free number, taken by a conditional UPDATE: on the practice server two
+        workstations may pick the same candidate; the second one's UPDATE waits for the first to
+        commit, finds it taken (``taken_at IS NULL`` re-checked) and tries the next."""
+        for _attempt in range(100):
+            row = conn.execute(
+                "SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?"
+                " AND number > ? ORDER BY expires_at, number LIMIT 1",
+                (prescriber, time.time() + margin, above)).fetchone()
+            if row is None:
+                return None
+            number: str = row["number"]
+            taken = conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ? AND taken_at IS NULL",
+                                 (time.time(), number)).rowcount
+            if taken == 1:
+                self._mark.record(prescriber, number)  # before the commit: never handed out twice, even restored
+                return number
+        raise RuntimeError("number pool: no number could be taken after 100 attempts")
 
     def unused_numbers(self, prescriber: str) -> builtins.list[str]:
         with self._lock:
@@ -120,9 +156,9 @@ class LocalStore:
     def burn_numbers(self, numbers: builtins.list[str]) -> int:
         """Take these numbers out of the pool for good (the base says they are used or unknown)."""
         with self.transaction() as conn:
-            cursor = conn.executemany("UPDATE number_pool SET taken_at = ? WHERE number = ? AND taken_at IS NULL",
-                                      [(time.time(), n) for n in numbers])
-        return max(0, cursor.rowcount)
+            burnt = sum(conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ? AND taken_at IS NULL",
+                                     (time.time(), n)).rowcount for n in numbers)
+        return max(0, burnt)
 
     # --- ordonnances -----------------------------------------------------------------------
 
@@ -138,7 +174,7 @@ class LocalStore:
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
                     bundle: dict[str, Any], signer_certificate: bytes,
                     acknowledgements: Sequence[Acknowledgement] = (),
-                    also: Callable[[sqlite3.Connection, int], None] | None = None) -> int:
+                    also: Callable[[StoreConnection, int], None] | None = None) -> int:
         """Record a signed ordonnance, the alerts acknowledged for it, and queue it in the
         outbox, atomically.
 
@@ -147,12 +183,11 @@ class LocalStore:
         so a disk full after the registration cannot cost the user the PDF."""
         now = time.time()
         with self.transaction() as conn:
-            cursor = conn.execute(
+            ordonnance_id = int(conn.execute(
                 "INSERT INTO ordonnances (number, status, prescriber, patient_name, patient_ref, opposition, bundle,"
-                " signer_certificate, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " signer_certificate, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (number, OrdonnanceStatus.WAITING.value, prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
-                 json.dumps(bundle, ensure_ascii=False), signer_certificate, now, now))
-            ordonnance_id = int(cursor.lastrowid or 0)
+                 json.dumps(bundle, ensure_ascii=False), signer_certificate, now, now)).fetchone()[0])
             conn.execute("INSERT INTO outbox (ordonnance_id, number, next_attempt_at, created_at) VALUES (?,?,?,?)",
                          (ordonnance_id, number, now, now))
             _record_acknowledgements(conn, ordonnance_id, acknowledgements)
@@ -164,12 +199,11 @@ class LocalStore:
                    reason: str, acknowledgements: Sequence[Acknowledgement] = ()) -> int:
         now = time.time()
         with self.transaction() as conn:
-            cursor = conn.execute(
+            ordonnance_id = int(conn.execute(
                 "INSERT INTO ordonnances (number, status, prescriber, patient_name, patient_ref, opposition, bundle,"
-                " created_at, updated_at, last_error) VALUES (NULL,?,?,?,?,?,?,?,?,?)",
+                " created_at, updated_at, last_error) VALUES (NULL,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (OrdonnanceStatus.PAPER.value, prescriber, patient_name, bundle_patient_ref(bundle), int(opposition),
-                 json.dumps(bundle, ensure_ascii=False), now, now, reason))
-            ordonnance_id = int(cursor.lastrowid or 0)
+                 json.dumps(bundle, ensure_ascii=False), now, now, reason)).fetchone()[0])
             _record_acknowledgements(conn, ordonnance_id, acknowledgements)
             return ordonnance_id
 
@@ -247,7 +281,7 @@ class LocalStore:
         (disk full): the entry stays and the next flush replays it (the base answers 200)."""
         try:
             self.outbox_done(entry, status)
-        except sqlite3.Error as error:
+        except STORE_FAILURES as error:
             log.warning("registration of %s not recorded locally yet: %s", entry.number, error)
             return False
         return True
@@ -260,7 +294,7 @@ class LocalStore:
                          (error, time.time(), entry.ordonnance_id))
 
 
-def _record_acknowledgements(conn: sqlite3.Connection, ordonnance_id: int,
+def _record_acknowledgements(conn: StoreConnection, ordonnance_id: int,
                              acknowledgements: Sequence[Acknowledgement]) -> None:
     conn.executemany(
         "INSERT INTO alert_acknowledgements (ordonnance_id, alert_id, level, alert_text, acknowledged_by,"

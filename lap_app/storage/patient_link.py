@@ -9,8 +9,10 @@ NULL (it simply shows in no patient's history, as before it would have been skip
 from __future__ import annotations
 
 import json
-import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lap_app.storage.engine import StoreConnection
 
 
 def bundle_patient_ref(bundle: Any) -> str | None:
@@ -27,7 +29,7 @@ def bundle_patient_ref(bundle: Any) -> str | None:
     return None
 
 
-def link_ordonnances_to_patients(conn: sqlite3.Connection) -> None:
+def link_ordonnances_to_patients(conn: StoreConnection) -> None:
     conn.execute("ALTER TABLE ordonnances ADD COLUMN patient_ref TEXT")  # FHIR Patient fullUrl
     updates = []
     for ordonnance_id, text in conn.execute("SELECT id, bundle FROM ordonnances").fetchall():

@@ -7,7 +7,6 @@ Rules (what a valid record is, how a typed search is read) are the service's
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,11 +14,14 @@ from typing import Any
 from lap_app.domain.model import Sex
 from lap_app.domain.patient_record import LongTermTreatment, PatientRecord, search_key
 from lap_app.domain.physiology import Creatinine
+from lap_app.i18n import _
+from lap_app.storage.engine import StoreConnection
+from lap_app.storage.errors import EditConflict
 from lap_app.storage.transaction import write_transaction
 
 _COLUMN_LIST = (
     "id", "resource_id", "family_name", "given_names", "sex", "birth_date", "ins", "weight_kg",
-    "height_cm", "ald", "ald_label", "allergies", "treatments", "opposition", "physiology",
+    "height_cm", "ald", "ald_label", "allergies", "treatments", "opposition", "physiology", "row_version",
 )
 _COLUMNS = ", ".join(_COLUMN_LIST)
 
@@ -27,26 +29,39 @@ _COLUMNS = ", ".join(_COLUMN_LIST)
 class PatientTable:
     """Patients on one connection to the store (used from one thread)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: StoreConnection) -> None:
         self._db = connection
 
     def ins_owner(self, ins: str, other_than: int | None = None) -> int | None:
         """The id of the patient (other than ``other_than``) who has this INS, if any."""
-        row = self._db.execute("SELECT id FROM patients WHERE ins = ? AND id IS NOT ?", (ins, other_than)).fetchone()
+        if other_than is None:
+            row = self._db.execute("SELECT id FROM patients WHERE ins = ?", (ins,)).fetchone()
+        else:
+            row = self._db.execute("SELECT id FROM patients WHERE ins = ? AND id <> ?", (ins, other_than)).fetchone()
         return int(row[0]) if row else None
 
     def save(self, record: PatientRecord) -> PatientRecord:
-        """Insert (``record.id`` None) or update; returns the record with its id."""
+        """Insert (``record.id`` None) or update; returns the record with its id and new version.
+
+        An update applies only over the version the record was read at (``row_version``): when
+        another workstation saved the patient meanwhile, nothing is written and ``EditConflict``
+        says so (in French). A record never read from the store (``row_version`` 0) updates as is."""
         row = _to_row(record)
         with write_transaction(self._db):
             if record.id is None:
-                cursor = self._db.execute(
-                    f"INSERT INTO patients ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                    tuple(row.values()))
-                return replace(record, id=cursor.lastrowid)
+                (new_id,) = self._db.execute(
+                    f"INSERT INTO patients ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) RETURNING id",
+                    tuple(row.values())).fetchone()
+                return replace(record, id=int(new_id), row_version=1)
             assignments = ", ".join(f"{column} = ?" for column in row)
-            self._db.execute(f"UPDATE patients SET {assignments} WHERE id = ?", (*row.values(), record.id))
-        return record
+            condition, params = ("id = ? AND row_version = ?", (record.id, record.row_version)) if record.row_version \
+                else ("id = ?", (record.id,))
+            updated = self._db.execute(
+                f"UPDATE patients SET {assignments}, row_version = row_version + 1 WHERE {condition} RETURNING row_version",
+                (*row.values(), *params)).fetchone()
+        if updated is None:
+            raise patient_conflict(record)
+        return replace(record, row_version=int(updated[0]))
 
     def get(self, patient_id: int) -> PatientRecord | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM patients WHERE id = ?", (patient_id,)).fetchone()
@@ -117,6 +132,7 @@ def _from_row(row: tuple[object, ...]) -> PatientRecord:
         treatments=[LongTermTreatment(t["label"], t.get("cis")) for t in json.loads(values["treatments"])],
         opposition=bool(values["opposition"]),
         **_physiology_fields(values["physiology"]),
+        row_version=int(values["row_version"]),
     )
 
 
@@ -140,6 +156,13 @@ def _physiology_fields(text: str | None) -> dict[str, Any]:
         "creatinine": None if not creatinine else Creatinine(
             float(creatinine["value"]), str(creatinine["unit"]), date.fromisoformat(creatinine["date"])),
     }
+
+
+def patient_conflict(record: PatientRecord) -> EditConflict:
+    return EditConflict(_("La fiche de {name} a été modifiée sur un autre poste depuis que vous l'avez ouverte : vos "
+                          "modifications n'ont pas été enregistrées et rien n'a été écrasé ; fermez la fiche, "
+                          "rouvrez-la pour voir la version enregistrée, puis refaites vos modifications")
+                        .format(name=record.display_name))
 
 
 def _escape_like(word: str) -> str:

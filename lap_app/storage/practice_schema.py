@@ -72,3 +72,21 @@ CREATE TABLE care_templates (
     UNIQUE (kind, name)
 );
 """
+
+# Several workstations on one practice server: a patient or a draft changed on one is not silently
+# overwritten by another that read it before. Each write checks the version it read and adds one;
+# a mismatch is an edit conflict shown to the user (``storage.errors.EditConflict``).
+ROW_VERSIONS_STEP = """
+ALTER TABLE patients ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE drafts ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1;
+"""
+
+# What the practice shares (address, phone… printed on every ordonnance), kept with the practice's
+# data: on the practice server every workstation reads the same. Per-user settings stay local.
+PRACTICE_SETTINGS_STEP = """
+CREATE TABLE practice_settings (
+    name TEXT PRIMARY KEY,              -- 'practice': lap_app.settings.PracticeSettings as JSON
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""

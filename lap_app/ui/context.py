@@ -86,11 +86,16 @@ def assemble_context(settings: Settings, *, settings_file: Path, store_path: Pat
     from lap_app.services.desk import PrescribingDesk
     from lap_app.services.drafting import DraftingLibrary
     from lap_app.services.patients import PatientService
-    from lap_app.storage import LocalStore, connect, default_store_path
+    from lap_app.storage import LocalStore, open_store
+    from lap_app.storage.engine import default_store_location
 
-    store_path = store_path or default_store_path()
-    store = LocalStore(store_path)
-    gui_connection = connect(store_path)  # the GUI thread's own connection (patients, drafts)
+    location = store_path or default_store_location()  # a file, or the practice server's URL
+    store = LocalStore(location)
+    try:
+        gui_connection = open_store(location)  # the GUI thread's own connection (patients, drafts)
+    except BaseException:
+        store.close()
+        raise
     drugs = open_drug_database(drugs_path)
     services = Services(
         # without a base the desk still serves the local history (PDF again, renewal)

@@ -1,10 +1,9 @@
-"""The patient's ordonnances: status, PDF again, dispensing consultation, cancel, renew."""
+"""The patient's ordonnances: status, PDF again, follow-up of their execution, cancel, renew."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -40,13 +39,6 @@ def _status_text(status: OrdonnanceStatus, dmp: str) -> str:
     return status_with_dmp(status.label, dmp.replace(" ", "\u00a0"))  # wraps before "DMP", not in it
 
 
-def _french_date(iso: str) -> str:
-    try:
-        return date.fromisoformat(iso[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return iso
-
-
 class HistoryPanel(QGroupBox):
     """History of the selected patient; ``renew_requested(lines)`` asks the editor to load them."""
 
@@ -76,11 +68,11 @@ class HistoryPanel(QGroupBox):
         self.table.doubleClicked.connect(lambda _index: self.reprint_selected())
 
         self.pdf_button = QPushButton(_("PDF"))
-        self.dispensing_button = QPushButton(_("Délivrance"))
+        self.follow_up_button = QPushButton(_("Suivi"))
         self.renew_button = QPushButton(_("Renouveler"))
         self.cancel_button = QPushButton(_("Annuler"))
         self.pdf_button.clicked.connect(self.reprint_selected)
-        self.dispensing_button.clicked.connect(self.consult_dispensing)
+        self.follow_up_button.clicked.connect(self.consult_follow_up)
         self.renew_button.clicked.connect(self.renew_selected)
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.detail = QLabel("")
@@ -89,7 +81,7 @@ class HistoryPanel(QGroupBox):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         buttons = QHBoxLayout()
-        for button in (self.pdf_button, self.dispensing_button, self.renew_button, self.cancel_button):
+        for button in (self.pdf_button, self.follow_up_button, self.renew_button, self.cancel_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -100,7 +92,7 @@ class HistoryPanel(QGroupBox):
         detail_area.setWidget(self.detail)
         detail_area.setMinimumHeight(90)
         detail_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
-        layout.addWidget(detail_area, 1)  # a dispensing reads line by line: room for it
+        layout.addWidget(detail_area, 1)  # a follow-up reads line by line: room for it
         self._update_buttons()
 
     # -- data --------------------------------------------------------------------------------
@@ -170,7 +162,7 @@ class HistoryPanel(QGroupBox):
         has = entry is not None
         self.pdf_button.setEnabled(has)
         self.renew_button.setEnabled(has)
-        self.dispensing_button.setEnabled(has and bool(entry.number) and entry.status.in_base)
+        self.follow_up_button.setEnabled(has and bool(entry.number) and entry.status.in_base)
         self.cancel_button.setEnabled(has and entry.status.cancellable)
 
     # -- actions -----------------------------------------------------------------------------
@@ -231,29 +223,18 @@ class HistoryPanel(QGroupBox):
         run_task(fn, on_done=on_done, on_error=lambda e: self.detail.setText(error_text(e)), pool=card_pool(),
                  receiver=self)
 
-    def consult_dispensing(self) -> None:
+    def consult_follow_up(self) -> None:
         entry = self.selected()
         if entry is None or self._base_missing():
             return
         prescribing, card = self._context.services.prescribing, self._context.session.card
-        self.detail.setText(_("Consultation de la délivrance…"))
-        self._card_call(lambda: prescribing.dispensing(entry.number, card),
-                        lambda report: self._show_dispensing(entry, report))
+        self.detail.setText(_("Consultation du suivi…"))
+        self._card_call(lambda: prescribing.follow_up(entry.number, card),
+                        lambda report: self._show_follow_up(entry, report))
 
-    def _show_dispensing(self, entry, report) -> None:
-        lines = [_("Délivrance de l'ordonnance {number} : {status}").format(
-            number=format_number(report.number), status=report.status.label)]
-        wordings = [line.dci_wording for line in entry.ordonnance.lines]
-        for record in report.records:
-            known = 0 < record.line <= len(wordings)
-            wording = wordings[record.line - 1] if known else _("ligne {n}").format(n=record.line)
-            lines.append(_("• {wording} : {quantity:g} délivré(s) le {date}{substituted}").format(
-                wording=wording, quantity=record.quantity, date=_french_date(record.date),
-                substituted=_(" (substitué)") if record.substituted else ""))
-        if not report.records:
-            lines.append(_("Rien n'a encore été délivré."))
-        self.detail.setText("\n".join(lines))
-        if entry in self._entries:  # the consultation also tells the current status
+    def _show_follow_up(self, entry, report) -> None:
+        self.detail.setText("\n".join(report.text_lines()))
+        if report.status is not None and entry in self._entries:  # the follow-up also tells the status
             row = self._entries.index(entry)
             self._entries[row] = replace(entry, status=report.status)
             self._status_cell(row).setText(_status_text(report.status, entry.dmp))

@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(sequence), self, lambda k=kind: self.care_editor.choose_kind(k))
         self.history = HistoryPanel(self.context)
         self.patient_panel.patient_selected.connect(self._on_patient_selected)
-        self.patient_panel.done.connect(self.editor.focus_search)  # Enter on a patient: the drugs next
+        self.patient_panel.done.connect(self.editor.resume)  # Enter on a patient: their open line, or the drugs
         self.editor.validate_requested.connect(self.validate)
         self.history.renew_requested.connect(self.editor.renew_with)
         self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def new_ordonnance(self) -> None:
-        if self.editor.draft_lines() and QMessageBox.question(
+        if (self.editor.draft_lines() or self.editor.has_open_line()) and QMessageBox.question(
             self, _("Nouvelle ordonnance"), _("Abandonner l'ordonnance en cours ?")
         ) != QMessageBox.StandardButton.Yes:
             return
@@ -429,6 +429,7 @@ class MainWindow(QMainWindow):
             self._screen_followed = True
 
     def closeEvent(self, event) -> None:
+        self.editor.keep_open_line()  # found again at the next start, with the patient's draft
         self.watcher.stop()
         self._status_timer.stop()
         super().closeEvent(event)

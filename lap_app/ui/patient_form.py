@@ -12,10 +12,11 @@ allergy and treatment fields it adds to the list), Escape cancels. Saving goes t
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,6 +43,7 @@ from lap_app.services.patients import (
     normalize_ins,
 )
 from lap_app.ui.object_names import named
+from lap_app.ui.shortcuts import shortcut
 
 SEX_CHOICES = ((Sex.FEMALE, _("Femme")), (Sex.MALE, _("Homme")), (Sex.OTHER, _("Autre")))
 SEX_LABELS = {Sex.FEMALE: _("femme"), Sex.MALE: _("homme"), Sex.OTHER: _("autre"), Sex.UNKNOWN: "?"}
@@ -228,8 +230,8 @@ class PatientForm(QDialog):
         self.treatment_edit.installEventFilter(self)
         self.treatment_edit.textEdited.connect(self._complete_treatment)
         for box in (self.allergy_list, self.treatment_list):
-            QShortcut(QKeySequence.StandardKey.Delete, box, lambda b=box: self._remove_current(b),
-                      context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut(QKeySequence.StandardKey.Delete, box, partial(self._remove_current, box),
+                     Qt.ShortcutContext.WidgetShortcut)
         self.save_button.clicked.connect(self.save)
         cancel.clicked.connect(self.reject)
         if record:
@@ -323,6 +325,7 @@ class PatientForm(QDialog):
         if base is not None:
             record.id = base.id
             record.resource_id = base.resource_id
+            record.row_version = base.row_version  # saved over this version only (edit conflicts)
         return record, {}
 
     def eventFilter(self, watched, event) -> bool:

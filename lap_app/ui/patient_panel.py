@@ -155,6 +155,8 @@ class PatientPanel(QWidget):
 
     def open_form(self, record: PatientRecord | None = None) -> PatientForm:
         """Open the patient form (window-modal, not blocking the event loop)."""
+        if record is not None and record.id is not None:  # as stored now (another workstation may have saved it)
+            record = self._context.services.patients.get(record.id) or record
         self.form = PatientForm(self._context, record, self)
         if record is None and self.search_edit.text().strip() and not any(
             c.isdigit() for c in self.search_edit.text()

@@ -34,9 +34,7 @@ class AttackedBase(BaseProcess):
     log_dir: Path | None = None
 
     def start(self, timeout: float = 20.0) -> AttackedBase:
-        import os
-
-        env = dict(os.environ, LAP_DATA_DIR=str(self.log_dir))
+        env = self.environment(LAP_DATA_DIR=str(self.log_dir))
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir),
@@ -55,12 +53,6 @@ class AttackedBase(BaseProcess):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         raise AssertionError("no VmRSS")
-
-    def rows(self, sql: str, *args: Any, database: str = "base.sqlite3") -> list[tuple]:
-        import sqlite3
-
-        with contextlib.closing(sqlite3.connect(self.data_dir / database)) as db:
-            return db.execute(sql, args).fetchall()
 
 
 @contextlib.contextmanager

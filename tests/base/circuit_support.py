@@ -14,10 +14,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 LAP_APP = [sys.executable, "-m", "lap_app"]
 PIN = "1234"
 EXAMPLE_BUNDLE = REPO / "tests" / "fixtures" / "ordonnance-bundle.json"
+
+
+ENGINES = ("sqlite", "postgresql")
+# A test module marked with this runs its tests on a base over SQLite and on one over PostgreSQL
+# (the ``base_engine`` fixture of conftest.py).
+on_both_engines = pytest.mark.parametrize("base_engine", ENGINES, indirect=True, scope="session")
 
 
 def free_port() -> int:
@@ -36,6 +44,7 @@ class BaseProcess:
     token_ttl: float = 600.0
     workers: int = 1
     process: subprocess.Popen | None = None
+    database: str | None = None  # a PostgreSQL URL (``--database``); None: SQLite in data_dir
 
     @property
     def url(self) -> str:
@@ -50,8 +59,27 @@ class BaseProcess:
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir), "--token-ttl", str(self.token_ttl),
              "--workers", str(self.workers)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=self.environment())
         return self.wait_serving(timeout)
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        """The server's environment: its PostgreSQL URL in LAP_BASE_DATABASE (as ``--database``
+        would, without the password in its command line)."""
+        env = {**os.environ, **extra}
+        env.pop("LAP_BASE_DATABASE", None)
+        if self.database:
+            env["LAP_BASE_DATABASE"] = self.database
+        return env
+
+    def rows(self, sql: str, *args: object, database: str | None = None) -> list[tuple]:
+        """What the base's own database holds (SQLite or PostgreSQL, SQL with ``?`` markers), or
+        another SQLite file of its data directory (``database="dmp.sqlite3"``)."""
+        if database is None and self.database:
+            return [tuple(row) for row in postgres_rows(self.database, sql, args)]
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(self.data_dir / (database or "base.sqlite3"))) as db, db:
+            return db.execute(sql, args).fetchall()
 
     def wait_serving(self, timeout: float) -> BaseProcess:
         """Back once the started server completes a TLS handshake; its stderr if it exits."""
@@ -170,6 +198,15 @@ def run_cli(args: list[str], env: dict[str, str], stdin: str = PIN + "\n",
             timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([*LAP_APP, *args], input=stdin, capture_output=True, text=True, env=env,
                           timeout=timeout, cwd=REPO)
+
+
+def postgres_rows(url: str, sql: str, args: tuple = ()) -> list[tuple]:
+    """One statement in its own transaction on a PostgreSQL database (the rows, if any)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        cursor = db.execute(sql.replace("?", "%s"), args)
+        return cursor.fetchall() if cursor.description else []
 
 
 def _root_conftest():

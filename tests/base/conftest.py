@@ -28,8 +28,21 @@ def _no_system_keyring() -> None:
 
 
 @pytest.fixture(scope="session")
-def base(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path):
-    with running_base(tmp_path_factory.mktemp("base-data"), pki_dir) as process:
+def base_engine(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def base_database(request: pytest.FixtureRequest, base_engine: str):
+    """A function giving a fresh database for one more base on the engine under test (None: SQLite)."""
+    if base_engine == "sqlite":
+        return lambda: None
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture(scope="session")
+def base(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path, base_database):
+    with running_base(tmp_path_factory.mktemp("base-data"), pki_dir, database=base_database()) as process:
         yield process
 
 
@@ -43,3 +56,9 @@ def enrolled(base: BaseProcess, pki_dir: Path):
     with card_in_hand("medecin", pki_dir) as card:
         enrol(endpoint, card, name="tests")
     return endpoint
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_cluster):
+    """A function creating one more empty database on the session's PostgreSQL cluster; its URL."""
+    return lambda: postgres_cluster.dsn(postgres_cluster.create_database("base"))

@@ -8,7 +8,9 @@ import time
 import httpx
 import pytest
 
-from circuit_support import card_in_hand
+from circuit_support import card_in_hand, on_both_engines
+
+pytestmark = on_both_engines
 
 
 def test_client_refuses_a_server_not_signed_by_its_ca(enrolled, tmp_path):

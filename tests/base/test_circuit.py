@@ -6,12 +6,13 @@ tampered or invalid content, unknown numbers, cancelling after dispensing)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, pdf_text
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, on_both_engines, pdf_text
+
+pytestmark = on_both_engines
 
 
 def _draft():
@@ -59,7 +60,7 @@ def _as(holder, endpoint, pki_dir):
 
 def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base):
     from lap_app.domain.errors import UserError
-    from lap_app.services.dispensing import consult_dispensing
+    from lap_app.services.follow_up import consult_follow_up
     from lap_app.services.pharmacy import dispense, read_prescription
 
     outcome = _prescribe(enrolled, pki_dir, store)
@@ -79,9 +80,10 @@ def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base):
         assert partial.status == "partly_dispensed"
 
     with _as("medecin", enrolled, pki_dir) as prescriber:
-        seen = consult_dispensing(prescriber, outcome.number, store)
+        seen = consult_follow_up(prescriber, outcome.number, store)
     assert seen.status == "partly_dispensed"
-    assert [(r.line, r.quantity, r.substituted) for r in seen.records] == [(1, 3, False), (3, 1, True)]
+    assert [(r.line, r.amount, r.detail["substituted"], r.profession) for r in seen.executions] == [
+        (1, 3, False, "pharmacien"), (3, 1, True, "pharmacien")]
     assert store.by_number(outcome.number).status == "partly_dispensed"
 
     with _as("pharmacien", enrolled, pki_dir) as pharmacy:
@@ -93,25 +95,23 @@ def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base):
             dispense(pharmacy, scanned[0], [(1, 1, False)], complete=True)
 
     # every access is in the audit trail: who, which number, what
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        actions = db.execute("SELECT actor, action, outcome FROM audit WHERE number = ? ORDER BY id",
-                             (outcome.number,)).fetchall()
+    actions = base.rows("SELECT actor, action, outcome FROM audit WHERE number = ? ORDER BY id", outcome.number)
     assert ("810101234564", "register", "ok") in actions
     assert ("810201234563", "read", "ok") in actions
-    assert ("810101234564", "consult_dispensing", "ok") in actions
+    assert ("810101234564", "follow_up", "ok") in actions
     assert ("810201234563", "read", "refused:410:closed") in actions
 
 
 def test_opposition_refuses_consultation(enrolled, pki_dir, store):
-    from lap_app.domain.errors import UserError
-    from lap_app.services.dispensing import consult_dispensing
+    from lap_app.services.follow_up import consult_follow_up
 
     outcome = _prescribe(enrolled, pki_dir, store, opposition=True)
     assert outcome.status == "registered"
     assert "oppos" in pdf_text(outcome.pdf).lower()
     with _as("medecin", enrolled, pki_dir) as prescriber:
-        with pytest.raises(UserError, match="Consultation refusée : Le patient s'est opposé"):
-            consult_dispensing(prescriber, outcome.number)
+        seen = consult_follow_up(prescriber, outcome.number)
+    assert seen.objected and not seen.executions and seen.status is None
+    assert "s'est opposé" in seen.text_lines()[1] and len(seen.text_lines()) == 2
 
 
 def test_pharmacist_cannot_register_or_consult(enrolled, pki_dir, store):

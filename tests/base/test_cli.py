@@ -61,7 +61,10 @@ def test_loop_over_pcsc(vpcd_cards, env, tmp_path):
     _ok(run_cli(["pharmacy", "dispense", number, "--line", "2", "--quantity", "1", *as_pharmacist], env))
     seen = json.loads(_ok(run_cli(["dispensing", number, "--json", *as_doctor], env)))
     assert seen["status"] == "partly_dispensed"
-    assert [(d["line"], d["quantity"]) for d in seen["dispensings"]] == [(2, 1.0)]
+    assert [(d["line"], d["amount"], d["profession"]) for d in seen["executions"]] == [(2, 1.0, "pharmacien")]
+    assert [line["done"] for line in seen["lines"]] == [0, 1, 0]
+    text = _ok(run_cli(["dispensing", number, *as_doctor], env))
+    assert "Ligne 2 · LEVOTHYROX" in text and "1 boîte(s) délivrée(s) le " in text and "par pharmacien" in text
     _ok(run_cli(["pharmacy", "dispense", number, "--all", *as_pharmacist], env))
     _refused(run_cli(["pharmacy", "read", number, *as_pharmacist], env), "numéro clos")
     _refused(run_cli(["pharmacy", "dispense", number, "--all", *as_pharmacist], env), "numéro clos")
@@ -74,7 +77,8 @@ def test_opposition_and_refusals(vpcd_cards, env, tmp_path):
     run_cli(["enrol", *as_doctor], env)  # idempotent
     result = json.loads(_ok(run_cli(["prescribe", str(EXAMPLE_BUNDLE), "--opposition", "-o", str(pdf), "--json",
                                      *as_doctor], env)))
-    _refused(run_cli(["dispensing", result["number"], *as_doctor], env), "s'est opposé")
+    objected = _ok(run_cli(["dispensing", result["number"], *as_doctor], env))
+    assert "Le patient s'est opposé" in objected and "Ligne" not in objected
     # the pharmacist's card cannot consult as a prescriber
     _refused(run_cli(["dispensing", result["number"], "--reader", PHARMACY_READER, "--pin-stdin"], env),
              "réservée aux prescripteurs")

@@ -4,11 +4,12 @@ the demo CA (whose certificates carry the profession code, and a biologist's spe
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
 import pytest
 from attack_support import insider
+
+from circuit_support import on_both_engines
 
 KINDS = ("medicaments", "dispositifs", "biologie", "soins-infirmiers", "kinesitherapie", "orthophonie",
          "orthoptie", "podologie")
@@ -27,18 +28,18 @@ MAY_EXECUTE = {
 
 
 @pytest.fixture(scope="module")
-def matrix_base(tmp_path_factory, pki_dir):
+def matrix_base(tmp_path_factory, pki_dir, base_database):
     from circuit_support import running_base
 
-    with running_base(tmp_path_factory.mktemp("prescrit-matrix"), pki_dir) as process:
+    with running_base(tmp_path_factory.mktemp("prescrit-matrix"), pki_dir, database=base_database()) as process:
         yield process
 
 
 def _audit(base, action: str) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        return db.execute("SELECT actor, number, outcome FROM audit WHERE action = ?", (action,)).fetchall()
+    return base.rows("SELECT actor, number, outcome FROM audit WHERE action = ?", action)
 
 
+@on_both_engines
 def test_every_profession_reads_and_executes_only_its_kinds(matrix_base, pki_dir) -> None:  # type: ignore[no-untyped-def]
     from lap_app.standins.pki import init_pki
 
@@ -78,6 +79,7 @@ def test_every_profession_reads_and_executes_only_its_kinds(matrix_base, pki_dir
     physician.close()
 
 
+@on_both_engines
 def test_the_pharmacy_route_refuses_other_kinds(matrix_base, pki_dir) -> None:  # type: ignore[no-untyped-def]
     from lap_app.standins.pki import init_pki
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import sqlite3
 import uuid
 from typing import Any
 
 import pytest
 from attack_support import insider, rs256
+
+from circuit_support import on_both_engines
+
+pytestmark = on_both_engines
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +43,7 @@ def _adjust(person, number: str, line: int, changes: list[dict[str, str]], agree
 
 
 def _bundle(base, number: str) -> str:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        return str(db.execute("SELECT bundle FROM prescriptions WHERE number = ?", (number,)).fetchone()[0])
+    return str(base.rows("SELECT bundle FROM prescriptions WHERE number = ?", number)[0][0])
 
 
 def test_more_sessions_agreed_by_telephone(base, physio) -> None:  # type: ignore[no-untyped-def]
@@ -93,8 +95,7 @@ def test_an_adjustment_without_its_agreement_lists_every_problem(base, physio, p
     assert other_card.status_code == 422
     assert other_card.json()["problems"] == [{"path": "certificate",
                                               "message": "certificat d'une autre carte que celle authentifiée"}]
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        assert db.execute("SELECT count(*) FROM adjustments WHERE number = ?", (number,)).fetchone()[0] == 0
+    assert base.rows("SELECT count(*) FROM adjustments WHERE number = ?", number)[0][0] == 0
     assert physician.call("POST", f"/prescriptions/{number}/cancel").status_code == 200
     late = _adjust(orthoptist, number, 1, [{"field": "seances", "value": "14"}], agreement)
     assert late.status_code == 422 and "annulée" in json.dumps(late.json(), ensure_ascii=False)

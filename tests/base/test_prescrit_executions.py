@@ -5,12 +5,15 @@ of the base before the answer) that never records twice."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import uuid
 from typing import Any
 
 import pytest
 from attack_support import insider
+
+from circuit_support import on_both_engines
+
+pytestmark = on_both_engines
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +36,8 @@ def _execute(person, number: str, lines: list[dict[str, Any]], execution_id: str
 
 
 def _rows(base, number: str) -> int:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        return sum(db.execute(f"SELECT count(*) FROM {table} WHERE number = ?", (number,)).fetchone()[0]
-                   for table in ("execution_lines", "dispensings"))
+    return sum(base.rows(f"SELECT count(*) FROM {table} WHERE number = ?", number)[0][0]
+               for table in ("execution_lines", "dispensings"))
 
 
 def test_biology_done_or_not_done_with_its_reason(base, people) -> None:  # type: ignore[no-untyped-def]
@@ -144,7 +146,7 @@ def test_a_retried_execution_is_recorded_once(base, people) -> None:  # type: ig
     assert other.status_code == 409 and _rows(base, number) == 1
 
 
-def test_kill_9_of_the_base_after_an_execution_then_a_retry(tmp_path, pki_dir) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_of_the_base_after_an_execution_then_a_retry(tmp_path, pki_dir, base_database) -> None:  # type: ignore[no-untyped-def]
     """The base dies right after recording (the prescrit never got its answer): the retry, to the
     restarted base, replays it."""
     from lap_app.standins.pki import init_pki
@@ -152,7 +154,7 @@ def test_kill_9_of_the_base_after_an_execution_then_a_retry(tmp_path, pki_dir) -
     from circuit_support import running_base
 
     pki = init_pki(pki_dir)
-    with running_base(tmp_path / "base", pki_dir) as process:
+    with running_base(tmp_path / "base", pki_dir, database=base_database()) as process:
         physician = insider(process, pki.holder("medecin"), enrol=True)
         number = physician.prescribe(kind="orthoptie")
         nurse = insider(process, pki.holder("orthoptiste"), physician.installation)

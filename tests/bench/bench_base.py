@@ -136,6 +136,9 @@ def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]],
                    for _ in range(connections)]
         results.put("ready")
         await asyncio.get_running_loop().run_in_executor(None, start_event.wait)
+        for i, (reader, _writer) in enumerate(streams):  # closed by the server while idle (keep-alive timeout)
+            if reader.at_eof():
+                streams[i] = await asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname="127.0.0.1")
         cpu0 = time.process_time()
 
         async def one_connection(reader, writer) -> None:
@@ -210,9 +213,13 @@ def reserve(client, count: int) -> list[str]:
 
 
 def measure(work: Path, count: int, single: int = 150, clients: int = 16, client_procs: int = 2,
-            workers: int = 1, use_httpx: bool = False, profile: str | None = None) -> dict:
+            workers: int = 1, use_httpx: bool = False, profile: str | None = None,
+            database: str | None = None, database_pid: int | None = None) -> dict:
     """A base in ``work``, ``single`` sequential round trips then ``count`` sustained registrations;
-    every acknowledged one checked to be stored. Returns the figures and one signed bundle."""
+    every acknowledged one checked to be stored. Returns the figures and one signed bundle.
+
+    ``database``: a PostgreSQL URL (else SQLite in the data directory); ``database_pid``: its
+    server's postmaster, whose CPU (all its backends) is counted as ``database_cpu``."""
     from lap_app.base_client import HttpBaseClient
     from lap_app.services.base_connection import base_endpoint
     from lap_app.services.card_session import open_token
@@ -224,7 +231,7 @@ def measure(work: Path, count: int, single: int = 150, clients: int = 16, client
     os.environ["LAP_DATA_DIR"] = str(work / "data")
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     init_pki(work / "pki")
-    with running_base(work / "base", work / "pki", workers=workers) as base:
+    with running_base(work / "base", work / "pki", workers=workers, database=database) as base:
         endpoint = base_endpoint(base.url, base.ca)
         with card_in_hand("medecin", work / "pki") as card:
             enrol(endpoint, card, name="bench")
@@ -246,21 +253,22 @@ def measure(work: Path, count: int, single: int = 150, clients: int = 16, client
         work_items = list(zip(numbers[single:], bundles[single:]))
         spy = start_profiler(base.process.pid, profile)
         server_cpu0, per_process0 = cpu_seconds(base.process.pid), process_cpu(base.process.pid)
+        database_cpu0 = cpu_seconds(database_pid) if database_pid else 0.0
         done, elapsed, client_cpu, latencies = sustained(base.port, base.ca, first, work_items, clients,
                                                          client_procs, use_httpx)
         server_cpu = cpu_seconds(base.process.pid) - server_cpu0
+        database_cpu = cpu_seconds(database_pid) - database_cpu0 if database_pid else 0.0
         per_process = {p: c - per_process0.get(p, 0.0) for p, c in process_cpu(base.process.pid).items()}
         if spy is not None:
             import signal
 
             spy.send_signal(signal.SIGINT)
             spy.wait(30)
-        with sqlite3.connect(base.data_dir / "base.sqlite3") as db:  # every acknowledged one is there
-            stored = db.execute("SELECT COUNT(*) FROM prescriptions").fetchone()[0]
+        stored = base.rows("SELECT COUNT(*) FROM prescriptions")[0][0]  # every acknowledged one is there
         assert stored == single + done, (stored, single, done)
         first.close()
     return {"round_trips": round_trips, "done": done, "elapsed": elapsed, "client_cpu": client_cpu,
-            "server_cpu": server_cpu, "per_process": per_process, "latencies": latencies,
+            "server_cpu": server_cpu, "database_cpu": database_cpu, "data_dir": base.data_dir, "per_process": per_process, "latencies": latencies,
             "bundle": bundles[0], "number": numbers[0]}
 
 

@@ -71,3 +71,31 @@ def test_emulate_inserts_until_stopped(card_pki_dir, pcsc_stack) -> None:
     assert process.returncode == 0, err
     assert "Carte retirée." in out and "Ctrl+C" in out
     assert wait_card_state(reader, False, 10)
+
+
+PROFESSION_OF_HOLDER = {"medecin": "10", "pharmacien": "21", "biologiste": "21", "infirmier": "60", "kine": "70",
+                        "orthophoniste": "91", "orthoptiste": "92", "podologue": "80", "fournisseur": "PSDM"}
+
+
+@pytest.mark.pcsc
+def test_every_profession_s_card_can_be_emulated(card_pki_dir, pcsc_stack) -> None:
+    from lap_app.cli.circuit_options import HOLDER_CHOICES
+
+    assert sorted(PROFESSION_OF_HOLDER) == sorted(HOLDER_CHOICES)
+    reader = reader_name(1)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    for holder, profession in PROFESSION_OF_HOLDER.items():
+        assert wait_card_state(reader, False, 10), "vpcd slot 1 is busy"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lap_app", "card", "emulate", "--holder", holder, "--port", "35964",
+             "--pki", str(card_pki_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            assert wait_card_state(reader, True, 15), f"{holder}: the emulated card never showed up"
+            result = subprocess.run([sys.executable, "-m", "lap_app", "card", "info", "--reader", reader, "--json"],
+                                    capture_output=True, text=True, timeout=60, env=env)
+            assert result.returncode == 0, result.stderr
+            assert json.loads(result.stdout)["identity"]["profession_code"] == profession, holder
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=15)
+        assert process.returncode == 0, holder

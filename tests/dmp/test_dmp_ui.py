@@ -1,5 +1,6 @@
-"""« Mon espace santé (démo) » opened from « Pharmacie (démo) »: the patient's PDFs are listed
-and one opens, the very bytes that were printed, its page drawn in the window."""
+"""« Mon espace santé (démo) » opened from « Prescrit (démo) »: the patient's PDFs are listed
+and one opens, the very bytes that were printed, its page drawn in the window; the patient
+withdraws the consent to the physician following its execution, then gives it back."""
 
 from __future__ import annotations
 
@@ -31,13 +32,15 @@ def filed(dmp_endpoint, dmp_pki_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_pharmacy(dmp_endpoint, dmp_pki_dir):
-    from lap_app.demo.pharmacy import DemoPharmacy
+def demo_prescrits(dmp_base, dmp_endpoint, dmp_pki_dir):
+    from lap_app.base_client.protocol import PATIENT_PORTAL_KEY_FILE
+    from lap_app.demo.prescrit import DemoPrescrits
     from lap_app.standins.pki import init_pki
 
-    pharmacy = DemoPharmacy(dmp_endpoint, init_pki(dmp_pki_dir).holder("pharmacien"))
-    yield pharmacy
-    pharmacy.close()
+    secret = (dmp_base.data_dir / PATIENT_PORTAL_KEY_FILE).read_bytes().hex()
+    prescrits = DemoPrescrits(dmp_endpoint, init_pki(dmp_pki_dir), secret)
+    yield prescrits
+    prescrits.close()
 
 
 def _has_ink(pixmap) -> bool:
@@ -50,13 +53,13 @@ def _has_ink(pixmap) -> bool:
     return dark > 50
 
 
-def test_patient_space_lists_and_opens_the_printed_pdf(qtbot, filed, demo_pharmacy, tmp_path):
+def test_patient_space_lists_and_opens_the_printed_pdf(qtbot, filed, demo_prescrits, tmp_path):
     from PySide6.QtWidgets import QLabel
 
-    from lap_app.demo.pharmacy_window import PharmacyWindow
+    from lap_app.demo.prescrit_window import PrescritWindow
     from lap_app.domain.identifiers import format_prescription_number
 
-    window = PharmacyWindow(demo_pharmacy)
+    window = PrescritWindow(demo_prescrits)
     qtbot.addWidget(window)
     window.show()
     window.number_edit.setText(format_prescription_number(filed.number))
@@ -77,16 +80,27 @@ def test_patient_space_lists_and_opens_the_printed_pdf(qtbot, filed, demo_pharma
     pages = [w for w in view.pages.findChildren(QLabel) if w.pixmap() is not None and not w.pixmap().isNull()]
     assert len(pages) >= 1 and _has_ink(pages[0].pixmap())
     assert view.message.property("role") == "ok"
+
+    # the patient withdraws the consent to the physician following this ordonnance, then gives it back
+    assert view.table.item(row, 3).text() == "autorisé" and not view.give_button.isEnabled()
+    view.withdraw_button.click()
+    qtbot.waitUntil(lambda: view.table.item(row, 3).text() == "refusé par vous", timeout=15_000)
+    assert "ne peut plus consulter" in view.message.text()
+    assert demo_prescrits.consent_given("158037505612321", filed.number) is False
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         view.grab().save(str(SHOTS / "mon_espace_sante.png"))
-        window.grab().save(str(SHOTS / "pharmacie_demo.png"))
+        window.grab().save(str(SHOTS / "prescrit_demo.png"))
+    assert view.give_button.isEnabled() and not view.withdraw_button.isEnabled()
+    view.give_button.click()
+    qtbot.waitUntil(lambda: view.table.item(row, 3).text() == "autorisé", timeout=15_000)
+    assert demo_prescrits.consent_given("158037505612321", filed.number) is True
 
 
-def test_patient_space_refuses_a_wrong_ins_key(qtbot, demo_pharmacy):
+def test_patient_space_refuses_a_wrong_ins_key(qtbot, demo_prescrits):
     from lap_app.demo.patient_space import MonEspaceSanteView
 
-    view = MonEspaceSanteView(demo_pharmacy, "1 58 03 75 056 123 22")
+    view = MonEspaceSanteView(demo_prescrits, "1 58 03 75 056 123 22")
     qtbot.addWidget(view)
     view.refresh()
     assert view.message.text() == "INS invalide : clé du NIR incorrecte : vérifiez la saisie"

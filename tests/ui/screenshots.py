@@ -120,7 +120,8 @@ def main(out: Path) -> int:
         dialog.preview.close()
         dialog.close()
 
-        pharmacy = env.window_extension.open_pharmacy()
+        pharmacy = env.window_extension.open_prescrit()
+        pharmacy.choose_profession("pharmacien")
         pharmacy.number_edit.setText(dialog.number_label.text())
         pharmacy.read()
         until(lambda: pharmacy.table.rowCount() > 0, what="pharmacy")
@@ -134,8 +135,8 @@ def main(out: Path) -> int:
         until(lambda: window.history.table.rowCount() and window.history.table.item(0, 2).text().startswith("délivrée"),
               what="history")
         window.history.table.selectRow(0)
-        window.history.consult_dispensing()
-        until(lambda: "•" in window.history.detail.text(), what="dispensing")
+        window.history.consult_follow_up()
+        until(lambda: "✓" in window.history.detail.text(), what="follow-up")
         pump()
         window.grab().save(str(out / "07-history.png"))
 

@@ -270,3 +270,40 @@ def test_after_a_dialog_the_keyboard_is_back_in_the_field_the_gp_was_in(qtbot, m
     qtbot.keyClick(result, Qt.Key.Key_Escape)
     assert not result.isVisible()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.search.edit, timeout=2000)
+
+
+def test_a_line_left_open_waits_for_its_patient_and_entree_elsewhere_is_not_for_it(qtbot, main_window):
+    """A line being written, then Ctrl+Maj+F, another name and Entrée: the other patient is
+    chosen (Entrée does not add the line from the patient search); back to the first patient,
+    the line is open again and Entrée there adds it."""
+    window = main_window
+    _open_session(qtbot, window)
+    panel, editor = window.patient_panel, window.editor
+    panel.select(window.context.services.patients.search("BERNARD")[0])
+    editor.search.edit.setFocus()
+    qtbot.keyClicks(editor.search.edit, "kardegic 75")
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() > 0, timeout=3000)
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_Return)
+    editor.line_editor.duration_spin.setFocus()
+    editor.line_editor.duration_spin.setValue(30)
+    written = editor.line_editor.line()
+
+    qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_F,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(panel.search_edit, "DURAND")
+    qtbot.waitUntil(lambda: panel.results.count() == 1, timeout=2000)
+    qtbot.keyClick(panel.search_edit, Qt.Key.Key_Return)
+    assert panel.current_patient().family_name == "DURAND"
+    assert not editor.line_editor.isEnabled() and editor.draft_lines() == []
+    assert QApplication.focusWidget() is editor.search.edit
+
+    qtbot.keyClick(editor.search.edit, Qt.Key.Key_F,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(panel.search_edit, "BERNARD")
+    qtbot.waitUntil(lambda: panel.results.count() == 1, timeout=2000)
+    qtbot.keyClick(panel.search_edit, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is editor.line_editor.dose_spin  # back in the line
+    assert editor.line_editor.line() == written
+    qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return)
+    assert [line.posology.duration for line in editor.draft_lines()] == [30]
+    editor.clear()

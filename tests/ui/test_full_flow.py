@@ -115,12 +115,12 @@ def test_full_consultation(qtbot, main_window, demo_env):
     history = window.history
     qtbot.waitUntil(lambda: history.table.rowCount() >= 1, timeout=5000)
     assert history.table.item(0, 2).text().startswith("enregistrée")
-    demo_env.pharmacy.dispense_all(result.number)  # the pharmacy scans the QR code and dispenses
+    demo_env.prescrits.dispense_all(result.number)  # the pharmacy scans the QR code and dispenses
     history.refresh()
     qtbot.waitUntil(lambda: history.table.item(0, 2) is not None
                     and history.table.item(0, 2).text().startswith("délivrée"), timeout=5000)
     history.table.selectRow(0)
-    history.consult_dispensing()
+    history.consult_follow_up()
     qtbot.waitUntil(lambda: "SIMVASTATINE" in history.detail.text().upper(), timeout=5000)
     assert not history.cancel_button.isEnabled()  # dispensed: nothing to cancel any more
     # the status is read whole, not cut at the column's edge ("délivrée · DMP ✓")

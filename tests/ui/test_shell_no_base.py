@@ -109,7 +109,7 @@ def test_network_actions_say_the_base_is_missing(qtbot, no_base_window):
     history = window.history
     qtbot.waitUntil(lambda: history.table.rowCount() == 2, timeout=5000)
     history.table.selectRow(0)
-    for button in (history.dispensing_button, history.cancel_button):
+    for button in (history.follow_up_button, history.cancel_button):
         history.detail.setText("")
         assert button.isEnabled()
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -102,8 +102,9 @@ def test_dispensing_consultation_refused_when_the_patient_objected(qtbot, main_w
     qtbot.waitUntil(lambda: history.table.rowCount() > 0
                     and history.table.item(0, 1).text().replace(" ", "") == number, timeout=5000)
     history.table.selectRow(0)
-    history.consult_dispensing()
-    qtbot.waitUntil(lambda: "refusée" in history.detail.text(), timeout=10000)
+    history.consult_follow_up()
+    qtbot.waitUntil(lambda: "s'est opposé" in history.detail.text(), timeout=10000)
+    assert "✓" not in history.detail.text() and "Ligne" not in history.detail.text()  # that statement only
 
 
 def test_validation_clears_the_draft_it_signed_even_after_a_patient_switch(qtbot, main_window):

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-AGREEMENT_MODES = ("telephone", "messagerie", "autre")
+from lap_app.base_client.protocol import AGREEMENT_MODES, adjustment_content
+
 NEW_LIMIT_FIELDS = ("quantite", "seances")
 
 
@@ -40,11 +41,9 @@ class AdjustmentIn(BaseModel):
 
 def adjustment_bytes(number: str, body: Any) -> bytes:
     """What the prescrit's card signs: number, line, changes, agreement as canonical JSON."""
-    content = {"number": number, "line": body.line,
-               "changes": [{"field": c.field, "value": c.value} for c in body.changes],
-               "agreement": {"mode": body.agreement.mode, "given_by": body.agreement.given_by,
-                             "at": body.agreement.at.isoformat() if body.agreement.at else None}}
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    agreement = body.agreement
+    return adjustment_content(number, body.line, [{"field": c.field, "value": c.value} for c in body.changes],
+                              agreement.mode, agreement.given_by, agreement.at.isoformat() if agreement.at else None)
 
 
 def adjustment_problems(body: AdjustmentIn, line_count: int, status: str, registered_at: float,

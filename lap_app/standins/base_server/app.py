@@ -13,21 +13,29 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from lap_app import __version__
+from lap_app.base_client.protocol import PATIENT_PORTAL_KEY_FILE
 from lap_app.private_files import private_directory
 from lap_app.standins.base_server.context import BaseState, ServerConfig
+from lap_app.standins.base_server.engines import DATABASE_NAME, open_store
 from lap_app.standins.base_server.errors import install_error_handlers
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, load_or_create_key
-from lap_app.standins.base_server.store import BaseStore
 from lap_app.standins.base_server.unknown_numbers import UnknownNumberLimiter
 
-DATABASE_NAME = "base.sqlite3"
+__all__ = ["DATABASE_NAME", "bare_app", "create_app", "serve"]
 
 
 def base_routers() -> list:
-    from lap_app.standins.base_server import routes_auth, routes_pharmacy, routes_prescriber, routes_prescrit
+    from lap_app.standins.base_server import (
+        routes_auth,
+        routes_patient,
+        routes_pharmacy,
+        routes_prescriber,
+        routes_prescrit,
+    )
     from lap_app.standins.dmp.routes import router as dmp_router  # the DMP stand-in rides on this server
 
-    return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, routes_prescrit.router, dmp_router]
+    return [routes_auth.router, routes_prescriber.router, routes_pharmacy.router, routes_prescrit.router,
+            routes_patient.router, dmp_router]
 
 
 def bare_app(extra_routers: list | None = None) -> FastAPI:
@@ -46,8 +54,9 @@ def bare_app(extra_routers: list | None = None) -> FastAPI:
 def create_app(config: ServerConfig, extra_routers: list | None = None) -> FastAPI:
     private_directory(config.data_dir)  # health data: 0700 (the databases inside are 0600)
     app = bare_app(extra_routers)
-    store = BaseStore(config.data_dir / DATABASE_NAME)
+    store = open_store(config.data_dir, config.database)
     token_key = load_or_create_key(config.data_dir / "token.key")
+    app.state.patient_portal_key = load_or_create_key(config.data_dir / PATIENT_PORTAL_KEY_FILE)
     app.state.base = BaseState(
         config=config,
         store=store,
@@ -67,7 +76,7 @@ def create_app(config: ServerConfig, extra_routers: list | None = None) -> FastA
     return app
 
 
-def app_from_pki(data_dir: Path, pki_dir: Path, **options: float) -> tuple[FastAPI, Path, Path]:
+def app_from_pki(data_dir: Path, pki_dir: Path, **options: float | str | None) -> tuple[FastAPI, Path, Path]:
     """The app trusting the PKI's CA, plus the TLS certificate and key to serve it with."""
     from lap_app.standins.pki import init_pki
 
@@ -77,23 +86,32 @@ def app_from_pki(data_dir: Path, pki_dir: Path, **options: float) -> tuple[FastA
 
 
 def serve(host: str, port: int, data_dir: Path, pki_dir: Path, *, token_ttl: float = 600.0,
-          workers: int = 1, log_level: str = "warning", request_timeout: float = 10.0) -> None:
+          workers: int = 1, log_level: str = "warning", request_timeout: float = 10.0,
+          database: str | None = None) -> None:
     """Serve over TLS until interrupted (TLS is always on).
 
     ``workers`` > 1: as many processes, each with its own SO_REUSEPORT socket (the kernel
     spreads the connections) and the same data directory; challenges and tokens are checked
-    from the shared key and database, writes take turns on the database (see store.py).
+    from the shared key and database. On SQLite writes take turns on the file (store.py); on
+    PostgreSQL (``database``) they run side by side (store_postgres.py), and several servers
+    started with the same data directory and database may serve on other ports or machines.
     """
     import subprocess
     import sys
 
-    app, cert, key = app_from_pki(data_dir, pki_dir, token_ttl=token_ttl)  # creates the key before the workers
+    # creates the key (and the tables) before the workers
+    app, cert, key = app_from_pki(data_dir, pki_dir, token_ttl=token_ttl, database=database)
     children = []
     if workers > 1:
         if getattr(sys, "frozen", False):
             raise RuntimeError("several workers need a Python interpreter (not the frozen application)")
         argv = [str(a) for a in (host, port, data_dir, pki_dir, token_ttl, log_level, os.getpid(), request_timeout)]
-        children = [subprocess.Popen([sys.executable, "-c", f"{_WORKER_MAIN}; worker_main(*{argv!r})"])  # noqa: S603 - our own argv
+        env = dict(os.environ)  # the database URL by the environment: argv is visible to every local user
+        env.pop(DATABASE_VARIABLE, None)
+        if database is not None:
+            env[DATABASE_VARIABLE] = database
+        children = [subprocess.Popen([sys.executable, "-c", f"{_WORKER_MAIN}; worker_main(*{argv!r})"],  # noqa: S603 - our own argv
+                                     env=env)
                     for _ in range(workers - 1)]
     try:
         _run(app, cert, key, host, port, log_level, reuse_port=workers > 1, request_timeout=request_timeout)
@@ -105,6 +123,7 @@ def serve(host: str, port: int, data_dir: Path, pki_dir: Path, *, token_ttl: flo
 
 
 _WORKER_MAIN = "from lap_app.standins.base_server.app import worker_main"
+DATABASE_VARIABLE = "LAP_BASE_DATABASE"
 
 
 def worker_main(host: str, port: str, data_dir: str, pki_dir: str, token_ttl: str, log_level: str,
@@ -112,7 +131,8 @@ def worker_main(host: str, port: str, data_dir: str, pki_dir: str, token_ttl: st
     """One extra server process of ``serve(workers=N)``; it stops with its parent, even after a kill -9
     of the parent (uvicorn re-raises SIGTERM on its way out, so ``serve``'s cleanup may not run)."""
     _die_with_parent(int(parent))
-    app, cert, key = app_from_pki(Path(data_dir), Path(pki_dir), token_ttl=float(token_ttl))
+    app, cert, key = app_from_pki(Path(data_dir), Path(pki_dir), token_ttl=float(token_ttl),
+                                  database=os.environ.get(DATABASE_VARIABLE))
     _run(app, cert, key, host, int(port), log_level, reuse_port=True, request_timeout=float(request_timeout))
 
 

@@ -19,9 +19,9 @@ from lap_app.base_client.protocol import (
     PRESCRIBER_PROFESSIONS,
     PRESCRIT_PROFESSIONS,
 )
+from lap_app.standins.base_server.engines import Store
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.security import CardCertificates, ChallengeBook, Holder, check_token
-from lap_app.standins.base_server.store import BaseStore
 from lap_app.standins.base_server.unknown_numbers import MISS_CODES, UnknownNumberLimiter, UnknownNumberLimits
 
 T = TypeVar("T")
@@ -36,12 +36,13 @@ class ServerConfig:
     number_ttl: float = NUMBER_TTL  # a reserved number expires after 30 days
     max_pool: int = 50
     unknown_numbers: UnknownNumberLimits = field(default_factory=UnknownNumberLimits)
+    database: str | None = None  # a PostgreSQL URL; None: SQLite in data_dir (engines.py)
 
 
 @dataclass(slots=True)
 class BaseState:
     config: ServerConfig
-    store: BaseStore
+    store: Store
     token_key: bytes
     certificates: CardCertificates
     challenges: ChallengeBook

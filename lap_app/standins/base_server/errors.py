@@ -37,14 +37,27 @@ class ApiError(Exception):
 def own_failure(error: BaseException) -> ApiError:
     """The base's own failure as a French JSON error (5xx: the client keeps the request for later).
 
-    Its disk full is told apart (507 ``storage_full``): nothing was written, nothing refused."""
+    Its disk full is told apart (507 ``storage_full``): nothing was written, nothing refused;
+    so is its PostgreSQL server out of reach (503: the client retries by itself)."""
     log.error("base failure: %r", error, exc_info=error)
-    if (isinstance(error, sqlite3.Error) and sqlite_failure(error) is SqliteFailure.FULL) or (
+    sqlstate = _postgres_state(error)
+    if sqlstate is not None and (sqlstate == "" or sqlstate.startswith(("08", "57P"))):
+        return ApiError(503, "database_unavailable", "Base de données du service momentanément injoignable : la "
+                        "demande n'a pas été enregistrée, renvoyez-la plus tard", headers={"Retry-After": "5"})
+    if (isinstance(error, sqlite3.Error) and sqlite_failure(error) is SqliteFailure.FULL) or sqlstate == "53100" or (
             isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)):
         return ApiError(507, "storage_full", "Espace disque insuffisant sur le serveur de la base : la demande "
                         "n'a pas été enregistrée, renvoyez-la plus tard", headers={"Retry-After": "30"})
     return ApiError(500, "internal_error", "Incident sur le serveur de la base : la demande n'a pas été "
                     "enregistrée, renvoyez-la plus tard")
+
+
+def _postgres_state(error: BaseException) -> str | None:
+    """The SQLSTATE of a psycopg error ("" for a connection lost or refused), None for any other
+    error (psycopg is imported only by a base on PostgreSQL)."""
+    if not type(error).__module__.startswith("psycopg"):
+        return None
+    return getattr(error, "sqlstate", None) or ""
 
 
 def install_error_handlers(app: FastAPI) -> None:

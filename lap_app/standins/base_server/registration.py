@@ -75,10 +75,16 @@ def prepare_registration(state: BaseState, caller: Caller, number: str,
     signed_at = _signed_at(bundle)
     with state.store.reading() as conn:
         existing = conn.execute(_EXISTING, (number,)).fetchone()
+        if existing is None:
+            try:
+                _check_reserved(conn, number, holder.national_id, time.time(), signed_at)  # cheap refusals first
+            except ApiError as refused:  # registered between the two reads (a concurrent send of itself)?
+                existing = conn.execute(_EXISTING, (number,)).fetchone() if refused.code == "number_used" else None
+                if existing is None:
+                    raise
         if existing is not None:
             _same_or_conflict(existing, digest, holder.national_id)
             return _replay(state, caller, number, existing)
-        _check_reserved(conn, number, holder.national_id, time.time(), signed_at)  # cheap refusals first
     problems, opposition = check_content(bundle, number, holder, state.certificates, signed)
     if problems:
         raise ApiError(422, "invalid_content", "Ordonnance refusée : contenu invalide", problems)
@@ -86,6 +92,7 @@ def prepare_registration(state: BaseState, caller: Caller, number: str,
     certificate = signer_certificate_b64(bundle) or ""
 
     def write(conn: sqlite3.Connection) -> Registered:
+        state.store.lock_number(conn, number)  # a concurrent replay of itself waits, then sees this one
         now = time.time()
         existing = conn.execute(_EXISTING, (number,)).fetchone()
         if existing is not None:  # raced with a replay of itself

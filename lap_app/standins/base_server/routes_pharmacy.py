@@ -65,6 +65,7 @@ class DispenseIn(BaseModel):
 
 def _open_prescription(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
     check_lookup_allowed(state, caller)  # 429 before any lookup once too many numbers missed
+    state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")

@@ -20,10 +20,21 @@ from lap_app.standins.base_server.context import (
     check_number_format,
 )
 from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.execution_view import (
+    AdjustmentOut,
+    ExecutableLineOut,
+    ExecutionRecordOut,
+    adjustment_records,
+    current_lines,
+    execution_records,
+    lines_out,
+)
 from lap_app.standins.base_server.opposition import prescriber_status
+from lap_app.standins.base_server.prescrit_access import stored_kind
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
 router = APIRouter(prefix="/v1", tags=["prescripteur"])
+OPPOSITION_MESSAGE = "Le patient s'est opposé à la consultation des données de délivrance par le prescripteur"
 
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "Jeton ou installation refusés"}, 403: {"description": "Profession ou prescripteur"},
           422: {"description": "Requête ou contenu invalides (problèmes listés)"}}
@@ -148,6 +159,7 @@ def _own_prescription(state: BaseState, caller: Caller, conn: Any, number: str) 
     """The caller's ordonnance under ``number``. Unknown and another prescriber's answer alike
     (404): both count as a miss towards the unknown-number rate limit, checked first."""
     check_lookup_allowed(state, caller)
+    state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None or row["prescriber"] != caller.holder.national_id:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro pour ce prescripteur")
@@ -214,8 +226,7 @@ def consult_dispensing(number: str, state: State, caller: PrescriberCaller) -> D
         with state.store.transaction() as conn:
             row = _own_prescription(state, caller, conn, number)
             if row["opposition"]:
-                raise ApiError(403, "patient_opposition",
-                               "Le patient s'est opposé à la consultation des données de délivrance par le prescripteur")
+                raise ApiError(403, "patient_opposition", OPPOSITION_MESSAGE)
             rows = conn.execute("SELECT * FROM dispensings WHERE number = ? ORDER BY id", (number,)).fetchall()
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "consult_dispensing", "ok")
@@ -224,3 +235,39 @@ def consult_dispensing(number: str, state: State, caller: PrescriberCaller) -> D
                              date=r["dispensed_on"], pharmacist=r["pharmacist"]) for r in rows])
 
     return audited(state, holder, caller.installation, number, "consult_dispensing", run)
+
+
+class FollowUpOut(BaseModel):
+    number: str
+    kind: str
+    status: str
+    lines: list[ExecutableLineOut]
+    executions: list[ExecutionRecordOut] = Field(description="Ce qui a été fait, par quelle profession, quand")
+    adjustments: list[AdjustmentOut] = Field(description="Ce qui a été ajusté, et comment l'accord a été obtenu")
+
+
+@router.get("/prescriptions/{number}/follow-up", response_model=FollowUpOut,
+            responses={**ERRORS, 403: {"description": "Profession, ou opposition du patient (`patient_opposition`)"},
+                       404: {"description": "Inconnue"},
+                       429: {"description": "Trop de numéros inconnus lus : réessayer après Retry-After"}})
+def follow_up(number: str, state: State, caller: PrescriberCaller) -> FollowUpOut:
+    """The prescriber's follow-up of an ordonnance of any kind: each line (n of N, period k of K),
+    every execution and every adjustment; 403 ``patient_opposition`` when the patient objected
+    (the opposition as it stands now: the patient may change their mind after the consultation)."""
+    holder = caller.holder
+
+    def run() -> FollowUpOut:
+        check_number_format(number)
+        with state.store.transaction() as conn:
+            row = _own_prescription(state, caller, conn, number)
+            if row["opposition"]:
+                raise ApiError(403, "patient_opposition", OPPOSITION_MESSAGE)
+            lines = current_lines(conn, row)
+            records = execution_records(conn, number, lines)
+            adjustments = adjustment_records(conn, number)
+            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                              "follow_up", "ok")
+        return FollowUpOut(number=number, kind=stored_kind(row), status=row["status"],
+                           lines=lines_out(lines, records), executions=records, adjustments=adjustments)
+
+    return audited(state, holder, caller.installation, number, "follow_up", run)

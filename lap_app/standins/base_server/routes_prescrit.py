@@ -9,7 +9,6 @@ An execution is a PUT under an id the prescrit's software chooses: a retry after
 from __future__ import annotations
 
 import binascii
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -19,13 +18,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from lap_app.base_client.protocol import b64d, b64e
-from lap_app.standins.base_server.adjustments import (
-    AdjustmentIn,
-    adjusted_limits,
-    adjustment_bytes,
-    adjustment_problems,
-)
+from lap_app.base_client.protocol import b64d
+from lap_app.standins.base_server.adjustments import AdjustmentIn, adjustment_bytes, adjustment_problems
 from lap_app.standins.base_server.context import (
     BaseState,
     Caller,
@@ -37,7 +31,17 @@ from lap_app.standins.base_server.context import (
 )
 from lap_app.standins.base_server.dispensing_rules import french_day
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.standins.base_server.execution_rules import amount, executable_lines, execution_problems
+from lap_app.standins.base_server.execution_rules import amount, execution_problems
+from lap_app.standins.base_server.execution_view import (
+    AdjustmentOut,
+    ExecutableLineOut,
+    ExecutionRecordOut,
+    adjustment_records,
+    current_lines,
+    done_so_far,
+    execution_records,
+    lines_out,
+)
 from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
 from lap_app.standins.base_server.security import SIGNATURE, verify_rs256
 
@@ -51,38 +55,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Exécution refusée : liste de tous les problèmes, rien n'est enregistré"},
     429: {"description": "Trop de numéros inconnus lus : réessayer après Retry-After"}}
 EXECUTION_ID = r"^[A-Za-z0-9_-]{8,64}$"
-
-
-class ExecutableLineOut(BaseModel):
-    line: int
-    type: str = Field(description="medicament | dispositif | analyse | soin | seance")
-    text: str
-    code: str | None
-    prescribed: float | None = Field(description="Ce que la ligne permet en tout (boîtes, unités, séances...)")
-    done: float = Field(description="Déjà réalisé (« séance n sur N »)")
-    substitution_allowed: bool
-    supply: str | None
-
-
-class ExecutionRecordOut(BaseModel):
-    line: int
-    done: bool
-    amount: float
-    date: dt.date
-    by: str
-    profession: str
-    detail: dict[str, Any]
-
-
-class AdjustmentOut(BaseModel):
-    id: str
-    line: int
-    changes: list[dict[str, str]]
-    agreement: dict[str, str | None]
-    by: str
-    profession: str
-    recorded_at: float
-    signature: str = Field(description="RS256 de la carte du prescrit sur le contenu signé, base64")
 
 
 class PrescritViewOut(BaseModel):
@@ -117,6 +89,7 @@ class ExecutionIn(BaseModel):
 
 def _open(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
     check_lookup_allowed(state, caller)
+    state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
@@ -124,52 +97,13 @@ def _open(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
     return row
 
 
-def _done_so_far(conn: Any, number: str, lines: list[Any]) -> dict[int, float]:
-    by_medicine = {line.medicine_index: line.line for line in lines if line.medicine_index is not None}
-    totals: dict[int, float] = {}
-    for r in conn.execute("SELECT line, quantity FROM dispensings WHERE number = ?", (number,)):
-        if r["line"] in by_medicine:
-            totals[by_medicine[r["line"]]] = totals.get(by_medicine[r["line"]], 0.0) + r["quantity"]
-    for r in conn.execute("SELECT line, amount FROM execution_lines WHERE number = ?", (number,)):
-        totals[r["line"]] = totals.get(r["line"], 0.0) + r["amount"]
-    return totals
-
-
-def _lines(conn: Any, row: Any) -> list[Any]:
-    """The ordonnance's lines, with what the prescriber agreed to since (a new quantity or number
-    of sessions) as what each allows."""
-    lines = executable_lines(json.loads(row["bundle"]), stored_kind(row))
-    limits = adjusted_limits(conn.execute("SELECT line, content FROM adjustments WHERE number = ? ORDER BY rowid",
-                                          (row["number"],)).fetchall())
-    return [dataclasses.replace(x, prescribed=limits[x.line]) if x.line in limits else x for x in lines]
-
-
 def _view(conn: Any, row: Any, replayed: bool = False) -> PrescritViewOut:
-    bundle = json.loads(row["bundle"])
-    kind = stored_kind(row)
-    lines = _lines(conn, row)
-    done = _done_so_far(conn, row["number"], lines)
-    by_medicine = {line.medicine_index: line.line for line in lines if line.medicine_index is not None}
-    records = [ExecutionRecordOut(line=by_medicine.get(r["line"], r["line"]), done=True, amount=r["quantity"],
-                                  date=r["dispensed_on"], by=r["pharmacist"], profession="21",
-                                  detail={"substituted": bool(r["substituted"])})
-               for r in conn.execute("SELECT * FROM dispensings WHERE number = ? ORDER BY id", (row["number"],))]
-    records += [ExecutionRecordOut(line=r["line"], done=bool(r["done"]), amount=r["amount"], date=r["done_on"],
-                                   by=r["actor"], profession=r["profession"], detail=json.loads(r["detail"]))
-                for r in conn.execute("SELECT l.*, e.actor, e.profession FROM execution_lines l JOIN executions e"
-                                      " ON e.id = l.execution WHERE l.number = ? ORDER BY l.id", (row["number"],))]
-    adjustments = []
-    for r in conn.execute("SELECT * FROM adjustments WHERE number = ? ORDER BY rowid", (row["number"],)):
-        content = json.loads(r["content"])
-        adjustments.append(AdjustmentOut(id=r["id"], line=r["line"], changes=content["changes"],
-                                         agreement=content["agreement"], by=r["actor"], profession=r["profession"],
-                                         recorded_at=r["recorded_at"], signature=b64e(r["signature"])))
-    return PrescritViewOut(number=row["number"], kind=kind, status=row["status"], bundle=bundle, replayed=replayed,
-                           adjustments=adjustments,
-                           lines=[ExecutableLineOut(line=x.line, type=x.type, text=x.text, code=x.code,
-                                                    prescribed=x.prescribed, done=done.get(x.line, 0.0),
-                                                    substitution_allowed=x.substitution_allowed, supply=x.supply)
-                                  for x in lines], executions=records)
+    lines = current_lines(conn, row)
+    records = execution_records(conn, row["number"], lines)
+    return PrescritViewOut(number=row["number"], kind=stored_kind(row), status=row["status"],
+                           bundle=json.loads(row["bundle"]), replayed=replayed,
+                           adjustments=adjustment_records(conn, row["number"]), lines=lines_out(lines, records),
+                           executions=records)
 
 
 @router.get("/prescriptions/{number}", response_model=PrescritViewOut, responses=ERRORS)
@@ -211,10 +145,10 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
                     raise ApiError(409, "execution_id_reused",
                                    "Identifiant d'exécution déjà utilisé pour un autre contenu")
                 return _view(conn, row, replayed=True)
-            lines = _lines(conn, row)
+            lines = current_lines(conn, row)
             now = time.time()
             problems = execution_problems(lines, row["status"], row["registered_at"],
-                                          _done_so_far(conn, number, lines), body.lines, now)
+                                          done_so_far(conn, number, lines), body.lines, now)
             if problems:
                 raise ApiError(422, "invalid_execution", "Exécution refusée : rien n'a été enregistré", problems)
             _record(conn, number, execution_id, holder.national_id, holder.profession, content, lines, body, now)
@@ -271,7 +205,7 @@ def adjust(number: str, body: AdjustmentIn, state: State, caller: PrescritCaller
                                    "Identifiant d'ajustement déjà utilisé pour un autre contenu")
                 return _view(conn, row, replayed=True)
             now = time.time()
-            problems = adjustment_problems(body, len(_lines(conn, row)), row["status"], row["registered_at"], now)
+            problems = adjustment_problems(body, len(current_lines(conn, row)), row["status"], row["registered_at"], now)
             certificate, signature = _signature_problems(state, holder.national_id, body, signed, problems)
             if problems:
                 raise ApiError(422, "invalid_adjustment", "Ajustement refusé : rien n'a été enregistré", problems)

@@ -30,7 +30,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from lap_app.standins.base_server.errors import ApiError
 
 if TYPE_CHECKING:
-    from lap_app.standins.base_server.store import BaseStore
+    from lap_app.standins.base_server.engines import Store
 
 OID_PROFESSION = x509.ObjectIdentifier("1.2.250.1.71.1.2.7")
 # The holder's specialty (« savoir-faire »), a DER IA5String: the stand-in's own extension,
@@ -113,7 +113,7 @@ class ChallengeBook:
     store (``used_challenges``), which makes it single-use across processes and restarts.
     """
 
-    def __init__(self, key: bytes, store: BaseStore) -> None:
+    def __init__(self, key: bytes, store: Store) -> None:
         self._key = hmac.new(key, b"lap-base-challenge", hashlib.sha256).digest()  # not the token key
         self._store = store
 
@@ -147,7 +147,7 @@ class ChallengeBook:
         now = time.time()
         with self._store.transaction() as conn:
             conn.execute("DELETE FROM used_challenges WHERE expires_at < ?", (now,))
-            if conn.execute("INSERT OR IGNORE INTO used_challenges (value, expires_at) VALUES (?, ?)",
+            if conn.execute("INSERT INTO used_challenges (value, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                             (payload[:16].hex(), expires)).rowcount == 0:
                 raise ApiError(401, "invalid_challenge", "Défi d'authentification inconnu ou expiré")
 

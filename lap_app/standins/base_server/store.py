@@ -263,6 +263,9 @@ class BaseStore:
             else:
                 pending.future.set_result(result)
 
+    def lock_number(self, conn: sqlite3.Connection, number: str) -> None:
+        """Nothing to do: one writer at a time already (see ``PostgresBaseStore.lock_number``)."""
+
     def audit(self, conn: sqlite3.Connection, actor: str, profession: str, installation: str,
               number: str | None, action: str, outcome: str) -> None:
         conn.execute(

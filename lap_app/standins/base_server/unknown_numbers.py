@@ -20,7 +20,7 @@ from lap_app.standins.base_server.errors import ApiError
 if TYPE_CHECKING:
     import sqlite3
 
-    from lap_app.standins.base_server.store import BaseStore
+    from lap_app.standins.base_server.engines import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class UnknownNumberLimits:
 
 
 class UnknownNumberLimiter:
-    def __init__(self, store: BaseStore, limits: UnknownNumberLimits) -> None:
+    def __init__(self, store: Store, limits: UnknownNumberLimits) -> None:
         self._store = store
         self.limits = limits
 

@@ -110,13 +110,13 @@ def check_registered_by_caller(state: Any, caller: Any, number: str, ins: str) -
                        "Aucune ordonnance enregistrée sous ce numéro par ce prescripteur : copie refusée",
                        [{"path": "documentReference.context.related", "message": "ordonnance non enregistrée"
                          " par ce prescripteur"}])
-    if ins not in _bundle_ins(json.loads(row["bundle"])):
+    if ins not in bundle_ins(json.loads(row["bundle"])):
         raise ApiError(422, "invalid_document", "Document refusé par le DMP",
                        [{"path": "documentReference.subject.identifier",
                          "message": "ce n'est pas le patient de l'ordonnance enregistrée sous ce numéro"}])
 
 
-def _bundle_ins(bundle: dict[str, Any]) -> set[str]:
+def bundle_ins(bundle: dict[str, Any]) -> set[str]:
     found = set()
     for entry in bundle.get("entry") or []:
         resource = entry.get("resource") if isinstance(entry, dict) else None

@@ -12,7 +12,7 @@ import copy
 import itertools
 
 from PySide6.QtCore import QLocale, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -35,6 +35,7 @@ from lap_app.domain.posology import MOMENTS, Posology
 from lap_app.domain.posology_rules import IncompletePosology
 from lap_app.i18n import _
 from lap_app.ui.object_names import named
+from lap_app.ui.shortcuts import shortcut
 
 UNITS = ("comprimé", "gélule", "sachet", "ml", "mg", "goutte", "cuillère-mesure", "dose", "bouffée",
          "pulvérisation", "application", "suppositoire", "ampoule", "injection", "patch", "UI", "ovule")
@@ -225,11 +226,9 @@ class LineEditor(QGroupBox):
         self.nonsub_check.toggled.connect(self.reason_combo.setEnabled)
         self.commit_button.clicked.connect(self.commit)
         self.cancel_button.clicked.connect(self.cancel)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            QShortcut(QKeySequence(key), self, self.commit,
-                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # in the line only: Entrée elsewhere is not for it
+            shortcut(QKeySequence(key), self, self.commit, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         chain = [self.dose_spin, self.unit_combo, self.moments_radio, *self.moment_checks.values(),
                  self.frequency_radio, self.frequency_spin, self.period_combo, self.interval_radio,
                  self.interval_spin, self.as_needed_check, self.reason_edit, self.max_spin, self.min_interval_spin,
@@ -252,7 +251,8 @@ class LineEditor(QGroupBox):
         if not allowed:
             self.ald_check.setChecked(False)
 
-    def load(self, line: PrescriptionLine, editing: bool = False) -> None:
+    def load(self, line: PrescriptionLine, editing: bool = False, focus: bool = True) -> None:
+        """Open ``line``; ``focus``: the keyboard to its dose (not when it reopens by itself)."""
         self._loading = True
         self._base = copy.deepcopy(line)
         self._editing = editing
@@ -289,8 +289,8 @@ class LineEditor(QGroupBox):
         self._loading = False
         self.setEnabled(True)
         self._show_sentence()
-        self.dose_spin.setFocus()
-        self.dose_spin.selectAll()
+        if focus:
+            self.focus_line()
 
     @property
     def editing(self) -> bool:

@@ -6,13 +6,14 @@ Keys: Enter edits the selected line, Delete removes it, Alt+Up / Alt+Down move i
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from lap_app.domain.model import PrescriptionLine, Zone
 from lap_app.domain.posology_rules import IncompletePosology
 from lap_app.i18n import _, ngettext
 from lap_app.ui.object_names import named
+from lap_app.ui.shortcuts import shortcut
 
 MIN_LINES_SHOWN, MAX_LINES_SHOWN = 2, 5
 DURATION_WORDS = {"d": ("jour", "jours"), "wk": ("semaine", "semaines"), "mo": ("mois", "mois")}
@@ -80,7 +81,7 @@ class LinesView(QWidget):
             (QKeySequence("Alt+Down"), lambda: self._emit_move(1)),
         )
         for sequence, slot in shortcuts:
-            QShortcut(sequence, self.list, slot, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut(sequence, self.list, slot, Qt.ShortcutContext.WidgetShortcut)
         self._fit_height(0)
         self._update_buttons()
 

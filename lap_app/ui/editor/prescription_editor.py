@@ -42,6 +42,7 @@ from lap_app.i18n import _, ngettext
 from lap_app.services.drafting import (
     Draft,
     DraftingLibrary,
+    OpenLine,
     adopt_interaction_index,
     draft_alerts,
     fresh_copies,
@@ -152,6 +153,7 @@ class PrescriptionEditor(QWidget):
         self.confirm_box: QMessageBox | None = None
         self.warm_task: Any = None
         self._save_failed = False
+        self._open_line_stored = False  # the line open was read from the store: its copy goes with it
 
         tools = QHBoxLayout()
         tools.addWidget(self.patient_label, 1)
@@ -240,7 +242,10 @@ class PrescriptionEditor(QWidget):
     def set_patient(self, record: Any) -> None:
         """Show ``record``'s draft (each patient keeps theirs, restored from the local store
         after a restart) and recompute the alerts. A patient whose ALD was taken off gets their
-        ALD lines moved back to the "hors ALD" zone, with a notice."""
+        ALD lines moved back to the "hors ALD" zone, with a notice. A line left open stays with
+        the draft it was written in and opens again with it (the keyboard stays where it is: the
+        physician may be going down the patient list)."""
+        self.keep_open_line()
         self._close_line()
         self._editing_index = None
         self._patient = record
@@ -250,7 +255,7 @@ class PrescriptionEditor(QWidget):
             self.draft = Draft()
         else:
             if key not in self._drafts:
-                self._drafts[key] = Draft(self._restore_draft(key, notices))
+                self._drafts[key] = self._restore_draft(key, notices)
             self.draft = self._drafts[key]
         self.line_editor.set_ald_allowed(bool(getattr(record, "ald", False)))
         self.line_editor.set_patient_age(record.age_years() if record is not None else None)
@@ -268,8 +273,40 @@ class PrescriptionEditor(QWidget):
             ).format(n=len(moved), names=", ".join(line.dci_wording.split(",")[0] for line in moved)))
         self._save_failed = False
         self._refresh(persist=bool(moved))
+        self._reopen_line(notices)
         if not self._save_failed:
             self.show_notice(" ".join(notices))
+
+    def keep_open_line(self) -> None:
+        """Put the line being written (if any) into the shown patient's draft, in memory and in
+        the local store, before the editor moves to another patient or the window closes."""
+        if self._patient is None or not self.line_editor.isEnabled():
+            return
+        self.draft.open_line = OpenLine(self.line_editor.line(), editing=self.line_editor.editing)
+        self._save_open_line(self.draft.open_line)
+        self._open_line_stored = False  # the copy is the draft's now, not the editor's to drop
+
+    def has_open_line(self) -> bool:
+        return self.line_editor.isEnabled()
+
+    def _reopen_line(self, notices: list[str]) -> None:
+        """The line the physician left open in this draft, back in the line editor."""
+        open_line, self.draft.open_line = self.draft.open_line, None
+        if open_line is None:
+            return
+        self._open_line_stored = True  # until it is added or cancelled
+        self._editing_index = open_line.index_in(self.draft.lines)
+        self.line_editor.load(open_line.line, editing=self._editing_index is not None, focus=False)
+        self._show_line_editor()
+        notices.append(_("Ligne en cours reprise : {name}. Entrée l'ajoute, Échap l'annule.")
+                       .format(name=open_line.line.dci_wording))
+
+    def resume(self) -> None:
+        """The patient chosen (Entrée): the keyboard to the line left open, else to the drug search."""
+        if self.isVisible() and self.line_editor.isEnabled() and self.workspace.currentWidget() is self.line_editor:
+            self.line_editor.focus_line()
+        else:
+            self.focus_search()
 
     def show_notice(self, text: str) -> None:
         """A calm notice above the search (empty text hides it)."""
@@ -361,6 +398,7 @@ class PrescriptionEditor(QWidget):
 
     def _close_line(self) -> None:
         """No line open any more (another patient, the draft replaced or cleared): the results back."""
+        self._forget_open_line()
         self.line_editor.reset()
         self.workspace.setCurrentWidget(self.search)
         self.waiting_line_label.setVisible(False)
@@ -397,6 +435,7 @@ class PrescriptionEditor(QWidget):
         self._show_line_editor()
 
     def _line_committed(self, line: PrescriptionLine) -> None:
+        self._forget_open_line()
         if self._editing_index is not None:
             self.draft.replace(self._editing_index, line)
             current = self._editing_index
@@ -409,6 +448,7 @@ class PrescriptionEditor(QWidget):
         self._show_search()
 
     def _line_cancelled(self) -> None:
+        self._forget_open_line()
         self._editing_index = None
         if self.message_label.property("role") == "error":  # the refusal was about that line
             self.message_label.setText("")
@@ -613,23 +653,42 @@ class PrescriptionEditor(QWidget):
 
     # ---- the draft in the local store ---------------------------------------------------------
 
-    def _restore_draft(self, patient_id: Any, notices: list[str]) -> list[PrescriptionLine]:
+    def _restore_draft(self, patient_id: Any, notices: list[str]) -> Draft:
         library = self._library()
         if patient_id is None:
-            return []
+            return Draft()
         try:
             lines = library.load_draft(patient_id)
+            open_line = library.load_open_line(patient_id)
         except UserError as error:
             from lap_app.ui.errors import error_text
 
             notices.append(_("Brouillon non repris : {message}").format(message=error_text(error)))
-            return []
+            return Draft()
         if lines:
             notices.append(ngettext(
                 "Ordonnance en cours reprise ({n} ligne) : elle n'a pas encore été validée.",
                 "Ordonnance en cours reprise ({n} lignes) : elle n'a pas encore été validée.",
                 len(lines)).format(n=len(lines)))
-        return lines
+        return Draft(lines, open_line)
+
+    def _save_open_line(self, open_line: OpenLine | None) -> None:
+        """The line left open, in the local store beside the draft (a failure is logged: the line
+        stays in memory, with the draft)."""
+        patient_id = getattr(self._patient, "id", None)
+        if patient_id is None:
+            return
+        try:
+            self._library().save_open_line(patient_id, open_line)
+        except UserError as error:
+            log.warning("open line of patient %s not saved: %s", patient_id, error)
+            return
+        self._open_line_stored = open_line is not None
+
+    def _forget_open_line(self) -> None:
+        """The line reopened from the store was added, cancelled or dropped: its copy goes."""
+        if self._open_line_stored:
+            self._save_open_line(None)
 
     def _save_draft(self) -> None:
         """Save the current patient's lines (one small row); a failure is said, never raised."""
