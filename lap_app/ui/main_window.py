@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.kinds_tabs = QTabWidget()
         self.kinds_tabs.setObjectName("kindsTabs")
         self.kinds_tabs.addTab(self.editor, _("Médicaments (Ctrl+Alt+M)"))
-        self.kinds_tabs.addTab(self.care_editor, _("Biologie, soins, dispositifs…"))
+        self.kinds_tabs.addTab(self.care_editor, _("Biologie, soins, dispositifs"))
         from lap_app.ui.editor.care_editor import KIND_SHORTCUTS
 
         for kind, sequence in KIND_SHORTCUTS.items():  # one per kind, whichever tab is shown
@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.history.renew_requested.connect(self.editor.renew_with)
         self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
         self.care_editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)
+        self.care_editor.lines_changed.connect(self._count_care_lines)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.editor.alerts_panel())
@@ -279,8 +280,15 @@ class MainWindow(QMainWindow):
 
         self.kinds_tabs.setCurrentWidget(self.editor if kind is OrdonnanceKind.MEDICAMENTS else self.care_editor)
 
+    def _count_care_lines(self) -> None:
+        """The tab says how many lines wait there: the other ordonnances are not forgotten."""
+        count = self.care_editor.draft.count()
+        title = _("Biologie, soins, dispositifs")
+        self.kinds_tabs.setTabText(1, f"{title} ({count})" if count else title)
+
     def _on_patient_selected(self, record) -> None:
         self.care_editor.set_patient(record)
+        self._count_care_lines()
         self.editor.set_patient(record)
         self.history.set_patient(record)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -149,18 +150,23 @@ class CareEditor(QWidget):
         every.addWidget(self.repeat_unit)
         bio.addRow(_("Répéter"), every)
         self.device_options = QWidget()
-        dev = QFormLayout(self.device_options)
-        dev.addRow(_("Achat ou location"), self.supply_combo)
-        dev.addRow(_("Quantité"), self.quantity_spin)
+        dev = QGridLayout(self.device_options)  # two columns: the search results keep their height
+        dev.setContentsMargins(0, 0, 0, 0)
+        dev.addWidget(QLabel(_("Achat ou location")), 0, 0)
+        dev.addWidget(self.supply_combo, 0, 1)
+        dev.addWidget(QLabel(_("Quantité")), 0, 2)
+        dev.addWidget(self.quantity_spin, 0, 3)
         duration = QHBoxLayout()
         duration.addWidget(self.device_duration)
         duration.addWidget(self.device_unit)
-        dev.addRow(_("Durée"), duration)
-        dev.addRow(_("Renouvellements"), self.renewals_spin)
+        dev.addWidget(QLabel(_("Durée")), 1, 0)
+        dev.addLayout(duration, 1, 1)
+        dev.addWidget(QLabel(_("Renouvellements")), 1, 2)
+        dev.addWidget(self.renewals_spin, 1, 3)
         # a pharmacy delivers medicines and devices together: one ordonnance for both
         self.with_medicines_check = named(QCheckBox(_("Sur l'ordonnance de médicaments (délivré en pharmacie)")),
                                           "devicesWithMedicines")
-        dev.addRow("", self.with_medicines_check)
+        dev.addWidget(self.with_medicines_check, 2, 0, 1, 4)
         search_layout.addWidget(self.biology_options)
         search_layout.addWidget(self.device_options)
         search_layout.addWidget(self.home_check)
@@ -188,9 +194,11 @@ class CareEditor(QWidget):
         rhythm.addWidget(self.times_spin)
         rhythm.addWidget(QLabel(_("fois")))
         rhythm.addWidget(self.per_combo)
+        rhythm.addStretch(1)  # numbers at their size, not stretched across the page
         nurse_duration = QHBoxLayout()
         nurse_duration.addWidget(self.nursing_duration)
         nurse_duration.addWidget(self.nursing_unit)
+        nurse_duration.addStretch(1)
         nurse.addRow(_("Soin"), self.act_combo)
         nurse.addRow(_("Fréquence"), rhythm)
         nurse.addRow(_("Durée"), nurse_duration)
