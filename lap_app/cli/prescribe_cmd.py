@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            help=_("signer malgré cette contre-indication ou allergie, en connaissance de cause "
                                   "(identifiant affiché avec l'alerte, ex. CI-3f9a2c ; option répétable)"))
     prescribe.add_argument("--allergy", action="append", default=[], metavar="SUBSTANCE",
-                           help=_("allergie connue du patient, vérifiée avec les lignes (option répétable)"))
+                           help=_("allergie du patient, vérifiée avec les lignes en plus de celles de son dossier "
+                                  "au cabinet (option répétable)"))
     add_base_options(prescribe)
     add_card_options(prescribe, "medecin")
     prescribe.set_defaults(func=_prescribe)
@@ -93,13 +94,14 @@ def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.services.base_connection import open_client
     from lap_app.services.consultation import prescribe_consultation
     from lap_app.services.practice import require_practice
-    from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts, require_acknowledged, review
+    from lap_app.services.safety import UnacknowledgedAlerts, require_acknowledged, review
+    from lap_app.services.shared_practice import settings_with_shared_practice
     from lap_app.settings import load_settings
     from lap_app.storage import LocalStore
 
     ordonnances = [_load_draft(path) for path in args.bundle]
-    settings = load_settings()
-    patient = PatientFacts(allergies=tuple(args.allergy))
+    settings = settings_with_shared_practice(load_settings())  # a practice server's address, phone…
+    patient = _patient_facts(ordonnances, args.allergy)
     # Before the PIN, the refusals the service would make at signing time (it checks again).
     require_practice(settings.practice)
     target = endpoint(args)
@@ -164,6 +166,24 @@ def _prescribe(args: argparse.Namespace) -> int:
         print(_("Les ordonnances ci-dessus sont faites ; relancez la commande avec seulement : {files}").format(
             files=" ".join(path for path, _missing in left)), file=sys.stderr)
     return 0 if consultation.complete else 1
+
+
+def _patient_facts(ordonnances: list[Any], allergies: list[str]):
+    """What the checks know of the patient: the practice's record when the patient is known
+    there (by INS), as in the GUI, plus the ``--allergy`` given."""
+    from lap_app.services.ordonnance_builder import recorded_patient_facts
+    from lap_app.services.patients import PatientService
+    from lap_app.services.safety import PatientFacts
+    from lap_app.storage import connect, default_store_path
+
+    connection = connect(default_store_path())
+    try:
+        patients = PatientService(connection)
+        facts = [recorded_patient_facts(patients, o.patient, allergies) for o in ordonnances]
+    finally:
+        connection.close()
+    return PatientFacts(allergies=tuple(dict.fromkeys(a for f in facts for a in f.allergies)),
+                        current_cis=tuple(dict.fromkeys(c for f in facts for c in f.current_cis)))
 
 
 def _print_alerts(refused) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from lap_app.demo.prescrit import PROFESSIONS, DemoPrescrits
 from lap_app.demo.prescrit_forms import AdjustmentForm, ExecutionForm
 from lap_app.domain.errors import UserError
-from lap_app.i18n import N_, _, ngettext
+from lap_app.i18n import N_, _
 from lap_app.services.prescrit import LineExecution, PrescritView, rest_of_medicines
 from lap_app.ui.errors import error_text
 from lap_app.ui.style import set_role
@@ -84,6 +84,7 @@ class PrescritWindow(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.installEventFilter(self)  # a scan while the table has the focus still reads the number
         self.adjustments = QLabel("")
         self.adjustments.setWordWrap(True)
         self.execution_form = ExecutionForm()
@@ -123,6 +124,18 @@ class PrescritWindow(QWidget):
         layout.addLayout(shortcuts)
         layout.addWidget(self.message)
         self._clear()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A digit typed on the table (a scanner types fast, wherever the focus is) starts a new
+        number in the number field, where the scanner's Enter then reads it."""
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            text = event.text()  # type: ignore[attr-defined]
+            if len(text) == 1 and text.isdigit():
+                self.number_edit.clear()
+                self.number_edit.setFocus()
+                self.number_edit.insert(text)
+                return True
+        return super().eventFilter(watched, event)
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -193,7 +206,7 @@ class PrescritWindow(QWidget):
         for row, line in enumerate(view.lines):
             flag = "" if line.substitution_allowed or line.type != "medicament" else _(" — non substituable")
             kind = _(TYPE_LABELS[line.type]) if line.type in TYPE_LABELS else line.type
-            for col, text in enumerate((line.text + flag, kind, line.progress)):
+            for col, text in enumerate((line.text + flag, kind, view.done_text(line))):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeRowsToContents()
         self.adjustments.setText("\n".join(
@@ -205,18 +218,20 @@ class PrescritWindow(QWidget):
 
     # -- recording -----------------------------------------------------------------------------
     def _send(self, work: Any, done_text: Any) -> None:
-        """Run ``work`` (returns the new view) off the GUI thread, then show it and ``done_text(view)``."""
-        self.execution_form.setEnabled(False)
-        self.adjustment_form.setEnabled(False)
-        self.dispense_button.setEnabled(False)
-        self.dispense_some_button.setEnabled(False)
+        """Run ``work`` (returns the new view) off the GUI thread, then show it and ``done_text(view)``;
+        refused, the forms keep what the tester typed."""
+        actions = (self.execution_form, self.adjustment_form, self.dispense_button, self.dispense_some_button)
+        enabled = [widget.isEnabled() for widget in actions]
+        for widget in actions:
+            widget.setEnabled(False)
 
         def done(view: PrescritView) -> None:
             self._show(view)
             self._say(done_text(view), "ok")
 
         def failed(error: BaseException) -> None:
-            self._selection_changed()
+            for widget, was in zip(actions, enabled, strict=True):
+                widget.setEnabled(was)
             self._say(error_text(error), "error")
 
         run_task(work, on_done=done, on_error=failed, receiver=self)
@@ -267,6 +282,4 @@ class PrescritWindow(QWidget):
 def _done_text(view: PrescritView) -> str:
     if not view.status.dispensable:
         return _("Exécution enregistrée : l'ordonnance {number} est close.").format(number=format_number(view.number))
-    done = sum(1 for line in view.lines if line.done)
-    return ngettext("Exécution enregistrée ({n} ligne commencée) : l'ordonnance reste ouverte.",
-                    "Exécution enregistrée ({n} lignes commencées) : l'ordonnance reste ouverte.", done).format(n=done)
+    return _("Exécution enregistrée : l'ordonnance reste ouverte.")

@@ -8,11 +8,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from lap_app.domain.errors import UserError
+<<<<<<< HEAD
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import Ordonnance, PrescriptionLine
+=======
+from lap_app.domain.model import Ordonnance, Patient, PrescriptionLine
+>>>>>>> main
 from lap_app.i18n import _
 from lap_app.services.care_drafting import CareDraft
-from lap_app.services.patients import PatientRecord
+from lap_app.services.patients import PatientRecord, PatientService
 from lap_app.services.practice import CardHolder, prescriber_for
 from lap_app.services.safety import PatientFacts
 from lap_app.settings import PracticeSettings
@@ -46,6 +50,15 @@ def patient_facts(record: PatientRecord | None) -> PatientFacts:
     if record is None:
         return PatientFacts()
     return PatientFacts(allergies=tuple(record.allergies), current_cis=tuple(record.treatment_cis))
+
+
+def recorded_patient_facts(patients: PatientService, patient: Patient, allergies: Sequence[str] = ()) -> PatientFacts:
+    """The checks' facts for an ordonnance written elsewhere (``lap-app prescribe``): what the
+    practice records of the patient found by INS (allergies, long-term treatments), as the GUI
+    checks them, plus the ``allergies`` given with it."""
+    recorded = patient_facts(patients.by_ins(patient.ins))
+    return PatientFacts(allergies=tuple(dict.fromkeys((*recorded.allergies, *allergies))),
+                        current_cis=recorded.current_cis)
 
 
 def build_consultation(holder: CardHolder | None, practice: PracticeSettings, record: PatientRecord | None,

@@ -103,6 +103,12 @@ class PatientService:
     def get(self, patient_id: int) -> PatientRecord | None:
         return self._table.get(patient_id)
 
+    def by_ins(self, ins: str | None) -> PatientRecord | None:
+        """The practice's record of the patient with this INS (spaces and dots ignored), if any."""
+        ins = normalize_ins(ins)
+        owner = self._table.ins_owner(ins) if ins else None
+        return self._table.get(owner) if owner is not None else None
+
     def search(self, text: str, limit: int = 50) -> list[PatientRecord]:
         """Patients whose names start with every word typed, or by INS or birth date."""
         text = text.strip()

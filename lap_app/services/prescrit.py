@@ -86,6 +86,14 @@ class PrescritView:
     adjustments: list[AdjustmentRecord]
     body: dict[str, Any] = field(repr=False)  # the base's answer, for ``--json``
 
+    def done_text(self, line: PrescritLine) -> str:
+        """« 2 sur 10 », with the reason when nothing was done and the last record says why."""
+        missed = [r for r in self.executions if r.line == line.line and not r.done]
+        if missed and not line.done:
+            return _("{progress} — non réalisé : {reason}").format(progress=line.progress,
+                                                                  reason=missed[-1].detail.get("reason") or "?")
+        return line.progress
+
     def json_summary(self) -> dict[str, Any]:
         return {key: self.body[key] for key in ("number", "kind", "status", "lines", "executions", "adjustments")
                 if key in self.body}

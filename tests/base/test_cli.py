@@ -174,6 +174,29 @@ def test_prescribe_refuses_an_unacknowledged_contraindication(base, pki_dir, tmp
     assert "SIMVASTATINE" in rows[0][2] and rows[0][3].startswith("8")
 
 
+def test_prescribe_checks_the_allergies_recorded_for_the_patient(base, pki_dir, tmp_path):
+    """The bundle says nothing of allergies: the practice's record of its patient does."""
+    from datetime import date
+
+    from lap_app.domain.model import Sex
+    from lap_app.services.patients import PatientRecord, PatientService
+    from lap_app.storage import connect
+
+    env = cli_env(tmp_path / "data", tmp_path / "config", base)
+    connection = connect(tmp_path / "data" / "lap.sqlite3")
+    PatientService(connection).save(PatientRecord(
+        family_name="DUPONT", given_names=["Jean", "Émile"], sex=Sex.MALE, birth_date=date(1958, 3, 14),
+        ins="158037505612321", allergies=["paracétamol"]))
+    connection.close()
+    pdf = tmp_path / "o.pdf"
+    refused = run_cli(["prescribe", str(EXAMPLE_BUNDLE), "-o", str(pdf), "--virtual", "--pki", str(pki_dir),
+                       "--pin-stdin"], env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    [alert_id] = re.findall(r"\[(ALLERGY-[0-9a-f]{6})\]", refused.stderr)
+    assert "Allergie" in refused.stderr and "PARAC" in refused.stderr.upper()
+    assert f"--acknowledge {alert_id}" in refused.stderr and not pdf.exists()
+
+
 def test_prescribe_on_a_fresh_profile_names_the_missing_practice_details(base, pki_dir, tmp_path):
     card = ["--virtual", "--pki", str(pki_dir), "--pin-stdin"]
     env = cli_env(tmp_path / "data", tmp_path / "config", base, fresh=True)

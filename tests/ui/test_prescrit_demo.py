@@ -92,10 +92,13 @@ def test_each_prescrit_under_its_own_card_then_the_follow_up_until_consent_is_wi
     medicines, biology, nursing = (numbers[k] for k in (OrdonnanceKind.MEDICAMENTS, OrdonnanceKind.BIOLOGIE,
                                                         OrdonnanceKind.SOINS_INFIRMIERS))
 
-    menu_texts = [a.text() for a in window.menuBar().actions()]
-    assert "&Démo" in menu_texts
-    prescrit = demo_env.window_extension.open_prescrit()
-    qtbot.waitUntil(prescrit.isVisible)
+    # opened from the main window's « Démo » menu
+    demo_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Démo")
+    action = next(a for a in demo_menu.actions() if a.text() == "&Prescrit (démo)…")
+    assert action.shortcut().toString() == "Ctrl+Shift+P"
+    action.trigger()
+    prescrit = demo_env.window_extension.prescrit_window
+    qtbot.waitUntil(lambda: prescrit is not None and prescrit.isVisible())
 
     # a nurse's card does not read a biology ordonnance: the base's French refusal
     _scan(qtbot, prescrit, "infirmier", biology)

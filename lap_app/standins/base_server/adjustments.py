@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from lap_app.base_client.protocol import AGREEMENT_MODES, adjustment_content
+from lap_app.standins.base_server.status_rules import closed_problems
 
 NEW_LIMIT_FIELDS = ("quantite", "seances")
 
@@ -48,11 +49,7 @@ def adjustment_bytes(number: str, body: Any) -> bytes:
 
 def adjustment_problems(body: AdjustmentIn, line_count: int, status: str, registered_at: float,
                         now: float) -> list[dict[str, str]]:
-    problems: list[dict[str, str]] = []
-    if status == "cancelled":
-        problems.append({"path": "number", "message": "ordonnance annulée par son prescripteur : aucun ajustement possible"})
-    elif status == "dispensed":
-        problems.append({"path": "number", "message": "ordonnance entièrement exécutée : numéro clos"})
+    problems = closed_problems(status, "aucun ajustement possible")
     if body.line > line_count:
         problems.append({"path": "line", "message": f"ligne inexistante (1 à {line_count})"})
     agreement = body.agreement

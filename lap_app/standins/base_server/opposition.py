@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-DISPENSING_STATES = ("partly_dispensed", "dispensed")
+from lap_app.domain.status import OrdonnanceStatus
+from lap_app.standins.base_server.status_rules import stored_status
 
 
 def prescriber_status(row: Any) -> str:
     """The status as the prescriber may see it (``row``: a ``prescriptions`` row)."""
-    status = str(row["status"])
+    status = stored_status(row)
     if not row["opposition"]:
-        return status
-    if status == "cancelled" or row["cancel_requested_at"] is not None:
-        return "cancelled"
-    return "registered" if status in DISPENSING_STATES else status
+        return status.value
+    if status is OrdonnanceStatus.CANCELLED or row["cancel_requested_at"] is not None:
+        return OrdonnanceStatus.CANCELLED.value
+    return OrdonnanceStatus.REGISTERED.value if status.tells_dispensing else status.value

@@ -25,6 +25,7 @@ from lap_app.base_client.protocol import (
     signed_digest,
     signer_certificate_b64,
 )
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.opposition import prescriber_status
 from lap_app.standins.base_server.security import SIGNATURE, CardCertificates, Holder, verify_rs256
@@ -105,11 +106,11 @@ def prepare_registration(state: BaseState, caller: Caller, number: str,
             "INSERT INTO prescriptions (number, prescriber, installation, content_sha256, bundle, signer_certificate,"
             " opposition, status, registered_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (number, holder.national_id, caller.installation, digest, stored, certificate, int(opposition),
-             "registered", now, now),
+             OrdonnanceStatus.REGISTERED.value, now, now),
         )
         conn.execute("UPDATE numbers SET state = 'used' WHERE number = ?", (number,))
         state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "register", "ok")
-        return Registered(number, "registered", now, opposition, replayed=False)
+        return Registered(number, OrdonnanceStatus.REGISTERED.value, now, opposition, replayed=False)
 
     return write
 

@@ -22,8 +22,11 @@ from lap_app.standins.base_server.context import (
 )
 from lap_app.standins.base_server.dispensing_rules import dispensing_problems, french_day
 from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.execution_view import current_lines, execution_records, line_history
+from lap_app.standins.base_server.periods import period_problems
 from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
 from lap_app.standins.base_server.routes_prescriber import DispensingRecord
+from lap_app.standins.base_server.status_rules import check_still_open, status_after
 
 router = APIRouter(prefix="/v1/pharmacy", tags=["pharmacie"])
 
@@ -70,10 +73,7 @@ def _open_prescription(state: BaseState, caller: Caller, conn: Any, number: str)
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
     check_kind_carried_out(caller.holder, stored_kind(row))  # a pharmacist reads no biology, nursing, ...
-    if row["status"] == "cancelled":
-        raise ApiError(410, "cancelled", "Ordonnance annulée par son prescripteur")
-    if row["status"] == "dispensed":
-        raise ApiError(410, "closed", "Ordonnance déjà entièrement délivrée : numéro clos")
+    check_still_open(row, "Ordonnance déjà entièrement délivrée : numéro clos")
     return row
 
 
@@ -93,6 +93,17 @@ def _view(conn: Any, row: Any) -> PrescriptionOut:
     return PrescriptionOut(number=row["number"], status=row["status"], bundle=bundle, lines=lines, dispensings=[
         DispensingRecord(line=r["line"], quantity=r["quantity"], substituted=bool(r["substituted"]),
                          date=r["dispensed_on"], pharmacist=r["pharmacist"]) for r in records])
+
+
+def _period_problems(conn: Any, row: Any, items: list[DispenseLineIn]) -> list[dict[str, str]]:
+    """A renewal (or the next month of a longer treatment) delivered too early: the same rule as
+    the prescrit route (periods.py), over the one ledger of dispensings."""
+    lines = current_lines(conn, row)
+    by_index = {line.medicine_index: line.line for line in lines if line.medicine_index is not None}
+    today = french_day(time.time())
+    return period_problems(lines, line_history(execution_records(conn, row["number"], lines)), [
+        (f"lines[{i}].quantity", by_index[item.line], item.date or today, item.quantity)
+        for i, item in enumerate(items) if item.line in by_index])
 
 
 @router.get("/prescriptions/{number}", response_model=PrescriptionOut, responses=ERRORS)
@@ -122,6 +133,7 @@ def dispense(number: str, body: DispenseIn, state: State, caller: PharmacistCall
             for record in conn.execute("SELECT line, quantity FROM dispensings WHERE number = ?", (number,)):
                 already[record["line"]] = already.get(record["line"], 0.0) + record["quantity"]
             problems = dispensing_problems(bundle, row["registered_at"], already, body.lines, time.time())
+            problems += _period_problems(conn, row, body.lines)
             if problems:
                 raise ApiError(422, "invalid_dispensing", "Délivrance refusée", problems)
             now = time.time()
@@ -130,7 +142,7 @@ def dispense(number: str, body: DispenseIn, state: State, caller: PharmacistCall
                 " VALUES (?,?,?,?,?,?,?)",
                 [(number, item.line, item.quantity, int(item.substituted), (item.date or french_day(now)).isoformat(),
                   holder.national_id, now) for item in body.lines])
-            new_status = "dispensed" if body.complete else "partly_dispensed"
+            new_status = status_after(body.complete).value
             conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "dispense", f"ok:{new_status}")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from lap_app.base_client.protocol import SIGNED_NUMBER_GRACE
+from lap_app.domain.status import OrdonnanceStatus
 from lap_app.standins.base_server.context import (
     BaseState,
     Caller,
@@ -32,6 +33,7 @@ from lap_app.standins.base_server.execution_view import (
 from lap_app.standins.base_server.opposition import prescriber_status
 from lap_app.standins.base_server.prescrit_access import stored_kind
 from lap_app.standins.base_server.registration import Registered, prepare_registration
+from lap_app.standins.base_server.status_rules import stored_status
 
 router = APIRouter(prefix="/v1", tags=["prescripteur"])
 OPPOSITION_MESSAGE = "Le patient s'est opposé à la consultation des données de délivrance par le prescripteur"
@@ -178,22 +180,22 @@ def cancel(number: str, state: State, caller: PrescriberCaller) -> StatusOut:
         check_number_format(number)
         with state.store.transaction() as conn:
             row = _own_prescription(state, caller, conn, number)
-            now = time.time()
+            now, status, cancelled = time.time(), stored_status(row), OrdonnanceStatus.CANCELLED
             if row["opposition"]:
-                if row["status"] == "dispensed":
+                if status is OrdonnanceStatus.DISPENSED:  # nothing left to stop: only the request is kept
                     conn.execute("UPDATE prescriptions SET cancel_requested_at = coalesce(cancel_requested_at, ?)"
                                  " WHERE number = ?", (now, number))
-                elif row["status"] != "cancelled":
-                    conn.execute("UPDATE prescriptions SET status = 'cancelled', updated_at = ? WHERE number = ?",
-                                 (now, number))
+                elif status is not cancelled:
+                    conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?",
+                                 (cancelled.value, now, number))
             else:
-                if row["status"] in ("partly_dispensed", "dispensed"):
+                if status.tells_dispensing:
                     raise ApiError(409, "already_dispensed", "Annulation impossible : la délivrance a commencé")
-                conn.execute("UPDATE prescriptions SET status = 'cancelled', updated_at = ? WHERE number = ?",
-                             (now, number))
+                conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?",
+                             (cancelled.value, now, number))
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "cancel",
-                              f"ok:{row['status']}")
-            return StatusOut(number=number, status="cancelled", opposition=bool(row["opposition"]))
+                              f"ok:{status.value}")
+            return StatusOut(number=number, status=cancelled.value, opposition=bool(row["opposition"]))
 
     return audited(state, holder, caller.installation, number, "cancel", run)
 

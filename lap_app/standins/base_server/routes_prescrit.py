@@ -38,12 +38,13 @@ from lap_app.standins.base_server.execution_view import (
     ExecutionRecordOut,
     adjustment_records,
     current_lines,
-    done_so_far,
     execution_records,
+    line_history,
     lines_out,
 )
 from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
 from lap_app.standins.base_server.security import SIGNATURE, verify_rs256
+from lap_app.standins.base_server.status_rules import check_still_open, status_after
 
 router = APIRouter(prefix="/v1/prescrit", tags=["prescrits"])
 
@@ -115,10 +116,7 @@ def read(number: str, state: State, caller: PrescritCaller) -> PrescritViewOut:
         check_number_format(number)
         with state.store.transaction() as conn:
             row = _open(state, caller, conn, number)
-            if row["status"] == "cancelled":
-                raise ApiError(410, "cancelled", "Ordonnance annulée par son prescripteur")
-            if row["status"] == "dispensed":
-                raise ApiError(410, "closed", "Ordonnance entièrement exécutée : numéro clos")
+            check_still_open(row, "Ordonnance entièrement exécutée : numéro clos")
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "prescrit_read", "ok")
             return _view(conn, row)
@@ -147,12 +145,12 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
                 return _view(conn, row, replayed=True)
             lines = current_lines(conn, row)
             now = time.time()
-            problems = execution_problems(lines, row["status"], row["registered_at"],
-                                          done_so_far(conn, number, lines), body.lines, now)
+            history = line_history(execution_records(conn, number, lines))
+            problems = execution_problems(lines, row["status"], row["registered_at"], history, body.lines, now)
             if problems:
                 raise ApiError(422, "invalid_execution", "Exécution refusée : rien n'a été enregistré", problems)
             _record(conn, number, execution_id, holder.national_id, holder.profession, content, lines, body, now)
-            new_status = "dispensed" if body.complete else "partly_dispensed"
+            new_status = status_after(body.complete).value
             conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "execute", f"ok:{new_status}")
