@@ -8,12 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from lap_app.domain.errors import UserError
-<<<<<<< HEAD
 from lap_app.domain.kinds import OrdonnanceKind
-from lap_app.domain.model import Ordonnance, PrescriptionLine
-=======
 from lap_app.domain.model import Ordonnance, Patient, PrescriptionLine
->>>>>>> main
 from lap_app.i18n import _
 from lap_app.services.care_drafting import CareDraft
 from lap_app.services.patients import PatientRecord, PatientService
