@@ -137,29 +137,6 @@ class MainWindow(QMainWindow):
         from lap_app.ui.history import HistoryPanel
         from lap_app.ui.patient_panel import PatientPanel
 
-<<<<<<< HEAD
-        self.patient_panel = PatientPanel(self.context)
-        self.editor = PrescriptionEditor(self.context)
-        self.care_editor = CareEditor(self.context)
-        self.care_editor.kind_requested.connect(self._show_kind)
-        self.care_editor.validate_button.clicked.connect(self.validate)
-        self.kinds_tabs = QTabWidget()
-        self.kinds_tabs.setObjectName("kindsTabs")
-        self.kinds_tabs.addTab(self.editor, _("Médicaments (Ctrl+Alt+M)"))
-        self.kinds_tabs.addTab(self.care_editor, _("Biologie, soins, dispositifs"))
-        from lap_app.ui.editor.care_editor import KIND_SHORTCUTS
-
-        for kind, sequence in KIND_SHORTCUTS.items():  # one per kind, whichever tab is shown
-            QShortcut(QKeySequence(sequence), self, lambda k=kind: self.care_editor.choose_kind(k))
-        self.history = HistoryPanel(self.context)
-        self.patient_panel.patient_selected.connect(self._on_patient_selected)
-        self.patient_panel.done.connect(self.editor.resume)  # Enter on a patient: their open line, or the drugs
-        self.editor.validate_requested.connect(self.validate)
-        self.history.renew_requested.connect(self.editor.renew_with)
-        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
-        self.care_editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)
-        self.care_editor.lines_changed.connect(self._count_care_lines)
-=======
         self._patient_panel = patient_panel = PatientPanel(self.context)
         self._editor = editor = PrescriptionEditor(self.context)
         self._care_editor = care_editor = CareEditor(self.context)
@@ -168,7 +145,7 @@ class MainWindow(QMainWindow):
         self._kinds_tabs = kinds_tabs = QTabWidget()
         kinds_tabs.setObjectName("kindsTabs")
         kinds_tabs.addTab(editor, _("Médicaments (Ctrl+Alt+M)"))
-        kinds_tabs.addTab(care_editor, _("Biologie, soins, dispositifs…"))
+        kinds_tabs.addTab(care_editor, _("Biologie, soins, dispositifs"))
         from lap_app.ui.editor.care_editor import KIND_SHORTCUTS
 
         for kind, sequence in KIND_SHORTCUTS.items():  # one per kind, whichever tab is shown
@@ -180,7 +157,7 @@ class MainWindow(QMainWindow):
         history.renew_requested.connect(editor.renew_with)
         editor.lines_changed.connect(patient_panel.refresh_draft_marks)  # drafts saved
         care_editor.lines_changed.connect(patient_panel.refresh_draft_marks)
->>>>>>> main
+        care_editor.lines_changed.connect(self._count_care_lines)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(editor.alerts_panel())
