@@ -74,17 +74,36 @@ def example_bundle_path() -> Path:
 def postgres_cluster() -> Iterator[PostgresCluster]:
     """The session's PostgreSQL cluster; fails under CI=true (skips elsewhere) when it cannot start.
     A failure is cached by pytest: the start is attempted once per session."""
+    cluster = started_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def started_cluster(**options: object) -> PostgresCluster:
+    """A started ``PostgresCluster(**options)``; fails under CI=true (skips elsewhere) when it cannot start."""
     try:
         import psycopg  # noqa: F401 - the driver must be installed for the cluster to be usable
     except ImportError:
         require_service(False, "PostgreSQL (psycopg not installed)")
     try:
-        cluster = PostgresCluster().start()
+        return PostgresCluster(**options).start()  # type: ignore[arg-type]
     except PostgresUnavailable as exc:
         require_service(False, f"PostgreSQL ({exc})")
         raise  # unreachable: require_service fails or skips
+
+
+@pytest.fixture(scope="session")
+def postgres_tls_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PostgresCluster, Path]]:
+    """A second cluster that speaks TLS, with a certificate for localhost/127.0.0.1 issued by a test
+    CA; yields it and that CA's file (``sslmode=verify-full``, ``sslrootcert``)."""
+    from lap_app.standins.pki import init_pki
+
+    pki = init_pki(tmp_path_factory.mktemp("postgres-pki"))
+    cluster = started_cluster(tls=(pki.server_cert_path, pki.server_key_path))
     try:
-        yield cluster
+        yield cluster, pki.ca_cert_path
     finally:
         cluster.stop()
 

@@ -76,7 +76,9 @@ class PostgresCluster:
     """One running cluster. ``start()`` / ``stop()``; ``dsn(database)`` builds a URL; ``create_database()``
     gives each test a fresh, empty database."""
 
-    def __init__(self, durable: bool = False, settings: dict[str, str] | None = None) -> None:
+    def __init__(self, durable: bool = False, settings: dict[str, str] | None = None,
+                 tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: (certificate, key) PEM files: the server then speaks TLS with them."""
         bindir = find_bindir()
         if bindir is None:
             raise PostgresUnavailable(
@@ -105,6 +107,7 @@ class PostgresCluster:
         self.user = ADMIN_USER
         self.port = 0
         self._options = ""
+        self._tls = tls
 
     # -- running the server's programs as its own user -------------------------------------------
     def _run(self, args: Sequence[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -141,6 +144,8 @@ class PostgresCluster:
         pwfile.unlink()
         if done.returncode != 0:
             raise PostgresUnavailable(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
+        if self._tls is not None:
+            self._install_tls(*self._tls)
         last_error = ""
         for _ in range(5):  # another process may take the free port between the probe and the start
             self.port = free_port()
@@ -156,6 +161,15 @@ class PostgresCluster:
             if "could not bind" not in last_error and "in use" not in last_error:
                 break
         raise PostgresUnavailable(f"pg_ctl start failed: {last_error.strip()}")
+
+    def _install_tls(self, certificate: Path, key: Path) -> None:
+        for source, name in ((certificate, "server.crt"), (key, "server.key")):
+            target = self.root / name
+            target.write_bytes(source.read_bytes())
+            target.chmod(0o600)  # PostgreSQL refuses a key others can read
+            self._give_to_server_user(target)
+        self.settings.update({"ssl": "on", "ssl_cert_file": str(self.root / "server.crt"),
+                              "ssl_key_file": str(self.root / "server.key")})
 
     def stop(self, mode: str = "immediate") -> None:
         if self.data.exists():

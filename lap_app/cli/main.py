@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "lap_app.cli.pki_cmd",
     "lap_app.cli.base_cmd",
     "lap_app.cli.practice_cmd",
+    "lap_app.cli.store_cmd",
     "lap_app.cli.prescribe_cmd",
     "lap_app.cli.pharmacy_cmd",
     "lap_app.cli.prescrit_cmd",

@@ -95,11 +95,12 @@ def _prescribe(args: argparse.Namespace) -> int:
     from lap_app.services.consultation import prescribe_consultation
     from lap_app.services.practice import require_practice
     from lap_app.services.safety import UnacknowledgedAlerts, require_acknowledged, review
+    from lap_app.services.shared_practice import settings_with_shared_practice
     from lap_app.settings import load_settings
     from lap_app.storage import LocalStore
 
     ordonnances = [_load_draft(path) for path in args.bundle]
-    settings = load_settings()
+    settings = settings_with_shared_practice(load_settings())  # a practice server's address, phone…
     patient = _patient_facts(ordonnances, args.allergy)
     # Before the PIN, the refusals the service would make at signing time (it checks again).
     require_practice(settings.practice)

@@ -163,6 +163,8 @@ class AdjustmentForm(QGroupBox):
         self.set_line(None)
 
     def set_line(self, line: int | None) -> None:
+        if line is not None and line != self._line:  # the agreement is usually just obtained
+            self.at_edit.setDateTime(QDateTime.currentDateTime())
         self._line = line
         self.setTitle(_("Ajustement de la ligne {n} avec l'accord du prescripteur").format(n=line) if line
                       else _("Ajustement avec l'accord du prescripteur"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -84,6 +84,7 @@ class PrescritWindow(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.installEventFilter(self)  # a scan while the table has the focus still reads the number
         self.adjustments = QLabel("")
         self.adjustments.setWordWrap(True)
         self.execution_form = ExecutionForm()
@@ -123,6 +124,18 @@ class PrescritWindow(QWidget):
         layout.addLayout(shortcuts)
         layout.addWidget(self.message)
         self._clear()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A digit typed on the table (a scanner types fast, wherever the focus is) starts a new
+        number in the number field, where the scanner's Enter then reads it."""
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            text = event.text()  # type: ignore[attr-defined]
+            if len(text) == 1 and text.isdigit():
+                self.number_edit.clear()
+                self.number_edit.setFocus()
+                self.number_edit.insert(text)
+                return True
+        return super().eventFilter(watched, event)
 
     # -- state ---------------------------------------------------------------------------------
     @property

@@ -108,6 +108,7 @@ class DrugDatabase:
         self._rank_cache: dict[int, DrugResult] = {}  # the same results, by search rank
         self._marketed: int | None = None
         self._expansions: dict[str, list[str] | None] = {}
+        self._read_details = partial(read_details, self.path)  # a found drug's details, when asked for
         self._data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     @contextmanager
@@ -180,34 +181,21 @@ class DrugDatabase:
     def _by_cis(self, cis_list: Sequence[str]) -> list[DrugResult]:
         missing = [c for c in cis_list if c not in self._summary_cache]
         if missing:
-            self._load("cis", missing)
+            self._load(missing)
         return [self._summary_cache[c] for c in cis_list if c in self._summary_cache]
 
-    def _by_rank(self, ranks: Sequence[int]) -> list[DrugResult]:
-        missing = [r for r in ranks if r not in self._rank_cache]
-        if missing:
-            self._load("rank", missing)
-        return [self._rank_cache[r] for r in ranks if r in self._rank_cache]
-
-    def _load(self, column: str, keys: Sequence[str] | Sequence[int]) -> None:
+    def _load(self, cis_list: Sequence[str]) -> None:
         """These drugs into the caches (bounded: a session looks at few drugs). Looked up by CIS,
-        a drug comes whole; found by a search, its details are read when first asked for."""
-        if len(self._summary_cache) + len(keys) > 5000:
+        a drug comes whole; found by a search (``_listed``), its details are read when first asked for."""
+        if len(self._summary_cache) + len(cis_list) > 5000:
             self._summary_cache.clear()
             self._rank_cache.clear()
-        marks = ",".join("?" * len(keys))
-        if column == "cis":
-            rows = self._conn.execute(
-                "SELECT s.rank, s.listing, d.summary_json FROM drug_summary s JOIN drug_detail d USING (cis)"
-                f" WHERE s.cis IN ({marks})", list(keys))
-            for rank, listing, details in rows:
-                result = unpack_listing(listing, details)
-                self._summary_cache[result.cis] = self._rank_cache[rank] = result
-            return
-        path = self.path
-        for rank, listing in self._conn.execute(f"SELECT rank, listing FROM drug_summary WHERE rank IN ({marks})",
-                                                list(keys)):
-            result = unpack_listing(listing, partial(read_details, path, listing[:listing.index(_SEPARATOR)]))
+        marks = ",".join("?" * len(cis_list))
+        rows = self._conn.execute(
+            "SELECT s.rank, s.listing, d.summary_json FROM drug_summary s JOIN drug_detail d USING (cis)"
+            f" WHERE s.cis IN ({marks})", list(cis_list))
+        for rank, listing, details in rows:
+            result = unpack_listing(listing, details)
             self._summary_cache[result.cis] = self._rank_cache[rank] = result
 
     # -- search -------------------------------------------------------------------------
@@ -248,18 +236,33 @@ class DrugDatabase:
         # 1..marketed). Each tier in rank order places its drugs in that same order, so the
         # first ``limit`` of each tier are enough; once ``limit`` marketed drugs are found, the
         # later tiers cannot place any.
+        # Each tier's query brings its drugs' listings along (one statement, no second lookup).
         marketed = self._marketed_count()
         found: dict[int, tuple[bool, int]] = {}
+        listings: dict[int, str] = {}
         for tier, (table, match) in enumerate(tiers):
-            rows = self._conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?",
-                                      (match, limit)).fetchall()
-            for (rank,) in rows:
+            rows = self._conn.execute(
+                f"SELECT f.rowid, s.listing FROM {table} f JOIN drug_summary s ON s.rank = f.rowid"
+                f" WHERE {table} MATCH ? ORDER BY f.rowid LIMIT ?", (match, limit)).fetchall()
+            for rank, listing in rows:
                 if rank not in found:
                     found[rank] = (rank > marketed, tier)
+                    listings[rank] = listing
             if sum(1 for later, _tier in found.values() if not later) >= limit:
                 break
         ranks = sorted(found, key=lambda rank: (*found[rank], rank))[:limit]
-        return self._by_rank(ranks)
+        return [self._listed(rank, listings[rank]) for rank in ranks]
+
+    def _listed(self, rank: int, listing: str) -> DrugResult:
+        """The drug of search rank ``rank`` from its listing (cached: its details once read stay)."""
+        result = self._rank_cache.get(rank)
+        if result is None:
+            if len(self._summary_cache) >= 5000:
+                self._summary_cache.clear()
+                self._rank_cache.clear()
+            result = unpack_listing(listing, self._read_details)
+            self._summary_cache[result.cis] = self._rank_cache[rank] = result
+        return result
 
     def _expand(self, token: str) -> list[str] | None:
         """Indexed words starting with ``token``; None when the prefix index serves it better."""
@@ -376,7 +379,6 @@ class DrugDatabase:
         }
 
 
-_SEPARATOR = "\x1f"
 _readers = threading.local()  # per thread: path → read-only connection for the details
 
 

@@ -68,12 +68,27 @@ def pack_listing(cis: str, name: str, dci: str, form: str, marketed: bool, avail
     return _SEPARATOR.join(field.replace(_SEPARATOR, " ") for field in fields)  # a control character in a file
 
 
-def unpack_listing(text: str, details: str | Callable[[], str]) -> DrugResult:
+def unpack_listing(text: str, details: str | Callable[[str], str]) -> DrugResult:
+    """``details``: the stored summary, or what reads it given the CIS (when first asked for)."""
     cis, name, dci, form, marketed, alert, low, high, rates, group, label, role = text.split(_SEPARATOR)
     return DrugResult(cis, name, dci, form, marketed == "1", alert or None,
                       (float(low), float(high)) if low else None,
                       tuple(map(int, rates.split(","))) if rates else (),
-                      GenericInfo(int(group), label, role) if group else None, details)
+                      _generic(group, label, role) if group else None, details)
+
+
+_generics: dict[tuple[str, str, str], GenericInfo] = {}
+
+
+def _generic(group: str, label: str, role: str) -> GenericInfo:
+    """One (immutable) GenericInfo per group and role: a search lists many drugs of a group."""
+    key = (group, label, role)
+    info = _generics.get(key)
+    if info is None:
+        if len(_generics) > 20_000:
+            _generics.clear()
+        info = _generics[key] = GenericInfo(int(group), label, role)
+    return info
 
 
 class DrugResult:
@@ -90,7 +105,7 @@ class DrugResult:
 
     def __init__(self, cis: str, name: str, dci: str, form: str, marketed: bool, availability_alert: str | None,
                  price_range: tuple[float, float] | None, reimbursement_rates: tuple[int, ...],
-                 generic: GenericInfo | None, details_json: str | Callable[[], str]) -> None:
+                 generic: GenericInfo | None, details_json: str | Callable[[str], str]) -> None:
         # Final: immutable for the type checker; plain slot stores, since a search makes 20 of
         # these per keystroke and a guarded __setattr__ doubles the cost of the whole search
         self.cis: Final = cis
@@ -119,7 +134,7 @@ class DrugResult:
     def _detail(self) -> dict:
         if self._details is None:
             text = self._details_json
-            data = json.loads(text if isinstance(text, str) else text())
+            data = json.loads(text if isinstance(text, str) else text(self.cis))
             self._details = {
                 "routes": tuple(data["routes"]),
                 "authorisation_status": data["authorisation_status"],

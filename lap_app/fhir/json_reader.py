@@ -15,7 +15,7 @@ from lap_app.i18n import _
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-_MISSING = object()
+_NUMBERS = (int, float, (int, float))  # kinds a JSON boolean must not pass for (bool is an int)
 
 JsonObject = dict[str, Any]  # a JSON object as json.loads returns it: every value still to be checked
 ByUrl = dict[str, tuple[str, JsonObject]]  # a Bundle's resources by fullUrl: (JSON path, resource)
@@ -42,47 +42,57 @@ class JsonReader:
 
     # -- typed getters: a wrong type is reported and read as absent
     def get(self, obj: JsonObject, key: str, path: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
-        value = obj.get(key, _MISSING)
-        where = at(path, key)
-        if value is _MISSING or value is None:
+        # called some 200 times per Bundle: the path string is built only for a problem
+        value = obj.get(key)
+        if value is None:  # absent or null
             if required:
-                self.problem(where, _("champ obligatoire manquant"))
+                self.problem(at(path, key), _("champ obligatoire manquant"))
             return None
-        if kind in (int, float, (int, float)) and isinstance(value, bool):
-            ok = False
-        else:
-            ok = isinstance(value, kind)
-        if not ok:
-            self.problem(where, _("type incorrect : {kind} attendu").format(kind=kind_name(kind)))
-            return None
-        return value
+        if isinstance(value, kind) and not (value.__class__ is bool and kind in _NUMBERS):
+            return value
+        self.problem(at(path, key), _("type incorrect : {kind} attendu").format(kind=kind_name(kind)))
+        return None
 
     def text(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> str | None:
-        value: str | None = self.get(obj, key, path, str, required=required)
-        if value is not None and not value.strip() and required:
+        value = obj.get(key)
+        if value.__class__ is not str:  # what json.loads gives; anything else the general way
+            value = self.get(obj, key, path, str, required=required)
+        if required and value is not None and not value.strip():
             self.problem(at(path, key), _("champ obligatoire vide"))
         return value
 
     def obj(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> JsonObject | None:
-        value: JsonObject | None = self.get(obj, key, path, dict, required=required)
-        return value
+        value = obj.get(key)
+        if value.__class__ is dict:
+            return value
+        found: JsonObject | None = self.get(obj, key, path, dict, required=required)
+        return found
 
     def items(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> list[tuple[str, Any]]:
-        value = self.get(obj, key, path, list, required=required)
-        if value is None:
+        value = self._list(obj, key, path, required)
+        if not value:
             return []
-        if required and not value:
-            self.problem(at(path, key), _("liste vide"))
-        return [(f"{at(path, key)}[{i}]", item) for i, item in enumerate(value)]
+        where = at(path, key)
+        return [(f"{where}[{i}]", item) for i, item in enumerate(value)]
 
     def dicts(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> list[tuple[str, JsonObject]]:
+        value = self._list(obj, key, path, required)
+        if not value:
+            return []
+        where = at(path, key)
         out = []
-        for where, item in self.items(obj, key, path, required=required):
+        for i, item in enumerate(value):
             if isinstance(item, dict):
-                out.append((where, item))
+                out.append((f"{where}[{i}]", item))
             else:
-                self.problem(where, _("type incorrect : {kind} attendu").format(kind=kind_name(dict)))
+                self.problem(f"{where}[{i}]", _("type incorrect : {kind} attendu").format(kind=kind_name(dict)))
         return out
+
+    def _list(self, obj: JsonObject, key: str, path: str, required: bool) -> list[Any] | None:
+        value: list[Any] | None = self.get(obj, key, path, list, required=required)
+        if required and value is not None and not value:
+            self.problem(at(path, key), _("liste vide"))
+        return value
 
     def strings(self, obj: JsonObject, key: str, path: str) -> list[str]:
         out = []

@@ -46,6 +46,7 @@ class DeskStatus:
     base_reachable: bool
     outbox_count: int
     expiring: tuple[str, ...] = ()  # warnings: queued numbers near the base's deadline (French)
+    store_problem: str | None = None  # the practice server unreachable or refusing (French), else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +142,14 @@ class PrescribingDesk:
     # -- status bar --------------------------------------------------------------------------
     def status(self) -> DeskStatus:
         from lap_app.services.outbox import expiring_entries
+        from lap_app.storage.errors import StoreRefused, StoreUnavailable
 
         reachable = self.endpoint is not None and probe_base(self.endpoint)
-        return DeskStatus(reachable, len(self.store.outbox()),
-                          tuple(e.warning() for e in expiring_entries(self.store)))
+        try:
+            return DeskStatus(reachable, len(self.store.outbox()),
+                              tuple(e.warning() for e in expiring_entries(self.store)))
+        except (StoreUnavailable, StoreRefused) as problem:  # said in the status bar; it reconnects by itself
+            return DeskStatus(reachable, 0, (), store_problem=problem.message)
 
     # -- the card thread's work --------------------------------------------------------------
     def prescribe(self, ordonnance: Ordonnance, card: Any, *, practice: PracticeSettings,

@@ -128,12 +128,22 @@ def consult_follow_up(client: EPrescriptionBase, number: str, store: LocalStore 
         body: dict[str, Any] = client.follow_up(number)
     except BaseRefused as error:
         if error.code == "patient_opposition":
-            return FollowUp(number, objected=True)
+            return FollowUp(number, objected=True, status=_forget_progress(store, number))
         raise UserError(_("Consultation refusée : {reason}").format(reason=error.reason)) from None
     view = follow_up_from_wire(number, body)
     if store is not None and view.status is not None and store.by_number(number) is not None:
         store.set_status(number, view.status)
     return view
+
+
+def _forget_progress(store: LocalStore | None, number: str) -> OrdonnanceStatus | None:
+    """A consent withdrawn after the consultation: the progress this workstation learnt before
+    is no longer shown either (« registered », as the base now answers); None when unchanged."""
+    stored = store.by_number(number) if store is not None else None
+    if store is None or stored is None or not stored.status.tells_dispensing:
+        return None
+    store.set_status(number, OrdonnanceStatus.REGISTERED)
+    return OrdonnanceStatus.REGISTERED
 
 
 def follow_up_from_wire(number: str, body: dict[str, Any]) -> FollowUp:

@@ -103,6 +103,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     payload = {"version": SETTINGS_VERSION, **settings.to_dict()}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.chmod(0o600)  # the practice server's address may carry its password: this user's only
     os.replace(tmp, path)
     return path
 

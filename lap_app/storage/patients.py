@@ -159,9 +159,9 @@ def _physiology_fields(text: str | None) -> dict[str, Any]:
 
 
 def patient_conflict(record: PatientRecord) -> EditConflict:
-    return EditConflict(_("La fiche de {name} a été modifiée sur un autre poste depuis que vous l'avez ouverte : vos "
-                          "modifications n'ont pas été enregistrées et rien n'a été écrasé ; fermez la fiche, "
-                          "rouvrez-la pour voir la version enregistrée, puis refaites vos modifications")
+    return EditConflict(_("La fiche de {name} a été modifiée sur un autre poste depuis que vous l'avez ouverte : "
+                          "rien n'a été écrasé ; rouvrez-la pour voir la version enregistrée, puis refaites vos "
+                          "modifications")
                         .format(name=record.display_name))
 
 

@@ -171,7 +171,11 @@ def connection_error(error: Exception, url: str) -> Exception:
         return StoreRefused(_("Connexion chiffrée au serveur du cabinet {server} impossible : son certificat n'est "
                               "pas vérifié par l'autorité (CA) indiquée dans les paramètres, ou ne porte pas ce nom "
                               "de serveur").format(server=server))
-    if "no pg_hba.conf entry" in lowered:
+    if "pg_hba.conf rejects" in lowered and "no encryption" in lowered:
+        return StoreRefused(_("Le serveur du cabinet {server} n'accepte que les connexions chiffrées (TLS) : "
+                              "indiquez le certificat de l'autorité (CA) du serveur dans les paramètres").format(
+            server=server))
+    if "no pg_hba.conf entry" in lowered or "pg_hba.conf rejects" in lowered:
         return StoreRefused(_("Le serveur du cabinet {server} n'autorise pas ce poste (pg_hba.conf) : demandez à "
                               "l'administrateur d'ajouter son adresse").format(server=server))
     if "invalid" in lowered and ("dsn" in lowered or "connection option" in lowered or "uri" in lowered):
@@ -182,6 +186,9 @@ def connection_error(error: Exception, url: str) -> Exception:
 def unavailable(server: str) -> StoreUnavailable:
     return StoreUnavailable(_("Serveur du cabinet injoignable ({server}) : rien de ce qui est validé n'est perdu ; "
                               "la connexion sera rétablie automatiquement").format(server=server))
+
+
+_SAFE_TO_RETRY = ("SELECT", "BEGIN")
 
 
 class PgConnection:
@@ -216,6 +223,18 @@ class PgConnection:
         return self._conn.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        idle = not self.in_transaction
+        try:
+            return self._execute(sql, params)
+        except StoreUnavailable:
+            # A connection the server dropped while it was idle (a restart) is only found out now:
+            # a statement that cannot have changed anything (a read, the BEGIN of a transaction)
+            # is tried once more on a new connection instead of failing.
+            if not (idle and sql.lstrip()[:6].upper() in _SAFE_TO_RETRY):
+                raise
+            return self._execute(sql, params)
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> PgCursor:
         conn = self._live()
         with self._translated(conn):
             cursor = conn.execute(to_psycopg(sql) if params else sql, tuple(params) if params else None)

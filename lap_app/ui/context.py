@@ -71,7 +71,12 @@ class AppContext:
             self.closers.pop()()
 
     def save_settings(self) -> None:
+        """The user's own settings to their file; the practice details to the practice server too,
+        when the workstations share one (every workstation then prints the same)."""
+        from lap_app.services.shared_practice import share_practice
+
         save_settings(self.settings, self.settings_file)
+        share_practice(self.settings, self.store)
 
 
 def assemble_context(settings: Settings, *, settings_file: Path, store_path: Path | None,
@@ -93,6 +98,9 @@ def assemble_context(settings: Settings, *, settings_file: Path, store_path: Pat
     store = LocalStore(location)
     try:
         gui_connection = open_store(location)  # the GUI thread's own connection (patients, drafts)
+        from lap_app.services.shared_practice import adopt_shared_practice
+
+        adopt_shared_practice(settings, store)  # on a practice server: its address, phone… for all
     except BaseException:
         store.close()
         raise

@@ -44,9 +44,11 @@ def holder_block(identity) -> str:
 
 
 class LoginPage(QWidget):
-    """Emits ``unlocked(identity, card)`` once the PIN is accepted."""
+    """Emits ``unlocked(identity, card)`` once the PIN is accepted, ``pin_ready`` whenever the
+    PIN field becomes usable (a card read)."""
 
     unlocked = Signal(object, object)
+    pin_ready = Signal()
 
     def __init__(self, context: AppContext, watcher: CardWatcher, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +150,8 @@ class LoginPage(QWidget):
         self.login_button.setEnabled(ready)
         if ready and self.isVisible():  # hidden (session open): the working area keeps the focus
             self.pin_edit.setFocus()
+        if ready:
+            self.pin_ready.emit()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -30,6 +30,12 @@ from lap_app.ui.login import LoginPage, holder_name, holder_summary
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
+if TYPE_CHECKING:
+    from lap_app.ui.editor import PrescriptionEditor
+    from lap_app.ui.editor.care_editor import CareEditor
+    from lap_app.ui.history import HistoryPanel
+    from lap_app.ui.patient_panel import PatientPanel
+
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
@@ -46,10 +52,11 @@ class MainWindow(QMainWindow):
 
         self.login_page = LoginPage(context, self.watcher)
         self.login_page.unlocked.connect(self._on_unlocked)
-        self.work_area = self._build_work_area()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.login_page)
-        self.stack.addWidget(self.work_area)
+        # The working area is built once the login page can take the PIN (or on first use):
+        # the GP types the PIN meanwhile, instead of waiting for widgets not yet shown.
+        self._work_area: QWidget | None = None
 
         central = QWidget()
         self._column = QVBoxLayout(central)
@@ -70,13 +77,13 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         self.watcher.start()
         self.practice_dialog: QDialog | None = None
-        # The base probe and the client and rendering stacks load once the login page can take
-        # the PIN (the card's first state) or after a moment: their imports in a worker hold the
-        # interpreter lock, which would delay the window the GP is waiting for.
+        # The working area, the base probe and the client and rendering stacks load once the
+        # login page can take the PIN (the card read) or after a moment: their imports in a worker
+        # hold the interpreter lock, which would delay the window the GP is waiting for.
         self._background_started = False
         if not self._has_base():
             self._show_no_base()  # known at once: no probe to wait for
-        self.watcher.state_changed.connect(self._start_background_work)
+        self.login_page.pin_ready.connect(self._start_background_work)
         QTimer.singleShot(BACKGROUND_WORK_DELAY_MS, self, self._start_background_work)
         if not practice_complete(context.settings.practice):
             QTimer.singleShot(0, self.ask_practice)  # first start: before the first ordonnance
@@ -93,41 +100,72 @@ class MainWindow(QMainWindow):
     def add_action(self, menu: QMenu, text: str, slot, shortcut: str = "") -> QAction:
         return self._action(menu, text, slot, None, shortcut)
 
+    @property
+    def work_area(self) -> QWidget:
+        if self._work_area is None:
+            self._work_area = self._build_work_area()
+            self.stack.addWidget(self._work_area)
+        return self._work_area
+
+    @property
+    def patient_panel(self) -> PatientPanel:
+        return self._part("_patient_panel")
+
+    @property
+    def editor(self) -> PrescriptionEditor:
+        return self._part("_editor")
+
+    @property
+    def care_editor(self) -> CareEditor:
+        return self._part("_care_editor")
+
+    @property
+    def kinds_tabs(self) -> QTabWidget:
+        return self._part("_kinds_tabs")
+
+    @property
+    def history(self) -> HistoryPanel:
+        return self._part("_history")
+
+    def _part(self, name: str) -> Any:
+        self.work_area  # noqa: B018 - built on first use
+        return getattr(self, name)
+
     def _build_work_area(self) -> QWidget:
         from lap_app.ui.editor import PrescriptionEditor
         from lap_app.ui.editor.care_editor import CareEditor
         from lap_app.ui.history import HistoryPanel
         from lap_app.ui.patient_panel import PatientPanel
 
-        self.patient_panel = PatientPanel(self.context)
-        self.editor = PrescriptionEditor(self.context)
-        self.care_editor = CareEditor(self.context)
-        self.care_editor.kind_requested.connect(self._show_kind)
-        self.care_editor.validate_button.clicked.connect(self.validate)
-        self.kinds_tabs = QTabWidget()
-        self.kinds_tabs.setObjectName("kindsTabs")
-        self.kinds_tabs.addTab(self.editor, _("Médicaments (Ctrl+Alt+M)"))
-        self.kinds_tabs.addTab(self.care_editor, _("Biologie, soins, dispositifs…"))
+        self._patient_panel = patient_panel = PatientPanel(self.context)
+        self._editor = editor = PrescriptionEditor(self.context)
+        self._care_editor = care_editor = CareEditor(self.context)
+        care_editor.kind_requested.connect(self._show_kind)
+        care_editor.validate_button.clicked.connect(self.validate)
+        self._kinds_tabs = kinds_tabs = QTabWidget()
+        kinds_tabs.setObjectName("kindsTabs")
+        kinds_tabs.addTab(editor, _("Médicaments (Ctrl+Alt+M)"))
+        kinds_tabs.addTab(care_editor, _("Biologie, soins, dispositifs…"))
         from lap_app.ui.editor.care_editor import KIND_SHORTCUTS
 
         for kind, sequence in KIND_SHORTCUTS.items():  # one per kind, whichever tab is shown
-            QShortcut(QKeySequence(sequence), self, lambda k=kind: self.care_editor.choose_kind(k))
-        self.history = HistoryPanel(self.context)
-        self.patient_panel.patient_selected.connect(self._on_patient_selected)
-        self.patient_panel.done.connect(self.editor.resume)  # Enter on a patient: their open line, or the drugs
-        self.editor.validate_requested.connect(self.validate)
-        self.history.renew_requested.connect(self.editor.renew_with)
-        self.editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)  # drafts saved
-        self.care_editor.lines_changed.connect(self.patient_panel.refresh_draft_marks)
+            QShortcut(QKeySequence(sequence), self, lambda k=kind: care_editor.choose_kind(k))
+        self._history = history = HistoryPanel(self.context)
+        patient_panel.patient_selected.connect(self._on_patient_selected)
+        patient_panel.done.connect(editor.resume)  # Enter on a patient: their open line, or the drugs
+        editor.validate_requested.connect(self.validate)
+        history.renew_requested.connect(editor.renew_with)
+        editor.lines_changed.connect(patient_panel.refresh_draft_marks)  # drafts saved
+        care_editor.lines_changed.connect(patient_panel.refresh_draft_marks)
 
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.editor.alerts_panel())
-        right.addWidget(self.history)
+        right.addWidget(editor.alerts_panel())
+        right.addWidget(history)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.patient_panel)
-        splitter.addWidget(self.kinds_tabs)
+        splitter.addWidget(patient_panel)
+        splitter.addWidget(kinds_tabs)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
@@ -160,7 +198,7 @@ class MainWindow(QMainWindow):
 
         menu_rx = self.menuBar().addMenu(_("&Ordonnance"))
         # Ctrl+F is the editor's own shortcut (it works wherever the keyboard is in the window)
-        self._action(menu_rx, _("Rechercher un &médicament\tCtrl+F"), self.editor.focus_search, None, "")
+        self._action(menu_rx, _("Rechercher un &médicament\tCtrl+F"), lambda: self.editor.focus_search(), None, "")
         # Ctrl+Entrée is the editor's own shortcut (it checks the line being edited first)
         self.validate_action = self._action(menu_rx, _("&Valider et signer\tCtrl+Entrée"), self.validate, None, "")
         self._action(menu_rx, _("&Nouvelle ordonnance"), self.new_ordonnance, None, "Ctrl+N")
@@ -206,17 +244,20 @@ class MainWindow(QMainWindow):
             return
         session.locked, session.card = True, None
         focused = QApplication.focusWidget()
-        self._focus_before_lock = focused if focused is not None and self.work_area.isAncestorOf(focused) else None
+        in_work_area = focused is not None and self._work_area is not None and self._work_area.isAncestorOf(focused)
+        self._focus_before_lock = focused if in_work_area else None
         if session.identity is not None:
             self.login_page.set_locked_mode(holder_name(session.identity), pulled)
         self.stack.setCurrentWidget(self.login_page)
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
 
-    def _start_background_work(self, *_state: object) -> None:
+    def _start_background_work(self) -> None:
         if self._background_started:
             return
         self._background_started = True
+        # after the page with its PIN field enabled is painted: the GP types while these run
+        QTimer.singleShot(0, self, lambda: self.work_area)
         self.refresh_status()
         run_task(self.context.services.prescribing.warm_up)
 
@@ -259,10 +300,16 @@ class MainWindow(QMainWindow):
         self.base_status.setText(_("Base : connectée") if status.base_reachable else _("Base : injoignable"))
         set_role(self.base_status, "ok" if status.base_reachable else "error")
         self._show_outbox(status)
-        if status.base_reachable and status.outbox_count:  # the base is back: send what waits
+        if status.base_reachable and status.outbox_count and not status.store_problem:  # the base is back: send
             self.flush_outbox(quiet=True)
 
     def _show_outbox(self, status) -> None:
+        problem = getattr(status, "store_problem", None)
+        if problem:  # the practice server is down: said at once; validated ordonnances stay queued there
+            self.outbox_status.setText(_("Serveur du cabinet injoignable"))
+            self.outbox_status.setToolTip(problem)
+            set_role(self.outbox_status, "error")
+            return
         text = ngettext("{n} ordonnance en attente d'envoi", "{n} ordonnances en attente d'envoi",
                         status.outbox_count).format(n=status.outbox_count)
         expiring = getattr(status, "expiring", ())
@@ -429,7 +476,8 @@ class MainWindow(QMainWindow):
             self._screen_followed = True
 
     def closeEvent(self, event) -> None:
-        self.editor.keep_open_line()  # found again at the next start, with the patient's draft
+        if self._work_area is not None:  # (never built: no line was open)
+            self.editor.keep_open_line()  # found again at the next start, with the patient's draft
         self.watcher.stop()
         self._status_timer.stop()
         super().closeEvent(event)

@@ -384,6 +384,8 @@ class PatientForm(QDialog):
         self.error_label.setText("\n".join(
             f"{labels.get(name, name)} : {message}" for name, message in errors.items()
         ))
+        if errors:  # a long message (an edit conflict) is read whole: the form grows to show it
+            self.adjustSize()
 
     def _check_ins_now(self) -> None:
         """Check the key as soon as the field is left, before saving."""

@@ -13,7 +13,7 @@ import json
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,9 +143,10 @@ class Insider:
         return list(response.json()["numbers"])
 
     def signed_bundle(self, number: str, *, opposition: bool = False, sign_key: Any = None,
-                      sign_cert_der: bytes | None = None, kind: str = "medicaments") -> dict[str, Any]:
+                      sign_cert_der: bytes | None = None, kind: str = "medicaments",
+                      lines: Callable[[Any], None] | None = None) -> dict[str, Any]:
         """The example ordonnance, as this prescriber, numbered and signed (by the signature key
-        unless told otherwise)."""
+        unless told otherwise); ``lines`` gives it lines of its own (after the kind's samples)."""
         from lap_app.base_client.protocol import SIGNATURE_FORMAT, signed_digest
         from lap_app.domain.model import Signature
         from lap_app.fhir import from_bundle, to_bundle
@@ -158,6 +159,8 @@ class Insider:
             from lap_app.domain.kinds import OrdonnanceKind
 
             fill_with_sample_lines(ordonnance, OrdonnanceKind(kind))
+        if lines is not None:
+            lines(ordonnance)
         ordonnance.number = number
         ordonnance.opposition = opposition
         key = sign_key or self.holder.sign_key
@@ -175,10 +178,11 @@ class Insider:
     def register(self, number: str, bundle: dict[str, Any]) -> httpx.Response:
         return self.call("PUT", f"/prescriptions/{number}", {"bundle": bundle})
 
-    def prescribe(self, *, opposition: bool = False, kind: str = "medicaments") -> str:
+    def prescribe(self, *, opposition: bool = False, kind: str = "medicaments",
+                  lines: Callable[[Any], None] | None = None) -> str:
         """A registered ordonnance of this prescriber (of this kind); its number."""
         number = self.numbers(1)[0]
-        response = self.register(number, self.signed_bundle(number, opposition=opposition, kind=kind))
+        response = self.register(number, self.signed_bundle(number, opposition=opposition, kind=kind, lines=lines))
         assert response.status_code == 201, response.text
         return number
 

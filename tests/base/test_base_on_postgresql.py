@@ -84,8 +84,8 @@ def test_one_dispensing_and_one_execution_however_many_arrive_at_once(two_server
     assert sorted(statuses) == [200] + [410] * 7  # the first closes the number: the others find it closed
     assert first.rows("SELECT count(*) FROM dispensings WHERE number = ?", number) == [(1,)]
 
-    sessions = physician[0].prescribe(kind="orthoptie")
-    orthoptists = [insider(server, pki.holder("orthoptiste"), physician[0].installation) for server in two_servers]
+    sessions = physician[0].prescribe(kind="podologie")  # 5 sessions, no weekly rhythm
+    orthoptists = [insider(server, pki.holder("podologue"), physician[0].installation) for server in two_servers]
     execution_id = uuid.uuid4().hex
     path = f"/prescrit/prescriptions/{sessions}/executions/{execution_id}"
     answers = _in_parallel([lambda o=o: o.call("PUT", path, {"lines": [{"line": 1, "count": 2}]})

@@ -159,3 +159,12 @@ def test_fuzz_mutated_signed_bundles(fuzz_target, pki_dir):
         response = client.put(f"/v1/prescriptions/{numbers[1]}", content=raw.encode(),
                               headers={**headers["prescriber"], "Content-Type": "application/json"})
         assert 400 <= response.status_code < 500, response.text
+
+
+def test_fuzz_as_the_patient_portal(fuzz_target):
+    """« Mon espace santé »'s credential: the consent routes reached past the portal's check."""
+    from lap_app.base_client.protocol import PATIENT_PORTAL_HEADER
+
+    app, _headers, numbers = fuzz_target
+    portal = {PATIENT_PORTAL_HEADER: app.state.patient_portal_key.hex()}
+    assert _fuzz(app, portal, numbers, 12) > 100

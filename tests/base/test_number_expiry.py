@@ -5,25 +5,24 @@ refused with a message saying which paper to redo; the outbox warns days before 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, run_cli, running_base
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, on_both_engines, run_cli, running_base
 
 DAY = 86400.0
 
 
 @pytest.fixture
-def own_base(tmp_path, pki_dir, monkeypatch):
+def own_base(tmp_path, pki_dir, monkeypatch, base_database):
     from lap_app.services.base_connection import base_endpoint
     from lap_app.services.enrolment import enrol
 
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
-    with running_base(tmp_path / "base", pki_dir) as base:
+    with running_base(tmp_path / "base", pki_dir, database=base_database()) as base:
         endpoint = base_endpoint(base.url, base.ca)
         with card_in_hand("medecin", pki_dir) as card:
             enrol(endpoint, card)
@@ -53,8 +52,7 @@ def _queued(base, endpoint, pki_dir, store, written_days_ago: float) -> str:
 
 
 def _expire_on_base(base, number: str, days_ago: float) -> None:
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        db.execute("UPDATE numbers SET expires_at = ? WHERE number = ?", (time.time() - days_ago * DAY, number))
+    base.rows("UPDATE numbers SET expires_at = ? WHERE number = ?", time.time() - days_ago * DAY, number)
 
 
 def _flush(endpoint, pki_dir, store):
@@ -67,6 +65,7 @@ def _flush(endpoint, pki_dir, store):
         return flush_outbox(store, client)
 
 
+@on_both_engines  # the grace compares times stored by each engine
 def test_signed_before_expiry_is_registered_after_it(own_base, pki_dir, tmp_path):
     from lap_app.storage import LocalStore
 

@@ -23,7 +23,7 @@ def people(base, pki_dir):  # type: ignore[no-untyped-def]
     pki = init_pki(pki_dir)
     physician = insider(base, pki.holder("medecin"), enrol=True)
     prescrits = {name: insider(base, pki.holder(name), physician.installation)
-                 for name in ("pharmacien", "biologiste", "infirmier", "orthoptiste", "fournisseur")}
+                 for name in ("pharmacien", "biologiste", "infirmier", "podologue", "fournisseur")}
     yield physician, prescrits
     for person in (physician, *prescrits.values()):
         person.close()
@@ -58,17 +58,17 @@ def test_biology_done_or_not_done_with_its_reason(base, people) -> None:  # type
 
 def test_sessions_are_counted_n_of_n(base, people) -> None:  # type: ignore[no-untyped-def]
     physician, prescrits = people
-    number = physician.prescribe(kind="orthoptie")  # 12 sessions
-    orthoptist = prescrits["orthoptiste"]
-    assert _execute(orthoptist, number, [{"line": 1, "count": 10}]).status_code == 200
-    view = orthoptist.call("GET", f"/prescrit/prescriptions/{number}").json()
-    assert (view["lines"][0]["done"], view["lines"][0]["prescribed"]) == (10, 12)
-    beyond = _execute(orthoptist, number, [{"line": 1, "count": 3}])
+    number = physician.prescribe(kind="podologie")  # 5 sessions, no rhythm given
+    podiatrist = prescrits["podologue"]
+    assert _execute(podiatrist, number, [{"line": 1, "count": 4}]).status_code == 200
+    view = podiatrist.call("GET", f"/prescrit/prescriptions/{number}").json()
+    assert (view["lines"][0]["done"], view["lines"][0]["prescribed"]) == (4, 5)
+    beyond = _execute(podiatrist, number, [{"line": 1, "count": 2}])
     assert beyond.status_code == 422
     assert beyond.json()["problems"] == [{"path": "lines[0].count", "message":
-                                          "au-delà de la prescription : 13 sur 12 séance(s) prescrits (10 déjà)"}]
-    assert _execute(orthoptist, number, [{"line": 1, "count": 2}], complete=True).status_code == 200
-    assert orthoptist.call("GET", f"/prescrit/prescriptions/{number}").status_code == 410  # closed
+                                          "au-delà de la prescription : 6 sur 5 séance(s) prescrits (4 déjà)"}]
+    assert _execute(podiatrist, number, [{"line": 1, "count": 1}], complete=True).status_code == 200
+    assert podiatrist.call("GET", f"/prescrit/prescriptions/{number}").status_code == 410  # closed
 
 
 def test_nursing_visits_and_acts_with_their_dates(base, people) -> None:  # type: ignore[no-untyped-def]
@@ -135,14 +135,14 @@ def test_a_bad_execution_lists_every_problem_and_records_nothing(base, people) -
 
 def test_a_retried_execution_is_recorded_once(base, people) -> None:  # type: ignore[no-untyped-def]
     physician, prescrits = people
-    number = physician.prescribe(kind="orthoptie")
-    orthoptist = prescrits["orthoptiste"]
+    number = physician.prescribe(kind="podologie")
+    podiatrist = prescrits["podologue"]
     execution_id = uuid.uuid4().hex
-    first = _execute(orthoptist, number, [{"line": 1, "count": 2}], execution_id)
-    again = _execute(orthoptist, number, [{"line": 1, "count": 2}], execution_id)
+    first = _execute(podiatrist, number, [{"line": 1, "count": 2}], execution_id)
+    again = _execute(podiatrist, number, [{"line": 1, "count": 2}], execution_id)
     assert (first.json()["replayed"], again.json()["replayed"]) == (False, True)
     assert again.json()["lines"][0]["done"] == 2 and _rows(base, number) == 1
-    other = _execute(orthoptist, number, [{"line": 1, "count": 3}], execution_id)
+    other = _execute(podiatrist, number, [{"line": 1, "count": 3}], execution_id)
     assert other.status_code == 409 and _rows(base, number) == 1
 
 
@@ -156,8 +156,8 @@ def test_kill_9_of_the_base_after_an_execution_then_a_retry(tmp_path, pki_dir, b
     pki = init_pki(pki_dir)
     with running_base(tmp_path / "base", pki_dir, database=base_database()) as process:
         physician = insider(process, pki.holder("medecin"), enrol=True)
-        number = physician.prescribe(kind="orthoptie")
-        nurse = insider(process, pki.holder("orthoptiste"), physician.installation)
+        number = physician.prescribe(kind="podologie")
+        nurse = insider(process, pki.holder("podologue"), physician.installation)
         execution_id = uuid.uuid4().hex
         assert _execute(nurse, number, [{"line": 1, "count": 4}], execution_id).status_code == 200
         process.kill()

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # postgres_cluster, for tests/conftest.py that circuit_support reads
 sys.path.insert(0, str(ROOT / "tests" / "base"))
 
 from circuit_support import EXAMPLE_BUNDLE, card_in_hand, running_base  # noqa: E402
@@ -214,12 +215,14 @@ def reserve(client, count: int) -> list[str]:
 
 def measure(work: Path, count: int, single: int = 150, clients: int = 16, client_procs: int = 2,
             workers: int = 1, use_httpx: bool = False, profile: str | None = None,
-            database: str | None = None, database_pid: int | None = None) -> dict:
+            database: str | None = None, database_pid: int | None = None, warmup: int = 0) -> dict:
     """A base in ``work``, ``single`` sequential round trips then ``count`` sustained registrations;
     every acknowledged one checked to be stored. Returns the figures and one signed bundle.
 
     ``database``: a PostgreSQL URL (else SQLite in the data directory); ``database_pid``: its
-    server's postmaster, whose CPU (all its backends) is counted as ``database_cpu``."""
+    server's postmaster, whose CPU (all its backends) is counted as ``database_cpu``; ``warmup``:
+    registrations sent by the same clients before the measured ones (each process's connections
+    opened: the steady state of a server that runs for days)."""
     from lap_app.base_client import HttpBaseClient
     from lap_app.services.base_connection import base_endpoint
     from lap_app.services.card_session import open_token
@@ -238,7 +241,7 @@ def measure(work: Path, count: int, single: int = 150, clients: int = 16, client
             credential = load_credential(endpoint.url)
             first = HttpBaseClient(endpoint.url, endpoint.ca_path, installation=credential, retries=0)
             open_token(card, first)
-            numbers = reserve(first, single + count)
+            numbers = reserve(first, single + warmup + count)
             bundles = signed_bundles(card, numbers)
 
         # 1. one registration round trip, sequential, keep-alive connection
@@ -249,7 +252,11 @@ def measure(work: Path, count: int, single: int = 150, clients: int = 16, client
             round_trips.append(time.perf_counter() - start)
             assert result.status == "registered" and not result.replayed
 
-        # 2. sustained, concurrent clients
+        # 2. sustained, concurrent clients (after the warm-up, not measured)
+        if warmup:
+            sustained(base.port, base.ca, first, list(zip(numbers[single:single + warmup], bundles[single:single + warmup])),
+                      clients, client_procs, use_httpx)
+        single += warmup
         work_items = list(zip(numbers[single:], bundles[single:]))
         spy = start_profiler(base.process.pid, profile)
         server_cpu0, per_process0 = cpu_seconds(base.process.pid), process_cpu(base.process.pid)

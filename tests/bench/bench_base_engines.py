@@ -3,7 +3,8 @@ PostgreSQL, with 1, 2 and 4 server processes, in one run; the CPU per registrati
 
     .venv/bin/python tests/bench/bench_base_engines.py [--count 1500] [--processes 1,2,4] [--json FILE]
 
-For each engine and number of server processes (``lap-app base serve --workers N``): sustained
+For each engine and number of server processes (``lap-app base serve --workers N``), after a
+warm-up of a fifth as many (connections to the base and to the database opened): sustained
 registrations per second from ``bench_base``'s lean clients (keep-alive HTTPS, certificates
 verified, every answer checked, every acknowledged registration found stored), and the CPU per
 registration of the base's processes plus, on PostgreSQL, of the database server (all its
@@ -104,7 +105,7 @@ def curve(work: Path, count: int, processes: tuple[int, ...] = (1, 2, 4), client
                 url = cluster.dsn(cluster.create_database("bench")) if engine == "postgresql" else None
                 run = bench_base.measure(work / f"{engine}-{n}", count, single=20, clients=clients,
                                          client_procs=client_procs, workers=n, database=url,
-                                         database_pid=pid if url else None)
+                                         database_pid=pid if url else None, warmup=count // 5)
                 done = run["done"]
                 runs.append({"engine": engine, "processes": n, "registrations": done,
                              "per_second": done / run["elapsed"],

@@ -70,6 +70,9 @@ def child_arguments(env) -> str:
 
 
 def bench_startup(env, runs: int) -> list[float]:
+    from floors import compile_bytecode
+
+    compile_bytecode()
     args = child_arguments(env)
     times = []
     for _ in range(runs):

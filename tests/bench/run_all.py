@@ -139,6 +139,17 @@ def base_figures(work: Path, quick: bool) -> list[Figure]:
     return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5)]
 
 
+def base_engine_figures(work: Path, quick: bool) -> list[Figure]:
+    """The base on SQLite and on PostgreSQL × 1, 2 and 4 server processes (bench_base_engines.py,
+    which also prints the registrations per second and the bytes per ordonnance)."""
+    import bench_base_engines
+
+    result = bench_base_engines.curve(work / "engines", 300 if quick else 1500)
+    return [Figure(f"reference base on {r['engine']}, {r['processes']} process(es): CPU per registration "
+                   "(base + database)", r["server_cpu_ms"] + r["database_cpu_ms"], r["floor_cpu_ms"], "ms", 2.0)
+            for r in result["runs"]]
+
+
 def card_figures(work: Path, quick: bool) -> list[Figure]:
     """The card read and signature through a PKCS#11 module (SoftHSM2) beside bare PyKCS11."""
     import bench_card
@@ -155,6 +166,7 @@ FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
     "render": lambda _work, quick: render_figures(quick),
     "startup": startup_figures,
     "base": base_figures,
+    "base-engines": base_engine_figures,
     "card": card_figures,
 }
 

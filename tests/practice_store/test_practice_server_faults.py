@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -93,5 +94,88 @@ def test_the_server_going_away_then_back_loses_nothing(postgres_cluster: Postgre
             # back: the same store object reconnects by itself; what was validated is there
             assert store.get(first) is not None
             assert [o.patient_name for o in store.list()] == ["A"]
+        finally:
+            store.close()
+
+
+def test_a_workstation_is_pointed_at_the_practice_server_in_one_step(fresh_postgres_database, postgres_cluster,
+                                                                     tmp_path) -> None:
+    env = {"LAP_CONFIG_DIR": str(tmp_path / "config"), "LAP_DATA_DIR": str(tmp_path / "data")}
+    wrong = fresh_postgres_database.replace(postgres_cluster.password, "pas-le-bon")
+    refused = _lap("practice-server", wrong, env=env)
+    assert refused.returncode == 1 and "mot de passe" in refused.stderr
+    assert not (tmp_path / "config" / "settings.json").exists()  # a refused server is not saved
+
+    done = _lap("practice-server", fresh_postgres_database, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "serveur du cabinet 127.0.0.1" in done.stdout and postgres_cluster.password not in done.stdout
+    settings_file = tmp_path / "config" / "settings.json"
+    assert settings_file.stat().st_mode & 0o077 == 0  # the URL may carry the password: this user's only
+    shown = _lap("practice-server", env=env)  # from now on every command uses the server
+    assert shown.returncode == 0 and "127.0.0.1" in shown.stdout
+    assert not (tmp_path / "data" / "lap.sqlite3").exists()  # the workstation's own file was never created
+
+    assert _lap("practice-server", "--local", env=env).returncode == 0
+    assert "lap.sqlite3" in _lap("practice-server", env=env).stdout
+
+
+def test_the_status_says_at_once_that_the_practice_server_is_unreachable(postgres_cluster: PostgresCluster) -> None:
+    from lap_app.services.desk import PrescribingDesk
+    from lap_app.storage import LocalStore
+
+    with postgres_cluster.fresh_database() as dsn:
+        store = LocalStore(dsn)
+        desk = PrescribingDesk(None, store)
+        try:
+            assert desk.status().store_problem is None
+            postgres_cluster.halt("immediate")
+            try:
+                started = time.monotonic()
+                status = desk.status()
+                assert status.store_problem is not None and "injoignable" in status.store_problem
+                assert time.monotonic() - started < 10  # said at once, not after the system's TCP time-outs
+            finally:
+                postgres_cluster.resume()
+            assert desk.status().store_problem is None  # back by itself
+        finally:
+            store.close()
+
+
+def test_the_server_lost_in_the_middle_of_a_send_keeps_the_ordonnance_queued(postgres_cluster: PostgresCluster) -> None:
+    from lap_app.base_client.client import Registration
+    from lap_app.domain.status import OrdonnanceStatus
+    from lap_app.services.outbox import send_entry
+    from lap_app.storage import LocalStore
+
+    class BaseThenServerDown:
+        """The base registers the ordonnance; the practice server goes down before the outcome is written."""
+
+        token = None
+
+        def __init__(self, halt: bool) -> None:
+            self.halt, self.sent = halt, []
+
+        def register(self, number: str, bundle: dict) -> Registration:
+            self.sent.append(number)
+            if self.halt:
+                postgres_cluster.halt("immediate")
+            return Registration(number, OrdonnanceStatus.REGISTERED, time.time(), replayed=bool(self.sent[1:]))
+
+    with postgres_cluster.fresh_database() as dsn:
+        store = LocalStore(dsn)
+        try:
+            store.save_signed(number="N-0100", prescriber="810000000001", patient_name="X", opposition=False,
+                              bundle={"resourceType": "Bundle"}, signer_certificate=b"c")  # validated: on the server
+            base = BaseThenServerDown(halt=True)
+            try:
+                with pytest.raises(StoreUnavailable):
+                    send_entry(store, base, store.outbox()[0])  # type: ignore[arg-type]
+            finally:
+                postgres_cluster.resume()
+            (entry,) = store.outbox()  # nothing lost: still queued, the next flush replays it
+            base.halt = False
+            assert send_entry(store, base, entry) is OrdonnanceStatus.REGISTERED  # type: ignore[arg-type]
+            assert store.outbox() == [] and store.by_number("N-0100").status is OrdonnanceStatus.REGISTERED
+            assert base.sent == ["N-0100", "N-0100"]  # the replay: the base answers it as already registered
         finally:
             store.close()

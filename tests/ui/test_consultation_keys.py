@@ -196,11 +196,9 @@ def _add_line(qtbot, editor, query: str, days: int = 5) -> None:
     qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
 
 
-def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apart(qtbot, main_window):
-    """A 1366 × 768 laptop less its taskbar and the title bar: 698 pixels for the window. With
-    two lines already written, « doliprane 1000 » shows at least ten rows (or every result),
-    each name whole (brand, strength, form), the tablet and the effervescent tablet apart."""
-    window = main_window
+def _laptop_with_two_lines(qtbot, window):
+    """The window at 1366 × 768 less a taskbar and a title bar (698 pixels), two lines written,
+    the keyboard in the drug search."""
     _open_session(qtbot, window)
     window.resize(1366, 698)
     qtbot.waitUntil(lambda: window.size().width() == 1366 and window.size().height() == 698, timeout=2000)
@@ -209,13 +207,20 @@ def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apar
     for query in ("spasfon", "amoxicilline 1 g"):
         _add_line(qtbot, editor, query)
     editor.search.edit.setFocus()
+    return editor
+
+
+def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apart(qtbot, main_window):
+    """A 1366 × 768 laptop less its taskbar and the title bar: 698 pixels for the window. With
+    two lines already written, « doliprane 1000 » shows at least ten rows (or every result),
+    each name whole (brand, strength, form), the tablet and the effervescent tablet apart."""
+    editor = _laptop_with_two_lines(qtbot, main_window)
     qtbot.keyClicks(editor.search.edit, "doliprane 1000")
     qtbot.waitUntil(lambda: editor.search.model.rowCount() >= 7, timeout=3000)
     qtbot.wait(50)
     view, model = editor.search.view, editor.search.model
-    viewport = view.viewport().rect()
-    shown = [row for row in range(model.rowCount()) if viewport.contains(view.visualRect(model.index(row, 0)))]
-    assert len(shown) >= min(10, model.rowCount()), (len(shown), model.rowCount(), viewport)
+    shown = _rows_in_view(editor)
+    assert len(shown) >= min(10, model.rowCount()), (len(shown), model.rowCount(), view.viewport().rect())
     names = [model.index(row, 0).data() for row in shown]
     assert "DOLIPRANE 1000 mg, comprimé" in names
     assert "DOLIPRANE 1000 mg, comprimé effervescent sécable" in names  # apart, at a glance
@@ -226,6 +231,42 @@ def test_at_1366_by_768_the_results_show_ten_rows_whole_that_tell_the_drugs_apar
         assert needed.height() <= rect.height() + 2 and needed.width() <= rect.width(), (names, row)
     assert len(editor.draft_lines()) == 2
     assert editor.lines_view.list.height() < 200  # the lines written leave the height to the search
+    editor.clear()
+
+
+def _rows_in_view(editor) -> list[int]:
+    view, model = editor.search.view, editor.search.model
+    viewport = view.viewport().rect()
+    return [row for row in range(model.rowCount()) if viewport.contains(view.visualRect(model.index(row, 0)))]
+
+
+def test_at_1366_by_768_long_combination_names_still_show_ten_rows_that_tell_them_apart(qtbot, main_window):
+    """« amoxicilline acide clavulanique »: names of 130 to 170 characters. Ten rows in view at
+    least, each name on two lines at the most and whole in its cell (lab, strength, adults or
+    children, form), the ratio note left out (the strength says it), the DCI in the tooltip."""
+    editor = _laptop_with_two_lines(qtbot, main_window)
+    qtbot.keyClicks(editor.search.edit, "amoxicilline acide clavulanique")
+    qtbot.waitUntil(lambda: editor.search.model.rowCount() == 20, timeout=3000)
+    qtbot.wait(50)
+    view, model = editor.search.view, editor.search.model
+    shown = _rows_in_view(editor)
+    assert len(shown) >= 10, (len(shown), view.viewport().rect())
+    metrics = view.fontMetrics()
+    texts = []
+    for row in shown:
+        index = model.index(row, 0)
+        drug = model.drug(row)
+        text = index.data()
+        assert "rapport" not in text.lower() and text == drug.name[: len(text)]  # the name, less its note
+        assert view.rowHeight(row) <= 2 * metrics.lineSpacing() + 8  # two lines at the most
+        rect = view.visualRect(index).adjusted(3, 1, -3, -1)
+        needed = metrics.boundingRect(rect, int(Qt.TextFlag.TextWordWrap), text)
+        assert needed.height() <= rect.height() + 2 and needed.width() <= rect.width(), text  # whole
+        assert "ACIDE CLAVULANIQUE" in index.data(Qt.ItemDataRole.ToolTipRole)  # the DCI, for the asking
+        texts.append(text)
+    assert len(set(texts)) == len(texts)  # no two rows read alike
+    assert any("ENFANTS" in t for t in texts) and any("NOURRISSONS" in t for t in texts)
+    assert editor.lines_view.list.isVisible() and editor.validate_button.isVisible()
     editor.clear()
 
 

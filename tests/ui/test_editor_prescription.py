@@ -257,3 +257,23 @@ def test_keyboard_shortcuts(qtbot, editor: PrescriptionEditor) -> None:
     qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert "Ajoutez ou annulez la ligne en cours" in editor.line_editor.problem_label.text()  # the line typed stays
     assert editor.line_editor.isEnabled()
+
+
+def test_a_generic_named_after_its_substances_spans_the_dci_column_and_loses_only_its_ratio_note() -> None:
+    from lap_app.ui.editor.drug_search import list_name, names_its_substances
+
+    class Drug:
+        name = ("AMOXICILLINE/ACIDE CLAVULANIQUE ARROW 1 g/125 mg ADULTES, poudre pour suspension buvable en "
+                "sachet-dose (rapport amoxicilline/acide clavulanique : 8/1)")
+
+    assert list_name(Drug()) == ("AMOXICILLINE/ACIDE CLAVULANIQUE ARROW 1 g/125 mg ADULTES, poudre pour suspension "
+                                 "buvable en sachet-dose")
+    Drug.name = "DOLIPRANE 1000 mg, comprimé (sécable)"
+    assert list_name(Drug()) == Drug.name  # another note stays
+    assert names_its_substances("AMOXICILLINE/ACIDE CLAVULANIQUE ARROW 1 g/125 mg ADULTES",
+                                "AMOXICILLINE 1000 mg + ACIDE CLAVULANIQUE 125 mg")
+    assert names_its_substances("PERINDOPRIL ARGININE-AMLODIPINE SERVIER 5 mg/5 mg, comprimé",
+                                "AMLODIPINE 5 mg + PÉRINDOPRIL 3,395 mg")  # accents and order apart
+    assert not names_its_substances("DOLIPRANE 1000 mg, comprimé", "PARACÉTAMOL 1000 mg")  # a brand keeps its DCI
+    assert not names_its_substances("LEVOTHYROX 100 microgrammes, comprimé sécable", "LÉVOTHYROXINE SODIQUE 100 µg")
+    assert not names_its_substances("AMOXICILLINE ARROW 1 g", "AMOXICILLINE 1 g + ACIDE CLAVULANIQUE 125 mg")

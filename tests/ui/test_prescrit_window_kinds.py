@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication
 
 from lap_app.domain.kinds import OrdonnanceKind
 
@@ -90,17 +91,28 @@ def test_a_device_on_rental_then_sessions_then_an_analysis_not_done(qtbot, presc
     _record(qtbot, prescrit)
     assert prescrit.table.item(1, 2).text() == "2 sur 4"
 
-    _read(qtbot, prescrit, "kine", registered[OrdonnanceKind.KINESITHERAPIE])
+    # the next scan while the table has the focus: the digits go to the number field, Enter reads
+    prescrit.choose_profession("kine")
+    prescrit.activateWindow()
+    prescrit.table.setFocus()
+    qtbot.waitUntil(prescrit.table.hasFocus, timeout=3000)
+    kinesitherapy = registered[OrdonnanceKind.KINESITHERAPIE]
+    for digit in kinesitherapy:  # each key to the widget with the focus, as a scanner's keystrokes go
+        qtbot.keyClick(QApplication.focusWidget(), digit)
+    assert prescrit.number_edit.text() == kinesitherapy and prescrit.number_edit.hasFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: prescrit.view is not None and prescrit.view.number == kinesitherapy, timeout=15000)
     total = prescrit.view.lines[0].prescribed
     prescrit.table.selectRow(0)
     assert form.count_spin.isVisible() and "Séances réalisées" in form.form.labelForField(form.count_spin).text()
-    form.count_spin.setValue(3)
+    form.count_spin.setValue(2)  # this week's two sessions
     _record(qtbot, prescrit)
-    assert prescrit.table.item(0, 2).text() == f"3 sur {total:g}"
+    assert prescrit.table.item(0, 2).text() == f"2 sur {total:g}"
     prescrit.table.selectRow(0)
-    form.count_spin.setValue(int(total))  # beyond what is left: refused, nothing recorded
-    assert "au-delà de la prescription" in _record(qtbot, prescrit)
-    assert prescrit.message.property("role") == "error" and prescrit.table.item(0, 2).text() == f"3 sur {total:g}"
+    form.count_spin.setValue(1)  # a third today opens next week too early: refused, nothing recorded
+    assert "période 2 sur " in _record(qtbot, prescrit)
+    assert prescrit.message.property("role") == "error" and prescrit.table.item(0, 2).text() == f"2 sur {total:g}"
+    assert form.count_spin.value() == 1  # what was typed stays for a correction
 
     _read(qtbot, prescrit, "biologiste", registered[OrdonnanceKind.BIOLOGIE])
     prescrit.table.selectRow(0)

@@ -158,3 +158,22 @@ def test_status_bar_warns_of_a_queued_number_near_its_deadline(qtbot, main_windo
     window.outbox_status.grab().save(str(tmp_path / "status-bar.png"))
     window._show_outbox(DeskStatus(True, 0, ()))
     assert window.outbox_status.text() == "0 ordonnance en attente d'envoi" and window.outbox_status.toolTip() == ""
+
+
+def test_status_bar_says_when_the_practice_server_is_unreachable(qtbot, main_window, tmp_path):
+    """On a practice server that stopped answering, the status bar says so in red, the reason in the
+    tooltip; the next status after it came back shows the outbox again."""
+    from lap_app.services.desk import DeskStatus
+
+    window = main_window
+    problem = ("Serveur du cabinet injoignable (cabinet-serveur.local:5432/lap_cabinet) : rien de ce qui est "
+               "validé n'est perdu ; la connexion sera rétablie automatiquement")
+    window.show()
+    qtbot.wait(100)
+    window._show_status(DeskStatus(True, 0, (), store_problem=problem))
+    assert window.outbox_status.text() == "Serveur du cabinet injoignable"
+    assert window.outbox_status.toolTip() == problem and window.outbox_status.property("role") == "error"
+    qtbot.wait(20)  # laid out with its new text before it is looked at
+    window.statusBar().grab().save(str(tmp_path / "status-bar-server-down.png"))
+    window._show_status(DeskStatus(True, 1, ()))
+    assert window.outbox_status.text() == "1 ordonnance en attente d'envoi"

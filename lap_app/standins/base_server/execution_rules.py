@@ -22,10 +22,11 @@ from typing import Any
 
 from lap_app.fhir import constants as c
 from lap_app.standins.base_server.dispensing_rules import french_day, prescribed_line
+from lap_app.standins.base_server.periods import MONTH_DAYS, period_problems
 from lap_app.standins.base_server.status_rules import closed_problems
 
 LINE_RESOURCES = ("MedicationRequest", "DeviceRequest", "ServiceRequest")
-UCUM_DAYS = {"min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}
+UCUM_DAYS = {"min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": MONTH_DAYS, "a": 365.25}
 SESSION_KINDS = frozenset({"kinesitherapie", "orthophonie", "orthoptie", "podologie"})
 # The word for one unit of each line type, as the prescrit reads it.
 LINE_TYPES = {"medicament": "boîte(s)", "dispositif": "unité(s)", "analyse": "réalisation(s)",
@@ -42,6 +43,8 @@ class ExecutableLine:
     substitution_allowed: bool = True
     supply: str | None = None  # device: "achat" | "location"
     medicine_index: int | None = None  # line number in the pharmacy protocol (medicines only)
+    per_period: float | None = None  # carried out by periods (periods.py): so much per period...
+    period_days: float | None = None  # ... of so many days
 
 
 def executable_lines(bundle: dict[str, Any], kind: str) -> list[ExecutableLine]:
@@ -57,21 +60,29 @@ def executable_lines(bundle: dict[str, Any], kind: str) -> list[ExecutableLine]:
             medicines += 1
             allowed = prescribed_line(resource)
             concept = _object(resource.get("medicationCodeableConcept"))
+            per_period, period_days = _medicine_periods(resource, allowed.max_quantity)
             out.append(ExecutableLine(number, "medicament", str(concept.get("text", "")), _code(concept),
-                                      allowed.max_quantity, allowed.substitution_allowed, medicine_index=medicines))
+                                      allowed.max_quantity, allowed.substitution_allowed, medicine_index=medicines,
+                                      per_period=per_period, period_days=period_days))
         elif resource_type == "DeviceRequest":
             concept = _object(resource.get("codeCodeableConcept"))
             params = _device_parameters(resource)
             quantity = _positive(_object(params.get(c.DEVICE_QUANTITY)).get("value")) or 1.0
             renewals = _positive(_object(params.get(c.DEVICE_RENEWALS)).get("value")) or 0.0
             supply = _code(params.get(c.DEVICE_SUPPLY))
+            bounds = _object(_object(_object(resource.get("occurrenceTiming")).get("repeat")).get("boundsDuration"))
+            renewed = renewals > 0  # each renewal a period of the prescribed duration (a month if none)
             out.append(ExecutableLine(number, "dispositif", str(concept.get("text", "")), _code(concept),
-                                      quantity * (1 + renewals), supply=supply))
+                                      quantity * (1 + renewals), supply=supply, per_period=quantity if renewed else None,
+                                      period_days=(_days(bounds.get("value"), bounds.get("code")) or MONTH_DAYS)
+                                      if renewed else None))
         else:
             concept = _object(resource.get("code"))
             line_type = "analyse" if kind == "biologie" else "seance" if kind in SESSION_KINDS else "soin"
+            per_period, period_days = _service_periods(resource)
             out.append(ExecutableLine(number, line_type, str(concept.get("text", "")), _code(concept),
-                                      _service_limit(resource, line_type)))
+                                      _service_limit(resource, line_type), per_period=per_period,
+                                      period_days=period_days))
     return out
 
 
@@ -89,6 +100,32 @@ def _service_limit(resource: dict[str, Any], line_type: str) -> float | None:
     if line_type == "seance":
         return None  # a number of sessions is checked at prescription time
     return frequency if period is not None else 1.0
+
+
+def _service_periods(resource: dict[str, Any]) -> tuple[float | None, float | None]:
+    """So many per day, week...: a weekly INR, 2 sessions a week, a dressing a day."""
+    repeat = _object(_object(resource.get("occurrenceTiming")).get("repeat"))
+    period = _days(repeat.get("period"), repeat.get("periodUnit"))
+    if period is None:
+        return None, None
+    return _positive(repeat.get("frequency")) or 1.0, period
+
+
+def _medicine_periods(request: dict[str, Any], total: float) -> tuple[float | None, float | None]:
+    """Each renewal a period; a period longer than a month delivered by the month (CSP
+    R.5123-2: one month of treatment at most per delivery), the boxes shared out."""
+    dispense = _object(request.get("dispenseRequest"))
+    renewals = dispense.get("numberOfRepeatsAllowed")
+    fills = 1 + (renewals if isinstance(renewals, int) and renewals > 0 else 0)
+    supply = _object(dispense.get("expectedSupplyDuration"))
+    duration = _days(supply.get("value"), supply.get("code"))
+    for dosage in _list(request.get("dosageInstruction")):
+        bounds = _object(_object(_object(_object(dosage).get("timing")).get("repeat")).get("boundsDuration"))
+        duration = duration or _days(bounds.get("value"), bounds.get("code"))
+    fractions = max(1, math.ceil(duration / MONTH_DAYS - 0.1)) if duration else 1
+    if fills * fractions == 1:
+        return None, None
+    return float(math.ceil(total / fills / fractions - 1e-9)), (duration / fractions if duration else MONTH_DAYS)
 
 
 def _days(value: Any, unit: Any) -> float | None:
@@ -135,9 +172,12 @@ def amount(item: Any) -> float:
     return float(item.quantity) if item.quantity is not None else float(item.count)
 
 
-def execution_problems(lines: list[ExecutableLine], status: str, registered_at: float, already: dict[int, float],
-                       items: list[Any], now: float) -> list[dict[str, str]]:
-    """Every problem of ``items`` against the ordonnance (``already``: amount done so far per line)."""
+def execution_problems(lines: list[ExecutableLine], status: str, registered_at: float,
+                       history: dict[int, list[tuple[dt.date, float]]], items: list[Any],
+                       now: float) -> list[dict[str, str]]:
+    """Every problem of ``items`` against the ordonnance (``history``: each line's done records so
+    far, (day, amount) in recording order)."""
+    already = {line: sum(amount for _day, amount in records) for line, records in history.items()}
     problems = closed_problems(status, "aucune exécution possible")
     first_day, today = french_day(registered_at), french_day(now)
     totals = dict(already)
@@ -170,6 +210,9 @@ def execution_problems(lines: list[ExecutableLine], status: str, registered_at: 
         if item.until is not None and (line.type != "dispositif" or item.until < (item.date or today)):
             problem("until", "fin de location sans objet ou antérieure à la délivrance")
         _date_problems(item.date, first_day, today, problem)
+    problems += period_problems(lines, history, [
+        (f"lines[{i}].{'count' if item.quantity is None else 'quantity'}", item.line, item.date or today, amount(item))
+        for i, item in enumerate(items)])
     return problems
 
 

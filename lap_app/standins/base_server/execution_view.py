@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from lap_app.base_client.protocol import b64e
 from lap_app.standins.base_server.adjustments import adjusted_limits
 from lap_app.standins.base_server.execution_rules import ExecutableLine, executable_lines
+from lap_app.standins.base_server.periods import period_state
 from lap_app.standins.base_server.prescrit_access import stored_kind
 
 
@@ -26,6 +27,11 @@ class ExecutableLineOut(BaseModel):
     done: float = Field(description="Déjà réalisé (« séance n sur N »)")
     substitution_allowed: bool
     supply: str | None
+    per_period: float | None = Field(None, description="Renouvellements, soins séquencés : autant par période...")
+    period_days: float | None = Field(None, description="... de tant de jours")
+    period: int | None = Field(None, description="Période atteinte (« période k sur K » ; 0 : rien de fait)")
+    periods: int | None = Field(None, description="Nombre de périodes prescrites (K)")
+    next_from: dt.date | None = Field(None, description="Jour d'ouverture de la période suivante, la courante pleine")
 
 
 class ExecutionRecordOut(BaseModel):
@@ -58,12 +64,13 @@ def current_lines(conn: Any, row: Any) -> list[ExecutableLine]:
     return [dataclasses.replace(x, prescribed=limits[x.line]) if x.line in limits else x for x in lines]
 
 
-def done_so_far(conn: Any, number: str, lines: list[ExecutableLine]) -> dict[int, float]:
-    """The amount done so far per line (boxes, sessions, analyses...)."""
-    totals: dict[int, float] = {}
-    for record in execution_records(conn, number, lines):
-        totals[record.line] = totals.get(record.line, 0.0) + record.amount
-    return totals
+def line_history(records: list[ExecutionRecordOut]) -> dict[int, list[tuple[dt.date, float]]]:
+    """Each line's done records, (day, amount), in recording order."""
+    history: dict[int, list[tuple[dt.date, float]]] = {}
+    for record in records:
+        if record.amount > 0:
+            history.setdefault(record.line, []).append((record.date, record.amount))
+    return history
 
 
 def execution_records(conn: Any, number: str, lines: list[ExecutableLine]) -> list[ExecutionRecordOut]:
@@ -91,9 +98,14 @@ def adjustment_records(conn: Any, number: str) -> list[AdjustmentOut]:
 
 
 def lines_out(lines: list[ExecutableLine], records: list[ExecutionRecordOut]) -> list[ExecutableLineOut]:
-    done: dict[int, float] = {}
-    for record in records:
-        done[record.line] = done.get(record.line, 0.0) + record.amount
-    return [ExecutableLineOut(line=x.line, type=x.type, text=x.text, code=x.code, prescribed=x.prescribed,
-                              done=done.get(x.line, 0.0), substitution_allowed=x.substitution_allowed,
-                              supply=x.supply) for x in lines]
+    history = line_history(records)
+    out = []
+    for x in lines:
+        state = period_state(x, history.get(x.line, []))
+        out.append(ExecutableLineOut(
+            line=x.line, type=x.type, text=x.text, code=x.code, prescribed=x.prescribed,
+            done=sum(amount for _day, amount in history.get(x.line, [])), substitution_allowed=x.substitution_allowed,
+            supply=x.supply, per_period=x.per_period, period_days=x.period_days,
+            period=state.period if state else None, periods=state.periods if state else None,
+            next_from=state.next_from if state else None))
+    return out

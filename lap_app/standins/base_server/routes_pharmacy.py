@@ -22,6 +22,8 @@ from lap_app.standins.base_server.context import (
 )
 from lap_app.standins.base_server.dispensing_rules import dispensing_problems, french_day
 from lap_app.standins.base_server.errors import ApiError
+from lap_app.standins.base_server.execution_view import current_lines, execution_records, line_history
+from lap_app.standins.base_server.periods import period_problems
 from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
 from lap_app.standins.base_server.routes_prescriber import DispensingRecord
 from lap_app.standins.base_server.status_rules import check_still_open, status_after
@@ -93,6 +95,17 @@ def _view(conn: Any, row: Any) -> PrescriptionOut:
                          date=r["dispensed_on"], pharmacist=r["pharmacist"]) for r in records])
 
 
+def _period_problems(conn: Any, row: Any, items: list[DispenseLineIn]) -> list[dict[str, str]]:
+    """A renewal (or the next month of a longer treatment) delivered too early: the same rule as
+    the prescrit route (periods.py), over the one ledger of dispensings."""
+    lines = current_lines(conn, row)
+    by_index = {line.medicine_index: line.line for line in lines if line.medicine_index is not None}
+    today = french_day(time.time())
+    return period_problems(lines, line_history(execution_records(conn, row["number"], lines)), [
+        (f"lines[{i}].quantity", by_index[item.line], item.date or today, item.quantity)
+        for i, item in enumerate(items) if item.line in by_index])
+
+
 @router.get("/prescriptions/{number}", response_model=PrescriptionOut, responses=ERRORS)
 def read(number: str, state: State, caller: PharmacistCaller) -> PrescriptionOut:
     holder = caller.holder
@@ -120,6 +133,7 @@ def dispense(number: str, body: DispenseIn, state: State, caller: PharmacistCall
             for record in conn.execute("SELECT line, quantity FROM dispensings WHERE number = ?", (number,)):
                 already[record["line"]] = already.get(record["line"], 0.0) + record["quantity"]
             problems = dispensing_problems(bundle, row["registered_at"], already, body.lines, time.time())
+            problems += _period_problems(conn, row, body.lines)
             if problems:
                 raise ApiError(422, "invalid_dispensing", "Délivrance refusée", problems)
             now = time.time()

@@ -38,8 +38,8 @@ from lap_app.standins.base_server.execution_view import (
     ExecutionRecordOut,
     adjustment_records,
     current_lines,
-    done_so_far,
     execution_records,
+    line_history,
     lines_out,
 )
 from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
@@ -145,8 +145,8 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
                 return _view(conn, row, replayed=True)
             lines = current_lines(conn, row)
             now = time.time()
-            problems = execution_problems(lines, row["status"], row["registered_at"],
-                                          done_so_far(conn, number, lines), body.lines, now)
+            history = line_history(execution_records(conn, number, lines))
+            problems = execution_problems(lines, row["status"], row["registered_at"], history, body.lines, now)
             if problems:
                 raise ApiError(422, "invalid_execution", "Exécution refusée : rien n'a été enregistré", problems)
             _record(conn, number, execution_id, holder.national_id, holder.profession, content, lines, body, now)

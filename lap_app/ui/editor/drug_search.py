@@ -2,23 +2,35 @@
 
 The search runs in the GUI thread on every keystroke: the drug base answers a prefix query in
 well under a millisecond (FTS5), so results appear in the same frame; a thread hop would only
-add latency. Results show the drug's name whole (brand, strength, form: what tells two rows of
-one search apart), its substances and strength, marketed status, price and reimbursement, and
-the generic group; a long name wraps onto a second line rather than being cut. Down arrow moves
-into the results; Enter (or a double click) chooses.
+add latency. Results show the drug's name (brand, strength, form: what tells two rows of one
+search apart), its substances and strength, marketed status, price and reimbursement, and the
+generic group. Down arrow moves into the results; Enter (or a double click) chooses.
+
+How long names are shown, so that a screenful holds ten rows and more (1366 × 768) even for
+combinations (« AMOXICILLINE/ACIDE CLAVULANIQUE ARROW 1 g/125 mg ADULTES, poudre pour
+suspension buvable en sachet-dose (rapport amoxicilline/acide clavulanique : 8/1) »):
+- a name wraps, on two lines at the most;
+- a name that already names the drug's substances (a generic) spans the DCI column too: the
+  DCI would only repeat it;
+- a trailing « (rapport … : 8/1) » is left out of the list: the strength says it already;
+- what two lines cannot hold is elided at the end (the DCI of a vaccine, a description after
+  the form); every cell's whole text is in its tooltip, and the line once chosen shows it all.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
+from lap_app.drugs.normalize import fold_words
 from lap_app.i18n import _
 from lap_app.ui.object_names import named
+from lap_app.ui.transient_label import TransientLabel
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
@@ -36,6 +48,32 @@ def _get(obj: Any, *names: str, default: Any = None) -> Any:
         if value is not None:
             return value
     return default
+
+
+# « (rapport amoxicilline/acide clavulanique : 8/1) », « (Rapport … 7/1) »: the strength says it
+_RATIO_NOTE = re.compile(r"\s*\((?:rapport)\b[^()]*\)\s*$", re.IGNORECASE)
+_FIRST_DIGIT = re.compile(r"\d")
+
+
+def list_name(drug: Any) -> str:
+    """The name as the results list shows it: whole, less a trailing ratio note."""
+    return _RATIO_NOTE.sub("", str(_get(drug, "name", default="")))
+
+
+def names_its_substances(name: str, substances: str) -> bool:
+    """True when ``name`` contains each substance's name ("AMOXICILLINE/ACIDE CLAVULANIQUE
+    BIOGARAN 1 g/125 mg…" and "AMOXICILLINE 1000 mg + ACIDE CLAVULANIQUE 125 mg"): its DCI
+    cell would say nothing the name does not."""
+    words = f" {fold_words(name).lower()} "
+    parts = [part for part in substances.split(" + ") if part.strip()]
+    if not parts:
+        return False
+    for part in parts:
+        match = _FIRST_DIGIT.search(part)
+        substance = fold_words(part[: match.start()] if match else part).lower()
+        if not substance or f" {substance} " not in words:
+            return False
+    return True
 
 
 def price_text(drug: Any) -> str:
@@ -138,7 +176,8 @@ TYPICAL_WIDEST = {
 }
 CELL_PADDING = 8  # the item's text margins and the grid line
 ROW_HEIGHT = 22  # a one-line row
-ROW_MARGIN = 6  # above and below a row's text
+ROW_MARGIN = 4  # above and below a row's text
+MAX_ROW_LINES = 2  # a longer text is elided on the second line (whole in the tooltip)
 HEADER_PADDING = 14  # the header section's padding and border
 
 
@@ -148,18 +187,20 @@ class DrugResultsModel(QAbstractTableModel):
         self._rows: list[Any] = []
         self._cells: list[tuple[str, ...]] = []
         self._marketed: list[bool] = []
+        self.spanning: list[int] = []  # the rows whose name spans the DCI column
 
     def set_results(self, results: list[Any]) -> None:
         self.beginResetModel()
         self._rows = list(results)
         self._cells = [
             (
-                str(_get(d, "name", default="")), substances_text(d),
+                list_name(d), substances_text(d),
                 status_cell(d), price_text(d), reimbursement_text(d), generic_role_text(d),
             )
             for d in self._rows
         ]
         self._marketed = [bool(_get(d, "marketed", default=True)) for d in self._rows]
+        self.spanning = [row for row, cells in enumerate(self._cells) if names_its_substances(cells[NAME], cells[DCI])]
         self.endResetModel()
 
     def cell(self, row: int, column: int) -> str:
@@ -251,8 +292,9 @@ class DrugSearch(QWidget):
                                         else QHeaderView.ResizeMode.Fixed)
         self._fit_short_columns()
         self.view.viewport().installEventFilter(self)  # its width shares the wrapped columns out
-        self.status = named(QLabel(), "drugSearchStatus")
+        self.status = named(TransientLabel(), "drugSearchStatus")
         self.status.setProperty("role", "subtitle")
+        self.status.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         if not edit_apart:
@@ -288,22 +330,29 @@ class DrugSearch(QWidget):
         self._fit_rows()
 
     def _fit_rows(self) -> None:
-        """Each row as tall as its wrapped name or DCI. Measured here on the two wrapped columns
-        only, a single line by its width alone: Qt's resizeRowsToContents lays out every cell
-        of every row and would double the cost of a keystroke."""
+        """Each row as tall as its wrapped name or DCI, two lines at the most; a generic's name
+        across both columns. Measured here on the two wrapped columns only, a single line by its
+        width alone: Qt's resizeRowsToContents lays out every cell of every row and would double
+        the cost of a keystroke."""
         header, rows = self.view.horizontalHeader(), self.view.verticalHeader()
         metrics = self.view.fontMetrics()
         line = metrics.lineSpacing()
         single = max(ROW_HEIGHT, line + ROW_MARGIN)
         widths = {column: max(1, header.sectionSize(column) - CELL_PADDING) for column in STRETCHED}
+        across = header.sectionSize(NAME) + header.sectionSize(DCI) - CELL_PADDING
+        spanning = set(self.model.spanning)
+        self.view.clearSpans()
+        for row in spanning:
+            self.view.setSpan(row, NAME, 1, 2)
         for row in range(self.model.rowCount()):
             lines = 1
-            for column, width in widths.items():
+            cells = ((NAME, across),) if row in spanning else widths.items()
+            for column, width in cells:
                 text = self.model.cell(row, column)
                 if metrics.horizontalAdvance(text) > width:
                     box = metrics.boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), text)
                     lines = max(lines, -(-box.height() // line))
-            rows.resizeSection(row, single + (lines - 1) * line)
+            rows.resizeSection(row, single + (min(lines, MAX_ROW_LINES) - 1) * line)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):

@@ -45,7 +45,9 @@ class LinesView(QWidget):
     move_requested = Signal(int, int)  # index, delta
     favourite_requested = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, buttons_apart: bool = False) -> None:
+        """``buttons_apart``: the owner lays out ``buttons_bar`` (beside « Valider », so that
+        the height goes to the drug results)."""
         super().__init__(parent)
         self.setObjectName("linesView")
         self.list = named(QListWidget(), "lines")
@@ -59,14 +61,17 @@ class LinesView(QWidget):
         self.up_button.setToolTip("Alt+↑")
         self.down_button.setToolTip("Alt+↓")
         self.remove_button.setToolTip(_("Suppr"))
-        buttons = QHBoxLayout()
+        self.buttons_bar = named(QWidget(), "lineButtons")
+        buttons = QHBoxLayout(self.buttons_bar)
+        buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.up_button, self.down_button, self.edit_button, self.remove_button, self.favourite_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list)
-        layout.addLayout(buttons)
+        if not buttons_apart:
+            layout.addWidget(self.buttons_bar)
 
         self.up_button.clicked.connect(lambda: self._emit_move(-1))
         self.down_button.clicked.connect(lambda: self._emit_move(1))

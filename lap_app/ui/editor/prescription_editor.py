@@ -59,6 +59,7 @@ from lap_app.ui.editor.lines_view import LinesView
 from lap_app.ui.focus import return_focus_after
 from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
+from lap_app.ui.transient_label import TransientLabel
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class PrescriptionEditor(QWidget):
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
         self.search = DrugSearch(context.drugs, edit_apart=True)
         self.line_editor = LineEditor()
-        self.lines_view = LinesView()
+        self.lines_view = LinesView(buttons_apart=True)
         self._alerts = AlertsPanel()
         self.favourites_button = named(QToolButton(), "favourites")
         self.favourites_button.setText(_("Favoris"))
@@ -144,8 +145,9 @@ class PrescriptionEditor(QWidget):
         self.validate_button = named(QPushButton(_("&Valider l'ordonnance")), "validateOrdonnance")
         self.validate_button.setProperty("primary", "true")
         self.validate_button.setToolTip(_("Ctrl+Entrée"))
-        self.message_label = named(QLabel(wordWrap=True), "editorMessage")
+        self.message_label = named(TransientLabel(wordWrap=True), "editorMessage")
         self.message_label.setProperty("role", "subtitle")
+        self.message_label.setVisible(False)
         # calm notices that stay until the next patient (draft restored, ALD lines moved...)
         self.notice_label = named(QLabel(wordWrap=True), "editorNotice")
         self.notice_label.setStyleSheet(NOTICE_STYLE)
@@ -196,8 +198,11 @@ class PrescriptionEditor(QWidget):
         left_layout.addLayout(tools)
         left_layout.addWidget(self.notice_label)
         left_layout.addWidget(self.scroll_area, 1)
+        # the lines' buttons share the « Valider » row, and a message has a row only while it is
+        # said: the height goes to the drug results
+        left_layout.addWidget(self.message_label)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.message_label, 1)
+        bottom.addWidget(self.lines_view.buttons_bar, 1)
         bottom.addWidget(self.validate_button)
         left_layout.addLayout(bottom)
         self._splitter = QSplitter(Qt.Orientation.Horizontal)

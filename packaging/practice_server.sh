@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Installs the practice server of a group practice on one Debian/Ubuntu machine of the practice:
+# PostgreSQL from Debian's packages, a database and an account for LAP, TLS with a certificate for
+# this server's name issued by the practice's own CA, connections from the practice's network only,
+# over TLS only, with a password (SCRAM).
+#
+#   sudo bash packaging/practice_server.sh SERVER_NAME [NETWORK]
+#     SERVER_NAME  the name (or IP address) the workstations use to reach this machine
+#     NETWORK      who may connect: an address range such as 192.168.1.0/24 (default: samenet,
+#                  the networks this machine is on)
+#   PG_CLUSTER=main (Debian cluster name), LAP_PRACTICE_DIR=/etc/lap-practice (CA, password)
+#
+# Idempotent: a second run keeps the CA, the certificate's key and the password. It ends by
+# printing the one command each workstation runs (lap-app practice-server …) and the CA file to
+# copy to them. The drug knowledge is not on this server: it stays a local, read-only file on
+# each workstation.
+set -euo pipefail
+NAME=${1:?"usage: $0 SERVER_NAME [NETWORK]"}
+NETWORK=${2:-samenet}
+CLUSTER=${PG_CLUSTER:-main}
+DIR=${LAP_PRACTICE_DIR:-/etc/lap-practice}
+DATABASE=lap_cabinet
+ROLE=lap
+
+[ "$(id -u)" -eq 0 ] || { echo "À lancer en administrateur (sudo)." >&2; exit 1; }
+
+for pkg in postgresql openssl; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql openssl >/dev/null
+    break
+  fi
+done
+
+VERSION=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tail -1)
+if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$VERSION $CLUSTER"; then
+  pg_createcluster "$VERSION" "$CLUSTER" >/dev/null
+fi
+CONF=/etc/postgresql/$VERSION/$CLUSTER
+PORT=$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $3}')
+
+# --- the practice's CA and this server's certificate ------------------------------------------
+install -d -m 0700 "$DIR"
+if [ ! -f "$DIR/ca.pem" ]; then
+  openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/O=Cabinet médical/CN=Autorité du cabinet (LAP)" \
+    -keyout "$DIR/ca.key" -out "$DIR/ca.pem" 2>/dev/null
+  chmod 0600 "$DIR/ca.key"
+fi
+if [[ "$NAME" =~ ^[0-9.]+$ || "$NAME" == *:* ]]; then SAN="IP:$NAME"; else SAN="DNS:$NAME"; fi
+[ -f "$DIR/server.key" ] || { openssl genrsa -out "$DIR/server.key" 3072 2>/dev/null; chmod 0600 "$DIR/server.key"; }
+openssl req -new -key "$DIR/server.key" -subj "/CN=$NAME" -out "$DIR/server.csr"
+printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$SAN" > "$DIR/server.ext"
+openssl x509 -req -in "$DIR/server.csr" -CA "$DIR/ca.pem" -CAkey "$DIR/ca.key" -CAcreateserial -days 825 \
+  -extfile "$DIR/server.ext" -out "$DIR/server.pem" 2>/dev/null
+install -o postgres -g postgres -m 0600 "$DIR/server.pem" "$CONF/lap-server.pem"
+install -o postgres -g postgres -m 0600 "$DIR/server.key" "$CONF/lap-server.key"
+
+# --- the server: TLS only, SCRAM passwords, the practice's network only -----------------------
+install -d "$CONF/conf.d"
+cat > "$CONF/conf.d/lap-practice.conf" <<CONF
+# Written by LAP's packaging/practice_server.sh
+listen_addresses = '*'
+ssl = on
+ssl_cert_file = '$CONF/lap-server.pem'
+ssl_key_file = '$CONF/lap-server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+password_encryption = 'scram-sha-256'
+CONF
+grep -q "include_dir = 'conf.d'" "$CONF/postgresql.conf" || echo "include_dir = 'conf.d'" >> "$CONF/postgresql.conf"
+MARK="# LAP practice server"
+if ! grep -q "$MARK" "$CONF/pg_hba.conf"; then
+  { echo "$MARK: the workstations, over TLS, with a password; nothing else from the network"
+    echo "hostssl   $DATABASE  $ROLE  $NETWORK  scram-sha-256"
+    echo "hostnossl all        all    0.0.0.0/0 reject"
+    echo "hostnossl all        all    ::/0      reject"
+    cat "$CONF/pg_hba.conf"; } > "$CONF/pg_hba.conf.lap"
+  mv "$CONF/pg_hba.conf.lap" "$CONF/pg_hba.conf"
+  chown postgres:postgres "$CONF/pg_hba.conf"
+  chmod 0640 "$CONF/pg_hba.conf"
+fi
+pg_ctlcluster "$VERSION" "$CLUSTER" restart 2>/dev/null || pg_ctlcluster "$VERSION" "$CLUSTER" start
+
+# --- the account and the database ---------------------------------------------------------------
+if [ ! -f "$DIR/password" ]; then
+  (umask 077; openssl rand -hex 24 > "$DIR/password")
+fi
+PASSWORD=$(cat "$DIR/password")
+psql_admin() { runuser -u postgres -- psql -p "$PORT" -v ON_ERROR_STOP=1 -qtA "$@"; }
+if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]; then
+  psql_admin -c "CREATE ROLE $ROLE LOGIN"
+fi
+psql_admin -c "ALTER ROLE $ROLE PASSWORD '$PASSWORD'"
+if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 1 ]; then
+  psql_admin -c "CREATE DATABASE $DATABASE OWNER $ROLE ENCODING 'UTF8' TEMPLATE template0"
+fi
+
+URL="postgresql://$ROLE:$PASSWORD@$NAME:$PORT/$DATABASE"
+cat <<DONE
+Serveur du cabinet prêt ($NAME:$PORT, base $DATABASE, TLS obligatoire).
+Sur chaque poste : copiez $DIR/ca.pem (par exemple dans ~/lap-cabinet-ca.pem), puis lancez
+  lap-app practice-server '$URL' --ca ~/lap-cabinet-ca.pem
+DONE

@@ -1,0 +1,89 @@
+"""Two workstations of a practice on its PostgreSQL server, as the GP sees them: the patient form of
+the second one, saved after the first changed the same patient, says so in French, keeps what was
+typed and overwrites nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+
+from lap_app.services.patients import PatientService
+from lap_app.storage import open_store
+from lap_app.ui.patient_panel import PatientPanel
+
+from practice_store_support import adult, make_context, type_text
+
+pytestmark = pytest.mark.postgresql
+
+
+def test_the_second_workstation_sees_the_conflict_in_the_patient_form(qtbot, tmp_path, fresh_postgres_database):
+    reception = PatientService(open_store(fresh_postgres_database))  # the secretary's workstation
+    patient = reception.save(adult(weight_kg=70.0))
+    context = make_context(tmp_path / "store.sqlite3", connection=open_store(fresh_postgres_database))
+    panel = PatientPanel(context)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.refresh()
+
+    form = panel.open_form(context.services.patients.get(patient.id))  # the GP opens the record
+    reception.save(replace(reception.get(patient.id), weight_kg=72.5))  # meanwhile, at the reception desk
+    type_text(qtbot, form.allergy_edit, "pénicilline")
+    qtbot.keyClick(form.allergy_edit, Qt.Key.Key_Return)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+
+    assert form.isVisible()  # not closed: what the GP typed is still there
+    assert form.allergy_list.count() == 1
+    assert "modifiée sur un autre poste" in form.error_label.text()
+    assert "rien n'a été écrasé" in form.error_label.text()
+    form.grab().save(str(tmp_path / "patient-form-conflict.png"))
+    stored = reception.get(patient.id)
+    assert stored.weight_kg == 72.5 and stored.allergies == []
+    form.reject()
+    context.close()
+
+
+def test_a_start_while_the_practice_server_is_down_offers_to_try_again(qtbot, monkeypatch, tmp_path, postgres_cluster):
+    """Started while the practice server is off: a French dialog says so and offers « Réessayer »;
+    once the server is back, trying again opens the application on it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from lap_app.cli import gui_cmd
+    from lap_app.ui import errors
+
+    with postgres_cluster.fresh_database() as dsn:
+        monkeypatch.setenv("LAP_STORE", dsn)
+        monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
+        monkeypatch.setattr("lap_app.cli.display.require_display", lambda: None)
+        asked: list[QMessageBox] = []
+
+        def server_back_then_retry(error: BaseException) -> bool:
+            box, retry = errors.retry_box(error)
+            asked.append(box)
+            assert retry.text() == "Réessayer"
+            box.show()
+            qtbot.wait(50)
+            box.grab().save(str(tmp_path / "startup-server-down.png"))
+            box.close()
+            postgres_cluster.resume()
+            return True
+
+        opened: list[object] = []
+        monkeypatch.setattr(errors, "ask_retry_at_startup", server_back_then_retry)
+        monkeypatch.setattr("lap_app.ui.app.run_main_window", lambda context: opened.append(context) or 0)
+
+        class Args:
+            base_url = base_ca = pkcs11_module = None
+            pcsc = False
+
+        postgres_cluster.halt("fast")
+        try:
+            assert gui_cmd.run(Args()) == 0  # type: ignore[arg-type]
+        finally:
+            if not asked:
+                postgres_cluster.resume()
+        assert len(asked) == 1 and asked[0].windowTitle() == "Démarrage impossible"
+        assert "Serveur du cabinet injoignable" in asked[0].text()
+        assert len(opened) == 1  # the second try opened the application on the server
