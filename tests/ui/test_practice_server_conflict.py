@@ -87,3 +87,37 @@ def test_a_start_while_the_practice_server_is_down_offers_to_try_again(qtbot, mo
         assert len(asked) == 1 and asked[0].windowTitle() == "Démarrage impossible"
         assert "Serveur du cabinet injoignable" in asked[0].text()
         assert len(opened) == 1  # the second try opened the application on the server
+
+
+def test_the_practice_server_is_chosen_in_the_settings_dialog(qtbot, tmp_path):
+    from contexts import complete_context
+
+    from lap_app.settings import Settings, load_settings
+    from lap_app.ui.settings_dialog import SettingsDialog
+
+    path = tmp_path / "settings.json"
+    context = complete_context(tmp_path / "store.sqlite3", settings=Settings(), settings_file=path)
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    assert dialog.store_url.text() == "" and "fichier de ce poste" in dialog.store_url.placeholderText()
+    dialog.store_url.setText("https://cabinet.example")
+    dialog.accept()
+    assert "postgresql://" in dialog.message.text() and not path.exists()
+    dialog.store_url.setText("postgresql://lap@cabinet-serveur.local:5432/lap_cabinet")
+    dialog.store_ca.setText(str(tmp_path / "absent.pem"))
+    dialog.accept()
+    assert "introuvable" in dialog.message.text() and not path.exists()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    dialog.store_ca.setText(str(ca))
+    dialog.show()
+    qtbot.wait(50)
+    dialog.grab().save(str(tmp_path / "settings-practice-server.png"))
+    dialog.practice_form.qualification.clear()
+    qtbot.keyClicks(dialog.practice_form.qualification, "Medecin generaliste")
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted, dialog.message.text()
+    saved = load_settings(path)
+    assert saved.store.url == "postgresql://lap@cabinet-serveur.local:5432/lap_cabinet"
+    assert saved.store.ca_path == str(ca)
+    context.close()
