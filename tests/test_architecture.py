@@ -88,7 +88,7 @@ def test_only_demo_cli_and_tests_import_the_standins(module: str) -> None:
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if _in(m, "lap_app.ui")))
 def test_ui_goes_through_services(module: str) -> None:
-    bad = sorted(name for name in MODULES[module] if _in(name, "sqlite3", "smartcard", "PyKCS11", "httpx"))
+    bad = sorted(name for name in MODULES[module] if _in(name, "sqlite3", "psycopg", "smartcard", "PyKCS11", "httpx"))
     assert not bad, f"{module} imports {bad}"
 
 

@@ -44,13 +44,23 @@ def run(args: argparse.Namespace) -> int:
 
     require_display()
     create_application()
-    try:
-        context = build_context(args.base_url, args.base_ca, pkcs11_module=args.pkcs11_module, force_pcsc=args.pcsc)
-    except UserError as error:  # a damaged store or drug database: said in a dialog too, not only on stderr
-        from lap_app.ui.errors import show_startup_error
+    from lap_app.storage.errors import StoreUnavailable
 
-        show_startup_error(error)
-        raise
+    while True:
+        try:
+            context = build_context(args.base_url, args.base_ca, pkcs11_module=args.pkcs11_module,
+                                    force_pcsc=args.pcsc)
+            break
+        except StoreUnavailable as error:  # the practice server is down: « Réessayer » once it is back
+            from lap_app.ui.errors import ask_retry_at_startup
+
+            if not ask_retry_at_startup(error):
+                raise
+        except UserError as error:  # a damaged store or drug database: said in a dialog too, not only on stderr
+            from lap_app.ui.errors import show_startup_error
+
+            show_startup_error(error)
+            raise
     try:
         return run_main_window(context)
     finally:

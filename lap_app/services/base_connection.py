@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +45,8 @@ def endpoint_problem(url: str, ca_path: str) -> str | None:
                  "l'autorité qui a émis celui de la base (Paramètres, ou --base-ca)")
     if not Path(ca_path).is_file():
         return _("Certificat d'autorité introuvable : {path}").format(path=ca_path)
+    import ssl  # here, not on the start-up path (~12 ms)
+
     try:
         ssl.create_default_context(cafile=ca_path)
     except (OSError, ssl.SSLError, ValueError):

@@ -10,8 +10,6 @@ FHIR and the PDF renderer are imported on first use, off the window's start-up p
 from __future__ import annotations
 
 import logging
-import socket
-import ssl
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,6 +74,9 @@ def history_summary(ordonnance: Ordonnance) -> str:
 def probe_base(endpoint: BaseEndpoint, timeout: float = 2.0) -> bool:
     """A TLS handshake with the base, checked against its CA: reachable and trusted, no request
     (so the status bar costs the base nothing and leaves no trace in its audit trail)."""
+    import socket
+    import ssl  # here, not on the start-up path (~12 ms)
+
     parts = urlsplit(endpoint.url)
     context = ssl.create_default_context(cafile=str(endpoint.ca_path))
     try:

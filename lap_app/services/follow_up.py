@@ -25,6 +25,8 @@ from lap_app.storage import LocalStore
 
 OBJECTION_STATEMENT = N_("Le patient s'est opposé à ce que son médecin consulte l'exécution de cette ordonnance : "
                          "aucune information sur sa délivrance ou sa réalisation n'est communiquée.")
+CANCELLED_AFTER_EXECUTIONS = N_("Ordonnance annulée par le prescripteur : les exécutions ci-dessous ont été "
+                                "enregistrées avant l'annulation ; plus rien ne peut être exécuté.")
 PROFESSION_LABELS = {
     "21": N_("pharmacien"),
     "60": N_("infirmier"),
@@ -97,12 +99,15 @@ class FollowUp:
             return [title, _(OBJECTION_STATEMENT)]
         status = self.status.label if self.status is not None else "?"
         out = [_("{title} ({kind}) : {status}").format(title=title, kind=_kind_label(self.kind), status=status)]
+        cancelled = self.status is OrdonnanceStatus.CANCELLED
+        if cancelled and self.executions:  # the base refuses any execution once cancelled
+            out.append(_(CANCELLED_AFTER_EXECUTIONS))
         for line in self.lines:
             out.append(_line_heading(line))
             out += ["    " + _execution_text(line.type, e) for e in self.executions if e.line == line.line]
             out += ["    " + _adjustment_text(a) for a in self.adjustments if a.line == line.line]
         if not self.executions:
-            out.append(_("Rien n'a encore été exécuté."))
+            out.append(_("Rien n'a été exécuté avant l'annulation.") if cancelled else _("Rien n'a encore été exécuté."))
         return out
 
     def as_json(self) -> dict[str, Any]:
@@ -128,12 +133,22 @@ def consult_follow_up(client: EPrescriptionBase, number: str, store: LocalStore 
         body: dict[str, Any] = client.follow_up(number)
     except BaseRefused as error:
         if error.code == "patient_opposition":
-            return FollowUp(number, objected=True)
+            return FollowUp(number, objected=True, status=_forget_progress(store, number))
         raise UserError(_("Consultation refusée : {reason}").format(reason=error.reason)) from None
     view = follow_up_from_wire(number, body)
     if store is not None and view.status is not None and store.by_number(number) is not None:
         store.set_status(number, view.status)
     return view
+
+
+def _forget_progress(store: LocalStore | None, number: str) -> OrdonnanceStatus | None:
+    """A consent withdrawn after the consultation: the progress this workstation learnt before
+    is no longer shown either (« registered », as the base now answers); None when unchanged."""
+    stored = store.by_number(number) if store is not None else None
+    if store is None or stored is None or not stored.status.tells_dispensing:
+        return None
+    store.set_status(number, OrdonnanceStatus.REGISTERED)
+    return OrdonnanceStatus.REGISTERED
 
 
 def follow_up_from_wire(number: str, body: dict[str, Any]) -> FollowUp:

@@ -13,7 +13,7 @@ import threading
 from types import TracebackType
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
@@ -54,6 +54,22 @@ def startup_error_box(error: BaseException) -> QMessageBox:
 def show_startup_error(error: BaseException) -> None:
     """Shown before any window: the user who started LAP from the menu has no terminal to read."""
     startup_error_box(error).exec()
+
+
+def retry_box(error: BaseException) -> tuple[QMessageBox, QPushButton]:
+    """The practice server cannot be reached at start: what is said, and the « Réessayer » button."""
+    box = startup_error_box(error)
+    box.setInformativeText(_("Vérifiez que le serveur du cabinet est allumé et relié au réseau, puis réessayez."))
+    retry = box.addButton(_("Réessayer"), QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(retry)
+    return box, retry
+
+
+def ask_retry_at_startup(error: BaseException) -> bool:
+    """True: try again (the server is back); False: quit."""
+    box, retry = retry_box(error)
+    box.exec()
+    return box.clickedButton() is retry
 
 
 class _UncaughtReporter(QObject):

@@ -78,12 +78,14 @@ class MainWindow(QMainWindow):
         self.watcher.start()
         self.practice_dialog: QDialog | None = None
         # The working area, the base probe and the client and rendering stacks load once the
-        # login page can take the PIN (the card read) or after a moment: their imports in a worker
-        # hold the interpreter lock, which would delay the window the GP is waiting for.
+        # login page can take the PIN (the card read; at once without a card to read) or after
+        # a moment: their imports in a worker hold the interpreter lock, which would delay the
+        # window the GP is waiting for.
         self._background_started = False
         if not self._has_base():
             self._show_no_base()  # known at once: no probe to wait for
         self.login_page.pin_ready.connect(self._start_background_work)
+        self.watcher.state_changed.connect(self._start_unless_card_read)
         QTimer.singleShot(BACKGROUND_WORK_DELAY_MS, self, self._start_background_work)
         if not practice_complete(context.settings.practice):
             QTimer.singleShot(0, self.ask_practice)  # first start: before the first ordonnance
@@ -252,6 +254,10 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.login_page)
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
+
+    def _start_unless_card_read(self, state: WatchState) -> None:
+        if not state.card_present:  # no card to read: the login page is as usable as it gets
+            self._start_background_work()
 
     def _start_background_work(self) -> None:
         if self._background_started:

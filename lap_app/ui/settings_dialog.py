@@ -30,6 +30,7 @@ from lap_app.services.practice import REQUIRED_PRACTICE_FIELDS, missing_practice
 from lap_app.settings import PracticeSettings
 from lap_app.settings.model import PAPER_SIZES
 from lap_app.ui.context import AppContext
+from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
 
 
@@ -115,6 +116,7 @@ class SettingsDialog(QDialog):
             base_box.setToolTip(_("La démonstration utilise sa propre base locale."))
 
         card_box = self._card_box(settings)
+        store_box = self._store_box(settings)
 
         self.message = QLabel("")
         self.message.setWordWrap(True)  # a path in the message must not be cut off
@@ -127,6 +129,7 @@ class SettingsDialog(QDialog):
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(self.practice_form)
+        left.addWidget(store_box)
         left.addStretch(1)
         for box in (print_box, base_box, card_box):
             right.addWidget(box)
@@ -170,6 +173,38 @@ class SettingsDialog(QDialog):
         self._show_card_backend()
         return box
 
+    def _store_box(self, settings) -> QGroupBox:
+        """Where the practice's data is: this workstation's file (empty) or the practice server."""
+        self.store_url = named(QLineEdit(settings.store.url), "storeUrl")
+        self.store_url.setPlaceholderText(_("postgresql://… (vide : le fichier de ce poste)"))
+        self.store_ca = named(QLineEdit(settings.store.ca_path), "storeCa")
+        browse = QPushButton(_("Choisir…"))
+        browse.clicked.connect(lambda: self._choose_file(self.store_ca))
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.store_ca, 1)
+        ca_row.addWidget(browse)
+        box = QGroupBox(_("Serveur du cabinet (pris en compte au prochain démarrage)"))
+        form = QFormLayout(box)
+        form.addRow(_("Adresse"), self.store_url)
+        form.addRow(_("Certificat de l'autorité (CA)"), ca_row)
+        return box
+
+    def _choose_file(self, target: QLineEdit) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Certificat de l'autorité"), "",
+                                                    _("Certificats (*.pem *.crt)"))
+        if path:
+            target.setText(path)
+
+    def _store_problem(self) -> str:
+        from lap_app.storage.postgres import is_server_url
+
+        url, ca = self.store_url.text().strip(), self.store_ca.text().strip()
+        if url and not is_server_url(url):
+            return _("L'adresse du serveur du cabinet commence par postgresql:// (vide : le fichier de ce poste).")
+        if ca and not Path(ca).is_file():
+            return _("Le certificat de l'autorité du serveur du cabinet « {path} » est introuvable.").format(path=ca)
+        return ""
+
     def _show_card_backend(self) -> None:
         self.pkcs11_module.setEnabled(self.card_backend.currentData() == "pkcs11")
 
@@ -180,10 +215,7 @@ class SettingsDialog(QDialog):
             self.pkcs11_module.setCurrentText(path)
 
     def _choose_ca(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Certificat de l'autorité"), "",
-                                                    _("Certificats (*.pem *.crt)"))
-        if path:
-            self.base_ca.setText(path)
+        self._choose_file(self.base_ca)
 
     def _problem(self) -> str:
         url, ca = self.base_url.text().strip(), self.base_ca.text().strip()
@@ -195,7 +227,7 @@ class SettingsDialog(QDialog):
         if self.card_backend.currentData() == "pkcs11" and not Path(module).is_file():
             return _("Le module PKCS#11 « {path} » est introuvable : installez la Cryptolib CPS ou choisissez "
                      "le fichier du module.").format(path=module)
-        return self.practice_form.problem()
+        return self._store_problem() or self.practice_form.problem()
 
     def accept(self) -> None:
         problem = self._problem()
@@ -210,6 +242,8 @@ class SettingsDialog(QDialog):
         settings.creatinine_max_age_days = self.creatinine_days.value()
         settings.base.url = self.base_url.text().strip()
         settings.base.ca_path = self.base_ca.text().strip()
+        settings.store.url = self.store_url.text().strip()
+        settings.store.ca_path = self.store_ca.text().strip()
         settings.card.backend = self.card_backend.currentData()
         settings.card.pkcs11_module = (self.pkcs11_module.currentText().strip()
                                        if settings.card.backend == "pkcs11" else settings.card.pkcs11_module)

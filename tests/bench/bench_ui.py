@@ -57,6 +57,9 @@ window.show()
 while not window.login_page.pin_edit.isEnabled():
     app.processEvents()
     time.sleep(0.002)
+import resource
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print("CPU", usage.ru_utime + usage.ru_stime, flush=True)
 print("READY", flush=True)
 window.close()
 context.close()

@@ -167,25 +167,32 @@ window = QMainWindow()
 window.resize(1280, 760)
 window.show()
 app.processEvents()
+import resource
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print("CPU", usage.ru_utime + usage.ru_stime, flush=True)
 print("READY", flush=True)
 """
 
 
-def _time_child(code: str, args: list[str], env: dict[str, str]) -> float:
+def _time_child(code: str, args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds until the child prints READY, and the CPU seconds (all its threads) it
+    reports just before: under load the wall time is mostly waits for a core."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
                             stderr=None if os.environ.get("LAP_BENCH_DEBUG") else subprocess.DEVNULL, text=True, cwd=ROOT,
                             env=env)
     assert proc.stdout is not None
-    elapsed = None
+    elapsed = cpu = None
     for line in proc.stdout:
+        if line.startswith("CPU"):
+            cpu = float(line.split()[1])
         if line.startswith("READY"):
             elapsed = time.perf_counter() - started
             break
     proc.wait(timeout=60)
-    if elapsed is None:
+    if elapsed is None or cpu is None:
         raise SystemExit("the child process never showed its window")
-    return elapsed
+    return elapsed, cpu
 
 
 def compile_bytecode() -> None:
@@ -197,10 +204,11 @@ def compile_bytecode() -> None:
     compileall.compile_dir(ROOT / "lap_app", quiet=1)
 
 
-def startup_times(work: Path, runs: int) -> tuple[list[float], list[float]]:
+def startup_times(work: Path, runs: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """Project: ``bench_ui.CHILD`` (a fresh process until the main window shows the login page
     with the card read, the demo base running, the drug base built). Floor: a bare PySide6
-    ``QMainWindow`` shown in a fresh process. Interleaved, so both see the same load."""
+    ``QMainWindow`` shown in a fresh process. Interleaved, so both see the same load.
+    Each run: (wall seconds, CPU seconds)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_ui
 
@@ -223,16 +231,3 @@ def startup_times(work: Path, runs: int) -> tuple[list[float], list[float]]:
         return project, floor
     finally:
         env.stop()
-
-
-# -- reference base ---------------------------------------------------------------------
-def base_cpu_per_registration(work: Path, count: int) -> tuple[float, float]:
-    """Project: the server's CPU per durable, signed registration under sustained load
-    (``bench_base``'s lean clients, 1 server process). Floor: per registration, the checks that
-    cannot be skipped done plainly in one process — parse the JSON, canonical digest, RSA
-    verification against the certificate, one row inserted and fsynced (WAL, synchronous=FULL)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import bench_base
-
-    project, run = bench_base.server_cpu_per_registration(work, count)
-    return project, bench_base.floor_cpu_per_registration(work, run["bundle"], min(count, 500))

@@ -164,11 +164,19 @@ def test_each_prescrit_under_its_own_card_then_the_follow_up_until_consent_is_wi
         qtbot.waitUntil(lambda row=row: space.table.item(row, 3).text() == "refusé par vous", timeout=15000)
     _shot(space, "mon-espace-sante-withdrawn.png")
 
-    # ... and the GP's follow-up shows none of it
+    # ... and the GP's follow-up shows none of it, not even the progress the history had learnt
+    history = window.history
     for number in (medicines, biology, nursing):
         shown = _follow_up(qtbot, window, number)
         assert shown.splitlines()[1:] == [OBJECTION_STATEMENT], shown
         assert "✓" not in shown and "pharmacien" not in shown and "MARTIN" not in shown
+        row = next(i for i, e in enumerate(history._entries) if e.number == number)
+        assert history.table.item(row, 2).text().startswith("enregistrée"), history.table.item(row, 2).text()
+    history.refresh()  # from the store, then the base: still nothing of the execution
+    qtbot.waitUntil(lambda: len(history._entries) >= 3, timeout=5000)
+    for row, entry in enumerate(history._entries):
+        if entry.number in numbers.values():
+            assert "délivrée" not in history.table.item(row, 2).text()
     _shot(window, "follow-up-withdrawn.png")
     space.close()
     prescrit.close()
