@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -47,6 +48,18 @@ def _halves(text: str) -> tuple[str, str]:
     words = text.split(" ")
     middle = (len(words) + 1) // 2
     return " ".join(words[:middle]), " ".join(words[middle:])
+
+
+def _entry_status(entry: Any) -> str:
+    """The status column. Paper has several causes (service down, imaging or transport, which
+    never go to the base, a demo example): the column says paper, the detail says why."""
+    if entry.status is OrdonnanceStatus.PAPER:
+        kind = getattr(getattr(entry, "ordonnance", None), "kind", None)
+        if kind is not None and not kind.registrable:
+            return _("papier (hors ordonnance numérique)")
+        if getattr(entry, "paper_reason", ""):
+            return _status_text(entry.status, entry.dmp).replace(entry.status.label, _("papier seul"), 1)
+    return _status_text(entry.status, entry.dmp)
 
 
 class HistoryPanel(QGroupBox):
@@ -105,7 +118,7 @@ class HistoryPanel(QGroupBox):
         layout.addWidget(detail_area, 1)  # a follow-up reads line by line: room for it
         self._update_buttons()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
         return super().eventFilter(watched, event)
@@ -175,8 +188,7 @@ class HistoryPanel(QGroupBox):
         self._entries = list(entries)
         self.table.setRowCount(len(self._entries))
         for row, entry in enumerate(self._entries):
-            cells = (entry.written_at.strftime("%d/%m/%Y"), format_number(entry.number),
-                     _status_text(entry.status, entry.dmp))
+            cells = (entry.written_at.strftime("%d/%m/%Y"), format_number(entry.number), _entry_status(entry))
             tooltip = "\n".join((entry.written_at.strftime("%d/%m/%Y %H:%M"), cells[2], entry.summary))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -185,7 +197,7 @@ class HistoryPanel(QGroupBox):
         self._fit_columns()
         if self._entries:
             self.table.selectRow(0)
-        self._update_buttons()
+        self._selection_changed()  # (row 0 already selected before: no signal, the detail must follow)
 
     def selected(self):
         rows = self.table.selectionModel().selectedRows()
@@ -193,7 +205,8 @@ class HistoryPanel(QGroupBox):
 
     def _selection_changed(self) -> None:
         entry = self.selected()
-        self.detail.setText(entry.summary if entry is not None else "")
+        reason = getattr(entry, "paper_reason", "")
+        self.detail.setText("" if entry is None else entry.summary + (f"\n{reason}" if reason else ""))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -277,7 +290,7 @@ class HistoryPanel(QGroupBox):
             row = self._entries.index(entry)
             self._entries[row] = replace(entry, status=report.status)
             self._status_cell(row).setText(_status_text(report.status, entry.dmp))
-            self.table.resizeRowsToContents()
+            self._fit_columns()
             self._update_buttons()
 
     def cancel_selected(self) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtWidgets import QStyle
-
 from test_shell_offline import write_and_validate
+
 from ui_support import login
 
 
