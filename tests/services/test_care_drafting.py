@@ -47,8 +47,7 @@ def test_the_four_built_in_templates_are_valid_ordonnances() -> None:
 def test_own_templates_for_any_kind_round_trip_their_lines() -> None:
     nursing = [NursingLine("Injection", times=1, per="d", duration=10, at_home=True)]
     template = template_from_lines("Anticoagulant 10 j", OrdonnanceKind.SOINS_INFIRMIERS, nursing)
-    assert [t.label for t in templates_for(OrdonnanceKind.SOINS_INFIRMIERS, [template])] == [
-        "Soins de pansement", "Anticoagulant 10 j"]
+    assert [t.label for t in templates_for(OrdonnanceKind.SOINS_INFIRMIERS, [template])] == ["Anticoagulant 10 j"]
     (made,) = template.make_lines()
     assert (made.act, made.duration, made.at_home) == ("Injection", 10, True)
     with pytest.raises(UserError, match="aucune ligne"):
