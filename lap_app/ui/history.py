@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,6 +38,18 @@ def _status_text(status: OrdonnanceStatus, dmp: str) -> str:
     from lap_app.services.dmp import status_with_dmp
 
     return status_with_dmp(status.label, dmp.replace(" ", "\u00a0"))  # wraps before "DMP", not in it
+
+
+def _entry_status(entry: Any) -> str:
+    """The status column. Paper has several causes (service down, imaging or transport, which
+    never go to the base, a demo example): the column says paper, the detail says why."""
+    if entry.status is OrdonnanceStatus.PAPER:
+        kind = getattr(getattr(entry, "ordonnance", None), "kind", None)
+        if kind is not None and not kind.registrable:
+            return _("papier (hors ordonnance numérique)")
+        if getattr(entry, "paper_reason", ""):
+            return _status_text(entry.status, entry.dmp).replace(entry.status.label, _("papier seul"), 1)
+    return _status_text(entry.status, entry.dmp)
 
 
 class HistoryPanel(QGroupBox):
@@ -136,8 +149,7 @@ class HistoryPanel(QGroupBox):
         self._entries = list(entries)
         self.table.setRowCount(len(self._entries))
         for row, entry in enumerate(self._entries):
-            cells = (entry.written_at.strftime("%d/%m/%Y"), format_number(entry.number),
-                     _status_text(entry.status, entry.dmp))
+            cells = (entry.written_at.strftime("%d/%m/%Y"), format_number(entry.number), _entry_status(entry))
             tooltip = "\n".join((entry.written_at.strftime("%d/%m/%Y %H:%M"), cells[2], entry.summary))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -146,7 +158,7 @@ class HistoryPanel(QGroupBox):
         self.table.resizeRowsToContents()
         if self._entries:
             self.table.selectRow(0)
-        self._update_buttons()
+        self._selection_changed()  # (row 0 already selected before: no signal, the detail must follow)
 
     def selected(self):
         rows = self.table.selectionModel().selectedRows()
@@ -154,7 +166,8 @@ class HistoryPanel(QGroupBox):
 
     def _selection_changed(self) -> None:
         entry = self.selected()
-        self.detail.setText(entry.summary if entry is not None else "")
+        reason = getattr(entry, "paper_reason", "")
+        self.detail.setText("" if entry is None else entry.summary + (f"\n{reason}" if reason else ""))
         self._update_buttons()
 
     def _update_buttons(self) -> None:

@@ -183,3 +183,30 @@ def test_consultation_stopped_midway_keeps_what_is_made_and_a_retry_makes_only_t
     assert _rows(store, "registered") == 3  # no ordonnance twice
     assert _rows(store, "rejected") == (1 if fault == "refused" else 0)  # the refused one stays in the history
     assert [qr for qr, _text in _pages(whole.pdf)] == [[n] for n in whole.numbers]
+
+
+def test_the_patients_physiological_state_and_ald_are_registered_with_the_ordonnance(
+        enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
+    """The base reads every Observation of the Bundle (an unknown one is refused): a pregnant
+    patient in ALD with her creatinine is registered, and the stored Bundle carries them back."""
+    from datetime import date
+
+    from lap_app.domain.model import Creatinine, Sex
+    from lap_app.fhir import from_bundle
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.consultation import prescribe_consultation
+
+    drafts = [_draft(OrdonnanceKind.BIOLOGIE), _draft(OrdonnanceKind.SOINS_INFIRMIERS)]
+    for draft in drafts:
+        draft.patient.sex, draft.patient.pregnant, draft.patient.pregnancy_weeks = Sex.FEMALE, True, 28
+        draft.patient.creatinine = Creatinine(54, "µmol/L", date(2026, 10, 2))
+        draft.patient.ald = True
+    with card_in_hand("medecin", pki_dir) as card, open_client(enrolled) as client:
+        done = prescribe_consultation(drafts, card=card, client=client, store=store)
+    assert [o.status for o in done.outcomes] == ["registered", "registered"]
+    for number in done.numbers:
+        patient = from_bundle(store.by_number(number or "").bundle).patient
+        assert (patient.pregnant, patient.pregnancy_weeks, patient.ald) == (True, 28, True)
+        assert patient.creatinine == Creatinine(54, "µmol/L", date(2026, 10, 2))
+    texts = [text for _qr, text in _pages(done.pdf)]
+    assert all("affection de longue durée reconnue" in text for text in texts)  # bizone: the patient is in ALD

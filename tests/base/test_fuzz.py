@@ -74,6 +74,7 @@ def _check(case, headers=None):
     if response.status_code >= 400:
         body = response.json()
         assert body["error"] and body["message"]  # a code and a French sentence, never a traceback
+    return response
 
 
 def test_fuzz_anonymous(fuzz_target):
@@ -168,3 +169,87 @@ def test_fuzz_as_the_patient_portal(fuzz_target):
     app, _headers, numbers = fuzz_target
     portal = {PATIENT_PORTAL_HEADER: app.state.patient_portal_key.hex()}
     assert _fuzz(app, portal, numbers, 12) > 100
+
+
+# Each prescrit's card (profession code, specialty) and the kind of ordonnance it carries out.
+PRESCRITS = {
+    "pharmacien": ("21", "", "medicaments"),
+    "biologiste": ("10", "biologie-medicale", "biologie"),
+    "infirmier": ("60", "", "soins-infirmiers"),
+    "kine": ("70", "", "kinesitherapie"),
+    "podologue": ("80", "", "podologie"),
+    "orthophoniste": ("91", "", "orthophonie"),
+    "orthoptiste": ("92", "", "orthoptie"),
+    "fournisseur": ("PSDM", "", "dispositifs"),
+}
+
+
+@pytest.fixture(scope="module")
+def registered_kinds(fuzz_target, pki_dir, tmp_path_factory):
+    """One registered ordonnance of each kind a prescrit carries out (signed by the demo
+    physician's card keys), in the fuzzed app: the prescrit routes then reach their deep checks."""
+    from attack_support import Insider
+    from starlette.testclient import TestClient
+
+    from lap_app.base_client.protocol import INSTALLATION_HEADER
+    from lap_app.standins.base_server.security import Holder, mint_token
+    from lap_app.standins.pki import init_pki
+
+    from circuit_support import BaseProcess
+
+    app, _headers, _numbers = fuzz_target
+    physician = init_pki(pki_dir).holder("medecin")
+    # An Insider only for its signed_bundle (no connection is made): the app here is in-process.
+    signer = Insider(BaseProcess(tmp_path_factory.mktemp("unused"), pki_dir, 0), physician)
+    token = mint_token(app.state.base.token_key, Holder(signer.national_id, "10"), time.time() + 3600)
+    numbers: dict[str, str] = {}
+    with TestClient(app) as client:
+        # An installation of their own: the other fuzz tests' unknown numbers count against theirs.
+        enrolled = client.post("/v1/installations", json={"name": "prescrits"},
+                               headers={"Authorization": f"Bearer {token}"}).json()
+        installation = {INSTALLATION_HEADER: f"{enrolled['installation_id']}.{enrolled['secret']}"}
+        prescriber = {**installation, "Authorization": f"Bearer {token}"}
+        for _code, _specialty, kind in PRESCRITS.values():
+            number = client.post("/v1/numbers", json={"count": 1}, headers=prescriber).json()["numbers"][0]
+            answer = client.put(f"/v1/prescriptions/{number}", json={"bundle": signer.signed_bundle(number, kind=kind)},
+                                headers=prescriber)
+            assert answer.status_code == 201, answer.text
+            numbers[kind] = number
+    signer.close()
+    return numbers, installation
+
+
+@pytest.mark.parametrize("who", list(PRESCRITS))
+def test_fuzz_the_prescrit_routes_with_each_profession(fuzz_target, registered_kinds, who):
+    """Reads, executions and adjustments under each prescrit's own token, on an ordonnance of its
+    kind and on one of another kind: a 4xx or a success, never a 500."""
+    from lap_app.standins.base_server.security import Holder, mint_token
+
+    app, _headers, _numbers = fuzz_target
+    registered_kinds, installation = registered_kinds
+    code, specialty, kind = PRESCRITS[who]
+    actor = f"8{list(PRESCRITS).index(who):010d}"  # each its own: the rate limit counts per card too
+    token = mint_token(app.state.base.token_key, Holder(actor, code, specialty), time.time() + 3600)
+    own = {**installation, "Authorization": f"Bearer {token}"}
+    other = next(k for k in registered_kinds if k != kind)
+    sent = 0
+    statuses: set[int] = set()
+    for operation in _operations(app):
+        if not operation.path.startswith("/v1/prescrit/"):
+            continue
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def run(case) -> None:
+            nonlocal sent
+            path = case.path_parameters or {}
+            if "number" in path:  # mostly its own kind; a fifth of the time another (403)
+                path["number"] = registered_kinds[other if sent % 5 == 4 else kind]
+            statuses.add(_check(case, own).status_code)
+            sent += 1
+
+        run()
+    assert sent >= 40
+    # The deep checks reached: another kind refused, its own read or its problems listed (a fuzzed
+    # ``complete: true`` may close the number early, the rest then 410).
+    assert 403 in statuses and statuses & {200, 422}, statuses

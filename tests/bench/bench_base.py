@@ -79,11 +79,18 @@ def start_profiler(pid: int, output: str | None):
     return spy
 
 
+REGISTRATION = ("/v1/prescriptions/{}", "HTTP/1.1 201", '"registered"')
+
+
 def sustained(port: int, ca: Path, client, work_items, connections: int, procs: int,
-              use_httpx: bool) -> tuple[int, float, float, list[float]]:
+              use_httpx: bool, encode=None, operation: tuple[str, str, str] = REGISTRATION
+              ) -> tuple[int, float, float, list[float]]:
     """``procs`` load-generator processes sharing ``connections`` keep-alive HTTPS connections,
     requests prepared beforehand; certificate verified, every answer checked. Each process runs
-    either a lean asyncio (uvloop) client or threads of the application's HttpBaseClient (httpx)."""
+    either a lean asyncio (uvloop) client or threads of the application's HttpBaseClient (httpx).
+
+    ``operation``: the PUT path (``{}``: the item's key), the expected status line and a word of
+    the expected answer; ``encode``: an item's body (else a registration's ``{"bundle": …}``)."""
     import multiprocessing
 
     auth = {"token": [client.token.value, client.token.expires_at, client.token.national_id, client.token.profession],
@@ -93,9 +100,11 @@ def sustained(port: int, ca: Path, client, work_items, connections: int, procs: 
     results = context.Queue()
     shares = [work_items[i::procs] for i in range(procs)]
     target = httpx_process if use_httpx else lean_process
+    encode = encode or (lambda bundle: json.dumps({"bundle": bundle}).encode())
     workers = [context.Process(target=target, args=(port, str(ca), auth, share if use_httpx else
-                                                    [(n, json.dumps({"bundle": b}).encode()) for n, b in share],
-                                                    max(1, connections // procs), start_event, results))
+                                                    [(n, encode(b)) for n, b in share],
+                                                    max(1, connections // procs), start_event, results,
+                                                    *([] if use_httpx else [operation])))
                for share in shares]
     for worker in workers:
         worker.start()
@@ -114,7 +123,7 @@ def sustained(port: int, ca: Path, client, work_items, connections: int, procs: 
 
 
 def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]], connections: int,
-                 start_event, results) -> None:
+                 start_event, results, operation: tuple[str, str, str] = REGISTRATION) -> None:
     import asyncio
     import ssl
 
@@ -124,9 +133,10 @@ def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]],
         run_loop = asyncio.run
     context = ssl.create_default_context(cafile=ca)  # verification on, as the application does
     head = f"Authorization: Bearer {auth['token'][0]}\r\nX-LAP-Installation: {'.'.join(auth['installation'])}\r\n"
-    requests = [(f"PUT /v1/prescriptions/{number} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}"
+    path, status, word = operation
+    requests = [(f"PUT {path.format(key)} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{head}"
                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
-                for number, body in items]
+                for key, body in items]
     latencies: list[float] = []
     errors: list[str] = []
     cpu0 = 0.0
@@ -151,7 +161,7 @@ def lean_process(port: int, ca: str, auth: dict, items: list[tuple[str, bytes]],
                 length = int(response.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
                 body = await reader.readexactly(length)
                 latencies.append(time.perf_counter() - t0)
-                if not response.startswith(b"HTTP/1.1 201") or b'"registered"' not in body:
+                if not response.startswith(status.encode()) or word.encode() not in body:
                     errors.append(response.split(b"\r\n", 1)[0].decode() + " " + body[:200].decode())
 
         await asyncio.gather(*(one_connection(r, w) for r, w in streams))

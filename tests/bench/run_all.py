@@ -144,8 +144,22 @@ def startup_figures(work: Path, quick: bool) -> list[Figure]:
 
 
 def base_figures(work: Path, quick: bool) -> list[Figure]:
-    per_registration, floor = floors.base_cpu_per_registration(work, 400 if quick else 2000)
-    return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5)]
+    """Registrations and a prescrit's executions in the same run, from the same lean clients:
+    each one's rate per second, and its server CPU beside its floor."""
+    import bench_base
+    import bench_executions
+
+    count = 400 if quick else 2000
+    per_registration, registrations = bench_base.server_cpu_per_registration(work, count)
+    floor = bench_base.floor_cpu_per_registration(work, registrations["bundle"], min(count, 500))
+    executions = bench_executions.measure_executions(work / "executions", count)
+    execution_floor = bench_executions.floor_cpu_per_execution(work, executions["bundle"], min(count, 500))
+    print(f"reference base, sustained (1 process, 16 connections): "
+          f"{registrations['done'] / registrations['elapsed']:.0f} registrations/s, "
+          f"{executions['done'] / executions['elapsed']:.0f} executions/s", flush=True)
+    return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5),
+            Figure("reference base, server CPU per execution", executions["server_cpu"] / executions["done"] * 1e3,
+                   execution_floor * 1e3, "ms", 3.0)]
 
 
 def base_engine_figures(work: Path, quick: bool) -> list[Figure]:
@@ -170,6 +184,28 @@ def card_figures(work: Path, quick: bool) -> list[Figure]:
     return [Figure(name, project, floor, "ms", targets[name]) for name, project, floor in measured or []]
 
 
+def keystroke_figures(_work: Path, quick: bool) -> list[Figure]:
+    """A keystroke in the editor's drug search until the results are painted (GUI thread CPU
+    time, laptop-sized editor), beside ``floors.KeystrokeFloor``; everyday and long names."""
+    import bench_ui_search
+    from PySide6.QtWidgets import QApplication
+
+    from lap_app.drugs import open_drug_database
+    from lap_app.ui.style import STYLESHEET
+
+    app = QApplication.instance() or QApplication([])
+    app.setStyleSheet(STYLESHEET)
+    figures = []
+    with open_drug_database() as drugs:
+        for label, words in (("everyday names", bench_ui_search.WORDS),
+                             ("long combination names", bench_ui_search.LONG_NAMES)):
+            samples = bench_ui_search.keystroke_samples(app, drugs, words, rounds=2 if quick else 5)
+            figures.append(Figure(f"search keystroke to results painted, {label} (CPU)",
+                                  statistics.median(samples["cpu"]), statistics.median(samples["floor_cpu"]),
+                                  "ms", 1.2))
+    return figures
+
+
 FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
     "drugs": drug_figures,
     "render": lambda _work, quick: render_figures(quick),
@@ -177,6 +213,7 @@ FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
     "base": base_figures,
     "base-engines": base_engine_figures,
     "card": card_figures,
+    "keystroke": keystroke_figures,
 }
 
 

@@ -185,21 +185,32 @@ def _damage_pages(path: Path, count: int = 24) -> None:
         handle.write(bytes(range(7, 250)) * (page_size * count // 243))
 
 
+@pytest.fixture(scope="module")
+def db_with_2026(tmp_path_factory: pytest.TempPathFactory, drug_db_path: Path, bdpm_2026: Path) -> Path:
+    """The drug base with the 2026-04 release imported (and kept beside it for a rebuild), made
+    once for the damage cases: each copies its folder."""
+    from lap_app.drugs.database import import_into
+
+    built = tmp_path_factory.mktemp("with-2026") / "drugs.sqlite3"
+    shutil.copyfile(drug_db_path, built)
+    import_into(built, bdpm_2026, "2026-04")
+    return built
+
+
 @pytest.mark.parametrize("damage", ["header", "middle pages"])
 def test_damaged_database_is_refused_untouched_then_rebuilt_with_its_imported_release(
-        tmp_path: Path, drug_db_path: Path, bdpm_2026: Path, damage: str):
+        tmp_path: Path, db_with_2026: Path, damage: str):
     """Never silently rebuilt from the shipped 2021 BDPM: refused with a French message naming the
     release that a rebuild re-imports; ``lap-app drugs rebuild`` does it."""
     import hashlib
     import subprocess
     import sys
 
-    from lap_app.drugs.database import import_into, rebuild_drug_database
+    from lap_app.drugs.database import rebuild_drug_database
     from lap_app.drugs.integrity import DrugDatabaseDamaged
 
-    target = tmp_path / "drugs.sqlite3"
-    shutil.copyfile(drug_db_path, target)
-    import_into(target, bdpm_2026, "2026-04")
+    shutil.copytree(db_with_2026.parent, tmp_path, dirs_exist_ok=True)
+    target = tmp_path / db_with_2026.name
     if damage == "header":
         with open(target, "r+b") as handle:
             handle.write(b"not a database" * 10)
