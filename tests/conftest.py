@@ -119,3 +119,16 @@ def fresh_postgres_database(postgres_cluster: PostgresCluster) -> Iterator[str]:
     """URL of a new, empty database for this test only."""
     with postgres_cluster.fresh_database() as dsn:
         yield dsn
+
+
+STORE_ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture(params=STORE_ENGINES)
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where the practice store lives for this test, once per engine: an SQLite file, then a fresh
+    database on the session's PostgreSQL cluster (a postgresql:// URL)."""
+    if request.param == "sqlite":
+        return tmp_path / "lap.sqlite3"
+    dsn: str = request.getfixturevalue("fresh_postgres_database")
+    return dsn

@@ -192,4 +192,10 @@ class DemoEnvironment:
         context.window_extensions.append(extension)
         self._closers.append(context.close)
         seed_demo_patients(context.services.patients)
+        from lap_app.services.care_drafting import seed_ready_made_templates
+
+        seed_ready_made_templates(context.services.drafting)  # « bilan diabète annuel », « INR hebdomadaire »…
+        from lap_app.demo.history import seed_demo_history
+
+        seed_demo_history(context.store, context.services.patients, context.settings.practice)
         return context

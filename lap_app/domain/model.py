@@ -49,6 +49,23 @@ class Sex(str, Enum):
     UNKNOWN = "unknown"
 
 
+CHILD_AGE_YEARS = 18  # under it, a child: dosed by weight, which the ordonnance prints (CSP R.5132-3)
+CREATININE_UNITS = {"µmol/L": 1 / 88.4, "mg/L": 0.1, "mg/dL": 1.0}  # → mg/dL
+
+
+@dataclass(frozen=True, slots=True)
+class Creatinine:
+    """The last serum creatinine known (``lap_app.domain.physiology`` computes the clearances)."""
+
+    value: float
+    unit: str  # "µmol/L", "mg/L" or "mg/dL"
+    measured_on: date
+
+    @property
+    def mg_dl(self) -> float:
+        return self.value * CREATININE_UNITS[self.unit]
+
+
 class Zone(str, Enum):
     """Zones of the bizone ordonnance (cerfa 12708)."""
 
@@ -105,9 +122,18 @@ class Patient:
     ins_system: str = OID_INS_NIR
     weight_kg: float | None = None
     height_cm: float | None = None
+    ald: bool = False  # in ALD: the ordonnance is bizone, even with no line in the ALD zone
+    pregnant: bool = False
+    pregnancy_weeks: int | None = None  # term, in weeks of amenorrhoea
+    breastfeeding: bool = False
+    creatinine: Creatinine | None = None  # the last one known
     resource_id: str = field(default_factory=new_resource_id)
     weight_resource_id: str = field(default_factory=new_resource_id)
     height_resource_id: str = field(default_factory=new_resource_id)
+    # the ids of Observations a Bundle may not have: not part of what the patient is (==)
+    pregnancy_resource_id: str = field(default_factory=new_resource_id, compare=False)
+    breastfeeding_resource_id: str = field(default_factory=new_resource_id, compare=False)
+    creatinine_resource_id: str = field(default_factory=new_resource_id, compare=False)
 
     def age_on(self, day: date) -> tuple[int, int]:
         """Age in whole (years, months) on ``day``."""
@@ -184,7 +210,8 @@ class Ordonnance:
 
     @property
     def is_bizone(self) -> bool:
-        return any(line.zone is Zone.ALD for _, _, line in self.every_line())
+        """Bizone (cerfa 12708) whenever the patient has an ALD, or a line is in the ALD zone."""
+        return self.patient.ald or any(line.zone is Zone.ALD for _, _, line in self.every_line())
 
     def lines_in(self, zone: Zone) -> list[PrescriptionLine]:
         """The medicine lines of ``zone``."""

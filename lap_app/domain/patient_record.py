@@ -11,11 +11,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from lap_app.domain.model import CHILD_AGE_YEARS as CHILD_AGE_YEARS  # (children: weight asked for)
 from lap_app.domain.model import OID_INS_NIR, Patient, Sex, new_resource_id
 from lap_app.domain.physiology import Creatinine, PhysiologicalState
-
-# Children: weight (and height) are asked for, doses depend on them.
-CHILD_AGE_YEARS = 18
 
 
 @dataclass(slots=True)
@@ -85,6 +83,11 @@ class PatientRecord:
             ins_system=OID_INS_NIR,
             weight_kg=self.weight_kg,
             height_cm=self.height_cm,
+            ald=self.ald,
+            pregnant=self.pregnant,
+            pregnancy_weeks=self.pregnancy_weeks if self.pregnant else None,
+            breastfeeding=self.breastfeeding,
+            creatinine=self.creatinine,
             resource_id=self.resource_id,
         )
 

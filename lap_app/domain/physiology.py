@@ -15,24 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from lap_app.domain.model import Sex, age_in_months
+from lap_app.domain.model import CHILD_AGE_YEARS, Sex, age_in_months
+from lap_app.domain.model import CREATININE_UNITS as CREATININE_UNITS  # (defined with the patient)
+from lap_app.domain.model import Creatinine as Creatinine
 from lap_app.i18n import _
 
-CREATININE_UNITS = {"µmol/L": 1 / 88.4, "mg/L": 0.1, "mg/dL": 1.0}  # → mg/dL
-CHILD_AGE_YEARS = 18  # a prescription for a child is dosed by weight
 ELDERLY_AGE_YEARS = 75
 DEFAULT_CREATININE_MAX_AGE_DAYS = 365  # the settings may lower it
-
-
-@dataclass(frozen=True, slots=True)
-class Creatinine:
-    value: float
-    unit: str  # "µmol/L", "mg/L" or "mg/dL"
-    measured_on: date
-
-    @property
-    def mg_dl(self) -> float:
-        return self.value * CREATININE_UNITS[self.unit]
 
 
 @dataclass(slots=True)

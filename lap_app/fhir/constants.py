@@ -17,6 +17,10 @@ LOINC_HEIGHT_DISPLAY = "Body height"
 EXT_OPPOSITION = "urn:ordonnance-numerique:opposition"
 EXT_MIN_INTERVAL = "urn:ordonnance-numerique:intervalle-minimal"
 EXT_SIGNER_CERTIFICATE = "urn:ordonnance-numerique:certificat-signataire"
+EXT_PATIENT_ALD = "urn:ordonnance-numerique:patient-en-ald"
+# a zone of the bizone with no line (FHIR: a section without entry says why)
+EMPTY_SECTION = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason",
+                             "code": "nilknown", "display": "Nil Known"}]}
 
 SIGNATURE_TYPE_SYSTEM = "urn:iso-astm:E1762-95:2013"
 SIGNATURE_TYPE_AUTHOR = "1.2.840.10065.1.12.1.1"

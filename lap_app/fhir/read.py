@@ -40,8 +40,8 @@ from lap_app.fhir.json_reader import (
     base64_bytes,
     first_item,
     ref_target,
-    same_ref,
 )
+from lap_app.fhir.physiology import read_physiology_observation
 from lap_app.fhir.read_care import read_device_request, read_service_request
 from lap_app.fhir.read_lines import read_medication_request
 from lap_app.i18n import _
@@ -186,7 +186,7 @@ def _read_bundle(data: Any, r: JsonReader) -> Ordonnance:
         if url in (patient_url, prescriber_url) or kind == "Composition" or unread_person:
             continue
         if kind == "Observation":
-            _read_observation(r, path, url, resource, patient, patient_url)
+            read_physiology_observation(r, path, url, resource, patient, patient_url)
         elif kind in LINE_RESOURCES:
             if url not in zones:
                 r.problem(path, _("ligne de prescription absente des sections de la Composition"))
@@ -387,32 +387,17 @@ def _read_patient(r: JsonReader, path: str, res: JsonObject, url: str) -> Patien
             r.problem(f"{path}.gender", _("sexe inconnu : male, female, other ou unknown attendu"))
     birth_date = r.date(res, "birthDate", path)
     r.map("patient.birth_date", f"{path}.birthDate")
+    ald = False
+    for ext_path, ext in r.dicts(res, "extension", path):
+        if ext.get("url") == c.EXT_PATIENT_ALD:
+            ald = bool(r.get(ext, "valueBoolean", ext_path, bool, required=True))
+            r.map("patient.ald", f"{ext_path}.valueBoolean")
+        else:
+            r.problem(f"{ext_path}.url", _("extension inconnue : {u}").format(u=ext.get("url")))
     return Patient(
         family_name=family, given_names=given, sex=sex, birth_date=birth_date, ins=ins,
-        ins_system=ins_system, resource_id=url,
+        ins_system=ins_system, ald=ald, resource_id=url,
     )
-
-
-def _read_observation(r: JsonReader, path: str, url: str, res: JsonObject, patient: Patient, patient_url: str | None) -> None:
-    codes = r.codes(r.obj(res, "code", path, required=True), f"{path}.code", c.LOINC)
-    same_ref(r, res, "subject", path, patient_url, "Patient")
-    quantity = r.obj(res, "valueQuantity", path, required=True) or {}
-    value = r.decimal(quantity, "value", f"{path}.valueQuantity", required=True)
-    unit = quantity.get("code") or quantity.get("unit")
-    if c.LOINC_WEIGHT in codes:
-        expected, field = "kg", "weight_kg"
-    elif c.LOINC_HEIGHT in codes:
-        expected, field = "cm", "height_cm"
-    else:
-        r.problem(f"{path}.code", _("seuls le poids (29463-7) et la taille (8302-2) sont attendus"))
-        return
-    if unit != expected:
-        r.problem(f"{path}.valueQuantity", _("unité attendue : {u}").format(u=expected))
-    if getattr(patient, field) is not None:
-        r.problem(path, _("mesure en double"))
-    setattr(patient, field, value)
-    setattr(patient, "weight_resource_id" if field == "weight_kg" else "height_resource_id", url)
-    r.map(f"patient.{field}", f"{path}.valueQuantity.value")
 
 
 def _read_signature(r: JsonReader, sig: JsonObject, path: str, by_url: ByUrl, prescriber_url: str | None, prescriber: Prescriber) -> Signature | None:

@@ -27,6 +27,7 @@ from lap_app.domain.model import (
 from lap_app.domain.posology import Posology
 from lap_app.domain.posology_text import render_sentence, time_word
 from lap_app.fhir import constants as c
+from lap_app.fhir.physiology import physiology_observations
 from lap_app.fhir.write_care import device_request, service_request
 
 JSON = dict[str, Any]
@@ -57,7 +58,7 @@ def to_bundle(ordonnance: Ordonnance) -> JSON:
         _entry(o.prescriber.resource_id, _practitioner(o.prescriber)),
         _entry(o.patient.resource_id, _patient(o.patient)),
     ]
-    entries += [_entry(url, obs) for url, obs in _observations(o)]
+    entries += [_entry(url, obs) for url, obs in physiology_observations(o.patient, o.written_at)]
     entries += [_entry(line.resource_id, _line_resource(family, line, o)) for family, _i, line in o.every_line()]
     bundle["entry"] = entries
     if o.signature is not None:
@@ -106,14 +107,14 @@ def _composition(o: Ordonnance) -> JSON:
     if o.is_bizone:
         for zone in (Zone.ALD, Zone.HORS_ALD):
             lines = o.entries_in(zone)
+            section: JSON = {
+                "title": c.SECTION_TITLES[zone],
+                "code": {"coding": [{"system": SYSTEM_ZONE, "code": zone.value}]},
+            }
             if lines:
-                sections.append(
-                    {
-                        "title": c.SECTION_TITLES[zone],
-                        "code": {"coding": [{"system": SYSTEM_ZONE, "code": zone.value}]},
-                        "entry": [_ref(line.resource_id) for line in lines],
-                    }
-                )
+                sections.append({**section, "entry": [_ref(line.resource_id) for line in lines]})
+            elif o.patient.ald:  # the patient in ALD: both zones, as on the paper
+                sections.append({**section, "emptyReason": c.EMPTY_SECTION})
     elif every:
         sections.append(
             {"title": c.PLAIN_SECTION_TITLE, "entry": [_ref(line.resource_id) for line in every]}
@@ -165,6 +166,8 @@ def _practitioner(p: Prescriber) -> JSON:
 
 def _patient(p: Patient) -> JSON:
     resource: JSON = {"resourceType": "Patient"}
+    if p.ald:
+        resource["extension"] = [{"url": c.EXT_PATIENT_ALD, "valueBoolean": True}]
     if p.ins:
         resource["identifier"] = [{"system": p.ins_system, "value": p.ins}]
     resource["name"] = [_human_name(p.family_name, p.given_names)]
@@ -172,31 +175,6 @@ def _patient(p: Patient) -> JSON:
     if p.birth_date is not None:
         resource["birthDate"] = p.birth_date.isoformat()
     return resource
-
-
-def _observations(o: Ordonnance) -> list[tuple[str, JSON]]:
-    p = o.patient
-    out = []
-    for value, url, code, display, unit in (
-        (p.weight_kg, p.weight_resource_id, c.LOINC_WEIGHT, c.LOINC_WEIGHT_DISPLAY, "kg"),
-        (p.height_cm, p.height_resource_id, c.LOINC_HEIGHT, c.LOINC_HEIGHT_DISPLAY, "cm"),
-    ):
-        if value is None:
-            continue
-        out.append(
-            (
-                url,
-                {
-                    "resourceType": "Observation",
-                    "status": "final",
-                    "code": {"coding": [{"system": c.LOINC, "code": code, "display": display}]},
-                    "subject": _ref(p.resource_id),
-                    "effectiveDateTime": instant(o.written_at),
-                    "valueQuantity": {"value": number(value), "unit": unit, "system": c.UCUM, "code": unit},
-                },
-            )
-        )
-    return out
 
 
 def _time_quantity(value: float, code: str) -> JSON:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from lap_app.domain.model import (
+    CHILD_AGE_YEARS,
     OID_INS_NIA,
     OID_INS_NIR_TEST,
     Ordonnance,
@@ -110,7 +111,7 @@ def prescriber_identifier(prescriber: Prescriber) -> tuple[str, str]:
 
 
 def patient_lines(patient: Patient, on: date) -> list[str]:
-    """Sex, birth date and age; weight and height; INS."""
+    """Sex, birth date and age; weight and height of a child; INS."""
     lines: list[str] = []
     sex_word = {
         Sex.MALE: _("masculin"),
@@ -129,9 +130,11 @@ def patient_lines(patient: Patient, on: date) -> list[str]:
     if first:
         lines.append(" · ".join(first))
     measures: list[str] = []
-    if patient.weight_kg is not None:
+    # CSP R.5132-3: weight (and height) on the ordonnance of a child, not of an adult
+    child = patient.birth_date is not None and age_in_months(patient.birth_date, on) < CHILD_AGE_YEARS * 12
+    if patient.weight_kg is not None and child:
         measures.append(_("Poids : {kg} kg").format(kg=french_number(patient.weight_kg)))
-    if patient.height_cm is not None:
+    if patient.height_cm is not None and child:
         measures.append(_("Taille : {cm} cm").format(cm=french_number(patient.height_cm)))
     if measures:
         lines.append(" · ".join(measures))

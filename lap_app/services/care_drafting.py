@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,14 @@ from lap_app.services.care_templates import BUILT_IN_TEMPLATES, CareTemplate
 from lap_app.services.drafting import last_renewable
 
 CARE_KINDS = tuple(kind for kind in OrdonnanceKind if kind is not OrdonnanceKind.MEDICAMENTS)
+# The draft also holds the LPP devices written on the medicines ordonnance (a pharmacy delivers
+# both): under MEDICAMENTS, whose medicine lines the medicines editor keeps.
+DRAFT_KINDS = (OrdonnanceKind.MEDICAMENTS, *CARE_KINDS)
+
+
+def draft_family(kind: OrdonnanceKind) -> LineFamily:
+    """The family of the lines the draft holds for ``kind`` (devices for the medicines ordonnance)."""
+    return LineFamily.DEVICES if kind is OrdonnanceKind.MEDICAMENTS else kind.families[0]
 LINE_TYPES: dict[LineFamily, type] = {
     LineFamily.DEVICES: DeviceLine,
     LineFamily.ANALYSES: BiologyLine,
@@ -52,14 +61,28 @@ def fresh(line: Any) -> Any:
     return dataclasses.replace(line, resource_id=new_resource_id())
 
 
+@dataclass(frozen=True, slots=True)
+class CareFavourite:
+    """A line of a non-medicine kind the physician writes often, added in one click."""
+
+    id: int
+    name: str
+    kind: OrdonnanceKind
+    data: dict[str, Any]  # care_line_to_dict of the line
+
+    def make_line(self) -> Any:
+        return care_line_from_dict(draft_family(self.kind), self.data)
+
+
 class CareDraft:
-    """The lines of each non-medicine kind in the consultation being written."""
+    """The lines of each non-medicine kind in the consultation being written, and the devices
+    of the medicines ordonnance (``lines[MEDICAMENTS]``)."""
 
     def __init__(self) -> None:
-        self.lines: dict[OrdonnanceKind, list[Any]] = {kind: [] for kind in CARE_KINDS}
+        self.lines: dict[OrdonnanceKind, list[Any]] = {kind: [] for kind in DRAFT_KINDS}
 
     def add(self, kind: OrdonnanceKind, line: Any) -> None:
-        family = kind.families[0]
+        family = draft_family(kind)
         if not isinstance(line, LINE_TYPES[family]):
             raise UserError(_("Cette ligne n'a pas sa place sur une ordonnance « {kind} ».").format(kind=kind.label))
         self.lines[kind].append(line)
@@ -74,7 +97,7 @@ class CareDraft:
                 lines.clear()
 
     def kinds_with_lines(self) -> list[OrdonnanceKind]:
-        return [kind for kind in CARE_KINDS if self.lines[kind]]
+        return [kind for kind in DRAFT_KINDS if self.lines[kind]]
 
     def count(self) -> int:
         return sum(len(lines) for lines in self.lines.values())
@@ -87,10 +110,13 @@ class CareDraft:
 
 def build_ordonnances(draft: CareDraft, prescriber: Prescriber, patient: Patient, *,
                       opposition: bool = False) -> list[Ordonnance]:
-    """One ordonnance per kind that has lines, in the order of ``OrdonnanceKind``."""
+    """One ordonnance per kind that has lines, in the order of ``OrdonnanceKind`` (the devices
+    of the medicines ordonnance go on it: ``ordonnance_builder.build_consultation``)."""
     written_at = datetime.now(UTC).astimezone()
     out = []
     for kind in draft.kinds_with_lines():
+        if kind is OrdonnanceKind.MEDICAMENTS:
+            continue
         ordonnance = Ordonnance(prescriber=dataclasses.replace(prescriber), patient=dataclasses.replace(patient),
                                 lines=[], written_at=written_at, opposition=opposition, kind=kind)
         ordonnance.family(kind.families[0]).extend(draft.lines[kind])
@@ -107,7 +133,18 @@ def renewal_of_kind(history: Sequence[Any], kind: OrdonnanceKind) -> list[Any]:
 
 
 def templates_for(kind: OrdonnanceKind, own: Sequence[CareTemplate] = ()) -> list[CareTemplate]:
-    return [t for t in (*BUILT_IN_TEMPLATES, *own) if t.kind is kind]
+    """The templates of ``kind`` among the practice's own (the ready-made ones are the demo's:
+    ``seed_ready_made_templates``)."""
+    return [t for t in own if t.kind is kind]
+
+
+def seed_ready_made_templates(library: Any) -> int:
+    """Give an empty template list the ready-made ones (the demo ships them); returns how many."""
+    if library.care_templates():
+        return 0
+    for template in BUILT_IN_TEMPLATES:
+        library.save_care_template(template.label, template.kind, template.make_lines())
+    return len(BUILT_IN_TEMPLATES)
 
 
 def template_from_lines(name: str, kind: OrdonnanceKind, lines: Sequence[Any]) -> CareTemplate:

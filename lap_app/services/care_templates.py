@@ -1,6 +1,7 @@
 """Ready-made lines for the non-medicine ordonnances a GP writes every week (« bilan diabète
 annuel », « INR hebdomadaire », « kiné lombalgie 10 séances », « soins de pansement »),
-with real NABM codes. Offered in the editor's templates menu beside the physician's own.
+with real NABM codes. The demo ships them as templates of its practice
+(``care_drafting.seed_ready_made_templates``); a real practice starts with its own only.
 """
 
 from __future__ import annotations

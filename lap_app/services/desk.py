@@ -56,6 +56,7 @@ class HistoryEntry:
     summary: str  # the lines' DCI wordings, for the list
     ordonnance: Ordonnance
     dmp: str = ""  # where the patient's DMP copy stands (lap_app.services.dmp), "" if none is due
+    paper_reason: str = ""  # why a paper ordonnance has no number (offline, imaging, a demo example)
 
 
 def history_summary(ordonnance: Ordonnance) -> str:
@@ -227,7 +228,8 @@ class PrescribingDesk:
                 local_id=item.id, number=item.number, status=item.status,
                 written_at=ordonnance.written_at.astimezone(),
                 summary=history_summary(ordonnance), ordonnance=ordonnance,
-                dmp=dmp_column_text(self.store, item.id)))
+                dmp=dmp_column_text(self.store, item.id),
+                paper_reason=(item.last_error or "") if item.status is OrdonnanceStatus.PAPER else ""))
         return entries
 
     def refreshed_statuses(self, entries: list[HistoryEntry]) -> dict[int, OrdonnanceStatus]:

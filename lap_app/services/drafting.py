@@ -344,6 +344,8 @@ def _notable_conditions(drug: Any) -> list[tuple[str, str]]:
 
 # ---- favourites and templates -----------------------------------------------------------------
 
+CARE_KIND_KEY = "care_kind"  # marks a favourite line of another kind than medicines
+
 
 def line_to_dict(line: PrescriptionLine) -> dict[str, Any]:
     posology = {name: getattr(line.posology, name) for name in Posology.__slots__}
@@ -417,7 +419,25 @@ class DraftingLibrary:
         return Favourite(self._tables.add_favourite(label, line_to_dict(line)), label, line)
 
     def favourites(self) -> list[Favourite]:
-        return [Favourite(i, n, line_from_dict(data)) for i, n, data in self._tables.favourites()]
+        """The medicine favourites (the other kinds': ``care_favourites``)."""
+        return [Favourite(i, n, line_from_dict(data)) for i, n, data in self._tables.favourites()
+                if CARE_KIND_KEY not in data]
+
+    def add_care_favourite(self, kind: OrdonnanceKind, line: Any, name: str | None = None) -> Any:
+        """One line of a non-medicine kind (an INR every week, a dressing…), kept with its kind
+        in the same table as the medicine favourites."""
+        from lap_app.domain.care_text import line_wording
+        from lap_app.services.care_drafting import CareFavourite, care_line_to_dict
+
+        label = (name or "").strip() or line_wording(line).text()
+        data = {CARE_KIND_KEY: kind.value, "line": care_line_to_dict(line)}
+        return CareFavourite(self._tables.add_favourite(label, data), label, kind, care_line_to_dict(line))
+
+    def care_favourites(self, kind: OrdonnanceKind) -> list[Any]:
+        from lap_app.services.care_drafting import CareFavourite
+
+        return [CareFavourite(i, n, kind, data["line"]) for i, n, data in self._tables.favourites()
+                if data.get(CARE_KIND_KEY) == kind.value]
 
     def remove_favourite(self, favourite_id: int) -> None:
         self._tables.remove_favourite(favourite_id)
@@ -519,7 +539,7 @@ class DraftingLibrary:
 
     def load_care_draft(self, patient_id: int) -> Any:
         """The patient's saved lines of the other kinds, as a ``CareDraft`` (empty when none)."""
-        from lap_app.services.care_drafting import CareDraft, care_line_from_dict
+        from lap_app.services.care_drafting import CareDraft, care_line_from_dict, draft_family
 
         draft = CareDraft()
         stored = self._read(patient_id)
@@ -529,7 +549,7 @@ class DraftingLibrary:
             for kind_value, items in (draft_parts(stored).get("care") or {}).items():
                 kind = OrdonnanceKind(kind_value)
                 for item in items:
-                    draft.add(kind, care_line_from_dict(kind.families[0], item))
+                    draft.add(kind, care_line_from_dict(draft_family(kind), item))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
                             .format(error=error)) from error

@@ -25,6 +25,8 @@ from lap_app.storage import LocalStore
 
 OBJECTION_STATEMENT = N_("Le patient s'est opposé à ce que son médecin consulte l'exécution de cette ordonnance : "
                          "aucune information sur sa délivrance ou sa réalisation n'est communiquée.")
+CANCELLED_AFTER_EXECUTIONS = N_("Ordonnance annulée par le prescripteur : les exécutions ci-dessous ont été "
+                                "enregistrées avant l'annulation ; plus rien ne peut être exécuté.")
 PROFESSION_LABELS = {
     "21": N_("pharmacien"),
     "60": N_("infirmier"),
@@ -97,12 +99,15 @@ class FollowUp:
             return [title, _(OBJECTION_STATEMENT)]
         status = self.status.label if self.status is not None else "?"
         out = [_("{title} ({kind}) : {status}").format(title=title, kind=_kind_label(self.kind), status=status)]
+        cancelled = self.status is OrdonnanceStatus.CANCELLED
+        if cancelled and self.executions:  # the base refuses any execution once cancelled
+            out.append(_(CANCELLED_AFTER_EXECUTIONS))
         for line in self.lines:
             out.append(_line_heading(line))
             out += ["    " + _execution_text(line.type, e) for e in self.executions if e.line == line.line]
             out += ["    " + _adjustment_text(a) for a in self.adjustments if a.line == line.line]
         if not self.executions:
-            out.append(_("Rien n'a encore été exécuté."))
+            out.append(_("Rien n'a été exécuté avant l'annulation.") if cancelled else _("Rien n'a encore été exécuté."))
         return out
 
     def as_json(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from lap_app.domain.errors import UserError
+from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import Ordonnance, Patient, PrescriptionLine
 from lap_app.i18n import _
 from lap_app.services.care_drafting import CareDraft
@@ -69,9 +70,11 @@ def build_consultation(holder: CardHolder | None, practice: PracticeSettings, re
     prescriber = prescriber_for(holder, practice)  # PracticeIncomplete names what is missing
     patient = record.to_patient()
     out = []
-    if medicine_lines:
+    devices = care.lines[OrdonnanceKind.MEDICAMENTS]  # LPP devices the pharmacy delivers with the medicines
+    if medicine_lines or devices:
         out.append(Ordonnance(prescriber=prescriber, patient=patient, lines=list(medicine_lines),
-                              written_at=datetime.now(UTC).astimezone(), opposition=record.opposition))
+                              written_at=datetime.now(UTC).astimezone(), opposition=record.opposition,
+                              devices=list(devices)))
     out += build_ordonnances(care, prescriber, patient, opposition=record.opposition)
     if not out:
         raise UserError(_("La consultation ne contient aucune ligne de prescription."))

@@ -6,7 +6,9 @@ before the ordonnance can be signed: each such alert carries a check box;
 ``acknowledged_ids()`` what the prescribing service records as acknowledged. Nothing else
 blocks: the physician decides.
 Acknowledgements survive recomputation as long as the same alert (same drugs, same
-substances) is still raised.
+substances) is still raised. With no alert the panel folds to its title and « Aucune alerte »,
+and the splitter it sits in gives the height to its neighbour (the patient's history); the
+first alert unfolds it to the height it had, without taking the keyboard from where it is.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from lap_app.i18n import _, ngettext
 from lap_app.services.drafting import DraftAlert
 from lap_app.ui.object_names import named
+
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
+UNFOLDED_SHARE = 0.6  # of the splitter, the first time alerts come (the window's 3 : 2)
 
 LEVEL_COLOURS = {
     "CI": "#b3261e", "ALLERGY": "#b3261e", "AD": "#c25e00", "REDUNDANCY": "#9a6700",
@@ -91,6 +96,7 @@ class AlertsPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addWidget(scroll, 1)
+        self._unfolded_sizes: list[int] | None = None  # the splitter's sizes before the panel folded
         self.set_alerts([])
 
     def set_alerts(self, alerts: list[DraftAlert]) -> None:
@@ -109,7 +115,37 @@ class AlertsPanel(QWidget):
             card.show()  # a layout shows late-added children only at the next event loop turn
             self._cards.append(card)
         self._update_summary()
+        self._fold(not self._alerts)
         self.changed.emit()
+
+    def is_folded(self) -> bool:
+        return self._scroll.isHidden()
+
+    def _fold(self, fold: bool) -> None:
+        """Fold to the title and the summary (no alert), or unfold (alerts): the list's room goes
+        to the neighbour in a vertical splitter, and comes back as it was. Focus is not moved."""
+        if fold == self.is_folded():
+            return
+        parent = self.parentWidget()
+        splitter = parent if isinstance(parent, QSplitter) else None
+        vertical = splitter is not None and splitter.orientation() == Qt.Orientation.Vertical
+        if fold:
+            if vertical and splitter is not None:
+                self._unfolded_sizes = splitter.sizes()
+            self._scroll.setVisible(False)
+            self.setMaximumHeight(self.sizeHint().height())
+            return
+        self._scroll.setVisible(True)
+        self.setMaximumHeight(QWIDGETSIZE_MAX)
+        if vertical and splitter is not None:
+            sizes = splitter.sizes()
+            total, index = sum(sizes), splitter.indexOf(self)
+            wanted = self._unfolded_sizes if self._unfolded_sizes and sum(self._unfolded_sizes) else None
+            share = wanted[index] / sum(wanted) if wanted else UNFOLDED_SHARE
+            mine = max(int(total * share), self.minimumSizeHint().height())
+            rest = total - sizes[index]
+            splitter.setSizes([mine if i == index else max(0, int(size * (total - mine) / rest)) if rest else 0
+                               for i, size in enumerate(sizes)])
 
     def alerts(self) -> list[DraftAlert]:
         return list(self._alerts)

@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         self._kinds_tabs = kinds_tabs = QTabWidget()
         kinds_tabs.setObjectName("kindsTabs")
         kinds_tabs.addTab(editor, _("Médicaments (Ctrl+Alt+M)"))
-        kinds_tabs.addTab(care_editor, _("Biologie, soins, dispositifs…"))
+        kinds_tabs.addTab(care_editor, _("Biologie, soins, dispositifs"))
         from lap_app.ui.editor.care_editor import KIND_SHORTCUTS
 
         for kind, sequence in KIND_SHORTCUTS.items():  # one per kind, whichever tab is shown
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         history.renew_requested.connect(editor.renew_with)
         editor.lines_changed.connect(patient_panel.refresh_draft_marks)  # drafts saved
         care_editor.lines_changed.connect(patient_panel.refresh_draft_marks)
+        care_editor.lines_changed.connect(self._count_care_lines)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(editor.alerts_panel())
@@ -332,8 +333,15 @@ class MainWindow(QMainWindow):
 
         self.kinds_tabs.setCurrentWidget(self.editor if kind is OrdonnanceKind.MEDICAMENTS else self.care_editor)
 
+    def _count_care_lines(self) -> None:
+        """The tab says how many lines wait there: the other ordonnances are not forgotten."""
+        count = self.care_editor.draft.count()
+        title = _("Biologie, soins, dispositifs")
+        self.kinds_tabs.setTabText(1, f"{title} ({count})" if count else title)
+
     def _on_patient_selected(self, record) -> None:
         self.care_editor.set_patient(record)
+        self._count_care_lines()
         self.editor.set_patient(record)
         self.history.set_patient(record)
 

@@ -95,3 +95,36 @@ def test_only_the_portal_for_the_ordonnance_s_own_patient(base, people, portal) 
     outcomes = [r[0] for r in base.rows("SELECT outcome FROM audit WHERE action = 'consent' AND number = ? ORDER BY id",
                                         number)]
     assert outcomes == ["refused:404:unknown_prescription", "refused:422:invalid_ins"]
+
+
+@pytest.mark.parametrize("complete", [False, True], ids=["partly-executed", "executed-in-full"])
+def test_cancelled_while_withdrawn_stays_cancelled_once_given_back(base, people, portal, complete) -> None:  # type: ignore[no-untyped-def]
+    """The physician cancels while the consent is withdrawn (the base accepts alike, revealing
+    nothing); once the patient gives it back, the follow-up says « annulée » and shows what was
+    executed before the cancel as such: nothing can be executed after it."""
+    from lap_app.services.follow_up import CANCELLED_AFTER_EXECUTIONS, follow_up_from_wire
+
+    physician, pharmacist = people
+    client, secret = portal
+    number = physician.prescribe()
+    executed = pharmacist.call("PUT", f"/prescrit/prescriptions/{number}/executions/{uuid.uuid4().hex}",
+                               {"lines": [{"line": 1, "quantity": 1}], "complete": complete})
+    assert executed.status_code == 200, executed.text
+    set_consent(client, secret, PATIENT_INS, number, given=False)
+    cancelled = physician.call("POST", f"/prescriptions/{number}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    late = pharmacist.call("PUT", f"/prescrit/prescriptions/{number}/executions/{uuid.uuid4().hex}",
+                           {"lines": [{"line": 1, "quantity": 1}]})
+    assert late.status_code == 422 and "rien n'a été enregistré" in late.json()["message"], late.text
+
+    set_consent(client, secret, PATIENT_INS, number, given=True)
+    assert physician.call("GET", f"/prescriptions/{number}/status").json()["status"] == "cancelled"
+    assert physician.call("GET", f"/prescriptions/{number}/dispensings").json()["status"] == "cancelled"
+    answer = physician.call("GET", f"/prescriptions/{number}/follow-up")
+    assert answer.status_code == 200, answer.text
+    view = follow_up_from_wire(number, answer.json())
+    assert view.status is not None and view.status.value == "cancelled"
+    assert [(e.line, e.amount) for e in view.executions] == [(1, 1.0)]  # the one before the cancel, no other
+    text = view.text_lines()
+    assert text[0].endswith(": annulée") and text[1] == CANCELLED_AFTER_EXECUTIONS
+    assert any("1 boîte(s) délivrée(s)" in line for line in text)

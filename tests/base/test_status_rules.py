@@ -58,6 +58,12 @@ def test_under_opposition_the_prescriber_sees_no_execution(status, cancel_reques
     assert prescriber_status(_row(status)) == status
 
 
+def test_a_cancel_accepted_under_opposition_stays_a_cancel_once_the_consent_is_given_back():
+    from lap_app.standins.base_server.opposition import prescriber_status
+
+    assert prescriber_status(_row("dispensed", opposition=0, cancel_requested_at=1.0)) == "cancelled"
+
+
 def test_no_route_compares_the_stored_status_text():
     literal = "|".join(s.value for s in OrdonnanceStatus)
     compared = re.compile(rf"""(==|!=|\bin\b)\s*\(?\s*["']({literal})["']|["']({literal})["']\s*(==|!=)""")

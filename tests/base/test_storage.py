@@ -1,4 +1,5 @@
-"""The local store: versioned migrations, atomic outbox writes, the number pool."""
+"""The local store: versioned migrations, atomic outbox writes, the number pool (the store's own
+behaviour on both engines; the SQLite file's specifics: PRAGMA, query plans)."""
 
 from __future__ import annotations
 
@@ -64,10 +65,10 @@ def test_newer_store_is_refused_clearly(tmp_path):
         connect(path)
 
 
-def test_numbers_are_taken_once_and_expired_ones_skipped(tmp_path):
+def test_numbers_are_taken_once_and_expired_ones_skipped(store_location):
     from lap_app.storage import LocalStore
 
-    store = LocalStore(tmp_path / "s.sqlite3")
+    store = LocalStore(store_location)
     now = time.time()
     store.add_numbers("8A", ["2026112500000121", "2026112500000218"], now + 86400)
     store.add_numbers("8A", ["2026112500000315"], now + 60)  # expires within the hour: not offered
@@ -79,17 +80,18 @@ def test_numbers_are_taken_once_and_expired_ones_skipped(tmp_path):
     store.close()
 
 
-def test_signed_ordonnance_and_outbox_entry_are_written_together(tmp_path):
+def test_signed_ordonnance_and_outbox_entry_are_written_together(store_location):
     from lap_app.storage import LocalStore
+    from lap_app.storage.errors import StoreServerError
 
-    store = LocalStore(tmp_path / "s.sqlite3")
+    store = LocalStore(store_location)
     ordonnance_id = store.save_signed(number="2026112500000121", prescriber="8A", patient_name="DUPONT Jean",
                                       opposition=True, bundle={"resourceType": "Bundle"}, signer_certificate=b"c")
     [entry] = store.outbox()
     assert entry.ordonnance_id == ordonnance_id and entry.number == "2026112500000121"
     stored = store.get(ordonnance_id)
     assert stored.status is OrdonnanceStatus.WAITING and stored.status.label == "en attente d'envoi" and stored.opposition
-    with pytest.raises(sqlite3.IntegrityError):  # a number is never used twice locally
+    with pytest.raises((sqlite3.IntegrityError, StoreServerError)):  # a number is never used twice locally
         store.save_signed(number="2026112500000121", prescriber="8A", patient_name="x", opposition=False,
                           bundle={}, signer_certificate=b"")
     assert len(store.outbox()) == 1  # the failed write left nothing behind

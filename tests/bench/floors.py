@@ -231,3 +231,40 @@ def startup_times(work: Path, runs: int) -> tuple[list[tuple[float, float]], lis
         return project, floor
     finally:
         env.stop()
+
+
+# -- keystroke in the drug search ----------------------------------------------------------
+class KeystrokeFloor:
+    """Floor of a keystroke in the drug search: a line edit over a plain ``QTableView`` of a
+    ``QStandardItemModel``, refilled on every keystroke with the same search's 20 results (name,
+    DCI, status, price, rate, generic), at the editor's size — rows of one fixed height, nothing
+    wrapped, measured or spanned, no tooltips, no style sheet of its own."""
+
+    def __init__(self, drugs, size: tuple[int, int]) -> None:
+        from PySide6.QtGui import QStandardItem, QStandardItemModel
+        from PySide6.QtWidgets import QLineEdit, QTableView, QVBoxLayout, QWidget
+
+        self._item = QStandardItem
+        self._drugs = drugs
+        self.widget = QWidget()
+        self.edit = QLineEdit()
+        self.model = QStandardItemModel(0, 6)
+        view = QTableView()
+        view.setModel(self.model)
+        layout = QVBoxLayout(self.widget)
+        layout.addWidget(self.edit)
+        layout.addWidget(view)
+        self.edit.textChanged.connect(self._search)
+        self.widget.resize(*size)
+        self.widget.show()
+
+    def _search(self, text: str) -> None:
+        self.model.removeRows(0, self.model.rowCount())
+        for drug in self._drugs.search(text, limit=20) if text.strip() else []:
+            price = drug.price_range
+            self.model.appendRow([self._item(str(cell)) for cell in (
+                drug.name, drug.dci, "oui" if drug.marketed else "non", price[0] if price else "",
+                drug.reimbursement_rates[0] if drug.reimbursement_rates else "", drug.generic.role if drug.generic else "")])
+
+    def close(self) -> None:
+        self.widget.close()

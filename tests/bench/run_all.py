@@ -184,6 +184,28 @@ def card_figures(work: Path, quick: bool) -> list[Figure]:
     return [Figure(name, project, floor, "ms", targets[name]) for name, project, floor in measured or []]
 
 
+def keystroke_figures(_work: Path, quick: bool) -> list[Figure]:
+    """A keystroke in the editor's drug search until the results are painted (GUI thread CPU
+    time, laptop-sized editor), beside ``floors.KeystrokeFloor``; everyday and long names."""
+    import bench_ui_search
+    from PySide6.QtWidgets import QApplication
+
+    from lap_app.drugs import open_drug_database
+    from lap_app.ui.style import STYLESHEET
+
+    app = QApplication.instance() or QApplication([])
+    app.setStyleSheet(STYLESHEET)
+    figures = []
+    with open_drug_database() as drugs:
+        for label, words in (("everyday names", bench_ui_search.WORDS),
+                             ("long combination names", bench_ui_search.LONG_NAMES)):
+            samples = bench_ui_search.keystroke_samples(app, drugs, words, rounds=2 if quick else 5)
+            figures.append(Figure(f"search keystroke to results painted, {label} (CPU)",
+                                  statistics.median(samples["cpu"]), statistics.median(samples["floor_cpu"]),
+                                  "ms", 1.2))
+    return figures
+
+
 FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
     "drugs": drug_figures,
     "render": lambda _work, quick: render_figures(quick),
@@ -191,6 +213,7 @@ FIGURES: dict[str, Callable[[Path, bool], list[Figure]]] = {
     "base": base_figures,
     "base-engines": base_engine_figures,
     "card": card_figures,
+    "keystroke": keystroke_figures,
 }
 
 

@@ -10,11 +10,11 @@ from lap_app.domain.patient_record import PatientRecord
 from lap_app.domain.physiology import Creatinine, clearances
 
 
-def test_physiology_survives_the_store(tmp_path: Path) -> None:
+def test_physiology_survives_the_store(store_location: Path | str) -> None:
     from lap_app.services.patients import PatientService
     from lap_app.storage import LocalStore
 
-    store = LocalStore(tmp_path / "lap.sqlite3")
+    store = LocalStore(store_location)
     try:
         service = PatientService(store.conn)
         saved = service.save(PatientRecord("MOREAU", ["Louise"], Sex.FEMALE, date(1949, 7, 2), weight_kg=58,

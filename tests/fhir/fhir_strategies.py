@@ -18,6 +18,7 @@ from lap_app.domain.model import (
     OID_INS_NIR,
     OID_INS_NIR_TEST,
     Address,
+    Creatinine,
     NonSubstitutionReason,
     Ordonnance,
     Patient,
@@ -132,7 +133,14 @@ def ordonnances(draw: st.DrawFn) -> Ordonnance:
         ins_system=draw(st.sampled_from([OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST])) if ins else OID_INS_NIR,
         weight_kg=draw(st.sampled_from([3.4, 14.5, 72])) if child else draw(st.none() | st.sampled_from([3.4, 72, 101.5])),
         height_cm=draw(st.none() | st.sampled_from([52, 170.5])),
+        ald=draw(st.booleans()),
+        breastfeeding=draw(st.booleans()),
+        creatinine=draw(st.none() | st.builds(Creatinine, st.sampled_from([62, 88.4, 10.5, 1.2]),
+                                              st.sampled_from(["µmol/L", "mg/L", "mg/dL"]),
+                                              st.dates(date(2020, 1, 1), date(2035, 12, 31)))),
     )
+    if sex is Sex.FEMALE and draw(st.booleans()):
+        patient.pregnant, patient.pregnancy_weeks = True, draw(st.none() | st.integers(4, 41))
     number = None
     if draw(st.booleans()):
         number = ids.prescription_number_from_serial(draw(st.integers(0, 10**14 - 1)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lap_app.domain.errors import ValidationError
-from lap_app.domain.model import Ordonnance, Signature
+from lap_app.domain.model import Creatinine, Ordonnance, Signature
 from lap_app.fhir import from_bundle, to_bundle
 
 
@@ -149,9 +150,12 @@ json_values = st.recursive(
 
 @pytest.fixture(scope="module")
 def rich(example: dict) -> dict:
-    """The example plus every optional part: weight, height, opposition, signature, boxes..."""
+    """The example plus every optional part: weight, height, pregnancy, creatinine, ALD,
+    opposition, signature, boxes..."""
     o = from_bundle(example)
     o.patient.weight_kg, o.patient.height_cm = 80, 180
+    o.patient.pregnant, o.patient.pregnancy_weeks, o.patient.breastfeeding = True, 12, True
+    o.patient.creatinine, o.patient.ald = Creatinine(70, "µmol/L", date(2026, 9, 1)), True
     o.opposition = True
     o.lines[0].boxes = 3
     o.lines[0].posology.min_interval_hours = 12

@@ -1,6 +1,4 @@
-"""The practice store's suites run on both engines: an SQLite file, and a fresh database on the
-session's throw-away PostgreSQL cluster (``tests/postgres_cluster.py``; under CI=true a cluster
-that cannot start fails these tests, never skips them)."""
+"""The practice store's suites run on both engines (``store_location``, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +6,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
-
-
-@pytest.fixture(params=ENGINES)
-def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
-    """Where the practice store lives for this test: a file, or a postgresql:// URL."""
-    if request.param == "sqlite":
-        return tmp_path / "lap.sqlite3"
-    dsn: str = request.getfixturevalue("fresh_postgres_database")
-    return dsn
 
 
 @pytest.fixture

@@ -254,3 +254,21 @@ def test_long_names_and_addresses_wrap_never_cut(render):
     for name in (patient.display_name, prescriber.display_name):  # possibly over two lines
         assert "".join(name.split()) in packed, name
     assert "3e étage" in text
+
+
+def test_an_adults_weight_is_not_printed(render):
+    adult = samples.patient(weight_kg=81.5, height_cm=178)
+    text = flat(page_texts(render(samples.ordonnance([samples.paracetamol()], patient=adult)))[0])
+    assert "Né le 14/03/1958" in text
+    assert "Poids" not in text and "Taille" not in text
+
+
+def test_a_patient_in_ald_gets_the_bizone_even_with_no_line_in_the_ald_zone(render):
+    in_ald = samples.patient(ald=True)
+    text = flat(page_texts(render(samples.ordonnance([samples.paracetamol()], patient=in_ald)))[0])
+    ald = "Prescriptions relatives au traitement de l'affection de longue durée reconnue"
+    hors_ald = "Prescriptions SANS RAPPORT avec l'affection de longue durée"
+    assert ald in text and hors_ald in text
+    assert text.index(ald) < text.index(hors_ald) < text.index("PARACÉTAMOL 1000 mg")
+    plain = flat(page_texts(render(samples.ordonnance([samples.paracetamol()])))[0])
+    assert ald not in plain and hors_ald not in plain

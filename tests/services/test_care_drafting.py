@@ -47,8 +47,7 @@ def test_the_four_built_in_templates_are_valid_ordonnances() -> None:
 def test_own_templates_for_any_kind_round_trip_their_lines() -> None:
     nursing = [NursingLine("Injection", times=1, per="d", duration=10, at_home=True)]
     template = template_from_lines("Anticoagulant 10 j", OrdonnanceKind.SOINS_INFIRMIERS, nursing)
-    assert [t.label for t in templates_for(OrdonnanceKind.SOINS_INFIRMIERS, [template])] == [
-        "Soins de pansement", "Anticoagulant 10 j"]
+    assert [t.label for t in templates_for(OrdonnanceKind.SOINS_INFIRMIERS, [template])] == ["Anticoagulant 10 j"]
     (made,) = template.make_lines()
     assert (made.act, made.duration, made.at_home) == ("Injection", 10, True)
     with pytest.raises(UserError, match="aucune ligne"):
@@ -97,14 +96,14 @@ def test_a_closed_code_picked_in_the_search_is_refused(tmp_path: Path) -> None:
     assert search.search(OrdonnanceKind.SOINS_INFIRMIERS, "NFS") == []
 
 
-def test_own_care_templates_are_kept_in_the_store(tmp_path: Path) -> None:
+def test_own_care_templates_are_kept_in_the_store(store_location: Path | str) -> None:
     from lap_app.services.drafting import DraftingLibrary
-    from lap_app.storage import connect
+    from lap_app.storage import open_store
 
-    library = DraftingLibrary(connect(tmp_path / "store.sqlite3"))
+    library = DraftingLibrary(open_store(store_location))
     lines = [NursingLine("Injection sous-cutanée", times=1, per="d", duration=10, at_home=True)]
     library.save_care_template("Anticoagulant 10 jours", OrdonnanceKind.SOINS_INFIRMIERS, lines)
-    reopened = DraftingLibrary(connect(tmp_path / "store.sqlite3"))
+    reopened = DraftingLibrary(open_store(store_location))
     (template,) = reopened.care_templates()
     assert (template.label, template.kind) == ("Anticoagulant 10 jours", OrdonnanceKind.SOINS_INFIRMIERS)
     (line,) = template.make_lines()

@@ -44,6 +44,31 @@ def typed(text: str) -> None:
     pump(0.15)
 
 
+def shoot(window, name: str) -> None:
+    """A screenshot of the window into LAP_X_SHOTS (when set)."""
+    folder = os.environ.get("LAP_X_SHOTS")
+    if folder:
+        window.grab().save(str(Path(folder) / f"x-{name}.png"))
+
+
+def leave_and_come_back(window) -> None:
+    """Ctrl+Maj+F, another patient, Entrée; Ctrl+Maj+F, the first one, Entrée: the line left
+    open comes back, the keyboard in it."""
+    from PySide6.QtWidgets import QApplication
+
+    editor, panel = window.editor, window.patient_panel
+    shoot(window, "1-line-open")
+    for name, family in (("durand", "DURAND"), ("bern", "BERNARD")):
+        keys("ctrl+shift+f")
+        until(lambda: QApplication.focusWidget() is panel.search_edit, "patient search")
+        typed(name)
+        keys("Return")
+        until(lambda family=family: panel.current_patient().family_name == family, f"{family} chosen")
+        shoot(window, f"2-{family.lower()}")
+    until(lambda: QApplication.focusWidget() is editor.line_editor.dose_spin, "back in the line left open")
+    assert "Ligne en cours reprise" in editor.notice_label.text(), editor.notice_label.text()
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="lap-x-"))
     os.environ.setdefault("LAP_DATA_DIR", str(work / "data"))
@@ -81,6 +106,8 @@ def main() -> int:
             until(lambda: editor.search.model.rowCount() > 0, f"results for {query}")
             keys("Return")
             until(editor.line_editor.isEnabled, f"line of {query}")
+            if query == "spasfon":  # the line open, another patient, then back: the line waits
+                leave_and_come_back(window)
             keys("alt+u")
             until(lambda: QApplication.focusWidget() is editor.line_editor.duration_spin, "Alt+U: the duration")
             typed("5")

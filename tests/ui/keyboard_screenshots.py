@@ -3,8 +3,10 @@
     .venv/bin/python tests/ui/keyboard_screenshots.py [OUT_DIR]
 
 For each of 1366 × 768 and 1920 × 1080 (the window: the screen less a 40-pixel taskbar and a
-30-pixel title bar): the drug results of « doliprane 1000 » with two lines written, the line
-being written, and the print preview. Offscreen, in a temporary data directory.
+30-pixel title bar): the drug results of « doliprane 1000 » with two lines written (the alerts
+panel folded: no alert), the line being written, the print preview, the results of a search of
+long combination names (« amoxicilline acide clavulanique »), and the alerts panel open on a
+contre-indication. Offscreen, in a temporary data directory.
 """
 
 from __future__ import annotations
@@ -82,6 +84,20 @@ def main(out: Path) -> int:
             pump(0.6)
             preview.grab().save(str(out / f"keys-{width}x{height}-3-preview.png"))
             preview.close()
+            editor.search.edit.setText("amoxicilline acide clavulanique")
+            editor.search.edit.setFocus()
+            pump(0.5)
+            window.grab().save(str(out / f"keys-{width}x{height}-4-long-names.png"))
+        for query in ("simvastatine 20", "clarithromycine 500"):  # a contre-indication: the panel opens
+            editor.search.edit.setText(query)
+            pump(0.1)
+            editor.search._choose_current()
+            editor.line_editor.duration_spin.setValue(7)
+            editor.line_editor.commit()
+        for width, height in SIZES:
+            window.resize(width, height - TASKBAR - TITLE_BAR)
+            pump(0.5)
+            window.grab().save(str(out / f"keys-{width}x{height}-5-alert.png"))
         window.close()
     finally:
         env.stop()

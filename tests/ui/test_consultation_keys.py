@@ -348,3 +348,32 @@ def test_a_line_left_open_waits_for_its_patient_and_entree_elsewhere_is_not_for_
     qtbot.keyClick(editor.line_editor.dose_spin, Qt.Key.Key_Return)
     assert [line.posology.duration for line in editor.draft_lines()] == [30]
     editor.clear()
+
+
+def test_the_alerts_panel_folds_while_there_is_no_alert_and_opens_without_taking_the_keyboard(qtbot, main_window):
+    window = main_window
+    _open_session(qtbot, window)
+    window.resize(1366, 698)
+    editor, alerts, history = window.editor, window.editor.alerts_panel(), window.history
+    window.patient_panel.select(window.context.services.patients.search("DURAND")[0])
+    qtbot.waitUntil(lambda: alerts.is_folded(), timeout=2000)
+    qtbot.wait(50)
+    assert alerts.height() < 90 and "Aucune alerte" in alerts.summary.text() and alerts.summary.isVisible()
+    assert history.height() > 3 * alerts.height()  # the room goes to the history
+
+    _add_line(qtbot, editor, "simvastatine 20")
+    assert alerts.is_folded()
+    _add_line(qtbot, editor, "clarithromycine 500")  # a contre-indication: the panel opens
+    assert not alerts.is_folded() and alerts.cards()
+    qtbot.wait(50)
+    assert alerts.height() > 200 and alerts.cards()[0].isVisible()
+    assert QApplication.focusWidget() is editor.search.edit  # the GP types on, the panel only shows
+
+    editor.search.edit.setFocus()
+    qtbot.keyClicks(editor.search.edit, "kardegic")  # typing on: the alerts stay open
+    assert not alerts.is_folded() and QApplication.focusWidget() is editor.search.edit
+    editor.remove_line(1)  # no alert left: folded again, the history has the room back
+    assert alerts.is_folded()
+    qtbot.wait(50)
+    assert alerts.height() < 90 and history.height() > 3 * alerts.height()
+    editor.clear()

@@ -4,6 +4,10 @@ prescriber seeing dispensing data).
 Under opposition no answer to the prescriber may reveal execution: not the status, not a
 replay of the registration, not a cancel (accepted alike whatever was dispensed), hence one
 function for every answer that carries a status.
+
+A cancel accepted under opposition stays a cancel once the patient gives the consent back: the
+prescriber was told « annulée » and is never told otherwise (``cancel_requested_at`` is kept for
+an ordonnance already dispensed in full, whose stored status could not change).
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from lap_app.standins.base_server.status_rules import stored_status
 def prescriber_status(row: Any) -> str:
     """The status as the prescriber may see it (``row``: a ``prescriptions`` row)."""
     status = stored_status(row)
-    if not row["opposition"]:
-        return status.value
     if status is OrdonnanceStatus.CANCELLED or row["cancel_requested_at"] is not None:
         return OrdonnanceStatus.CANCELLED.value
-    return OrdonnanceStatus.REGISTERED.value if status.tells_dispensing else status.value
+    if row["opposition"] and status.tells_dispensing:
+        return OrdonnanceStatus.REGISTERED.value
+    return status.value

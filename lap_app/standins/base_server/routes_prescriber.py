@@ -232,7 +232,7 @@ def consult_dispensing(number: str, state: State, caller: PrescriberCaller) -> D
             rows = conn.execute("SELECT * FROM dispensings WHERE number = ? ORDER BY id", (number,)).fetchall()
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "consult_dispensing", "ok")
-        return DispensingsOut(number=number, status=row["status"], dispensings=[
+        return DispensingsOut(number=number, status=prescriber_status(row), dispensings=[
             DispensingRecord(line=r["line"], quantity=r["quantity"], substituted=bool(r["substituted"]),
                              date=r["dispensed_on"], pharmacist=r["pharmacist"]) for r in rows])
 
@@ -269,7 +269,7 @@ def follow_up(number: str, state: State, caller: PrescriberCaller) -> FollowUpOu
             adjustments = adjustment_records(conn, number)
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "follow_up", "ok")
-        return FollowUpOut(number=number, kind=stored_kind(row), status=row["status"],
+        return FollowUpOut(number=number, kind=stored_kind(row), status=prescriber_status(row),
                            lines=lines_out(lines, records), executions=records, adjustments=adjustments)
 
     return audited(state, holder, caller.installation, number, "follow_up", run)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -149,14 +150,23 @@ class CareEditor(QWidget):
         every.addWidget(self.repeat_unit)
         bio.addRow(_("Répéter"), every)
         self.device_options = QWidget()
-        dev = QFormLayout(self.device_options)
-        dev.addRow(_("Achat ou location"), self.supply_combo)
-        dev.addRow(_("Quantité"), self.quantity_spin)
+        dev = QGridLayout(self.device_options)  # two columns: the search results keep their height
+        dev.setContentsMargins(0, 0, 0, 0)
+        dev.addWidget(QLabel(_("Achat ou location")), 0, 0)
+        dev.addWidget(self.supply_combo, 0, 1)
+        dev.addWidget(QLabel(_("Quantité")), 0, 2)
+        dev.addWidget(self.quantity_spin, 0, 3)
         duration = QHBoxLayout()
         duration.addWidget(self.device_duration)
         duration.addWidget(self.device_unit)
-        dev.addRow(_("Durée"), duration)
-        dev.addRow(_("Renouvellements"), self.renewals_spin)
+        dev.addWidget(QLabel(_("Durée")), 1, 0)
+        dev.addLayout(duration, 1, 1)
+        dev.addWidget(QLabel(_("Renouvellements")), 1, 2)
+        dev.addWidget(self.renewals_spin, 1, 3)
+        # a pharmacy delivers medicines and devices together: one ordonnance for both
+        self.with_medicines_check = named(QCheckBox(_("Sur l'ordonnance de médicaments (délivré en pharmacie)")),
+                                          "devicesWithMedicines")
+        dev.addWidget(self.with_medicines_check, 2, 0, 1, 4)
         search_layout.addWidget(self.biology_options)
         search_layout.addWidget(self.device_options)
         search_layout.addWidget(self.home_check)
@@ -184,9 +194,11 @@ class CareEditor(QWidget):
         rhythm.addWidget(self.times_spin)
         rhythm.addWidget(QLabel(_("fois")))
         rhythm.addWidget(self.per_combo)
+        rhythm.addStretch(1)  # numbers at their size, not stretched across the page
         nurse_duration = QHBoxLayout()
         nurse_duration.addWidget(self.nursing_duration)
         nurse_duration.addWidget(self.nursing_unit)
+        nurse_duration.addStretch(1)
         nurse.addRow(_("Soin"), self.act_combo)
         nurse.addRow(_("Fréquence"), rhythm)
         nurse.addRow(_("Durée"), nurse_duration)
@@ -248,12 +260,18 @@ class CareEditor(QWidget):
         self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.templates_menu = QMenu(self.templates_button)
         self.templates_button.setMenu(self.templates_menu)
+        self.favourites_button = named(QToolButton(), "careFavourites")
+        self.favourites_button.setText(_("Favoris"))
+        self.favourites_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.favourites_menu = QMenu(self.favourites_button)
+        self.favourites_button.setMenu(self.favourites_menu)
         self.renew_button = named(QPushButton(_("Renouveler")), "careRenew")
         self.validate_button = QPushButton(_("Valider la consultation (Ctrl+Entrée)"))
 
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Ordonnance :")))
         top.addWidget(self.kind_combo, 1)
+        top.addWidget(self.favourites_button)
         top.addWidget(self.templates_button)
         top.addWidget(self.renew_button)
         add_row = QHBoxLayout()
@@ -269,7 +287,8 @@ class CareEditor(QWidget):
         layout.addWidget(self.pages, 3)
         layout.addLayout(add_row)
         layout.addWidget(self.message_label)
-        layout.addWidget(QLabel(_("Lignes de cette ordonnance")))
+        self.lines_title = QLabel(_("Lignes de cette ordonnance"))
+        layout.addWidget(self.lines_title)
         layout.addWidget(self.lines, 2)
         layout.addLayout(bottom)
 
@@ -280,13 +299,22 @@ class CareEditor(QWidget):
         self.add_button.clicked.connect(self.add_current)
         self.remove_button.clicked.connect(self.remove_selected)
         self.templates_menu.aboutToShow.connect(self._fill_templates)
+        self.favourites_menu.aboutToShow.connect(self._fill_favourites)
         self.renew_button.clicked.connect(self.renew_last)
+        self.with_medicines_check.toggled.connect(lambda _on: self._refresh())
         self._kind_changed()
 
     # ---- contract ---------------------------------------------------------------------------
     @property
     def kind(self) -> OrdonnanceKind:
         return OrdonnanceKind(self.kind_combo.currentData())  # Qt keeps the enum's value only
+
+    @property
+    def ordonnance_kind(self) -> OrdonnanceKind:
+        """The ordonnance the lines shown go on: devices may go on the medicines ordonnance."""
+        if self.kind is OrdonnanceKind.DISPOSITIFS and self.with_medicines_check.isChecked():
+            return OrdonnanceKind.MEDICAMENTS
+        return self.kind
 
     def choose_kind(self, kind: OrdonnanceKind) -> None:
         """Show ``kind`` (the window brings this editor forward; medicines go to their own)."""
@@ -389,7 +417,7 @@ class CareEditor(QWidget):
             if line is None:
                 return
             line.zone = self._zone()
-            self.draft.add(self.kind, line)
+            self.draft.add(self.ordonnance_kind, line)
         except UserError as error:
             self.message_label.setText(error.message)
             return
@@ -453,7 +481,7 @@ class CareEditor(QWidget):
     def remove_selected(self) -> None:
         row = self.lines.currentRow()
         if row >= 0:
-            self.draft.remove(self.kind, row)
+            self.draft.remove(self.ordonnance_kind, row)
             self._refresh()
             self._save_draft()
             self.lines_changed.emit()
@@ -463,7 +491,8 @@ class CareEditor(QWidget):
             if not self.ald_check.isEnabled():
                 line.zone = Zone.HORS_ALD
             self.draft.add(kind, line)
-        self.choose_kind(kind)
+        if kind is not OrdonnanceKind.MEDICAMENTS:  # (devices of the medicines ordonnance: shown here)
+            self.choose_kind(kind)
         self._refresh()
         self._save_draft()
         self.lines_changed.emit()
@@ -477,6 +506,47 @@ class CareEditor(QWidget):
         self.templates_menu.addSeparator()
         save = self.templates_menu.addAction(_("Enregistrer ces lignes comme modèle…"))
         save.triggered.connect(self._ask_template_name)
+
+    def _fill_favourites(self) -> None:
+        self.favourites_menu.clear()
+        for favourite in self.favourites():
+            action = self.favourites_menu.addAction(favourite.name)
+            action.triggered.connect(lambda _c=False, f=favourite: self.apply_favourite(f))
+        self.favourites_menu.addSeparator()
+        add = self.favourites_menu.addAction(_("Ajouter la ligne sélectionnée aux favoris"))
+        add.triggered.connect(self.add_selected_to_favourites)
+
+    def favourites(self) -> list[Any]:
+        """The physician's favourite lines of the kind shown (one line each)."""
+        library = self._library()
+        if library is None:
+            return []
+        try:
+            return list(library.care_favourites(self.kind))
+        except UserError as error:
+            self.message_label.setText(error.message)
+            return []
+
+    def apply_favourite(self, favourite: Any) -> None:
+        line = favourite.make_line()
+        line.zone = self._zone() if self.ald_check.isEnabled() else Zone.HORS_ALD
+        self.add_lines(self.ordonnance_kind, [line])
+
+    def add_selected_to_favourites(self) -> None:
+        row, library = self.lines.currentRow(), self._library()
+        lines = self.draft.lines[self.ordonnance_kind]
+        if row < 0 or row >= len(lines):
+            self.message_label.setText(_("Sélectionnez d'abord la ligne à garder en favori."))
+            return
+        if library is None:
+            self.message_label.setText(_("Favoris indisponibles sans base locale."))
+            return
+        try:
+            favourite = library.add_care_favourite(self.kind, lines[row])
+        except UserError as error:
+            self.message_label.setText(error.message)
+            return
+        self.message_label.setText(_("Ajoutée aux favoris : {name}").format(name=favourite.name))
 
     def apply_template(self, template: Any) -> None:
         self.add_lines(template.kind, template.make_lines())
@@ -560,13 +630,19 @@ class CareEditor(QWidget):
 
     def _refresh(self) -> None:
         self.lines.clear()
-        for index, line in enumerate(self.draft.lines[self.kind]):
+        for index, line in enumerate(self.draft.lines[self.ordonnance_kind]):
             zone = "  [ALD]" if line.zone is Zone.ALD else ""
             self.lines.addItem(f"{index + 1}. {line_wording(line).text()}{zone}")
-        parts = [f"{kind.label} ({len(self.draft.lines[kind])})" for kind in self.draft.kinds_with_lines()]
+        parts = [f"{_ordonnance_title(kind)} ({len(self.draft.lines[kind])})" for kind in self.draft.kinds_with_lines()]
         self.summary_label.setText(_("Autres ordonnances de la consultation : {list}").format(list=", ".join(parts))
                                    if parts else _("Aucune autre ordonnance dans cette consultation."))
-        self.remove_button.setEnabled(bool(self.draft.lines[self.kind]))
+        self.remove_button.setEnabled(bool(self.draft.lines[self.ordonnance_kind]))
+        self.lines_title.setText(_("Dispositifs de l'ordonnance de médicaments")
+                                 if self.ordonnance_kind is OrdonnanceKind.MEDICAMENTS else _("Lignes de cette ordonnance"))
+
+
+def _ordonnance_title(kind: OrdonnanceKind) -> str:
+    return _("Dispositifs avec les médicaments") if kind is OrdonnanceKind.MEDICAMENTS else kind.label
 
 
 def _patient_id(record: Any) -> Any:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from lap_app.drugs.normalize import fold_words
@@ -178,7 +178,25 @@ CELL_PADDING = 8  # the item's text margins and the grid line
 ROW_HEIGHT = 22  # a one-line row
 ROW_MARGIN = 4  # above and below a row's text
 MAX_ROW_LINES = 2  # a longer text is elided on the second line (whole in the tooltip)
+CELLS_KEPT = 5_000  # drugs whose cells were worked out (the base holds about 15 000)
+LINE_COUNTS_KEPT = 5_000  # wrapped texts measured, kept for the next keystrokes
 HEADER_PADDING = 14  # the header section's padding and border
+
+
+def _cells_key(drug: Any) -> tuple | None:
+    """What a drug's cells are made of (another release's price or status makes other cells);
+    None for a result that does not say its CIS: its cells are not kept."""
+    cis = _get(drug, "cis")
+    if cis is None:
+        return None
+    try:
+        key = (cis, _get(drug, "name"), _get(drug, "dci"), _get(drug, "form"), _get(drug, "marketed"),
+               _get(drug, "availability_alert"), _get(drug, "price_range"), _get(drug, "reimbursement_rates"),
+               _get(drug, "generic"))
+        hash(key)
+    except TypeError:  # a result whose fields cannot be told apart cheaply
+        return None
+    return key
 
 
 class DrugResultsModel(QAbstractTableModel):
@@ -188,20 +206,31 @@ class DrugResultsModel(QAbstractTableModel):
         self._cells: list[tuple[str, ...]] = []
         self._marketed: list[bool] = []
         self.spanning: list[int] = []  # the rows whose name spans the DCI column
+        self._known: dict[tuple, tuple[tuple[str, ...], bool]] = {}  # drug -> cells, spans the DCI column
 
     def set_results(self, results: list[Any]) -> None:
         self.beginResetModel()
         self._rows = list(results)
-        self._cells = [
-            (
-                list_name(d), substances_text(d),
-                status_cell(d), price_text(d), reimbursement_text(d), generic_role_text(d),
-            )
-            for d in self._rows
-        ]
+        shown = [self._cells_of(d) for d in self._rows]
+        self._cells = [cells for cells, _spans in shown]
+        self.spanning = [row for row, (_cells, spans) in enumerate(shown) if spans]
         self._marketed = [bool(_get(d, "marketed", default=True)) for d in self._rows]
-        self.spanning = [row for row, cells in enumerate(self._cells) if names_its_substances(cells[NAME], cells[DCI])]
         self.endResetModel()
+
+    def _cells_of(self, drug: Any) -> tuple[tuple[str, ...], bool]:
+        """A drug's six cells and whether its name spans the DCI column, worked out once for
+        what they show (a search typed letter by letter finds the same drugs again and again)."""
+        key = _cells_key(drug)
+        known = self._known.get(key) if key is not None else None
+        if known is None:
+            cells = (list_name(drug), substances_text(drug), status_cell(drug), price_text(drug),
+                     reimbursement_text(drug), generic_role_text(drug))
+            known = cells, names_its_substances(cells[NAME], cells[DCI])
+            if key is not None:
+                if len(self._known) > CELLS_KEPT:
+                    self._known.clear()
+                self._known[key] = known
+        return known
 
     def cell(self, row: int, column: int) -> str:
         return self._cells[row][column]
@@ -253,6 +282,20 @@ class DrugResultsModel(QAbstractTableModel):
         return None
 
 
+class ResultsView(QTableView):
+    """The results table; ``on_resize()`` when its width changes (a Python event filter on the
+    viewport would run for every paint and mouse event: a cost on every keystroke)."""
+
+    def __init__(self, on_resize: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_resize = on_resize
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._on_resize()
+
+
 class DrugSearch(QWidget):
     """A search box over the drug base and its results; ``drug_chosen(result)`` on Enter."""
 
@@ -270,7 +313,8 @@ class DrugSearch(QWidget):
                           "drugSearchEdit")
         self.edit.setClearButtonEnabled(True)
         self.model = DrugResultsModel(self)
-        self.view = named(QTableView(), "drugResults")
+        self._line_counts: dict[tuple[str, int], int] = {}  # (text, width) -> wrapped lines, for the session
+        self.view = named(ResultsView(self._fit_wrapped_columns), "drugResults")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -283,6 +327,9 @@ class DrugSearch(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)  # the short columns only
         # every column in view: no sideways scrolling to reach the price or the generic group
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # always there: a scroll bar coming and going with the results would change the width,
+        # and every row's height with it, as the GP types
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
@@ -291,7 +338,6 @@ class DrugSearch(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == NAME
                                         else QHeaderView.ResizeMode.Fixed)
         self._fit_short_columns()
-        self.view.viewport().installEventFilter(self)  # its width shares the wrapped columns out
         self.status = named(TransientLabel(), "drugSearchStatus")
         self.status.setProperty("role", "subtitle")
         self.status.setVisible(False)
@@ -344,18 +390,28 @@ class DrugSearch(QWidget):
         self.view.clearSpans()
         for row in spanning:
             self.view.setSpan(row, NAME, 1, 2)
+        counts = self._line_counts
         for row in range(self.model.rowCount()):
             lines = 1
             cells = ((NAME, across),) if row in spanning else widths.items()
             for column, width in cells:
                 text = self.model.cell(row, column)
-                if metrics.horizontalAdvance(text) > width:
-                    box = metrics.boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), text)
-                    lines = max(lines, -(-box.height() // line))
+                key = (text, width)
+                count = counts.get(key)
+                if count is None:  # the same names come back keystroke after keystroke
+                    count = 1
+                    if metrics.horizontalAdvance(text) > width:
+                        box = metrics.boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), text)
+                        count = -(-box.height() // line)
+                    if len(counts) > LINE_COUNTS_KEPT:
+                        counts.clear()
+                    counts[key] = count
+                lines = max(lines, count)
             rows.resizeSection(row, single + (min(lines, MAX_ROW_LINES) - 1) * line)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._line_counts.clear()
             self._fit_short_columns()
             self._fit_wrapped_columns()
         super().changeEvent(event)
@@ -396,9 +452,6 @@ class DrugSearch(QWidget):
             self.drug_chosen.emit(self.model.drug(row))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_wrapped_columns()
-            return False
         if event.type() == QEvent.Type.KeyPress:
             key = cast(QKeyEvent, event).key()
             if watched is self.edit and key == Qt.Key.Key_Escape and self.on_escape is not None and self.on_escape():
