@@ -18,6 +18,9 @@ from lap_app.i18n import _
 CHANGE_OPTIONS = {"dose": "dose", "form": "forme", "quantity": "quantite", "sessions": "seances", "product": "produit"}
 
 
+JOURNAL_NAME = "prescrit-executions.sqlite3"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("prescrit", help=_("prescrit : lire une ordonnance et enregistrer son exécution"))
     commands = parser.add_subparsers(dest="prescrit_command", metavar="ACTION", required=True)
@@ -106,15 +109,21 @@ def _read(args: argparse.Namespace) -> int:
 
 def _execute(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import normalize_prescription_number
-    from lap_app.services.prescrit import LineExecution, check_line_number, record_execution
+    from lap_app.paths import user_data_dir
+    from lap_app.services.prescrit import LineExecution, check_line_number, send_execution
+    from lap_app.storage.execution_journal import ExecutionJournal
 
     normalize_prescription_number(args.number)
     check_line_number(args.line)
     line = LineExecution(args.line, count=args.count, quantity=args.quantity, done=not args.not_done,
                          reason=args.not_done, on=args.date, act=args.act, supply=args.supply)
     card, client = _session(args)
-    with card, client:  # one id for this command: the client's retries replay it
-        view = record_execution(client, args.number, [line], complete=args.complete)
+    journal = ExecutionJournal(user_data_dir() / JOURNAL_NAME)
+    try:
+        with card, client:  # kept in the journal until answered: a crash, then the same command, replays it
+            view = send_execution(client, journal, args.number, [line], complete=args.complete)
+    finally:
+        journal.close()
     _print_view(view, args.json)
     return 0
 

@@ -7,13 +7,15 @@ prescriber's agreement — the adjustment signed by the prescrit's card.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lap_app.base_client import BaseRefused, EPrescriptionBase
+from lap_app.base_client import BaseRefused, BaseUnavailable, EPrescriptionBase
 from lap_app.base_client.client import wire_status
 from lap_app.base_client.protocol import ADJUSTMENT_FIELDS, AGREEMENT_MODES, adjustment_content, b64e
 from lap_app.domain.errors import UserError
@@ -22,6 +24,7 @@ from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import _
 from lap_app.services.follow_up import AGREEMENT_LABELS, CHANGE_LABELS, french_day
+from lap_app.storage.execution_journal import ExecutionJournal, PendingExecution
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,3 +259,35 @@ def adjust_line(client: EPrescriptionBase, card: Any, number: str, line: int, ch
     except BaseRefused as error:
         raise _refused(_("Ajustement"), error) from None
 
+
+
+def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number: str, lines: list[LineExecution],
+                   *, complete: bool = False) -> PrescritView:
+    """``record_execution`` through the prescrit's journal: first the executions a killed
+    client left unanswered (each under its own id), then this one, kept in the journal until the
+    base answered. Sent again after a crash, the same execution gets the same id (the base
+    replays it); the base out of reach, it stays in the journal for the next command."""
+    number = normalize_prescription_number(number)
+    today = dt.date.today()
+    lines = [item if item.on is not None else replace(item, on=today) for item in lines]  # its content, fixed once
+    content = json.dumps({"lines": [item.payload() for item in lines], "complete": complete}, sort_keys=True)
+    execution_id = journal.keep(number, content)
+    for earlier in journal.pending():
+        if earlier.id != execution_id:
+            _send_pending(client, journal, earlier)
+    try:
+        view = record_execution(client, number, lines, complete=complete, execution_id=execution_id)
+    except BaseUnavailable:
+        raise  # kept: sent again, under the same id, by the next command
+    except UserError:
+        journal.answered(execution_id)  # the base's verdict (or a line refused before sending): final
+        raise
+    journal.answered(execution_id)
+    return view
+
+
+def _send_pending(client: EPrescriptionBase, journal: ExecutionJournal, pending: PendingExecution) -> None:
+    body = json.loads(pending.content)
+    with contextlib.suppress(BaseRefused):  # refused for good (the number closed since...): nothing more to send
+        client.prescrit_execute(pending.number, pending.id, body["lines"], bool(body["complete"]))
+    journal.answered(pending.id)

@@ -210,3 +210,53 @@ def test_the_patients_physiological_state_and_ald_are_registered_with_the_ordonn
         assert patient.creatinine == Creatinine(54, "µmol/L", date(2026, 10, 2))
     texts = [text for _qr, text in _pages(done.pdf)]
     assert all("affection de longue durée reconnue" in text for text in texts)  # bizone: the patient is in ALD
+
+
+def test_cli_stopped_midway_names_the_files_not_made_and_keeps_the_pdf_of_the_others(
+        base, pki_dir, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``lap-app prescribe`` in this process, its card refusing at the second signature: the
+    first file is registered and printed, the second named with the reason, exit status 1."""
+    from lap_app.cli import prescribe_cmd
+    from lap_app.cli.main import main
+    from lap_app.fhir import to_bundle
+
+    paths = []
+    for kind in (OrdonnanceKind.BIOLOGIE, OrdonnanceKind.KINESITHERAPIE):
+        path = tmp_path / f"{kind.value}.json"
+        path.write_text(json.dumps(to_bundle(_draft(kind)), ensure_ascii=False), encoding="utf-8")
+        paths.append(str(path))
+    env = cli_env(tmp_path / "data", tmp_path / "config", base)
+    card_options = ["--virtual", "--pki", str(pki_dir), "--pin-stdin"]
+    assert run_cli(["enrol", *card_options], env).returncode == 0
+    for name in ("LAP_DATA_DIR", "LAP_CONFIG_DIR", "LAP_BASE_URL", "LAP_BASE_CA", "PYTHON_KEYRING_BACKEND"):
+        monkeypatch.setenv(name, env[name])
+    out = tmp_path / "consultation.pdf"
+    with card_in_hand("medecin", pki_dir) as card:
+        failing = _CardThatFails(card, "refused")
+        monkeypatch.setattr(prescribe_cmd, "unlocked_card", lambda _args: _ClosedByCaller(failing))
+        status = main(["prescribe", *paths, "-o", str(out), "--virtual", "--pki", str(pki_dir)])
+    printed = capsys.readouterr()
+    assert status == 1
+    assert f"Erreur : ordonnance {paths[1]} non faite : Ordonnance refusée par la base" in printed.err
+    assert f"relancez la commande avec seulement : {paths[1]}" in printed.err
+    made = [line for line in printed.out.splitlines() if line.startswith("Ordonnance ")]
+    assert len(made) == 1 and made[0].endswith(": enregistrée")
+    pages = _pages(out.read_bytes())
+    assert len(pages) == 1 and len(pages[0][0]) == 1  # the registered one's page, with its QR code
+    assert "ORDONNANCE D'ANALYSES DE BIOLOGIE MÉDICALE" in pages[0][1]
+
+
+class _ClosedByCaller:
+    """The card as the command uses it (``with card:``), left open for the test that lent it."""
+
+    def __init__(self, card: object) -> None:
+        self._card = card
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._card, name)
+
+    def __enter__(self) -> _ClosedByCaller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None

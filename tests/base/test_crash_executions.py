@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import sqlite3
 import threading
 import time
@@ -112,3 +113,62 @@ def test_base_killed_during_executions(tmp_path, pki_dir) -> None:  # type: igno
         expected[number] = expected.get(number, 0.0) + 1
     assert dispensed == expected  # one box per execution, no more
     assert follow["lines"][1]["done"] == expected.get(numbers[0], 0.0)
+
+
+PHASES = ("started", "written", "answered")
+
+
+def test_prescrit_client_killed_in_every_phase(tmp_path, pki_dir) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 of ``lap-app prescrit execute`` before its journal write, between the write and
+    the base's answer, and after the answer; the same command typed again records the
+    execution exactly once (a replay when the base had it), and the journal ends empty."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from lap_app.standins.pki import init_pki
+
+    from circuit_support import PIN, REPO, cli_env, run_cli
+
+    script = Path(__file__).with_name("crash_prescrit_client.py")
+    kills = dict.fromkeys(PHASES, 0)
+    replays = 0
+    with running_base(tmp_path / "base", pki_dir) as base:
+        env = cli_env(tmp_path / "data", tmp_path / "config", base)
+        assert run_cli(["enrol", "--virtual", "--pki", str(pki_dir), "--pin-stdin"], env).returncode == 0
+        physician = insider(base, init_pki(pki_dir).holder("medecin"), enrol=True)
+        for round_ in range(4 * ROUNDS):
+            for phase in PHASES:
+                number = physician.prescribe()
+                command = ["prescrit", "execute", number, "--line", "2", "--quantity", "1", "--virtual",
+                           "--pki", str(pki_dir), "--holder", "pharmacien", "--pin-stdin"]
+                client = subprocess.Popen([sys.executable, str(script), phase, *command], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+                client.stdin.write(f"{PIN}\n".encode())  # type: ignore[union-attr]
+                client.stdin.flush()  # type: ignore[union-attr]
+                while (line := client.stdout.readline().decode()) and not line.endswith(f" {phase}\n"):  # type: ignore[union-attr]
+                    pass
+                assert line, client.stderr.read().decode()  # type: ignore[union-attr]
+                client.send_signal(signal.SIGKILL)
+                client.wait(10)
+                for stream in (client.stdin, client.stdout, client.stderr):
+                    stream.close()  # type: ignore[union-attr]
+                kills[phase] += 1
+                recorded_before = base_count(base, "SELECT count(*) FROM executions WHERE number = ?", number)
+                again = run_cli(command, env)  # the user types the same command again
+                assert again.returncode == 0, again.stderr
+                replays += recorded_before
+                assert base_count(base, "SELECT count(*) FROM executions WHERE number = ?", number) == 1, (phase,
+                                                                                                       round_)
+                assert base_count(base, "SELECT sum(quantity) FROM dispensings WHERE number = ?", number) == 1
+        physician.close()
+    with sqlite3.connect(tmp_path / "data" / "prescrit-executions.sqlite3") as journal:
+        assert journal.execute("SELECT count(*) FROM pending_executions").fetchone()[0] == 0
+    print(f"\nprescrit client crash campaign: kills {kills}, executions already on the base at the retry "
+          f"(replayed) {replays}, lost 0, duplicated 0")
+    assert replays == kills["answered"]  # killed after the answer: the base had it, the retry replayed it
+
+
+def base_count(base, sql: str, *args: str) -> float:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
+        return db.execute(sql, args).fetchone()[0] or 0

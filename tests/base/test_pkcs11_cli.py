@@ -107,7 +107,7 @@ def test_enrol_prescribe_and_consult_through_pkcs11(tokens, env, tmp_path):
     [number] = decode_qr(pdf.read_bytes())
     assert number == result["number"]
     seen = json.loads(_ok(run_cli(["dispensing", number, "--json", *as_doctor], env)))
-    assert seen["status"] == "registered" and seen["dispensings"] == []
+    assert seen["status"] == "registered" and seen["executions"] == []
 
 
 def test_wrong_codes_down_to_a_blocked_card(card_like, env, tmp_path):
