@@ -30,6 +30,7 @@ from lap_app.services.practice import PracticeIncomplete
 from lap_app.services.safety import UnacknowledgedAlerts
 from lap_app.ui.errors import error_text
 from lap_app.ui.object_names import named
+from lap_app.ui.signing_steps import close_progress, refusal_before_building, signing_progress
 from lap_app.ui.style import set_role
 from lap_app.ui.validation_flow import STATUS_TEXT, format_number
 from lap_app.ui.workers import card_pool, run_task
@@ -75,16 +76,9 @@ class ConsultationFlow(QObject):
         card thread, where the prescribing service checks practice, ordonnances and alerts."""
         from lap_app.services.ordonnance_builder import build_consultation, patient_facts
 
-        prescribing = self._context.services.prescribing
-        if not prescribing.has_base:
-            from lap_app.services.desk import NO_BASE_MESSAGE
-
-            self._warn(_("Validation"), _(NO_BASE_MESSAGE))
-            return False
-        if unacknowledged:
-            self._warn(_("Alerte à confirmer"), _(
-                "Une contre-indication ou une allergie n'a pas été prise en compte. Cochez la case de prise en "
-                "compte dans le panneau des alertes (ou retirez la ligne) avant de valider."))
+        refusal = refusal_before_building(self._context, unacknowledged)
+        if refusal is not None:
+            self._warn(*refusal)
             return False
         try:
             self.ordonnances = build_consultation(self._context.session.identity, self._context.settings.practice,
@@ -119,19 +113,14 @@ class ConsultationFlow(QObject):
         paper, practice = self._context.settings.paper_size, self._context.settings.practice
         facts, acknowledged = self._facts, self._acknowledged
         card = self._context.session.card or self._card  # a card put back since is the one to use
-        self._progress = QProgressDialog(_("Signature et enregistrement des ordonnances…"), "", 0, 0, self._parent)
-        self._progress.setCancelButton(None)
-        self._progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self._progress.setMinimumDuration(300)
+        self._progress = signing_progress(_("Signature et enregistrement des ordonnances…"), self._parent)
         run_task(lambda: prescribing.prescribe_consultation(ordonnances, card, practice=practice, patient=facts,
                                                             acknowledged=acknowledged, page_size=paper),
                  on_done=self._done, on_error=self._failed, pool=card_pool(), receiver=self)
 
     def _close_progress(self) -> None:
-        if self._progress is not None:
-            self._progress.reset()
-            self._progress.deleteLater()
-            self._progress = None
+        close_progress(self._progress)
+        self._progress = None
 
     def _failed(self, error: BaseException) -> None:
         self._close_progress()

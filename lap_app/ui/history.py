@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -40,6 +40,16 @@ def _status_text(status: OrdonnanceStatus, dmp: str) -> str:
     return status_with_dmp(status.label, dmp.replace(" ", "\u00a0"))  # wraps before "DMP", not in it
 
 
+CELL_PADDING = 12  # a cell's margins and grid line, beside its text
+
+
+def _halves(text: str) -> tuple[str, str]:
+    """A number set on two lines (« 0101 0884 » over « 2978 2760 »)."""
+    words = text.split(" ")
+    middle = (len(words) + 1) // 2
+    return " ".join(words[:middle]), " ".join(words[middle:])
+
+
 def _entry_status(entry: Any) -> str:
     """The status column. Paper has several causes (service down, imaging or transport, which
     never go to the base, a demo example): the column says paper, the detail says why."""
@@ -67,7 +77,7 @@ class HistoryPanel(QGroupBox):
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels([_("Date"), _("Numéro"), _("État")])
         self.table.setMinimumHeight(140)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # narrower than a word: scroll
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -75,8 +85,8 @@ class HistoryPanel(QGroupBox):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(True)  # a long status ("partiellement délivrée · DMP en attente") wraps, never cut
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # sized by _fit_columns, on every resize
+        self.table.viewport().installEventFilter(self)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.reprint_selected())
 
@@ -107,6 +117,35 @@ class HistoryPanel(QGroupBox):
         detail_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
         layout.addWidget(detail_area, 1)  # a follow-up reads line by line: room for it
         self._update_buttons()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """The status column never narrower than its longest word (« partiellement », « DMP en
+        attente »): the number wraps over two lines first, then the table scrolls sideways."""
+        table, header = self.table, self.table.horizontalHeader()
+        metrics = table.fontMetrics()
+
+        def widest(column: int, texts: list[str]) -> int:
+            label = table.horizontalHeaderItem(column)
+            texts = [*texts, label.text() if label is not None else ""]
+            return max(metrics.horizontalAdvance(t) for t in texts) + CELL_PADDING
+
+        statuses = [self._status_cell(row).text() for row in range(table.rowCount())]
+        numbers = [format_number(entry.number) for entry in self._entries]
+        status_min = widest(2, [word for text in statuses for word in text.split(" ")])
+        number_full = widest(1, numbers)
+        number_min = widest(1, [half for text in numbers for half in _halves(text)])
+        date = max(table.sizeHintForColumn(0), widest(0, []))
+        header.resizeSection(0, date)
+        room = table.viewport().width() - date
+        number = max(number_min, min(number_full, room - status_min))
+        header.resizeSection(1, number)
+        header.resizeSection(2, max(status_min, room - number))
+        table.resizeRowsToContents()
 
     # -- data --------------------------------------------------------------------------------
     def set_patient(self, record) -> None:
@@ -142,7 +181,7 @@ class HistoryPanel(QGroupBox):
             if entry.local_id in changed:
                 self._entries[row] = replace(entry, status=changed[entry.local_id])
                 self._status_cell(row).setText(_status_text(changed[entry.local_id], entry.dmp))
-        self.table.resizeRowsToContents()
+        self._fit_columns()
         self._update_buttons()
 
     def _show(self, entries: list) -> None:
@@ -155,7 +194,7 @@ class HistoryPanel(QGroupBox):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tooltip)
                 self.table.setItem(row, col, item)
-        self.table.resizeRowsToContents()
+        self._fit_columns()
         if self._entries:
             self.table.selectRow(0)
         self._selection_changed()  # (row 0 already selected before: no signal, the detail must follow)
@@ -251,7 +290,7 @@ class HistoryPanel(QGroupBox):
             row = self._entries.index(entry)
             self._entries[row] = replace(entry, status=report.status)
             self._status_cell(row).setText(_status_text(report.status, entry.dmp))
-            self.table.resizeRowsToContents()
+            self._fit_columns()
             self._update_buttons()
 
     def cancel_selected(self) -> None:

@@ -42,6 +42,7 @@ from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.focus import return_focus_after
+from lap_app.ui.signing_steps import close_progress, refusal_before_building, signing_progress
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
@@ -99,15 +100,9 @@ class ValidationFlow(QObject):
         from lap_app.services.ordonnance_builder import build_ordonnance, patient_facts
 
         prescribing = self._context.services.prescribing
-        if not prescribing.has_base:
-            from lap_app.services.desk import NO_BASE_MESSAGE
-
-            self._warn(_("Validation"), _(NO_BASE_MESSAGE))
-            return False
-        if unacknowledged:
-            self._warn(_("Alerte à confirmer"), _(
-                "Une contre-indication ou une allergie n'a pas été prise en compte. Cochez la case de prise en "
-                "compte dans le panneau des alertes (ou retirez la ligne) avant de valider."))
+        refusal = refusal_before_building(self._context, unacknowledged)
+        if refusal is not None:
+            self._warn(*refusal)
             return False
         try:
             ordonnance = build_ordonnance(self._context.session.identity, self._context.settings.practice,
@@ -129,20 +124,15 @@ class ValidationFlow(QObject):
 
     def _run(self, request: SigningRequest, card, prescribing) -> None:
         paper, practice = self._context.settings.paper_size, self._context.settings.practice
-        self._progress = QProgressDialog(_("Signature avec la carte et enregistrement…"), "", 0, 0, self._parent)
-        self._progress.setCancelButton(None)  # a signature half-done must not be abandoned
-        self._progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self._progress.setMinimumDuration(300)
+        self._progress = signing_progress(_("Signature avec la carte et enregistrement…"), self._parent)
         run_task(lambda: prescribing.prescribe(request.ordonnance, card, practice=practice, patient=request.patient,
                                                acknowledged=request.acknowledged, page_size=paper),
                  on_done=self._done, on_error=lambda error: self._failed(error, request, card, prescribing),
                  pool=card_pool(), receiver=self)
 
     def _close_progress(self) -> None:
-        if self._progress is not None:
-            self._progress.reset()
-            self._progress.deleteLater()
-            self._progress = None
+        close_progress(self._progress)
+        self._progress = None
 
     def _failed(self, error: BaseException, request=None, card=None, prescribing=None) -> None:
         from lap_app.card import PinNotVerifiedError

@@ -197,25 +197,28 @@ def db_with_2026(tmp_path_factory: pytest.TempPathFactory, drug_db_path: Path, b
     return built
 
 
-@pytest.mark.parametrize("damage", ["header", "middle pages"])
-def test_damaged_database_is_refused_untouched_then_rebuilt_with_its_imported_release(
-        tmp_path: Path, db_with_2026: Path, damage: str):
-    """Never silently rebuilt from the shipped 2021 BDPM: refused with a French message naming the
-    release that a rebuild re-imports; ``lap-app drugs rebuild`` does it."""
-    import hashlib
-    import subprocess
-    import sys
-
-    from lap_app.drugs.database import rebuild_drug_database
-    from lap_app.drugs.integrity import DrugDatabaseDamaged
-
-    shutil.copytree(db_with_2026.parent, tmp_path, dirs_exist_ok=True)
-    target = tmp_path / db_with_2026.name
+def _damaged_copy(db_with_2026: Path, folder: Path, damage: str) -> Path:
+    shutil.copytree(db_with_2026.parent, folder, dirs_exist_ok=True)
+    target = folder / db_with_2026.name
     if damage == "header":
         with open(target, "r+b") as handle:
             handle.write(b"not a database" * 10)
     else:
         _damage_pages(target)
+    return target
+
+
+@pytest.mark.parametrize("damage", ["header", "middle pages"])
+def test_damaged_database_is_refused_untouched(tmp_path: Path, db_with_2026: Path, damage: str):
+    """Never silently rebuilt from the shipped 2021 BDPM: refused with a French message naming the
+    release that a rebuild re-imports, by the application and by the command line alike."""
+    import hashlib
+    import subprocess
+    import sys
+
+    from lap_app.drugs.integrity import DrugDatabaseDamaged
+
+    target = _damaged_copy(db_with_2026, tmp_path, damage)
     before = hashlib.sha256(target.read_bytes()).hexdigest()
     with pytest.raises(DrugDatabaseDamaged, match=r"endommagée .*lap-app drugs rebuild.*\(2026-04\)"):
         open_drug_database(target)
@@ -223,6 +226,15 @@ def test_damaged_database_is_refused_untouched_then_rebuilt_with_its_imported_re
                          capture_output=True, text=True, timeout=120)
     assert cli.returncode == 1 and "endommagée" in cli.stderr and "Traceback" not in cli.stderr
     assert hashlib.sha256(target.read_bytes()).hexdigest() == before  # untouched
+
+
+def test_damaged_database_is_rebuilt_with_its_imported_release(tmp_path: Path, db_with_2026: Path):
+    """``lap-app drugs rebuild``: the shipped BDPM then the kept 2026-04 release, the damaged file
+    set aside. The rebuild never reads the damaged file, so one kind of damage (the subtler, in
+    the middle pages) proves it for both."""
+    from lap_app.drugs.database import rebuild_drug_database
+
+    target = _damaged_copy(db_with_2026, tmp_path, "middle pages")
     assert rebuild_drug_database(target) == ["2026-04"]
     with open_drug_database(target) as db:
         assert db.release() == "2026-04"
