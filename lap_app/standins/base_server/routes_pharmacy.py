@@ -17,14 +17,13 @@ from lap_app.standins.base_server.context import (
     PharmacistCaller,
     State,
     audited,
-    check_lookup_allowed,
     check_number_format,
 )
 from lap_app.standins.base_server.dispensing_rules import dispensing_problems, french_day
 from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.execution_view import current_lines, execution_records, line_history
 from lap_app.standins.base_server.periods import period_problems
-from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
+from lap_app.standins.base_server.prescrit_access import prescription_carried_out
 from lap_app.standins.base_server.routes_prescriber import DispensingRecord
 from lap_app.standins.base_server.status_rules import check_still_open, status_after
 
@@ -67,12 +66,7 @@ class DispenseIn(BaseModel):
 
 
 def _open_prescription(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
-    check_lookup_allowed(state, caller)  # 429 before any lookup once too many numbers missed
-    state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
-    row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
-    if row is None:
-        raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
-    check_kind_carried_out(caller.holder, stored_kind(row))  # a pharmacist reads no biology, nursing, ...
+    row = prescription_carried_out(state, caller, conn, number)
     check_still_open(row, "Ordonnance déjà entièrement délivrée : numéro clos")
     return row
 

@@ -22,11 +22,9 @@ from lap_app.base_client.protocol import b64d
 from lap_app.standins.base_server.adjustments import AdjustmentIn, adjustment_bytes, adjustment_problems
 from lap_app.standins.base_server.context import (
     BaseState,
-    Caller,
     PrescritCaller,
     State,
     audited,
-    check_lookup_allowed,
     check_number_format,
 )
 from lap_app.standins.base_server.dispensing_rules import french_day
@@ -42,7 +40,7 @@ from lap_app.standins.base_server.execution_view import (
     line_history,
     lines_out,
 )
-from lap_app.standins.base_server.prescrit_access import check_kind_carried_out, stored_kind
+from lap_app.standins.base_server.prescrit_access import prescription_carried_out, stored_kind
 from lap_app.standins.base_server.security import SIGNATURE, verify_rs256
 from lap_app.standins.base_server.status_rules import check_still_open, status_after
 
@@ -88,16 +86,6 @@ class ExecutionIn(BaseModel):
     complete: bool = Field(False, description="Exécution terminée : le numéro est ensuite clos")
 
 
-def _open(state: BaseState, caller: Caller, conn: Any, number: str) -> Any:
-    check_lookup_allowed(state, caller)
-    state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
-    row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
-    if row is None:
-        raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
-    check_kind_carried_out(caller.holder, stored_kind(row))
-    return row
-
-
 def _view(conn: Any, row: Any, replayed: bool = False) -> PrescritViewOut:
     lines = current_lines(conn, row)
     records = execution_records(conn, row["number"], lines)
@@ -115,7 +103,7 @@ def read(number: str, state: State, caller: PrescritCaller) -> PrescritViewOut:
     def run() -> PrescritViewOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _open(state, caller, conn, number)
+            row = prescription_carried_out(state, caller, conn, number)
             check_still_open(row, "Ordonnance entièrement exécutée : numéro clos")
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "prescrit_read", "ok")
@@ -135,7 +123,7 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
     def run() -> PrescritViewOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _open(state, caller, conn, number)
+            row = prescription_carried_out(state, caller, conn, number)
             earlier = conn.execute("SELECT * FROM executions WHERE id = ?", (execution_id,)).fetchone()
             if earlier is not None:
                 if (earlier["number"], earlier["actor"], earlier["content_sha256"]) != (number, holder.national_id,
@@ -194,7 +182,7 @@ def adjust(number: str, body: AdjustmentIn, state: State, caller: PrescritCaller
     def run() -> PrescritViewOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = _open(state, caller, conn, number)
+            row = prescription_carried_out(state, caller, conn, number)
             earlier = conn.execute("SELECT * FROM adjustments WHERE id = ?", (adjustment_id,)).fetchone()
             if earlier is not None:
                 if (earlier["number"], earlier["actor"], earlier["content"]) != (number, holder.national_id,
