@@ -96,7 +96,7 @@ def signer_certificate_b64(bundle: dict[str, Any]) -> str | None:
     signature = bundle.get("signature")
     if not isinstance(signature, dict):
         return None
-    for ext in signature.get("extension") or []:
+    for ext in _as_list(signature.get("extension")):
         if isinstance(ext, dict) and ext.get("url") == EXT_SIGNER_CERTIFICATE:
             value = ext.get("valueBase64Binary")
             return value if isinstance(value, str) else None
@@ -126,10 +126,15 @@ def medication_requests(bundle: dict[str, Any]) -> list[dict[str, Any]]:
 
 def practitioner_ids(bundle: dict[str, Any]) -> list[str]:
     ids = []
-    for entry in bundle.get("entry") or []:
+    for entry in _as_list(bundle.get("entry")):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "Practitioner":
-            for ident in resource.get("identifier") or []:
+            for ident in _as_list(resource.get("identifier")):
                 if isinstance(ident, dict) and ident.get("system") == OID_PS_NATIONAL_ID:
                     ids.append(str(ident.get("value")))
     return ids
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A FHIR array as sent, or nothing: a foreign Bundle may hold a number or text there."""
+    return value if isinstance(value, list) else []

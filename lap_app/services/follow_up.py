@@ -199,7 +199,10 @@ def _french_moment(iso: str | None) -> str:
 
 def _line_heading(line: FollowedLine) -> str:
     unit = _(UNIT_LABELS.get(line.type, N_("unité(s)")))
-    if line.prescribed is None:
+    if line.prescribed is None and line.type == "medicament":  # the doctor gave a duration, no number of boxes
+        text = _("Ligne {n} · {text} : {done:g} {unit} (nombre de boîtes non précisé)").format(
+            n=line.line, text=line.text, done=line.done, unit=unit)
+    elif line.prescribed is None:
         text = _("Ligne {n} · {text} : {done:g} {unit}").format(n=line.line, text=line.text, done=line.done, unit=unit)
     else:
         text = _("Ligne {n} · {text} : {done:g} sur {prescribed:g} {unit}").format(

@@ -41,6 +41,8 @@ class PrescritLine:
     @property
     def progress(self) -> str:
         """« 2 sur 10 », or what was done when the line sets no total."""
+        if self.prescribed is None and self.type == "medicament":  # a duration, no number of boxes
+            return _("{done:g} (nombre de boîtes non précisé)").format(done=self.done)
         if self.prescribed is None:
             return f"{self.done:g}"
         return _("{done:g} sur {total:g}").format(done=self.done, total=self.prescribed)

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         # The working area is built once the login page can take the PIN (or on first use):
         # the GP types the PIN meanwhile, instead of waiting for widgets not yet shown.
         self._work_area: QWidget | None = None
+        self._closed = False
 
         central = QWidget()
         self._column = QVBoxLayout(central)
@@ -255,6 +256,10 @@ class MainWindow(QMainWindow):
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
 
+    def _prepare_work_area(self) -> None:
+        if not self._closed:  # closed meanwhile: its context (store, drug base) may be closed too
+            self.work_area  # noqa: B018 - built now, not at the first use
+
     def _start_unless_card_read(self, state: WatchState) -> None:
         if not state.card_present:  # no card to read: the login page is as usable as it gets
             self._start_background_work()
@@ -264,7 +269,7 @@ class MainWindow(QMainWindow):
             return
         self._background_started = True
         # after the page with its PIN field enabled is painted: the GP types while these run
-        QTimer.singleShot(0, self, lambda: self.work_area)
+        QTimer.singleShot(0, self, self._prepare_work_area)
         self.refresh_status()
         run_task(self.context.services.prescribing.warm_up)
 
@@ -490,6 +495,7 @@ class MainWindow(QMainWindow):
             self._screen_followed = True
 
     def closeEvent(self, event) -> None:
+        self._closed = True
         if self._work_area is not None:  # (never built: no line was open)
             self.editor.keep_open_line()  # found again at the next start, with the patient's draft
         self.watcher.stop()

@@ -150,7 +150,8 @@ def test_fuzz_mutated_signed_bundles(fuzz_target, pki_dir):
             target[last] = replacement
         response = client.put(f"/v1/prescriptions/{numbers[0]}", json={"bundle": bundle},
                               headers=headers["prescriber"])
-        assert response.status_code in (200, 201, 409, 422), response.text
+        assert response.status_code in (200, 201, 409, 422), (
+            f"{paths[index]} → {'removed' if replacement is KeyError else repr(replacement)}: {response.text}")
         if response.status_code >= 400:
             assert response.json()["message"]
 
@@ -160,6 +161,32 @@ def test_fuzz_mutated_signed_bundles(fuzz_target, pki_dir):
         response = client.put(f"/v1/prescriptions/{numbers[1]}", content=raw.encode(),
                               headers={**headers["prescriber"], "Content-Type": "application/json"})
         assert 400 <= response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("where", [(), ("signature",), ("signature", "who")])
+@pytest.mark.parametrize("field", ["entry", "extension", "identifier"])
+@pytest.mark.parametrize("value", [True, 7, 1.5, "texte"])
+def test_a_bundle_part_of_the_wrong_json_type_is_refused_in_french(fuzz_target, where, field, value):
+    """Found by the fuzzing above: ``entry`` sent as ``true`` made the base answer 500 (a
+    TypeError reading the signing date). An array or object where a number or text stands: 422."""
+    import json
+
+    from starlette.testclient import TestClient
+
+    from circuit_support import EXAMPLE_BUNDLE
+
+    app, headers, numbers = fuzz_target
+    bundle = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
+    bundle["identifier"]["value"] = numbers[2]
+    bundle["signature"] = {"who": {"identifier": {"value": "810101234564"}}}
+    target = bundle
+    for key in where:
+        target = target[key]
+    target[field] = value
+    response = TestClient(app).put(f"/v1/prescriptions/{numbers[2]}", json={"bundle": bundle},
+                                   headers=headers["prescriber"])
+    assert response.status_code == 422, response.text
+    assert response.json()["message"] == "Ordonnance refusée : contenu invalide"
 
 
 def test_fuzz_as_the_patient_portal(fuzz_target):

@@ -87,8 +87,12 @@ def test_every_kind_shows_who_did_what_and_when(people, prescriber_client) -> No
     assert "Ligne 2 · Injection sous-cutanée d'anticoagulant : 0 sur 10 acte(s)" in nursing_text
     assert f"2 unité(s) délivrée(s) le {day} par fournisseur de dispositifs médicaux" in "\n".join(
         seen[devices].text_lines())
-    assert f"✓ 2 boîte(s) délivrée(s) le {day} par pharmacien (substitué)" in "\n".join(
-        seen[medicines].text_lines())
+    medicines_text = "\n".join(seen[medicines].text_lines())
+    assert f"✓ 2 boîte(s) délivrée(s) le {day} par pharmacien (substitué)" in medicines_text
+    # no number of boxes written on these lines: what was delivered, not « sur 50 » (the base's ceiling)
+    assert ("Ligne 1 · CHLORHYDRATE DE METFORMINE 1000 mg, comprimé pelliculé : 2 boîte(s) "
+            "(nombre de boîtes non précisé)") in medicines_text
+    assert " sur 50" not in medicines_text and " sur 150" not in medicines_text
 
 
 def test_an_adjustment_shows_how_the_agreement_was_obtained(people, prescriber_client) -> None:  # type: ignore[no-untyped-def]

@@ -102,16 +102,27 @@ def test_devices_bought_or_rented_as_prescribed(base, people) -> None:  # type: 
 
 
 def test_medicines_share_one_ledger_with_the_pharmacy_route(base, people) -> None:  # type: ignore[no-untyped-def]
+    from lap_app.standins.base_server.dispensing_rules import UNITS_WITHOUT_COUNT
+
     physician, prescrits = people
     number = physician.prescribe()
     pharmacist = prescrits["pharmacien"]
     first = pharmacist.call("GET", f"/prescrit/prescriptions/{number}").json()["lines"][0]
-    assert first["type"] == "medicament"
+    # 90 days of metformin, no number of boxes written: nothing shown as prescribed (the base's
+    # ceiling is not what the doctor wrote), the ceiling still enforced
+    assert first["type"] == "medicament" and first["prescribed"] is None
     assert _execute(pharmacist, number, [{"line": 1, "quantity": 1}]).status_code == 200
     pharmacy = pharmacist.call("GET", f"/pharmacy/prescriptions/{number}").json()
     assert pharmacy["lines"][0]["dispensed_quantity"] == 1
-    too_many = _execute(pharmacist, number, [{"line": 1, "quantity": first["prescribed"]}])
+    from lap_app.services.prescrit import view_of
+
+    read = view_of(pharmacist.call("GET", f"/prescrit/prescriptions/{number}").json())
+    assert read.done_text(read.lines[0]) == "1 (nombre de boîtes non précisé)"  # the window's and CLI's text
+    too_many = _execute(pharmacist, number, [{"line": 1, "quantity": UNITS_WITHOUT_COUNT}])
     assert too_many.status_code == 422
+    assert too_many.json()["problems"][0]["message"] == (
+        f"au-delà de ce que la base admet sans nombre de boîtes prescrit : {UNITS_WITHOUT_COUNT + 1} pour "
+        f"{UNITS_WITHOUT_COUNT} au plus (1 déjà)")
 
 
 def test_a_bad_execution_lists_every_problem_and_records_nothing(base, people) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ except (ImportError, KeyError, OSError):  # no time-zone database: UTC days, one
 class PrescribedLine:
     substitution_allowed: bool
     max_quantity: float
+    boxes_given: bool = True  # False: no number of boxes prescribed, ``max_quantity`` is the base's ceiling
 
 
 def prescribed_lines(bundle: dict[str, Any]) -> list[PrescribedLine]:
@@ -44,8 +45,10 @@ def prescribed_line(request: dict[str, Any]) -> PrescribedLine:
     renewals = dispense.get("numberOfRepeatsAllowed")
     periods = 1 + (renewals if isinstance(renewals, int) and renewals > 0 else 0)
     boxes = _object(dispense.get("quantity")).get("value")
-    per_period = boxes if isinstance(boxes, (int, float)) and boxes > 0 else UNITS_WITHOUT_COUNT
-    return PrescribedLine(substitution.get("allowedBoolean", True) is not False, per_period * periods)
+    substitution_allowed = substitution.get("allowedBoolean", True) is not False
+    if isinstance(boxes, (int, float)) and boxes > 0:
+        return PrescribedLine(substitution_allowed, boxes * periods)
+    return PrescribedLine(substitution_allowed, UNITS_WITHOUT_COUNT * periods, boxes_given=False)
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -45,6 +45,12 @@ class ExecutableLine:
     medicine_index: int | None = None  # line number in the pharmacy protocol (medicines only)
     per_period: float | None = None  # carried out by periods (periods.py): so much per period...
     period_days: float | None = None  # ... of so many days
+    stated: bool = True  # False: ``prescribed`` is the base's ceiling (a medicine without a number of boxes)
+
+    @property
+    def written(self) -> float | None:
+        """What the ordonnance (or the prescriber's agreement) says, as its reader is shown."""
+        return self.prescribed if self.stated else None
 
 
 def executable_lines(bundle: dict[str, Any], kind: str) -> list[ExecutableLine]:
@@ -63,7 +69,7 @@ def executable_lines(bundle: dict[str, Any], kind: str) -> list[ExecutableLine]:
             per_period, period_days = _medicine_periods(resource, allowed.max_quantity)
             out.append(ExecutableLine(number, "medicament", str(concept.get("text", "")), _code(concept),
                                       allowed.max_quantity, allowed.substitution_allowed, medicine_index=medicines,
-                                      per_period=per_period, period_days=period_days))
+                                      per_period=per_period, period_days=period_days, stated=allowed.boxes_given))
         elif resource_type == "DeviceRequest":
             concept = _object(resource.get("codeCodeableConcept"))
             params = _device_parameters(resource)
@@ -197,9 +203,11 @@ def execution_problems(lines: list[ExecutableLine], status: str, registered_at: 
             problem("quantity", "quantité en boîtes réservée aux médicaments : indiquer « count »")
         totals[item.line] = totals.get(item.line, 0.0) + amount(item)
         if line.prescribed is not None and totals[item.line] > line.prescribed + 1e-9:
-            problem("count" if item.quantity is None else "quantity",
-                    f"au-delà de la prescription : {totals[item.line]:g} sur {line.prescribed:g} "
-                    f"{LINE_TYPES[line.type]} prescrits ({already.get(item.line, 0.0):g} déjà)")
+            problem("count" if item.quantity is None else "quantity", (
+                f"au-delà de la prescription : {totals[item.line]:g} sur {line.prescribed:g} "
+                f"{LINE_TYPES[line.type]} prescrits ({already.get(item.line, 0.0):g} déjà)") if line.stated else (
+                f"au-delà de ce que la base admet sans nombre de boîtes prescrit : {totals[item.line]:g} pour "
+                f"{line.prescribed:g} au plus ({already.get(item.line, 0.0):g} déjà)"))
         if item.substituted and (line.type != "medicament" or not line.substitution_allowed):
             problem("substituted", "substitution interdite sur cette ligne")
         if item.supply is not None:

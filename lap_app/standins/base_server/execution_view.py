@@ -23,7 +23,8 @@ class ExecutableLineOut(BaseModel):
     type: str = Field(description="medicament | dispositif | analyse | soin | seance")
     text: str
     code: str | None
-    prescribed: float | None = Field(description="Ce que la ligne permet en tout (boîtes, unités, séances...)")
+    prescribed: float | None = Field(description="Ce que l'ordonnance prescrit en tout (boîtes, unités, séances...) ;"
+                                     " null si elle ne fixe pas de total (médicament sans nombre de boîtes)")
     done: float = Field(description="Déjà réalisé (« séance n sur N »)")
     substitution_allowed: bool
     supply: str | None
@@ -61,7 +62,7 @@ def current_lines(conn: Any, row: Any) -> list[ExecutableLine]:
     lines = executable_lines(json.loads(row["bundle"]), stored_kind(row))
     limits = adjusted_limits(conn.execute("SELECT line, content FROM adjustments WHERE number = ? ORDER BY rowid",
                                           (row["number"],)).fetchall())
-    return [dataclasses.replace(x, prescribed=limits[x.line]) if x.line in limits else x for x in lines]
+    return [dataclasses.replace(x, prescribed=limits[x.line], stated=True) if x.line in limits else x for x in lines]
 
 
 def line_history(records: list[ExecutionRecordOut]) -> dict[int, list[tuple[dt.date, float]]]:
@@ -103,7 +104,7 @@ def lines_out(lines: list[ExecutableLine], records: list[ExecutionRecordOut]) ->
     for x in lines:
         state = period_state(x, history.get(x.line, []))
         out.append(ExecutableLineOut(
-            line=x.line, type=x.type, text=x.text, code=x.code, prescribed=x.prescribed,
+            line=x.line, type=x.type, text=x.text, code=x.code, prescribed=x.written,
             done=sum(amount for _day, amount in history.get(x.line, [])), substitution_allowed=x.substitution_allowed,
             supply=x.supply, per_period=x.per_period, period_days=x.period_days,
             period=state.period if state else None, periods=state.periods if state else None,

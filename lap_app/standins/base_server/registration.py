@@ -160,7 +160,8 @@ def _signed_at(bundle: dict[str, Any]) -> float | None:
     """When the ordonnance says it was written (Composition.date: signed content), or None."""
     from datetime import datetime
 
-    for entry in bundle.get("entry") or []:
+    entries = bundle.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "Composition":
             try:
@@ -227,8 +228,9 @@ def _signature_problems(bundle: dict[str, Any], holder: Holder, certificates: Ca
     if not isinstance(signature, dict):
         return [{"path": "bundle.signature", "message": "signature CPS absente"}]
     problems = []
-    who = (((signature.get("who") or {}).get("identifier") or {}).get("value")
-           if isinstance(signature.get("who"), dict) else None)
+    who_ref = signature.get("who")
+    identifier = who_ref.get("identifier") if isinstance(who_ref, dict) else None
+    who = identifier.get("value") if isinstance(identifier, dict) else None
     if who != holder.national_id:
         problems.append({"path": "bundle.signature.who", "message": "le signataire n'est pas le porteur de la carte"})
     if signature.get("sigFormat") != SIGNATURE_FORMAT:
