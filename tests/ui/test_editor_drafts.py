@@ -12,7 +12,7 @@ import threading
 from contextlib import closing
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from lap_app.domain.model import Zone
