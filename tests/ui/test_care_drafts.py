@@ -109,3 +109,48 @@ def test_a_biology_line_comes_back_with_its_patient_and_after_a_restart(qtbot, t
     restarted.clear(first)  # validated: sent, not kept
     assert _row(path) is None
     assert _care_editor(qtbot, make_context(path)).draft.count() == 0
+
+
+def test_a_form_left_half_filled_stays_with_its_patient_and_never_reaches_the_next(qtbot, tmp_path) -> None:
+    context = make_context(tmp_path / "store.sqlite3")
+    first = context.services.patients.save(adult())
+    second = context.services.patients.save(adult(family_name="Autre", ins=None))
+    editor = _care_editor(qtbot, context)
+    editor.set_patient(first)
+    editor.choose_kind(OrdonnanceKind.SOINS_INFIRMIERS)
+    editor.act_combo.setCurrentText("Pansement simple")
+    editor.nursing_duration.setValue(10)
+    editor.nursing_note.setText("pour le premier patient")
+
+    editor.set_patient(second)  # the form is not added to the second patient's draft
+    assert editor.act_combo.currentText() == "" and editor.nursing_note.text() == ""
+    editor.add_current()
+    assert editor.draft.count() == 0 and "soin infirmier" in editor.message_label.text()
+
+    editor.set_patient(first)  # given back as it was left
+    assert editor.act_combo.currentText() == "Pansement simple"
+    assert editor.nursing_duration.value() == 10 and editor.nursing_note.text() == "pour le premier patient"
+    assert "reprise" in editor.message_label.text()
+    editor.add_current()
+    [line] = editor.draft.lines[OrdonnanceKind.SOINS_INFIRMIERS]
+    assert line.act == "Pansement simple" and line.note == "pour le premier patient"
+    editor.set_patient(second)
+    editor.set_patient(first)  # added, so nothing half filled comes back
+    assert editor.act_combo.currentText() == "" and "reprise" not in editor.message_label.text()
+
+
+def test_a_biology_search_left_open_comes_back_with_its_chosen_result(qtbot, tmp_path) -> None:
+    context = make_context(tmp_path / "store.sqlite3")
+    first = context.services.patients.save(adult())
+    second = context.services.patients.save(adult(family_name="Autre", ins=None))
+    editor = _care_editor(qtbot, context)
+    editor.set_patient(first)
+    editor.choose_kind(OrdonnanceKind.BIOLOGIE)
+    qtbot.keyClicks(editor.search_edit, "TSH")
+    qtbot.waitUntil(lambda: editor.results.count() > 1, timeout=3000)
+    editor.results.setCurrentRow(1)
+    chosen = editor.results.currentItem().text()
+    editor.set_patient(second)
+    assert editor.search_edit.text() == "" and editor.results.count() == 0
+    editor.set_patient(first)
+    assert editor.search_edit.text() == "TSH" and editor.results.currentItem().text() == chosen

@@ -49,6 +49,7 @@ from lap_app.services.care_drafting import (
     templates_for,
 )
 from lap_app.ui.context import AppContext
+from lap_app.ui.editor.form_state import FormFields, FormState
 from lap_app.ui.errors import error_text
 from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
@@ -303,6 +304,9 @@ class CareEditor(QWidget):
         self.renew_button.clicked.connect(self.renew_last)
         self.with_medicines_check.toggled.connect(lambda _on: self._refresh())
         self._kind_changed()
+        self._form = FormFields(self.pages)
+        self._blank_form = self._form.state()
+        self._open_forms: dict[Any, FormState] = {}  # per patient: a form left half filled
 
     # ---- contract ---------------------------------------------------------------------------
     @property
@@ -325,6 +329,8 @@ class CareEditor(QWidget):
         self._focus_first_field()
 
     def set_patient(self, record: Any) -> None:
+        if _patient_id(record) != _patient_id(self._patient):
+            self._switch_open_form(_patient_id(self._patient), _patient_id(record))
         if _patient_id(record) != _patient_id(self._patient) or record is None:
             # a new object: an ordonnance being validated keeps the one it was given
             self.draft = self._restore_draft(_patient_id(record))
@@ -362,6 +368,19 @@ class CareEditor(QWidget):
                 except UserError as error:  # the lines were sent: a stale draft is a nuisance, not a loss
                     log.warning("care draft of patient %s not emptied: %s", patient_id, error)
         self.lines_changed.emit()
+
+    # ---- the form being filled belongs to its patient --------------------------------------------
+    def _switch_open_form(self, leaving: Any, coming: Any) -> None:
+        """Keep what was typed for ``leaving`` (never added to the next patient's draft) and
+        give ``coming`` back the form they had left."""
+        if self._form.has_text():
+            self._open_forms[leaving] = self._form.state()
+        else:
+            self._open_forms.pop(leaving, None)
+        kept = self._open_forms.pop(coming, None)
+        self._form.restore(kept if kept is not None else self._blank_form)
+        if kept is not None:
+            self.message_label.setText(_("Saisie en cours reprise : vérifiez-la puis ajoutez la ligne."))
 
     # ---- the draft in the local store ---------------------------------------------------------
     def _restore_draft(self, patient_id: Any) -> CareDraft:
