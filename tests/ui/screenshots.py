@@ -2,8 +2,9 @@
 
     .venv/bin/python tests/ui/screenshots.py [OUT_DIR]
 
-Screens: login, patient form, writing with alerts, validation result, print preview, history,
-pharmacy. Runs in a temporary data directory; nothing of the user's is touched.
+Screens: login, patient form, writing with alerts, validation result, print preview, the
+« Prescrit (démo) » window after a pharmacist dispensed, history with its follow-up, locked.
+Runs in a temporary data directory; nothing of the user's is touched.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def main(out: Path) -> int:
         pharmacy.dispense_button.click()  # the pharmacist dispenses everything
         until(lambda: "close" in pharmacy.message.text(), what="dispensed")
         pump()
-        pharmacy.grab().save(str(out / "06-pharmacy.png"))
+        pharmacy.grab().save(str(out / "06-prescrit.png"))
         pharmacy.close()
 
         window.history.refresh()
