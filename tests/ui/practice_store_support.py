@@ -7,6 +7,8 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+
 from lap_app.domain.model import Sex
 from lap_app.services.drafting import DraftingLibrary
 from lap_app.services.patients import PatientRecord, PatientService
@@ -49,3 +51,17 @@ def type_text(qtbot, widget, text: str) -> None:
             qtbot.keyClicks(widget, char)
         else:
             widget.insert(char)
+
+
+def answer_confirmation(editor, button, seen: list) -> None:
+    """Answer the editor's confirmation box with ``button`` once it is up (it runs its own event
+    loop); its text goes into ``seen``."""
+    def answer() -> None:
+        box = editor.confirm_box
+        if box is None or not box.isVisible():
+            QTimer.singleShot(10, answer)
+            return
+        seen.append(box.text())
+        box.button(button).click()
+
+    QTimer.singleShot(0, answer)

@@ -12,7 +12,7 @@ import threading
 from contextlib import closing
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from lap_app.domain.model import Zone
@@ -22,7 +22,7 @@ from lap_app.storage import connect
 from lap_app.ui.editor import PrescriptionEditor
 from lap_app.ui.patient_panel import PatientPanel
 
-from practice_store_support import adult, make_context, type_text
+from practice_store_support import adult, answer_confirmation, make_context, type_text
 
 
 @pytest.fixture(scope="module")
@@ -200,19 +200,6 @@ def test_taking_the_ald_off_moves_the_ald_lines_out_with_a_notice(qtbot, tmp_pat
     editor.grab().save(str(tmp_path / "ald-notice.png"))
 
 
-def _answer_confirmation(editor: PrescriptionEditor, button: QMessageBox.StandardButton, seen: list) -> None:
-    """Answer the confirmation box once it is up (it runs its own event loop)."""
-    def answer() -> None:
-        box = editor.confirm_box
-        if box is None or not box.isVisible():
-            QTimer.singleShot(10, answer)
-            return
-        seen.append(box.text())
-        box.button(button).click()
-
-    QTimer.singleShot(0, answer)
-
-
 def _submenu_action(menu, object_name: str, text: str):
     submenu = next(a.menu() for a in menu.actions() if a.menu() is not None and a.menu().objectName() == object_name)
     return next(a for a in submenu.actions() if a.text() == text)
@@ -231,13 +218,13 @@ def test_favourites_and_templates_are_removed_after_confirmation(qtbot, tmp_path
 
     seen: list[str] = []
     editor._fill_favourites_menu()
-    _answer_confirmation(editor, QMessageBox.StandardButton.Cancel, seen)
+    answer_confirmation(editor, QMessageBox.StandardButton.Cancel, seen)
     _submenu_action(editor.favourites_menu, "removeFavourite", favourite.name).trigger()
     assert seen and favourite.name in seen[0]
     assert [f.id for f in library.favourites()] == [favourite.id]  # "Annuler" keeps it
 
     editor._fill_favourites_menu()
-    _answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
+    answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
     _submenu_action(editor.favourites_menu, "removeFavourite", favourite.name).trigger()
     assert library.favourites() == []
     assert "Favori retiré" in editor.message_label.text()
@@ -245,7 +232,7 @@ def test_favourites_and_templates_are_removed_after_confirmation(qtbot, tmp_path
     assert not any(a.menu() for a in editor.favourites_menu.actions())  # nothing left to remove
 
     editor._fill_templates_menu()
-    _answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
+    answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
     _submenu_action(editor.templates_menu, "removeTemplate", "Hypothyroïdie").trigger()
     assert "Hypothyroïdie" in seen[-1]
     assert library.templates() == []
@@ -318,12 +305,12 @@ def test_renewal_over_an_ordonnance_being_written_asks_before_replacing_it(qtbot
                                   supply_duration=renewed[0].supply_duration, boxes=1)
 
     seen: list[str] = []
-    _answer_confirmation(editor, QMessageBox.StandardButton.Cancel, seen)
+    answer_confirmation(editor, QMessageBox.StandardButton.Cancel, seen)
     assert editor.renew_with(renewed) is False
     assert seen and "1 ligne" in seen[0]
     assert [line.dci_wording for line in editor.draft_lines()] == being_written  # nothing lost
 
-    _answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
+    answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
     assert editor.renew_with(renewed) is True
     assert [line.dci_wording for line in editor.draft_lines()] == ["PARACÉTAMOL 1000 mg, comprimé"]
 

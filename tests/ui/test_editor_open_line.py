@@ -1,4 +1,4 @@
-"""Nothing lost when the GP changes patient with a line still being written: the open line
+"""Nothing lost when the GP changes patient (or renews) with a line still being written: the open line
 stays with that patient's draft (in memory and in the local store), opens again with its values
 when the patient is chosen again — without taking the keyboard from the patient list — and
 after a restart; once added or cancelled, its saved copy goes."""
@@ -11,13 +11,13 @@ from contextlib import closing
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from lap_app.drugs import open_drug_database
 from lap_app.ui.editor import PrescriptionEditor
 from lap_app.ui.patient_panel import PatientPanel
 
-from practice_store_support import adult, make_context, type_text
+from practice_store_support import adult, answer_confirmation, make_context, type_text
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +175,29 @@ def test_a_line_left_open_survives_a_restart(qtbot, tmp_path, drugs) -> None:
     panel.select(context.services.patients.get(record.id))
     assert editor.line_editor.isEnabled() and editor.line_editor.line() == written
     assert editor.draft_lines() == []
+
+
+def test_renewal_asks_before_dropping_a_line_left_open(qtbot, tmp_path, drugs) -> None:
+    path = tmp_path / "store.sqlite3"
+    first, _second, panel, editor = _two_patients(qtbot, path, drugs)
+    panel.select(first)
+    _open_line(qtbot, editor, "doliprane 1000")
+    editor.line_editor.duration_spin.setValue(5)
+    qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
+    renewed = editor.draft_lines()
+    editor.clear()
+    _open_line(qtbot, editor, "levothyrox 100")  # the draft has no line, only this open one
+    written = editor.line_editor.line()
+
+    seen: list[str] = []
+    answer_confirmation(editor, QMessageBox.StandardButton.Cancel, seen)
+    assert editor.renew_with(renewed) is False
+    assert seen == ["Abandonner l'ordonnance en cours ?"]  # Ctrl+N's question
+    assert editor.line_editor.isEnabled() and editor.line_editor.line() == written  # nothing lost
+    assert editor.draft_lines() == [] and "Renouvellement annulé" in editor.message_label.text()
+
+    answer_confirmation(editor, QMessageBox.StandardButton.Yes, seen)
+    assert editor.renew_with(renewed) is True
+    assert len(seen) == 2 and not editor.line_editor.isEnabled()
+    assert [line.dci_wording for line in editor.draft_lines()] == [renewed[0].dci_wording]
+    assert not _stored(path)[first.id].get("open")

@@ -351,14 +351,13 @@ class PrescriptionEditor(QWidget):
 
     def renew_with(self, lines: list[PrescriptionLine]) -> bool:
         """Renewal: the draft becomes copies of ``lines``. An ordonnance already being written is
-        not thrown away silently: the physician confirms that the renewal replaces it."""
+        not thrown away silently, nor a line still open (not added): the physician confirms that
+        the renewal replaces them, in Ctrl+N's words when only the open line would go."""
         current = len(self.draft.lines)
-        if current and not self._confirm(
-                _("Renouveler"),
-                ngettext("L'ordonnance en cours a {n} ligne. La remplacer par l'ordonnance renouvelée ?",
-                         "L'ordonnance en cours a {n} lignes. La remplacer par l'ordonnance renouvelée ?",
-                         current).format(n=current),
-                _("Remplacer")):
+        question = ngettext("L'ordonnance en cours a {n} ligne. La remplacer par l'ordonnance renouvelée ?",
+                            "L'ordonnance en cours a {n} lignes. La remplacer par l'ordonnance renouvelée ?",
+                            current).format(n=current) if current else _("Abandonner l'ordonnance en cours ?")
+        if (current or self.has_open_line()) and not self._confirm(_("Renouveler"), question, _("Remplacer")):
             self.message_label.setText(_("Renouvellement annulé : l'ordonnance en cours est gardée."))
             return False
         self.load_lines(lines)
