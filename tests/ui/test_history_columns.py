@@ -21,6 +21,7 @@ def _fits(table, row: int, column: int, words: list[str]) -> bool:
 def test_long_statuses_read_whole_at_1366x768(qtbot, main_window) -> None:
     from lap_app.domain.status import OrdonnanceStatus as Status
     from lap_app.services.dmp import COLUMN_LABELS
+    from lap_app.ui.workers import wait_idle
 
     window = main_window
     window.resize(1366, 768)
@@ -30,10 +31,14 @@ def test_long_statuses_read_whole_at_1366x768(qtbot, main_window) -> None:
     write_and_validate(qtbot, window, "paracetamol 500").close()
     history = window.history
     qtbot.waitUntil(lambda: history.table.rowCount() > 0, timeout=10000)
+    for _ in range(3):  # the history reloads after the validation, then asks the base: let both answer
+        wait_idle()
+        qtbot.wait(100)
     entry = history._entries[0]
-    history._show([replace(entry, status=Status.PARTLY_DISPENSED, dmp=COLUMN_LABELS["pending"]),
-                   replace(entry, status=Status.PARTLY_DISPENSED, dmp=COLUMN_LABELS["no_ins"]),
-                   replace(entry, status=Status.PAPER, number=None, dmp="")])
+    # ids of their own: the base's late answer about the real ordonnance does not rewrite these rows
+    history._show([replace(entry, local_id=-1, status=Status.PARTLY_DISPENSED, dmp=COLUMN_LABELS["pending"]),
+                   replace(entry, local_id=-2, status=Status.PARTLY_DISPENSED, dmp=COLUMN_LABELS["no_ins"]),
+                   replace(entry, local_id=-3, status=Status.PAPER, number=None, dmp="")])
     qtbot.wait(50)
 
     table = history.table

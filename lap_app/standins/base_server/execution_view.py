@@ -56,10 +56,11 @@ class AdjustmentOut(BaseModel):
     signature: str = Field(description="RS256 de la carte du prescrit sur le contenu signé, base64")
 
 
-def current_lines(conn: Any, row: Any) -> list[ExecutableLine]:
+def current_lines(conn: Any, row: Any, bundle: dict[str, Any] | None = None) -> list[ExecutableLine]:
     """The ordonnance's lines, with what the prescriber agreed to since (a new quantity or number
-    of sessions) as what each allows."""
-    lines = executable_lines(json.loads(row["bundle"]), stored_kind(row))
+    of sessions) as what each allows (``bundle``: the stored Bundle, when already parsed)."""
+    bundle = bundle if bundle is not None else json.loads(row["bundle"])
+    lines = executable_lines(bundle, stored_kind(row, bundle))
     limits = adjusted_limits(conn.execute("SELECT line, content FROM adjustments WHERE number = ? ORDER BY rowid",
                                           (row["number"],)).fetchall())
     return [dataclasses.replace(x, prescribed=limits[x.line], stated=True) if x.line in limits else x for x in lines]

@@ -13,9 +13,10 @@ from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.security import Holder
 
 
-def stored_kind(row: Any) -> str:
-    """The kind of a ``prescriptions`` row (the base registers only Bundles it could read)."""
-    kind = kind_of_bundle(json.loads(row["bundle"]))
+def stored_kind(row: Any, bundle: dict[str, Any] | None = None) -> str:
+    """The kind of a ``prescriptions`` row (the base registers only Bundles it could read);
+    ``bundle``: its Bundle, when the caller has parsed it already."""
+    kind = kind_of_bundle(bundle if bundle is not None else json.loads(row["bundle"]))
     return kind.value if kind is not None else "medicaments"
 
 

@@ -29,7 +29,7 @@ from lap_app.standins.base_server.context import (
 )
 from lap_app.standins.base_server.dispensing_rules import french_day
 from lap_app.standins.base_server.errors import ApiError
-from lap_app.standins.base_server.execution_rules import amount, execution_problems
+from lap_app.standins.base_server.execution_rules import ExecutableLine, amount, execution_problems
 from lap_app.standins.base_server.execution_view import (
     AdjustmentOut,
     ExecutableLineOut,
@@ -86,11 +86,15 @@ class ExecutionIn(BaseModel):
     complete: bool = Field(False, description="Exécution terminée : le numéro est ensuite clos")
 
 
-def _view(conn: Any, row: Any, replayed: bool = False) -> PrescritViewOut:
-    lines = current_lines(conn, row)
+def _view(conn: Any, row: Any, replayed: bool = False, *, status: str | None = None,
+          bundle: dict[str, Any] | None = None, lines: list[ExecutableLine] | None = None) -> PrescritViewOut:
+    """The answer of every route (``status``, ``bundle``, ``lines``: as the route just wrote or
+    read them, the stored Bundle parsed once)."""
+    bundle = bundle if bundle is not None else json.loads(row["bundle"])
+    lines = lines if lines is not None else current_lines(conn, row, bundle)
     records = execution_records(conn, row["number"], lines)
-    return PrescritViewOut(number=row["number"], kind=stored_kind(row), status=row["status"],
-                           bundle=json.loads(row["bundle"]), replayed=replayed,
+    return PrescritViewOut(number=row["number"], kind=stored_kind(row, bundle), status=status or row["status"],
+                           bundle=bundle, replayed=replayed,
                            adjustments=adjustment_records(conn, row["number"]), lines=lines_out(lines, records),
                            executions=records)
 
@@ -131,7 +135,8 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
                     raise ApiError(409, "execution_id_reused",
                                    "Identifiant d'exécution déjà utilisé pour un autre contenu")
                 return _view(conn, row, replayed=True)
-            lines = current_lines(conn, row)
+            bundle = json.loads(row["bundle"])
+            lines = current_lines(conn, row, bundle)
             now = time.time()
             history = line_history(execution_records(conn, number, lines))
             problems = execution_problems(lines, row["status"], row["registered_at"], history, body.lines, now)
@@ -142,7 +147,7 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
             conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "execute", f"ok:{new_status}")
-            return _view(conn, conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone())
+            return _view(conn, row, status=new_status, bundle=bundle, lines=lines)
 
     return audited(state, holder, caller.installation, number, "execute", run)
 
