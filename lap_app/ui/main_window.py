@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
             extend(self)
         self.watcher.state_changed.connect(self._show_card_state)
         self.watcher.card_removed.connect(lambda: self.lock(pulled=True))
+        self._status_asked = self._status_shown = 0  # an answer older than the one shown is dropped
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -297,13 +299,24 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         prescribing = self.context.services.prescribing
+        self._status_asked += 1
+        asked = self._status_asked
         if not prescribing.has_base:
             self._show_no_base()
             # the outbox is local: its count shows all the same
-            run_task(prescribing.status, on_done=self._show_outbox, receiver=self)
+            run_task(prescribing.status, on_done=lambda status: self._show_newest(asked, status, self._show_outbox),
+                     receiver=self)
             return
-        run_task(prescribing.status, on_done=self._show_status, on_error=lambda e: self._show_status(None),
-                 receiver=self)
+        run_task(prescribing.status, on_done=lambda status: self._show_newest(asked, status, self._show_status),
+                 on_error=lambda e: self._show_newest(asked, None, self._show_status), receiver=self)
+
+    def _show_newest(self, asked: int, status: Any, show: Callable[[Any], None]) -> None:
+        """Status answers can come back out of order (a slow base): a late, older one never
+        replaces what a newer one showed (a queued ordonnance counted as « 0 en attente »)."""
+        if asked < self._status_shown:
+            return
+        self._status_shown = asked
+        show(status)
 
     def _show_status(self, status) -> None:
         if status is None:

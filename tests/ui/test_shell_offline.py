@@ -51,8 +51,9 @@ def test_offline_validation_is_queued_then_sent_when_the_base_is_back(qtbot, mai
         assert qr_codes(result.pdf) == [result.number]  # a reserved number: printed with its QR code
         dialog.close()
         window.refresh_status()
-        qtbot.waitUntil(lambda: "injoignable" in window.base_status.text(), timeout=10000)
-        assert window.outbox_status.text().startswith("1 ordonnance en attente")
+        # the status of this refresh, not an earlier one still on its way back
+        qtbot.waitUntil(lambda: "injoignable" in window.base_status.text()
+                        and window.outbox_status.text().startswith("1 ordonnance en attente"), timeout=10000)
     finally:
         demo_env.base = start_base(demo_env.root / "base", demo_env.root / "pki", port=port)
 
@@ -177,3 +178,11 @@ def test_status_bar_says_when_the_practice_server_is_unreachable(qtbot, main_win
     window.statusBar().grab().save(str(tmp_path / "status-bar-server-down.png"))
     window._show_status(DeskStatus(True, 1, ()))
     assert window.outbox_status.text() == "1 ordonnance en attente d'envoi"
+
+
+def test_a_late_status_answer_never_replaces_a_newer_one(qtbot, main_window):
+    shown: list[str] = []
+    newer = main_window._status_asked + 2
+    main_window._show_newest(newer, "base injoignable, 1 en attente", shown.append)
+    main_window._show_newest(newer - 1, "base connectée, 0 en attente", shown.append)  # asked earlier, came later
+    assert shown == ["base injoignable, 1 en attente"]
