@@ -83,12 +83,17 @@ def _care_editor(qtbot, context) -> CareEditor:
     return widget
 
 
+def _two_patients_in_the_editor(qtbot, context):
+    """Two patients of the practice and a care editor over its store."""
+    first = context.services.patients.save(adult())
+    second = context.services.patients.save(adult(family_name="Autre", ins=None))
+    return first, second, _care_editor(qtbot, context)
+
+
 def test_a_biology_line_comes_back_with_its_patient_and_after_a_restart(qtbot, tmp_path) -> None:
     path = tmp_path / "store.sqlite3"
     context = make_context(path)
-    first = context.services.patients.save(adult())
-    second = context.services.patients.save(adult(family_name="Autre", ins=None))
-    editor = _care_editor(qtbot, context)
+    first, second, editor = _two_patients_in_the_editor(qtbot, context)
     editor.set_patient(first)
     editor.choose_kind(OrdonnanceKind.BIOLOGIE)
     qtbot.keyClicks(editor.search_edit, "NFS")
@@ -113,9 +118,7 @@ def test_a_biology_line_comes_back_with_its_patient_and_after_a_restart(qtbot, t
 
 def test_a_form_left_half_filled_stays_with_its_patient_and_never_reaches_the_next(qtbot, tmp_path) -> None:
     context = make_context(tmp_path / "store.sqlite3")
-    first = context.services.patients.save(adult())
-    second = context.services.patients.save(adult(family_name="Autre", ins=None))
-    editor = _care_editor(qtbot, context)
+    first, second, editor = _two_patients_in_the_editor(qtbot, context)
     editor.set_patient(first)
     editor.choose_kind(OrdonnanceKind.SOINS_INFIRMIERS)
     editor.act_combo.setCurrentText("Pansement simple")
@@ -141,9 +144,7 @@ def test_a_form_left_half_filled_stays_with_its_patient_and_never_reaches_the_ne
 
 def test_a_biology_search_left_open_comes_back_with_its_chosen_result(qtbot, tmp_path) -> None:
     context = make_context(tmp_path / "store.sqlite3")
-    first = context.services.patients.save(adult())
-    second = context.services.patients.save(adult(family_name="Autre", ins=None))
-    editor = _care_editor(qtbot, context)
+    first, second, editor = _two_patients_in_the_editor(qtbot, context)
     editor.set_patient(first)
     editor.choose_kind(OrdonnanceKind.BIOLOGIE)
     qtbot.keyClicks(editor.search_edit, "TSH")
