@@ -148,10 +148,12 @@ def _die_with_parent(parent: int) -> None:
 
 def _run(app: FastAPI, cert: Path, key: Path, host: str, port: int, log_level: str, *, reuse_port: bool,
          request_timeout: float = 10.0) -> None:
+    import gc
     import socket
 
     import uvicorn
 
+    from lap_app.standins.base_server.fast_path import served
     from lap_app.standins.base_server.http_limits import HttpLimits, guarded_protocol
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -163,7 +165,13 @@ def _run(app: FastAPI, cert: Path, key: Path, host: str, port: int, log_level: s
     # uvloop and httptools when installed (uvicorn's "auto"); no proxy in front of the stand-in.
     # httptools with bounded request heads and timeouts for slow or silent clients (http_limits.py).
     limits = HttpLimits(head_timeout=request_timeout, idle_timeout=request_timeout)
-    config = uvicorn.Config(app, ssl_certfile=str(cert), ssl_keyfile=str(key), log_level=log_level,
+    config = uvicorn.Config(served(app), ssl_certfile=str(cert), ssl_keyfile=str(key), log_level=log_level,
                             access_log=False, proxy_headers=False, backlog=2048, http=guarded_protocol(limits),
                             timeout_keep_alive=5)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    config.load()  # imports the protocol modules now, so that they are frozen below
+    # Everything loaded so far lives as long as the server: out of the collector's sight, a
+    # full collection no longer walks every module's objects (CPython's gc.freeze advice).
+    gc.collect()
+    gc.freeze()
+    server.run(sockets=[sock])

@@ -88,19 +88,22 @@ def caller_of(state: BaseState, authorization: str | None, installation_header: 
 
 
 def _installation(state: BaseState, header: str | None) -> str:
-    refused = ApiError(401, "unknown_installation",
-                       "Installation non enrôlée ou révoquée : ce logiciel n'est pas autorisé à utiliser le service")
     if not header or "." not in header:
-        raise refused
+        raise _unknown_installation()
     installation_id, secret = header.split(".", 1)
     with state.store.reading() as conn:
         row = conn.execute("SELECT secret_sha256, revoked_at FROM installations WHERE id = ?",
                            (installation_id,)).fetchone()
     if row is None or row["revoked_at"] is not None:
-        raise refused
+        raise _unknown_installation()
     if not hmac.compare_digest(row["secret_sha256"], hashlib.sha256(secret.encode()).hexdigest()):
-        raise refused
+        raise _unknown_installation()
     return installation_id
+
+
+def _unknown_installation() -> ApiError:
+    return ApiError(401, "unknown_installation",
+                    "Installation non enrôlée ou révoquée : ce logiciel n'est pas autorisé à utiliser le service")
 
 
 def _requiring(professions: frozenset[str], message: str) -> Callable[..., Awaitable[Caller]]:

@@ -17,7 +17,6 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -172,7 +171,9 @@ class CardCertificates:
 
     def __init__(self, ca_pem: bytes) -> None:
         self.ca = x509.load_pem_x509_certificate(ca_pem)
-        self._cache: dict[bytes, tuple[x509.Certificate, Holder, frozenset[str]]] = {}
+        # fingerprint -> (certificate, holder, roles, not before, not after as POSIX times):
+        # reading a certificate's validity builds new datetimes at each call
+        self._cache: dict[bytes, tuple[x509.Certificate, Holder, frozenset[str], float, float]] = {}
         self._lock = threading.Lock()
 
     def check(self, der: bytes, role: str) -> tuple[x509.Certificate, Holder]:
@@ -183,15 +184,14 @@ class CardCertificates:
             cached = self._check_uncached(der)
             with self._lock:
                 self._cache[fingerprint] = cached
-        cert, holder, roles = cached
-        now = datetime.now(UTC)
-        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        cert, holder, roles, not_before, not_after = cached
+        if not not_before <= time.time() <= not_after:
             raise ApiError(401, "certificate_expired", "Certificat de la carte hors de sa période de validité")
         if role not in roles:
             raise ApiError(401, "wrong_key_usage", _WRONG_USAGE[role])
         return cert, holder
 
-    def _check_uncached(self, der: bytes) -> tuple[x509.Certificate, Holder, frozenset[str]]:
+    def _check_uncached(self, der: bytes) -> tuple[x509.Certificate, Holder, frozenset[str], float, float]:
         refused = ApiError(401, "untrusted_certificate", "Certificat de carte non reconnu par la base")
         try:
             cert = x509.load_der_x509_certificate(der)
@@ -200,7 +200,8 @@ class CardCertificates:
             raise refused from None
         if not isinstance(cert.public_key(), rsa.RSAPublicKey):
             raise refused
-        return cert, holder_of(cert), key_roles(cert)
+        return (cert, holder_of(cert), key_roles(cert), cert.not_valid_before_utc.timestamp(),
+                cert.not_valid_after_utc.timestamp())
 
 
 def key_roles(cert: x509.Certificate) -> frozenset[str]:
