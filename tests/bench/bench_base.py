@@ -331,7 +331,12 @@ def main() -> None:
 def floor_cpu_per_registration(work: Path, bundle: dict, count: int) -> float:
     """CPU per registration of the checks no base can skip, done plainly in one process: parse
     the request, canonical form + SHA-256, RSA verification against the signer's certificate,
-    one row inserted and committed durably (WAL, synchronous=FULL)."""
+    one row inserted and committed durably (WAL, synchronous=FULL).
+
+    Work every base must also do that this floor leaves out (``every_check_floor_cpu_per_registration``
+    adds it): TLS decryption of the request and encryption of the answer, HTTP parsing, the card
+    token's MAC and expiry, the installation credential, the number's reservation, the FHIR
+    reading and validation of the Bundle (R.5132-3 rules, prescriber = card holder), the audit row."""
     import base64
 
     from cryptography import x509
@@ -356,6 +361,150 @@ def floor_cpu_per_registration(work: Path, bundle: dict, count: int) -> float:
         db.execute("BEGIN IMMEDIATE")
         db.execute("INSERT INTO prescriptions VALUES (?, ?)", (f"{i:016d}", text))
         db.execute("COMMIT")
+    cpu = time.process_time() - started
+    db.close()
+    return cpu / count
+
+
+class _Request:
+    """httptools' callbacks: the URL, the headers and the body of one request."""
+
+    def __init__(self) -> None:
+        self.url = b""
+        self.headers: dict[bytes, bytes] = {}
+        self.body: list[bytes] = []
+        self.complete = False
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.lower()] = value
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+
+def _tls_pair(pki_dir: Path):
+    """A server and a client TLS session over memory buffers, handshake done (the same
+    certificates as the base; no socket: the kernel's share is left out)."""
+    import ssl
+
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(pki_dir / "server.pem", pki_dir / "server.key")
+    client_context = ssl.create_default_context(cafile=pki_dir / "ca.pem")
+    to_server, from_server, to_client, from_client = (ssl.MemoryBIO() for _ in range(4))
+    server = server_context.wrap_bio(to_server, from_server, server_side=True)
+    client = client_context.wrap_bio(to_client, from_client, server_hostname="127.0.0.1")
+    done = {server: False, client: False}
+    while not all(done.values()):
+        for end in (client, server):
+            if not done[end]:
+                try:
+                    end.do_handshake()
+                    done[end] = True
+                except ssl.SSLWantReadError:
+                    pass
+        to_server.write(from_client.read())
+        to_client.write(from_server.read())
+    return server, client, to_server, from_server, from_client
+
+
+def every_check_floor_cpu_per_registration(work: Path, bundle: dict, number: str, count: int,
+                                           pki_dir: Path) -> float:
+    """CPU per registration of every check the base must do, done plainly in one process with
+    no server around it: the request's TLS records decrypted and the answer's encrypted (memory
+    buffers, no socket), the HTTP request parsed (httptools), the card token's HMAC and expiry,
+    the installation credential (one SELECT, SHA-256), the number's reservation and any earlier
+    registration (one SELECT each), the JSON parsed, the FHIR Bundle read and validated with the
+    project's rules (``from_bundle``: the R.5132-3 rules have no plainer implementation), the
+    prescriber = the card holder, canonical form + SHA-256, RSA verification, then the row, the
+    number marked used and the audit row in one transaction committed durably (WAL,
+    synchronous=FULL, one fsync per registration), the JSON answer. Left out: the kernel's socket
+    work and the event loop."""
+    import base64
+    import hashlib
+    import hmac
+    import ssl
+
+    import httptools
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    from lap_app.base_client.protocol import practitioner_ids, signed_digest, signer_certificate_b64
+    from lap_app.fhir import from_bundle
+
+    key, secret = b"k" * 32, "s" * 43
+    payload = json.dumps({"sub": "810101234564", "prof": "10", "exp": int(time.time()) + 600}).encode()
+    token = (base64.urlsafe_b64encode(payload).rstrip(b"=").decode() + "."
+             + base64.urlsafe_b64encode(hmac.digest(key, payload, "sha256")).rstrip(b"=").decode())
+    body = json.dumps({"bundle": bundle}).encode()
+    head = (f"PUT /v1/prescriptions/{number} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"X-LAP-Installation: i.{secret}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    server, client, to_server, from_server, from_client = _tls_pair(pki_dir)
+    records = []  # each request as the client's TLS records, sealed before the clock starts
+    for _ in range(count):
+        client.write(head + body)
+        records.append(from_client.read())
+
+    db = sqlite3.connect(work / "every-check-floor.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.executescript("""
+        CREATE TABLE installations (id TEXT PRIMARY KEY, secret_sha256 TEXT, revoked_at REAL);
+        CREATE TABLE numbers (number TEXT PRIMARY KEY, prescriber TEXT, expires_at REAL, state TEXT);
+        CREATE TABLE prescriptions (number TEXT PRIMARY KEY, prescriber TEXT, bundle TEXT, at REAL);
+        CREATE TABLE audit (id INTEGER PRIMARY KEY, at REAL, actor TEXT, number TEXT, outcome TEXT);""")
+    db.execute("INSERT INTO installations VALUES ('i', ?, NULL)", (hashlib.sha256(secret.encode()).hexdigest(),))
+    db.executemany("INSERT INTO numbers VALUES (?, '810101234564', 1e12, 'reserved')",
+                   [(f"{i:016d}",) for i in range(count)])
+    started = time.process_time()
+    for i, record in enumerate(records):
+        to_server.write(record)
+        request = _Request()
+        parser = httptools.HttpRequestParser(request)
+        while not request.complete:
+            try:
+                parser.feed_data(server.read(65536))
+            except ssl.SSLWantReadError:
+                break
+        mac_text = request.headers[b"authorization"][len(b"Bearer "):].split(b".")
+        claims_raw = base64.urlsafe_b64decode(mac_text[0] + b"=" * (-len(mac_text[0]) % 4))
+        mac = base64.urlsafe_b64decode(mac_text[1] + b"=" * (-len(mac_text[1]) % 4))
+        assert hmac.compare_digest(mac, hmac.digest(key, claims_raw, "sha256"))
+        claims = json.loads(claims_raw)
+        assert claims["exp"] > time.time()
+        installation, given = request.headers[b"x-lap-installation"].decode().split(".", 1)
+        row = db.execute("SELECT secret_sha256 FROM installations WHERE id = ? AND revoked_at IS NULL",
+                         (installation,)).fetchone()
+        assert hmac.compare_digest(row[0], hashlib.sha256(given.encode()).hexdigest())
+        key_number = f"{i:016d}"
+        assert db.execute("SELECT prescriber, expires_at, state FROM numbers WHERE number = ?",
+                          (key_number,)).fetchone()[2] == "reserved"
+        assert db.execute("SELECT 1 FROM prescriptions WHERE number = ?", (key_number,)).fetchone() is None
+        received = json.loads(b"".join(request.body))["bundle"]
+        ordonnance = from_bundle(received)
+        assert ordonnance.number == number and claims["sub"] in practitioner_ids(received)
+        digest = signed_digest(received)
+        cert = x509.load_der_x509_certificate(base64.b64decode(signer_certificate_b64(received)))
+        cert.public_key().verify(base64.b64decode(received["signature"]["data"]), digest,  # type: ignore[union-attr]
+                                 padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        now = time.time()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO prescriptions VALUES (?, ?, ?, ?)", (key_number, claims["sub"], json.dumps(received), now))
+        db.execute("UPDATE numbers SET state = 'used' WHERE number = ?", (key_number,))
+        db.execute("INSERT INTO audit (at, actor, number, outcome) VALUES (?, ?, ?, 'ok')", (now, claims["sub"], key_number))
+        db.execute("COMMIT")
+        answer = json.dumps({"number": number, "status": "registered", "registered_at": now, "opposition": False}).encode()
+        server.write(b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: "
+                     + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+        from_server.read()
     cpu = time.process_time() - started
     db.close()
     return cpu / count

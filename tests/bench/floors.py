@@ -158,6 +158,16 @@ def render_floor(ordonnance) -> bytes:
     return buffer.getvalue()
 
 
+# -- reference base ---------------------------------------------------------------------
+# The base's floors live beside its bench (bench_base.py), with the signed Bundles they need.
+# ``floor_cpu_per_registration`` is the issue's floor, « RSA verification and the fsync
+# alone »: JSON parse, canonical form + SHA-256, RSA, one fsynced insert. It leaves out work
+# every base must do: TLS and HTTP, the card token and the installation credential, the
+# number's reservation, the FHIR reading and validation of the Bundle, the audit row.
+# ``every_check_floor_cpu_per_registration`` does all of it plainly, one registration at a
+# time (one fsync each: the project's group commit shares one among concurrent requests).
+
+
 # -- start-up ---------------------------------------------------------------------------
 BARE_WINDOW = r"""
 import time

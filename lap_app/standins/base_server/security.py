@@ -84,14 +84,34 @@ def mint_token(key: bytes, holder: Holder, expires_at: float) -> str:
     return f"{_b64url(payload)}.{_b64url(mac)}"
 
 
+# Tokens already checked: (key, token) -> (holder, expiry). A card sends the same token with
+# every request for its ten minutes; only a token whose MAC was verified gets in, its expiry is
+# still checked each time, and the dictionary is emptied when full (bounded memory).
+_CHECKED: dict[tuple[bytes, str], tuple[Holder, float]] = {}
+_CHECKED_MAX = 4096
+
+
 def check_token(key: bytes, token: str, now: float | None = None) -> Holder:
+    checked = _CHECKED.get((key, token))
+    if checked is None:
+        checked = _check_token_mac(key, token)
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        _CHECKED[(key, token)] = checked
+    holder, expiry = checked
+    if expiry < (now if now is not None else time.time()):
+        raise ApiError(401, "expired_token", "Jeton d'authentification expiré : authentifiez-vous à nouveau avec la carte")
+    return holder
+
+
+def _check_token_mac(key: bytes, token: str) -> tuple[Holder, float]:
     try:
         payload_part, mac_part = token.split(".")
         payload = _unb64url(payload_part)
         mac = _unb64url(mac_part)
     except (ValueError, TypeError):
         raise ApiError(401, "invalid_token", "Jeton d'authentification invalide") from None
-    if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):
+    if not hmac.compare_digest(mac, hmac.digest(key, payload, "sha256")):
         raise ApiError(401, "invalid_token", "Jeton d'authentification invalide")
     try:
         claims = json.loads(payload)
@@ -99,9 +119,7 @@ def check_token(key: bytes, token: str, now: float | None = None) -> Holder:
         holder = Holder(str(claims["sub"]), str(claims["prof"]), str(claims.get("spec", "")))
     except (ValueError, TypeError, KeyError):  # only the base mints tokens: cannot happen with a valid MAC
         raise ApiError(401, "invalid_token", "Jeton d'authentification invalide") from None
-    if expiry < (now if now is not None else time.time()):
-        raise ApiError(401, "expired_token", "Jeton d'authentification expiré : authentifiez-vous à nouveau avec la carte")
-    return holder
+    return holder, expiry
 
 
 class ChallengeBook:
