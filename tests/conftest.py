@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from required_services import in_ci, require_service  # noqa: F401 - also read from here by the suites
 
 from postgres_cluster import PostgresCluster, PostgresUnavailable
-from required_services import in_ci, require_service  # noqa: F401 - also read from here by the suites
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"  # provenance and licences: tests/fixtures/README.md

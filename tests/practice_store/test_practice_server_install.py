@@ -23,11 +23,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from required_services import require_service
 
 from lap_app.storage.errors import StoreRefused
 
 from postgres_cluster import PostgresUnavailable, find_bindir, free_port
-from required_services import require_service
 
 pytestmark = pytest.mark.postgresql
 
@@ -201,7 +201,7 @@ def test_the_lap_account_owns_its_database_and_nothing_else(installed: Installed
                           "ALTER SYSTEM SET ssl = off"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)  # type: ignore[arg-type]
-    with pytest.raises(psycopg.OperationalError, match="pg_hba.conf rejects"):
+    with pytest.raises(psycopg.OperationalError, match=r"pg_hba\.conf rejects"):
         psycopg.connect(url.replace("/lap_cabinet", "/postgres"), sslmode="verify-full", sslrootcert=ca,
                         connect_timeout=10).close()
 
