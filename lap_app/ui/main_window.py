@@ -270,7 +270,12 @@ class MainWindow(QMainWindow):
         if self._background_started:
             return
         self._background_started = True
-        # after the page with its PIN field enabled is painted: the GP types while these run
+        # The page with its PIN field enabled is painted now: Qt's own repaint is a low-priority
+        # event, which would come after the working area's build (a second or more on a busy
+        # workstation) — the GP would look at a greyed-out field all that time. The GP types
+        # while the rest runs.
+        if self.isVisible():
+            self.login_page.repaint()
         QTimer.singleShot(0, self, self._prepare_work_area)
         self.refresh_status()
         run_task(self.context.services.prescribing.warm_up)
