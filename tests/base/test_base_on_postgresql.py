@@ -134,6 +134,7 @@ def test_the_base_runs_on_an_account_that_owns_its_database_and_nothing_else(pos
     import psycopg
 
     from lap_app.standins.pki import init_pki
+
     from postgres_cluster import dsn_for
 
     account, password = f"base_{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(12)
