@@ -18,9 +18,6 @@ from lap_app.i18n import _
 CHANGE_OPTIONS = {"dose": "dose", "form": "forme", "quantity": "quantite", "sessions": "seances", "product": "produit"}
 
 
-JOURNAL_NAME = "prescrit-executions.sqlite3"
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("prescrit", help=_("prescrit : lire une ordonnance et enregistrer son exécution"))
     commands = parser.add_subparsers(dest="prescrit_command", metavar="ACTION", required=True)
@@ -111,7 +108,7 @@ def _execute(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.paths import user_data_dir
     from lap_app.services.prescrit import LineExecution, check_line_number, send_execution
-    from lap_app.storage.execution_journal import ExecutionJournal
+    from lap_app.storage.execution_journal import JOURNAL_NAME, ExecutionJournal
 
     normalize_prescription_number(args.number)
     check_line_number(args.line)
