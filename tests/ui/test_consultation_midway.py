@@ -61,7 +61,8 @@ def test_refused_midway_then_retry_makes_only_the_missing_ordonnances(qtbot, mai
     assert dialog.windowTitle() == "Consultation incomplète"
     assert len(dialog.number_labels) == 1 and dialog.retry_button.isVisibleTo(dialog)
     missing = [label.text() for label in dialog.missing_labels]
-    assert len(missing) == 2 and missing[0].startswith("NON ENREGISTRÉE — Ordonnance refusée par la base")
+    assert len(missing) == 2 and missing[0].startswith("NON ENREGISTRÉE — Ordonnance refusée par la base : ")
+    assert missing[0].lower().count("refusée") == 1 and "signature invalide" in missing[0]  # the refusal said once
     assert "pas encore faite" in missing[1]
     made = dialog.result.numbers[0]
     assert page_qr_codes(dialog.result.pdf) == [[made]]
