@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, BaseProcess, free_port
+from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, START_TIMEOUT, BaseProcess, free_port
 
 PATIENT_INS = "158037505612321"  # the example Bundle's patient
 
@@ -34,7 +34,7 @@ class AttackedBase(BaseProcess):
     request_timeout: float = 10.0
     log_dir: Path | None = None
 
-    def start(self, timeout: float = 20.0) -> AttackedBase:
+    def start(self, timeout: float = START_TIMEOUT) -> AttackedBase:
         env = self.environment(LAP_DATA_DIR=str(self.log_dir))
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
