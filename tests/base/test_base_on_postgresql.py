@@ -94,8 +94,8 @@ def test_one_dispensing_and_one_execution_however_many_arrive_at_once(two_server
     assert sorted(a.json()["replayed"] for a in answers) == [False] + [True] * 7
     assert {a.json()["lines"][0]["done"] for a in answers} == {2}
     assert first.rows("SELECT count(*) FROM execution_lines WHERE number = ?", sessions) == [(1,)]
-    assert first.rows("SELECT outcome FROM audit WHERE number = ? AND action = 'execute'", sessions) == \
-        [("ok:partly_dispensed",)]  # the replays are answered, not recorded again
+    assert sorted(first.rows("SELECT outcome FROM audit WHERE number = ? AND action = 'execute'", sessions)) == \
+        [("ok:partly_dispensed",)] + [("replayed",)] * 7  # the replays are answered and audited, not recorded again
     for person in (*pharmacists, *orthoptists):
         person.close()
 
