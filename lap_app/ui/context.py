@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,37 +35,21 @@ class Services:
     are made on first use, by the working area: their modules are not on the way to the login
     page. All three use the GUI thread's own store connection."""
 
-    __slots__ = ("_connection", "_drafting", "_patients", "prescribing")
-
     def __init__(self, prescribing: PrescribingDesk, connection: StoreConnection) -> None:
         self.prescribing = prescribing  # its ``has_base``: a base is configured
         self._connection = connection
-        self._patients: PatientService | None = None
-        self._drafting: DraftingLibrary | None = None
 
-    @property
+    @cached_property
     def patients(self) -> PatientService:
-        if self._patients is None:
-            from lap_app.services.patients import PatientService
+        from lap_app.services.patients import PatientService
 
-            self._patients = PatientService(self._connection)
-        return self._patients
+        return PatientService(self._connection)
 
-    @patients.setter
-    def patients(self, service: PatientService) -> None:
-        self._patients = service
-
-    @property
+    @cached_property
     def drafting(self) -> DraftingLibrary:
-        if self._drafting is None:
-            from lap_app.services.drafting import DraftingLibrary
+        from lap_app.services.drafting import DraftingLibrary
 
-            self._drafting = DraftingLibrary(self._connection)
-        return self._drafting
-
-    @drafting.setter
-    def drafting(self, service: DraftingLibrary) -> None:
-        self._drafting = service
+        return DraftingLibrary(self._connection)
 
 
 @dataclass(slots=True)
