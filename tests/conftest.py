@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from required_services import in_ci, require_service  # noqa: F401 - also read from here by the suites
 
 from postgres_cluster import PostgresCluster, PostgresUnavailable
 
@@ -86,19 +87,6 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.mktemp("user")
     for var, sub in (("LAP_DATA_DIR", "data"), ("LAP_CONFIG_DIR", "config")):
         os.environ[var] = str(base / sub)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require_service(available: bool, what: str) -> None:
-    """Skip locally when ``what`` is missing, but fail in CI, where it must be running."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"{what} is required in CI and is not available", pytrace=False)
-    pytest.skip(f"{what} not available on this machine")
 
 
 @pytest.fixture(scope="session")

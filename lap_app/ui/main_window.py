@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QRect, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
         return getattr(self, name)
 
     def _build_work_area(self) -> QWidget:
+        from PySide6.QtCore import Qt  # (not on the start-up path: see login._at_top)
+
         from lap_app.ui.editor import PrescriptionEditor
         from lap_app.ui.editor.care_editor import CareEditor
         from lap_app.ui.history import HistoryPanel

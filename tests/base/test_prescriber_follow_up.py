@@ -5,12 +5,15 @@ nothing but the patient's objection once they objected, whenever they did."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from typing import Any
 
 import pytest
 from attack_support import physician_and_prescrits, physicians_client
 from test_prescrit_adjustments import _adjust
+
+from circuit_support import on_both_engines
+
+pytestmark = on_both_engines
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +36,7 @@ def _execute(person, number: str, lines: list[dict[str, Any]]) -> None:  # type:
 
 def _set_opposition(base, number: str, objected: bool) -> None:  # type: ignore[no-untyped-def]
     """The patient changes their mind after the consultation (as « Mon espace santé » records it)."""
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        db.execute("UPDATE prescriptions SET opposition = ? WHERE number = ?", (int(objected), number))
+    base.rows("UPDATE prescriptions SET opposition = ? WHERE number = ?", int(objected), number)
 
 
 def test_every_kind_shows_who_did_what_and_when(people, prescriber_client) -> None:  # type: ignore[no-untyped-def]
@@ -118,9 +120,8 @@ def test_the_patients_objection_hides_everything_whenever_given(base, people, pr
     assert withdrawn.objected and not withdrawn.executions and "Pansement" not in "\n".join(withdrawn.text_lines())
     _set_opposition(base, later, False)  # given again
     assert [e.profession for e in consult_follow_up(prescriber_client, later).executions] == ["infirmier"]
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        outcomes = [row[0] for row in db.execute("SELECT outcome FROM audit WHERE number = ? AND action = 'follow_up'"
-                                                 " ORDER BY id", (later,))]
+    outcomes = [row[0] for row in base.rows("SELECT outcome FROM audit WHERE number = ? AND action = 'follow_up'"
+                                            " ORDER BY id", later)]
     assert outcomes == ["ok", "refused:403:patient_opposition", "ok"]  # each consultation audited
 
 
@@ -134,3 +135,24 @@ def test_only_its_prescriber_follows_it(people, prescriber_client) -> None:  # t
     assert refused.status_code == 403 and refused.json()["error"] == "wrong_profession"
     with pytest.raises(UserError, match="Consultation refusée : Aucune ordonnance enregistrée sous ce numéro"):
         consult_follow_up(prescriber_client, "2026 1125 0000 0121")
+
+
+def test_a_cancelled_ordonnance_says_when_it_was_cancelled(people, prescriber_client) -> None:  # type: ignore[no-untyped-def]
+    """What the history's « Suivi » and ``lap-app dispensing`` show: the day and time of the cancel."""
+    import time
+
+    from lap_app.services.follow_up import consult_follow_up
+
+    physician, _ = people
+    number = physician.prescribe(kind="biologie")
+    before = time.time()
+    assert physician.call("POST", f"/prescriptions/{number}/cancel").status_code == 200
+    after = time.time()
+    assert physician.call("POST", f"/prescriptions/{number}/cancel").status_code == 200  # again: the first one counts
+    seen = consult_follow_up(prescriber_client, number)
+    assert seen.cancelled_at is not None and before <= seen.cancelled_at <= after
+    moment = dt.datetime.fromtimestamp(seen.cancelled_at).strftime("%d/%m/%Y %H:%M")
+    text = seen.text_lines()
+    assert text[0].endswith(f"(Biologie médicale) : annulée le {moment}")
+    assert text[-1] == "Rien n'a été exécuté avant l'annulation."
+    assert seen.as_json()["cancelled_at"] == seen.cancelled_at
