@@ -212,17 +212,34 @@ def test_the_practice_secrets_are_private(installed: InstalledServer) -> None:
     assert (installed.practice_dir / "password").read_text().strip() in installed.url
 
 
+# The rules an older version of the script wrote in front of Debian's (no end mark, and the LAP
+# account could still reach the other databases through Debian's own rules).
+OLDER_BLOCK = """# LAP practice server: the workstations, over TLS, with a password; nothing else from the network
+hostssl   lap_cabinet  lap  127.0.0.1/32  scram-sha-256
+hostnossl all        all    0.0.0.0/0 reject
+hostnossl all        all    ::/0      reject
+"""
+
+
 def test_a_second_run_keeps_the_ca_the_key_and_the_password(installed: InstalledServer, tmp_path: Path) -> None:
     from lap_app.storage import LocalStore
 
     kept = {name: (installed.practice_dir / name).read_bytes() for name in ("ca.pem", "ca.key", "server.key", "password")}
-    again = installed.run_script("localhost", "127.0.0.1/32")
+    hba_path = installed.root / "conf" / installed.version / "main" / "pg_hba.conf"
+    debian_rules = hba_path.read_text().split("# end of LAP practice server\n", 1)[1]
+    hba_path.write_text(OLDER_BLOCK + debian_rules)  # as an older version left it
+    again = installed.run_script("localhost", "127.0.0.0/8")  # and the practice's network changed
     assert again.returncode == 0, again.stderr
     assert printed_url(again.stdout) == installed.url
     assert {name: (installed.practice_dir / name).read_bytes() for name in kept} == kept
-    hba = (installed.root / "conf" / installed.version / "main" / "pg_hba.conf").read_text()
-    assert hba.count("# LAP practice server") == 1
+    hba = hba_path.read_text()
+    assert hba.count("# LAP practice server") == 1 and hba.endswith(debian_rules)
+    assert [line for line in hba.splitlines() if line.startswith("hostssl")] == [
+        "hostssl   lap_cabinet  lap  127.0.0.0/8  scram-sha-256"]
     LocalStore(installed.url, ca_path=str(installed.ca)).close()  # the workstations need nothing new
+    with pytest.raises(psycopg.OperationalError, match=r"pg_hba\.conf rejects"):
+        psycopg.connect(installed.url.replace("/lap_cabinet", "/postgres"), sslmode="verify-full",
+                        sslrootcert=str(installed.ca), connect_timeout=10).close()
 
 
 def test_without_root_it_needs_a_place_of_its_own(installed: InstalledServer) -> None:
