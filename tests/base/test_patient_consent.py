@@ -4,6 +4,8 @@ consultation by the prescriber follows, and each change is in the audit trail.""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 import uuid
 
 import pytest
@@ -111,6 +113,7 @@ def test_cancelled_while_withdrawn_stays_cancelled_once_given_back(base, people,
                                {"lines": [{"line": 1, "quantity": 1}], "complete": complete})
     assert executed.status_code == 200, executed.text
     set_consent(client, secret, PATIENT_INS, number, given=False)
+    before = time.time()
     cancelled = physician.call("POST", f"/prescriptions/{number}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     late = pharmacist.call("PUT", f"/prescrit/prescriptions/{number}/executions/{uuid.uuid4().hex}",
@@ -126,5 +129,7 @@ def test_cancelled_while_withdrawn_stays_cancelled_once_given_back(base, people,
     assert view.status is not None and view.status.value == "cancelled"
     assert [(e.line, e.amount) for e in view.executions] == [(1, 1.0)]  # the one before the cancel, no other
     text = view.text_lines()
-    assert text[0].endswith(": annulée") and text[1] == CANCELLED_AFTER_EXECUTIONS
+    assert view.cancelled_at is not None and before <= view.cancelled_at <= time.time()
+    moment = dt.datetime.fromtimestamp(view.cancelled_at).strftime("%d/%m/%Y %H:%M")
+    assert text[0].endswith(f": annulée le {moment}") and text[1] == CANCELLED_AFTER_EXECUTIONS
     assert any("1 boîte(s) délivrée(s)" in line for line in text)

@@ -1,6 +1,9 @@
 """« Mon espace santé (démo) » opened from « Prescrit (démo) »: the patient's PDFs are listed
 and one opens, the very bytes that were printed, its page drawn in the window; the patient
-withdraws the consent to the physician following its execution, then gives it back."""
+withdraws the consent to the physician following its execution, then gives it back.
+
+The practice's store only serves to make the ordonnance here (an SQLite file): the window reads
+the DMP and the base; the copies' states on both engines are in test_dmp_filing.py."""
 
 from __future__ import annotations
 
@@ -32,13 +35,13 @@ def filed(dmp_endpoint, dmp_pki_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_prescrits(dmp_base, dmp_endpoint, dmp_pki_dir):
+def demo_prescrits(dmp_base, dmp_endpoint, dmp_pki_dir, tmp_path_factory):
     from lap_app.base_client.protocol import PATIENT_PORTAL_KEY_FILE
     from lap_app.demo.prescrit import DemoPrescrits
     from lap_app.standins.pki import init_pki
 
     secret = (dmp_base.data_dir / PATIENT_PORTAL_KEY_FILE).read_bytes().hex()
-    prescrits = DemoPrescrits(dmp_endpoint, init_pki(dmp_pki_dir), secret)
+    prescrits = DemoPrescrits(dmp_endpoint, init_pki(dmp_pki_dir), secret, tmp_path_factory.mktemp("prescrits"))
     yield prescrits
     prescrits.close()
 
