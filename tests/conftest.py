@@ -28,6 +28,18 @@ EXAMPLE_BUNDLE = FIXTURES / "ordonnance-bundle.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _untimed_hypothesis()
+
+
+def _untimed_hypothesis() -> None:
+    """Property tests are not timed: Hypothesis's 200 ms deadline per example turns one stall of
+    a loaded machine (a long pause of the process, a garbage collection) into a FlakyFailure."""
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return
+    settings.register_profile("lap", deadline=None)
+    settings.load_profile("lap")
 
 
 _GC_THRESHOLDS = gc.get_threshold()
