@@ -65,7 +65,10 @@ def pack_listing(cis: str, name: str, dci: str, form: str, marketed: bool, avail
               repr(price_range[0]) if price_range else "", repr(price_range[1]) if price_range else "",
               ",".join(map(str, rates)), str(generic.group_id) if generic else "",
               generic.label if generic else "", generic.role if generic else ""]
-    return _SEPARATOR.join(field.replace(_SEPARATOR, " ") for field in fields)  # a control character in a file
+    text = _SEPARATOR.join(fields)
+    if text.count(_SEPARATOR) != len(fields) - 1:  # a control character in a file
+        text = _SEPARATOR.join(field.replace(_SEPARATOR, " ") for field in fields)
+    return text
 
 
 def unpack_listing(text: str, details: str | Callable[[str], str]) -> DrugResult:
