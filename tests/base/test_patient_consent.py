@@ -94,9 +94,10 @@ def test_only_the_portal_for_the_ordonnance_s_own_patient(base, people, portal) 
                               {"opposition": True})
     assert refused.status_code == 401
     assert physician.call("GET", f"/prescriptions/{number}/status").json()["opposition"] is False
-    outcomes = [r[0] for r in base.rows("SELECT outcome FROM audit WHERE action = 'consent' AND number = ? ORDER BY id",
-                                        number)]
-    assert outcomes == ["refused:404:unknown_prescription", "refused:422:invalid_ins"]
+    outcomes = base.rows("SELECT profession, outcome FROM audit WHERE action = 'consent' AND number = ? ORDER BY id",
+                         number)
+    assert outcomes == [("patient", "refused:404:unknown_prescription"), ("patient", "refused:422:invalid_ins"),
+                        ("21", "refused:401:not_patient_portal")]  # the card is known: its refusal is audited
 
 
 @pytest.mark.parametrize("complete", [False, True], ids=["partly-executed", "executed-in-full"])

@@ -100,7 +100,7 @@ def _view(conn: Any, row: Any, replayed: bool = False, *, status: str | None = N
                            executions=records)
 
 
-@router.get("/prescriptions/{number}", response_model=PrescritViewOut, responses=ERRORS)
+@router.get("/prescriptions/{number}", response_model=PrescritViewOut, responses=ERRORS, name="prescrit_read")
 def read(number: str, state: State, caller: PrescritCaller) -> PrescritViewOut:
     """The ordonnance and what was done of each line, for a prescrit whose profession carries it out."""
     holder = caller.holder
