@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from postgres_cluster import PostgresCluster, PostgresUnavailable
+
+if TYPE_CHECKING:
+    from lap_app.standins.pki import Pki
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"  # provenance and licences: tests/fixtures/README.md
@@ -27,6 +32,43 @@ EXAMPLE_BUNDLE = FIXTURES / "ordonnance-bundle.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+# Parallel runs (pytest-xdist, the README's ``-n 2 --dist loadgroup``). The machine's card reader
+# (pcscd + vpcd's fixed ports), its CUPS queue and its X displays exist once: every test that uses
+# them carries the ``pcsc`` or ``cups`` mark and runs in this one group, on one worker, one at a time.
+HOST_DEVICES_GROUP = "host_devices"
+HOST_DEVICE_MARKS = ("pcsc", "cups")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist names the groups in the test ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first: set[str] = set()  # files that start first on a worker: the long ones and the device group
+    for item in items:
+        if any(item.get_closest_marker(mark) for mark in HOST_DEVICE_MARKS):
+            item.add_marker(pytest.mark.xdist_group(HOST_DEVICES_GROUP))
+            first.add(item.nodeid.split("::", 1)[0])
+        if item.get_closest_marker("slow"):
+            first.add(item.nodeid.split("::", 1)[0])
+    if hasattr(config, "workerinput"):  # an xdist worker: the order it sends is the order work is handed out
+        items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in first)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadgroup`` keeps each test file on one worker, as ``loadfile`` does (a file's module
+    fixtures — a base, a world of cards — are set up once), and each xdist_group together."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # keep the workers' order: the long files first
+
+    class FilesAndGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            group = nodeid.rsplit("@", 1)[-1]
+            return group if group == HOST_DEVICES_GROUP else nodeid.split("::", 1)[0]
+
+    return FilesAndGroups(config, log)
 
 
 _GC_THRESHOLDS = gc.get_threshold()
@@ -66,6 +108,23 @@ def require_service(available: bool, what: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def demo_pki_copy(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Pki]:
+    """A function putting a copy of the session's demo PKI in a new directory and returning it.
+    Its keys are made once per session (RSA key generation is the slow part); each copy keeps its
+    own PIN counters, so a card blocked in one suite stays usable in the others."""
+    from lap_app.standins.pki import init_pki
+
+    source = tmp_path_factory.mktemp("demo-pki")
+    init_pki(source)
+
+    def copy(directory: Path) -> Pki:
+        shutil.copytree(source, directory)
+        return init_pki(directory)
+
+    return copy
+
+
+@pytest.fixture(scope="session")
 def example_bundle_path() -> Path:
     return EXAMPLE_BUNDLE
 
@@ -95,12 +154,11 @@ def started_cluster(**options: object) -> PostgresCluster:
 
 
 @pytest.fixture(scope="session")
-def postgres_tls_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PostgresCluster, Path]]:
+def postgres_tls_cluster(tmp_path_factory: pytest.TempPathFactory,
+                         demo_pki_copy: Callable[[Path], Pki]) -> Iterator[tuple[PostgresCluster, Path]]:
     """A second cluster that speaks TLS, with a certificate for localhost/127.0.0.1 issued by a test
     CA; yields it and that CA's file (``sslmode=verify-full``, ``sslrootcert``)."""
-    from lap_app.standins.pki import init_pki
-
-    pki = init_pki(tmp_path_factory.mktemp("postgres-pki"))
+    pki = demo_pki_copy(tmp_path_factory.mktemp("postgres") / "pki")
     cluster = started_cluster(tls=(pki.server_cert_path, pki.server_key_path))
     try:
         yield cluster, pki.ca_cert_path
