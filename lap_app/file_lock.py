@@ -48,7 +48,9 @@ def unlock(handle: IO[str]) -> None:
 
 def acquire(path: Path, timeout: float | None) -> IO[str]:
     """Open and lock ``path``; wait up to ``timeout`` s (None: for ever), else ``LockBusy``."""
-    handle = open(path, "a+")  # noqa: SIM115 - returned to the caller, who holds the lock
+    # private (0600) like the files it guards: a lock beside the store lies among health data
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    handle = os.fdopen(descriptor, "a+")
     deadline = None if timeout is None else time.monotonic() + timeout
     while not try_lock(handle):
         if deadline is not None and time.monotonic() >= deadline:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from required_services import in_ci, require_service  # noqa: F401 - also read from here by the suites
 
 from postgres_cluster import PostgresCluster, PostgresUnavailable
 
@@ -87,24 +88,35 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
                 return
 
 
+# A Qt test waits for a condition (``qtbot.waitUntil``, ``qtbot.waitSignal``) at least this long
+# before it fails: a wait ends as soon as its condition holds, and the few seconds a test names
+# are well within reach of a CI machine running 3–4× slower than usual (a card signature, a
+# base probe, a PDF rendered in a worker). No test measures time with these waits.
+QT_PATIENCE_MS = 60_000
+
+
+@pytest.fixture
+def qtbot(qtbot):  # type: ignore[no-untyped-def]
+    """pytest-qt's ``qtbot``, patient (``QT_PATIENCE_MS``) whatever timeout a test gives its waits."""
+    wait_until, wait_signal = qtbot.waitUntil, qtbot.waitSignal
+
+    def patient_wait_until(callback, *, timeout: int = 5000):  # type: ignore[no-untyped-def]
+        return wait_until(callback, timeout=max(timeout, QT_PATIENCE_MS))
+
+    def patient_wait_signal(signal, *, timeout: int = 5000, raising=None, **options):  # type: ignore[no-untyped-def]
+        if timeout > 0 and raising is not False:  # (raising=False: a test that expects the timeout)
+            timeout = max(timeout, QT_PATIENCE_MS)
+        return wait_signal(signal, timeout=timeout, raising=raising, **options)
+
+    qtbot.waitUntil, qtbot.waitSignal = patient_wait_until, patient_wait_signal
+    return qtbot
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     base = tmp_path_factory.mktemp("user")
     for var, sub in (("LAP_DATA_DIR", "data"), ("LAP_CONFIG_DIR", "config")):
         os.environ[var] = str(base / sub)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require_service(available: bool, what: str) -> None:
-    """Skip locally when ``what`` is missing, but fail in CI, where it must be running."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"{what} is required in CI and is not available", pytrace=False)
-    pytest.skip(f"{what} not available on this machine")
 
 
 @pytest.fixture(scope="session")

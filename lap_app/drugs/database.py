@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lap_app.domain.errors import UserError, os_error_reason
-from lap_app.drugs.coverage import no_profile_reason
 from lap_app.drugs.integrity import file_state, keep_release, rebuild
-from lap_app.drugs.interactions import InteractionIndex, check
 from lap_app.drugs.models import (
     Alert,
     DrugResult,
@@ -33,6 +31,10 @@ from lap_app.paths import user_data_dir
 
 if TYPE_CHECKING:
     from lap_app.drugs.importer import ImportReport
+    from lap_app.drugs.interactions import InteractionIndex
+
+# The interaction and coverage modules (thesaurus mapping, their patterns) load on the first
+# check, in the worker that warms the index: not on the way to the first window.
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +295,8 @@ class DrugDatabase:
     # -- interactions -------------------------------------------------------------------
     def _interaction_index(self) -> InteractionIndex:
         if self._interactions is None:
+            from lap_app.drugs.interactions import InteractionIndex
+
             self._interactions = InteractionIndex.load(self._conn)
         return self._interactions
 
@@ -307,6 +311,8 @@ class DrugDatabase:
         with self._snapshot():
             if self._interactions is not None or self._release() != release:
                 return False
+            from lap_app.drugs.interactions import InteractionIndex
+
             self._interactions = InteractionIndex(self._conn, loaded.entries, loaded.labels)
             return True
 
@@ -319,6 +325,8 @@ class DrugDatabase:
         ``allergies``: substances the patient is allergic to, as typed ("amoxicilline").
         Alerts inform, they never block; most severe first.
         """
+        from lap_app.drugs.interactions import check
+
         new = [c.strip() for c in cis_list if c and c.strip()]
         current = [c.strip() for c in current_cis if c and c.strip()]
         with self._snapshot():
@@ -338,6 +346,8 @@ class DrugDatabase:
         """Raw figure: every active substance mapped. "Mappable" figure: the same, ignoring
         unmapped substances that have no interaction profile (``coverage.no_profile_reason``);
         a drug made only of such substances leaves the denominator."""
+        from lap_app.drugs.coverage import no_profile_reason
+
         marketed = fully = mappable = mappable_fully = 0
         unmapped: dict[str, int] = {}
         excluded: dict[str, int] = {}  # category → marketed drugs left out of the denominator

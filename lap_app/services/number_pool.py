@@ -3,9 +3,9 @@
 A store restored from a backup still lists as free the numbers it handed out after the
 backup. Whenever the base is reachable, once per store and prescriber, the pool is reconciled
 with the base's own list: every number the base knows as used, or does not know, is burnt.
-Offline, ``LocalStore.reserve_number_for_signing(offline=True)`` takes only numbers above the
-highest ever handed out (``lap_app.storage.number_mark``), or none: the ordonnance is printed
-on paper.
+Online or not, ``LocalStore.reserve_number_for_signing`` never takes a number this workstation
+already took (``lap_app.storage.taken_numbers``, kept outside the store); with no number left
+the ordonnance is printed on paper.
 """
 
 from __future__ import annotations

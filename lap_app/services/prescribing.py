@@ -30,7 +30,7 @@ from lap_app.i18n import _
 from lap_app.services.card_session import ensure_token, renew_token
 from lap_app.services.dmp import PENDING_MESSAGE, DmpState
 from lap_app.services.drafting import DraftAlert
-from lap_app.services.number_pool import reconcile_once, reconciled
+from lap_app.services.number_pool import reconcile_once
 from lap_app.services.outbox import send_entry
 from lap_app.services.practice import practice_of, prescriber_for
 from lap_app.services.safety import PatientFacts, acknowledgements_for, review
@@ -109,8 +109,7 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         offline_message = error.message
         log.warning("base unreachable at prescription time: %s", error.message)
 
-    number = store.reserve_number_for_signing(identity.national_id,
-                                              offline=not reconciled(store, identity.national_id))
+    number = store.reserve_number_for_signing(identity.national_id)
     if number is None:
         if offline_message is None:  # online yet no number: the base refused to give one
             raise UserError(_("La base n'a fourni aucun numéro d'ordonnance"))

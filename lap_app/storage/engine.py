@@ -63,8 +63,8 @@ def store_label(location: StoreLocation) -> str:
     return server_label(str(location)) if is_server_url(location) else str(location)
 
 
-def mark_path(location: StoreLocation) -> Path:
-    """Where this workstation keeps its ``NumberMark`` for the store at ``location``."""
+def taken_numbers_path(location: StoreLocation) -> Path:
+    """Where this workstation lists the numbers it took (``TakenNumbers``) from the store at ``location``."""
     if not is_server_url(location):
         return Path(location)
     from lap_app.paths import user_data_dir

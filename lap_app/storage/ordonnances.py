@@ -28,13 +28,13 @@ from lap_app.storage.engine import (
     default_store_ca,
     default_store_location,
     is_postgres,
-    mark_path,
     open_store,
+    taken_numbers_path,
 )
 from lap_app.storage.errors import STORE_FAILURES
-from lap_app.storage.number_mark import NumberMark
 from lap_app.storage.outbox_claim import OutboxClaims
 from lap_app.storage.patient_link import bundle_patient_ref
+from lap_app.storage.taken_numbers import TakenNumbers
 from lap_app.storage.transaction import savepoint, write_transaction
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,26 @@ class LocalStore:
         ca_path = default_store_ca() if ca_path is None else ca_path
         self.conn: StoreConnection = open_store(self.location, ca_path)
         self._lock = threading.RLock()
-        self._mark = NumberMark(mark_path(self.location))
+        self._taken = TakenNumbers(taken_numbers_path(self.location))
         self._claims = OutboxClaims(str(self.location), ca_path) if is_postgres(self.conn) else None
+        if not self._taken.exists():
+            self._start_taken_numbers()
+
+    def _start_taken_numbers(self) -> None:
+        """A first start, or one from before the list existed: what the store knows as taken."""
+        with self._lock:
+            rows = self.conn.execute("SELECT prescriber, number, expires_at FROM number_pool"
+                                     " WHERE taken_at IS NOT NULL AND expires_at > ?", (time.time(),)).fetchall()
+        by_prescriber: dict[str, list[tuple[str, float]]] = {}
+        for row in rows:
+            by_prescriber.setdefault(row["prescriber"], []).append((row["number"], float(row["expires_at"])))
+        try:
+            for prescriber, taken in by_prescriber.items():
+                self._taken.record(prescriber, taken)
+            if not by_prescriber:
+                self._taken.record("", [])
+        except OSError as error:  # the store still works online; offline it prints paper
+            log.warning("list of taken numbers not written (%s): %s", self._taken.path, error)
 
     def close(self) -> None:
         if self._claims is not None:
@@ -128,24 +146,25 @@ class LocalStore:
         return count
 
     def _take_number(self, conn: StoreConnection, prescriber: str, margin: float = 3600.0,
-                     above: str = "") -> str | None:
-        """The lowest free number, taken by a conditional UPDATE: on the practice server two
-        workstations may pick the same candidate; the second one's UPDATE waits for the first to
-        commit, finds it taken (``taken_at IS NULL`` re-checked) and tries the next."""
-        for _attempt in range(100):
-            row = conn.execute(
-                "SELECT number FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?"
-                " AND number > ? ORDER BY expires_at, number LIMIT 1",
-                (prescriber, time.time() + margin, above)).fetchone()
-            if row is None:
-                return None
+                     excluded: frozenset[str] = frozenset()) -> str | None:
+        """The free number that expires first, taken by a conditional UPDATE: on the practice
+        server two workstations may pick the same candidate; the second one's UPDATE waits for
+        the first to commit, finds it taken (``taken_at IS NULL`` re-checked) and tries the next.
+        ``excluded``: numbers never to take (this workstation took them already)."""
+        candidates = conn.execute(
+            "SELECT number, expires_at FROM number_pool WHERE prescriber = ? AND taken_at IS NULL AND expires_at > ?"
+            " ORDER BY expires_at, number", (prescriber, time.time() + margin)).fetchall()
+        for row in candidates:
             number: str = row["number"]
+            if number in excluded:
+                continue
             taken = conn.execute("UPDATE number_pool SET taken_at = ? WHERE number = ? AND taken_at IS NULL",
                                  (time.time(), number)).rowcount
             if taken == 1:
-                self._mark.record(prescriber, number)  # before the commit: never handed out twice, even restored
+                # Written before the commit: never handed out twice, even from a restored store.
+                self._taken.record(prescriber, [(number, float(row["expires_at"]))])
                 return number
-        raise RuntimeError("number pool: no number could be taken after 100 attempts")
+        return None
 
     def unused_numbers(self, prescriber: str) -> builtins.list[str]:
         with self._lock:
@@ -162,14 +181,13 @@ class LocalStore:
 
     # --- ordonnances -----------------------------------------------------------------------
 
-    def reserve_number_for_signing(self, prescriber: str, *, offline: bool = False) -> str | None:
-        """Take a number out of the pool (it will never be offered again, even if signing fails).
-
-        ``offline`` (the pool could not be checked with the base): only a number above the
-        highest this store ever handed out (``NumberMark``), in case the store was restored."""
-        above = (self._mark.highest(prescriber) or "") if offline else ""
+    def reserve_number_for_signing(self, prescriber: str) -> str | None:
+        """Take a number out of the pool (it will never be offered again, even if signing fails),
+        never one this workstation already took (``TakenNumbers``: the store may be a restored
+        backup, and offline the base cannot say)."""
+        excluded = self._taken.of(prescriber)
         with self.transaction() as conn:
-            return self._take_number(conn, prescriber, above=above)
+            return self._take_number(conn, prescriber, excluded=excluded)
 
     def save_signed(self, *, number: str, prescriber: str, patient_name: str, opposition: bool,
                     bundle: dict[str, Any], signer_certificate: bytes,

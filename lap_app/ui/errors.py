@@ -12,7 +12,7 @@ import sys
 import threading
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from lap_app.domain.errors import UserError
@@ -32,8 +32,11 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
     """Window-modal, without blocking the event loop (work in progress keeps running)."""
     box = QMessageBox(QMessageBox.Icon.Warning, title or _("Erreur"), error_text(error),
                       QMessageBox.StandardButton.Ok, parent)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    from PySide6.QtCore import Qt  # (not on the start-up path: see login._at_top)
+
     from lap_app.ui.focus import return_focus_after
+
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     return_focus_after(box)  # read, closed: the keyboard is back in the field it left
     box.open()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -18,7 +18,7 @@ from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 from lap_app.ui.card_watch import CardWatcher, WatchState
 from lap_app.ui.context import AppContext
-from lap_app.ui.style import set_role
+from lap_app.ui.style import set_initial_role, set_role
 from lap_app.ui.workers import card_pool, run_task
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,15 @@ def holder_block(identity) -> str:
     return holder_summary(identity, "\n")
 
 
+def _at_top(label: QLabel) -> QVBoxLayout:
+    """A grid label kept at the top of its row (beside a value wrapped on several lines).
+    Without ``Qt.AlignmentFlag``: the first use of PySide's ``Qt`` namespace builds its ~90
+    enums (~25 ms), which the first window does not need — it comes once the GP is in."""
+    column = QVBoxLayout()
+    column.addWidget(label)
+    column.addStretch(1)
+    return column
+
 
 
 class LoginPage(QWidget):
@@ -59,9 +68,9 @@ class LoginPage(QWidget):
         self._busy = False
 
         self.title = QLabel(_("Connexion par carte CPS"))
-        set_role(self.title, "title")
+        set_initial_role(self.title, "title")
         self.subtitle = QLabel(_("Insérez votre carte CPS puis saisissez votre code porteur."))
-        set_role(self.subtitle, "subtitle")
+        set_initial_role(self.subtitle, "subtitle")
         self.subtitle.setWordWrap(True)
         self.reader_label = QLabel()
         self.reader_label.setWordWrap(True)  # a module path to install is a long sentence
@@ -93,16 +102,19 @@ class LoginPage(QWidget):
         grid = QGridLayout()
         grid.setVerticalSpacing(10)
         column.addLayout(grid)
-        grid.addWidget(QLabel(_("Lecteur")), 0, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addLayout(_at_top(QLabel(_("Lecteur"))), 0, 0)
         grid.addWidget(self.reader_label, 0, 1)
-        grid.addWidget(QLabel(_("Carte")), 1, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addLayout(_at_top(QLabel(_("Carte"))), 1, 0)
         grid.addWidget(self.card_label, 1, 1)
         grid.addWidget(QLabel(_("Code porteur")), 2, 0)
         grid.addWidget(self.pin_edit, 2, 1)
         grid.addWidget(self.tries_label, 3, 1)
         grid.setColumnStretch(1, 1)
         column.addWidget(self.message_label)
-        column.addWidget(self.login_button, 0, Qt.AlignmentFlag.AlignRight)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)  # the button on the right
+        buttons.addWidget(self.login_button)
+        column.addLayout(buttons)
         # no alignment flag on the box: an aligned item gets its plain size hint, which does not
         # account for the wrapped labels' height at the box's real width
         row = QHBoxLayout()
@@ -142,7 +154,7 @@ class LoginPage(QWidget):
 
     def _show_message(self, text: str, role: str = "error") -> None:
         self.message_label.setText(text)
-        set_role(self.message_label, role)
+        set_role(self.message_label, role if text else "")  # no text: no style to change
 
     def _refresh_controls(self) -> None:
         ready = self._card is not None and not self._busy

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QRect, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
         return getattr(self, name)
 
     def _build_work_area(self) -> QWidget:
+        from PySide6.QtCore import Qt  # (not on the start-up path: see login._at_top)
+
         from lap_app.ui.editor import PrescriptionEditor
         from lap_app.ui.editor.care_editor import CareEditor
         from lap_app.ui.history import HistoryPanel
@@ -270,7 +272,12 @@ class MainWindow(QMainWindow):
         if self._background_started:
             return
         self._background_started = True
-        # after the page with its PIN field enabled is painted: the GP types while these run
+        # The page with its PIN field enabled is painted now: Qt's own repaint is a low-priority
+        # event, which would come after the working area's build (a second or more on a busy
+        # workstation) — the GP would look at a greyed-out field all that time. The GP types
+        # while the rest runs.
+        if self.isVisible():
+            self.login_page.repaint()
         QTimer.singleShot(0, self, self._prepare_work_area)
         self.refresh_status()
         run_task(self.context.services.prescribing.warm_up)

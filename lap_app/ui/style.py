@@ -60,7 +60,16 @@ QFrame[role="locked"] {{ background: rgba(246, 247, 249, 235); }}
 
 
 def set_role(widget, role: str) -> None:
-    """Tag a widget for the stylesheet and re-polish it so the change shows at once."""
+    """Tag a widget for the stylesheet and re-polish it so the change shows at once (only when
+    the role changes: ``QStyle.polish`` called from Python builds PySide's whole ``Qt`` namespace
+    the first time, ~25 ms, which the first window can do without)."""
+    if (widget.property("role") or "") == role:
+        return
     widget.setProperty("role", role)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def set_initial_role(widget, role: str) -> None:
+    """The role of a widget being built, not polished yet: Qt styles it when it first shows."""
+    widget.setProperty("role", role)

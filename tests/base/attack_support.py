@@ -13,6 +13,7 @@ import json
 import socket
 import ssl
 import subprocess
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, BaseProcess, free_port
+from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, START_TIMEOUT, BaseProcess, free_port
 
 PATIENT_INS = "158037505612321"  # the example Bundle's patient
 
@@ -33,7 +34,7 @@ class AttackedBase(BaseProcess):
     request_timeout: float = 10.0
     log_dir: Path | None = None
 
-    def start(self, timeout: float = 20.0) -> AttackedBase:
+    def start(self, timeout: float = START_TIMEOUT) -> AttackedBase:
         env = self.environment(LAP_DATA_DIR=str(self.log_dir))
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
@@ -175,6 +176,12 @@ class Insider:
                                          SIGNATURE_FORMAT)
         return to_bundle(ordonnance)
 
+    def execute(self, number: str, lines: list[dict[str, Any]], execution_id: str | None = None,
+                complete: bool = False) -> httpx.Response:
+        """This prescrit records what it did on ``number`` (a new execution unless ``execution_id``)."""
+        return self.call("PUT", f"/prescrit/prescriptions/{number}/executions/{execution_id or uuid.uuid4().hex}",
+                         {"lines": lines, "complete": complete})
+
     def register(self, number: str, bundle: dict[str, Any]) -> httpx.Response:
         return self.call("PUT", f"/prescriptions/{number}", {"bundle": bundle})
 
@@ -192,6 +199,40 @@ def insider(base: BaseProcess, holder: Any, installation: str | None = None, enr
     if enrol:
         person.enrol()
     return person
+
+
+@contextlib.contextmanager
+def physician_and_prescrits(base: BaseProcess, pki_dir: Path,
+                            professions: tuple[str, ...]) -> Iterator[tuple[Insider, dict[str, Insider]]]:
+    """The demo physician (enrolled) and the demo prescrits named, at the physician's installation."""
+    from lap_app.standins.pki import init_pki
+
+    pki = init_pki(pki_dir)
+    physician = insider(base, pki.holder("medecin"), enrol=True)
+    prescrits = {name: insider(base, pki.holder(name), physician.installation) for name in professions}
+    try:
+        yield physician, prescrits
+    finally:
+        for person in (physician, *prescrits.values()):
+            person.close()
+
+
+@contextlib.contextmanager
+def physicians_client(base: BaseProcess, physician: Insider) -> Iterator[Any]:
+    """The application's own base client, holding the physician's token (as after the card's login)."""
+    import time
+
+    from lap_app.base_client import HttpBaseClient, InstallationCredential
+    from lap_app.base_client.client import Token
+
+    assert physician.installation and physician.token
+    installation_id, secret = physician.installation.split(".", 1)
+    client = HttpBaseClient(base.url, base.ca, installation=InstallationCredential(installation_id, secret))
+    client.token = Token(physician.token, time.time() + 600, physician.national_id, "10")
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def valid_unknown_numbers(count: int, avoid: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]

@@ -34,6 +34,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Back as soon as the server answers: generous for a CI machine 3–4× slower than usual (a base
+# restarted under a crash campaign took 8–9 s at load 14, against about 1.5 s on a quiet machine).
+START_TIMEOUT = 120.0
+
+
 @dataclass
 class BaseProcess:
     """``lap-app base serve`` in a subprocess; ``kill()`` is a kill -9."""
@@ -54,7 +59,7 @@ class BaseProcess:
     def ca(self) -> Path:
         return self.pki_dir / "ca.pem"
 
-    def start(self, timeout: float = 20.0) -> BaseProcess:
+    def start(self, timeout: float = START_TIMEOUT) -> BaseProcess:
         self.process = subprocess.Popen(
             [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir), "--token-ttl", str(self.token_ttl),

@@ -36,6 +36,20 @@ def base_database(request: pytest.FixtureRequest, base_engine: str):
     return request.getfixturevalue("postgres_database")
 
 
+@pytest.fixture
+def store_beside_base(request: pytest.FixtureRequest, base_engine: str, tmp_path: Path):
+    """The practice store on the engine of the base under test, opened (closed afterwards): an
+    SQLite file beside a base on SQLite, a fresh database of the session's cluster (a practice
+    server) beside a base on PostgreSQL."""
+    from lap_app.storage import LocalStore
+
+    location = tmp_path / "lap.sqlite3" if base_engine == "sqlite" else request.getfixturevalue(
+        "fresh_postgres_database")
+    local = LocalStore(location)
+    yield local
+    local.close()
+
+
 @pytest.fixture(scope="session")
 def base(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path, base_database):
     with running_base(tmp_path_factory.mktemp("base-data"), pki_dir, database=base_database()) as process:

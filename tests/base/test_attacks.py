@@ -5,6 +5,12 @@ raw HTTPS to a real base over loopback: enumeration of numbers, squatting of DMP
 leaks under the patient's opposition, oversized bodies and request heads, slow connections,
 dispensing beyond the prescription, keys used in the wrong role, re-encoded challenges,
 unauthenticated disk writes, file modes.
+
+The attacks that reach the base's database (numbers issued, misses counted for the rate limit,
+the audit, opposition, dispensings checked against the stored lines, single-use challenges, no
+write for the unauthenticated) run on a base over SQLite and on one over PostgreSQL. The attacks
+on the HTTP layer (bodies, heads, slow connections), on the keys and tokens, and the file modes
+of the SQLite files do not depend on the engine: they run on SQLite only (``on_sqlite_base``).
 """
 
 from __future__ import annotations
@@ -31,13 +37,20 @@ from attack_support import (
     valid_unknown_numbers,
 )
 
+from circuit_support import on_both_engines
+
+# The engine-independent attacks still name their engine: every test of this module then shares
+# one attacked base per engine (an unnamed engine would start a third one).
+on_sqlite_base = pytest.mark.parametrize("base_engine", ["sqlite"], indirect=True, scope="session")
+
 REQUEST_TIMEOUT = 1.0  # the attacked base's --request-timeout (a short one, to wait it out)
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path):
+def target(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path, base_database):
     root = tmp_path_factory.mktemp("attacked")
-    with attacked_base(root / "base-data", pki_dir, root / "log", request_timeout=REQUEST_TIMEOUT) as base:
+    with attacked_base(root / "base-data", pki_dir, root / "log", request_timeout=REQUEST_TIMEOUT,
+                       database=base_database()) as base:
         yield base
 
 
@@ -81,6 +94,7 @@ def fresh_installation(target, cards) -> str:
 
 # --- 1. enumeration ------------------------------------------------------------------------------
 
+@on_both_engines
 def test_numbers_are_random_unique_and_keep_their_check_digits(doctor_a):
     from lap_app.domain.identifiers import is_valid_prescription_number
 
@@ -94,6 +108,7 @@ def test_numbers_are_random_unique_and_keep_their_check_digits(doctor_a):
     assert serials[-1] - serials[0] > 10 ** 13  # spread over the whole 14-digit range
 
 
+@on_both_engines
 def test_guessing_numbers_is_rate_limited_audited_and_logged(target, cards, doctor_a):
     real = doctor_a.prescribe()
     installation = fresh_installation(target, cards)
@@ -124,6 +139,7 @@ def test_guessing_numbers_is_rate_limited_audited_and_logged(target, cards, doct
         person.close()
 
 
+@on_both_engines
 def test_unknown_and_not_yours_answer_alike(target, cards, doctor_a):
     real = doctor_a.prescribe()
     reserved = doctor_a.numbers(1)[0]
@@ -143,6 +159,7 @@ def test_unknown_and_not_yours_answer_alike(target, cards, doctor_a):
     snoop.close()
 
 
+@on_sqlite_base
 def test_client_tells_the_wait_and_does_not_hammer(target, cards, pki_dir):
     from lap_app.base_client import BaseRateLimited, HttpBaseClient, InstallationCredential
     from lap_app.domain.errors import UserError
@@ -172,6 +189,7 @@ def test_client_tells_the_wait_and_does_not_hammer(target, cards, pki_dir):
     person.close()
 
 
+@on_both_engines
 def test_dmp_document_ids_are_opaque_and_guessing_them_is_limited(target, cards, doctor_a):
     from lap_app.base_client.dmp_protocol import document_reference, new_document_id
 
@@ -204,6 +222,7 @@ def _copy(person: Insider, number: str, document_id: str, pdf: bytes, author: st
     return person.call("PUT", f"/dmp/documents/{document_id}", {"documentReference": reference})
 
 
+@on_both_engines
 def test_only_the_prescriber_files_the_copy_of_a_registered_ordonnance(target, doctor_a, doctor_b):
     from lap_app.base_client.dmp_protocol import new_document_id
 
@@ -236,6 +255,7 @@ def test_only_the_prescriber_files_the_copy_of_a_registered_ordonnance(target, d
 
 # --- 3. opposition -------------------------------------------------------------------------------
 
+@on_both_engines
 def test_nothing_reveals_execution_under_opposition(target, cards, doctor_a):
     dispensed = doctor_a.prescribe(opposition=True)
     untouched = doctor_a.prescribe(opposition=True)
@@ -270,11 +290,11 @@ def test_nothing_reveals_execution_under_opposition(target, cards, doctor_a):
     pharmacy.close()
 
 
-def test_local_store_never_records_execution_under_opposition(tmp_path, monkeypatch):
+def test_local_store_never_records_execution_under_opposition(store_location, tmp_path, monkeypatch):
     from lap_app.storage import LocalStore
 
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path))
-    store = LocalStore(tmp_path / "lap.sqlite3")
+    store = LocalStore(store_location)  # a workstation's file, then a practice server
     bundle = {"resourceType": "Bundle"}
     ids = {}
     for number, opposition in (("1" * 16, True), ("2" * 16, False)):
@@ -296,6 +316,7 @@ def _send_head(sock, method: str, path: str, headers: dict[str, str]) -> None:
     sock.sendall("\r\n".join(lines).encode("latin-1"))
 
 
+@on_sqlite_base
 def test_oversized_bodies_are_refused_before_being_read(target, doctor_a):
     before = target.rss_kib()
     declared = 100 * 1024 * 1024
@@ -342,6 +363,7 @@ def test_oversized_bodies_are_refused_before_being_read(target, doctor_a):
     assert doctor_a.call("POST", "/numbers", {"count": 1}).status_code == 201
 
 
+@on_sqlite_base
 def test_large_body_needs_a_valid_token_before_it_is_parsed(target, doctor_a):
     body = json.dumps({"documentReference": {"pad": "x" * (2 * 1024 * 1024)}})
     anonymous = doctor_a.http.put("/dmp/documents/abc", content=body, headers={"Content-Type": "application/json"})
@@ -356,6 +378,7 @@ def test_large_body_needs_a_valid_token_before_it_is_parsed(target, doctor_a):
 
 # --- 5. request heads and slow connections -------------------------------------------------------
 
+@on_sqlite_base
 def test_huge_header_is_refused_without_stalling_others(target, doctor_a):
     with raw_tls(target) as sock:
         sock.sendall(b"GET /v1/auth/challenge HTTP/1.1\r\nHost: x\r\nX-Big: ")
@@ -381,6 +404,7 @@ def test_huge_header_is_refused_without_stalling_others(target, doctor_a):
     assert doctor_a.call("POST", "/auth/challenge").status_code == 200
 
 
+@on_sqlite_base
 def test_slow_and_silent_connections_are_closed(target):
     with raw_tls(target) as sock:  # silent after the TLS handshake
         status, _answer = read_response(sock)
@@ -400,6 +424,7 @@ def test_slow_and_silent_connections_are_closed(target):
 
 # --- 6. dispensing against the prescription -------------------------------------------------------
 
+@on_both_engines
 def test_dispensing_is_checked_against_the_prescription(target, cards, doctor_a):
     number = doctor_a.prescribe()
     pharmacy = insider(target, cards["pharmacist"], doctor_a.installation)
@@ -440,6 +465,7 @@ def test_demo_pki_issues_each_key_for_its_role(cards):
     assert sign_usage.content_commitment and not sign_usage.digital_signature
 
 
+@on_sqlite_base
 def test_keys_used_in_the_wrong_role_are_refused(target, cards, doctor_a):
     holder = cards["A"]
     http = doctor_a.http
@@ -455,6 +481,7 @@ def test_keys_used_in_the_wrong_role_are_refused(target, cards, doctor_a):
     assert any("non-répudiation" in p["message"] for p in answer.json()["problems"])
 
 
+@on_sqlite_base
 def test_a_card_with_swapped_keys_gets_no_token(target, cards, doctor_a):
     from lap_app.base_client import BaseRefused
     from lap_app.base_client.client import HttpBaseClient
@@ -495,6 +522,7 @@ def _respellings(text: str, size: int) -> list[str]:
     return [text + "=", text + "==", text[:5] + "\n" + text[5:], text[:5] + "!" + text[5:], *spare]
 
 
+@on_both_engines
 def test_one_challenge_answers_once_whatever_its_spelling(target, cards, doctor_a):
     holder = cards["A"]
     http = doctor_a.http
@@ -512,6 +540,7 @@ def test_one_challenge_answers_once_whatever_its_spelling(target, cards, doctor_
     assert [answer(text) for text in [challenge, *respellings]] == [401] * (len(respellings) + 1)
 
 
+@on_sqlite_base
 def test_token_mac_is_decoded_strictly(doctor_a):
     payload, mac = (doctor_a.token or "").split(".")
     forgeries = [f"{payload}.{other}".replace("\n", " ") for other in _respellings(mac, 32)] + [f"{payload}=.{mac}"]
@@ -524,11 +553,19 @@ def test_token_mac_is_decoded_strictly(doctor_a):
 
 # --- 9. no disk write for the unauthenticated ----------------------------------------------------
 
+@on_both_engines
 def test_garbage_answers_make_the_base_write_nothing(target, cards, doctor_a):
     holder = cards["A"]
     http = doctor_a.http
 
     def footprint() -> tuple:
+        if target.database:
+            # every table of the base: a write changes its row count or leaves a row version
+            # with a newer transaction id (xmin); reads assign no transaction id
+            tables = [row[0] for row in target.rows(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")]
+            return tuple(tuple(target.rows(f"SELECT '{name}', count(*), max(xmin::text::bigint) FROM {name}")[0])
+                         for name in tables)
         # the database and its write-ahead log (-shm is shared memory that any reader touches)
         files = [target.data_dir / "base.sqlite3", target.data_dir / "base.sqlite3-wal"]
         return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
@@ -555,6 +592,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@on_sqlite_base
 def test_health_data_files_are_private_on_both_sides(target, doctor_a, tmp_path, monkeypatch):
     doctor_a.prescribe()
     assert _mode(target.data_dir) == 0o700

@@ -6,7 +6,6 @@ tampered or invalid content, unknown numbers, cancelling after dispensing)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -22,12 +21,8 @@ def _draft():
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    from lap_app.storage import LocalStore
-
-    local = LocalStore(tmp_path / "lap.sqlite3")
-    yield local
-    local.close()
+def store(store_beside_base):
+    return store_beside_base
 
 
 def _client(endpoint):

@@ -14,7 +14,12 @@ from lap_app.domain.errors import ValidationError
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.model import new_resource_id
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, run_cli
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, on_both_engines, run_cli
+
+# The tests through the services run on a base (and a practice store) over SQLite and over
+# PostgreSQL: several registrations of several kinds in one consultation, the store's rows after a
+# stop midway. The command-line tests stay on SQLite: they exercise the command, and its store is
+# the workstation's own file.
 
 
 def _draft(kind: OrdonnanceKind):  # type: ignore[no-untyped-def]
@@ -26,12 +31,8 @@ def _draft(kind: OrdonnanceKind):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from lap_app.storage import LocalStore
-
-    local = LocalStore(tmp_path / "lap.sqlite3")
-    yield local
-    local.close()
+def store(store_beside_base):  # type: ignore[no-untyped-def]
+    return store_beside_base
 
 
 def _pages(pdf: bytes) -> list[tuple[list[str], str]]:
@@ -51,6 +52,7 @@ def _pages(pdf: bytes) -> list[tuple[list[str], str]]:
             for image, text in zip(images, texts, strict=True)]
 
 
+@on_both_engines
 def test_medicines_biology_nursing_and_imaging_in_one_consultation(enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import open_token
@@ -73,6 +75,7 @@ def test_medicines_biology_nursing_and_imaging_in_one_consultation(enrolled, pki
     assert "ne porte ni numéro ni QR code" in pages[3][1]
 
 
+@on_both_engines
 def test_one_invalid_ordonnance_stops_them_all_before_any_number(enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
     from lap_app.services.base_connection import open_client
     from lap_app.services.consultation import prescribe_consultation
@@ -149,6 +152,7 @@ def _rows(store, status: str) -> int:  # type: ignore[no-untyped-def]
     return store.conn.execute("SELECT count(*) FROM ordonnances WHERE status = ?", (status,)).fetchone()[0]
 
 
+@on_both_engines
 @pytest.mark.parametrize("fault", ["refused", "pulled"])
 def test_consultation_stopped_midway_keeps_what_is_made_and_a_retry_makes_only_the_rest(
         fault: str, enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
@@ -185,6 +189,7 @@ def test_consultation_stopped_midway_keeps_what_is_made_and_a_retry_makes_only_t
     assert [qr for qr, _text in _pages(whole.pdf)] == [[n] for n in whole.numbers]
 
 
+@on_both_engines
 def test_the_patients_physiological_state_and_ald_are_registered_with_the_ordonnance(
         enrolled, pki_dir, store) -> None:  # type: ignore[no-untyped-def]
     """The base reads every Observation of the Bundle (an unknown one is refused): a pregnant

@@ -1,7 +1,10 @@
 """Damaged files are refused with a clear French message and left untouched: a store with
 damaged pages (found before any write: no pool number taken), a 0-byte store, a demo PKI
 whose CA key is missing or unreadable (never a new CA made silently); in the CLI and in the
-GUI's start-up dialog."""
+GUI's start-up dialog.
+
+SQLite only: a damaged file is the workstation's own store; a practice server's pages are
+PostgreSQL's to check (its faults are in tests/practice_store/test_practice_server_faults.py)."""
 
 from __future__ import annotations
 

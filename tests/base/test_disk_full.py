@@ -5,6 +5,9 @@ all (registered, PDF written) or nothing (not registered, « place insuffisante 
 registered ordonnance without its PDF. Base side: the base's own disk full answers 507, the
 ordonnances wait in the outbox and are registered once room is made. Counted: lost 0,
 duplicated 0.
+
+SQLite only: the full disk is the one under the SQLite files (a practice server's own disk is
+PostgreSQL's; the server lost in the middle of a validation is in tests/practice_store).
 """
 
 from __future__ import annotations

@@ -65,17 +65,14 @@ def _flush(endpoint, pki_dir, store):
         return flush_outbox(store, client)
 
 
-@on_both_engines  # the grace compares times stored by each engine
-def test_signed_before_expiry_is_registered_after_it(own_base, pki_dir, tmp_path):
-    from lap_app.storage import LocalStore
-
+@on_both_engines  # the grace compares times stored by each engine (the base's and the practice's store)
+def test_signed_before_expiry_is_registered_after_it(own_base, pki_dir, store_beside_base):
     base, endpoint = own_base
-    store = LocalStore(tmp_path / "data" / "lap.sqlite3")
+    store = store_beside_base
     number = _queued(base, endpoint, pki_dir, store, written_days_ago=3)
     _expire_on_base(base, number, days_ago=1)  # expired in the outbox, two days after the signature
     report = _flush(endpoint, pki_dir, store)
     assert report.registered == [number] and store.by_number(number).status == "registered"
-    store.close()
 
 
 @pytest.mark.parametrize(("written", "expired"), [(0, 1), (70, 65)], ids=["signed-after-expiry", "after-the-grace"])

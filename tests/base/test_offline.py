@@ -39,14 +39,14 @@ def _prescribe(endpoint, pki_dir, store, **options):
         return prescribe(_draft(), card=card, client=client, store=store, **options)
 
 
-def test_offline_with_reserved_number_prints_qr_and_queues(own_base, pki_dir, tmp_path):
+def test_offline_with_reserved_number_prints_qr_and_queues(own_base, pki_dir, store_location):
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import ensure_token
     from lap_app.services.outbox import flush_outbox
     from lap_app.storage import LocalStore
 
     base, endpoint = own_base
-    store = LocalStore(tmp_path / "lap.sqlite3")
+    store = LocalStore(store_location)  # a workstation's file, then a practice server
     online = _prescribe(endpoint, pki_dir, store)
     assert online.status == "registered"
     assert store.available_numbers("810101234564") == 9  # the pool was filled ahead
@@ -72,12 +72,12 @@ def test_offline_with_reserved_number_prints_qr_and_queues(own_base, pki_dir, tm
     store.close()
 
 
-def test_offline_without_number_prints_plain_paper(own_base, pki_dir, tmp_path):
+def test_offline_without_number_prints_plain_paper(own_base, pki_dir, store_location):
     from lap_app.storage import LocalStore
 
     base, endpoint = own_base
     base.kill()
-    store = LocalStore(tmp_path / "empty-pool.sqlite3")
+    store = LocalStore(store_location)  # its number pool empty
     outcome = _prescribe(endpoint, pki_dir, store)
     assert outcome.status == "paper" and outcome.number is None
     assert decode_qr(outcome.pdf) == []  # no QR code
@@ -88,7 +88,7 @@ def test_offline_without_number_prints_plain_paper(own_base, pki_dir, tmp_path):
     store.close()
 
 
-def test_base_refusal_is_not_queued(own_base, pki_dir, tmp_path):
+def test_base_refusal_is_not_queued(own_base, pki_dir, store_location):
     """A 4xx is a verdict, not an outage: the entry leaves the outbox as "rejected", with the reason."""
     from lap_app.services.base_connection import open_client
     from lap_app.services.card_session import ensure_token
@@ -96,7 +96,7 @@ def test_base_refusal_is_not_queued(own_base, pki_dir, tmp_path):
     from lap_app.storage import LocalStore
 
     base, endpoint = own_base
-    store = LocalStore(tmp_path / "lap.sqlite3")
+    store = LocalStore(store_location)
     assert _prescribe(endpoint, pki_dir, store).status == "registered"  # fills the pool
     base.kill()
     queued = _prescribe(endpoint, pki_dir, store)

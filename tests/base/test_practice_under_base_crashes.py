@@ -35,8 +35,16 @@ def _crash(base) -> None:  # type: ignore[no-untyped-def]
         os.kill(victim, signal.SIGKILL)
     base.process.wait()
     for child in children:
-        while Path(f"/proc/{child}").exists() and "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]:
+        while not _dead(child):
             time.sleep(0.01)
+
+
+def _dead(pid: int) -> bool:
+    """A zombie, or already reaped by init (its /proc entry can vanish between two reads)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:  # gone (ENOENT, or ESRCH while it is being reaped)
+        return True
 
 
 def _registered(base) -> int:  # type: ignore[no-untyped-def]

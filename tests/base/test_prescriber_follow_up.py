@@ -5,55 +5,38 @@ nothing but the patient's objection once they objected, whenever they did."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import uuid
 from typing import Any
 
 import pytest
-from attack_support import insider
+from attack_support import physician_and_prescrits, physicians_client
 from test_prescrit_adjustments import _adjust
+
+from circuit_support import on_both_engines
+
+pytestmark = on_both_engines
 
 
 @pytest.fixture(scope="module")
 def people(base, pki_dir):  # type: ignore[no-untyped-def]
-    from lap_app.standins.pki import init_pki
-
-    pki = init_pki(pki_dir)
-    physician = insider(base, pki.holder("medecin"), enrol=True)
-    prescrits = {name: insider(base, pki.holder(name), physician.installation)
-                 for name in ("pharmacien", "biologiste", "infirmier", "kine", "fournisseur")}
-    yield physician, prescrits
-    for person in (physician, *prescrits.values()):
-        person.close()
+    with physician_and_prescrits(base, pki_dir, ("pharmacien", "biologiste", "infirmier", "kine",
+                                                 "fournisseur")) as both:
+        yield both
 
 
 @pytest.fixture(scope="module")
 def prescriber_client(base, people):  # type: ignore[no-untyped-def]
-    """The application's own client, holding the physician's token (as after the card's login)."""
-    import time
-
-    from lap_app.base_client import HttpBaseClient, InstallationCredential
-    from lap_app.base_client.client import Token
-
-    physician, _ = people
-    installation_id, secret = physician.installation.split(".", 1)
-    client = HttpBaseClient(base.url, base.ca, installation=InstallationCredential(installation_id, secret))
-    client.token = Token(physician.token, time.time() + 600, physician.national_id, "10")
-    yield client
-    client.close()
+    with physicians_client(base, people[0]) as client:
+        yield client
 
 
-def _execute(person, number: str, lines: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
-    response = person.call("PUT", f"/prescrit/prescriptions/{number}/executions/{uuid.uuid4().hex}",
-                           {"lines": lines, "complete": False})
+def _execute(person, number: str, lines: list[dict[str, Any]]) -> None:  # type: ignore[no-untyped-def]
+    response = person.execute(number, lines)
     assert response.status_code == 200, response.text
-    return response.json()
 
 
 def _set_opposition(base, number: str, objected: bool) -> None:  # type: ignore[no-untyped-def]
     """The patient changes their mind after the consultation (as « Mon espace santé » records it)."""
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        db.execute("UPDATE prescriptions SET opposition = ? WHERE number = ?", (int(objected), number))
+    base.rows("UPDATE prescriptions SET opposition = ? WHERE number = ?", int(objected), number)
 
 
 def test_every_kind_shows_who_did_what_and_when(people, prescriber_client) -> None:  # type: ignore[no-untyped-def]
@@ -137,9 +120,8 @@ def test_the_patients_objection_hides_everything_whenever_given(base, people, pr
     assert withdrawn.objected and not withdrawn.executions and "Pansement" not in "\n".join(withdrawn.text_lines())
     _set_opposition(base, later, False)  # given again
     assert [e.profession for e in consult_follow_up(prescriber_client, later).executions] == ["infirmier"]
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        outcomes = [row[0] for row in db.execute("SELECT outcome FROM audit WHERE number = ? AND action = 'follow_up'"
-                                                 " ORDER BY id", (later,))]
+    outcomes = [row[0] for row in base.rows("SELECT outcome FROM audit WHERE number = ? AND action = 'follow_up'"
+                                            " ORDER BY id", later)]
     assert outcomes == ["ok", "refused:403:patient_opposition", "ok"]  # each consultation audited
 
 

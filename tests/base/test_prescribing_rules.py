@@ -23,10 +23,11 @@ def drugs():
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def store(store_location: Path | str):
+    """A workstation's file, then a practice server: the acknowledgements are kept in either."""
     from lap_app.storage import LocalStore
 
-    local = LocalStore(tmp_path / "lap.sqlite3")
+    local = LocalStore(store_location)
     yield local
     local.close()
 

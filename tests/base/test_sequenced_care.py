@@ -14,39 +14,24 @@ import uuid
 from typing import Any
 
 import pytest
-from attack_support import insider
+from attack_support import physician_and_prescrits, physicians_client
 
 DAY = 86400.0
 
 
 @pytest.fixture(scope="module")
 def people(base, pki_dir):  # type: ignore[no-untyped-def]
-    from lap_app.standins.pki import init_pki
-
-    pki = init_pki(pki_dir)
-    physician = insider(base, pki.holder("medecin"), enrol=True)
-    prescrits = {name: insider(base, pki.holder(name), physician.installation)
-                 for name in ("pharmacien", "biologiste", "kine")}
-    yield physician, prescrits
-    for person in (physician, *prescrits.values()):
-        person.close()
+    with physician_and_prescrits(base, pki_dir, ("pharmacien", "biologiste", "kine")) as both:
+        yield both
 
 
 @pytest.fixture(scope="module")
 def follow(base, people):  # type: ignore[no-untyped-def]
     """The prescriber's follow-up through the application's own client and service."""
-    import time
-
-    from lap_app.base_client import HttpBaseClient, InstallationCredential
-    from lap_app.base_client.client import Token
     from lap_app.services.follow_up import consult_follow_up
 
-    physician, _ = people
-    installation_id, secret = physician.installation.split(".", 1)
-    client = HttpBaseClient(base.url, base.ca, installation=InstallationCredential(installation_id, secret))
-    client.token = Token(physician.token, time.time() + 600, physician.national_id, "10")
-    yield lambda number: consult_follow_up(client, number)
-    client.close()
+    with physicians_client(base, people[0]) as client:
+        yield lambda number: consult_follow_up(client, number)
 
 
 def _registered_days_ago(base, number: str, days: int) -> dt.date:  # type: ignore[no-untyped-def]

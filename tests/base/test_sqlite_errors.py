@@ -1,5 +1,6 @@
 """SQLite failures are told apart by their result code, and each becomes the French message the
-user can act on (real SQLite errors, provoked for real)."""
+user can act on (real SQLite errors, provoked for real). SQLite only by nature: a practice
+server's faults are in tests/practice_store/test_practice_server_faults.py."""
 
 from __future__ import annotations
 

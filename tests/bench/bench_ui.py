@@ -4,9 +4,9 @@
 
 Prints medians of:
 - start-up to a usable main window: a fresh process (interpreter, imports, QApplication, local
-  store, drug base, card service, services) until the window is shown and the login page has
-  read the card — the reference base already running, the drug base already built
-  (target < 1.5 s);
+  store, drug base, card service, services) until the window is shown, the login page has read
+  the card and its PIN field is painted enabled — the reference base already running, the drug
+  base already built (target < 1.5 s);
 - validate-to-PDF-ready: from the "validate" action to the result dialog holding the PDF —
   signed with the virtual card, number from the pool, registered with the local base over
   HTTPS, PDF rendered (target < 300 ms).
@@ -53,14 +53,22 @@ context = assemble_context(Settings(practice=practice), settings_file=root / "be
                            card_service=CardService(virtual=True, pcsc=False))
 window = MainWindow(context)
 apply_style(app)
+# usable: the PIN field painted enabled (the card read) — what the GP sees before typing; its
+# enabled state alone comes before the paint, and Qt paints at low priority, after other work
+pin_edit, usable = window.login_page.pin_edit, []
+def paint_and_note(event, paint=type(pin_edit).paintEvent):
+    paint(pin_edit, event)
+    if pin_edit.isEnabled() and not usable:
+        import resource
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        print("CPU", usage.ru_utime + usage.ru_stime, flush=True)
+        print("READY", flush=True)
+        usable.append(True)
+pin_edit.paintEvent = paint_and_note
 window.show()
-while not window.login_page.pin_edit.isEnabled():
+while not usable:
     app.processEvents()
     time.sleep(0.002)
-import resource
-usage = resource.getrusage(resource.RUSAGE_SELF)
-print("CPU", usage.ru_utime + usage.ru_stime, flush=True)
-print("READY", flush=True)
 window.close()
 context.close()
 """

@@ -206,9 +206,9 @@ def compile_bytecode() -> None:
 
 def startup_times(work: Path, runs: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """Project: ``bench_ui.CHILD`` (a fresh process until the main window shows the login page
-    with the card read, the demo base running, the drug base built). Floor: a bare PySide6
-    ``QMainWindow`` shown in a fresh process. Interleaved, so both see the same load.
-    Each run: (wall seconds, CPU seconds)."""
+    with the card read and its PIN field painted enabled, the demo base running, the drug base
+    built). Floor: a bare PySide6 ``QMainWindow`` shown (painted) in a fresh process.
+    Interleaved, so both see the same load. Each run: (wall seconds, CPU seconds)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_ui
 

@@ -32,7 +32,7 @@ from lap_app.standins.virtual_cps.vpcd import VpcdEmulator, reader_name
 pytestmark = [pytest.mark.pcsc, pytest.mark.usefixtures("pcsc_stack")]
 
 
-def _wait_events(service: CardService, wanted: EventKind, reader: str, timeout: float = 5.0) -> list:
+def _wait_events(service: CardService, wanted: EventKind, reader: str, timeout: float = 60.0) -> list:
     deadline = time.monotonic() + timeout
     seen: list = []
     while time.monotonic() < deadline:

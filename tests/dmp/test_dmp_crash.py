@@ -31,12 +31,18 @@ def _dmp_rows(base) -> tuple[dict[str, bytes], dict[str, int]]:
     return documents, inserted
 
 
+LOCAL_COPIES = ("SELECT o.number, o.status, d.state, d.pdf FROM ordonnances o"
+                " LEFT JOIN dmp_filings d ON d.ordonnance_id = o.id WHERE o.number IS NOT NULL")
+
+
 def _local_copies(db_path: Path) -> dict[str, tuple[str, str | None, bytes | None]]:
     """number → (base status, DMP state, printed PDF) in the practice's store."""
     with sqlite3.connect(db_path) as db:
-        rows = db.execute("SELECT o.number, o.status, d.state, d.pdf FROM ordonnances o"
-                          " LEFT JOIN dmp_filings d ON d.ordonnance_id = o.id WHERE o.number IS NOT NULL").fetchall()
-    return {number: (status, state, pdf) for number, status, state, pdf in rows}
+        return _copies_by_number(db.execute(LOCAL_COPIES).fetchall())
+
+
+def _copies_by_number(rows) -> dict[str, tuple[str, str | None, bytes | None]]:  # type: ignore[no-untyped-def]
+    return {number: (status, state, None if pdf is None else bytes(pdf)) for number, status, state, pdf in rows}
 
 
 def _rendered(db_path: Path, number: str) -> bytes:
@@ -155,7 +161,11 @@ def _local_numbers(db_path: Path) -> list[str]:
         return [r[0] for r in db.execute("SELECT number FROM ordonnances WHERE number IS NOT NULL ORDER BY id")]
 
 
-def test_base_killed_during_filings(tmp_path, dmp_pki_dir, monkeypatch):
+# The workstation killed at random points stays on its SQLite file: sixteen runs of the command,
+# its phases read from the file every 2 ms. A workstation killed while sending on a practice server
+# is tested in tests/practice_store/test_concurrent_workstations.py. The base killed during filings
+# runs on both engines of the practice's store (the copies' states are written there).
+def test_base_killed_during_filings(store_location, tmp_path, dmp_pki_dir, monkeypatch):
     from lap_app.fhir import from_bundle
     from lap_app.services.base_connection import base_endpoint, open_client
     from lap_app.services.card_session import ensure_token
@@ -167,7 +177,7 @@ def test_base_killed_during_filings(tmp_path, dmp_pki_dir, monkeypatch):
     rng = random.Random(os.environ.get("LAP_CRASH_SEED", "13"))
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     draft = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
-    store = LocalStore(tmp_path / "lap.sqlite3")
+    store = LocalStore(store_location)
     printed: dict[str, bytes] = {}
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -206,7 +216,7 @@ def test_base_killed_during_filings(tmp_path, dmp_pki_dir, monkeypatch):
             assert report.error is None and report.dmp is not None and report.dmp.error is None
             print("printed:", len(printed), "filed by the final flush:", len(report.dmp.filed))
         documents, inserted = _dmp_rows(base)
-    local = _local_copies(tmp_path / "lap.sqlite3")
+    local = _copies_by_number(store.conn.execute(LOCAL_COPIES).fetchall())
     store.close()
     assert len(printed) >= 5
     assert {state for _status, state, _pdf in local.values()} == {"filed"}

@@ -26,10 +26,12 @@ def _draft(**patient):
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def store(store_location: str | Path):
+    """The practice's store, a workstation's file then a practice server (the DMP copies' states
+    and printed PDFs live there); the DMP stand-in keeps its own file beside the base."""
     from lap_app.storage import LocalStore
 
-    local = LocalStore(tmp_path / "lap.sqlite3")
+    local = LocalStore(store_location)
     yield local
     local.close()
 
@@ -178,17 +180,15 @@ def test_patient_without_ins_is_told_plainly(dmp_endpoint, dmp_pki_dir, store, d
     assert outcome.number not in [row[0] for row in _server_documents(dmp_base)]
 
 
-def test_offline_copy_waits_in_the_outbox_and_follows_the_registration(dmp_pki_dir, tmp_path, monkeypatch):
+def test_offline_copy_waits_in_the_outbox_and_follows_the_registration(dmp_pki_dir, store, tmp_path, monkeypatch):
     from lap_app.services.base_connection import base_endpoint, open_client
     from lap_app.services.card_session import ensure_token
     from lap_app.services.dmp import dmp_state
     from lap_app.services.enrolment import enrol
     from lap_app.services.outbox import flush_outbox
     from lap_app.services.prescribing import prescribe
-    from lap_app.storage import LocalStore
 
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
-    store = LocalStore(tmp_path / "lap.sqlite3")
     with running_base(tmp_path / "base", dmp_pki_dir) as base:
         endpoint = base_endpoint(base.url, base.ca)
         with card_in_hand("medecin", dmp_pki_dir) as card:
@@ -208,7 +208,6 @@ def test_offline_copy_waits_in_the_outbox_and_follows_the_registration(dmp_pki_d
         assert report.dmp is not None and report.dmp.filed == [offline.number] and report.dmp.error is None
         assert dmp_state(store, offline.ordonnance_id).state == "filed"
         documents = _server_documents(base)
-    store.close()
     assert [row[2] for row in documents if row[0] == offline.number] == [offline.pdf]
     assert len(documents) == 2
 

@@ -1,6 +1,9 @@
 """« Mon espace santé (démo) » opened from « Prescrit (démo) »: the patient's PDFs are listed
 and one opens, the very bytes that were printed, its page drawn in the window; the patient
-withdraws the consent to the physician following its execution, then gives it back."""
+withdraws the consent to the physician following its execution, then gives it back.
+
+The practice's store only serves to make the ordonnance here (an SQLite file): the window reads
+the DMP and the base; the copies' states on both engines are in test_dmp_filing.py."""
 
 from __future__ import annotations
 

@@ -32,10 +32,10 @@ def test_the_patients_opposition_hides_the_statuses_that_tell_a_dispensing():
     assert allowed("tells_dispensing") == {S.PARTLY_DISPENSED, S.DISPENSED}
 
 
-def test_under_opposition_the_local_store_records_registered_for_a_dispensing(tmp_path):
+def test_under_opposition_the_local_store_records_registered_for_a_dispensing(store_location):
     from lap_app.storage import LocalStore
 
-    store = LocalStore(tmp_path / "s.sqlite3")
+    store = LocalStore(store_location)  # a workstation's file, then a practice server
     try:
         for number, opposition in (("2026112500000121", True), ("2026112500000139", False)):
             store.save_signed(number=number, prescriber="8A", patient_name="x", opposition=opposition,
@@ -69,10 +69,10 @@ def test_every_status_reads_in_french_and_prints_as_its_stored_value(status: S):
     assert S(status.value) is status
 
 
-def test_the_local_store_keeps_each_status(tmp_path):
+def test_the_local_store_keeps_each_status(store_location):
     from lap_app.storage import LocalStore
 
-    store = LocalStore(tmp_path / "s.sqlite3")
+    store = LocalStore(store_location)
     try:
         store.save_signed(number="2026112500000121", prescriber="8A", patient_name="x", opposition=False,
                           bundle={}, signer_certificate=b"")

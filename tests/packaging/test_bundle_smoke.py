@@ -4,7 +4,8 @@ Each run gets an empty environment (no Python on PATH, no virtualenv, no PYTHONP
 HOME, the current directory outside the source tree), so what works here works on a
 workstation that has no Python at all. Checks: ``--version``; the example ordonnance rendered
 to a PDF whose text and QR code are right; a bad file refused in French without traceback;
-``card info --virtual`` as the source install prints it; the first start creating the store
+``card info --virtual`` as the source install prints it; a practice server (PostgreSQL over
+TLS, the certificate checked) joined with ``practice-server``; the first start creating the store
 in the platform's per-user directory; an old store upgraded in place with its data; the
 per-user installer (install, update, uninstall) keeping the data.
 """
@@ -130,6 +131,29 @@ def test_bundle_reads_the_virtual_card_like_the_source_install(bundle: Path, tmp
     assert_clean(source)
     assert "Code porteur : 3 essai(s) restant(s)" in frozen.stdout
     assert frozen.stdout == source.stdout
+
+
+@pytest.mark.postgresql
+def test_bundle_reaches_a_practice_server_over_checked_tls(bundle: Path, tmp_path: Path,
+                                                          postgres_tls_cluster) -> None:
+    """A workstation installed from the bundle joins the practice server: psycopg's binary build
+    (libpq and its TLS inside the bundle) connects with the certificate checked against the CA."""
+    cluster, ca = postgres_tls_cluster
+    assert list((bundle / "_internal").glob("psycopg_binary/pq.*")), "psycopg's binary build must be inside"
+    database = cluster.create_database("bundle")
+    try:
+        joined = run(bundle, tmp_path / "home", "practice-server", cluster.dsn(database), "--ca", str(ca))
+        assert_clean(joined)
+        assert "utilise désormais le serveur du cabinet 127.0.0.1:" in joined.stdout
+        checked = run(bundle, tmp_path / "home", "practice-server")
+        assert_clean(checked)
+        assert "Connexion vérifiée ; 0 ordonnance(s) en attente d'envoi." in checked.stdout
+        import psycopg
+
+        with psycopg.connect(cluster.dsn(database)) as conn:  # the bundle created the schema there
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'ordonnances'").fetchone() == (1,)
+    finally:
+        cluster.drop_database(database)
 
 
 def test_first_start_creates_the_store_in_the_user_data_dir(bundle: Path, tmp_path: Path) -> None:

@@ -71,6 +71,8 @@ def test_a_workstation_killed_while_sending_loses_nothing_and_nothing_is_sent_tw
         try:
             assert sender.stdout is not None
             assert sender.stdout.readline().strip() == "N-0001"  # the other workstation is sending it now
+            sending_session = _sessions_holding_a_claim(fresh_postgres_database)
+            assert len(sending_session) == 1, sending_session
             base = RecordingBase()
             outcomes = {e.number: send_entry(store, base, e) for e in store.outbox()}  # type: ignore[arg-type]
             assert outcomes == {"N-0001": OrdonnanceStatus.WAITING, "N-0002": OrdonnanceStatus.REGISTERED}
@@ -78,6 +80,9 @@ def test_a_workstation_killed_while_sending_loses_nothing_and_nothing_is_sent_tw
         finally:
             sender.send_signal(signal.SIGKILL)
             sender.wait(timeout=30)
+        # the server ends the killed workstation's session (rolling back its claim) once it sees
+        # the connection closed: moments later on a busy machine, never at once
+        _wait_until_ended(fresh_postgres_database, sending_session)
         assert [e.number for e in store.outbox()] == ["N-0001"]  # the killed send lost nothing
         assert store.by_number("N-0001").status is OrdonnanceStatus.WAITING
         for entry in store.outbox():
@@ -88,3 +93,23 @@ def test_a_workstation_killed_while_sending_loses_nothing_and_nothing_is_sent_tw
             "N-0001": OrdonnanceStatus.REGISTERED, "N-0002": OrdonnanceStatus.REGISTERED}
     finally:
         store.close()
+
+
+def _server_rows(url: str, sql: str, *args: object) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def _sessions_holding_a_claim(url: str) -> list[int]:
+    """The server processes of this database's other sessions that are inside a transaction."""
+    return [pid for (pid,) in _server_rows(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                                "AND pid <> pg_backend_pid() AND state = 'idle in transaction'")]
+
+
+def _wait_until_ended(url: str, sessions: list[int], seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while _server_rows(url, "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", sessions):
+        assert time.monotonic() < deadline, f"sessions {sessions} still open {seconds} s after the kill"
+        time.sleep(0.02)

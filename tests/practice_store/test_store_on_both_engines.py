@@ -85,6 +85,44 @@ def test_the_number_pool_hands_out_each_number_once(open_workstation):
     assert entry.number == "N-0010" and abs(expires_at - expires) < 1
 
 
+def test_every_number_of_a_later_batch_can_be_taken(open_workstation):
+    """The base's numbers are random: a later batch may lie wholly below the numbers already
+    taken. It is still used, number by number (offline too), and nothing taken is handed out again."""
+    store = open_workstation()
+    expires = time.time() + 86400
+    store.add_numbers(PRESCRIBER, ["N-0090", "N-0095"], expires)
+    first = [store.reserve_number_for_signing(PRESCRIBER) for _ in range(2)]
+    store.add_numbers(PRESCRIBER, ["N-0001", "N-0002"], expires + 60)
+    later = [store.reserve_number_for_signing(PRESCRIBER) for _ in range(2)]
+    assert first == ["N-0090", "N-0095"] and later == ["N-0001", "N-0002"]
+    assert store.reserve_number_for_signing(PRESCRIBER) is None
+
+
+def test_a_store_restored_from_a_backup_skips_the_numbers_it_took_since(open_workstation):
+    """The pool rows say free again (as in a restored store, the base out of reach); the list kept
+    outside the store says taken."""
+    store = open_workstation()
+    expires = time.time() + 86400
+    store.add_numbers(PRESCRIBER, ["N-0030", "N-0031", "N-0032"], expires)
+    taken = store.reserve_number_for_signing(PRESCRIBER)
+    with store.transaction() as conn:  # the backup's view of the pool
+        conn.execute("UPDATE number_pool SET taken_at = NULL WHERE number = ?", (taken,))
+    assert store.reserve_number_for_signing(PRESCRIBER) == "N-0031"
+
+
+def test_a_store_from_before_the_list_of_taken_numbers_starts_it_from_its_pool(open_workstation):
+    from lap_app.storage.engine import taken_numbers_path
+    from lap_app.storage.taken_numbers import TakenNumbers
+
+    store = open_workstation()
+    expires = time.time() + 86400
+    store.add_numbers(PRESCRIBER, ["N-0040", "N-0041"], expires)
+    assert store.reserve_number_for_signing(PRESCRIBER) == "N-0040"
+    ledger = TakenNumbers(taken_numbers_path(store.location))
+    ledger.path.unlink()
+    assert open_workstation() is not None and ledger.of(PRESCRIBER) == {"N-0040"}
+
+
 def _patient(**overrides) -> PatientRecord:
     values = dict(family_name="Durand", given_names=["Léa", "Marie"], sex=Sex.FEMALE, birth_date=date(1985, 3, 7),
                   ins="285037505612345", weight_kg=61.5, allergies=["amoxicilline"])

@@ -10,11 +10,11 @@ import pytest
 
 
 @pytest.fixture
-def patients(tmp_path):
+def patients(store_location):
     from lap_app.services.patients import PatientService
-    from lap_app.storage import connect
+    from lap_app.storage.engine import open_store
 
-    connection = connect(tmp_path / "lap.sqlite3")
+    connection = open_store(store_location)  # a workstation's file, then a practice server
     yield PatientService(connection)
     connection.close()
 

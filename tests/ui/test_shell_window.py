@@ -234,3 +234,41 @@ def test_drug_results_show_every_column_without_sideways_scrolling(qtbot, main_w
     assert header.sectionSize(0) >= 110 and header.sectionSize(1) >= 110  # the stretch, shared
     assert any(tip.startswith("Générique : princeps (LEVOTHYROX") for tip in generic_tips)  # its group
     search.edit.clear()
+
+
+def test_the_pin_field_is_on_screen_enabled_before_the_working_area_is_built(qtbot, demo_env, demo_context):
+    """The card read, the GP sees the PIN field enabled at once; the working area (a second or
+    more on a busy workstation) is built while they type, not before the field is painted."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from lap_app.ui.context import Session
+    from lap_app.ui.main_window import MainWindow
+    from lap_app.ui.workers import wait_idle
+
+    demo_env.insert_card()
+    demo_context.session = Session()
+    window = MainWindow(demo_context)
+    qtbot.addWidget(window)
+    seen: list[str] = []
+    pin_edit = window.login_page.pin_edit
+
+    def paint(event) -> None:
+        QLineEdit.paintEvent(pin_edit, event)
+        seen.append("PIN field painted enabled" if pin_edit.isEnabled() else "PIN field painted disabled")
+
+    build = window._build_work_area
+
+    def build_noted():
+        seen.append("working area built")
+        return build()
+
+    pin_edit.paintEvent = paint
+    window._build_work_area = build_noted
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: "working area built" in seen, timeout=5000)
+        assert "PIN field painted enabled" in seen
+        assert seen.index("PIN field painted enabled") < seen.index("working area built"), seen
+    finally:
+        window.close()
+        wait_idle()
