@@ -2,7 +2,6 @@
 # Sets up a developer workstation (Debian/Ubuntu) and runs the demo or the test suite.
 #   packaging/bootstrap.sh demo   -> system packages, .venv, then `lap-app demo`
 #   packaging/bootstrap.sh test   -> system packages, .venv, static checks (ruff, mypy), pcscd + CUPS, pytest
-#                                    on every core (-n auto --dist loadgroup; LAP_TEST_WORKERS=N sets how many)
 #                                    (the tests start their own throw-away PostgreSQL cluster with
 #                                    initdb/pg_ctl in a temporary directory, tests/postgres_cluster.py)
 #   packaging/bootstrap.sh test ARGS -> the same, pytest ARGS only (static checks skipped: a partial run;
@@ -104,11 +103,6 @@ case "$MODE" in
     start_cups
     ensure_postgres_account
     export QT_QPA_PLATFORM=offscreen
-    if [ $# -eq 0 ]; then
-      # the whole suite on every core (pytest-xdist); the tests that use the machine's card reader,
-      # CUPS queue or X displays run in one group on one worker (tests/conftest.py)
-      set -- -n "${LAP_TEST_WORKERS:-auto}" --dist loadgroup
-    fi
     exec .venv/bin/python -m pytest "$@"
     ;;
   *)

@@ -33,43 +33,66 @@ EXAMPLE_BUNDLE = FIXTURES / "ordonnance-bundle.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(FilesOnWorkers())
 
 
-# Parallel runs (pytest-xdist, the README's ``-n 2 --dist loadgroup``). The machine's card reader
-# (pcscd + vpcd's fixed ports), its CUPS queue and its X displays exist once: every test that uses
-# them carries the ``pcsc`` or ``cups`` mark and runs in this one group, on one worker, one at a time.
-HOST_DEVICES_GROUP = "host_devices"
+# Parallel runs (pytest-xdist, ``-n auto --dist loadfile``, README): each file runs on one worker.
+# The machine's card reader (pcscd + vpcd's fixed ports), its CUPS queue and its X displays exist
+# once: the files whose tests use them (``pcsc``, ``cups`` marks) all run on one worker, one test at
+# a time. A marked test in a file missing from this list stops the run before any test starts.
 HOST_DEVICE_MARKS = ("pcsc", "cups")
+HOST_DEVICE_FILES = frozenset({
+    "tests/base/test_cli.py",
+    "tests/base/test_prescrit_cli.py",
+    "tests/card/test_card_cli.py",
+    "tests/card/test_card_pcsc.py",
+    "tests/card/test_card_pcscd_restart.py",
+    "tests/ui/test_editor_every_kind.py",
+    "tests/ui/test_keyboard_under_x.py",
+    "tests/ui/test_print_preview.py",
+    "tests/ui/test_printing_cups.py",
+    "tests/ui/test_shell_pcsc.py",
+})
+HOST_DEVICES = "host devices"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist names the groups in the test ids
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    first: set[str] = set()  # files that start first on a worker: the long ones and the device group
+    first = set(HOST_DEVICE_FILES)  # files that start first on a worker: the device group, the long ones
     for item in items:
-        if any(item.get_closest_marker(mark) for mark in HOST_DEVICE_MARKS):
-            item.add_marker(pytest.mark.xdist_group(HOST_DEVICES_GROUP))
-            first.add(item.nodeid.split("::", 1)[0])
+        marked = [mark for mark in HOST_DEVICE_MARKS if item.get_closest_marker(mark)]
+        if marked and file_of(item.nodeid) not in HOST_DEVICE_FILES:
+            raise pytest.UsageError(f"{item.nodeid} is marked {marked[0]}: add its file to HOST_DEVICE_FILES "
+                                    "(tests/conftest.py) so that it never runs beside another test of the device")
         if item.get_closest_marker("slow"):
-            first.add(item.nodeid.split("::", 1)[0])
+            first.add(file_of(item.nodeid))
     if hasattr(config, "workerinput"):  # an xdist worker: the order it sends is the order work is handed out
-        items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in first)
+        items.sort(key=lambda item: file_of(item.nodeid) not in first)
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
-    """``--dist loadgroup`` keeps each test file on one worker, as ``loadfile`` does (a file's module
-    fixtures — a base, a world of cards — are set up once), and each xdist_group together."""
-    if config.getoption("dist") != "loadgroup":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
+class FilesOnWorkers:
+    """Registered when pytest-xdist is there (a run without plugins does not know its hooks)."""
 
-    config.option.loadscopereorder = False  # keep the workers' order: the long files first
+    @staticmethod
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+        """``--dist loadfile``: each test file on one worker (its module fixtures — a base, a world of
+        cards — are set up once), the host-device files together; the long files handed out first."""
+        if config.getoption("dist") != "loadfile":
+            return None
+        from xdist.scheduler import LoadScopeScheduling
 
-    class FilesAndGroups(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            group = nodeid.rsplit("@", 1)[-1]
-            return group if group == HOST_DEVICES_GROUP else nodeid.split("::", 1)[0]
+        config.option.loadscopereorder = False  # keep the workers' order: the long files first
 
-    return FilesAndGroups(config, log)
+        class FilesAndHostDevices(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                file = file_of(nodeid)
+                return HOST_DEVICES if file in HOST_DEVICE_FILES else file
+
+        return FilesAndHostDevices(config, log)
 
 
 _GC_THRESHOLDS = gc.get_threshold()
