@@ -22,9 +22,9 @@
 # of one's own, the whole server belongs to the current user (postgresql-common allows it): the
 # tests install it that way in a temporary directory (tests/practice_store/test_practice_server_install.py).
 #
-# Idempotent: a second run keeps the CA, the certificate's key and the password. It ends by
-# printing the one command each workstation runs (lap-app practice-server …) and the CA file to
-# copy to them. The drug knowledge is not on this server: it stays a local, read-only file on
+# Idempotent: a second run keeps the CA, the certificate's key and the password, and applies a
+# new NETWORK. It ends by printing the one command each workstation runs (lap-app
+# practice-server …) and the CA file to copy to them. The drug knowledge is not on this server: it stays a local, read-only file on
 # each workstation.
 set -euo pipefail
 NAME=${1:?"usage: $0 SERVER_NAME [NETWORK]"}
@@ -97,18 +97,24 @@ ssl_min_protocol_version = 'TLSv1.2'
 password_encryption = 'scram-sha-256'
 CONF
 grep -q "include_dir = 'conf.d'" "$CONF/postgresql.conf" || echo "include_dir = 'conf.d'" >> "$CONF/postgresql.conf"
+# Rewritten at every run (the network may have changed), in front of Debian's own rules: the
+# previous LAP block goes first, including one written by an older version of this script.
 MARK="# LAP practice server"
-if ! grep -q "$MARK" "$CONF/pg_hba.conf"; then
-  { echo "$MARK: the workstations, over TLS, with a password; the LAP account nowhere else;"
-    echo "# nothing without TLS from the network"
-    echo "hostssl   $DATABASE  $ROLE  $NETWORK  scram-sha-256"
-    echo "host      all          $ROLE  all        reject"
-    echo "hostnossl all        all    0.0.0.0/0 reject"
-    echo "hostnossl all        all    ::/0      reject"
-    cat "$CONF/pg_hba.conf"; } > "$CONF/pg_hba.conf.lap"
-  owned -m 0640 "$CONF/pg_hba.conf.lap" "$CONF/pg_hba.conf"
-  rm -f "$CONF/pg_hba.conf.lap"
-fi
+END="# end of LAP practice server"
+{ echo "$MARK: the workstations, over TLS, with a password; the LAP account nowhere else;"
+  echo "# nothing without TLS from the network"
+  echo "hostssl   $DATABASE  $ROLE  $NETWORK  scram-sha-256"
+  echo "host      all          $ROLE  all        reject"
+  echo "hostnossl all        all    0.0.0.0/0 reject"
+  echo "hostnossl all        all    ::/0      reject"
+  echo "$END"
+  awk -v mark="$MARK" -v end="$END" '
+    index($0, mark) == 1 { block = 1; next }
+    block && index($0, end) == 1 { block = 0; next }
+    block && ($0 ~ /^host(ssl|nossl)?[ \t]/ || $0 == "# nothing without TLS from the network") { next }
+    { block = 0; print }' "$CONF/pg_hba.conf"; } > "$CONF/pg_hba.conf.lap"
+owned -m 0640 "$CONF/pg_hba.conf.lap" "$CONF/pg_hba.conf"
+rm -f "$CONF/pg_hba.conf.lap"
 as_owner pg_ctlcluster "$VERSION" "$CLUSTER" restart 2>/dev/null || as_owner pg_ctlcluster "$VERSION" "$CLUSTER" start
 
 # --- the account and the database ---------------------------------------------------------------

@@ -35,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(FilesOnWorkers())
+    _untimed_hypothesis()
 
 
 # Parallel runs (pytest-xdist, ``-n auto --dist loadfile``, README): each file runs on one worker.
@@ -93,6 +94,17 @@ class FilesOnWorkers:
                 return HOST_DEVICES if file in HOST_DEVICE_FILES else file
 
         return FilesAndHostDevices(config, log)
+
+
+def _untimed_hypothesis() -> None:
+    """Property tests are not timed: Hypothesis's 200 ms deadline per example turns one stall of
+    a loaded machine (a long pause of the process, a garbage collection) into a FlakyFailure."""
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return
+    settings.register_profile("lap", deadline=None)
+    settings.load_profile("lap")
 
 
 _GC_THRESHOLDS = gc.get_threshold()

@@ -8,15 +8,23 @@ The cluster is password-protected (SCRAM) on 127.0.0.1 only; the password is ran
 
 The binaries are found on ``PATH`` or in Debian's ``/usr/lib/postgresql/N/bin`` (newest first);
 ``LAP_PG_BINDIR`` overrides both.
+
+A cluster does not outlive the process that started it: a watchdog process holds the read end of
+a pipe whose write end only that process holds, and stops the server when the pipe closes — at
+``stop()``, or when the process dies, even by SIGKILL. Should the watchdog die too, the cluster's
+folder under ``CLUSTERS_DIR`` names its owner (pid and start time): the next start stops and
+removes every cluster whose owner is gone.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -31,6 +39,17 @@ ADMIN_USER = "lap"
 # WAL before it is acknowledged (synchronous_commit stays on) and survives a server crash. A benchmark
 # of durable registrations passes ``durable=True`` to keep PostgreSQL's defaults.
 FAST_SETTINGS = {"fsync": "off", "full_page_writes": "off"}
+CLUSTERS_DIR = Path(tempfile.gettempdir()) / f"lap-pg-clusters-{os.geteuid()}"  # this account's clusters
+OWNER_FILE = "owner.json"  # {"pid": ..., "started": ...}: the process the cluster must not outlive
+# Reads until the pipe closes (its one writer is the owner), then stops the server and removes the folder.
+WATCHDOG = """
+import os, shutil, subprocess, sys
+sys.stdin.buffer.read()
+stop, root = sys.argv[1:-1], sys.argv[-1]
+if os.path.isdir(os.path.join(root, "data")):
+    subprocess.run(stop, capture_output=True, timeout=60, check=False)
+shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 class PostgresUnavailable(RuntimeError):
@@ -100,7 +119,7 @@ class PostgresCluster:
                 ) from exc
         self.settings = {} if durable else dict(FAST_SETTINGS)
         self.settings.update(settings or {})
-        self.root = Path(tempfile.mkdtemp(prefix="lap-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="cluster-", dir=_clusters_dir()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.password = secrets.token_urlsafe(18)
@@ -108,13 +127,16 @@ class PostgresCluster:
         self.port = 0
         self._options = ""
         self._tls = tls
+        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._watchdog_pipe: int | None = None  # the write end: closed, the watchdog stops the server
 
     # -- running the server's programs as its own user -------------------------------------------
-    def _run(self, args: Sequence[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def _command(self, args: Sequence[str]) -> list[str]:
         command = [str(self.bindir / args[0]), *args[1:]]
-        if self.os_user is not None:
-            command = ["runuser", "-u", self.os_user, "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        return ["runuser", "-u", self.os_user, "--", *command] if self.os_user is not None else command
+
+    def _run(self, args: Sequence[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self._command(args), capture_output=True, text=True, timeout=timeout, check=False)
 
     def _give_to_server_user(self, path: Path) -> None:
         if self.os_user is not None:
@@ -129,6 +151,9 @@ class PostgresCluster:
             raise
 
     def _start(self) -> PostgresCluster:
+        stop_stale_clusters(self.bindir)
+        _write_owner(self.root)
+        self._watch()
         self.root.chmod(0o755)  # the server's account must reach its data directory inside
         self._give_to_server_user(self.root)
         pwfile = self.root / "pwfile"
@@ -171,10 +196,28 @@ class PostgresCluster:
         self.settings.update({"ssl": "on", "ssl_cert_file": str(self.root / "server.crt"),
                               "ssl_key_file": str(self.root / "server.key")})
 
+    def _watch(self) -> None:
+        """Start the watchdog that stops the server once this process is gone."""
+        read_end, write_end = os.pipe()  # not inheritable: no other child holds the write end
+        try:
+            stop = self._command(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+            self._watchdog = subprocess.Popen(
+                [sys.executable, "-c", WATCHDOG, *stop, str(self.root)], stdin=read_end,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # not hit by ^C
+        finally:
+            os.close(read_end)
+        self._watchdog_pipe = write_end
+
     def stop(self, mode: str = "immediate") -> None:
         if self.data.exists():
             self._run(["pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop"], timeout=60)
         shutil.rmtree(self.root, ignore_errors=True)
+        if self._watchdog_pipe is not None:
+            os.close(self._watchdog_pipe)  # the watchdog finds nothing left to stop, and ends
+            self._watchdog_pipe = None
+        if self._watchdog is not None:
+            self._watchdog.wait(60)
+            self._watchdog = None
 
     def restart(self, mode: str = "fast") -> None:
         """Stop then start on the same port (a server that goes away and comes back)."""
@@ -225,6 +268,61 @@ class PostgresCluster:
             yield self.dsn(name)
         finally:
             self.drop_database(name)
+
+
+def _clusters_dir() -> Path:
+    CLUSTERS_DIR.mkdir(mode=0o755, exist_ok=True)
+    if CLUSTERS_DIR.is_symlink() or CLUSTERS_DIR.stat().st_uid != os.geteuid():
+        raise PostgresUnavailable(f"{CLUSTERS_DIR} belongs to another account: remove it")
+    CLUSTERS_DIR.chmod(0o755)  # the server's account (under root) must pass through
+    return CLUSTERS_DIR
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of ``pid`` (in clock ticks since boot), None when there is no such process:
+    a pid reused by another process does not pass for the owner."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _write_owner(root: Path) -> None:
+    pid = os.getpid()
+    (root / OWNER_FILE).write_text(json.dumps({"pid": pid, "started": _process_start(pid)}), encoding="utf-8")
+
+
+def _owner_alive(root: Path) -> bool:
+    try:
+        owner = json.loads((root / OWNER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # written right after the folder: a start in progress, or a broken one
+        return time.time() - root.stat().st_mtime < 600
+    return _process_start(int(owner["pid"])) == owner["started"]
+
+
+def stop_stale_clusters(bindir: Path | None = None) -> list[Path]:
+    """Stop and remove this account's clusters whose owner process is gone; the folders removed."""
+    bindir = bindir or find_bindir()
+    if not CLUSTERS_DIR.is_dir() or CLUSTERS_DIR.stat().st_uid != os.geteuid():
+        return []
+    stale = []
+    for root in sorted(CLUSTERS_DIR.glob("cluster-*")):
+        try:
+            if _owner_alive(root):
+                continue
+        except OSError:  # removed meanwhile
+            continue
+        data = root / "data"
+        if bindir is not None and (data / "postmaster.pid").exists():
+            command = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+            user = _os_user()
+            if user is not None:
+                command = ["runuser", "-u", user, "--", *command]
+            subprocess.run(command, capture_output=True, timeout=60, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+        stale.append(root)
+    return stale
 
 
 @contextmanager

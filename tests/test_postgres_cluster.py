@@ -1,15 +1,20 @@
 """The suite's throw-away PostgreSQL cluster: a real server, not run as root, password-protected,
-one fresh database per test."""
+one fresh database per test, that does not outlive the session that started it (killed with
+SIGKILL, it is stopped at once, or by the next session)."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from postgres_cluster import PostgresCluster
+from postgres_cluster import PostgresCluster, stop_stale_clusters
 
 pytestmark = pytest.mark.postgresql
 
@@ -46,3 +51,61 @@ def test_each_test_gets_a_new_empty_database(postgres_cluster: PostgresCluster, 
         name = conn.info.dbname
     with psycopg.connect(postgres_cluster.dsn()) as conn:
         assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,)).fetchone() == (0,)
+
+
+# A session of its own: starts a cluster, says where (its folder, its watchdog's pid), then waits.
+OWNER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from postgres_cluster import PostgresCluster
+cluster = PostgresCluster().start()
+print(cluster.root, cluster._watchdog.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _cluster_of_another_session() -> tuple[subprocess.Popen[str], Path, int, int]:
+    """(the session, its cluster's folder, the watchdog's pid, the server's pid)."""
+    session = subprocess.Popen([sys.executable, "-c", OWNER, str(Path(__file__).parent)], stdout=subprocess.PIPE,
+                               text=True)
+    assert session.stdout is not None
+    root, watchdog = session.stdout.readline().split()
+    server = int((Path(root) / "data" / "postmaster.pid").read_text(encoding="utf-8").splitlines()[0])
+    return session, Path(root), int(watchdog), server
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _kill(session: subprocess.Popen[str]) -> None:
+    session.kill()
+    session.wait()
+    if session.stdout is not None:
+        session.stdout.close()
+
+
+def test_a_cluster_stops_when_its_session_is_killed(postgres_cluster: PostgresCluster) -> None:
+    session, root, _watchdog, server = _cluster_of_another_session()
+    assert _running(server)
+    _kill(session)
+    deadline = time.monotonic() + 60
+    while (_running(server) or root.exists()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(server) and not root.exists()
+
+
+def test_the_next_session_stops_a_cluster_left_running(postgres_cluster: PostgresCluster) -> None:
+    """The session and its watchdog both killed: the next cluster started stops it."""
+    session, root, watchdog, server = _cluster_of_another_session()
+    os.kill(watchdog, signal.SIGKILL)
+    _kill(session)
+    time.sleep(0.5)
+    assert _running(server) and root.exists()  # left running, its owner gone
+    PostgresCluster().start().stop()
+    assert not _running(server) and not root.exists()
+    assert stop_stale_clusters() == []  # the session's own cluster, its owner alive, is left alone
+    assert (postgres_cluster.root / "data").exists()

@@ -10,11 +10,14 @@ import argparse
 import getpass
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+
+T = TypeVar("T")
 
 HOLDER_CHOICES = ("medecin", "pharmacien", "biologiste", "infirmier", "kine", "orthophoniste", "orthoptiste",
                   "podologue", "fournisseur")
@@ -34,6 +37,14 @@ def add_card_options(parser: argparse.ArgumentParser, default_holder: str) -> No
     parser.add_argument("--pki", metavar="DIR", help=_("PKI de démonstration de la carte virtuelle (avec --virtual)"))
     add_backend_options(parser)
     parser.add_argument("--pin-stdin", action="store_true", help=_("lire le code porteur sur l'entrée standard"))
+
+
+def add_circuit_options(parser: argparse.ArgumentParser, default_holder: str, func: Callable[..., int]) -> None:
+    """``--json``, the base's and the card's options, then the function that runs the command."""
+    parser.add_argument("--json", action="store_true")
+    add_base_options(parser)
+    add_card_options(parser, default_holder)
+    parser.set_defaults(func=func)
 
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
@@ -127,3 +138,16 @@ def flush_with_card(args: argparse.Namespace, store: Any) -> Any:
         except BaseUnavailable as error:
             return FlushReport(waiting=[e.number for e in store.outbox()], error=error.message)
         return flush_outbox(store, client, lambda: renew_token(card, client))
+
+
+def with_card_session(args: argparse.Namespace, work: Callable[[Any, Any], T]) -> T:
+    """``work(card, client)``: the base checked first, then the card unlocked (its PIN asked) and
+    a client holding the card's token; both closed afterwards."""
+    from lap_app.services.base_connection import open_client
+    from lap_app.services.card_session import open_token
+
+    target = endpoint(args)  # a base badly configured is said before the PIN is asked
+    card = unlocked_card(args)
+    with card, open_client(target) as client:
+        open_token(card, client)
+        return work(card, client)

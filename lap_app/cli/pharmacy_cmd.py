@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from lap_app.cli.circuit_options import add_base_options, add_card_options, endpoint, unlocked_card
+from lap_app.cli.circuit_options import add_circuit_options, with_card_session
 from lap_app.i18n import _
 
 
@@ -15,10 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     read = commands.add_parser("read", help=_("lire une ordonnance par son numéro"))
     read.add_argument("number", metavar="NUMERO")
-    read.add_argument("--json", action="store_true")
-    add_base_options(read)
-    add_card_options(read, "pharmacien")
-    read.set_defaults(func=_read)
+    add_circuit_options(read, "pharmacien", _read)
 
     dispense = commands.add_parser("dispense", help=_("enregistrer une délivrance"))
     dispense.add_argument("number", metavar="NUMERO")
@@ -28,10 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dispense.add_argument("--quantity", type=float, metavar="Q", help=_("quantité délivrée (boîtes)"))
     dispense.add_argument("--substituted", action="store_true", help=_("substitution par un générique"))
     dispense.add_argument("--complete", action="store_true", help=_("délivrance complète : clôt le numéro"))
-    dispense.add_argument("--json", action="store_true")
-    add_base_options(dispense)
-    add_card_options(dispense, "pharmacien")
-    dispense.set_defaults(func=_dispense)
+    add_circuit_options(dispense, "pharmacien", _dispense)
 
 
 def _print_view(view, as_json: bool) -> None:
@@ -56,30 +50,12 @@ def _print_view(view, as_json: bool) -> None:
             print(_("     déjà délivré : {q:g}").format(q=item.dispensed_quantity))
 
 
-def _session(args: argparse.Namespace):
-    from lap_app.services.base_connection import open_client
-    from lap_app.services.card_session import open_token
-
-    target = endpoint(args)
-    card = unlocked_card(args)
-    client = open_client(target)
-    try:
-        open_token(card, client)
-    except BaseException:
-        client.close()
-        card.close()
-        raise
-    return card, client
-
-
 def _read(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.services.pharmacy import read_prescription
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
-    card, client = _session(args)
-    with card, client:
-        view = read_prescription(client, args.number)
+    view = with_card_session(args, lambda _card, client: read_prescription(client, args.number))
     _print_view(view, args.json)
     return 0
 
@@ -98,12 +74,8 @@ def _dispense(args: argparse.Namespace) -> int:
     if args.line is not None and args.line < 1:
         raise UserError(_("Numéro de ligne invalide : {line} (les lignes sont numérotées à partir de 1)").format(
             line=args.line))
-    card, client = _session(args)
-    with card, client:
-        if args.all:
-            view = dispense(client, args.number, None, complete=True)
-        else:
-            view = dispense(client, args.number, [(args.line, args.quantity, args.substituted)],
-                            complete=args.complete)
+    lines = None if args.all else [(args.line, args.quantity, args.substituted)]
+    view = with_card_session(args, lambda _card, client: dispense(client, args.number, lines,
+                                                                   complete=args.all or args.complete))
     _print_view(view, args.json)
     return 0

@@ -10,15 +10,12 @@ import json
 from typing import Any
 
 from lap_app.base_client.protocol import AGREEMENT_MODES
-from lap_app.cli.circuit_options import add_base_options, add_card_options
+from lap_app.cli.circuit_options import add_circuit_options, with_card_session
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
 # option → the protocol's field of an adjustment
 CHANGE_OPTIONS = {"dose": "dose", "form": "forme", "quantity": "quantite", "sessions": "seances", "product": "produit"}
-
-
-JOURNAL_NAME = "prescrit-executions.sqlite3"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,10 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     read = commands.add_parser("read", help=_("lire une ordonnance par son numéro"))
     read.add_argument("number", metavar="NUMERO")
-    read.add_argument("--json", action="store_true")
-    add_base_options(read)
-    add_card_options(read, "infirmier")
-    read.set_defaults(func=_read)
+    add_circuit_options(read, "infirmier", _read)
 
     execute = commands.add_parser("execute", help=_("enregistrer l'exécution d'une ligne"))
     execute.add_argument("number", metavar="NUMERO")
@@ -43,10 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     execute.add_argument("--act", metavar="ACTE", help=_("soins : l'acte réalisé"))
     execute.add_argument("--supply", choices=("achat", "location"), help=_("dispositif : achat ou location"))
     execute.add_argument("--complete", action="store_true", help=_("exécution terminée : clôt le numéro"))
-    execute.add_argument("--json", action="store_true")
-    add_base_options(execute)
-    add_card_options(execute, "infirmier")
-    execute.set_defaults(func=_execute)
+    add_circuit_options(execute, "infirmier", _execute)
 
     adjust = commands.add_parser("adjust", help=_("ajuster une ligne avec l'accord du prescripteur"))
     adjust.add_argument("number", metavar="NUMERO")
@@ -62,10 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=_("quand l'accord a été obtenu (heure locale)"))
     adjust.add_argument("--agreed-by", metavar="NOM", required=True,
                         help=_("qui l'a donné (le prescripteur, son remplaçant…)"))
-    adjust.add_argument("--json", action="store_true")
-    add_base_options(adjust)
-    add_card_options(adjust, "infirmier")
-    adjust.set_defaults(func=_adjust)
+    add_circuit_options(adjust, "infirmier", _adjust)
 
 
 def _moment(text: str) -> dt.datetime:
@@ -89,20 +77,12 @@ def _print_view(view: Any, as_json: bool) -> None:
         print(_("  ajustement ligne {line} : {what}").format(line=adjustment.line, what=adjustment.describe()))
 
 
-def _session(args: argparse.Namespace):
-    from lap_app.cli.pharmacy_cmd import _session as pharmacy_session
-
-    return pharmacy_session(args)
-
-
 def _read(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.services.prescrit import read_ordonnance
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
-    card, client = _session(args)
-    with card, client:
-        view = read_ordonnance(client, args.number)
+    view = with_card_session(args, lambda _card, client: read_ordonnance(client, args.number))
     _print_view(view, args.json)
     return 0
 
@@ -111,17 +91,16 @@ def _execute(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.paths import user_data_dir
     from lap_app.services.prescrit import LineExecution, check_line_number, send_execution
-    from lap_app.storage.execution_journal import ExecutionJournal
+    from lap_app.storage.execution_journal import JOURNAL_NAME, ExecutionJournal
 
     normalize_prescription_number(args.number)
     check_line_number(args.line)
     line = LineExecution(args.line, count=args.count, quantity=args.quantity, done=not args.not_done,
                          reason=args.not_done, on=args.date, act=args.act, supply=args.supply)
-    card, client = _session(args)
     journal = ExecutionJournal(user_data_dir() / JOURNAL_NAME)
-    try:
-        with card, client:  # kept in the journal until answered: a crash, then the same command, replays it
-            view = send_execution(client, journal, args.number, [line], complete=args.complete)
+    try:  # kept in the journal until answered: a crash, then the same command, replays it
+        view = with_card_session(args, lambda _card, client: send_execution(client, journal, args.number, [line],
+                                                                            complete=args.complete))
     finally:
         journal.close()
     _print_view(view, args.json)
@@ -140,8 +119,8 @@ def _adjust(args: argparse.Namespace) -> int:
     problems = agreement_problems(agreement, changes)
     if problems:  # said before the PIN is asked
         raise UserError(_("Ajustement incomplet : {problems}").format(problems="; ".join(problems)))
-    card, client = _session(args)
-    with card, client:  # one id for this command: the client's retries replay it
-        view = adjust_line(client, card, args.number, args.line, changes, agreement)
+    # one id for this command: the client's retries replay it
+    view = with_card_session(args, lambda card, client: adjust_line(client, card, args.number, args.line, changes,
+                                                                    agreement))
     _print_view(view, args.json)
     return 0

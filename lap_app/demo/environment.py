@@ -84,7 +84,7 @@ class DemoEnvironment:
         self._enrol(pki)
         # « Mon espace santé » acts for the patient with the portal's credential, a file of the base
         portal_secret = (self.root / "base" / PATIENT_PORTAL_KEY_FILE).read_bytes().hex()
-        prescrits = self.prescrits = DemoPrescrits(self.endpoint, pki, portal_secret)
+        prescrits = self.prescrits = DemoPrescrits(self.endpoint, pki, portal_secret, self.root / "prescrits")
         self._closers.append(prescrits.close)
         # a fresh PIN counter each start: a card blocked while trying the demo is not blocked forever
         self.physician_card = VirtualCps.from_holder(pki.holder("medecin"), persist_pin=False)

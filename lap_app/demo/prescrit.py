@@ -7,8 +7,11 @@ Every operation goes through the services the command line uses (``lap_app.servi
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lap_app.i18n import N_
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
     from lap_app.base_client import HttpBaseClient
     from lap_app.services.prescrit import Agreement, LineExecution, PrescritView
     from lap_app.standins.pki import Pki
+    from lap_app.storage.execution_journal import ExecutionJournal
 
 # the demo card of each profession (lap_app.standins.pki.HOLDERS), as the tester picks it
 PROFESSIONS: dict[str, str] = {
@@ -42,8 +46,9 @@ class _Desk:
 
 
 class DemoPrescrits:
-    def __init__(self, endpoint: BaseEndpoint, pki: Pki, portal_secret: str) -> None:
+    def __init__(self, endpoint: BaseEndpoint, pki: Pki, portal_secret: str, journal_dir: Path) -> None:
         self._endpoint = endpoint
+        self._journal_dir = journal_dir  # one folder a profession, as one workstation each
         self._pki = pki
         self._portal_secret = portal_secret  # « Mon espace santé »'s credential (the demo base's file)
         self._desks: dict[str, _Desk] = {}
@@ -73,6 +78,18 @@ class DemoPrescrits:
         ensure_token(desk.card, desk.client)
         return desk.client
 
+    @contextlib.contextmanager
+    def _journal(self, holder: str) -> Iterator[ExecutionJournal]:
+        """``holder``'s journal of executions not yet answered, opened for one execution (as by
+        ``lap-app prescrit execute``; the tasks run on worker threads)."""
+        from lap_app.storage.execution_journal import JOURNAL_NAME, ExecutionJournal
+
+        journal = ExecutionJournal(self._journal_dir / holder / JOURNAL_NAME)
+        try:
+            yield journal
+        finally:
+            journal.close()
+
     # -- the prescrit's work ---------------------------------------------------------------
     def read(self, holder: str, number: str) -> PrescritView:
         from lap_app.services.prescrit import read_ordonnance
@@ -82,10 +99,12 @@ class DemoPrescrits:
 
     def execute(self, holder: str, number: str, lines: list[LineExecution], *, complete: bool = False
                 ) -> PrescritView:
-        from lap_app.services.prescrit import record_execution
+        """Through the prescrit's journal, as the command line does: the base out of reach, the
+        execution is kept and sent (under the same id) before the next one."""
+        from lap_app.services.prescrit import send_execution
 
-        with self._lock:
-            return record_execution(self._client(holder), number, lines, complete=complete)
+        with self._lock, self._journal(holder) as journal:
+            return send_execution(self._client(holder), journal, number, lines, complete=complete)
 
     def adjust(self, holder: str, number: str, line: int, changes: list[tuple[str, str]], agreement: Agreement
                ) -> PrescritView:
@@ -97,12 +116,12 @@ class DemoPrescrits:
 
     def dispense_all(self, number: str) -> PrescritView:
         """The pharmacy's « Tout délivrer »: one box of each line not dispensed yet, the number closed."""
-        from lap_app.services.prescrit import read_ordonnance, record_execution, rest_of_medicines
+        from lap_app.services.prescrit import read_ordonnance, rest_of_medicines, send_execution
 
-        with self._lock:
+        with self._lock, self._journal("pharmacien") as journal:
             client = self._client("pharmacien")
             lines = rest_of_medicines(read_ordonnance(client, number))
-            return record_execution(client, number, lines, complete=True)
+            return send_execution(client, journal, number, lines, complete=True)
 
     # -- « Mon espace santé (démo) » ---------------------------------------------------------
     def dmp_documents(self, ins: str) -> list[Any]:

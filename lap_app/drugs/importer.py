@@ -86,8 +86,8 @@ def _read_source_files(source: Path) -> tuple[dict[str, bytes], list[str]]:
             elif path.is_file():
                 ignored.append(path.name)
     elif source.is_file() and source.name.endswith(_ARCHIVE_SUFFIXES):
-        with tarfile.open(source) as archive:
-            for member in archive.getmembers():
+        with tarfile.open(source, "r|*") as archive:  # one pass: a member read as it streams by
+            for member in archive:
                 name = Path(member.name).name
                 if member.isfile() and name in SPECS_BY_NAME:
                     files[name] = archive.extractfile(member).read()  # type: ignore[union-attr]
@@ -107,12 +107,13 @@ def _release_name(source: Path) -> str:
 
 
 def read_thesaurus(archive: Path) -> tuple[list[dict], list[dict]]:
-    with tarfile.open(archive) as tar:
-        def load(name: str) -> list[dict]:
-            member = next(m for m in tar.getmembers() if Path(m.name).name == name)
-            return json.loads(tar.extractfile(member).read().decode("utf-8"))  # type: ignore[union-attr]
-
-        return load("thesaurus.json"), load("substances.json")
+    wanted = {"thesaurus.json": b"", "substances.json": b""}
+    with tarfile.open(archive, "r|*") as tar:  # one pass: a member read as it streams by
+        for member in tar:
+            name = Path(member.name).name
+            if member.isfile() and name in wanted:
+                wanted[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
+    return json.loads(wanted["thesaurus.json"]), json.loads(wanted["substances.json"])
 
 
 def parse_release(files: dict[str, bytes]) -> list[tuple[ParsedFile, str]]:
@@ -163,7 +164,7 @@ def _write_release(conn: sqlite3.Connection, parsed: list[tuple[ParsedFile, str]
         report.removed = sorted((c, before[c]) for c in before.keys() - after.keys())
         report.renamed = sorted((c, before[c], after[c]) for c in after.keys() & before.keys()
                                 if before[c] != after[c])
-    report.stats = rebuild_derived(conn)
+    report.stats = rebuild_derived(conn, {table: result.rows for result, table in parsed})
     now = datetime.now(UTC).isoformat(timespec="seconds")
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                      [("release", release), ("imported_at", now), ("complete", "1")])

@@ -65,7 +65,10 @@ def pack_listing(cis: str, name: str, dci: str, form: str, marketed: bool, avail
               repr(price_range[0]) if price_range else "", repr(price_range[1]) if price_range else "",
               ",".join(map(str, rates)), str(generic.group_id) if generic else "",
               generic.label if generic else "", generic.role if generic else ""]
-    return _SEPARATOR.join(field.replace(_SEPARATOR, " ") for field in fields)  # a control character in a file
+    text = _SEPARATOR.join(fields)
+    if text.count(_SEPARATOR) != len(fields) - 1:  # a control character in a file
+        text = _SEPARATOR.join(field.replace(_SEPARATOR, " ") for field in fields)
+    return text
 
 
 def unpack_listing(text: str, details: str | Callable[[str], str]) -> DrugResult:
@@ -73,8 +76,21 @@ def unpack_listing(text: str, details: str | Callable[[str], str]) -> DrugResult
     cis, name, dci, form, marketed, alert, low, high, rates, group, label, role = text.split(_SEPARATOR)
     return DrugResult(cis, name, dci, form, marketed == "1", alert or None,
                       (float(low), float(high)) if low else None,
-                      tuple(map(int, rates.split(","))) if rates else (),
-                      _generic(group, label, role) if group else None, details)
+                      (_rates.get(rates) or _parsed_rates(rates)) if rates else (),
+                      (_generics.get((group, label, role)) or _generic(group, label, role)) if group else None,
+                      details)
+
+
+# a search unpacks 20 listings per keystroke: the few distinct rate lists and generic groups
+# are parsed once
+_rates: dict[str, tuple[int, ...]] = {}
+
+
+def _parsed_rates(rates: str) -> tuple[int, ...]:
+    if len(_rates) > 1000:
+        _rates.clear()
+    parsed = _rates[rates] = tuple(map(int, rates.split(",")))
+    return parsed
 
 
 _generics: dict[tuple[str, str, str], GenericInfo] = {}

@@ -88,5 +88,9 @@ CREATE VIRTUAL TABLE drug_vocab USING fts5vocab(drug_fts, row);
 CREATE TABLE substance_map (bdpm_name TEXT PRIMARY KEY, ansm_key TEXT, method TEXT NOT NULL);
 -- every thesaurus key (substances and their classes) a drug carries
 CREATE TABLE drug_ansm_key (cis TEXT NOT NULL, ansm_key TEXT NOT NULL, via TEXT NOT NULL);
+"""
+
+# after the derived tables are filled (one sort instead of a b-tree insert per row)
+DERIVED_INDEXES_SQL = """
 CREATE INDEX drug_ansm_key_cis ON drug_ansm_key(cis);
 """

@@ -91,6 +91,7 @@ class FollowUp:
     lines: list[FollowedLine] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
     adjustments: list[Adjustment] = field(default_factory=list)
+    cancelled_at: float | None = None  # when the prescriber cancelled it (epoch seconds)
 
     def text_lines(self) -> list[str]:
         """The follow-up in French, one entry per line of text."""
@@ -98,8 +99,11 @@ class FollowUp:
         if self.objected:
             return [title, _(OBJECTION_STATEMENT)]
         status = self.status.label if self.status is not None else "?"
-        out = [_("{title} ({kind}) : {status}").format(title=title, kind=_kind_label(self.kind), status=status)]
         cancelled = self.status is OrdonnanceStatus.CANCELLED
+        if cancelled and self.cancelled_at is not None:
+            moment = dt.datetime.fromtimestamp(self.cancelled_at).strftime("%d/%m/%Y %H:%M")  # local time
+            status = _("annulée le {moment}").format(moment=moment)
+        out = [_("{title} ({kind}) : {status}").format(title=title, kind=_kind_label(self.kind), status=status)]
         if cancelled and self.executions:  # the base refuses any execution once cancelled
             out.append(_(CANCELLED_AFTER_EXECUTIONS))
         for line in self.lines:
@@ -114,7 +118,7 @@ class FollowUp:
         if self.objected:
             return {"number": self.number, "objected": True, "message": _(OBJECTION_STATEMENT)}
         return {"number": self.number, "objected": False, "kind": self.kind,
-                "status": self.status.value if self.status else None,
+                "status": self.status.value if self.status else None, "cancelled_at": self.cancelled_at,
                 "lines": [{"line": x.line, "type": x.type, "text": x.text, "prescribed": x.prescribed, "done": x.done,
                            "period": x.period, "periods": x.periods, "next_from": x.next_from} for x in self.lines],
                 "executions": [{"line": e.line, "done": e.done, "amount": e.amount, "date": e.date,
@@ -163,7 +167,8 @@ def follow_up_from_wire(number: str, body: dict[str, Any]) -> FollowUp:
         adjustments=[Adjustment(int(a["line"]), tuple((str(c["field"]), str(c["value"])) for c in a["changes"]),
                                 str(a["agreement"].get("mode") or ""), a["agreement"].get("at"),
                                 a["agreement"].get("given_by"), profession_label(str(a["profession"]), kind),
-                                str(a["by"]), float(a["recorded_at"])) for a in body.get("adjustments", [])])
+                                str(a["by"]), float(a["recorded_at"])) for a in body.get("adjustments", [])],
+        cancelled_at=float(body["cancelled_at"]) if body.get("cancelled_at") is not None else None)
 
 
 def profession_label(code: str, kind: str) -> str:

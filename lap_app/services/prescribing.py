@@ -14,7 +14,7 @@ a plain paper ordonnance without QR code saying why (CSP R.4073-2).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -141,9 +141,8 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
     # From here the ordonnance is safe on disk; the network can fail at will.
     status, message = OrdonnanceStatus.WAITING, offline_message
     if offline_message is None:
-        entry = next(e for e in store.outbox() if e.ordonnance_id == ordonnance_id)
         try:
-            status = send_entry(store, client, entry, reauthenticate=lambda: renew_token(card, client))
+            status = _send_saved(store, client, ordonnance_id, reauthenticate=lambda: renew_token(card, client))
         except (BaseUnavailable, BaseRefused) as error:
             message = error.message
         except Exception:
@@ -160,6 +159,18 @@ def prescribe(ordonnance: Ordonnance, *, card: Any, client: EPrescriptionBase, s
         log.exception("DMP step of ordonnance %s deferred", ordonnance_id)
         dmp = DmpState("pending", PENDING_MESSAGE)
     return PrescriptionOutcome(ordonnance_id, number, status, pdf, message, dmp.detail, dmp.state)
+
+
+def _send_saved(store: LocalStore, client: EPrescriptionBase, ordonnance_id: int,
+                reauthenticate: Callable[[], object]) -> OrdonnanceStatus:
+    """Register the ordonnance just saved. On the practice server another workstation's flush
+    may have sent it already, the moment it was saved: its outbox entry is gone, and the store
+    says what the base answered."""
+    entry = next((e for e in store.outbox() if e.ordonnance_id == ordonnance_id), None)
+    if entry is not None:
+        return send_entry(store, client, entry, reauthenticate=reauthenticate)
+    stored = store.get(ordonnance_id)
+    return stored.status if stored is not None else OrdonnanceStatus.WAITING
 
 
 def _review(drugs: Any, ordonnance: Ordonnance, patient: PatientFacts) -> list[DraftAlert]:

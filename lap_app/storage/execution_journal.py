@@ -18,6 +18,8 @@ from pathlib import Path
 from lap_app.private_files import private_database
 from lap_app.storage.transaction import write_transaction
 
+JOURNAL_NAME = "prescrit-executions.sqlite3"  # one a prescrit's workstation (its data folder)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending_executions (
     id TEXT PRIMARY KEY,          -- the execution id sent to the base

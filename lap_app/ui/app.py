@@ -23,7 +23,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         return existing  # tests (pytest-qt) already made one
     app = QApplication(argv if argv is not None else sys.argv[:1])
     install_excepthook()  # (not for an existing application: pytest-qt has its own)
-    install_gc_guard(app)
+    install_gc_guard(app, freeze_start_up=True)
     install_qt_translations(app)
     app.setApplicationName("lap-app")
     app.setApplicationDisplayName("LAP")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,16 +26,30 @@ if TYPE_CHECKING:
     from lap_app.services.drafting import DraftingLibrary
     from lap_app.services.patients import PatientService
     from lap_app.storage import LocalStore
+    from lap_app.storage.engine import StoreConnection
     from lap_app.ui.main_window import MainWindow
 
 
-@dataclass(slots=True)
 class Services:
-    """The application services (the same ones the CLI uses)."""
+    """The application services (the same ones the CLI uses). The patients' and the drafts'
+    are made on first use, by the working area: their modules are not on the way to the login
+    page. All three use the GUI thread's own store connection."""
 
-    prescribing: PrescribingDesk  # its ``has_base``: a base is configured
-    patients: PatientService
-    drafting: DraftingLibrary
+    def __init__(self, prescribing: PrescribingDesk, connection: StoreConnection) -> None:
+        self.prescribing = prescribing  # its ``has_base``: a base is configured
+        self._connection = connection
+
+    @cached_property
+    def patients(self) -> PatientService:
+        from lap_app.services.patients import PatientService
+
+        return PatientService(self._connection)
+
+    @cached_property
+    def drafting(self) -> DraftingLibrary:
+        from lap_app.services.drafting import DraftingLibrary
+
+        return DraftingLibrary(self._connection)
 
 
 @dataclass(slots=True)
@@ -89,8 +104,6 @@ def assemble_context(settings: Settings, *, settings_file: Path, store_path: Pat
     """
     from lap_app.drugs import open_drug_database
     from lap_app.services.desk import PrescribingDesk
-    from lap_app.services.drafting import DraftingLibrary
-    from lap_app.services.patients import PatientService
     from lap_app.storage import LocalStore, open_store
     from lap_app.storage.engine import default_store_location
 
@@ -105,12 +118,8 @@ def assemble_context(settings: Settings, *, settings_file: Path, store_path: Pat
         store.close()
         raise
     drugs = open_drug_database(drugs_path)
-    services = Services(
-        # without a base the desk still serves the local history (PDF again, renewal)
-        prescribing=PrescribingDesk(endpoint, store, drugs_path=drugs.path),
-        patients=PatientService(gui_connection),
-        drafting=DraftingLibrary(gui_connection),
-    )
+    # without a base the desk still serves the local history (PDF again, renewal)
+    services = Services(PrescribingDesk(endpoint, store, drugs_path=drugs.path), gui_connection)
     closers: list[Callable[[], object]] = [card_service.close, store.close, gui_connection.close, drugs.close,
                                            services.prescribing.close]
     return AppContext(settings=settings, store=store, drugs=drugs, card_service=card_service, services=services,

@@ -78,7 +78,7 @@ class SettingsDialog(QDialog):
         self._context = context
         settings = context.settings
         self.setWindowTitle(_("Paramètres"))
-        self.setMinimumWidth(900)
+        # no fixed minimum width: the layout's own minimum keeps every label whole (it fits 1366×768)
 
         self.practice_form = PracticeForm(settings.practice)
 
@@ -97,26 +97,21 @@ class SettingsDialog(QDialog):
         form.addRow(_("Imprimante"), self.printer)
         self.creatinine_days = QSpinBox(minimum=7, maximum=3650, value=settings.creatinine_max_age_days)
         self.creatinine_days.setSuffix(_(" jours"))
-        form.addRow(_("Créatinine d'un patient âgé à redemander après"), self.creatinine_days)
+        # a long label on two lines: a form never narrows its labels, it would squeeze the fields
+        form.addRow(_("Créatinine d'un patient âgé\nà redemander après"), self.creatinine_days)
 
-        self.base_url = QLineEdit(settings.base.url)
-        self.base_url.setPlaceholderText(_("https://… (vide : aucune base)"))
-        self.base_ca = QLineEdit(settings.base.ca_path)
-        browse = QPushButton(_("Choisir…"))
-        browse.clicked.connect(self._choose_ca)
-        ca_row = QHBoxLayout()
-        ca_row.addWidget(self.base_ca, 1)
-        ca_row.addWidget(browse)
-        base_box = QGroupBox(_("Base ordonnance numérique"))
-        form = QFormLayout(base_box)
-        form.addRow(_("Adresse (URL)"), self.base_url)
-        form.addRow(_("Certificat de l'autorité (CA)"), ca_row)
+        base_box, self.base_url, self.base_ca = self._server_box(
+            "base", _("Base ordonnance numérique"), _("Adresse (URL)"), settings.base.url,
+            _("https://… (vide : aucune base)"), settings.base.ca_path)
         if not context.base_from_settings:  # the demo brings its own base
             base_box.setEnabled(False)
             base_box.setToolTip(_("La démonstration utilise sa propre base locale."))
 
         card_box = self._card_box(settings)
-        store_box = self._store_box(settings)
+        # where the practice's data is: this workstation's file (empty) or the practice server
+        store_box, self.store_url, self.store_ca = self._server_box(
+            "store", _("Serveur du cabinet (pris en compte au prochain démarrage)"), _("Adresse"), settings.store.url,
+            _("postgresql://… (vide : le fichier de ce poste)"), settings.store.ca_path)
 
         self.message = QLabel("")
         self.message.setWordWrap(True)  # a path in the message must not be cut off
@@ -173,21 +168,23 @@ class SettingsDialog(QDialog):
         self._show_card_backend()
         return box
 
-    def _store_box(self, settings) -> QGroupBox:
-        """Where the practice's data is: this workstation's file (empty) or the practice server."""
-        self.store_url = named(QLineEdit(settings.store.url), "storeUrl")
-        self.store_url.setPlaceholderText(_("postgresql://… (vide : le fichier de ce poste)"))
-        self.store_ca = named(QLineEdit(settings.store.ca_path), "storeCa")
+    def _server_box(self, name: str, title: str, url_label: str, url: str, url_hint: str,
+                    ca_path: str) -> tuple[QGroupBox, QLineEdit, QLineEdit]:
+        """A server's address and the file of the authority that issued its certificate (with
+        « Choisir… »): the box, the address field and the CA field (named ``<name>Url``, ``<name>Ca``)."""
+        address = named(QLineEdit(url), f"{name}Url")
+        address.setPlaceholderText(url_hint)
+        ca = named(QLineEdit(ca_path), f"{name}Ca")
         browse = QPushButton(_("Choisir…"))
-        browse.clicked.connect(lambda: self._choose_file(self.store_ca))
+        browse.clicked.connect(lambda: self._choose_file(ca))
         ca_row = QHBoxLayout()
-        ca_row.addWidget(self.store_ca, 1)
+        ca_row.addWidget(ca, 1)
         ca_row.addWidget(browse)
-        box = QGroupBox(_("Serveur du cabinet (pris en compte au prochain démarrage)"))
+        box = QGroupBox(title)
         form = QFormLayout(box)
-        form.addRow(_("Adresse"), self.store_url)
+        form.addRow(url_label, address)
         form.addRow(_("Certificat de l'autorité (CA)"), ca_row)
-        return box
+        return box, address, ca
 
     def _choose_file(self, target: QLineEdit) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("Certificat de l'autorité"), "",
@@ -213,9 +210,6 @@ class SettingsDialog(QDialog):
                                                     _("Modules PKCS#11 (*.so *.dll *.dylib)"))
         if path:
             self.pkcs11_module.setCurrentText(path)
-
-    def _choose_ca(self) -> None:
-        self._choose_file(self.base_ca)
 
     def _problem(self) -> str:
         url, ca = self.base_url.text().strip(), self.base_ca.text().strip()

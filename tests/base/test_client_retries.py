@@ -193,13 +193,15 @@ def test_a_500_on_a_post_is_not_repeated_but_is_no_verdict(scripted, pki_dir):
 NUMBER = "2026010100000160"
 
 
-def _queued(tmp_path, number: str):
-    """A signed ordonnance waiting in a fresh store's outbox (the scripted base does not check it)."""
+def _queued(store_location, number: str):
+    """A signed ordonnance waiting in a fresh store's outbox (the scripted base does not check it):
+    a workstation's file, then a practice server, where the entry being sent is claimed under a row
+    lock that a failed send must release."""
     import json
 
     from lap_app.storage import LocalStore
 
-    store = LocalStore(tmp_path / "lap.sqlite3")
+    store = LocalStore(store_location)
     bundle = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
     store.save_signed(number=number, prescriber="810101234564", patient_name="MARTIN Jeanne", opposition=False,
                       bundle=bundle, signer_certificate=b"")
@@ -207,7 +209,7 @@ def _queued(tmp_path, number: str):
 
 
 @pytest.mark.parametrize("status", [500, 507])
-def test_an_ordonnance_answered_with_a_5xx_stays_in_the_outbox(scripted, pki_dir, tmp_path, status):
+def test_an_ordonnance_answered_with_a_5xx_stays_in_the_outbox(scripted, pki_dir, store_location, status):
     """The base's own failure (its disk full: 507; anything else: 500) leaves the ordonnance queued,
     with a message that says so; the next flush registers it."""
     from lap_app.services.outbox import flush_outbox
@@ -215,7 +217,7 @@ def test_an_ordonnance_answered_with_a_5xx_stays_in_the_outbox(scripted, pki_dir
     script, url = scripted
     script.bodies = {507: {"error": "storage_full", "message": "Espace disque insuffisant sur le serveur"},
                      500: {"error": "internal_error", "message": "Incident sur le serveur de la base"}}
-    store = _queued(tmp_path, NUMBER)
+    store = _queued(store_location, NUMBER)
     script.statuses = [(status, {})] * 4
     with _client(url, pki_dir, retries=3) as client:
         report = flush_outbox(store, client)
@@ -229,14 +231,14 @@ def test_an_ordonnance_answered_with_a_5xx_stays_in_the_outbox(scripted, pki_dir
     script.bodies = {}
 
 
-def test_expired_number_is_a_verdict_that_names_the_paper_to_redo(scripted, pki_dir, tmp_path):
+def test_expired_number_is_a_verdict_that_names_the_paper_to_redo(scripted, pki_dir, store_location):
     """422 ``expired_number``: not retried; the entry leaves the outbox and says which paper is dead."""
     from lap_app.services.outbox import flush_outbox
 
     script, url = scripted
     script.calls.clear()
     script.bodies = {422: {"error": "expired_number", "message": "Numéro réservé expiré"}}
-    store = _queued(tmp_path, NUMBER)
+    store = _queued(store_location, NUMBER)
     patient = store.by_number(NUMBER).patient_name
     script.statuses = [(422, {}), (201, {})]
     with _client(url, pki_dir, retries=3) as client:

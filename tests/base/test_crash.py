@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from base_kills import kill_base_during
 
 from circuit_support import EXAMPLE_BUNDLE, REPO, card_in_hand, cli_env, run_cli, running_base
 
@@ -198,44 +199,24 @@ def test_base_killed_during_registrations(tmp_path, pki_dir, monkeypatch):
     draft = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
     store = LocalStore(tmp_path / "lap.sqlite3")
     acknowledged: list[str] = []
-    stop = threading.Event()
-    errors: list[BaseException] = []
 
     with running_base(tmp_path / "base", pki_dir) as base:
         endpoint = base_endpoint(base.url, base.ca)
         with card_in_hand("medecin", pki_dir) as card:
             enrol(endpoint, card)
 
-            def prescribe_continuously() -> None:
-                try:
-                    with open_client(endpoint, retries=0, timeout=2.0) as client:
-                        while not stop.is_set():
-                            outcome = prescribe(from_bundle(draft), card=card, client=client, store=store)
-                            if outcome.status == "registered":
-                                acknowledged.append(outcome.number)
-                            else:
-                                time.sleep(0.05)
-                except BaseException as error:  # noqa: BLE001 - reported below
-                    errors.append(error)
+            def prescribe_continuously(stop: threading.Event) -> None:
+                with open_client(endpoint, retries=0, timeout=2.0) as client:
+                    while not stop.is_set():
+                        outcome = prescribe(from_bundle(draft), card=card, client=client, store=store)
+                        if outcome.status == "registered":
+                            acknowledged.append(outcome.number)
+                        else:
+                            time.sleep(0.05)
 
-            worker = threading.Thread(target=prescribe_continuously)
-            worker.start()
-            kills = 0
             started = time.monotonic()
-            while kills < 20 * ROUNDS:
-                seen = len(acknowledged)
-                deadline = time.monotonic() + 5
-                while len(acknowledged) == seen and time.monotonic() < deadline:
-                    time.sleep(0.01)  # registrations are flowing again after the restart
-                time.sleep(rng.uniform(0.0, 0.3))
-                base.kill()  # kill -9, wherever the registration stands
-                kills += 1
-                time.sleep(rng.uniform(0.0, 0.2))
-                base.start()
-            time.sleep(0.5)
-            stop.set()
-            worker.join(30)
-            assert not errors, errors
+            kills = kill_base_during(base, prescribe_continuously, lambda: len(acknowledged), 20 * ROUNDS, rng,
+                                     join_timeout=30)
             waiting = [e.number for e in store.outbox()]
             replays = [n for n in waiting if n in set(_server_numbers(base))]
             with open_client(endpoint) as client:

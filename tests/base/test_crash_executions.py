@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 from attack_support import insider
+from base_kills import kill_base_during
 
 from circuit_support import running_base
 
@@ -45,54 +46,32 @@ def test_base_killed_during_executions(tmp_path, pki_dir) -> None:  # type: igno
     acknowledged: dict[str, str] = {}  # execution id → number
     replayed: list[str] = []
     sent_again = 0
-    stop = threading.Event()
-    errors: list[BaseException] = []
 
     with running_base(tmp_path / "base", pki_dir, token_ttl=3600) as base:
         physician = insider(base, pki.holder("medecin"), enrol=True)
         numbers = [physician.prescribe() for _ in range(40)]
         pharmacist = insider(base, pki.holder("pharmacien"), physician.installation)
 
-        def execute_continuously() -> None:
+        def execute_continuously(stop: threading.Event) -> None:
             nonlocal sent_again
-            try:
-                with _prescrit_client(base, pharmacist) as client:
-                    for index in range(len(numbers) * BOXES_PER_ORDONNANCE):
-                        if stop.is_set():
-                            return
-                        number, execution_id = numbers[index // BOXES_PER_ORDONNANCE], uuid.uuid4().hex
-                        while True:  # the same id until the base answers: a replay, never a double
-                            try:
-                                view = client.prescrit_execute(number, execution_id, [{"line": 2, "quantity": 1}],
-                                                               False)
-                                break
-                            except BaseUnavailable:
-                                sent_again += 1
-                                time.sleep(0.05)
-                        acknowledged[execution_id] = number
-                        if view["replayed"]:
-                            replayed.append(execution_id)
-            except BaseException as error:  # noqa: BLE001 - reported below
-                errors.append(error)
+            with _prescrit_client(base, pharmacist) as client:
+                for index in range(len(numbers) * BOXES_PER_ORDONNANCE):
+                    if stop.is_set():
+                        return
+                    number, execution_id = numbers[index // BOXES_PER_ORDONNANCE], uuid.uuid4().hex
+                    while True:  # the same id until the base answers: a replay, never a double
+                        try:
+                            view = client.prescrit_execute(number, execution_id, [{"line": 2, "quantity": 1}], False)
+                            break
+                        except BaseUnavailable:
+                            sent_again += 1
+                            time.sleep(0.05)
+                    acknowledged[execution_id] = number
+                    if view["replayed"]:
+                        replayed.append(execution_id)
 
-        worker = threading.Thread(target=execute_continuously)
-        worker.start()
-        kills = 0
         started = time.monotonic()
-        while kills < 20 * ROUNDS and worker.is_alive():
-            seen = len(acknowledged)
-            deadline = time.monotonic() + 5
-            while len(acknowledged) == seen and time.monotonic() < deadline:
-                time.sleep(0.01)  # executions are flowing again after the restart
-            time.sleep(rng.uniform(0.0, 0.3))
-            base.kill()  # kill -9, wherever the execution stands
-            kills += 1
-            time.sleep(rng.uniform(0.0, 0.2))
-            base.start()
-        time.sleep(0.5)
-        stop.set()
-        worker.join(60)
-        assert not errors, errors
+        kills = kill_base_during(base, execute_continuously, lambda: len(acknowledged), 20 * ROUNDS, rng)
         with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
             executions = [row[0] for row in db.execute("SELECT id FROM executions")]
             dispensed = dict(db.execute("SELECT number, sum(quantity) FROM dispensings GROUP BY number").fetchall())

@@ -4,6 +4,8 @@ consultation by the prescriber follows, and each change is in the audit trail.""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 import uuid
 
 import pytest
@@ -92,9 +94,10 @@ def test_only_the_portal_for_the_ordonnance_s_own_patient(base, people, portal) 
                               {"opposition": True})
     assert refused.status_code == 401
     assert physician.call("GET", f"/prescriptions/{number}/status").json()["opposition"] is False
-    outcomes = [r[0] for r in base.rows("SELECT outcome FROM audit WHERE action = 'consent' AND number = ? ORDER BY id",
-                                        number)]
-    assert outcomes == ["refused:404:unknown_prescription", "refused:422:invalid_ins"]
+    outcomes = base.rows("SELECT profession, outcome FROM audit WHERE action = 'consent' AND number = ? ORDER BY id",
+                         number)
+    assert outcomes == [("patient", "refused:404:unknown_prescription"), ("patient", "refused:422:invalid_ins"),
+                        ("21", "refused:401:not_patient_portal")]  # the card is known: its refusal is audited
 
 
 @pytest.mark.parametrize("complete", [False, True], ids=["partly-executed", "executed-in-full"])
@@ -111,6 +114,7 @@ def test_cancelled_while_withdrawn_stays_cancelled_once_given_back(base, people,
                                {"lines": [{"line": 1, "quantity": 1}], "complete": complete})
     assert executed.status_code == 200, executed.text
     set_consent(client, secret, PATIENT_INS, number, given=False)
+    before = time.time()
     cancelled = physician.call("POST", f"/prescriptions/{number}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     late = pharmacist.call("PUT", f"/prescrit/prescriptions/{number}/executions/{uuid.uuid4().hex}",
@@ -126,5 +130,7 @@ def test_cancelled_while_withdrawn_stays_cancelled_once_given_back(base, people,
     assert view.status is not None and view.status.value == "cancelled"
     assert [(e.line, e.amount) for e in view.executions] == [(1, 1.0)]  # the one before the cancel, no other
     text = view.text_lines()
-    assert text[0].endswith(": annulée") and text[1] == CANCELLED_AFTER_EXECUTIONS
+    assert view.cancelled_at is not None and before <= view.cancelled_at <= time.time()
+    moment = dt.datetime.fromtimestamp(view.cancelled_at).strftime("%d/%m/%Y %H:%M")
+    assert text[0].endswith(f": annulée le {moment}") and text[1] == CANCELLED_AFTER_EXECUTIONS
     assert any("1 boîte(s) délivrée(s)" in line for line in text)

@@ -135,3 +135,24 @@ def test_only_its_prescriber_follows_it(people, prescriber_client) -> None:  # t
     assert refused.status_code == 403 and refused.json()["error"] == "wrong_profession"
     with pytest.raises(UserError, match="Consultation refusée : Aucune ordonnance enregistrée sous ce numéro"):
         consult_follow_up(prescriber_client, "2026 1125 0000 0121")
+
+
+def test_a_cancelled_ordonnance_says_when_it_was_cancelled(people, prescriber_client) -> None:  # type: ignore[no-untyped-def]
+    """What the history's « Suivi » and ``lap-app dispensing`` show: the day and time of the cancel."""
+    import time
+
+    from lap_app.services.follow_up import consult_follow_up
+
+    physician, _ = people
+    number = physician.prescribe(kind="biologie")
+    before = time.time()
+    assert physician.call("POST", f"/prescriptions/{number}/cancel").status_code == 200
+    after = time.time()
+    assert physician.call("POST", f"/prescriptions/{number}/cancel").status_code == 200  # again: the first one counts
+    seen = consult_follow_up(prescriber_client, number)
+    assert seen.cancelled_at is not None and before <= seen.cancelled_at <= after
+    moment = dt.datetime.fromtimestamp(seen.cancelled_at).strftime("%d/%m/%Y %H:%M")
+    text = seen.text_lines()
+    assert text[0].endswith(f"(Biologie médicale) : annulée le {moment}")
+    assert text[-1] == "Rien n'a été exécuté avant l'annulation."
+    assert seen.as_json()["cancelled_at"] == seen.cancelled_at

@@ -77,6 +77,8 @@ def test_more_sessions_agreed_by_telephone(base, physio) -> None:  # type: ignor
                            {"lines": [{"line": 1, "count": 3}]}).status_code == 200
     again = _adjust(podiatrist, number, 1, [{"field": "seances", "value": "8"}], agreement, adjustment_id)
     assert again.json()["replayed"] is True and len(again.json()["adjustments"]) == 1
+    assert base.rows("SELECT outcome FROM audit WHERE number = ? AND action = 'adjust' ORDER BY id", number) == [
+        ("ok:telephone",), ("replayed",)]
 
 
 def test_an_adjustment_without_its_agreement_lists_every_problem(base, physio, pki_dir) -> None:  # type: ignore[no-untyped-def]

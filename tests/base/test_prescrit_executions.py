@@ -142,6 +142,8 @@ def test_a_retried_execution_is_recorded_once(base, people) -> None:  # type: ig
     assert again.json()["lines"][0]["done"] == 2 and _rows(base, number) == 1
     other = podiatrist.execute(number, [{"line": 1, "count": 3}], execution_id)
     assert other.status_code == 409 and _rows(base, number) == 1
+    assert base.rows("SELECT outcome FROM audit WHERE number = ? AND action = 'execute' ORDER BY id", number) == [
+        ("ok:partly_dispensed",), ("replayed",), ("refused:409:execution_id_reused",)]  # each one audited
 
 
 def test_kill_9_of_the_base_after_an_execution_then_a_retry(tmp_path, pki_dir, base_database) -> None:  # type: ignore[no-untyped-def]

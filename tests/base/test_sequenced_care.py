@@ -3,18 +3,22 @@ of treatment delivered monthly, a weekly INR for three months, 10 sessions at 2 
 counts each period, refuses a period opened too early or a unit beyond the last (one 422 listing
 every problem, nothing recorded), and the prescriber's follow-up shows n of N, period k of K.
 
-Time passes by moving the ordonnance's registration back in the base's file: the executions
-are then recorded with their real past dates, as a prescrit records what it did."""
+Time passes by moving the ordonnance's registration back in the base's database: the executions
+are then recorded with their real past dates, as a prescrit records what it did. On a base over
+SQLite and over PostgreSQL (the periods are counted from the rows each engine stores)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import uuid
 from typing import Any
 
 import pytest
 from attack_support import physician_and_prescrits, physicians_client
+
+from circuit_support import on_both_engines
+
+pytestmark = on_both_engines
 
 DAY = 86400.0
 
@@ -38,10 +42,8 @@ def _registered_days_ago(base, number: str, days: int) -> dt.date:  # type: igno
     """The day of registration, moved ``days`` back (a day in France, as the base counts)."""
     from lap_app.standins.base_server.dispensing_rules import french_day
 
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        db.execute("UPDATE prescriptions SET registered_at = registered_at - ? WHERE number = ?", (days * DAY, number))
-        registered_at = db.execute("SELECT registered_at FROM prescriptions WHERE number = ?", (number,)).fetchone()[0]
-    return french_day(registered_at)
+    base.rows("UPDATE prescriptions SET registered_at = registered_at - ? WHERE number = ?", days * DAY, number)
+    return french_day(base.rows("SELECT registered_at FROM prescriptions WHERE number = ?", number)[0][0])
 
 
 def _execute(person, number: str, lines: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
@@ -54,9 +56,8 @@ def _day(start: dt.date, days: int) -> str:
 
 
 def _rows(base, number: str) -> int:  # type: ignore[no-untyped-def]
-    with sqlite3.connect(base.data_dir / "base.sqlite3") as db:
-        return sum(db.execute(f"SELECT count(*) FROM {table} WHERE number = ?", (number,)).fetchone()[0]
-                   for table in ("execution_lines", "dispensings"))
+    return sum(base.rows(f"SELECT count(*) FROM {table} WHERE number = ?", number)[0][0]
+               for table in ("execution_lines", "dispensings"))
 
 
 def _monthly_treatment(ordonnance: Any) -> None:

@@ -35,13 +35,13 @@ def filed(dmp_endpoint, dmp_pki_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_prescrits(dmp_base, dmp_endpoint, dmp_pki_dir):
+def demo_prescrits(dmp_base, dmp_endpoint, dmp_pki_dir, tmp_path_factory):
     from lap_app.base_client.protocol import PATIENT_PORTAL_KEY_FILE
     from lap_app.demo.prescrit import DemoPrescrits
     from lap_app.standins.pki import init_pki
 
     secret = (dmp_base.data_dir / PATIENT_PORTAL_KEY_FILE).read_bytes().hex()
-    prescrits = DemoPrescrits(dmp_endpoint, init_pki(dmp_pki_dir), secret)
+    prescrits = DemoPrescrits(dmp_endpoint, init_pki(dmp_pki_dir), secret, tmp_path_factory.mktemp("prescrits"))
     yield prescrits
     prescrits.close()
 

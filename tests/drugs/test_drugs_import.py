@@ -152,7 +152,7 @@ def test_crash_in_the_middle_of_an_import_rolls_everything_back(drug_db_copy: Pa
     before = _serving_snapshot(drug_db_copy)
     names_before = _table_count(drug_db_copy, "drug")
 
-    def crash(conn):  # after the source tables were replaced, before the commit
+    def crash(conn, _loaded):  # after the source tables were replaced, before the commit
         assert conn.execute("SELECT count(*) FROM drug").fetchone()[0] != names_before
         raise RuntimeError("disk full")
 

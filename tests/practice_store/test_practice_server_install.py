@@ -27,7 +27,7 @@ from required_services import require_service
 
 from lap_app.storage.errors import StoreRefused
 
-from postgres_cluster import find_bindir, free_port
+from postgres_cluster import _clusters_dir, _write_owner, find_bindir, free_port
 
 pytestmark = pytest.mark.postgresql
 
@@ -37,6 +37,9 @@ SERVER_ACCOUNT = os.environ.get("LAP_PG_OS_USER", "postgres")  # who runs the se
 AS_ROOT = os.geteuid() == 0
 # as root: the practice's real path (root, server run by postgres), then the one without root
 WAYS = ["root", "unprivileged"] if AS_ROOT else ["unprivileged"]
+# What does not depend on who ran the script (the TLS rules, the files, a second run) is checked on
+# the first way only: the second install still connects, keeps least privilege and refuses /etc.
+first_way_only = pytest.mark.parametrize("installed", WAYS[:1], indirect=True)
 
 
 @dataclass
@@ -52,6 +55,12 @@ class InstalledServer:
         return self.root / "practice"
 
     @property
+    def cluster(self) -> str:
+        """The Debian cluster's name: unique, as PostgreSQL writes its pid under /run/postgresql
+        by version and name (two sessions installing at once must not share it)."""
+        return self.env["PG_CLUSTER"]
+
+    @property
     def ca(self) -> Path:
         return self.practice_dir / "ca.pem"
 
@@ -62,7 +71,7 @@ class InstalledServer:
     def admin(self, sql: str, database: str = "postgres") -> str:
         """One statement as the cluster's superuser, through its local socket."""
         as_owner = ["runuser", "-u", self.owner, "--"] if AS_ROOT else []
-        done = subprocess.run([*as_owner, "psql", "--cluster", f"{self.version}/main", "-U", self.owner,
+        done = subprocess.run([*as_owner, "psql", "--cluster", f"{self.version}/{self.cluster}", "-U", self.owner,
                                "-d", database, "-v", "ON_ERROR_STOP=1", "-qtAc", sql],
                               env=self.env, capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0, done.stderr
@@ -87,7 +96,10 @@ def printed_url(output: str) -> str:
 def _install(way: str) -> InstalledServer:
     if shutil.which("pg_createcluster") is None or find_bindir() is None:
         require_service(False, "PostgreSQL (Debian's postgresql and postgresql-common packages)")
-    root = Path(tempfile.mkdtemp(prefix="lap-practice-server-"))
+    # among the test clusters, its owner (this process) named: a session killed before its teardown
+    # leaves a server that the next session's cluster start stops and removes
+    root = Path(tempfile.mkdtemp(prefix="cluster-practice-server-", dir=_clusters_dir()))
+    _write_owner(root)
     root.chmod(0o755)  # the server's account reaches its directories inside
     account, owner = [], SERVER_ACCOUNT
     if way == "unprivileged" and AS_ROOT:
@@ -97,7 +109,8 @@ def _install(way: str) -> InstalledServer:
         import pwd
 
         owner = pwd.getpwuid(os.geteuid()).pw_name
-    env = {**os.environ, "PG_CLUSTER_CONF_ROOT": str(root / "conf"), "LAP_PRACTICE_DIR": str(root / "practice"),
+    env = {**os.environ, "PG_CLUSTER": f"lap_{root.name[-8:].lower()}", "PG_CLUSTER_CONF_ROOT": str(root / "conf"),
+           "LAP_PRACTICE_DIR": str(root / "practice"),
            "LAP_PG_PORT": str(free_port()), "LAP_PG_DATA_DIR": str(root / "data"),
            "LAP_PG_SOCKET_DIR": str(root / "sockets"), "LAP_PG_LOG": str(root / "server.log"),
            "LAP_PG_LISTEN": "127.0.0.1"}
@@ -111,8 +124,8 @@ def _install(way: str) -> InstalledServer:
 
 
 def _remove(server: InstalledServer) -> None:
-    for conf in (server.root / "conf").glob("*/main"):
-        subprocess.run([*server.account, "pg_dropcluster", "--stop", conf.parent.name, "main"], env=server.env,
+    for conf in (server.root / "conf").glob(f"*/{server.cluster}"):
+        subprocess.run([*server.account, "pg_dropcluster", "--stop", conf.parent.name, server.cluster], env=server.env,
                        capture_output=True, timeout=120, check=False)
     shutil.rmtree(server.root, ignore_errors=True)
 
@@ -159,6 +172,7 @@ def test_the_workstation_connects_with_the_printed_command(installed: InstalledS
     assert owners == "lap"
 
 
+@first_way_only
 def test_only_tls_with_the_practice_certificate_gets_in(installed: InstalledServer, tmp_path: Path) -> None:
     from lap_app.standins.pki import init_pki
     from lap_app.storage import LocalStore
@@ -201,6 +215,7 @@ def test_the_lap_account_owns_its_database_and_nothing_else(installed: Installed
                         connect_timeout=10).close()
 
 
+@first_way_only
 def test_the_practice_secrets_are_private(installed: InstalledServer) -> None:
     def mode(path: Path) -> int:
         return stat.S_IMODE(path.stat().st_mode)
@@ -212,17 +227,35 @@ def test_the_practice_secrets_are_private(installed: InstalledServer) -> None:
     assert (installed.practice_dir / "password").read_text().strip() in installed.url
 
 
+# The rules an older version of the script wrote in front of Debian's (no end mark, and the LAP
+# account could still reach the other databases through Debian's own rules).
+OLDER_BLOCK = """# LAP practice server: the workstations, over TLS, with a password; nothing else from the network
+hostssl   lap_cabinet  lap  127.0.0.1/32  scram-sha-256
+hostnossl all        all    0.0.0.0/0 reject
+hostnossl all        all    ::/0      reject
+"""
+
+
+@first_way_only
 def test_a_second_run_keeps_the_ca_the_key_and_the_password(installed: InstalledServer, tmp_path: Path) -> None:
     from lap_app.storage import LocalStore
 
     kept = {name: (installed.practice_dir / name).read_bytes() for name in ("ca.pem", "ca.key", "server.key", "password")}
-    again = installed.run_script("localhost", "127.0.0.1/32")
+    hba_path = installed.root / "conf" / installed.version / installed.cluster / "pg_hba.conf"
+    debian_rules = hba_path.read_text().split("# end of LAP practice server\n", 1)[1]
+    hba_path.write_text(OLDER_BLOCK + debian_rules)  # as an older version left it
+    again = installed.run_script("localhost", "127.0.0.0/8")  # and the practice's network changed
     assert again.returncode == 0, again.stderr
     assert printed_url(again.stdout) == installed.url
     assert {name: (installed.practice_dir / name).read_bytes() for name in kept} == kept
-    hba = (installed.root / "conf" / installed.version / "main" / "pg_hba.conf").read_text()
-    assert hba.count("# LAP practice server") == 1
+    hba = hba_path.read_text()
+    assert hba.count("# LAP practice server") == 1 and hba.endswith(debian_rules)
+    assert [line for line in hba.splitlines() if line.startswith("hostssl")] == [
+        "hostssl   lap_cabinet  lap  127.0.0.0/8  scram-sha-256"]
     LocalStore(installed.url, ca_path=str(installed.ca)).close()  # the workstations need nothing new
+    with pytest.raises(psycopg.OperationalError, match=r"pg_hba\.conf rejects"):
+        psycopg.connect(installed.url.replace("/lap_cabinet", "/postgres"), sslmode="verify-full",
+                        sslrootcert=str(installed.ca), connect_timeout=10).close()
 
 
 def test_without_root_it_needs_a_place_of_its_own(installed: InstalledServer) -> None:

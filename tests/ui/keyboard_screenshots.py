@@ -12,44 +12,20 @@ contre-indication. Offscreen, in a temporary data directory.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshots import REPO, pump, until
+from demo_screens import REPO, demo_window, output_folder, pump
 
 SIZES = ((1366, 768), (1920, 1080))
 TASKBAR, TITLE_BAR = 40, 30
 
 
 def main(out: Path) -> int:
-    work = Path(tempfile.mkdtemp(prefix="lap-keys-shots-"))
-    config = work / "screens.json"
-    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1920, "height": 1080,
-                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
-    os.environ.setdefault("LAP_DATA_DIR", str(work / "data"))
-    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    out.mkdir(parents=True, exist_ok=True)
-
-    from lap_app.demo.environment import DemoEnvironment
-    from lap_app.ui.app import apply_style, create_application
-    from lap_app.ui.main_window import MainWindow
     from lap_app.ui.printing_ui import make_preview
 
-    app = create_application()
-    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
-    try:
-        window = MainWindow(env.context())
-        apply_style(app)
-        window.show()
-        until(window.login_page.pin_edit.isEnabled)
-        window.login_page.pin_edit.setText("1234")
-        window.login_page.submit()
-        until(lambda: not window.is_locked())
+    with demo_window(out, size=None, screen=(1920, 1080)) as (_env, window):
         editor = window.editor
         window.patient_panel.select(window.context.services.patients.search("BERNARD")[0])
         for query in ("spasfon", "amoxicilline 1 g"):
@@ -98,13 +74,8 @@ def main(out: Path) -> int:
             window.resize(width, height - TASKBAR - TITLE_BAR)
             pump(0.5)
             window.grab().save(str(out / f"keys-{width}x{height}-5-alert.png"))
-        window.close()
-    finally:
-        env.stop()
-    print(f"screenshots in {out}")
     return 0
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots"
-    raise SystemExit(main(target))
+    raise SystemExit(main(output_folder(sys.argv)))

@@ -13,55 +13,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from screenshots import REPO, pump, until
-
-
-class _WrongSecondSignature:
-    """The session's card, whose second signature is wrong: the base refuses that ordonnance."""
-
-    def __init__(self, card: object) -> None:
-        self._card, self._count = card, 0
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._card, name)
-
-    def sign_digest(self, digest: bytes, **options: object) -> bytes:
-        self._count += 1
-        signature: bytes = self._card.sign_digest(digest, **options)  # type: ignore[attr-defined]
-        return bytes(b ^ 0xFF for b in signature) if self._count == 2 else signature
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_screens import demo_window, output_folder, pump, until
+from wrong_signature import WrongSecondSignature
 
 
 def main(out: Path) -> int:
-    import os
-    import tempfile
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    work = Path(tempfile.mkdtemp(prefix="lap-shots-"))
-    os.environ.setdefault("LAP_DATA_DIR", str(work / "data"))
-    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    out.mkdir(parents=True, exist_ok=True)
-
-    from lap_app.demo.environment import DemoEnvironment
     from lap_app.domain.kinds import OrdonnanceKind
     from lap_app.services.drafting import line_for_drug
-    from lap_app.ui.app import apply_style, create_application
-    from lap_app.ui.main_window import MainWindow
 
-    app = create_application()
-    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
-    try:
-        context = env.context()
-        window = MainWindow(context)
-        apply_style(app)
-        window.resize(1440, 900)
-        window.show()
-        until(window.login_page.pin_edit.isEnabled)
-        window.login_page.pin_edit.setText("1234")
-        window.login_page.submit()
-        until(lambda: not window.is_locked())
+    with demo_window(out) as (_env, window):
+        context = window.context
         record = context.services.patients.search("DURAND")[0]
         window.patient_panel.select(record)
         line = line_for_drug(context.drugs.search("metformine 1000", limit=1)[0])
@@ -97,7 +59,7 @@ def main(out: Path) -> int:
         window.grab().save(str(out / "window-nursing.png"))
 
         real_card = context.session.card
-        context.session.card = _WrongSecondSignature(real_card)
+        context.session.card = WrongSecondSignature(real_card)
         window.validate()
         flow = window._flow
         until(lambda: flow.result_dialog is not None or flow.message is not None, timeout=60, what="validation")
@@ -118,13 +80,8 @@ def main(out: Path) -> int:
         until(lambda: window.history.table.rowCount() >= 7, what="history")
         pump(0.5)
         window.grab().save(str(out / "window-history-every-kind.png"))
-        window.close()
-    finally:
-        env.stop()
-    print(f"screenshots in {out}")
     return 0
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots"
-    raise SystemExit(main(target))
+    raise SystemExit(main(output_folder(sys.argv)))

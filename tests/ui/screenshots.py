@@ -9,65 +9,24 @@ Runs in a temporary data directory; nothing of the user's is touched.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent.parent
-
-
-def pump(seconds: float = 0.3) -> None:
-    from PySide6.QtWidgets import QApplication
-
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.01)
-
-
-def until(predicate, timeout: float = 15.0, what: str = "") -> None:
-    from PySide6.QtWidgets import QApplication
-
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise SystemExit(f"screen not reached in time: {what}")
-        QApplication.processEvents()
-        time.sleep(0.01)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_screens import demo_window, log_in, output_folder, pump, until
 
 
 def main(out: Path) -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    work = Path(tempfile.mkdtemp(prefix="lap-shots-"))
-    os.environ.setdefault("LAP_DATA_DIR", str(work / "data"))
-    os.environ["LAP_CONFIG_DIR"] = str(work / "config")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    out.mkdir(parents=True, exist_ok=True)
-
-
-    from lap_app.demo.environment import DemoEnvironment
     from lap_app.services.drafting import line_for_drug
-    from lap_app.ui.app import apply_style, create_application
-    from lap_app.ui.main_window import MainWindow
 
-    app = create_application()
-    env = DemoEnvironment(work / "demo", pcsc=False, base_port=0).start()
-    try:
-        context = env.context()
-        window = MainWindow(context)
-        apply_style(app)
-        window.resize(1440, 900)
-        window.show()
+    with demo_window(out, logged_in=False) as (env, window):
         page = window.login_page
         until(page.pin_edit.isEnabled)
         page.pin_edit.setText("12")
         pump()
         window.grab().save(str(out / "01-login.png"))
-        page.pin_edit.setText("1234")
-        page.submit()
-        until(lambda: not window.is_locked())
+        log_in(window)
+        context = window.context
 
         form = window.patient_panel.open_form()
         form.family_edit.setText("LEFEVRE")
@@ -145,13 +104,8 @@ def main(out: Path) -> int:
         until(window.is_locked, timeout=3)
         pump()
         window.grab().save(str(out / "08-locked.png"))
-        window.close()
-    finally:
-        env.stop()
-    print(f"screenshots in {out}")
     return 0
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots"
-    raise SystemExit(main(target))
+    raise SystemExit(main(output_folder(sys.argv)))

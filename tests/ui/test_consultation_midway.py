@@ -7,26 +7,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from test_editor_every_kind import page_qr_codes
 from test_full_flow import add_drug
+from wrong_signature import WrongSecondSignature
 
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.services.care_templates import BUILT_IN_TEMPLATES
 
 from ui_support import login
-
-
-class _WrongSignatureOnce:
-    """The session's card, whose second signature is wrong: the base refuses that ordonnance."""
-
-    def __init__(self, card: object) -> None:
-        self._card, self._count = card, 0
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._card, name)
-
-    def sign_digest(self, digest: bytes, **options: object) -> bytes:
-        self._count += 1
-        signature: bytes = self._card.sign_digest(digest, **options)  # type: ignore[attr-defined]
-        return bytes(b ^ 0xFF for b in signature) if self._count == 2 else signature
 
 
 def _wait_dialog(qtbot, flow, previous=None) -> object:  # type: ignore[no-untyped-def]
@@ -54,14 +40,15 @@ def test_refused_midway_then_retry_makes_only_the_missing_ordonnances(qtbot, mai
     registered_before = len(store.list(status="registered"))
 
     real_card = window.context.session.card
-    window.context.session.card = _WrongSignatureOnce(real_card)
+    window.context.session.card = WrongSecondSignature(real_card)
     qtbot.mouseClick(care.validate_button, Qt.MouseButton.LeftButton)
     flow = window._flow
     dialog = _wait_dialog(qtbot, flow)
     assert dialog.windowTitle() == "Consultation incomplète"
     assert len(dialog.number_labels) == 1 and dialog.retry_button.isVisibleTo(dialog)
     missing = [label.text() for label in dialog.missing_labels]
-    assert len(missing) == 2 and missing[0].startswith("NON ENREGISTRÉE — Ordonnance refusée par la base")
+    assert len(missing) == 2 and missing[0].startswith("NON ENREGISTRÉE — Ordonnance refusée par la base : ")
+    assert missing[0].lower().count("refusée") == 1 and "signature invalide" in missing[0]  # the refusal said once
     assert "pas encore faite" in missing[1]
     made = dialog.result.numbers[0]
     assert page_qr_codes(dialog.result.pdf) == [[made]]

@@ -258,9 +258,9 @@ def test_the_pin_field_is_on_screen_enabled_before_the_working_area_is_built(qtb
 
     build = window._build_work_area
 
-    def build_noted():
+    def build_noted(*args):
         seen.append("working area built")
-        return build()
+        return build(*args)
 
     pin_edit.paintEvent = paint
     window._build_work_area = build_noted

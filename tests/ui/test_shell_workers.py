@@ -14,20 +14,21 @@ from lap_app.ui.workers import card_pool, run_task
 def test_result_arrives_in_gui_thread_and_gui_stays_free(qtbot):
     gui_thread = QThread.currentThread()
     seen = {}
+    caller_free = threading.Event()
 
     def slow():
         seen["worker"] = threading.current_thread().name
-        time.sleep(0.2)
+        seen["caller_was_free"] = caller_free.wait(30)  # False: run_task held the caller until the work ended
         return 42
 
     def done(value):
         seen["value"] = value
         seen["in_gui"] = QThread.currentThread() is gui_thread
 
-    started = time.monotonic()
     run_task(slow, on_done=done)
-    assert time.monotonic() - started < 0.1  # the caller is not blocked
+    caller_free.set()  # the caller is back while the work still runs
     qtbot.waitUntil(lambda: "value" in seen, timeout=3000)
+    assert seen["caller_was_free"]
     assert seen["value"] == 42 and seen["in_gui"]
     assert seen["worker"] != threading.main_thread().name
 
@@ -73,14 +74,16 @@ def test_result_for_a_destroyed_widget_is_dropped(qtbot):
 
     label = QLabel()
     seen = []
+    gone = threading.Event()
+    label.destroyed.connect(lambda *_: gone.set())
 
     def slow():
-        time.sleep(0.2)
+        gone.wait(30)  # the label is gone before the result
         return "late"
 
     handle = run_task(slow, on_done=lambda value: (seen.append(value), label.setText(value)), receiver=label)
     label.deleteLater()
-    qtbot.wait(50)  # the label is gone before the result
+    qtbot.waitUntil(gone.is_set, timeout=3000)
     qtbot.waitUntil(lambda: not _pending(), timeout=3000)
     assert seen == [] and not handle.finished
 

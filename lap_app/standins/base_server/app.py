@@ -46,8 +46,11 @@ def bare_app(extra_routers: list | None = None) -> FastAPI:
         description="Base de référence des ordonnances numériques : protocole décrit dans docs/protocol.md.",
     )
     install_error_handlers(app)
-    for router in [*base_routers(), *(extra_routers or [])]:
+    routers = [*base_routers(), *(extra_routers or [])]
+    for router in routers:
         app.include_router(router)
+    # every operation, for naming one refused before routing (refusals.py)
+    app.state.operations = tuple(route for router in routers for route in router.routes)
     return app
 
 

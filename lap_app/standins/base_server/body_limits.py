@@ -58,7 +58,9 @@ class BodyLimit:
                 await refuse_unless_bearer(scope, receive, limit)
             body = await read_body(receive, limit)
         except ApiError as error:
-            await respond(send, error)
+            from lap_app.standins.base_server.refusals import settle_refusal  # it reads the routes' modules
+
+            await respond(send, await settle_refusal(scope, error))
             return
         delivered = False
 

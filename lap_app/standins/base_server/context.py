@@ -81,13 +81,14 @@ def caller_of(state: BaseState, authorization: str | None, installation_header: 
         raise ApiError(401, "missing_token", "Authentification par carte CPS requise",
                        headers={"WWW-Authenticate": "Bearer"})
     holder = check_token(state.token_key, authorization[len("Bearer "):].strip())
-    caller = Caller(holder, _installation(state, installation_header))
+    caller = Caller(holder, installation_of(state, installation_header))
     if holder.profession not in professions:
         raise ApiError(403, "wrong_profession", message)
     return caller
 
 
-def _installation(state: BaseState, header: str | None) -> str:
+def installation_of(state: BaseState, header: str | None) -> str:
+    """The installation whose credential ``header`` is (401 ``unknown_installation`` otherwise)."""
     refused = ApiError(401, "unknown_installation",
                        "Installation non enrôlée ou révoquée : ce logiciel n'est pas autorisé à utiliser le service")
     if not header or "." not in header:
@@ -140,6 +141,7 @@ def audited(state: BaseState, caller_holder: Holder, installation: str, number: 
     try:
         result = operation()
     except ApiError as error:
+        error.audited = True
         with state.store.transaction() as conn:
             state.store.audit(conn, caller_holder.national_id, caller_holder.profession, installation,
                               number, action, f"refused:{error.status}:{error.code}")

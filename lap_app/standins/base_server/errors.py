@@ -26,6 +26,7 @@ class ApiError(Exception):
         self.message = message
         self.problems = problems or []
         self.headers = headers
+        self.audited = False  # its audit row (or log line) written: see refusals.py
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.code, "message": self.message}
@@ -61,9 +62,17 @@ def _postgres_state(error: BaseException) -> str | None:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+    """Every refusal answered as French JSON, and audited (``refusals.settle_refusal``) unless its
+    operation already did."""
+    from lap_app.standins.base_server.refusals import settle_refusal  # it reads the routes' modules
+
+    async def refused(request: Request, error: ApiError) -> JSONResponse:
+        error = await settle_refusal(request.scope, error)
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+        return await refused(request, error)
 
     @app.exception_handler(Exception)
     async def _own_failure(_request: Request, error: Exception) -> JSONResponse:
@@ -71,16 +80,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(failure.body(), status_code=failure.status, headers=failure.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
             {"path": ".".join(str(p) for p in item.get("loc", ())), "message": str(item.get("msg", ""))}
             for item in error.errors()
         ]
-        body = ApiError(422, "invalid_request", "Requête invalide", problems).body()
-        return JSONResponse(body, status_code=422)
+        return await refused(request, ApiError(422, "invalid_request", "Requête invalide", problems))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         messages = {404: "Ressource inconnue", 405: "Méthode non permise"}
-        body = {"error": f"http_{error.status_code}", "message": messages.get(error.status_code, str(error.detail))}
-        return JSONResponse(body, status_code=error.status_code, headers=getattr(error, "headers", None))
+        return await refused(request, ApiError(
+            error.status_code, f"http_{error.status_code}", messages.get(error.status_code, str(error.detail)),
+            headers=getattr(error, "headers", None)))

@@ -25,8 +25,9 @@ from lap_app.standins.base_server.body_limits import (
     respond,
     too_large,
 )
-from lap_app.standins.base_server.context import PRESCRIBERS_ONLY, BaseState, Caller, caller_of
+from lap_app.standins.base_server.context import PRESCRIBERS_ONLY, BaseState, caller_of
 from lap_app.standins.base_server.errors import ApiError, own_failure
+from lap_app.standins.base_server.refusals import settle_refusal
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
 ROUTE = re.compile(r"^/v1/prescriptions/([^/]+)$")
@@ -50,7 +51,7 @@ class RegistrationFastPath:
 
 
 async def _register(state: BaseState, scope: dict, receive: Any, send: Any, number: str) -> None:
-    try:  # refused before any check of the ordonnance: not audited (as on the FastAPI route)
+    try:  # refused before any check of the ordonnance: audited as on the FastAPI route (refusals.py)
         declared = declared_length(scope)
         if declared is not None and declared > REGISTRATION_BODY:
             raise too_large(REGISTRATION_BODY)
@@ -68,17 +69,14 @@ async def _register(state: BaseState, scope: dict, receive: Any, send: Any, numb
             raise
         bundle = _bundle(await read_body(receive, REGISTRATION_BODY))
     except ApiError as error:
-        await respond(send, error)
+        await respond(send, await settle_refusal(scope, error, action="register", number=number[:64]))
         return
     try:
         outcome = prepare_registration(state, caller, number, bundle)
         if not isinstance(outcome, Registered):
             outcome = await asyncio.wrap_future(state.store.submit(outcome))
-    except ApiError as error:
-        try:
-            await _audit_refusal(state, caller, number, error)  # as ``context.audited`` does
-        except Exception as audit_failure:  # noqa: BLE001 - an unaudited refusal is not sent: 5xx, retried
-            error = own_failure(audit_failure)
+    except ApiError as error:  # as ``context.audited`` does
+        error = await settle_refusal(scope, error, caller=caller, action="register", number=number)
         await _respond(send, error.status, error.body(), error.headers)
         return
     except Exception as error:  # noqa: BLE001 - its own failure (disk full...): a French 5xx, never a verdict
@@ -105,16 +103,6 @@ def _bundle(body: bytes) -> Any:
 
 def _invalid(path: str, message: str) -> ApiError:
     return ApiError(422, "invalid_request", "Requête invalide", [{"path": path, "message": message}])
-
-
-async def _audit_refusal(state: BaseState, caller: Caller, number: str, error: ApiError) -> None:
-    holder = caller.holder
-
-    def write(conn: Any) -> None:
-        state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "register",
-                          f"refused:{error.status}:{error.code}")
-
-    await asyncio.wrap_future(state.store.submit(write))
 
 
 async def _respond(send: Any, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:

@@ -6,8 +6,9 @@ replay of the registration, not a cancel (accepted alike whatever was dispensed)
 function for every answer that carries a status.
 
 A cancel accepted under opposition stays a cancel once the patient gives the consent back: the
-prescriber was told « annulée » and is never told otherwise (``cancel_requested_at`` is kept for
-an ordonnance already dispensed in full, whose stored status could not change).
+prescriber was told « annulée » and is never told otherwise (``cancel_requested_at``, the moment
+of every cancel, also stands for an ordonnance already dispensed in full, whose stored status
+could not change).
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ def prepare_registration(state: BaseState, caller: Caller, number: str,
             return _replay(state, caller, number, existing)
     problems, opposition = check_content(bundle, number, holder, state.certificates, signed)
     if problems:
-        raise ApiError(422, "invalid_content", "Ordonnance refusée : contenu invalide", problems)
+        raise ApiError(422, "invalid_content", "Contenu invalide", problems)
     stored = _stored_text(bundle)
     certificate = signer_certificate_b64(bundle) or ""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import logging
 import secrets
 import time
 
@@ -17,7 +16,6 @@ from lap_app.standins.base_server.errors import ApiError
 from lap_app.standins.base_server.security import AUTHENTICATION, mint_token, verify_rs256
 
 router = APIRouter(prefix="/v1", tags=["authentification"])
-log = logging.getLogger(__name__)
 
 
 class ChallengeOut(BaseModel):
@@ -57,21 +55,18 @@ def challenge(state: State) -> ChallengeOut:
 @router.post("/auth/token", response_model=TokenOut, responses={401: {"description": "Carte ou réponse refusée"}})
 def token(body: TokenIn, state: State) -> TokenOut:
     # Everything that an unauthenticated caller controls is checked before the one write
-    # (the challenge recorded as used): garbage answers cost the base no disk write.
+    # (the challenge recorded as used): garbage answers cost the base no disk write (a refusal
+    # is logged, not written: refusals.py).
+    state.challenges.check(body.challenge)
     try:
-        state.challenges.check(body.challenge)
-        try:
-            der = b64d(body.certificate)
-            signature = b64d(body.signature)
-        except (binascii.Error, ValueError):
-            raise ApiError(401, "invalid_answer", "Réponse de la carte illisible") from None
-        cert, holder = state.certificates.check(der, AUTHENTICATION)
-        if not verify_rs256(cert, signature, body.challenge.encode("ascii")):
-            raise ApiError(401, "invalid_answer", "La réponse de la carte ne correspond pas au défi")
-        state.challenges.consume(body.challenge)
-    except ApiError as error:  # logged, not written: see above
-        log.warning("base: card authentication refused (%s)", error.code)
-        raise
+        der = b64d(body.certificate)
+        signature = b64d(body.signature)
+    except (binascii.Error, ValueError):
+        raise ApiError(401, "invalid_answer", "Réponse de la carte illisible") from None
+    cert, holder = state.certificates.check(der, AUTHENTICATION)
+    if not verify_rs256(cert, signature, body.challenge.encode("ascii")):
+        raise ApiError(401, "invalid_answer", "La réponse de la carte ne correspond pas au défi")
+    state.challenges.consume(body.challenge)
     expires = time.time() + state.config.token_ttl
     with state.store.transaction() as conn:
         state.store.audit(conn, holder.national_id, holder.profession, "", None, "authenticate", "ok")

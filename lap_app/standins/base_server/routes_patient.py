@@ -64,6 +64,7 @@ def _patient_prescription(state: BaseState, conn: Any, ins: str, number: str) ->
 
 
 def _audit_refusal(state: BaseState, ins: str, number: str, action: str, error: ApiError) -> None:
+    error.audited = True
     with state.store.transaction() as conn:
         state.store.audit(conn, normalize_nir(ins), "patient", PORTAL, number, action,
                           f"refused:{error.status}:{error.code}")

@@ -181,18 +181,15 @@ def cancel(number: str, state: State, caller: PrescriberCaller) -> StatusOut:
         with state.store.transaction() as conn:
             row = _own_prescription(state, caller, conn, number)
             now, status, cancelled = time.time(), stored_status(row), OrdonnanceStatus.CANCELLED
-            if row["opposition"]:
-                if status is OrdonnanceStatus.DISPENSED:  # nothing left to stop: only the request is kept
-                    conn.execute("UPDATE prescriptions SET cancel_requested_at = coalesce(cancel_requested_at, ?)"
-                                 " WHERE number = ?", (now, number))
-                elif status is not cancelled:
-                    conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?",
-                                 (cancelled.value, now, number))
-            else:
-                if status.tells_dispensing:
-                    raise ApiError(409, "already_dispensed", "Annulation impossible : la délivrance a commencé")
+            if not row["opposition"] and status.tells_dispensing:
+                raise ApiError(409, "already_dispensed", "Annulation impossible : la délivrance a commencé")
+            # under opposition, an ordonnance dispensed in full keeps its status: only the request is kept
+            if status not in (OrdonnanceStatus.DISPENSED, cancelled):
                 conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?",
                              (cancelled.value, now, number))
+            # the moment of the first cancel, which the prescriber's follow-up tells
+            conn.execute("UPDATE prescriptions SET cancel_requested_at = coalesce(cancel_requested_at, ?)"
+                         " WHERE number = ?", (now, number))
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number, "cancel",
                               f"ok:{status.value}")
             return StatusOut(number=number, status=cancelled.value, opposition=bool(row["opposition"]))
@@ -246,6 +243,8 @@ class FollowUpOut(BaseModel):
     lines: list[ExecutableLineOut]
     executions: list[ExecutionRecordOut] = Field(description="Ce qui a été fait, par quelle profession, quand")
     adjustments: list[AdjustmentOut] = Field(description="Ce qui a été ajusté, et comment l'accord a été obtenu")
+    cancelled_at: float | None = Field(None, description="Annulée : quand le prescripteur l'a annulée (secondes "
+                                                         "depuis 1970)")
 
 
 @router.get("/prescriptions/{number}/follow-up", response_model=FollowUpOut,
@@ -270,6 +269,7 @@ def follow_up(number: str, state: State, caller: PrescriberCaller) -> FollowUpOu
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "follow_up", "ok")
         return FollowUpOut(number=number, kind=stored_kind(row), status=prescriber_status(row),
-                           lines=lines_out(lines, records), executions=records, adjustments=adjustments)
+                           lines=lines_out(lines, records), executions=records, adjustments=adjustments,
+                           cancelled_at=row["cancel_requested_at"])
 
     return audited(state, holder, caller.installation, number, "follow_up", run)

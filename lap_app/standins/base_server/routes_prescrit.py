@@ -22,6 +22,7 @@ from lap_app.base_client.protocol import b64d
 from lap_app.standins.base_server.adjustments import AdjustmentIn, adjustment_bytes, adjustment_problems
 from lap_app.standins.base_server.context import (
     BaseState,
+    Caller,
     PrescritCaller,
     State,
     audited,
@@ -99,7 +100,7 @@ def _view(conn: Any, row: Any, replayed: bool = False, *, status: str | None = N
                            executions=records)
 
 
-@router.get("/prescriptions/{number}", response_model=PrescritViewOut, responses=ERRORS)
+@router.get("/prescriptions/{number}", response_model=PrescritViewOut, responses=ERRORS, name="prescrit_read")
 def read(number: str, state: State, caller: PrescritCaller) -> PrescritViewOut:
     """The ordonnance and what was done of each line, for a prescrit whose profession carries it out."""
     holder = caller.holder
@@ -134,7 +135,7 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
                                                                                       content):
                     raise ApiError(409, "execution_id_reused",
                                    "Identifiant d'exécution déjà utilisé pour un autre contenu")
-                return _view(conn, row, replayed=True)
+                return _replayed(state, caller, conn, row, "execute")
             bundle = json.loads(row["bundle"])
             lines = current_lines(conn, row, bundle)
             now = time.time()
@@ -150,6 +151,15 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
             return _view(conn, row, status=new_status, bundle=bundle, lines=lines)
 
     return audited(state, holder, caller.installation, number, "execute", run)
+
+
+def _replayed(state: BaseState, caller: Caller, conn: Any, row: Any, action: str) -> PrescritViewOut:
+    """The first answer again, nothing recorded twice; audited like any access (as a replayed
+    registration is)."""
+    holder = caller.holder
+    state.store.audit(conn, holder.national_id, holder.profession, caller.installation, row["number"], action,
+                      "replayed")
+    return _view(conn, row, replayed=True)
 
 
 def _record(conn: Any, number: str, execution_id: str, actor: str, profession: str, content: str,
@@ -194,7 +204,7 @@ def adjust(number: str, body: AdjustmentIn, state: State, caller: PrescritCaller
                                                                                  signed.decode("utf-8")):
                     raise ApiError(409, "adjustment_id_reused",
                                    "Identifiant d'ajustement déjà utilisé pour un autre contenu")
-                return _view(conn, row, replayed=True)
+                return _replayed(state, caller, conn, row, "adjust")
             now = time.time()
             problems = adjustment_problems(body, len(current_lines(conn, row)), row["status"], row["registered_at"], now)
             certificate, signature = _signature_problems(state, holder.national_id, body, signed, problems)

@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS prescriptions (
     status TEXT NOT NULL,                        -- registered | partly_dispensed | dispensed | cancelled
     registered_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    cancel_requested_at REAL                     -- a cancel under opposition once dispensed (opposition.py)
+    cancel_requested_at REAL                     -- when the prescriber cancelled (under opposition: opposition.py)
 );
 CREATE TABLE IF NOT EXISTS dispensings (
     id INTEGER PRIMARY KEY,

@@ -74,6 +74,7 @@ def _check_id(document_id: str) -> None:
 
 
 def _refused(dmp: DmpStore, caller: Caller, action: str, error: ApiError, **where: str | None) -> ApiError:
+    error.audited = True  # in the DMP's own access log
     with dmp.transaction() as conn:
         dmp.log(conn, caller, action, f"refused:{error.status}:{error.code}", **where)
     return error
@@ -113,6 +114,7 @@ def file_document(document_id: str, body: FilingIn, response: Response, dmp: Dmp
                                     f"Un autre document est déjà classé dans le DMP pour l'ordonnance {row['number']}")
                 dmp.log(conn, caller, "file", f"refused:409:{conflict.code}", patient_ins=checked.ins,
                         document=document_id)
+                conflict.audited = True
                 raise conflict
             dmp.log(conn, caller, "file", "replayed", patient_ins=checked.ins, document=document_id)
             response.status_code = 200
@@ -166,7 +168,9 @@ def get_document(document_id: str, dmp: Dmp, state: State, caller: ProfessionalC
     if row is None:
         with state.store.transaction() as base_conn:
             state.unknown_numbers.record(base_conn, caller.holder.national_id, caller.installation)
-        raise ApiError(404, "unknown_document", "Aucun document du DMP sous cet identifiant")
+        unknown = ApiError(404, "unknown_document", "Aucun document du DMP sous cet identifiant")
+        unknown.audited = True  # logged above
+        raise unknown
     reference = json.loads(row["reference"])
     reference["content"][0]["attachment"]["data"] = base64.b64encode(row["pdf"]).decode("ascii")
     return reference

@@ -412,8 +412,9 @@ class DrugSearch(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._line_counts.clear()
-            self._fit_short_columns()
-            self._fit_wrapped_columns()
+            if self.isVisible():  # hidden (the working area being built): fitted when shown
+                self._fit_short_columns()
+                self._fit_wrapped_columns()
         super().changeEvent(event)
 
     def showEvent(self, event) -> None:  # the application stylesheet may have come since __init__
