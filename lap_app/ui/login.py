@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lap_app.card.errors import CardError
 from lap_app.card.pin import tries_text
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
@@ -73,7 +75,7 @@ class LoginPage(QWidget):
         super().__init__(parent)
         self._context = context
         self._watcher = watcher
-        self._card = None
+        self._card: Any = None  # the open card (CpsCard, or the PKCS#11 token's)
         self._identity = None
         self._busy = False
 
@@ -237,7 +239,7 @@ class LoginPage(QWidget):
             return
         try:
             self._identity = card.identity()
-        except Exception as error:  # an unreadable certificate: the card is refused
+        except CardError as error:  # an unreadable certificate: the card is refused
             self._close(card)
             self._card_failed(error)
             return
