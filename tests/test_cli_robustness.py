@@ -221,11 +221,47 @@ def test_blocked_card_then_unblocked(world: World, tmp_path: Path) -> None:
     assert "Porteur : Claire MARTIN" in ok(run(world, ["card", "info", "--virtual", "--pki", str(pki_dir)]))
 
 
+# A Ctrl+C is sent once the command is under way, never during the interpreter's start-up (2.5–3 s
+# for ``lap-app --version`` at load 16: a fixed delay before the signal struck Python's imports).
+READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}
+
+
+def _wait_reading_stdin(process: subprocess.Popen, timeout: float = 120.0) -> None:
+    """Until ``process`` waits in read() on its standard input (/proc/PID/syscall), or has ended."""
+    import platform
+
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
+        try:
+            call = Path(f"/proc/{process.pid}/syscall").read_text().split()
+        except OSError:
+            return  # ended meanwhile: what it said is checked next
+        if call[:2] == [READ_SYSCALL[platform.machine()], "0x0"]:
+            return
+        assert time.monotonic() < deadline, "the command never came to read its standard input"
+        time.sleep(0.01)
+
+
+def _wait_running(process: subprocess.Popen, data_dir: Path, timeout: float = 120.0) -> None:
+    """Until the command has opened its log file (it is past start-up, in its own hands), or has ended."""
+    log_file = str((data_dir / "logs" / "lap-app.log").resolve())
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
+        try:
+            opened = {os.readlink(fd) for fd in Path(f"/proc/{process.pid}/fd").iterdir()}
+        except OSError:
+            return  # ended meanwhile: what it said is checked next
+        if log_file in opened:
+            return
+        assert time.monotonic() < deadline, "the command never opened its log file"
+        time.sleep(0.005)
+
+
 def test_sigint_while_waiting_for_the_pin(world: World) -> None:
     process = subprocess.Popen([LAP_APP, "enrol", "--virtual", "--pki", str(world.base.pki_dir), "--pin-stdin"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=world.env, start_new_session=True)
-    time.sleep(1.5)  # started, blocked on stdin
+    _wait_reading_stdin(process)  # started, blocked on stdin
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130
@@ -244,7 +280,7 @@ def test_interrupted_or_failed_import_keeps_the_drug_base(world: World) -> None:
     [folder] = {p.parent for p in release.rglob("CIS_bdpm.txt")}
     process = subprocess.Popen([LAP_APP, "drugs", "import", str(folder)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=world.env, start_new_session=True)
-    time.sleep(0.8)
+    _wait_running(process, world.data)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err

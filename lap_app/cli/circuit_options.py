@@ -39,9 +39,12 @@ def add_card_options(parser: argparse.ArgumentParser, default_holder: str) -> No
     parser.add_argument("--pin-stdin", action="store_true", help=_("lire le code porteur sur l'entrée standard"))
 
 
-def add_circuit_options(parser: argparse.ArgumentParser, default_holder: str, func: Callable[..., int]) -> None:
-    """``--json``, the base's and the card's options, then the function that runs the command."""
-    parser.add_argument("--json", action="store_true")
+def add_circuit_options(parser: argparse.ArgumentParser, default_holder: str, func: Callable[..., int], *,
+                        json_help: str | None = "") -> None:
+    """``--json`` (with ``json_help``; None: none), the base's and the card's options, then the
+    function that runs the command."""
+    if json_help is not None:
+        parser.add_argument("--json", action="store_true", help=json_help or None)
     add_base_options(parser)
     add_card_options(parser, default_holder)
     parser.set_defaults(func=func)

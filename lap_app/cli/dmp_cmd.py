@@ -9,13 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from lap_app.cli.circuit_options import (
-    add_base_options,
-    add_card_options,
-    endpoint,
-    flush_with_card,
-    unlocked_card,
-)
+from lap_app.cli.circuit_options import add_circuit_options, flush_with_card, with_card_session
 from lap_app.cli.output_files import check_output_path, write_atomically
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
@@ -28,24 +22,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = commands.add_parser("list", help=_("documents du DMP d'un patient (carte de professionnel)"))
     listing.add_argument("ins", nargs="+", metavar="INS",
                          help=_("INS du patient (15 caractères, espaces permis), ou plusieurs INS"))
-    listing.add_argument("--json", action="store_true")
-    add_base_options(listing)
-    add_card_options(listing, "medecin")
-    listing.set_defaults(func=_list)
+    add_circuit_options(listing, "medecin", _list)
 
     get = commands.add_parser("get", help=_("enregistrer le PDF d'un document du DMP"))
     get.add_argument("document", metavar="DOCUMENT", help=_("identifiant du document ou numéro d'ordonnance"))
     get.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
-    add_base_options(get)
-    add_card_options(get, "medecin")
-    get.set_defaults(func=_get)
+    add_circuit_options(get, "medecin", _get, json_help=None)
 
     status = commands.add_parser("status", help=_("où en sont les copies DMP de vos ordonnances"))
     status.add_argument("--flush", action="store_true", help=_("classer maintenant celles en attente (carte requise)"))
-    status.add_argument("--json", action="store_true")
-    add_base_options(status)
-    add_card_options(status, "medecin")
-    status.set_defaults(func=_status)
+    add_circuit_options(status, "medecin", _status)
 
 
 def _ins_list(words: list[str]) -> list[str]:
@@ -70,20 +56,18 @@ def _list(args: argparse.Namespace) -> int:
     from lap_app.base_client import BaseRefused
     from lap_app.base_client.dmp import DmpClient
     from lap_app.domain.identifiers import format_prescription_number
-    from lap_app.services.base_connection import open_client
-    from lap_app.services.card_session import open_token
 
     patients = _ins_list(args.ins)
-    target = endpoint(args)
-    card = unlocked_card(args)
     found: list[tuple[str, list]] = []
-    with card, open_client(target) as client:
-        open_token(card, client)
+
+    def look_up(_card, client) -> None:
         try:
             for ins in patients:
                 found.append((ins, DmpClient(client).documents(ins)))
         except BaseRefused as error:
             raise _refusal(error) from None
+
+    with_card_session(args, look_up)
     if args.json:
         print(json.dumps({"patients": [{"patient": ins, "documents": [
             {"id": d.document_id, "number": d.number, "author": d.author, "author_name": d.author_name,
@@ -107,8 +91,6 @@ def _get(args: argparse.Namespace) -> int:
     from lap_app.base_client import BaseRefused
     from lap_app.base_client.dmp import DmpClient
     from lap_app.domain.identifiers import is_valid_prescription_number, normalize_prescription_number
-    from lap_app.services.base_connection import open_client
-    from lap_app.services.card_session import open_token
 
     output = Path(args.output)
     check_output_path(output)  # the arguments first: nothing is looked up for a command that cannot finish
@@ -118,14 +100,14 @@ def _get(args: argparse.Namespace) -> int:
         if not is_valid_prescription_number(digits):
             raise UserError(_("Numéro d'ordonnance invalide : vérifiez les 16 chiffres."))
         document_id = _local_document_id(digits)
-    target = endpoint(args)
-    card = unlocked_card(args)
-    with card, open_client(target) as client:
-        open_token(card, client)
+
+    def fetch(_card, client) -> bytes:
         try:
-            pdf = DmpClient(client).pdf(document_id)
+            return DmpClient(client).pdf(document_id)
         except BaseRefused as error:
             raise _refusal(error) from None
+
+    pdf = with_card_session(args, fetch)
     write_atomically(output, pdf)
     print(_("Document {id} enregistré : {path}").format(id=document_id, path=output))
     return 0

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from lap_app.cli.circuit_options import (
-    add_base_options,
-    add_card_options,
+    add_circuit_options,
     endpoint,
     flush_with_card,
     unlocked_card,
+    with_card_session,
 )
 from lap_app.cli.output_files import OutputReservation, check_output_path
 from lap_app.domain.errors import UserError
@@ -24,11 +24,9 @@ PDF_ROOM = 2 * 1024 * 1024  # an ordonnance's PDF is 20-200 kB; several pages st
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     enrol = subparsers.add_parser("enrol", help=_("enrôler cette installation auprès de la base (carte de médecin)"))
-    add_base_options(enrol)
-    add_card_options(enrol, "medecin")
+    add_circuit_options(enrol, "medecin", _enrol, json_help=None)
     enrol.add_argument("--name", help=_("nom de l'installation (défaut : LAP <machine>)"))
     enrol.add_argument("--force", action="store_true", help=_("ré-enrôler même si déjà enrôlée"))
-    enrol.set_defaults(func=_enrol)
 
     prescribe = subparsers.add_parser("prescribe", help=_("signer, enregistrer et imprimer une ordonnance"),
                                       allow_abbrev=False)  # « --pin 1234 » must not read as --pin-stdin
@@ -39,30 +37,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            help=_("le patient s'oppose à la consultation de la délivrance par le prescripteur"))
     prescribe.add_argument("-o", "--output", required=True, metavar="OUT.pdf", help=_("PDF de l'ordonnance"))
     prescribe.add_argument("--page-size", choices=("A4", "A5"), default="A4")
-    prescribe.add_argument("--json", action="store_true", help=_("résultat en JSON (number, status)"))
     prescribe.add_argument("--acknowledge", action="append", default=[], metavar="ALERTE",
                            help=_("signer malgré cette contre-indication ou allergie, en connaissance de cause "
                                   "(identifiant affiché avec l'alerte, ex. CI-3f9a2c ; option répétable)"))
     prescribe.add_argument("--allergy", action="append", default=[], metavar="SUBSTANCE",
                            help=_("allergie du patient, vérifiée avec les lignes en plus de celles de son dossier "
                                   "au cabinet (option répétable)"))
-    add_base_options(prescribe)
-    add_card_options(prescribe, "medecin")
-    prescribe.set_defaults(func=_prescribe)
+    add_circuit_options(prescribe, "medecin", _prescribe, json_help=_("résultat en JSON (number, status)"))
 
     dispensing = subparsers.add_parser("dispensing", help=_("suivre l'exécution d'une de vos ordonnances (tout type, ajustements compris)"))
     dispensing.add_argument("number", metavar="NUMERO")
-    dispensing.add_argument("--json", action="store_true")
-    add_base_options(dispensing)
-    add_card_options(dispensing, "medecin")
-    dispensing.set_defaults(func=_dispensing)
+    add_circuit_options(dispensing, "medecin", _dispensing)
 
     outbox = subparsers.add_parser("outbox", help=_("ordonnances en attente d'envoi à la base"))
     outbox.add_argument("--flush", action="store_true", help=_("les envoyer maintenant (carte requise)"))
-    outbox.add_argument("--json", action="store_true")
-    add_base_options(outbox)
-    add_card_options(outbox, "medecin")
-    outbox.set_defaults(func=_outbox)
+    add_circuit_options(outbox, "medecin", _outbox)
 
 
 def _enrol(args: argparse.Namespace) -> int:
@@ -199,19 +188,13 @@ def _dispensing(args: argparse.Namespace) -> int:
     """The prescriber's follow-up of an ordonnance of any kind (executions, adjustments), or the
     statement that the patient objected."""
     from lap_app.domain.identifiers import normalize_prescription_number
-    from lap_app.services.base_connection import open_client
-    from lap_app.services.card_session import open_token
     from lap_app.services.follow_up import consult_follow_up
     from lap_app.storage import LocalStore
 
     normalize_prescription_number(args.number)  # a typo is reported before the PIN is asked
-    target = endpoint(args)
-    card = unlocked_card(args)
     store = LocalStore()
     try:
-        with card, open_client(target) as client:
-            open_token(card, client)
-            view = consult_follow_up(client, args.number, store)
+        view = with_card_session(args, lambda _card, client: consult_follow_up(client, args.number, store))
     finally:
         store.close()
     if args.json:

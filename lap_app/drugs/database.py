@@ -188,7 +188,7 @@ class DrugDatabase:
 
     def _load(self, cis_list: Sequence[str]) -> None:
         """These drugs into the caches (bounded: a session looks at few drugs). Looked up by CIS,
-        a drug comes whole; found by a search (``_listed``), its details are read when first asked for."""
+        a drug comes whole; found by a search, its details are read when first asked for."""
         if len(self._summary_cache) + len(cis_list) > 5000:
             self._summary_cache.clear()
             self._rank_cache.clear()
@@ -240,31 +240,32 @@ class DrugDatabase:
         # later tiers cannot place any.
         # Each tier's query brings its drugs' listings along (one statement, no second lookup).
         marketed = self._marketed_count()
-        found: dict[int, tuple[bool, int]] = {}
+        found: dict[int, tuple[bool, int, int]] = {}  # rank → its place: (not marketed, tier, rank)
         listings: dict[int, str] = {}
+        marketed_found = 0
         for tier, (table, match) in enumerate(tiers):
             rows = self._conn.execute(
                 f"SELECT f.rowid, s.listing FROM {table} f JOIN drug_summary s ON s.rank = f.rowid"
                 f" WHERE {table} MATCH ? ORDER BY f.rowid LIMIT ?", (match, limit)).fetchall()
             for rank, listing in rows:
                 if rank not in found:
-                    found[rank] = (rank > marketed, tier)
+                    found[rank] = (rank > marketed, tier, rank)
                     listings[rank] = listing
-            if sum(1 for later, _tier in found.values() if not later) >= limit:
+                    marketed_found += rank <= marketed
+            if marketed_found >= limit:
                 break
-        ranks = sorted(found, key=lambda rank: (*found[rank], rank))[:limit]
-        return [self._listed(rank, listings[rank]) for rank in ranks]
-
-    def _listed(self, rank: int, listing: str) -> DrugResult:
-        """The drug of search rank ``rank`` from its listing (cached: its details once read stay)."""
-        result = self._rank_cache.get(rank)
-        if result is None:
-            if len(self._summary_cache) >= 5000:
-                self._summary_cache.clear()
-                self._rank_cache.clear()
-            result = unpack_listing(listing, self._read_details)
-            self._summary_cache[result.cis] = self._rank_cache[rank] = result
-        return result
+        places = sorted(found.values())[:limit]
+        if len(self._summary_cache) + len(places) > 5000:
+            self._summary_cache.clear()
+            self._rank_cache.clear()
+        results = []
+        for _later, _tier, rank in places:  # each drug from its listing, cached: its details once read stay
+            result = self._rank_cache.get(rank)
+            if result is None:
+                result = unpack_listing(listings[rank], self._read_details)
+                self._summary_cache[result.cis] = self._rank_cache[rank] = result
+            results.append(result)
+        return results
 
     def _expand(self, token: str) -> list[str] | None:
         """Indexed words starting with ``token``; None when the prefix index serves it better."""

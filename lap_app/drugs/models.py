@@ -76,8 +76,21 @@ def unpack_listing(text: str, details: str | Callable[[str], str]) -> DrugResult
     cis, name, dci, form, marketed, alert, low, high, rates, group, label, role = text.split(_SEPARATOR)
     return DrugResult(cis, name, dci, form, marketed == "1", alert or None,
                       (float(low), float(high)) if low else None,
-                      tuple(map(int, rates.split(","))) if rates else (),
-                      _generic(group, label, role) if group else None, details)
+                      (_rates.get(rates) or _parsed_rates(rates)) if rates else (),
+                      (_generics.get((group, label, role)) or _generic(group, label, role)) if group else None,
+                      details)
+
+
+# a search unpacks 20 listings per keystroke: the few distinct rate lists and generic groups
+# are parsed once
+_rates: dict[str, tuple[int, ...]] = {}
+
+
+def _parsed_rates(rates: str) -> tuple[int, ...]:
+    if len(_rates) > 1000:
+        _rates.clear()
+    parsed = _rates[rates] = tuple(map(int, rates.split(",")))
+    return parsed
 
 
 _generics: dict[tuple[str, str, str], GenericInfo] = {}

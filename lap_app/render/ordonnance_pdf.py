@@ -271,20 +271,18 @@ def _draw_header(canvas: Canvas, g: Geometry, h: HeaderPlan) -> None:
     top = g.height - g.margin
     x = g.margin
     y = top - g.name_size
-    canvas.setFont(fonts.BOLD, g.name_size)
+    lines = []
     for position, line in enumerate(h.name):
         if position:
             y -= leading(g.name_size)
-        canvas.drawString(x, y, line)
+        lines.append((x, y, line, fonts.BOLD, g.name_size))
     y -= leading(g.name_size) - leading(g.text_size)
-    canvas.setFont(fonts.REGULAR, g.text_size)
     for line in h.prescriber:
         y -= leading(g.text_size)
-        canvas.drawString(x, y, line)
+        lines.append((x, y, line, fonts.REGULAR, g.text_size))
     label, value = h.identifier
     y -= leading(g.text_size)
-    canvas.setFont(fonts.BOLD, g.text_size)
-    canvas.drawString(x, y, f"{label} : {value}")
+    lines.append((x, y, f"{label} : {value}", fonts.BOLD, g.text_size))
     if value.isdigit():
         barcode = Code128(
             value, barHeight=g.barcode_height, barWidth=g.size(0.85), humanReadable=0, quiet=0
@@ -294,21 +292,21 @@ def _draw_header(canvas: Canvas, g: Geometry, h: HeaderPlan) -> None:
     right = g.width - g.margin
     right_x = right - h.right_width
     y = top - g.text_size
-    canvas.setFont(fonts.REGULAR, g.text_size)
-    canvas.drawRightString(right, y, h.date_line)
+    date_width = fonts.text_width(h.date_line, fonts.REGULAR, g.text_size)
+    lines.append((right - date_width, y, h.date_line, fonts.REGULAR, g.text_size))
     y -= leading(g.text_size) * 2
-    canvas.setFillGray(0.35)
-    canvas.setFont(fonts.REGULAR, g.small_size)
-    canvas.drawString(right_x, y, _("Patient"))
-    canvas.setFillGray(0)
-    canvas.setFont(fonts.BOLD, g.dci_size)
+    patient_label_y = y
     for line in h.patient_name:
         y -= leading(g.dci_size)
-        canvas.drawString(right_x, y, line)
-    canvas.setFont(fonts.REGULAR, g.text_size)
+        lines.append((right_x, y, line, fonts.BOLD, g.dci_size))
     for line in h.patient:
         y -= leading(g.text_size)
-        canvas.drawString(right_x, y, line)
+        lines.append((right_x, y, line, fonts.REGULAR, g.text_size))
+    _draw_lines(canvas, lines)
+    canvas.setFillGray(0.35)
+    canvas.setFont(fonts.REGULAR, g.small_size)
+    canvas.drawString(right_x, patient_label_y, _("Patient"))
+    canvas.setFillGray(0)
 
     title_height = leading(g.heading_size) * 1.8 if h.kind_title else 0.0
     rule_y = top - h.height + g.gap * 0.75 + title_height
@@ -359,17 +357,28 @@ def _draw_zone(
     return frame_bottom - g.size(6)
 
 
+def _draw_lines(canvas: Canvas, lines: list[tuple[float, float, str, str, float]]) -> None:
+    """(x, baseline, text, font, size) lines in one text object: a drawString each would open,
+    measure and close its own."""
+    text = canvas.beginText()
+    for x, y, string, font, size in lines:
+        text.setFont(font, size)
+        text.setTextOrigin(x, y)
+        text.textLine(string)
+    canvas.drawText(text)
+
+
 def _draw_blocks(canvas: Canvas, g: Geometry, blocks: list[Block], x: float, y: float) -> float:
+    lines = []
     for block in blocks:
         for position, run in enumerate(block.runs):
             y -= run.height
             baseline = y + (run.height - run.size) * 0.5
             if position == 0 and block.label:
-                canvas.setFont(fonts.BOLD, run.size)
-                canvas.drawString(x, baseline, block.label)
-            canvas.setFont(run.font, run.size)
-            canvas.drawString(x + block.indent, baseline, run.text)
+                lines.append((x, baseline, block.label, fonts.BOLD, run.size))
+            lines.append((x + block.indent, baseline, run.text, run.font, run.size))
         y -= block.space_after
+    _draw_lines(canvas, lines)
     return y
 
 
@@ -394,10 +403,11 @@ def _draw_footer(
         canvas.setLineWidth(1.2)
         frame_width = f.middle_width + 2 * g.size(6)
         canvas.rect(g.margin, bottom, frame_width, top - bottom, stroke=1, fill=0)
+    lines = []
     for run in f.middle:
         y -= run.height
-        canvas.setFont(run.font, run.size)
-        canvas.drawString(f.middle_x, y + (run.height - run.size) * 0.5, run.text)
+        lines.append((f.middle_x, y + (run.height - run.size) * 0.5, run.text, run.font, run.size))
+    _draw_lines(canvas, lines)
 
     sig_x = g.width - g.margin - g.signature_width
     canvas.setLineWidth(0.5)

@@ -20,8 +20,13 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     characters."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
+        words = paragraph.split()
+        whole = " ".join(words)
+        if fonts.text_width(whole, font, size) <= width:  # most lines: one measure, not one per word
+            lines.append(whole)
+            continue
         current = ""
-        for word in paragraph.split():
+        for word in words:
             candidate = f"{current} {word}" if current else word
             if fonts.text_width(candidate, font, size) <= width:
                 current = candidate

@@ -263,6 +263,16 @@ def adjust_line(client: EPrescriptionBase, card: Any, number: str, line: int, ch
 
 
 
+class ExecutionKept(BaseUnavailable):
+    """The base out of reach: the execution stays in the prescrit's journal and leaves, under
+    the same id, before the next one recorded on this workstation (the user is told so)."""
+
+    def __init__(self, cause: BaseUnavailable) -> None:
+        super().__init__(_("{reason} L'exécution n'est pas perdue : elle est conservée sur ce poste et sera "
+                           "envoyée à la base avec la prochaine exécution enregistrée.").format(
+                               reason=cause.message.rstrip(".") + "."))
+
+
 def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number: str, lines: list[LineExecution],
                    *, complete: bool = False) -> PrescritView:
     """``record_execution`` through the prescrit's journal: first the executions a killed
@@ -274,13 +284,13 @@ def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number:
     lines = [item if item.on is not None else replace(item, on=today) for item in lines]  # its content, fixed once
     content = json.dumps({"lines": [item.payload() for item in lines], "complete": complete}, sort_keys=True)
     execution_id = journal.keep(number, content)
-    for earlier in journal.pending():
-        if earlier.id != execution_id:
-            _send_pending(client, journal, earlier)
     try:
+        for earlier in journal.pending():
+            if earlier.id != execution_id:
+                _send_pending(client, journal, earlier)
         view = record_execution(client, number, lines, complete=complete, execution_id=execution_id)
-    except BaseUnavailable:
-        raise  # kept: sent again, under the same id, by the next command
+    except BaseUnavailable as error:  # kept: sent again, under the same id, by the next command
+        raise ExecutionKept(error) from error
     except UserError:
         journal.answered(execution_id)  # the base's verdict (or a line refused before sending): final
         raise

@@ -78,7 +78,7 @@ class SettingsDialog(QDialog):
         self._context = context
         settings = context.settings
         self.setWindowTitle(_("Paramètres"))
-        self.setMinimumWidth(900)
+        # no fixed minimum width: the layout's own minimum keeps every label whole (it fits 1366×768)
 
         self.practice_form = PracticeForm(settings.practice)
 
@@ -97,7 +97,8 @@ class SettingsDialog(QDialog):
         form.addRow(_("Imprimante"), self.printer)
         self.creatinine_days = QSpinBox(minimum=7, maximum=3650, value=settings.creatinine_max_age_days)
         self.creatinine_days.setSuffix(_(" jours"))
-        form.addRow(_("Créatinine d'un patient âgé à redemander après"), self.creatinine_days)
+        # a long label on two lines: a form never narrows its labels, it would squeeze the fields
+        form.addRow(_("Créatinine d'un patient âgé\nà redemander après"), self.creatinine_days)
 
         base_box, self.base_url, self.base_ca = self._server_box(
             "base", _("Base ordonnance numérique"), _("Adresse (URL)"), settings.base.url,

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from attack_support import insider
 
 from circuit_support import card_in_hand, running_base
 
+KEPT = "L'exécution n'est pas perdue : elle est conservée sur ce poste et sera envoyée à la base avec la prochaine"
 
-def test_an_execution_the_base_never_got_is_sent_before_the_next(tmp_path, pki_dir, base_database) -> None:  # type: ignore[no-untyped-def]
+
+def test_an_execution_the_base_never_got_is_sent_before_the_next(qtbot, tmp_path, pki_dir, base_database) -> None:  # type: ignore[no-untyped-def]
+    """The tester is told at once that the execution is kept and leaves with the next one."""
     from lap_app.base_client import BaseUnavailable
     from lap_app.demo.prescrit import DemoPrescrits
+    from lap_app.demo.prescrit_window import PrescritWindow
     from lap_app.services.base_connection import BaseEndpoint
     from lap_app.services.credentials import FileCredentials
     from lap_app.services.enrolment import enrol
@@ -27,11 +34,22 @@ def test_an_execution_the_base_never_got_is_sent_before_the_next(tmp_path, pki_d
         number = physician.prescribe(kind="podologie")  # 5 sessions
         physician.close()
         prescrits = DemoPrescrits(endpoint, pki, "", tmp_path / "prescrits")
+        window = PrescritWindow(prescrits)
+        qtbot.addWidget(window)
         try:
-            assert prescrits.read("podologue", number).lines[0].done == 0  # the card's token obtained
+            window.choose_profession("podologue")
+            window.number_edit.setText(number)
+            window.read()  # the card's token obtained
+            qtbot.waitUntil(lambda: window.view is not None, timeout=15000)
+            assert window.view.lines[0].done == 0
             process.kill()
-            with pytest.raises(BaseUnavailable):
-                prescrits.execute("podologue", number, [LineExecution(1, count=2)])
+            window._record([LineExecution(1, count=2)], complete=False)
+            qtbot.waitUntil(lambda: window.message.property("role") == "error", timeout=30000)
+            assert KEPT in window.message.text()
+            if os.environ.get("LAP_SCREENSHOTS"):
+                window.grab().save(str(Path(os.environ["LAP_SCREENSHOTS"]) / "prescrit-execution-kept.png"))
+            with pytest.raises(BaseUnavailable, match=KEPT):  # the service's message: the command line's too
+                prescrits.execute("podologue", number, [LineExecution(1, count=2)])  # the same one, kept once
             process.start()
             view = prescrits.execute("podologue", number, [LineExecution(1, count=1)])
         finally:

@@ -57,7 +57,7 @@ def test_a_physiotherapist_adjusts_with_the_prescriber_s_agreement_over_pcsc(bas
     try:
         # (the emulator waits while another test's emulator holds the slot)
         assert "prête sur le port vpcd 35964" in _line_with(emulator, "prête", 60)
-        assert wait_card_state(reader, True, 15), "the emulated card never showed up"
+        assert wait_card_state(reader, True, 60), "the emulated card never showed up"
         physician = insider(base, init_pki(pki_dir).holder("medecin"), enrol=True)
         number = physician.prescribe(kind="kinesitherapie")
         physician.close()

@@ -53,14 +53,14 @@ def test_unusable_pki_directory_is_a_one_line_french_error(command, tmp_path, ca
 @pytest.mark.pcsc
 def test_emulate_inserts_until_stopped(card_pki_dir, pcsc_stack) -> None:
     reader = reader_name(1)
-    assert wait_card_state(reader, False, 10), "vpcd slot 1 is busy"
+    assert wait_card_state(reader, False, 60), "vpcd slot 1 is busy"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "lap_app", "card", "emulate", "--holder", "pharmacien", "--port", "35964",
          "--pki", str(card_pki_dir), "--reset-pin"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        assert wait_card_state(reader, True, 15), "the emulated card never showed up"
+        assert wait_card_state(reader, True, 60), "the emulated card never showed up"
         result = subprocess.run([sys.executable, "-m", "lap_app", "card", "info", "--reader", reader, "--json"],
                                 capture_output=True, text=True, timeout=60, env=env)
         assert result.returncode == 0, result.stderr
@@ -70,7 +70,7 @@ def test_emulate_inserts_until_stopped(card_pki_dir, pcsc_stack) -> None:
         out, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
     assert "Carte retirée." in out and "Ctrl+C" in out
-    assert wait_card_state(reader, False, 10)
+    assert wait_card_state(reader, False, 60)
 
 
 PROFESSION_OF_HOLDER = {"medecin": "10", "pharmacien": "21", "biologiste": "21", "infirmier": "60", "kine": "70",
@@ -85,12 +85,12 @@ def test_every_profession_s_card_can_be_emulated(card_pki_dir, pcsc_stack) -> No
     reader = reader_name(1)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     for holder, profession in PROFESSION_OF_HOLDER.items():
-        assert wait_card_state(reader, False, 10), "vpcd slot 1 is busy"
+        assert wait_card_state(reader, False, 60), "vpcd slot 1 is busy"
         process = subprocess.Popen(
             [sys.executable, "-m", "lap_app", "card", "emulate", "--holder", holder, "--port", "35964",
              "--pki", str(card_pki_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         try:
-            assert wait_card_state(reader, True, 15), f"{holder}: the emulated card never showed up"
+            assert wait_card_state(reader, True, 60), f"{holder}: the emulated card never showed up"
             result = subprocess.run([sys.executable, "-m", "lap_app", "card", "info", "--reader", reader, "--json"],
                                     capture_output=True, text=True, timeout=60, env=env)
             assert result.returncode == 0, result.stderr

@@ -110,7 +110,7 @@ def test_three_wrong_pins_block_the_card_across_reinsertion(card_pki_dir) -> Non
 
 def test_no_card_and_unknown_reader(card_pki_dir) -> None:
     with pytest.raises(NoCardError):
-        open_card(reader_name(1)) if wait_card_state(reader_name(1), False, 2) else pytest.fail("slot 1 busy")
+        open_card(reader_name(1)) if wait_card_state(reader_name(1), False, 60) else pytest.fail("slot 1 busy")
     with pytest.raises(NoReaderError) as missing:
         open_card("Lecteur qui n'existe pas")
     assert "introuvable" in missing.value.message
@@ -129,7 +129,7 @@ class _BankCard:
 def test_a_card_that_is_not_a_cps() -> None:
     emulator = VpcdEmulator(_BankCard(), port=35964, reconnect=False).start()
     try:
-        assert emulator.wait_powered(10) and wait_card_state(reader_name(1), True)
+        assert emulator.wait_powered(60) and wait_card_state(reader_name(1), True)
         with pytest.raises(NotCpsError):
             open_card(reader_name(1))
     finally:

@@ -123,3 +123,48 @@ def test_settings_written_by_older_versions_lose_the_built_in_demo_practice(tmp_
     assert (practice.address_lines, practice.postal_code, practice.city, practice.phone, practice.email) == (
         [], "", "", "", "")
     assert practice.qualification == "Pédiatrie"  # the physician's own choice stays
+
+
+def _cut_labels(dialog) -> list[str]:  # type: ignore[no-untyped-def]
+    """The texts of the dialog's labels and box titles that do not show whole at its current size."""
+    from PySide6.QtWidgets import QGroupBox, QLabel
+
+    cut = []
+    for label in dialog.findChildren(QLabel):
+        if not label.isVisible() or not label.text():
+            continue
+        if label.wordWrap():
+            whole = label.width() >= label.minimumSizeHint().width() and (
+                label.height() >= label.heightForWidth(label.width()))
+        else:
+            whole = label.width() >= label.sizeHint().width()
+        if not whole:
+            cut.append(label.text())
+    for box in dialog.findChildren(QGroupBox):
+        if box.fontMetrics().horizontalAdvance(box.title()) + 20 > box.width():  # title, its margin and padding
+            cut.append(box.title())
+    return cut
+
+
+def test_every_label_of_the_settings_dialog_reads_whole_on_a_laptop_screen(qtbot, tmp_path):
+    """At 1366×768 — opened at its own size, or shrunk as far as it goes — no label is cut
+    (« Créatinine d'un pa… », « Module PKCS#1… » were)."""
+    from contexts import complete_context
+
+    from lap_app.ui.settings_dialog import SettingsDialog
+    from lap_app.ui.style import STYLESHEET
+
+    context = complete_context(tmp_path / "store.sqlite3", settings=Settings())
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.setStyleSheet(STYLESHEET)  # the application's font size
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    opened = dialog.sizeHint()
+    assert opened.width() <= 1366 and opened.height() <= 768
+    for width, height in ((opened.width(), opened.height()), (1, 1)):  # (1, 1): its smallest size
+        dialog.resize(width, height)
+        qtbot.wait(10)
+        assert dialog.width() <= 1366 and dialog.height() <= 768
+        assert _cut_labels(dialog) == [], (dialog.size(), _cut_labels(dialog))
+    context.close()

@@ -32,7 +32,9 @@ from lap_app.standins.virtual_cps.card import VirtualCps
 from lap_app.standins.virtual_cps.pin_store import FilePinCounter
 from lap_app.standins.virtual_cps.vpcd import VpcdEmulator, port_for_slot, reader_name
 
-INSERT_TIMEOUT = 10.0
+# How long a test waits for pcscd to see a card come or go: it answers in well under a second on a
+# quiet machine, and a loaded CI machine is 3–4× slower (a wait ends as soon as the state is seen).
+INSERT_TIMEOUT = 60.0
 
 
 def pcsc_ready() -> bool:
