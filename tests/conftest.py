@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from required_services import in_ci, require_service  # noqa: F401 - also read from here by the suites
 
 from postgres_cluster import PostgresCluster, PostgresUnavailable
+
+if TYPE_CHECKING:
+    from lap_app.standins.pki import Pki
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"  # provenance and licences: tests/fixtures/README.md
@@ -28,7 +33,67 @@ EXAMPLE_BUNDLE = FIXTURES / "ordonnance-bundle.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(FilesOnWorkers())
     _untimed_hypothesis()
+
+
+# Parallel runs (pytest-xdist, ``-n auto --dist loadfile``, README): each file runs on one worker.
+# The machine's card reader (pcscd + vpcd's fixed ports), its CUPS queue and its X displays exist
+# once: the files whose tests use them (``pcsc``, ``cups`` marks) all run on one worker, one test at
+# a time. A marked test in a file missing from this list stops the run before any test starts.
+HOST_DEVICE_MARKS = ("pcsc", "cups")
+HOST_DEVICE_FILES = frozenset({
+    "tests/base/test_cli.py",
+    "tests/base/test_prescrit_cli.py",
+    "tests/card/test_card_cli.py",
+    "tests/card/test_card_pcsc.py",
+    "tests/card/test_card_pcscd_restart.py",
+    "tests/ui/test_editor_every_kind.py",
+    "tests/ui/test_keyboard_under_x.py",
+    "tests/ui/test_print_preview.py",
+    "tests/ui/test_printing_cups.py",
+    "tests/ui/test_shell_pcsc.py",
+})
+HOST_DEVICES = "host devices"
+
+
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first = set(HOST_DEVICE_FILES)  # files that start first on a worker: the device group, the long ones
+    for item in items:
+        marked = [mark for mark in HOST_DEVICE_MARKS if item.get_closest_marker(mark)]
+        if marked and file_of(item.nodeid) not in HOST_DEVICE_FILES:
+            raise pytest.UsageError(f"{item.nodeid} is marked {marked[0]}: add its file to HOST_DEVICE_FILES "
+                                    "(tests/conftest.py) so that it never runs beside another test of the device")
+        if item.get_closest_marker("slow"):
+            first.add(file_of(item.nodeid))
+    if hasattr(config, "workerinput"):  # an xdist worker: the order it sends is the order work is handed out
+        items.sort(key=lambda item: file_of(item.nodeid) not in first)
+
+
+class FilesOnWorkers:
+    """Registered when pytest-xdist is there (a run without plugins does not know its hooks)."""
+
+    @staticmethod
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+        """``--dist loadfile``: each test file on one worker (its module fixtures — a base, a world of
+        cards — are set up once), the host-device files together; the long files handed out first."""
+        if config.getoption("dist") != "loadfile":
+            return None
+        from xdist.scheduler import LoadScopeScheduling
+
+        config.option.loadscopereorder = False  # keep the workers' order: the long files first
+
+        class FilesAndHostDevices(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                file = file_of(nodeid)
+                return HOST_DEVICES if file in HOST_DEVICE_FILES else file
+
+        return FilesAndHostDevices(config, log)
 
 
 def _untimed_hypothesis() -> None:
@@ -90,6 +155,23 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(scope="session")
+def demo_pki_copy(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Pki]:
+    """A function putting a copy of the session's demo PKI in a new directory and returning it.
+    Its keys are made once per session (RSA key generation is the slow part); each copy keeps its
+    own PIN counters, so a card blocked in one suite stays usable in the others."""
+    from lap_app.standins.pki import init_pki
+
+    source = tmp_path_factory.mktemp("demo-pki")
+    init_pki(source)
+
+    def copy(directory: Path) -> Pki:
+        shutil.copytree(source, directory)
+        return init_pki(directory)
+
+    return copy
+
+
+@pytest.fixture(scope="session")
 def example_bundle_path() -> Path:
     return EXAMPLE_BUNDLE
 
@@ -119,12 +201,11 @@ def started_cluster(**options: object) -> PostgresCluster:
 
 
 @pytest.fixture(scope="session")
-def postgres_tls_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PostgresCluster, Path]]:
+def postgres_tls_cluster(tmp_path_factory: pytest.TempPathFactory,
+                         demo_pki_copy: Callable[[Path], Pki]) -> Iterator[tuple[PostgresCluster, Path]]:
     """A second cluster that speaks TLS, with a certificate for localhost/127.0.0.1 issued by a test
     CA; yields it and that CA's file (``sslmode=verify-full``, ``sslrootcert``)."""
-    from lap_app.standins.pki import init_pki
-
-    pki = init_pki(tmp_path_factory.mktemp("postgres-pki"))
+    pki = demo_pki_copy(tmp_path_factory.mktemp("postgres") / "pki")
     cluster = started_cluster(tls=(pki.server_cert_path, pki.server_key_path))
     try:
         yield cluster, pki.ca_cert_path

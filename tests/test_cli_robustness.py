@@ -82,11 +82,11 @@ def ok(result: subprocess.CompletedProcess) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory):
+def world(tmp_path_factory: pytest.TempPathFactory, demo_pki_copy):
     from lap_app.standins.pki import init_pki
 
     root = tmp_path_factory.mktemp("robust")
-    init_pki(root / "pki")
+    demo_pki_copy(root / "pki")
     base = BaseProcess(root / "base", root / "pki", free_port()).start()
     try:
         w = World(root, base)
@@ -206,11 +206,8 @@ def test_corrupt_local_store_is_named_and_left_untouched(world: World) -> None:
     assert (data / "lap.sqlite3").read_bytes() == garbage
 
 
-def test_blocked_card_then_unblocked(world: World, tmp_path: Path) -> None:
-    from lap_app.standins.pki import init_pki
-
-    pki_dir = tmp_path / "pki"
-    init_pki(pki_dir)  # its own card: the module's PIN counter stays untouched
+def test_blocked_card_then_unblocked(world: World, tmp_path: Path, demo_pki_copy) -> None:
+    pki_dir = demo_pki_copy(tmp_path / "pki").directory  # its own card: the module's PIN counter stays untouched
     own = ["enrol", "--virtual", "--pki", str(pki_dir), "--pin-stdin"]
     assert_refused(run(world, own, "9999\n"), "il reste 2 essais")
     assert_refused(run(world, own, "9999\n"), "il reste 1 essai")

@@ -166,10 +166,14 @@ class CpsCard:
         return self._certs[path]
 
     def identity(self) -> CardIdentity:
+        """Parsed from the authentication certificate; once ``read_serial`` and
+        ``auth_certificate_der`` have run (on the card thread) this sends no APDU."""
         if self._identity is None:
-            with self._transport.transaction():
-                serial = self.read_serial()
-                self._identity = identity_from_certificate(self.auth_certificate_der(), serial)
+            if self._serial is None or PATH_CERT_AUT not in self._certs:
+                with self._transport.transaction():  # both read from the same card
+                    self.read_serial()
+                    self.auth_certificate_der()
+            self._identity = identity_from_certificate(self.auth_certificate_der(), self.read_serial())
         return self._identity
 
     # --- PIN ----------------------------------------------------------------------------------

@@ -3,20 +3,25 @@
 Subject: C=FR, title=<profession>, GN, CN = identifier type digit + number (8 RPPS, 0 ADELI),
 SN. Private extensions 1.2.250.1.71.1.2.3 ("8025000001/<card serial>") and .7 (profession
 code), each a DER character string.
+
+``cryptography`` is imported when a certificate is parsed, not with this module: the login page
+shows the PIN field as soon as the card answered, before anything here is parsed (start-up).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from cryptography import x509
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from typing import TYPE_CHECKING
 
 from lap_app.card.errors import CardCommunicationError
 from lap_app.i18n import N_, _
 
-OID_CPS_CARD_SERIAL = ObjectIdentifier("1.2.250.1.71.1.2.3")
-OID_CPS_PROFESSION = ObjectIdentifier("1.2.250.1.71.1.2.7")
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.x509.oid import ObjectIdentifier
+
+OID_CPS_CARD_SERIAL = "1.2.250.1.71.1.2.3"  # dotted: compared with ``oid.dotted_string``
+OID_CPS_PROFESSION = "1.2.250.1.71.1.2.7"
 
 # Table G15 (profession codes) and G08 (identifier types), the entries a LAP meets.
 PROFESSIONS = {
@@ -67,8 +72,10 @@ def _attribute(name: x509.Name, oid: ObjectIdentifier) -> str:
 
 def card_serial_from_certificate(cert: x509.Certificate) -> str | None:
     """The card serial of the ``8025000001/<serial>`` extension, if the certificate has it."""
+    from cryptography import x509
+
     for ext in cert.extensions:
-        if ext.oid == OID_CPS_CARD_SERIAL and isinstance(ext.value, x509.UnrecognizedExtension):
+        if ext.oid.dotted_string == OID_CPS_CARD_SERIAL and isinstance(ext.value, x509.UnrecognizedExtension):
             value = _decode_string(ext.value.value).strip()
             if "/" in value:
                 return value.split("/", 1)[1]
@@ -76,6 +83,8 @@ def card_serial_from_certificate(cert: x509.Certificate) -> str | None:
 
 
 def identity_from_certificate(cert_der: bytes, serial: str) -> CardIdentity:
+    from cryptography import x509
+
     try:
         cert = x509.load_der_x509_certificate(cert_der)
     except ValueError:
@@ -84,13 +93,16 @@ def identity_from_certificate(cert_der: bytes, serial: str) -> CardIdentity:
 
 
 def identity_from_x509(cert: x509.Certificate, serial: str) -> CardIdentity:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     subject = cert.subject
     national_id = _attribute(subject, NameOID.COMMON_NAME)
     if len(national_id) < 2:
         raise CardCommunicationError(_("identifiant du porteur absent du certificat"))
     code = ""
     for ext in cert.extensions:
-        if ext.oid == OID_CPS_PROFESSION and isinstance(ext.value, x509.UnrecognizedExtension):
+        if ext.oid.dotted_string == OID_CPS_PROFESSION and isinstance(ext.value, x509.UnrecognizedExtension):
             code = _decode_string(ext.value.value).strip()
     label = _attribute(subject, NameOID.TITLE) or (_(PROFESSIONS[code]) if code in PROFESSIONS else "")
     return CardIdentity(

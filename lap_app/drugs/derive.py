@@ -13,6 +13,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 
 from lap_app.drugs.conditions import classify_condition
@@ -45,6 +46,7 @@ _REFERENCE_QUANTITY = re.compile(r"^(\d+(?:,\d+)?)\s*(ml|mL|l|L|g|mg|µg|microgr
 _TRAILING_ACID = re.compile(r"^(.+?) \(ACIDE\)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16_384)  # the same substances in thousands of drugs
 def display_substance(name: str) -> str:
     """How a substance reads in a DCI wording: "CLAVULANIQUE (ACIDE)" → "ACIDE CLAVULANIQUE"."""
     name = " ".join(name.split())

@@ -53,6 +53,8 @@ def parse_french_decimal(text: str) -> float | None:
 
     Raises ValueError when the field is present but is not a number.
     """
+    if not text:  # a third of the BDPM's price fields
+        return None
     text = text.strip().replace(" ", "").replace("\u00a0", "")
     if not text:
         return None
@@ -79,6 +81,7 @@ def parse_rate(text: str) -> int | None:
 _DECIMAL_ZEROS = re.compile(r"(\d),(\d*?)0+(?!\d)")
 
 
+@lru_cache(maxsize=16_384)  # the import tidies the same few thousand strengths 30,000 times
 def tidy_strength(strength: str) -> str:
     """ "10,0 mg" → "10 mg", "62,50 mg" → "62,5 mg", "1,00 mg" → "1 mg"."""
 

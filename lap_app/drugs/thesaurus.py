@@ -36,11 +36,15 @@ _LIST_ITEM = re.compile(r"\n\s*(?=[-•])")
 _WRAP = re.compile(r"\s*\n\s*")
 
 
+_BLANKS = re.compile(r"[ \t]+")
+
+
+@lru_cache(maxsize=4096)  # thousands of entries share a few hundred mechanisms and conducts
 def clean_text(text: str) -> str:
     """Undo the PDF line wrapping of the thesaurus; keep list items on their own line."""
     text = _LIST_ITEM.sub("\u2028", (text or "").strip())
     text = _WRAP.sub(" ", text)
-    return re.sub(r"[ \t]+", " ", text).replace("\u2028", "\n")
+    return _BLANKS.sub(" ", text).replace("\u2028", "\n")
 
 
 def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: list[dict]) -> int:
@@ -221,6 +225,7 @@ def _reductions(current: str) -> Iterator[tuple[str, str]]:
         yield stripped, "sel"
 
 
+@lru_cache(maxsize=16_384)  # each entry names two of the same few thousand substances and classes
 def thesaurus_key(text: str) -> str:
     """The comparison key of a thesaurus name: folded, no space inside parentheses
     ("DIMETHYLE ( FUMARATE DE)" → "DIMETHYLE (FUMARATE DE)") nor after a hyphen broken at a

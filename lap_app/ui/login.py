@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from lap_app.card.errors import CardError
 from lap_app.card.pin import tries_text
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
@@ -63,7 +75,7 @@ class LoginPage(QWidget):
         super().__init__(parent)
         self._context = context
         self._watcher = watcher
-        self._card = None
+        self._card: Any = None  # the open card (CpsCard, or the PKCS#11 token's)
         self._identity = None
         self._busy = False
 
@@ -173,10 +185,16 @@ class LoginPage(QWidget):
     # -- card --------------------------------------------------------------------------------
     def _read_card(self, reader: str) -> None:
         service = self._context.card_service
+        # On unlock the holder is checked before the PIN field opens; on the first login the
+        # certificate is parsed just after the field is painted (cryptography's import and the
+        # parse are most of a cold start's work): the GP can type the PIN meanwhile.
+        check_holder = self._context.session.identity is not None
 
         def read():
             card = service.open(reader)
-            return card, card.identity(), card.pin_tries_left()
+            card.read_serial()  # the card's answers, read here on the card thread; parsed later
+            card.auth_certificate_der()
+            return card, card.identity() if check_holder else None, card.pin_tries_left()
 
         self._busy = True
         self.card_label.setText(_("Lecture de la carte…"))
@@ -200,7 +218,12 @@ class LoginPage(QWidget):
             self._refresh_controls()
             return
         self._card, self._identity = card, identity
-        self.card_label.setText(holder_block(identity))
+        if identity is not None:
+            self.card_label.setText(holder_block(identity))
+        elif tries == 0:
+            self._show_holder(card)
+        else:
+            QTimer.singleShot(0, self, partial(self._show_holder, card))  # after the PIN field's paint
         if tries == 0:
             self._card = None
             self.tries_label.setText("")
@@ -209,6 +232,21 @@ class LoginPage(QWidget):
         else:
             self.tries_label.setText(tries_text(tries))
         self._refresh_controls()
+
+    def _show_holder(self, card) -> None:
+        """The holder's name and profession, parsed from the certificate the card gave."""
+        if card is not self._card or self._identity is not None:  # pulled, or shown already
+            return
+        try:
+            self._identity = card.identity()
+        except CardError as error:  # an unreadable certificate: the card is refused
+            self._close(card)
+            self._card_failed(error)
+            return
+        self.card_label.setText(holder_block(self._identity))
+        if self.isVisible():  # now, not after the working area's build (Qt paints last)
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            self.repaint()
 
     def _card_failed(self, error: BaseException) -> None:
         self._busy = False
@@ -234,6 +272,8 @@ class LoginPage(QWidget):
 
     # -- PIN ---------------------------------------------------------------------------------
     def submit(self) -> None:
+        if self._card is not None and self._identity is None:  # typed before the holder showed
+            self._show_holder(self._card)
         if self._card is None or self._busy:
             return
         pin = self.pin_edit.text()

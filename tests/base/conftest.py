@@ -1,4 +1,4 @@
-"""Fixtures of the national-circuit tests: one PKI and one real base (TLS) per session."""
+"""Fixtures of the national-circuit tests: one PKI (a copy of the session's) and one real base (TLS) per session."""
 
 from __future__ import annotations
 
@@ -10,12 +10,8 @@ from circuit_support import BaseProcess, card_in_hand, running_base
 
 
 @pytest.fixture(scope="session")
-def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lap_app.standins.pki import init_pki
-
-    directory = tmp_path_factory.mktemp("pki")
-    init_pki(directory)
-    return directory
+def pki_dir(tmp_path_factory: pytest.TempPathFactory, demo_pki_copy) -> Path:
+    return demo_pki_copy(tmp_path_factory.mktemp("circuit") / "pki").directory
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -43,6 +43,7 @@ def _refused(result, message: str) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.pcsc
 def test_loop_over_pcsc(vpcd_cards, env, tmp_path):
     as_doctor = ["--reader", PRESCRIBER_READER, "--pin-stdin"]
     as_pharmacist = ["--reader", PHARMACY_READER, "--pin-stdin"]
@@ -71,6 +72,7 @@ def test_loop_over_pcsc(vpcd_cards, env, tmp_path):
     assert "Aucune ordonnance en attente" in _ok(run_cli(["outbox"], env, stdin=""))
 
 
+@pytest.mark.pcsc
 def test_opposition_and_refusals(vpcd_cards, env, tmp_path):
     as_doctor = ["--reader", PRESCRIBER_READER, "--pin-stdin"]
     pdf = tmp_path / "o.pdf"
@@ -86,6 +88,7 @@ def test_opposition_and_refusals(vpcd_cards, env, tmp_path):
     _refused(run_cli(["prescribe", str(tmp_path / "absent.json"), "-o", str(pdf), *as_doctor], env), "introuvable")
 
 
+@pytest.mark.pcsc
 def test_wrong_pin_is_a_clear_message(vpcd_cards, env):
     result = run_cli(["dispensing", "2026112500000121", "--reader", PRESCRIBER_READER, "--pin-stdin"], env,
                      stdin="9999\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from attack_support import insider
 
 from circuit_support import LAP_APP, REPO, cli_env, require_service, run_cli
@@ -34,6 +35,7 @@ def test_a_lab_reads_and_executes_from_the_command_line(base, pki_dir, tmp_path)
     assert nurse.returncode != 0 and "votre profession ne l'exécute pas" in nurse.stderr
 
 
+@pytest.mark.pcsc
 def test_a_physiotherapist_adjusts_with_the_prescriber_s_agreement_over_pcsc(base, pki_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The card in vpcd slot 1 by ``lap-app card emulate --holder kine``, read through pcscd."""
     import base64

@@ -36,14 +36,15 @@ from lap_app.card.virtual_reader import default_virtual_reader
 from lap_app.services.base_connection import BaseEndpoint
 from lap_app.services.credentials import FileCredentials
 from lap_app.settings import PracticeSettings, Settings
-from lap_app.standins.pki import init_pki
-from lap_app.standins.virtual_cps import VirtualCps
+from lap_app.standins.holders import HOLDERS
+from lap_app.standins.virtual_cps.holder_files import card_from_holder_files
 from lap_app.ui.context import assemble_context
 from lap_app.ui.main_window import MainWindow
 args = json.loads(sys.argv[1])
 root = Path(args["root"])
-# the card is in the reader before the application starts (in-process reader: set up here)
-default_virtual_reader().insert(VirtualCps.from_holder(init_pki(root / "pki").holder("medecin"), persist_pin=False))
+# the card is in the reader before the application starts (in-process reader: set up here, from
+# the files the parent's PKI made — a real card costs the application's process nothing)
+default_virtual_reader().insert(card_from_holder_files(root / "pki", HOLDERS["medecin"], persist_pin=False))
 practice = PracticeSettings(address_lines=["1 rue du Banc"], postal_code="75001", city="Paris", phone="01 00 00 00 00",
                             qualification="Médecine générale")  # a workstation in use: no first-start dialog
 context = assemble_context(Settings(practice=practice), settings_file=root / "bench-settings.json",

@@ -51,11 +51,12 @@ class RawFts:
 
 
 # -- drug-base build --------------------------------------------------------------------
-def drug_build_floor(built: Path, out: Path) -> float:
+def drug_build_floor(built: Path, out: Path) -> tuple[float, float]:
     """Floor of the full build: the final database's rows, already in memory, bulk-inserted into
     a fresh file in one transaction (same tables, indexes created after the load), the full-text
     index built once from each drug's name, DCI wording, substances and codes. Reading and
-    parsing the BDPM files, mapping the thesaurus and ranking are the project's own work."""
+    parsing the BDPM files, mapping the thesaurus and ranking are the project's own work.
+    Returns (wall seconds, CPU seconds of this thread)."""
     source = sqlite3.connect(f"{built.resolve().as_uri()}?mode=ro", uri=True)
     tables = [(name, sql) for name, sql in source.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
@@ -70,7 +71,7 @@ def drug_build_floor(built: Path, out: Path) -> float:
         fts_rows.append((rank, data["name"], body, codes))
     source.close()
     out.unlink(missing_ok=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     conn = sqlite3.connect(out, isolation_level=None)
     conn.execute("BEGIN")
     for name, sql in tables:
@@ -85,7 +86,7 @@ def drug_build_floor(built: Path, out: Path) -> float:
     conn.executemany("INSERT INTO drug_fts(rowid, name, body, codes) VALUES (?,?,?,?)", fts_rows)
     conn.execute("COMMIT")
     conn.close()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.thread_time() - cpu
 
 
 # -- interactions -----------------------------------------------------------------------

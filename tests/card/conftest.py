@@ -1,4 +1,4 @@
-"""Fixtures of the card tests: one demo PKI per session (RSA key generation is the slow part)."""
+"""Fixtures of the card tests: one demo PKI per session (a copy of the session's, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from lap_app.standins.pki import Pki, init_pki
+from lap_app.standins.pki import Pki
 
 
 @pytest.fixture(scope="session")
-def card_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return init_pki(tmp_path_factory.mktemp("card-pki"))
+def card_pki(tmp_path_factory: pytest.TempPathFactory, demo_pki_copy: Callable[[Path], Pki]) -> Pki:
+    return demo_pki_copy(tmp_path_factory.mktemp("card") / "pki")
 
 
 @pytest.fixture(scope="session")

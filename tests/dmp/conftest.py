@@ -16,12 +16,8 @@ from circuit_support import BaseProcess, card_in_hand, running_base
 
 
 @pytest.fixture(scope="session")
-def dmp_pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lap_app.standins.pki import init_pki
-
-    directory = tmp_path_factory.mktemp("dmp-pki")
-    init_pki(directory)
-    return directory
+def dmp_pki_dir(tmp_path_factory: pytest.TempPathFactory, demo_pki_copy) -> Path:
+    return demo_pki_copy(tmp_path_factory.mktemp("dmp") / "pki").directory
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 import zxingcpp
 from PySide6.QtCore import Qt
 from test_full_flow import add_drug
@@ -31,6 +32,7 @@ def page_qr_codes(pdf: bytes) -> list[list[str]]:
             for image in images]
 
 
+@pytest.mark.cups
 def test_medicines_biology_and_nursing_in_one_validation(qtbot, main_window, tmp_path: Path) -> None:
     window = main_window
     login(qtbot, window, "1234")

@@ -32,7 +32,7 @@ def test_login_and_lock_over_pcscd(qtbot, qapp, pcsc_env):
     page = window.login_page
     qtbot.waitUntil(lambda: page.pin_edit.isEnabled(), timeout=10000)
     assert page.reader_label.text() == "Virtual PCD 00 00"
-    assert "Claire MARTIN" in page.card_label.text()
+    qtbot.waitUntil(lambda: "Claire MARTIN" in page.card_label.text(), timeout=10000)  # parsed just after
     login(qtbot, window)
     qtbot.waitUntil(lambda: not window.is_locked(), timeout=10000)
 

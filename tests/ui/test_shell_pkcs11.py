@@ -56,7 +56,8 @@ def test_login_with_the_token_then_a_wrong_code(qtbot, pkcs11_window, card_like)
     window = pkcs11_window
     page = window.login_page
     qtbot.waitUntil(lambda: page.pin_edit.isEnabled(), timeout=5000)
-    assert "Claire MARTIN" in page.card_label.text() and "RPPS 10101234564" in page.card_label.text()
+    qtbot.waitUntil(lambda: "Claire MARTIN" in page.card_label.text(), timeout=5000)  # parsed just after
+    assert "RPPS 10101234564" in page.card_label.text()
     assert page.tries_label.text() == ""  # three tries: the token says nothing
     login(qtbot, window, "9999")
     qtbot.waitUntil(lambda: page.message_label.text() == "Code porteur incorrect.", timeout=5000)

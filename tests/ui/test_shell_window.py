@@ -8,7 +8,8 @@ from ui_support import login, wait_for
 def test_login_shows_holder_from_card_then_opens_work_area(qtbot, main_window):
     page = main_window.login_page
     qtbot.waitUntil(lambda: page.pin_edit.isEnabled(), timeout=5000)
-    assert "Claire MARTIN" in page.card_label.text()
+    # the holder, parsed from the certificate just after the PIN field opened
+    qtbot.waitUntil(lambda: "Claire MARTIN" in page.card_label.text(), timeout=5000)
     assert "RPPS 10101234564" in page.card_label.text()
     assert page.tries_label.text() == "3 essais restants"
     assert page.pin_edit.echoMode() == page.pin_edit.EchoMode.Password
@@ -18,6 +19,25 @@ def test_login_shows_holder_from_card_then_opens_work_area(qtbot, main_window):
     qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
     assert "MARTIN" in main_window.card_status.text()
     assert main_window.context.session.identity.national_id == "810101234564"
+
+
+def test_pin_typed_before_the_holder_shows_still_logs_in_as_the_card_holder(qtbot, main_window):
+    """The PIN field opens before the certificate is parsed: a PIN entered at once (in the same
+    event-loop turn) parses it first; the session is the card holder's."""
+    page = main_window.login_page
+    typed = []
+
+    def type_at_once():
+        if not typed:
+            typed.append(page.card_label.text())
+            page.pin_edit.setText("1234")
+            page.submit()
+
+    page.pin_ready.connect(type_at_once)
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=10000)
+    assert typed == ["Lecture de la carte…"]  # typed before the holder was shown
+    assert main_window.context.session.identity.national_id == "810101234564"
+    assert "Claire MARTIN" in page.card_label.text()
 
 
 def test_wrong_pin_says_tries_left_and_keeps_the_session_locked(qtbot, main_window):

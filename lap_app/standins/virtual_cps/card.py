@@ -20,15 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
-
 from lap_app.standins.virtual_cps import apdu as sw
 from lap_app.standins.virtual_cps.apdu import Command, MalformedApdu, parse_command, parse_tlv, tlv
 from lap_app.standins.virtual_cps.pin_store import MAX_TRIES, MemoryPinCounter, PinCounter
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     from lap_app.standins.pki import Holder
+
+# A key, or what loads it when the card first uses it (``holder_files``: no cryptography before)
 
 ATR_CPS3 = bytes.fromhex("3BAC00402A001225006480000310009000")
 AID_IAS_ECC = bytes.fromhex("E828BD080F8025000001FF0010")
@@ -84,14 +85,17 @@ def pin_block(pin: str) -> bytes:
 class VirtualCps:
     """One card: answers ``process(apdu) -> response`` (data + SW1 SW2)."""
 
-    def __init__(self, *, serial: bytes, auth_key: rsa.RSAPrivateKey, auth_cert_der: bytes,
-                 sign_key: rsa.RSAPrivateKey, sign_cert_der: bytes, pin: str,
+    def __init__(self, *, serial: bytes, auth_key: rsa.RSAPrivateKey | Callable[[], rsa.RSAPrivateKey],
+                 auth_cert_der: bytes, sign_key: rsa.RSAPrivateKey | Callable[[], rsa.RSAPrivateKey],
+                 sign_cert_der: bytes, pin: str,
                  pin_counter: PinCounter | None = None, atr: bytes = ATR_CPS3) -> None:
         if len(serial) != 5:
             raise ValueError("the card serial is 5 bytes")
         self.atr = atr
         self._pin_block = pin_block(pin)
-        self._keys = {KEY_AUTH: auth_key, KEY_SIGN: sign_key}
+        # a key or its loader (``holder_files``): loaded when the card first signs
+        self._keys: dict[int, rsa.RSAPrivateKey | Callable[[], rsa.RSAPrivateKey]] = {
+            KEY_AUTH: auth_key, KEY_SIGN: sign_key}
         self._counter = pin_counter or MemoryPinCounter()
         self.mf = Node(FID_MF)
         self.mf.add(Node(FID_SN_ICC, content=tlv(0x5A, ANS_ISSUER + serial)))
@@ -298,8 +302,17 @@ class VirtualCps:
             return sw.SW_SECURITY_NOT_SATISFIED
         if len(cmd.data) != 32:
             return sw.SW_WRONG_LENGTH
-        signature = self._keys[KEY_SIGN].sign(cmd.data, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, utils
+
+        signature = self._key(KEY_SIGN).sign(cmd.data, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
         return self._long_result(signature, cmd.le)
+
+    def _key(self, reference: int) -> rsa.RSAPrivateKey:
+        key = self._keys[reference]
+        if callable(key):
+            key = self._keys[reference] = key()
+        return key
 
     def _internal_authenticate(self, cmd: Command) -> bytes:
         if cmd.p1p2 != 0:
@@ -308,7 +321,7 @@ class VirtualCps:
             return sw.SW_CONDITIONS_NOT_SATISFIED
         if not self.pin_verified:
             return sw.SW_SECURITY_NOT_SATISFIED
-        key = self._keys[KEY_AUTH]
+        key = self._key(KEY_AUTH)
         if not cmd.data or len(cmd.data) > key.key_size // 8 - 11:
             return sw.SW_WRONG_LENGTH
         return self._long_result(_pkcs1_sign_raw(key, cmd.data), cmd.le)
@@ -316,6 +329,9 @@ class VirtualCps:
 
 def _pkcs1_sign_raw(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
     """PKCS#1 v1.5 type-1 signature of ``data`` as given (a DigestInfo, as the card does)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, utils
+
     if data.startswith(SHA256_DIGESTINFO_PREFIX) and len(data) == len(SHA256_DIGESTINFO_PREFIX) + 32:
         return key.sign(data[-32:], padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
     size = key.key_size // 8
