@@ -23,8 +23,11 @@ _reconciled: weakref.WeakKeyDictionary[LocalStore, set[str]] = weakref.WeakKeyDi
 def reconcile_pool(store: LocalStore, client: EPrescriptionBase, prescriber: str) -> int:
     """Burn the pool's numbers the base knows as used (or not at all); returns how many.
     Raises BaseUnavailable when the base cannot say (the pool is left as it is)."""
+    # The pool first, the base's list after: a number another workstation of the practice
+    # reserves meanwhile is in neither read, or in both; never burnt for being too new.
+    unused = store.unused_numbers(prescriber)
     known = client.numbers_state()
-    stale = [n for n in store.unused_numbers(prescriber) if known.get(n) != "reserved"]
+    stale = [n for n in unused if known.get(n) != "reserved"]
     burnt = store.burn_numbers(stale) if stale else 0
     if burnt:
         log.warning("%d pool number(s) already used or unknown to the base were burnt (store restored?)", burnt)
