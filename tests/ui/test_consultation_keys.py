@@ -64,8 +64,11 @@ def test_the_first_match_is_chosen_by_one_click_too(qtbot, main_window):
     assert panel.current_patient().family_name == "DURAND"
 
 
-def test_arrow_keys_in_the_list_choose_and_each_patient_keeps_their_draft(qtbot, main_window):
+def test_arrow_keys_in_the_list_choose_and_each_patient_keeps_their_draft(qtbot, main_window, demo_context):
     window = main_window
+    drafting = demo_context.services.drafting
+    for patient_id in drafting.patients_with_draft():  # left by an earlier test in the demo store
+        drafting.delete_draft(patient_id)
     _open_session(qtbot, window)
     panel, editor = window.patient_panel, window.editor
     _show_everyone(qtbot, panel)
