@@ -232,11 +232,28 @@ def _wait_reading_stdin(process: subprocess.Popen, timeout: float = 120.0) -> No
         try:
             call = Path(f"/proc/{process.pid}/syscall").read_text().split()
         except OSError:
-            return  # ended meanwhile: what it said is checked next
+            call = []  # ending meanwhile: poll() says so on the next turn
         if call[:2] == [READ_SYSCALL[platform.machine()], "0x0"]:
             return
         assert time.monotonic() < deadline, "the command never came to read its standard input"
         time.sleep(0.01)
+
+
+def _open_files(pid: int) -> set[str]:
+    """What ``pid`` has open now. A descriptor closed between the listing and its readlink is
+    skipped (the interpreter opens and closes many files as it starts: taking that for the end
+    of the process sent Ctrl+C into Python's own start-up); an ended process has none."""
+    opened: set[str] = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return opened
+    for descriptor in descriptors:
+        try:
+            opened.add(os.readlink(descriptor))
+        except OSError:
+            continue
+    return opened
 
 
 def _wait_running(process: subprocess.Popen, data_dir: Path, timeout: float = 120.0) -> None:
@@ -244,11 +261,7 @@ def _wait_running(process: subprocess.Popen, data_dir: Path, timeout: float = 12
     log_file = str((data_dir / "logs" / "lap-app.log").resolve())
     deadline = time.monotonic() + timeout
     while process.poll() is None:
-        try:
-            opened = {os.readlink(fd) for fd in Path(f"/proc/{process.pid}/fd").iterdir()}
-        except OSError:
-            return  # ended meanwhile: what it said is checked next
-        if log_file in opened:
+        if log_file in _open_files(process.pid):
             return
         assert time.monotonic() < deadline, "the command never opened its log file"
         time.sleep(0.005)
