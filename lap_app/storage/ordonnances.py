@@ -106,11 +106,8 @@ class LocalStore:
         for row in rows:
             by_prescriber.setdefault(row["prescriber"], []).append((row["number"], float(row["expires_at"])))
         try:
-            for prescriber, taken in by_prescriber.items():
-                self._taken.record(prescriber, taken)
-            if not by_prescriber:
-                self._taken.record("", [])
-        except OSError as error:  # the store still works online; offline it prints paper
+            self._taken.record(by_prescriber)
+        except OSError as error:  # the next number taken fails to record the same way, and says so
             log.warning("list of taken numbers not written (%s): %s", self._taken.path, error)
 
     def close(self) -> None:
@@ -162,7 +159,7 @@ class LocalStore:
                                  (time.time(), number)).rowcount
             if taken == 1:
                 # Written before the commit: never handed out twice, even from a restored store.
-                self._taken.record(prescriber, [(number, float(row["expires_at"]))])
+                self._taken.record({prescriber: [(number, float(row["expires_at"]))]})
                 return number
         return None
 

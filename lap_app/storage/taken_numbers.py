@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from lap_app.file_lock import locked
@@ -53,13 +53,15 @@ class TakenNumbers:
         now = time.time()
         return frozenset(n for n, expires in self._read().get(prescriber, {}).items() if expires > now)
 
-    def record(self, prescriber: str, taken: Iterable[tuple[str, float]]) -> None:
-        """Remember ``taken`` (number, expiry) pairs (raises OSError: the caller does not take them then)."""
+    def record(self, taken: Mapping[str, Iterable[tuple[str, float]]]) -> None:
+        """Remember ``taken``: per prescriber, (number, expiry) pairs; with none, the file is still
+        written, as an empty list (raises OSError: the caller does not take them then)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with locked(self._lock_path):
             now = time.time()
             ledger = {p: {n: e for n, e in numbers.items() if e > now} for p, numbers in self._read().items()}
-            ledger.setdefault(prescriber, {}).update(taken)
+            for prescriber, numbers in taken.items():
+                ledger.setdefault(prescriber, {}).update(numbers)
             handle, temporary = tempfile.mkstemp(prefix=".numbers-", dir=self.path.parent)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:

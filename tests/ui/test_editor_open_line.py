@@ -60,6 +60,13 @@ def _open_line(qtbot, editor: PrescriptionEditor, query: str) -> None:
     assert editor.line_editor.isEnabled()
 
 
+def _add_line(qtbot, editor: PrescriptionEditor, query: str, days: int) -> None:
+    """The first drug found for ``query``, for ``days`` days, added with Entrée."""
+    _open_line(qtbot, editor, query)
+    editor.line_editor.duration_spin.setValue(days)
+    qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
+
+
 def _stored(path) -> dict[int, dict]:
     """The drafts table read through a connection of its own, as another process would."""
     with closing(sqlite3.connect(path)) as other:
@@ -129,9 +136,7 @@ def test_a_line_being_changed_comes_back_as_a_change_not_a_new_line(qtbot, tmp_p
     path = tmp_path / "store.sqlite3"
     first, second, panel, editor = _two_patients(qtbot, path, drugs)
     panel.select(first)
-    _open_line(qtbot, editor, "doliprane 1000")
-    editor.line_editor.duration_spin.setValue(5)
-    qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
+    _add_line(qtbot, editor, "doliprane 1000", days=5)
     editor.edit_line(0)
     editor.line_editor.duration_spin.setValue(8)
 
@@ -181,9 +186,7 @@ def test_renewal_asks_before_dropping_a_line_left_open(qtbot, tmp_path, drugs) -
     path = tmp_path / "store.sqlite3"
     first, _second, panel, editor = _two_patients(qtbot, path, drugs)
     panel.select(first)
-    _open_line(qtbot, editor, "doliprane 1000")
-    editor.line_editor.duration_spin.setValue(5)
-    qtbot.keyClick(editor.line_editor.duration_spin, Qt.Key.Key_Return)
+    _add_line(qtbot, editor, "doliprane 1000", days=5)
     renewed = editor.draft_lines()
     editor.clear()
     _open_line(qtbot, editor, "levothyrox 100")  # the draft has no line, only this open one

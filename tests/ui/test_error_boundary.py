@@ -3,14 +3,14 @@ Windows build has no console), and shown as the French error dialog; the applica
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ui_support import run_application
 
 APPLICATION = r"""
 import sys
@@ -43,10 +43,7 @@ print(seen[0] if seen else "NO DIALOG")
 
 
 def test_an_exception_in_a_slot_is_logged_and_shown_in_french(tmp_path: Path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAP_DATA_DIR": str(tmp_path / "data"),
-           "LAP_CONFIG_DIR": str(tmp_path / "config")}
-    result = subprocess.run([sys.executable, "-c", APPLICATION], capture_output=True, text=True, timeout=60,
-                            env=env)
+    result = run_application(APPLICATION, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("Erreur inattendue ; le détail technique est dans le journal.")
     assert "Traceback" not in result.stderr  # nothing for a console the user does not have

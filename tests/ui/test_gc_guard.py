@@ -3,10 +3,9 @@ loaded frozen out of the collector's way once the window is up, later cycles sti
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from ui_support import run_application
 
 APPLICATION = r"""
 import gc, weakref
@@ -41,10 +40,7 @@ app.exec()
 
 
 def test_start_up_is_frozen_once_and_later_cycles_are_still_collected(tmp_path: Path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAP_DATA_DIR": str(tmp_path / "data"),
-           "LAP_CONFIG_DIR": str(tmp_path / "config")}
-    result = subprocess.run([sys.executable, "-c", APPLICATION], capture_output=True, text=True, timeout=60,
-                            env=env)
+    result = run_application(APPLICATION, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "automatic collection: False",  # collected by the GUI thread's timer instead (gc_guard)

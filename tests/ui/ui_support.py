@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,3 +42,11 @@ def wait_for(predicate, timeout: float = 5.0) -> float:
         QApplication.processEvents()
         time.sleep(0.01)
     return time.monotonic() - start
+
+
+def run_application(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``script`` run as the application is, in a fresh process (offscreen, its own data and
+    settings folders under ``tmp_path``): for what pytest-qt's shared QApplication would hide."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAP_DATA_DIR": str(tmp_path / "data"),
+           "LAP_CONFIG_DIR": str(tmp_path / "config")}
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
