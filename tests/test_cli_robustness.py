@@ -349,3 +349,33 @@ def test_base_down_then_back_nothing_lost(world: World) -> None:
         world.base.start()
     flushed = json.loads(ok(run(world, ["outbox", "--flush", "--json", *V])))
     assert flushed["registered"] == [result["number"]] and flushed["waiting"] == []
+
+
+def test_base_down_before_the_token_the_kept_executions_are_told(world: World) -> None:
+    """The base already out of reach when the prescrit's card asks for its token: the pharmacist
+    is told that this dispensing was not recorded and that the one kept earlier waits for the
+    base; it leaves, with the next one, once the base is back."""
+    import datetime as dt
+
+    from lap_app.services.prescrit import LineExecution
+    from lap_app.storage.execution_journal import JOURNAL_NAME, ExecutionJournal
+
+    number = json.loads(ok(run(world, ["prescribe", "{bundle}", "-o", "{tmp}/dispensed.pdf", "--json", *V])))["number"]
+    journal = ExecutionJournal(world.data / JOURNAL_NAME)
+    try:  # a dispensing the base never answered (it went away while the box was recorded)
+        kept = LineExecution(1, quantity=1, on=dt.date.today()).payload()
+        journal.keep(number, json.dumps({"lines": [kept], "complete": False}, sort_keys=True))
+        execute = ["prescrit", "execute", number, "--line", "2", "--quantity", "1", *PHARMACIST]
+        world.base.kill()
+        try:
+            assert_refused(run(world, execute), "Cette exécution n'a pas été enregistrée : refaites-la quand la base "
+                           "sera joignable. 1 exécution enregistrée plus tôt est conservée sur ce poste : elle sera "
+                           "envoyée à la base avec la prochaine exécution")
+            assert len(journal.pending()) == 1
+        finally:
+            world.base.start()
+        view = json.loads(ok(run(world, [*execute, "--json"])))
+        assert journal.pending() == []
+    finally:
+        journal.close()
+    assert [line["done"] for line in view["lines"][:2]] == [1, 1]  # the kept box, then this one
