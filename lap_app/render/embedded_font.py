@@ -25,15 +25,19 @@ FIRST_FREE_CODE = 256  # characters outside subset 0 open subset 1, as reportlab
 
 
 class _Preformatted(pdfdoc.PDFObject):  # type: ignore[misc]  # reportlab ships no type hints
-    """A top-level PDF object whose bytes were formatted once (same bytes in every document)."""
-
-    __RefOnly__ = 1
+    """A PDF value whose bytes were formatted once (the same bytes in every document)."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
 
     def format(self, document: Any) -> bytes:
         return self._data
+
+
+class _PreformattedObject(_Preformatted):
+    """The same, for an object that stands on its own (a stream), referenced by number."""
+
+    __RefOnly__ = 1
 
 
 class EverydaySubsetFont(TTFont):  # type: ignore[misc]  # reportlab ships no type hints
@@ -47,6 +51,7 @@ class EverydaySubsetFont(TTFont):  # type: ignore[misc]  # reportlab ships no ty
         self._codes0 = {char: code for code, char in enumerate(self._subset0) if char or not code}
         self._base_name0 = self._base_name(0)
         self._widths0 = [self.face.getCharWidth(char) for char in self._subset0]
+        self._formatted_widths0: bytes | None = None  # 200-odd numbers, formatted once
         self._formatted0: dict[str, bytes] = {}  # font program and ToUnicode map, compressed
 
     def _base_name(self, subset: int) -> str:
@@ -95,7 +100,9 @@ class EverydaySubsetFont(TTFont):  # type: ignore[misc]  # reportlab ships no ty
 
     def _add_everyday_subset(self, doc: Any, font: Any) -> None:
         base_name = self._base_name0
-        font.Widths = pdfdoc.PDFArray(self._widths0)
+        if self._formatted_widths0 is None:
+            self._formatted_widths0 = pdfdoc.PDFArray(self._widths0).format(doc)
+        font.Widths = _Preformatted(self._formatted_widths0)
         cmap = self._stream0(doc, "cmap")
         font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_name)
         font.FontDescriptor = self._descriptor(doc, base_name, self._stream0(doc, "program"))
@@ -106,7 +113,7 @@ class EverydaySubsetFont(TTFont):  # type: ignore[misc]  # reportlab ships no ty
         cacheable = doc.compression and isinstance(doc.encrypt, pdfdoc.NoEncryption)
         data = self._formatted0.get(kind) if cacheable else None
         if data is not None:
-            return _Preformatted(data)
+            return _PreformattedObject(data)
         if kind == "program":
             stream = _stream(doc, self.face.makeSubset(self._subset0), length1=True)
         else:
@@ -114,7 +121,7 @@ class EverydaySubsetFont(TTFont):  # type: ignore[misc]  # reportlab ships no ty
         if not cacheable:
             return stream
         self._formatted0[kind] = stream.format(doc)
-        return _Preformatted(self._formatted0[kind])
+        return _PreformattedObject(self._formatted0[kind])
 
     def _descriptor(self, doc: Any, base_name: str, program: pdfdoc.PDFObject) -> Any:
         """``TTFontFace.addSubsetObjects`` around an already built font program."""
