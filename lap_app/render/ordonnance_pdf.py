@@ -375,10 +375,13 @@ def _draw_zone(
 
 def _draw_lines(canvas: Canvas, lines: list[tuple[float, float, str, str, float]]) -> None:
     """(x, baseline, text, font, size) lines in one text object: a drawString each would open,
-    measure and close its own."""
+    measure and close its own. The font is set only when it changes."""
     text = canvas.beginText()
+    current = None
     for x, y, string, font, size in lines:
-        text.setFont(font, size)
+        if (font, size) != current:
+            text.setFont(font, size)
+            current = (font, size)
         text.setTextOrigin(x, y)
         text.textLine(string)
     canvas.drawText(text)
