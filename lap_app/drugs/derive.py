@@ -230,7 +230,7 @@ class _Composition:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode  # acyclic values
 # The stored summary is what ``_JSON`` makes of the whole drug as one dict. Written field by
 # field with the encoder's own string escaping (half the time of the dicts through ``_JSON``).
-_quoted = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_quoted = json.encoder.encode_basestring
 
 
 def _scalar(value: object) -> str:
