@@ -2,18 +2,21 @@
 
 ``install_excepthook`` is the one boundary for what no code caught (a slot, a timer, a thread):
 logged with its traceback in the log file (the Windows build has no console), shown as the
-French error dialog, and the application keeps running.
+French error dialog, and the application keeps running. Ctrl+C in the terminal that started
+the application closes it as its window would close (the open line kept), with the command
+line's French line and exit code 130, never a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from lap_app.domain.errors import UserError
@@ -23,6 +26,8 @@ if TYPE_CHECKING:  # (Qt's message box classes are built when a box is first sho
     from PySide6.QtWidgets import QMessageBox, QPushButton
 
 log = logging.getLogger(__name__)
+
+INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as the command line ends on Ctrl+C
 
 
 def error_text(error: BaseException) -> str:
@@ -111,8 +116,8 @@ def install_excepthook() -> None:
     _reporter = reporter = _UncaughtReporter()
 
     def on_gui_thread(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(kind, KeyboardInterrupt):  # Ctrl+C in a terminal: quit as Python would
-            sys.__excepthook__(kind, error, tb)
+        if issubclass(kind, KeyboardInterrupt):  # raised anyway (the handler below not yet in place)
+            close_after_ctrl_c()
             return
         error.__traceback__ = tb
         if threading.current_thread() is threading.main_thread():
@@ -127,3 +132,16 @@ def install_excepthook() -> None:
 
     sys.excepthook = on_gui_thread
     threading.excepthook = on_other_thread
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _ctrl_c)
+
+
+def _ctrl_c(_signum: int, _frame: FrameType | None) -> None:
+    """Not a KeyboardInterrupt in the middle of whatever slot runs: the close, from the event loop."""
+    QTimer.singleShot(0, close_after_ctrl_c)
+
+
+def close_after_ctrl_c() -> None:
+    print(_("Erreur : interrompu (Ctrl+C)."), file=sys.stderr)
+    QApplication.closeAllWindows()  # each window's own close: the main window keeps its open line
+    QApplication.exit(INTERRUPTED_EXIT_CODE)
