@@ -16,7 +16,7 @@ import threading
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from lap_app.domain.errors import UserError
@@ -137,7 +137,10 @@ def install_excepthook() -> None:
 
 
 def _ctrl_c(_signum: int, _frame: FrameType | None) -> None:
-    """Not a KeyboardInterrupt in the middle of whatever slot runs: the close, from the event loop."""
+    """Before the event loop (the demo starting): stop at once, as the command line does. In it:
+    not a KeyboardInterrupt in the middle of whatever slot runs, the close, from the loop."""
+    if QThread.currentThread().loopLevel() == 0:
+        raise KeyboardInterrupt
     QTimer.singleShot(0, close_after_ctrl_c)
 
 
