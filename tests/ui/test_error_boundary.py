@@ -86,6 +86,26 @@ def test_ctrl_c_in_the_terminal_closes_the_application_in_french(tmp_path: Path)
     assert "Erreur : interrompu (Ctrl+C)." in result.stderr.splitlines() and "Traceback" not in result.stderr
 
 
+CTRL_C_BEFORE_THE_LOOP = r"""
+import os, signal
+from lap_app.ui.app import create_application
+
+app = create_application()
+try:
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C while the demo starts, before any window
+    print("went on")
+except KeyboardInterrupt:
+    print("stopped")  # the command line then says « interrompu » and ends with 130
+"""
+
+
+def test_ctrl_c_before_the_event_loop_stops_at_once(tmp_path: Path):
+    """Before the event loop (``lap-app demo`` building its data, seconds the first time) nothing
+    would run a queued close: Ctrl+C stops the start there and then."""
+    result = run_application(CTRL_C_BEFORE_THE_LOOP, tmp_path)
+    assert (result.returncode, result.stdout.strip()) == (0, "stopped"), result.stderr
+
+
 @pytest.mark.qt_no_exception_capture
 def test_an_exception_in_another_thread_is_shown_from_the_gui_thread(qtbot, monkeypatch, caplog):
     from lap_app.ui.errors import install_excepthook
