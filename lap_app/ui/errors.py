@@ -14,12 +14,16 @@ import signal
 import sys
 import threading
 from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
+
+if TYPE_CHECKING:  # (Qt's message box classes are built when a box is first shown, not at start-up)
+    from PySide6.QtWidgets import QMessageBox, QPushButton
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +39,14 @@ def error_text(error: BaseException) -> str:
 
 def show_error(parent: QWidget | None, error: BaseException, title: str | None = None) -> QMessageBox:
     """Window-modal, without blocking the event loop (work in progress keeps running)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title or _("Erreur"), error_text(error),
-                      QMessageBox.StandardButton.Ok, parent)
     from PySide6.QtCore import Qt  # (not on the start-up path: see login._at_top)
+    from PySide6.QtWidgets import QMessageBox
 
     from lap_app.ui.focus import return_focus_after
 
+    box = QMessageBox(QMessageBox.Icon.Warning, title or _("Erreur"), error_text(error),
+                      QMessageBox.StandardButton.Ok, parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
     return_focus_after(box)  # read, closed: the keyboard is back in the field it left
     box.open()
     return box
@@ -50,6 +54,8 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
 
 def startup_error_box(error: BaseException) -> QMessageBox:
     """The dialog a GUI start that cannot open its data shows (a damaged file: what, where, what to do)."""
+    from PySide6.QtWidgets import QMessageBox
+
     from lap_app.domain.errors import DamagedFile
 
     title = _("Fichier de données endommagé") if isinstance(error, DamagedFile) else _("Démarrage impossible")
@@ -66,6 +72,8 @@ def show_startup_error(error: BaseException) -> None:
 
 def retry_box(error: BaseException) -> tuple[QMessageBox, QPushButton]:
     """The practice server cannot be reached at start: what is said, and the « Réessayer » button."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = startup_error_box(error)
     box.setInformativeText(_("Vérifiez que le serveur du cabinet est allumé et relié au réseau, puis réessayez."))
     retry = box.addButton(_("Réessayer"), QMessageBox.ButtonRole.AcceptRole)
