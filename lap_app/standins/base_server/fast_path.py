@@ -10,7 +10,6 @@ audit rows as the FastAPI route, which stays for the OpenAPI document (see
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -92,7 +91,7 @@ async def _register(state: BaseState, scope: dict, receive: Any, send: Any, numb
     try:
         outcome = prepare_registration(state, caller, number, bundle)
         if not isinstance(outcome, Registered):
-            outcome = await asyncio.wrap_future(state.store.submit(outcome))
+            outcome = await state.store.run_grouped(outcome)
     except ApiError as error:  # as ``context.audited`` does
         error = await settle_refusal(scope, error, caller=caller, action="register", number=number)
         await _respond(send, error.status, error.body(), error.headers)
