@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from lap_app.drugs.normalize import fold, fold_words
+from lap_app.drugs.writes import Writes
 
 LEVEL_ORDER = ("CI", "AD", "PE", "APEC")  # most severe first
 
@@ -47,8 +47,9 @@ def clean_text(text: str) -> str:
     return _BLANKS.sub(" ", text).replace("\u2028", "\n")
 
 
-def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: list[dict]) -> int:
-    """Fill ``ansm_interaction`` and ``ansm_substance``; return the number of interactions."""
+def load_thesaurus(conn: Writes, thesaurus: list[dict], substances: list[dict]
+                   ) -> tuple[list[tuple], list[tuple[str, str, str | None]]]:
+    """Fill ``ansm_interaction`` and ``ansm_substance``; return the rows written in each."""
     conn.execute("DELETE FROM ansm_interaction")
     conn.execute("DELETE FROM ansm_substance")
     rows = []
@@ -76,7 +77,7 @@ def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: 
         members += [(key, item["substance"], thesaurus_key(c) if c else None) for c in classes]
     members += _members_listed_in_entries(thesaurus, {m[0] for m in members}, {m[2] for m in members})
     conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
-    return len(rows)
+    return rows, members
 
 
 _MEMBER_LIST = re.compile(r"^\s*\((.+)\)\s*$", re.S)

@@ -83,6 +83,11 @@ def _ordonnance(row: Any) -> StoredOrdonnance:
                             row["created_at"], row["updated_at"], row["last_error"], row["patient_ref"])
 
 
+def _outbox_entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(row["id"], row["ordonnance_id"], row["number"], row["attempts"], row["next_attempt_at"],
+                       row["last_error"])
+
+
 class LocalStore:
     """The practice store: an SQLite file (``location`` a path; default: this user's) or the
     practice's PostgreSQL server (``location`` a ``postgresql://`` URL, ``ca_path`` its CA)."""
@@ -272,8 +277,13 @@ class LocalStore:
                 sql += " WHERE next_attempt_at <= ?"
                 args = (time.time(),)
             rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
-        return [OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
-                            r["last_error"]) for r in rows]
+        return [_outbox_entry(r) for r in rows]
+
+    def outbox_entry(self, ordonnance_id: int) -> OutboxEntry | None:
+        """The outbox entry of one ordonnance (None: never queued, or already gone)."""
+        with self._lock:
+            row = self.conn.execute("SELECT * FROM outbox WHERE ordonnance_id = ?", (ordonnance_id,)).fetchone()
+        return _outbox_entry(row) if row else None
 
     def outbox_done(self, entry: OutboxEntry, status: OrdonnanceStatus, error: str | None = None) -> None:
         """The base answered for good (registered, or refused): leave the outbox."""
@@ -288,8 +298,7 @@ class LocalStore:
             rows = self.conn.execute(
                 "SELECT o.*, p.expires_at AS number_expires_at FROM outbox o"
                 " LEFT JOIN number_pool p ON p.number = o.number ORDER BY o.id").fetchall()
-        return [(OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
-                             r["last_error"]), r["number_expires_at"]) for r in rows]
+        return [(_outbox_entry(r), r["number_expires_at"]) for r in rows]
 
     def outbox_done_if_possible(self, entry: OutboxEntry, status: OrdonnanceStatus) -> bool:
         """``outbox_done`` after the base registered it; False when the store cannot be written

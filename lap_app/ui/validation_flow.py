@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -22,9 +21,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QProgressDialog,
     QPushButton,
@@ -42,7 +39,7 @@ from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.focus import return_focus_after
-from lap_app.ui.signing_steps import close_progress, refusal_before_building, signing_progress
+from lap_app.ui.signing_steps import ask_pin_again, close_progress, refusal_before_building, signing_progress
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
@@ -152,25 +149,9 @@ class ValidationFlow(QObject):
             self._warn(_("Validation"), error_text(error))
 
     def _ask_pin(self, request: SigningRequest, card, prescribing) -> None:
-        dialog = QInputDialog(self._parent)
-        dialog.setWindowTitle(_("Code porteur"))
-        dialog.setLabelText(_("La carte demande à nouveau le code porteur pour signer :"))
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_dialog = dialog
-
-        def verified(result) -> None:
-            if result.accepted:
-                self._run(request, card, prescribing)
-            else:
-                self._warn(_("Code porteur"), result.message)
-
-        def entered(pin: str) -> None:
-            dialog.setTextValue("")
-            run_task(partial(card.verify_pin, pin), on_done=verified, on_error=self._failed, pool=card_pool(),
-                     receiver=self)
-
-        dialog.textValueSelected.connect(entered)
-        dialog.open()
+        self.pin_dialog = ask_pin_again(self._parent, self, card, then=lambda: self._run(request, card, prescribing),
+                                        refused=lambda message: self._warn(_("Code porteur"), message),
+                                        failed=self._failed)
 
     def _done(self, result) -> None:
         self._close_progress()
