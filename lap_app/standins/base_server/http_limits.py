@@ -140,7 +140,7 @@ def guarded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
                 self._head_timer = None
             super().on_headers_complete()
             if self.cycle is not None and self.cycle.transport is self.transport:  # a new request's cycle
-                self.cycle.transport = HeadWithBody(self.transport, self.cycle)  # its answer in one write
+                self.cycle.transport = HeadWithBody(self.transport, self.cycle)  # type: ignore[assignment]  # its answer in one write
 
         def on_message_complete(self) -> None:
             if self._idle_timer is not None:
