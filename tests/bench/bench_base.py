@@ -79,6 +79,15 @@ def start_profiler(pid: int, output: str | None):
     return spy
 
 
+def stop_profiler(spy) -> None:  # type: ignore[no-untyped-def]
+    """py-spy writes its profile on SIGINT."""
+    if spy is not None:
+        import signal
+
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+
+
 REGISTRATION = ("/v1/prescriptions/{}", "HTTP/1.1 201", '"registered"')
 
 
@@ -276,11 +285,7 @@ def measure(work: Path, count: int, single: int = 150, clients: int = 16, client
         server_cpu = cpu_seconds(base.process.pid) - server_cpu0
         database_cpu = cpu_seconds(database_pid) - database_cpu0 if database_pid else 0.0
         per_process = {p: c - per_process0.get(p, 0.0) for p, c in process_cpu(base.process.pid).items()}
-        if spy is not None:
-            import signal
-
-            spy.send_signal(signal.SIGINT)
-            spy.wait(30)
+        stop_profiler(spy)
         stored = base.rows("SELECT COUNT(*) FROM prescriptions")[0][0]  # every acknowledged one is there
         assert stored == single + done, (stored, single, done)
         first.close()

@@ -42,7 +42,11 @@ from lap_app.standins.base_server.execution_view import (
     line_history,
     lines_out,
 )
-from lap_app.standins.base_server.prescrit_access import prescription_carried_out, stored_kind
+from lap_app.standins.base_server.prescrit_access import (
+    carried_out_with_bundle,
+    prescription_carried_out,
+    stored_kind,
+)
 from lap_app.standins.base_server.security import SIGNATURE, verify_rs256
 from lap_app.standins.base_server.status_rules import check_still_open, status_after
 
@@ -109,11 +113,11 @@ def read(number: str, state: State, caller: PrescritCaller) -> PrescritViewOut:
     def run() -> PrescritViewOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = prescription_carried_out(state, caller, conn, number)
+            row, bundle = carried_out_with_bundle(state, caller, conn, number)
             check_still_open(row, "Ordonnance entièrement exécutée : numéro clos")
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "prescrit_read", "ok")
-            return _view(conn, row)
+            return _view(conn, row, bundle=bundle)
 
     return audited(state, holder, caller.installation, number, "prescrit_read", run)
 
@@ -141,7 +145,7 @@ def execution_write(state: BaseState, caller: Caller, number: str, execution_id:
     content = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
     def write(conn: Any) -> PrescritViewOut:
-        row = prescription_carried_out(state, caller, conn, number)
+        row, bundle = carried_out_with_bundle(state, caller, conn, number)
         earlier = conn.execute("SELECT * FROM executions WHERE id = ?", (execution_id,)).fetchone()
         if earlier is not None:
             if (earlier["number"], earlier["actor"], earlier["content_sha256"]) != (number, holder.national_id,
@@ -149,7 +153,6 @@ def execution_write(state: BaseState, caller: Caller, number: str, execution_id:
                 raise ApiError(409, "execution_id_reused",
                                "Identifiant d'exécution déjà utilisé pour un autre contenu")
             return _replayed(state, caller, conn, row, "execute")
-        bundle = json.loads(row["bundle"])
         lines = current_lines(conn, row, bundle)
         now = time.time()
         history = line_history(execution_records(conn, number, lines))
