@@ -160,6 +160,7 @@ def base_figures(work: Path, quick: bool) -> list[Figure]:
     bundle, number, floor_count = registrations["bundle"], registrations["number"], min(count, 500)
     floor = bench_base.floor_cpu_per_registration(work, bundle, number, floor_count)
     crypto = bench_base.crypto_floor_cpu_per_registration(work, bundle, floor_count)
+    no_fsync = bench_base.floor_cpu_per_registration(work, bundle, number, floor_count, fsync=False)
     every_check = bench_base.every_check_floor_cpu_per_registration(work, bundle, number, floor_count,
                                                                     work / "project" / "pki")
     executions = bench_executions.measure_executions(work / "executions", count)
@@ -170,11 +171,15 @@ def base_figures(work: Path, quick: bool) -> list[Figure]:
     # The floor, « the same checks with RSA verification and the fsync alone », is every
     # check the base does and its fsynced write, without TLS, HTTP and the server (bench_base.py).
     # Told beside it, not as targets: the barest reading (RSA and one fsynced insert, none of the
-    # other checks) and every check with TLS and HTTP added back.
+    # other checks), every check with TLS and HTTP added back, and every check without the fsync
+    # (the project's group commit shares one fsync among a batch: under load it can beat a floor
+    # that pays one per registration).
     print(f"reference base, server CPU per registration: project {per_registration * 1e3:.3f} ms; "
           f"barest floor (JSON, digest, RSA, one fsynced insert: none of the other checks) {crypto * 1e3:.3f} ms, "
           f"ratio {per_registration / crypto:.2f}; every check with TLS and HTTP, one fsync each "
-          f"{every_check * 1e3:.3f} ms, ratio {per_registration / every_check:.2f}", flush=True)
+          f"{every_check * 1e3:.3f} ms, ratio {per_registration / every_check:.2f}; every check, the writes not "
+          f"fsynced (the project shares one fsync among a batch) {no_fsync * 1e3:.3f} ms, "
+          f"ratio {per_registration / no_fsync:.2f}", flush=True)
     return [Figure("reference base, server CPU per registration", per_registration * 1e3, floor * 1e3, "ms", 1.5),
             Figure("reference base, server CPU per execution", executions["server_cpu"] / executions["done"] * 1e3,
                    execution_floor * 1e3, "ms", 3.0)]
