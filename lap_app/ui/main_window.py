@@ -212,12 +212,11 @@ class MainWindow(QMainWindow):
         self._action(menu_card, _("&Verrouiller la session"), self.lock, None, "Ctrl+L")
 
     def _action(self, menu, text, slot, standard, fallback: str) -> QAction:
-        action = QAction(text, self)
+        action = menu.addAction(text)  # (``QAction(text, parent)`` would build PySide's QIcon class, ~2 ms)
         keys = QKeySequence.keyBindings(standard) if standard is not None else []
         if keys or fallback:
             action.setShortcuts(keys or [QKeySequence(fallback)])
         action.triggered.connect(slot)
-        menu.addAction(action)
         return action
 
     # -- session -----------------------------------------------------------------------------
