@@ -278,6 +278,39 @@ def test_sigint_while_waiting_for_the_pin(world: World) -> None:
     assert err.strip() == "Erreur : interrompu (Ctrl+C)." and "Traceback" not in out
 
 
+# Installed as ``sitecustomize`` in the started command: the first import of HELD waits for a
+# line on standard input, so the test presses Ctrl+C at a known point of the start-up imports.
+HOLD_ONE_IMPORT = """
+import sys
+
+
+class HoldImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == {held!r}:
+            sys.meta_path.remove(self)
+            sys.stdin.readline()
+        return None
+
+
+sys.meta_path.insert(0, HoldImport())
+"""
+
+
+@pytest.mark.parametrize("held", ["argparse", "lap_app.i18n"])
+def test_sigint_while_the_command_starts(tmp_path: Path, held: str) -> None:
+    """Ctrl+C while the interpreter imports the command line (the first ~0.3 s of every command),
+    here held in the import of ``held``: the French line and 130, as later, no traceback."""
+    (tmp_path / "sitecustomize.py").write_text(HOLD_ONE_IMPORT.format(held=held))
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    process = subprocess.Popen([LAP_APP, "--version"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=path),
+                               start_new_session=True)
+    _wait_reading_stdin(process)  # held in the import
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, err.strip(), out) == (130, "Erreur : interrompu (Ctrl+C).", "")
+
+
 def test_interrupted_or_failed_import_keeps_the_drug_base(world: World) -> None:
     ok(run(world, ["drugs", "search", "doliprane", "--limit", "1"]))  # built from the shipped BDPM
     source = world.root / "bdpm"
@@ -316,3 +349,33 @@ def test_base_down_then_back_nothing_lost(world: World) -> None:
         world.base.start()
     flushed = json.loads(ok(run(world, ["outbox", "--flush", "--json", *V])))
     assert flushed["registered"] == [result["number"]] and flushed["waiting"] == []
+
+
+def test_base_down_before_the_token_the_kept_executions_are_told(world: World) -> None:
+    """The base already out of reach when the prescrit's card asks for its token: the pharmacist
+    is told that this dispensing was not recorded and that the one kept earlier waits for the
+    base; it leaves, with the next one, once the base is back."""
+    import datetime as dt
+
+    from lap_app.services.prescrit import LineExecution
+    from lap_app.storage.execution_journal import JOURNAL_NAME, ExecutionJournal
+
+    number = json.loads(ok(run(world, ["prescribe", "{bundle}", "-o", "{tmp}/dispensed.pdf", "--json", *V])))["number"]
+    journal = ExecutionJournal(world.data / JOURNAL_NAME)
+    try:  # a dispensing the base never answered (it went away while the box was recorded)
+        kept = LineExecution(1, quantity=1, on=dt.date.today()).payload()
+        journal.keep(number, json.dumps({"lines": [kept], "complete": False}, sort_keys=True))
+        execute = ["prescrit", "execute", number, "--line", "2", "--quantity", "1", *PHARMACIST]
+        world.base.kill()
+        try:
+            assert_refused(run(world, execute), "Cette exécution n'a pas été enregistrée : refaites-la quand la base "
+                           "sera joignable. 1 exécution enregistrée plus tôt est conservée sur ce poste : elle sera "
+                           "envoyée à la base avec la prochaine exécution")
+            assert len(journal.pending()) == 1
+        finally:
+            world.base.start()
+        view = json.loads(ok(run(world, [*execute, "--json"])))
+        assert journal.pending() == []
+    finally:
+        journal.close()
+    assert [line["done"] for line in view["lines"][:2]] == [1, 1]  # the kept box, then this one

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         where = _("pcscd (lecteur vpcd)") if environment.uses_pcsc else _("lecteur virtuel interne")
         print(_("Base de démonstration : {url} ; carte du médecin : {where} ; code porteur : 1234").format(
             url=environment.endpoint.url, where=where), file=sys.stderr)
+        if environment.notice:
+            print(environment.notice, file=sys.stderr)
         return run_main_window(context)
     finally:
         environment.stop()

@@ -90,7 +90,7 @@ def _read(args: argparse.Namespace) -> int:
 def _execute(args: argparse.Namespace) -> int:
     from lap_app.domain.identifiers import normalize_prescription_number
     from lap_app.paths import user_data_dir
-    from lap_app.services.prescrit import LineExecution, check_line_number, send_execution
+    from lap_app.services.prescrit import LineExecution, check_line_number, send_execution, waiting_executions_told
     from lap_app.storage.execution_journal import JOURNAL_NAME, ExecutionJournal
 
     normalize_prescription_number(args.number)
@@ -99,8 +99,9 @@ def _execute(args: argparse.Namespace) -> int:
                          reason=args.not_done, on=args.date, act=args.act, supply=args.supply)
     journal = ExecutionJournal(user_data_dir() / JOURNAL_NAME)
     try:  # kept in the journal until answered: a crash, then the same command, replays it
-        view = with_card_session(args, lambda _card, client: send_execution(client, journal, args.number, [line],
-                                                                            complete=args.complete))
+        with waiting_executions_told(journal):
+            view = with_card_session(args, lambda _card, client: send_execution(client, journal, args.number, [line],
+                                                                                complete=args.complete))
     finally:
         journal.close()
     _print_view(view, args.json)

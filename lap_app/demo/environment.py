@@ -28,18 +28,19 @@ if TYPE_CHECKING:  # imported when the demo starts: they load the server and car
 
 log = logging.getLogger(__name__)
 
-DEMO_BASE_PORT = 47443  # stable, so the demo enrols once; any free port when it is taken
+DEMO_BASE_PORT = 47443  # stable, so the demo enrols once; any free port when it is taken (and said)
 
 
 class DemoEnvironment:
     """The demo's outside world: base, PKI, cards, the prescrits. ``start()`` then ``context()``.
 
     ``pcsc``: None = use pcscd with the vpcd reader when it is there, else the in-process reader;
-    True = pcscd or fail; False = the in-process reader.
+    True = pcscd or fail; False = the in-process reader. ``base_port``: None = the usual port,
+    else any free one (``notice`` then says which); a number = that port or fail (0: any).
     """
 
     def __init__(self, root: Path | None = None, *, pcsc: bool | None = None,
-                 base_port: int = DEMO_BASE_PORT, drugs_path: Path | None = None) -> None:
+                 base_port: int | None = None, drugs_path: Path | None = None) -> None:
         self.root = Path(root) if root else demo_data_dir()
         # a drug base built from the shipped BDPM in the demo's folder (tests pass a prebuilt one)
         self.drugs_path = drugs_path or self.root / "drugs.sqlite3"
@@ -51,6 +52,7 @@ class DemoEnvironment:
         self.prescrits: DemoPrescrits | None = None
         self.physician_card: VirtualCps | None = None
         self.uses_pcsc = False
+        self.notice: str | None = None  # what the user should know of this start (the base's port moved)
         self._emulator: VpcdEmulator | None = None
         self._closers: list[Callable[[], object]] = []
 
@@ -77,7 +79,13 @@ class DemoEnvironment:
 
         pki_dir = self.root / "pki"
         pki = self.pki = init_pki(pki_dir)
-        base = self.base = start_base(self.root / "base", pki_dir, port=self._base_port)
+        usual = self._base_port is None  # the demo's own: any free port will do, said to the user
+        port = DEMO_BASE_PORT if self._base_port is None else self._base_port
+        base = self.base = start_base(self.root / "base", pki_dir, port=port, or_any_free_port=usual)
+        if usual and base.port != DEMO_BASE_PORT:
+            self.notice = _("Le port habituel {usual} de la base de démonstration est occupé (une autre "
+                            "démonstration est-elle ouverte ?) : elle utilise le port {port}.").format(
+                                usual=DEMO_BASE_PORT, port=base.port)
         self._closers.append(base.stop)
         self.endpoint = BaseEndpoint(base.url, base.ca_path,
                                      credentials=FileCredentials(self.root / "installation-credential.json"))

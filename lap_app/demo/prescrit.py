@@ -101,9 +101,9 @@ class DemoPrescrits:
                 ) -> PrescritView:
         """Through the prescrit's journal, as the command line does: the base out of reach, the
         execution is kept and sent (under the same id) before the next one."""
-        from lap_app.services.prescrit import send_execution
+        from lap_app.services.prescrit import send_execution, waiting_executions_told
 
-        with self._lock, self._journal(holder) as journal:
+        with self._lock, self._journal(holder) as journal, waiting_executions_told(journal):
             return send_execution(self._client(holder), journal, number, lines, complete=complete)
 
     def adjust(self, holder: str, number: str, line: int, changes: list[tuple[str, str]], agreement: Agreement
@@ -116,9 +116,14 @@ class DemoPrescrits:
 
     def dispense_all(self, number: str) -> PrescritView:
         """The pharmacy's « Tout délivrer »: one box of each line not dispensed yet, the number closed."""
-        from lap_app.services.prescrit import read_ordonnance, rest_of_medicines, send_execution
+        from lap_app.services.prescrit import (
+            read_ordonnance,
+            rest_of_medicines,
+            send_execution,
+            waiting_executions_told,
+        )
 
-        with self._lock, self._journal("pharmacien") as journal:
+        with self._lock, self._journal("pharmacien") as journal, waiting_executions_told(journal):
             client = self._client("pharmacien")
             lines = rest_of_medicines(read_ordonnance(client, number))
             return send_execution(client, journal, number, lines, complete=True)

@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -19,14 +19,15 @@ from operator import itemgetter
 from lap_app.drugs.conditions import classify_condition
 from lap_app.drugs.models import GenericInfo, Substance, pack_listing
 from lap_app.drugs.normalize import fold, query_tokens, strength_synonyms, tidy_strength
-from lap_app.drugs.schema import DERIVED_INDEXES_SQL, DERIVED_TABLES_SQL
+from lap_app.drugs.schema import DERIVED_INDEXES_SQL, DERIVED_TABLES_SQL, SOURCE_TABLES_SQL
 from lap_app.drugs.thesaurus import SubstanceIndex, canonical_substance, combination_keys, map_substance_keys
+from lap_app.drugs.writes import DirectWrites, Writes
 
 GENERIC_ROLES = {0: "princeps", 1: "générique", 2: "complémentarité posologique", 4: "substituable"}
 _DISPLAY_SUFFIXES = (" BASE", " ANHYDRE")
 
 
-def run_script(conn: sqlite3.Connection, script: str) -> None:
+def run_script(conn: sqlite3.Connection | Writes, script: str) -> None:
     """Run statements one by one: ``executescript`` would commit the open transaction."""
     for statement in script.split(";"):
         if statement.strip():
@@ -114,24 +115,31 @@ def _fields(value: object) -> dict:
     return {name: getattr(value, name) for name in value.__dataclass_fields__}  # type: ignore[attr-defined]
 
 
-class _ThesaurusKeys:
+class ThesaurusKeys:
     """The thesaurus as the derivation needs it: substance names, classes, fixed combinations."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, members: Iterable[tuple[str, str | None]], entry_keys: Iterable[str]) -> None:
+        """``members``: (substance key, class key or None) as ``ansm_substance`` holds them;
+        ``entry_keys``: the keys the interaction entries name."""
         self.classes_of: dict[str, set[str]] = defaultdict(set)
-        for key, class_key in conn.execute("SELECT substance_key, class_key FROM ansm_substance"):
+        self.substance_keys: set[str] = set()
+        for key, class_key in members:
+            self.substance_keys.add(key)
             if class_key:
                 self.classes_of[key].add(class_key)
-        self.substance_keys = {k for (k,) in conn.execute("SELECT DISTINCT substance_key FROM ansm_substance")}
         class_keys = {c for cs in self.classes_of.values() for c in cs}
         # entries naming neither a listed substance nor a class (PAMPLEMOUSSE, ALCOOL…)
-        for (key,) in conn.execute("SELECT key_a FROM ansm_interaction UNION SELECT key_b FROM ansm_interaction"):
-            if key not in class_keys:
-                self.substance_keys.add(key)
+        self.substance_keys.update(key for key in entry_keys if key not in class_keys)
         self.combos = combination_keys(self.substance_keys)
         self.index = SubstanceIndex(self.substance_keys)
         self.mapping: dict[str, tuple[str | None, str]] = {}  # BDPM name → (key, method)
         self.extra: dict[str, list[str]] = {}  # BDPM name → further keys ("POTASSIUM (CITRATE DE)" → POTASSIUM)
+
+    @classmethod
+    def from_database(cls, conn: sqlite3.Connection) -> ThesaurusKeys:
+        return cls(conn.execute("SELECT substance_key, class_key FROM ansm_substance").fetchall(),
+                   [key for (key,) in conn.execute("SELECT key_a FROM ansm_interaction"
+                                                   " UNION SELECT key_b FROM ansm_interaction")])
 
     def mapped(self, name: str | None) -> str | None:
         if not name:
@@ -177,13 +185,11 @@ _INJECTABLE_ROUTES = frozenset({"INTRAVEINEUSE", "INTRAMUSCULAIRE"})
 _INJECTABLE_IRON = "SELS DE FER PAR VOIE INJECTABLE"
 
 
-def _pack_fields(row: tuple) -> dict:
-    """A presentation as the summary stores it (the fields of ``Presentation``, in order)."""
+def _pack_fields(row: tuple) -> tuple:
+    """A presentation as the summary stores it: the fields of ``Presentation``, in order."""
     cip13, cip7, label, price, rate, declaration, approval = row
-    return {"cip13": cip13, "cip7": cip7, "label": " ".join((label or "").split()), "price": price,
-            "reimbursement_rate": rate,
-            "marketed": fold(declaration or "").startswith("DECLARATION DE COMMERCIALISATION"),
-            "hospital_approval": (approval or "").lower() == "oui"}
+    return (cip13, cip7, " ".join((label or "").split()), price, rate,
+            fold(declaration or "").startswith("DECLARATION DE COMMERCIALISATION"), (approval or "").lower() == "oui")
 
 
 class _Composition:
@@ -192,11 +198,11 @@ class _Composition:
 
     __slots__ = ("_keys", "_thesaurus", "_wordings", "fully_mapped", "substances", "substances_json")
 
-    def __init__(self, rows: list[tuple], thesaurus: _ThesaurusKeys) -> None:
+    def __init__(self, rows: list[tuple], thesaurus: ThesaurusKeys) -> None:
         mapped = thesaurus.mapped
         self.substances = [Substance(s.name, s.strength, s.reference, s.code, s.salt, mapped(s.name) or mapped(sa_name))
                            for s, sa_name in _substances_of(rows)]
-        self.substances_json = _JSON([_fields(s) for s in self.substances])
+        self.substances_json = "[" + ",".join(map(_substance_json, self.substances)) + "]"
         self.fully_mapped = bool(self.substances) and all(s.interaction_key for s in self.substances)
         self._thesaurus = thesaurus
         self._wordings: dict[str, tuple[str, str]] = {}
@@ -222,25 +228,81 @@ class _Composition:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode  # acyclic values
+# The stored summary is what ``_JSON`` makes of the whole drug as one dict. Written field by
+# field with the encoder's own string escaping (half the time of the dicts through ``_JSON``).
+_quoted = json.encoder.encode_basestring
 
 
-def _summary_json(head: dict, substances_json: str, packs: list[dict], generic: GenericInfo | None,
-                  conditions_json: str) -> str:
-    """The whole drug as ``drug_detail`` stores it, the same text as ``_JSON`` of one dict, joined
-    from parts: those many drugs share (substances, conditions) are encoded once."""
-    tail = _JSON({"presentations": packs, "generic": _fields(generic) if generic else None})
-    return (f'{_JSON(head)[:-1]},"substances":{substances_json},{tail[1:-1]},'
+def _scalar(value: object) -> str:
+    """One value as ``_JSON`` writes it: text, number, true/false or null."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _quoted(value) if isinstance(value, str) else repr(value)
+
+
+def _substance_json(s: Substance) -> str:
+    return (f'{{"name":{_scalar(s.name)},"strength":{_scalar(s.strength)},"reference":{_scalar(s.reference)},'
+            f'"code":{_scalar(s.code)},"salt":{_scalar(s.salt)},"interaction_key":{_scalar(s.interaction_key)}}}')
+
+
+def _pack_json(pack: tuple) -> str:
+    cip13, cip7, label, price, rate, marketed, approval = map(_scalar, pack)
+    return (f'{{"cip13":{cip13},"cip7":{cip7},"label":{label},"price":{price},"reimbursement_rate":{rate},'
+            f'"marketed":{marketed},"hospital_approval":{approval}}}')
+
+
+def _summary_json(head: tuple, routes: list[str], substances_json: str, packs: list[tuple],
+                  generic: GenericInfo | None, conditions_json: str) -> str:
+    """The whole drug as ``drug_detail`` stores it. ``head``: cis, name, dci, form, marketed,
+    availability alert, authorisation status, holder, enhanced monitoring; the substances and
+    conditions that many drugs share come encoded once."""
+    cis, name, dci, form, marketed, alert, status, holder, monitoring = map(_scalar, head)
+    generic_json = (f'{{"group_id":{_scalar(generic.group_id)},"label":{_scalar(generic.label)},'
+                    f'"role":{_scalar(generic.role)}}}') if generic else "null"
+    return (f'{{"cis":{cis},"name":{name},"dci":{dci},"form":{form},"routes":[{",".join(map(_scalar, routes))}],'
+            f'"marketed":{marketed},"availability_alert":{alert},"authorisation_status":{status},'
+            f'"holder":{holder},"enhanced_monitoring":{monitoring},"substances":{substances_json},'
+            f'"presentations":[{",".join(map(_pack_json, packs))}],"generic":{generic_json},'
             f'"prescribing_conditions":{conditions_json}}}')
 
 
-def _source_rows(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
-                 loaded: Mapping[str, Sequence[tuple]]) -> Iterable[tuple]:
-    """``columns`` of a source table's rows, in the order they were written: from the rows the
-    import has just written when it hands them over (no read back), else from the file."""
-    if table not in loaded:
-        return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")  # names from this module
-    names = [name for _cid, name, *_rest in conn.execute(f"PRAGMA table_info({table})")]
-    return map(itemgetter(*(names.index(c) for c in columns)), loaded[table])
+# the source columns the derivation reads, by table
+_READ_COLUMNS = {
+    "composition": ("cis", "element", "substance_code", "substance_name", "strength", "strength_reference", "nature",
+                    "link"),
+    "presentation": ("cis", "cip13", "cip7", "label", "price", "reimbursement_rate", "marketing_declaration",
+                     "hospital_approval"),
+    "prescribing_condition": ("cis", "condition"),
+    "generic_group": ("cis", "group_id", "label", "type"),
+    "drug": ("cis", "name", "form", "routes", "authorisation_status", "marketing_state", "bdm_status", "holder",
+             "enhanced_monitoring"),
+}
+# pass-2 rows handed to the writes this many drugs at a time (the writes start before the end)
+_CHUNK = 1024
+
+RowsOf = Callable[[str], Iterable[tuple]]  # a source table's rows, ``_READ_COLUMNS`` of it, as written
+
+
+@lru_cache(maxsize=1)
+def _source_columns() -> dict[str, list[str]]:
+    """Each source table's columns in order, from the schema itself (built in memory once)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        run_script(conn, SOURCE_TABLES_SQL)
+        return {table: [name for _cid, name, *_rest in conn.execute(f"PRAGMA table_info({table})")]
+                for table in _READ_COLUMNS}  # names from this module
+    finally:
+        conn.close()
+
+
+def _picked(table: str, rows: Iterable[tuple]) -> Iterable[tuple]:
+    """``_READ_COLUMNS`` of rows as inserted (every column of the table, in order)."""
+    names = _source_columns()[table]
+    return map(itemgetter(*(names.index(c) for c in _READ_COLUMNS[table])), rows)
 
 
 def _grouped_by_cis(rows: Iterable[tuple]) -> dict[str, list[tuple]]:
@@ -262,37 +324,68 @@ def _latest_by_cis(rows: Iterable[tuple]) -> list[tuple]:
 def rebuild_derived(conn: sqlite3.Connection, loaded: Mapping[str, Sequence[tuple]] | None = None) -> DeriveStats:
     """Every derived table, from the source tables. ``loaded``: the rows the caller has just
     written into some source tables (table → rows, as inserted), so they are not read back."""
-    loaded = loaded or {}
-    run_script(conn, DERIVED_TABLES_SQL)
-    compositions = _grouped_by_cis(_source_rows(conn, "composition", (
-        "cis", "element", "substance_code", "substance_name", "strength", "strength_reference", "nature", "link"),
-        loaded))
-    presentations = _grouped_by_cis(_source_rows(conn, "presentation", (
-        "cis", "cip13", "cip7", "label", "price", "reimbursement_rate", "marketing_declaration",
-        "hospital_approval"), loaded))
-    conditions = _grouped_by_cis(_source_rows(conn, "prescribing_condition", ("cis", "condition"), loaded))
-    generics = _grouped_by_cis(_source_rows(conn, "generic_group", ("cis", "group_id", "label", "type"), loaded))
-    drugs = _latest_by_cis(_source_rows(conn, "drug", (
-        "cis", "name", "form", "routes", "authorisation_status", "marketing_state", "bdm_status", "holder",
-        "enhanced_monitoring"), loaded))
-    thesaurus = _ThesaurusKeys(conn)
-    made_of: dict[tuple, _Composition] = {}
-    conditions_json: dict[tuple, str] = {}  # the same few hundred lists of conditions, classified once
+    handed = loaded or {}
 
-    entries = []
+    def rows_of(table: str) -> Iterable[tuple]:
+        if table in handed:
+            return _picked(table, handed[table])
+        return conn.execute(f"SELECT {', '.join(_READ_COLUMNS[table])} FROM {table} ORDER BY rowid")  # names from this module
+
+    return _derive(DirectWrites(conn), rows_of, lambda: ThesaurusKeys.from_database(conn))
+
+
+def derive_release(writes: Writes, loaded: Mapping[str, Sequence[tuple]], thesaurus: ThesaurusKeys) -> DeriveStats:
+    """Every derived table of a new database, from the source rows just given to ``writes``
+    (table → rows as inserted; a table not given is empty). Nothing is read back, so the
+    writes may still be running in their own thread."""
+    return _derive(writes, lambda table: _picked(table, loaded.get(table, ())), lambda: thesaurus)
+
+
+def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], ThesaurusKeys]) -> DeriveStats:
+    run_script(writes, DERIVED_TABLES_SQL)
+    compositions = _grouped_by_cis(rows_of("composition"))
+    presentations = _grouped_by_cis(rows_of("presentation"))
+    conditions = _grouped_by_cis(rows_of("prescribing_condition"))
+    generics = _grouped_by_cis(rows_of("generic_group"))
+    drugs = _latest_by_cis(rows_of("drug"))
+    thesaurus = thesaurus_keys()
+
+    # First pass, in the file's order (the order of the mapping's and the keys' rows): each
+    # distinct composition worked out once, with the thesaurus keys each drug carries.
+    made_of: dict[tuple, _Composition] = {}
+    composition_of: list[_Composition] = []
     drug_keys_rows = []
-    marketed_count = fully_mapped = 0
-    for cis, name, form, routes, auth, state, bdm, holder, monitoring in drugs:
-        form = " ".join((form or "").split())
+    for cis, _name, _form, routes, *_rest in drugs:
         rows = tuple(compositions.get(cis, ()))
         composition = made_of.get(rows)
         if composition is None:
             composition = made_of[rows] = _Composition(list(rows), thesaurus)
+        composition_of.append(composition)
+        drug_keys_rows += [(cis, key, via) for key, via in composition.keys(routes or "")]
+    writes.executemany("INSERT INTO substance_map(bdpm_name, ansm_key, method) VALUES (?,?,?)",
+                       [(n, k, m) for n, (k, m) in thesaurus.mapping.items()])
+    writes.executemany("INSERT INTO drug_ansm_key(cis, ansm_key, via) VALUES (?,?,?)", drug_keys_rows)
+
+    # Second pass, in search order (rank 1 is the best: marketed first, then by name), each
+    # drug's rows written as they come: the full-text index builds while the next are derived.
+    def search_order(index: int) -> tuple[bool, bool, str]:
+        _cis, name, _form, _routes, auth, state, *_rest = drugs[index]
+        return fold(state or "") != "COMMERCIALISEE", fold(auth or "") != "AUTORISATION ACTIVE", fold(name)
+
+    conditions_json: dict[tuple, str] = {}  # the same few hundred lists of conditions, classified once
+    details = []
+    marketed_count = fully_mapped = 0
+    summaries: list[tuple] = []
+    indexed: list[tuple] = []
+    leads: list[tuple] = []
+    for rank, index in enumerate(sorted(range(len(drugs)), key=search_order), start=1):
+        cis, name, form, routes, auth, state, bdm, holder, monitoring = drugs[index]
+        composition = composition_of[index]
+        form = " ".join((form or "").split())
         marketed = fold(state or "") == "COMMERCIALISEE"
         if marketed:
             marketed_count += 1
             fully_mapped += composition.fully_mapped
-        drug_keys_rows += [(cis, key, via) for key, via in composition.keys(routes or "")]
         dci, body = composition.wording(form)
         packs = [_pack_fields(row) for row in presentations.get(cis, ())]
         generic = None
@@ -302,40 +395,34 @@ def rebuild_derived(conn: sqlite3.Connection, loaded: Mapping[str, Sequence[tupl
         texts = tuple(conditions.get(cis, ()))
         if texts not in conditions_json:
             conditions_json[texts] = _JSON([_fields(classify_condition(text)) for (text,) in texts])
-        summary = _summary_json({
-            "cis": cis, "name": name, "dci": dci, "form": form,
-            "routes": [r.strip() for r in (routes or "").split(";") if r.strip()],
-            "marketed": marketed, "availability_alert": bdm or None,
-            "authorisation_status": auth or "", "holder": (holder or "").strip(),
-            "enhanced_monitoring": (monitoring or "").lower() == "oui",
-        }, composition.substances_json, packs, generic, conditions_json[texts])
-        sort_key = (not marketed, fold(auth or "") != "AUTORISATION ACTIVE", fold(name))
-        prices = [p["price"] for p in packs if p["price"]]
-        rates = sorted({p["reimbursement_rate"] for p in packs if p["reimbursement_rate"] is not None})
-        listing = pack_listing(cis, name, dci, form, marketed, bdm or None,
-                               (min(prices), max(prices)) if prices else None, tuple(rates), generic)
-        codes = " ".join([cis, *(p["cip13"] for p in packs), *(p["cip7"] for p in packs)])
-        lead = next(iter(query_tokens(name)), "")
-        entries.append((sort_key, cis, listing, summary, lead, " ".join([name, *strength_synonyms(name)]), body, codes))
+        details.append((cis, _summary_json(
+            (cis, name, dci, form, marketed, bdm or None, auth or "", (holder or "").strip(),
+             (monitoring or "").lower() == "oui"),
+            [r.strip() for r in (routes or "").split(";") if r.strip()],
+            composition.substances_json, packs, generic, conditions_json[texts])))
+        prices = [p[3] for p in packs if p[3]]
+        rates = sorted({p[4] for p in packs if p[4] is not None})
+        summaries.append((rank, cis, pack_listing(cis, name, dci, form, marketed, bdm or None,
+                                                  (min(prices), max(prices)) if prices else None, tuple(rates),
+                                                  generic)))
+        codes = " ".join([cis, *(p[0] for p in packs), *(p[1] for p in packs)])
+        indexed.append((rank, " ".join([name, *strength_synonyms(name)]), body, codes))
+        leads.append((rank, next(iter(query_tokens(name)), "")))
+        if rank % _CHUNK == 0 or rank == len(drugs):
+            writes.executemany("INSERT INTO drug_summary(rank, cis, listing) VALUES (?,?,?)", summaries)
+            writes.executemany("INSERT INTO drug_fts(rowid, name, body, codes) VALUES (?,?,?,?)", indexed)
+            writes.executemany("INSERT INTO drug_lead(rowid, lead) VALUES (?,?)", leads)
+            summaries, indexed, leads = [], [], []
 
-    entries.sort(key=lambda e: e[0])
-    conn.executemany("INSERT INTO drug_summary(rank, cis, listing) VALUES (?,?,?)",
-                     [(rank, e[1], e[2]) for rank, e in enumerate(entries, start=1)])
     # in key order: a WITHOUT ROWID table fills its b-tree page after page (3x faster than in rank order)
-    conn.executemany("INSERT INTO drug_detail(cis, summary_json) VALUES (?,?)", sorted((e[1], e[3]) for e in entries))
-    conn.executemany("INSERT INTO drug_fts(rowid, name, body, codes) VALUES (?,?,?,?)",
-                     [(rank, *e[5:]) for rank, e in enumerate(entries, start=1)])
-    conn.executemany("INSERT INTO drug_lead(rowid, lead) VALUES (?,?)",
-                     [(rank, e[4]) for rank, e in enumerate(entries, start=1)])
-    conn.executemany("INSERT INTO substance_map(bdpm_name, ansm_key, method) VALUES (?,?,?)",
-                     [(n, k, m) for n, (k, m) in thesaurus.mapping.items()])
-    conn.executemany("INSERT INTO drug_ansm_key(cis, ansm_key, via) VALUES (?,?,?)", drug_keys_rows)
-    run_script(conn, DERIVED_INDEXES_SQL)
-    conn.execute("INSERT INTO drug_fts(drug_fts) VALUES ('optimize')")
-    conn.execute("INSERT INTO drug_lead(drug_lead) VALUES ('optimize')")
-    conn.execute("INSERT OR REPLACE INTO meta VALUES ('marketed_count', ?)", (str(marketed_count),))
+    details.sort()
+    writes.executemany("INSERT INTO drug_detail(cis, summary_json) VALUES (?,?)", details)
+    run_script(writes, DERIVED_INDEXES_SQL)
+    writes.execute("INSERT INTO drug_fts(drug_fts) VALUES ('optimize')")
+    writes.execute("INSERT INTO drug_lead(drug_lead) VALUES ('optimize')")
+    writes.execute("INSERT OR REPLACE INTO meta VALUES ('marketed_count', ?)", (str(marketed_count),))
     return DeriveStats(
-        drugs=len(entries), marketed=marketed_count, marketed_fully_mapped=fully_mapped,
+        drugs=len(drugs), marketed=marketed_count, marketed_fully_mapped=fully_mapped,
         substances=len(thesaurus.mapping),
         substances_mapped=sum(1 for k, _m in thesaurus.mapping.values() if k),
     )

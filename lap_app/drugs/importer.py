@@ -17,15 +17,18 @@ import tarfile
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.bdpm_format import FILE_SPECS, SPECS_BY_NAME, LineProblem, ParsedFile, parse_bdpm_bytes
-from lap_app.drugs.derive import DeriveStats, rebuild_derived, run_script
+from lap_app.drugs.derive import DeriveStats, ThesaurusKeys, derive_release, rebuild_derived, run_script
 from lap_app.drugs.schema import SCHEMA_VERSION, SOURCE_INDEXES_SQL, SOURCE_TABLES_SQL
-from lap_app.drugs.thesaurus import load_thesaurus
+from lap_app.drugs.thesaurus import ThesaurusRows, load_thesaurus, thesaurus_rows
+from lap_app.drugs.writes import DirectWrites, WriterThread, Writes
 from lap_app.i18n import _
 from lap_app.paths import resources_dir
 from lap_app.storage.transaction import write_transaction
@@ -148,33 +151,75 @@ _INSERTS = {
 }
 
 
-def _write_release(conn: sqlite3.Connection, parsed: list[tuple[ParsedFile, str]], release: str,
-                   report: ImportReport) -> None:
-    before = dict(conn.execute("SELECT cis, name FROM drug").fetchall())
+def _write_release(writes: Writes, parsed: list[tuple[ParsedFile, str]], release: str, report: ImportReport,
+                   derive: Callable[[dict[str, list[tuple]]], DeriveStats]) -> None:
+    """The release's rows, then what ``derive`` makes of them; the report once all has run."""
+    before = writes.query("SELECT cis, name FROM drug")
+    counts = {}
     for result, table in parsed:
-        conn.execute(f"DELETE FROM {table}")  # table names come from FILE_SPECS only
-        conn.executemany(_INSERTS[table], result.rows)
-        report.rows[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        writes.execute(f"DELETE FROM {table}")  # table names come from FILE_SPECS only
+        writes.executemany(_INSERTS[table], result.rows)
+        counts[table] = writes.query(f"SELECT count(*) FROM {table}")
         report.problems += result.problems
         report.warnings += result.warnings
-        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"release:{result.name}", release))
-    if any(table == "drug" for _r, table in parsed):
-        after = dict(conn.execute("SELECT cis, name FROM drug").fetchall())
-        report.added = sorted((c, after[c]) for c in after.keys() - before.keys())
-        report.removed = sorted((c, before[c]) for c in before.keys() - after.keys())
-        report.renamed = sorted((c, before[c], after[c]) for c in after.keys() & before.keys()
-                                if before[c] != after[c])
-    report.stats = rebuild_derived(conn, {table: result.rows for result, table in parsed})
+        writes.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"release:{result.name}", release))
+    after = writes.query("SELECT cis, name FROM drug") if any(table == "drug" for _r, table in parsed) else None
+    report.stats = derive({table: result.rows for result, table in parsed})
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                     [("release", release), ("imported_at", now), ("complete", "1")])
+    writes.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                       [("release", release), ("imported_at", now), ("complete", "1")])
+    for table, count in counts.items():
+        report.rows[table] = count.result()[0][0]
+    if after is not None:
+        old, new = dict(before.result()), dict(after.result())
+        report.added = sorted((c, new[c]) for c in new.keys() - old.keys())
+        report.removed = sorted((c, old[c]) for c in old.keys() - new.keys())
+        report.renamed = sorted((c, old[c], new[c]) for c in new.keys() & old.keys() if old[c] != new[c])
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode: transactions are opened explicitly with BEGIN."""
-    conn = sqlite3.connect(path, isolation_level=None)
+def connect(path: Path, *, shared_with_thread: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are opened explicitly with BEGIN.
+    ``shared_with_thread``: handed to a ``WriterThread`` (used by one thread at a time)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=not shared_with_thread)
     conn.execute("PRAGMA busy_timeout = 5000")
     return conn
+
+
+def _write_new_database(writes: WriterThread, parsed: list[tuple[ParsedFile, str]], release: str,
+                        report: ImportReport, thesaurus: ThesaurusRows) -> None:
+    """Everything into the new file, in one transaction, the writes in their own thread while
+    this one derives; on any failure (or Ctrl+C) the writes stop before the file is dropped."""
+    try:
+        writes.execute("BEGIN IMMEDIATE")
+        run_script(writes, SOURCE_TABLES_SQL)
+        load_thesaurus(writes, thesaurus)
+        interactions, members = thesaurus
+        report.rows["ansm_interaction"] = len(interactions)
+        writes.execute("INSERT INTO meta VALUES ('thesaurus', ?)", (SHIPPED_THESAURUS,))
+        keys = ThesaurusKeys([(key, class_key) for key, _label, class_key in members],
+                             [key for row in interactions for key in row[:2]])
+        _write_release(writes, parsed, release, report, lambda loaded: derive_release(writes, loaded, keys))
+        run_script(writes, SOURCE_INDEXES_SQL)
+        writes.execute("COMMIT")
+        writes.finish()
+    except BaseException:
+        writes.abort()
+        raise
+
+
+def _read_sources(bdpm_source: Path, thesaurus_archive: Path) -> tuple[dict[str, bytes], list[str], ThesaurusRows]:
+    """The BDPM files (and the names ignored) and the thesaurus's rows. The BDPM archive
+    decompresses in a thread (lzma runs without the GIL) while this one reads the thesaurus;
+    a damaged BDPM is reported first."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bdpm-archive") as reader:
+        reading = reader.submit(read_source_files, bdpm_source)
+        try:
+            thesaurus = thesaurus_rows(*read_thesaurus(thesaurus_archive))
+        except BaseException:
+            reading.result()
+            raise
+        files, ignored = reading.result()
+    return files, ignored, thesaurus
 
 
 def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_archive: Path | None = None,
@@ -182,11 +227,10 @@ def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_arch
     """Build a complete database at ``target`` (replacing it atomically)."""
     started = time.perf_counter()
     bdpm_source = bdpm_source or shipped_bdpm_archive()
-    files, ignored = read_source_files(bdpm_source)
+    files, ignored, thesaurus = _read_sources(bdpm_source, thesaurus_archive or shipped_thesaurus_archive())
     if "CIS_bdpm.txt" not in files:
         raise ImportFailed(_("La première construction de la base demande au moins CIS_bdpm.txt."))
     parsed = parse_release(files)
-    thesaurus, substances = read_thesaurus(thesaurus_archive or shipped_thesaurus_archive())
     release = release or _release_name(bdpm_source)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=".drugs-", suffix=".building", dir=target.parent)
@@ -195,16 +239,11 @@ def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_arch
     report = ImportReport(release=release, files=[p.name for p, _t in parsed], rows={}, problems=[],
                           warnings=[], ignored_files=ignored)
     try:
-        conn = connect(temp)
+        conn = connect(temp, shared_with_thread=True)
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a temp file: atomicity comes from the rename
             conn.execute("PRAGMA synchronous = OFF")
-            with write_transaction(conn):
-                run_script(conn, SOURCE_TABLES_SQL)
-                report.rows["ansm_interaction"] = load_thesaurus(conn, thesaurus, substances)
-                conn.execute("INSERT INTO meta VALUES ('thesaurus', ?)", (SHIPPED_THESAURUS,))
-                _write_release(conn, parsed, release, report)
-                run_script(conn, SOURCE_INDEXES_SQL)
+            _write_new_database(WriterThread(conn), parsed, release, report, thesaurus)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while an import writes
         finally:
@@ -232,7 +271,7 @@ def import_release(db_path: Path, source: Path, release: str | None = None) -> I
     try:
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL: still atomic; only durability of the last commit
         with write_transaction(conn):
-            _write_release(conn, parsed, release, report)
+            _write_release(DirectWrites(conn), parsed, release, report, lambda loaded: rebuild_derived(conn, loaded))
     except sqlite3.Error as error:
         raise ImportFailed(_("Import impossible ({error}) ; la base précédente reste en service.")
                            .format(error=error)) from error

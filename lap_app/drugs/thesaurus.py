@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from lap_app.drugs.normalize import fold, fold_words
+from lap_app.drugs.writes import Writes
 
 LEVEL_ORDER = ("CI", "AD", "PE", "APEC")  # most severe first
 
@@ -47,10 +47,11 @@ def clean_text(text: str) -> str:
     return _BLANKS.sub(" ", text).replace("\u2028", "\n")
 
 
-def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: list[dict]) -> int:
-    """Fill ``ansm_interaction`` and ``ansm_substance``; return the number of interactions."""
-    conn.execute("DELETE FROM ansm_interaction")
-    conn.execute("DELETE FROM ansm_substance")
+ThesaurusRows = tuple[list[tuple], list[tuple[str, str, str | None]]]  # ansm_interaction, ansm_substance
+
+
+def thesaurus_rows(thesaurus: list[dict], substances: list[dict]) -> ThesaurusRows:
+    """The rows of ``ansm_interaction`` and of ``ansm_substance``, from the thesaurus's two files."""
     rows = []
     for entry in thesaurus:
         levels = []
@@ -66,17 +67,24 @@ def load_thesaurus(conn: sqlite3.Connection, thesaurus: list[dict], substances: 
             entry["main_drug"].strip(), entry["plus_drug"].strip(), levels[0]["level"],
             json.dumps(levels, ensure_ascii=False), clean_text(entry.get("interaction_mechanism") or ""),
         ))
-    conn.executemany(
-        "INSERT INTO ansm_interaction(key_a, key_b, label_a, label_b, level, levels_json, mechanism)"
-        " VALUES (?,?,?,?,?,?,?)", rows)
-    members = []
+    members: list[tuple[str, str, str | None]] = []
     for item in substances:
         key = thesaurus_key(item["substance"])
         classes = item.get("drug_classes") or [None]
         members += [(key, item["substance"], thesaurus_key(c) if c else None) for c in classes]
     members += _members_listed_in_entries(thesaurus, {m[0] for m in members}, {m[2] for m in members})
+    return rows, members
+
+
+def load_thesaurus(conn: Writes, rows: ThesaurusRows) -> None:
+    """Fill ``ansm_interaction`` and ``ansm_substance`` with ``thesaurus_rows``."""
+    interactions, members = rows
+    conn.execute("DELETE FROM ansm_interaction")
+    conn.execute("DELETE FROM ansm_substance")
+    conn.executemany(
+        "INSERT INTO ansm_interaction(key_a, key_b, label_a, label_b, level, levels_json, mechanism)"
+        " VALUES (?,?,?,?,?,?,?)", interactions)
     conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
-    return len(rows)
 
 
 _MEMBER_LIST = re.compile(r"^\s*\((.+)\)\s*$", re.S)

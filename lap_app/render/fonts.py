@@ -2,7 +2,8 @@
 
 DejaVu Sans (``resources/fonts/``, Bitstream Vera licence) covers every character of
 French names and drug labels (É, œ, µ, ’, ½, « ») that the PDF base-14 fonts lack.
-reportlab embeds only the glyphs used (subsets), so a page stays small.
+Each face embeds one fixed subset of everyday glyphs, built once per process
+(``embedded_font``), plus whatever rarer characters a document uses.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 
 from lap_app.paths import resources_dir
+from lap_app.render.embedded_font import EverydaySubsetFont
 
 REGULAR = "LapSans"
 BOLD = "LapSans-Bold"
@@ -36,7 +37,7 @@ def register_fonts() -> None:
         path = folder / filename
         if not path.is_file():
             raise UserError(_("Police introuvable : {path} (installation incomplète)").format(path=path))
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(EverydaySubsetFont(name, str(path)))
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,10 +133,12 @@ def render_ordonnance_pdf(
     canvas.setAuthor(ordonnance.prescriber.display_name)
     canvas.setSubject(_("Ordonnance de {patient}").format(patient=ordonnance.patient.display_name))
     canvas.setCreator("lap-app")
+    shared = len(pages) > 1  # header and footer drawn once, as forms every page shows
     for index, page in enumerate(pages, start=1):
-        _draw_header(canvas, geometry, header)
+        _furniture(canvas, "header", shared, lambda: _draw_header(canvas, geometry, header))
         _draw_body(canvas, geometry, page, body_top, body_bottom, ordonnance.is_bizone)
-        _draw_footer(canvas, geometry, footer, qr_matrix, index, len(pages))
+        _furniture(canvas, "footer", shared, lambda: _draw_footer(canvas, geometry, footer, qr_matrix))
+        _draw_page_number(canvas, geometry, index, len(pages))
         if duplicate:  # on top, translucent: nothing printed can hide it
             _draw_watermark(canvas, geometry)
         canvas.showPage()
@@ -252,6 +255,19 @@ def _heading_height(g: Geometry) -> float:
 # --- drawing --------------------------------------------------------------------------
 
 
+def _furniture(canvas: Canvas, name: str, shared: bool, draw: Callable[[], None]) -> None:
+    """What every page repeats. ``shared``: drawn into a form XObject by the first page and
+    shown by each page (its text, QR path and barcode written and compressed once)."""
+    if not shared:
+        draw()
+        return
+    if not canvas.hasForm(name):
+        canvas.beginForm(name)
+        draw()
+        canvas.endForm()
+    canvas.doForm(name)
+
+
 def _draw_watermark(canvas: Canvas, g: Geometry) -> None:
     text = _("DUPLICATA")
     angle = math.degrees(math.atan2(g.height, g.width))
@@ -359,10 +375,13 @@ def _draw_zone(
 
 def _draw_lines(canvas: Canvas, lines: list[tuple[float, float, str, str, float]]) -> None:
     """(x, baseline, text, font, size) lines in one text object: a drawString each would open,
-    measure and close its own."""
+    measure and close its own. The font is set only when it changes."""
     text = canvas.beginText()
+    current = None
     for x, y, string, font, size in lines:
-        text.setFont(font, size)
+        if (font, size) != current:
+            text.setFont(font, size)
+            current = (font, size)
         text.setTextOrigin(x, y)
         text.textLine(string)
     canvas.drawText(text)
@@ -387,8 +406,6 @@ def _draw_footer(
     g: Geometry,
     f: FooterPlan,
     qr_matrix: tuple[bytearray, ...] | None,
-    page: int,
-    pages: int,
 ) -> None:
     bottom = g.margin + f.page_line_height
     top = bottom + f.height - f.page_line_height
@@ -417,5 +434,11 @@ def _draw_footer(
     canvas.setFillGray(0.35)
     canvas.setFont(fonts.REGULAR, g.small_size)
     canvas.drawString(sig_x + g.size(3), top - g.small_size - g.size(2), _("Signature du prescripteur"))
+    canvas.setFillGray(0)
+
+
+def _draw_page_number(canvas: Canvas, g: Geometry, page: int, pages: int) -> None:
+    canvas.setFillGray(0.35)
+    canvas.setFont(fonts.REGULAR, g.small_size)
     canvas.drawRightString(g.width - g.margin, g.margin, _("page {page}/{pages}").format(page=page, pages=pages))
     canvas.setFillGray(0)

@@ -166,7 +166,7 @@ def _send_saved(store: LocalStore, client: EPrescriptionBase, ordonnance_id: int
     """Register the ordonnance just saved. On the practice server another workstation's flush
     may have sent it already, the moment it was saved: its outbox entry is gone, and the store
     says what the base answered."""
-    entry = next((e for e in store.outbox() if e.ordonnance_id == ordonnance_id), None)
+    entry = store.outbox_entry(ordonnance_id)
     if entry is not None:
         return send_entry(store, client, entry, reauthenticate=reauthenticate)
     stored = store.get(ordonnance_id)

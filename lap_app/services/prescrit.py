@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from lap_app.domain.errors import UserError
 from lap_app.domain.identifiers import normalize_prescription_number
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.domain.status import OrdonnanceStatus
-from lap_app.i18n import _
+from lap_app.i18n import _, ngettext
 from lap_app.services.follow_up import AGREEMENT_LABELS, CHANGE_LABELS, french_day
 from lap_app.storage.execution_journal import ExecutionJournal, PendingExecution
 
@@ -267,10 +268,46 @@ class ExecutionKept(BaseUnavailable):
     """The base out of reach: the execution stays in the prescrit's journal and leaves, under
     the same id, before the next one recorded on this workstation (the user is told so)."""
 
-    def __init__(self, cause: BaseUnavailable) -> None:
-        super().__init__(_("{reason} L'exécution n'est pas perdue : elle est conservée sur ce poste et sera "
-                           "envoyée à la base avec la prochaine exécution enregistrée.").format(
-                               reason=cause.message.rstrip(".") + "."))
+    def __init__(self, cause: BaseUnavailable, earlier: int = 0) -> None:
+        kept = _("{reason} L'exécution n'est pas perdue : elle est conservée sur ce poste et sera "
+                 "envoyée à la base avec la prochaine exécution enregistrée.").format(
+                     reason=cause.message.rstrip(".") + ".")
+        if earlier:  # recorded before and not sent yet: they leave with it
+            kept += " " + ngettext("{n} exécution enregistrée plus tôt l'attend aussi sur ce poste.",
+                                   "{n} exécutions enregistrées plus tôt l'attendent aussi sur ce poste.",
+                                   earlier).format(n=earlier)
+        super().__init__(kept)
+
+
+class ExecutionNotSent(BaseUnavailable):
+    """The base out of reach before the execution was kept (the card's token, the ordonnance
+    read first): this one was not recorded, and those the journal already keeps still wait."""
+
+    def __init__(self, cause: BaseUnavailable, waiting: int) -> None:
+        super().__init__(" ".join((
+            _("{reason} Cette exécution n'a pas été enregistrée : refaites-la quand la base sera joignable.").format(
+                reason=cause.message.rstrip(".") + "."),
+            ngettext("{n} exécution enregistrée plus tôt est conservée sur ce poste : elle sera envoyée à la base "
+                     "avec la prochaine exécution, quand la base sera de nouveau joignable.",
+                     "{n} exécutions enregistrées plus tôt sont conservées sur ce poste : elles seront envoyées "
+                     "à la base avec la prochaine exécution, quand la base sera de nouveau joignable.",
+                     waiting).format(n=waiting))))
+
+
+@contextlib.contextmanager
+def waiting_executions_told(journal: ExecutionJournal) -> Iterator[None]:
+    """Around the whole of an execution's session with the base: the base out of reach before
+    ``send_execution`` kept the new execution, the prescrit is told how many earlier ones this
+    workstation keeps for the base (they leave with the next execution)."""
+    try:
+        yield
+    except ExecutionKept:
+        raise
+    except BaseUnavailable as error:
+        waiting = len(journal.pending())
+        if not waiting:
+            raise
+        raise ExecutionNotSent(error, waiting) from error
 
 
 def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number: str, lines: list[LineExecution],
@@ -290,7 +327,7 @@ def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number:
                 _send_pending(client, journal, earlier)
         view = record_execution(client, number, lines, complete=complete, execution_id=execution_id)
     except BaseUnavailable as error:  # kept: sent again, under the same id, by the next command
-        raise ExecutionKept(error) from error
+        raise ExecutionKept(error, earlier=len(journal.pending()) - 1) from error
     except UserError:
         journal.answered(execution_id)  # the base's verdict (or a line refused before sending): final
         raise

@@ -18,9 +18,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.storage.engine import (
     StoreConnection,
@@ -36,6 +35,9 @@ from lap_app.storage.outbox_claim import OutboxClaims
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.taken_numbers import TakenNumbers
 from lap_app.storage.transaction import savepoint, write_transaction
+
+if TYPE_CHECKING:  # (read back with an ordonnance, not needed to open the store)
+    from lap_app.domain.acknowledgement import Acknowledgement
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,11 @@ def _ordonnance(row: Any) -> StoredOrdonnance:
                             bool(row["opposition"]), json.loads(row["bundle"]),
                             None if certificate is None else bytes(certificate),
                             row["created_at"], row["updated_at"], row["last_error"], row["patient_ref"])
+
+
+def _outbox_entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(row["id"], row["ordonnance_id"], row["number"], row["attempts"], row["next_attempt_at"],
+                       row["last_error"])
 
 
 class LocalStore:
@@ -224,6 +231,8 @@ class LocalStore:
 
     def acknowledgements(self, ordonnance_id: int) -> list[Acknowledgement]:
         """The safety alerts the physician acknowledged to sign this ordonnance."""
+        from lap_app.domain.acknowledgement import Acknowledgement
+
         with self._lock:
             rows = self.conn.execute(
                 "SELECT alert_id, level, alert_text, acknowledged_by, acknowledged_at FROM alert_acknowledgements"
@@ -272,8 +281,13 @@ class LocalStore:
                 sql += " WHERE next_attempt_at <= ?"
                 args = (time.time(),)
             rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
-        return [OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
-                            r["last_error"]) for r in rows]
+        return [_outbox_entry(r) for r in rows]
+
+    def outbox_entry(self, ordonnance_id: int) -> OutboxEntry | None:
+        """The outbox entry of one ordonnance (None: never queued, or already gone)."""
+        with self._lock:
+            row = self.conn.execute("SELECT * FROM outbox WHERE ordonnance_id = ?", (ordonnance_id,)).fetchone()
+        return _outbox_entry(row) if row else None
 
     def outbox_done(self, entry: OutboxEntry, status: OrdonnanceStatus, error: str | None = None) -> None:
         """The base answered for good (registered, or refused): leave the outbox."""
@@ -288,8 +302,7 @@ class LocalStore:
             rows = self.conn.execute(
                 "SELECT o.*, p.expires_at AS number_expires_at FROM outbox o"
                 " LEFT JOIN number_pool p ON p.number = o.number ORDER BY o.id").fetchall()
-        return [(OutboxEntry(r["id"], r["ordonnance_id"], r["number"], r["attempts"], r["next_attempt_at"],
-                             r["last_error"]), r["number_expires_at"]) for r in rows]
+        return [(_outbox_entry(r), r["number_expires_at"]) for r in rows]
 
     def outbox_done_if_possible(self, entry: OutboxEntry, status: OrdonnanceStatus) -> bool:
         """``outbox_done`` after the base registered it; False when the store cannot be written

@@ -30,9 +30,9 @@ from lap_app.services.practice import PracticeIncomplete
 from lap_app.services.safety import UnacknowledgedAlerts
 from lap_app.ui.errors import error_text
 from lap_app.ui.object_names import named
-from lap_app.ui.signing_steps import close_progress, refusal_before_building, signing_progress
+from lap_app.ui.signing_steps import ask_pin_again, close_progress, refusal_before_building, signing_progress
 from lap_app.ui.style import set_role
-from lap_app.ui.validation_flow import STATUS_TEXT, format_number
+from lap_app.ui.validation_flow import dmp_label, format_number, status_text
 from lap_app.ui.workers import card_pool, run_task
 
 PAPER_ONLY_TEXT = _("Imprimée seulement, sans numéro (hors ordonnance numérique).")
@@ -65,6 +65,7 @@ class ConsultationFlow(QObject):
         self._facts: Any = None
         self._acknowledged: list[str] = []
         self._card: Any = None
+        self.pin_dialog: Any = None  # the card asking for its PIN again
 
     def _warn(self, title: str, text: str) -> None:
         self.message = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self._parent)
@@ -116,14 +117,22 @@ class ConsultationFlow(QObject):
         self._progress = signing_progress(_("Signature et enregistrement des ordonnances…"), self._parent)
         run_task(lambda: prescribing.prescribe_consultation(ordonnances, card, practice=practice, patient=facts,
                                                             acknowledged=acknowledged, page_size=paper),
-                 on_done=self._done, on_error=self._failed, pool=card_pool(), receiver=self)
+                 on_done=self._done, on_error=lambda error: self._failed(error, ordonnances, card),
+                 pool=card_pool(), receiver=self)
 
     def _close_progress(self) -> None:
         close_progress(self._progress)
         self._progress = None
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, error: BaseException, ordonnances: list[Ordonnance] | None = None, card: Any = None) -> None:
+        from lap_app.card import PinNotVerifiedError
+
         self._close_progress()
+        if isinstance(error, PinNotVerifiedError) and ordonnances is not None:  # the card was reset
+            self.pin_dialog = ask_pin_again(self._parent, self, card, then=lambda: self._run(ordonnances),
+                                            refused=lambda message: self._warn(_("Code porteur"), message),
+                                            failed=self._failed)
+            return
         if self._earlier is not None:  # a retry that made nothing: the made ones stay shown
             from lap_app.services.consultation import failed_retry
 
@@ -173,6 +182,8 @@ class ConsultationResultDialog(QDialog):
         self.setWindowTitle(_("Ordonnances validées") if result.complete else _("Consultation incomplète"))
         layout = QVBoxLayout(self)
         self.number_labels: list[QLabel] = []
+        self.status_labels: list[QLabel] = []
+        self.dmp_labels: list[QLabel] = []
         self.missing_labels: list[QLabel] = []
         if not result.complete:
             warning = named(QLabel(_("Toutes les ordonnances ne sont pas faites. Celles qui ont un numéro sont "
@@ -188,13 +199,17 @@ class ConsultationResultDialog(QDialog):
                             else _("(sans numéro)"))
             set_role(number, "number")
             number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            status = PAPER_ONLY_TEXT if not ordonnance.kind.registrable else STATUS_TEXT.get(outcome.status, outcome.status)
-            detail = QLabel(status)
+            detail = QLabel(status_text(outcome) if ordonnance.kind.registrable else PAPER_ONLY_TEXT)
             detail.setWordWrap(True)
             layout.addWidget(title)
             layout.addWidget(number)
             layout.addWidget(detail)
             self.number_labels.append(number)
+            self.status_labels.append(detail)
+            dmp = dmp_label(outcome)  # where the patient's DMP copy stands, as for one ordonnance
+            if dmp.text():
+                layout.addWidget(dmp)
+                self.dmp_labels.append(dmp)
         for ordonnance, missing in zip(ordonnances[len(result.outcomes):], result.not_made, strict=True):
             title = QLabel(_kind_title(ordonnance))
             set_role(title, "subtitle")

@@ -7,20 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _, ngettext
@@ -31,7 +19,9 @@ from lap_app.ui.login import LoginPage, holder_name, holder_summary
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (Qt's classes are built on first use: these not before the working area)
+    from PySide6.QtWidgets import QDialog, QTabWidget
+
     from lap_app.ui.editor import PrescriptionEditor
     from lap_app.ui.editor.care_editor import CareEditor
     from lap_app.ui.history import HistoryPanel
@@ -140,6 +130,8 @@ class MainWindow(QMainWindow):
 
     def _build_work_area(self, wrapper: QWidget) -> None:
         from PySide6.QtCore import Qt  # (not on the start-up path: see login._at_top)
+        from PySide6.QtGui import QShortcut
+        from PySide6.QtWidgets import QSplitter, QTabWidget
 
         from lap_app.ui.editor import PrescriptionEditor
         from lap_app.ui.editor.care_editor import KIND_SHORTCUTS, CareEditor
@@ -416,6 +408,8 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def new_ordonnance(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if (self.editor.draft_lines() or self.editor.has_open_line()) and QMessageBox.question(
             self, _("Nouvelle ordonnance"), _("Abandonner l'ordonnance en cours ?")
         ) != QMessageBox.StandardButton.Yes:

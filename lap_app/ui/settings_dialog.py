@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +35,26 @@ from lap_app.settings.model import PAPER_SIZES
 from lap_app.ui.context import AppContext
 from lap_app.ui.object_names import named
 from lap_app.ui.style import set_role
+
+
+class AddressEdit(QLineEdit):
+    """An address field never narrower than its placeholder: the hint says what to type
+    (« postgresql://… (vide : le fichier de ce poste) ») and must read whole."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        # measured with the current font (the style sheet's), as QLineEdit measures its own text
+        margins, text_margins = self.contentsMargins(), self.textMargins()
+        inner = QSize(self.fontMetrics().horizontalAdvance(self.placeholderText()) + 2 * LINE_EDIT_TEXT_MARGIN
+                      + margins.left() + margins.right() + text_margins.left() + text_margins.right(),
+                      hint.height())
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        outer = self.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, inner, self)
+        return QSize(max(hint.width(), outer.width()), hint.height())
+
+
+LINE_EDIT_TEXT_MARGIN = 2  # QLineEdit's own space each side of its text (qlineedit_p.h)
 
 
 class PracticeForm(QGroupBox):
@@ -172,7 +195,7 @@ class SettingsDialog(QDialog):
                     ca_path: str) -> tuple[QGroupBox, QLineEdit, QLineEdit]:
         """A server's address and the file of the authority that issued its certificate (with
         « Choisir… »): the box, the address field and the CA field (named ``<name>Url``, ``<name>Ca``)."""
-        address = named(QLineEdit(url), f"{name}Url")
+        address = named(AddressEdit(url), f"{name}Url")
         address.setPlaceholderText(url_hint)
         ca = named(QLineEdit(ca_path), f"{name}Ca")
         browse = QPushButton(_("Choisir…"))

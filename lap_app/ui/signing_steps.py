@@ -1,14 +1,18 @@
 """What validating one ordonnance and validating a whole consultation share: the refusals
-before anything is built, and the window-modal progress while the card signs."""
+before anything is built, the window-modal progress while the card signs, and the PIN asked
+again when the card was reset."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressDialog, QWidget
 
 from lap_app.i18n import _
+from lap_app.ui.workers import card_pool, run_task
 
 
 def refusal_before_building(context: Any, unacknowledged: list[Any]) -> tuple[str, str] | None:
@@ -38,3 +42,28 @@ def close_progress(progress: QProgressDialog | None) -> None:
     if progress is not None:
         progress.reset()
         progress.deleteLater()
+
+
+def ask_pin_again(parent: QWidget, receiver: QObject, card: Any, *, then: Callable[[], object],
+                  refused: Callable[[str], object], failed: Callable[[BaseException], object]) -> QInputDialog:
+    """The card refused to sign without its PIN (it was reset): the PIN dialog, the PIN checked
+    on the card thread, then ``then()``; a wrong PIN: ``refused(the card's French message)``. The
+    field is emptied as soon as the PIN is read."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(_("Code porteur"))
+    dialog.setLabelText(_("La carte demande à nouveau le code porteur pour signer :"))
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+
+    def verified(result: Any) -> None:
+        if result.accepted:
+            then()
+        else:
+            refused(result.message)
+
+    def entered(pin: str) -> None:
+        dialog.setTextValue("")
+        run_task(partial(card.verify_pin, pin), on_done=verified, on_error=failed, pool=card_pool(), receiver=receiver)
+
+    dialog.textValueSelected.connect(entered)
+    dialog.open()
+    return dialog

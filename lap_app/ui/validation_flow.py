@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -22,9 +21,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QProgressDialog,
     QPushButton,
@@ -42,7 +39,7 @@ from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.focus import return_focus_after
-from lap_app.ui.signing_steps import close_progress, refusal_before_building, signing_progress
+from lap_app.ui.signing_steps import ask_pin_again, close_progress, refusal_before_building, signing_progress
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
@@ -62,6 +59,21 @@ STATUS_TEXT = {
 
 def format_number(number: str | None) -> str:
     return format_prescription_number(number) if number else _("(sans numéro)")
+
+
+def status_text(outcome: PrescriptionOutcome) -> str:
+    """What became of a signed ordonnance, and why when the service says so (the base out of
+    reach, the local write deferred...)."""
+    return STATUS_TEXT.get(outcome.status, outcome.status.label) + (f"\n{outcome.message}" if outcome.message else "")
+
+
+def dmp_label(outcome: PrescriptionOutcome) -> QLabel:
+    """Where the patient's DMP copy stands (``lap_app.services.dmp``): a copy that could not be
+    filed stands out. Empty when the service says nothing."""
+    label = QLabel(outcome.dmp_message or "")
+    label.setWordWrap(True)
+    set_role(label, {"filed": "ok", "pending": "subtitle"}.get(outcome.dmp_state or "", "error"))
+    return label
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,25 +164,9 @@ class ValidationFlow(QObject):
             self._warn(_("Validation"), error_text(error))
 
     def _ask_pin(self, request: SigningRequest, card, prescribing) -> None:
-        dialog = QInputDialog(self._parent)
-        dialog.setWindowTitle(_("Code porteur"))
-        dialog.setLabelText(_("La carte demande à nouveau le code porteur pour signer :"))
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_dialog = dialog
-
-        def verified(result) -> None:
-            if result.accepted:
-                self._run(request, card, prescribing)
-            else:
-                self._warn(_("Code porteur"), result.message)
-
-        def entered(pin: str) -> None:
-            dialog.setTextValue("")
-            run_task(partial(card.verify_pin, pin), on_done=verified, on_error=self._failed, pool=card_pool(),
-                     receiver=self)
-
-        dialog.textValueSelected.connect(entered)
-        dialog.open()
+        self.pin_dialog = ask_pin_again(self._parent, self, card, then=lambda: self._run(request, card, prescribing),
+                                        refused=lambda message: self._warn(_("Code porteur"), message),
+                                        failed=self._failed)
 
     def _done(self, result) -> None:
         self._close_progress()
@@ -202,14 +198,10 @@ class ResultDialog(QDialog):
         self.number_label = QLabel(format_number(result.number))
         set_role(self.number_label, "number")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel(STATUS_TEXT.get(result.status, result.status.label)
-                                   + (f"\n{result.message}" if result.message else ""))
+        self.status_label = QLabel(status_text(result))
         self.status_label.setWordWrap(True)
         set_role(self.status_label, "ok" if result.status is OrdonnanceStatus.REGISTERED else "subtitle")
-        # the patient's DMP copy (lap_app.services.dmp): a copy that could not be filed stands out
-        self.dmp_label = QLabel(getattr(result, "dmp_message", None) or "")
-        self.dmp_label.setWordWrap(True)
-        set_role(self.dmp_label, {"filed": "ok", "pending": "subtitle"}.get(getattr(result, "dmp_state", None) or "", "error"))
+        self.dmp_label = dmp_label(result)
         self.print_status = QLabel("")
         buttons = QDialogButtonBox()
         self.preview_button = QPushButton(_("Aperçu et impression…"))

@@ -102,6 +102,20 @@ def test_signed_ordonnance_and_outbox_entry_are_written_together(store_location)
     store.close()
 
 
+def test_outbox_entry_is_found_by_its_ordonnance(store_location):
+    from lap_app.storage import LocalStore
+
+    store = LocalStore(store_location)
+    first, second = (store.save_signed(number=number, prescriber="8A", patient_name="DUPONT Jean", opposition=False,
+                                       bundle={"resourceType": "Bundle"}, signer_certificate=b"c")
+                     for number in ("2026112500000121", "2026112500000218"))
+    entry = store.outbox_entry(second)
+    assert (entry.ordonnance_id, entry.number) == (second, "2026112500000218")
+    store.outbox_done(entry, OrdonnanceStatus.REGISTERED)
+    assert store.outbox_entry(second) is None and store.outbox_entry(first).number == "2026112500000121"
+    store.close()
+
+
 def test_upgrade_links_existing_ordonnances_to_their_patient(tmp_path):
     """Step 6 back-fills ``patient_ref`` from each stored Bundle; an unreadable one stays unlinked."""
     import json

@@ -124,6 +124,30 @@ def ten_line_ordonnance():
     return samples.ordonnance([samples.numbered_line(i) for i in range(1, 11)])
 
 
+FLOOR_FACES = {"FloorSans": "DejaVuSans.ttf", "FloorSans-Bold": "DejaVuSans-Bold.ttf",
+               "FloorSans-Oblique": "DejaVuSans-Oblique.ttf"}
+
+
+def register_floor_fonts() -> tuple[str, str, str]:
+    """The same DejaVu files as reportlab's plain ``TTFont`` faces, registered once like the
+    project's: the floor subsets them per document as reportlab does. reportlab hands out one
+    font object per face name, so the floor's faces get a name of their own; else the floor
+    would draw with the project's faces and whatever they do."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from lap_app.paths import resources_dir
+
+    for name, filename in FLOOR_FACES.items():
+        if name not in pdfmetrics.getRegisteredFontNames():
+            font = TTFont(name, str(resources_dir() / "fonts" / filename))
+            font.face.name = name.encode()
+            pdfmetrics.registerFont(font)
+            assert type(pdfmetrics.getFont(name)) is TTFont
+    regular, bold, italic = FLOOR_FACES
+    return regular, bold, italic
+
+
 def render_floor(ordonnance) -> bytes:
     """Floor of a page: reportlab with the same DejaVu fonts embedded (the three faces the page
     uses: regular, bold, italic), 40 lines of text and the QR code of the number drawn as one
@@ -134,16 +158,14 @@ def render_floor(ordonnance) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
 
-    from lap_app.render.fonts import BOLD, ITALIC, REGULAR, register_fonts
-
-    register_fonts()
+    regular, bold, italic = register_floor_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1)
     text = [line.dci_wording or "" for line in ordonnance.lines]
     text += [line.posology.sentence() if hasattr(line.posology, "sentence") else "" for line in ordonnance.lines]
     y = A4[1] - 60
     for i in range(40):
-        canvas.setFont((BOLD, REGULAR, ITALIC, REGULAR)[i % 4], 10)
+        canvas.setFont((bold, regular, italic, regular)[i % 4], 10)
         canvas.drawString(50, y, (text[i % len(text)] or "ligne")[:100])
         y -= 18
     matrix = segno.make(ordonnance.number or "2026112500004292", micro=False).matrix

@@ -198,6 +198,22 @@ def test_every_french_character_is_drawn_with_embedded_fonts(render):
         assert "/FontFile2" in font["/FontDescriptor"], f"{name} is not embedded"
 
 
+def test_characters_beyond_the_everyday_glyphs_are_embedded_for_their_document(render, bizone_pdf, tmp_path):
+    """Everyday glyphs come from one subset built once per process; others (Polish, Greek) get
+    a subset of their own in the document that uses them, and leave the next document as it was."""
+    line = PrescriptionLine("β-BLOQUANT Ω 5 mg", Posology(text="1 comprimé le matin (≈ 08 h)"), boxes=1)
+    patient = samples.patient(family_name="ŁUKASZEWSKI-ØSTBY", given_names=["Zoë"])
+    pdf = render(samples.ordonnance([line], patient=patient))
+    text = flat(page_texts(pdf)[0])
+    assert "ŁUKASZEWSKI-ØSTBY Zoë" in text and "β-BLOQUANT Ω 5 mg" in text and "(≈ 08 h)" in text
+    path = tmp_path / "o.pdf"
+    path.write_bytes(pdf)
+    report = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = report.splitlines()[2:]
+    assert len(rows) > 3 and all(re.search(r"\byes\s+yes\s+yes\b", row) for row in rows), report
+    assert render(samples.ordonnance()) == bizone_pdf
+
+
 def test_pdffonts_reports_every_font_embedded(bizone_pdf, tmp_path):
     path = tmp_path / "o.pdf"
     path.write_bytes(bizone_pdf)

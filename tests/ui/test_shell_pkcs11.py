@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from contexts import test_practice as complete_practice  # aliased: pytest would collect a test_ name
 
-from ui_support import login, require_service, wait_for
+from ui_support import login, paracetamol_for_petit, require_service, wait_for
 
 pytestmark = pytest.mark.pkcs11
 
@@ -68,15 +68,8 @@ def test_login_with_the_token_then_a_wrong_code(qtbot, pkcs11_window, card_like)
 
 
 def test_a_signed_ordonnance_then_the_card_pulled_locks_within_two_seconds(qtbot, pkcs11_window, card_like):
-    from lap_app.services.drafting import line_for_drug
-
     window = pkcs11_window
-    login(qtbot, window)
-    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
-    window.patient_panel.select(window.context.services.patients.search("PETIT")[0])
-    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
-    line.posology.duration, line.posology.duration_unit = 3, "d"
-    window.editor.load_lines([line])
+    paracetamol_for_petit(qtbot, window)
     window.validate()
     qtbot.waitUntil(lambda: window._flow.result_dialog is not None, timeout=20000)
     assert window._flow.result_dialog.result.status == "registered"
@@ -115,15 +108,8 @@ def test_a_module_that_is_not_installed_is_said_on_the_login_page(qtbot, qapp, t
 
 
 def test_card_pulled_during_the_signature_keeps_the_draft_and_signs_nothing(qtbot, pkcs11_window, card_like):
-    from lap_app.services.drafting import line_for_drug
-
     window = pkcs11_window
-    login(qtbot, window)
-    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
-    window.patient_panel.select(window.context.services.patients.search("PETIT")[0])
-    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
-    line.posology.duration, line.posology.duration_unit = 3, "d"
-    window.editor.load_lines([line])
+    paracetamol_for_petit(qtbot, window)
     card_like.pull_on_next_signature()  # the card goes at the first signature the card is asked for
     window.validate()
     qtbot.waitUntil(lambda: window._flow.message is not None, timeout=20000)

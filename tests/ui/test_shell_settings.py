@@ -143,12 +143,31 @@ def _cut_labels(dialog) -> list[str]:  # type: ignore[no-untyped-def]
     for box in dialog.findChildren(QGroupBox):
         if box.fontMetrics().horizontalAdvance(box.title()) + 20 > box.width():  # title, its margin and padding
             cut.append(box.title())
+    return cut + _cut_placeholders(dialog)
+
+
+def _cut_placeholders(dialog) -> list[str]:  # type: ignore[no-untyped-def]
+    """The hints shown in the dialog's empty fields that do not show whole (« postgresql://… (vide : le
+    fichier d… » was): the text area is the field's contents less QLineEdit's 2 px each side."""
+    from PySide6.QtWidgets import QLineEdit, QStyle, QStyleOptionFrame
+
+    cut = []
+    for field in dialog.findChildren(QLineEdit):
+        if not field.isVisible() or field.text() or not field.placeholderText():
+            continue
+        option = QStyleOptionFrame()
+        field.initStyleOption(option)
+        area = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, field)
+        margins = field.textMargins()
+        room = area.width() - margins.left() - margins.right() - 2 * 2
+        if field.fontMetrics().horizontalAdvance(field.placeholderText()) > room:
+            cut.append(field.placeholderText())
     return cut
 
 
 def test_every_label_of_the_settings_dialog_reads_whole_on_a_laptop_screen(qtbot, tmp_path):
     """At 1366×768 — opened at its own size, or shrunk as far as it goes — no label is cut
-    (« Créatinine d'un pa… », « Module PKCS#1… » were)."""
+    (« Créatinine d'un pa… », « Module PKCS#1… » were), nor the hint of an empty field."""
     from contexts import complete_context
 
     from lap_app.ui.settings_dialog import SettingsDialog

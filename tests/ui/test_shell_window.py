@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui_support import login, wait_for
+from ui_support import login, paracetamol_for_petit, wait_for
 
 
 def test_login_shows_holder_from_card_then_opens_work_area(qtbot, main_window):
@@ -29,7 +29,7 @@ def test_pin_typed_before_the_holder_shows_still_logs_in_as_the_card_holder(qtbo
 
     def type_at_once():
         if not typed:
-            typed.append(page.card_label.text())
+            typed.append(page.card_label.text().strip())  # (the line keeps room for two)
             page.pin_edit.setText("1234")
             page.submit()
 
@@ -38,6 +38,32 @@ def test_pin_typed_before_the_holder_shows_still_logs_in_as_the_card_holder(qtbo
     assert typed == ["Lecture de la carte…"]  # typed before the holder was shown
     assert main_window.context.session.identity.national_id == "810101234564"
     assert "Claire MARTIN" in page.card_label.text()
+
+
+def test_the_holder_appearing_moves_neither_the_box_nor_the_pin_field(qtbot, main_window):
+    """The PIN field opens while the card line still reads « Lecture de la carte… »; the holder's
+    name and profession (two lines) replace it a moment later, maybe while the GP types."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication, QFrame
+
+    page = main_window.login_page
+    box = page.findChild(QFrame, "loginBox")
+
+    def where() -> tuple:
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # laid out as the next paint shows it
+        return (box.geometry().getRect(), page.pin_edit.mapTo(main_window, page.pin_edit.rect().topLeft()).toTuple(),
+                page.login_button.mapTo(main_window, page.login_button.rect().topLeft()).toTuple())
+
+    when_ready = []
+
+    def note() -> None:
+        if not when_ready:
+            when_ready.append((page.card_label.text().strip(), where()))
+
+    page.pin_ready.connect(note)
+    qtbot.waitUntil(lambda: "Claire MARTIN" in page.card_label.text(), timeout=10000)
+    assert when_ready[0][0] == "Lecture de la carte…"
+    assert where() == when_ready[0][1]
 
 
 def test_wrong_pin_says_tries_left_and_keeps_the_session_locked(qtbot, main_window):
@@ -113,15 +139,8 @@ def test_status_bar_shows_base_and_outbox(qtbot, main_window):
 
 
 def test_card_asking_for_its_pin_again_at_signature(qtbot, main_window, demo_env):
-    from lap_app.services.drafting import line_for_drug
-
     window = main_window
-    login(qtbot, window)
-    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
-    window.patient_panel.select(window.context.services.patients.search("PETIT")[0])
-    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
-    line.posology.duration, line.posology.duration_unit = 3, "d"
-    window.editor.load_lines([line])
+    paracetamol_for_petit(qtbot, window)
     demo_env.physician_card.power_on()  # a card reset: the PIN must be presented again
     window.validate()
     qtbot.waitUntil(lambda: getattr(window._flow, "pin_dialog", None) is not None
@@ -130,6 +149,31 @@ def test_card_asking_for_its_pin_again_at_signature(qtbot, main_window, demo_env
     window._flow.pin_dialog.accept()
     qtbot.waitUntil(lambda: window._flow.result_dialog is not None, timeout=10000)
     assert window._flow.result_dialog.result.status == "registered"
+
+
+def test_card_asking_for_its_pin_again_during_a_consultation(qtbot, main_window, demo_env):
+    """Medicines and biology together (the consultation's validation): the card reset, the PIN is
+    asked again and both ordonnances are made (the card's refusal used to be the end of it)."""
+    from lap_app.domain.kinds import OrdonnanceKind
+    from lap_app.services.care_templates import BUILT_IN_TEMPLATES
+
+    window = main_window
+    paracetamol_for_petit(qtbot, window)
+    window.care_editor.choose_kind(OrdonnanceKind.BIOLOGIE)
+    window.care_editor.apply_template(next(t for t in BUILT_IN_TEMPLATES if t.label == "Bilan diabète annuel"))
+    demo_env.physician_card.power_on()  # a card reset: the PIN must be presented again
+    window.validate()
+    flow = window._flow
+    qtbot.waitUntil(lambda: (getattr(flow, "pin_dialog", None) is not None and flow.pin_dialog.isVisible())
+                    or flow.message is not None, timeout=10000)
+    assert flow.message is None, flow.message.text()
+    flow.pin_dialog.setTextValue("1234")
+    flow.pin_dialog.accept()
+    qtbot.waitUntil(lambda: flow.result_dialog is not None or flow.message is not None, timeout=20000)
+    assert flow.message is None, flow.message.text()
+    assert flow.result_dialog.result.complete
+    assert [o.status for o in flow.result_dialog.result.outcomes] == ["registered", "registered"]
+    flow.result_dialog.close()
 
 
 def test_ctrl_l_locks_and_the_pin_unlocks(qtbot, main_window):

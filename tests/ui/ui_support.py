@@ -31,6 +31,18 @@ def login(qtbot, window, pin: str = "1234") -> None:
     qtbot.keyClick(page.pin_edit, "\r")
 
 
+def paracetamol_for_petit(qtbot, window) -> None:
+    """Logged in, the patient PETIT chosen and a 3-day paracetamol 500 line in the editor."""
+    from lap_app.services.drafting import line_for_drug
+
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.patient_panel.select(window.context.services.patients.search("PETIT")[0])
+    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
+    line.posology.duration, line.posology.duration_unit = 3, "d"
+    window.editor.load_lines([line])
+
+
 def wait_for(predicate, timeout: float = 5.0) -> float:
     """Process events until ``predicate()``; returns the seconds it took."""
     from PySide6.QtWidgets import QApplication

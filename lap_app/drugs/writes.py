@@ -1,0 +1,106 @@
+"""Where an import sends its SQL: straight to the connection, or to a thread of its own.
+
+A first build writes into a temporary file that nobody reads until it is renamed over the
+target, so its writes can run beside the parsing and derivation: ``sqlite3`` releases the GIL
+while a statement steps, and SQLite's own work (b-trees, sorts for the indexes, the full-text
+index) then runs on a second core. Either way the statements run in the order they are given,
+in one transaction; a read is answered once the writes given before it have run.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+
+class Writes(Protocol):
+    def execute(self, sql: str, params: tuple = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Iterable[tuple]) -> None: ...
+
+    def query(self, sql: str, params: tuple = ()) -> Future[list[tuple]]: ...
+
+
+class DirectWrites:
+    """Each statement run at once on the caller's connection (an import into the live file)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[tuple]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def query(self, sql: str, params: tuple = ()) -> Future[list[tuple]]:
+        answer: Future[list[tuple]] = Future()
+        answer.set_result(self.conn.execute(sql, params).fetchall())
+        return answer
+
+
+_Job = tuple[Callable[..., Any], tuple, "Future[Any] | None"]
+
+
+class WriterThread:
+    """Statements run in order by one thread that owns the connection until ``finish``/``abort``.
+
+    The first failure stops the writes: later statements are dropped, a pending ``query``
+    fails with it, and ``finish`` raises it in the caller's thread. ``abort`` (a failure or
+    Ctrl+C in the caller) interrupts the statement running and waits for the thread, so the
+    caller may close the connection and delete the file.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="drug-base-writes", daemon=True)
+        self._thread.start()
+
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        self._jobs.put((self._conn.execute, (sql, params), None))
+
+    def executemany(self, sql: str, rows: Iterable[tuple]) -> None:
+        self._jobs.put((self._conn.executemany, (sql, rows), None))
+
+    def query(self, sql: str, params: tuple = ()) -> Future[list[tuple]]:
+        answer: Future[list[tuple]] = Future()
+        self._jobs.put((lambda: self._conn.execute(sql, params).fetchall(), (), answer))
+        return answer
+
+    def finish(self) -> None:
+        """Wait until every statement given has run; raise the first failure."""
+        self._jobs.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """Stop at once: the statement running is interrupted, the rest dropped."""
+        self._stopping = True
+        self._conn.interrupt()
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            run, args, answer = job
+            if self._error is not None or self._stopping:
+                if answer is not None:
+                    answer.set_exception(self._error or InterruptedError())
+                continue
+            try:
+                result = run(*args)
+            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread by finish()
+                self._error = error
+                if answer is not None:
+                    answer.set_exception(error)
+            else:
+                if answer is not None:
+                    answer.set_result(result)
