@@ -79,10 +79,11 @@ def dci_wording(substances: list[Substance], form: str) -> str:
     return f"{wording}, {form}" if wording and form else wording or form
 
 
-def _substances_of(rows: list[tuple]) -> list[tuple[Substance, str | None]]:
+def _substances_of(rows: list[tuple]) -> list[tuple[str, str, str, str, str | None]]:
     """One entry per active moiety: the FT row of a link when there is one, else its SA row.
 
-    Returns (substance, sa_name) pairs; rows are (element, code, name, strength, ref, nature, link).
+    Returns (name, strength, reference, code, sa_name), the fields of its ``Substance`` but the
+    thesaurus key; rows are (element, code, name, strength, ref, nature, link).
     """
     groups: dict[tuple[str, object], dict[str, tuple]] = {}
     order: list[tuple[str, object]] = []
@@ -92,7 +93,7 @@ def _substances_of(rows: list[tuple]) -> list[tuple[Substance, str | None]]:
             groups[key] = {}
             order.append(key)
         groups[key].setdefault(nature, (code, name, strength, ref))
-    result: list[tuple[Substance, str | None]] = []
+    result: list[tuple[str, str, str, str, str | None]] = []
     seen: set[tuple[str, str]] = set()
     for key in order:
         group = groups[key]
@@ -105,8 +106,7 @@ def _substances_of(rows: list[tuple]) -> list[tuple[Substance, str | None]]:
         if (fold(name), strength) in seen:  # same substance in another element of a kit
             continue
         seen.add((fold(name), strength))
-        result.append((Substance(name=" ".join(name.split()), strength=strength, reference=ref,
-                                 code=code, salt=sa_name), sa_name))
+        result.append((" ".join(name.split()), strength, ref, code, sa_name))
     return result
 
 
@@ -200,8 +200,8 @@ class _Composition:
 
     def __init__(self, rows: list[tuple], thesaurus: ThesaurusKeys) -> None:
         mapped = thesaurus.mapped
-        self.substances = [Substance(s.name, s.strength, s.reference, s.code, s.salt, mapped(s.name) or mapped(sa_name))
-                           for s, sa_name in _substances_of(rows)]
+        self.substances = [Substance(name, strength, reference, code, salt, mapped(name) or mapped(salt))
+                           for name, strength, reference, code, salt in _substances_of(rows)]
         self.substances_json = "[" + ",".join(map(_substance_json, self.substances)) + "]"
         self.fully_mapped = bool(self.substances) and all(s.interaction_key for s in self.substances)
         self._thesaurus = thesaurus

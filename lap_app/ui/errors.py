@@ -116,7 +116,7 @@ def install_excepthook() -> None:
     _reporter = reporter = _UncaughtReporter()
 
     def on_gui_thread(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(kind, KeyboardInterrupt):  # raised anyway (the handler below not yet in place)
+        if issubclass(kind, KeyboardInterrupt):  # uncaught: before the handler below, or outside the loop
             close_after_ctrl_c()
             return
         error.__traceback__ = tb
