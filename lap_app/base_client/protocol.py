@@ -6,7 +6,6 @@ Both sides import these names so that a header or a field cannot drift between t
 from __future__ import annotations
 
 import base64
-import hashlib
 from typing import Any
 
 API_PREFIX = "/v1"
@@ -70,6 +69,8 @@ def b64d(text: str) -> bytes:
 
 def signed_digest(bundle: dict[str, Any]) -> bytes:
     """SHA-256 of what the CPS signature covers: the canonical Bundle without its signature."""
+    import hashlib  # (OpenSSL's hashes: not loaded by the modules that only read the constants)
+
     from lap_app.fhir import canonical_bytes
 
     return hashlib.sha256(canonical_bytes(bundle)).digest()

@@ -8,7 +8,6 @@ nor put in an exception.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -220,6 +219,8 @@ class CpsCard:
 
     def authenticate(self, challenge: bytes, pin: str | None = None) -> bytes:
         """INTERNAL AUTHENTICATE (key 82) over DigestInfo(SHA-256(challenge))."""
+        import hashlib  # (OpenSSL's hashes load here, not on the way to the login page)
+
         digest_info = SHA256_DIGESTINFO_PREFIX + hashlib.sha256(challenge).digest()
         return self._private_key_operation(
             pin, MSE_SET_AT_AUTH, _short_apdu(b"\x00\x88\x00\x00", digest_info, 0), _("authentification"))

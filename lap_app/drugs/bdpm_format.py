@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lap_app.drugs.normalize import parse_french_decimal, parse_rate
 from lap_app.i18n import _
@@ -60,6 +61,11 @@ def _parse_cis_row(f: list[str]) -> Row:
     return (_cis(f[0]), f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11])
 
 
+# 60,000 price fields hold 4,000 distinct texts, 20,000 rates 9: each text read once
+_price = lru_cache(maxsize=16_384)(parse_french_decimal)
+_rate = lru_cache(maxsize=256)(parse_rate)
+
+
 def _parse_cip_row(f: list[str]) -> Row:
     cip7, cip13 = f[1], f[6]
     if len(cip7) != 7 or not cip7.isdecimal():
@@ -67,13 +73,13 @@ def _parse_cip_row(f: list[str]) -> Row:
     if len(cip13) != 13 or not cip13.isdecimal():
         raise _invalid(_("code CIP13"), cip13)
     try:
-        rate = parse_rate(f[8])
+        rate = _rate(f[8])
     except ValueError:
         raise ValueError(_("taux de remboursement illisible « {v} »").format(v=f[8][:20])) from None
     prices = []
     for value in f[9:12]:
         try:
-            prices.append(parse_french_decimal(value))
+            prices.append(_price(value))
         except ValueError:
             raise ValueError(_("prix illisible « {v} »").format(v=value[:20])) from None
     return (_cis(f[0]), cip7, f[2], f[3], f[4], f[5], cip13, f[7], rate, *prices, f[12])

@@ -19,11 +19,6 @@ from typing import TYPE_CHECKING
 
 from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.integrity import file_state, keep_release, rebuild
-from lap_app.drugs.models import (
-    Alert,
-    DrugResult,
-    unpack_listing,
-)
 from lap_app.drugs.normalize import query_tokens
 from lap_app.file_lock import locked
 from lap_app.i18n import _
@@ -32,9 +27,11 @@ from lap_app.paths import user_data_dir
 if TYPE_CHECKING:
     from lap_app.drugs.importer import ImportReport
     from lap_app.drugs.interactions import InteractionIndex
+    from lap_app.drugs.models import Alert, DrugResult
 
 # The interaction and coverage modules (thesaurus mapping, their patterns) load on the first
-# check, in the worker that warms the index: not on the way to the first window.
+# check, in the worker that warms the index; the value types (``models``) with the first drug
+# read: none of them on the way to the first window.
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +189,8 @@ class DrugDatabase:
         if len(self._summary_cache) + len(cis_list) > 5000:
             self._summary_cache.clear()
             self._rank_cache.clear()
+        from lap_app.drugs.models import unpack_listing
+
         marks = ",".join("?" * len(cis_list))
         rows = self._conn.execute(
             "SELECT s.rank, s.listing, d.summary_json FROM drug_summary s JOIN drug_detail d USING (cis)"
@@ -258,6 +257,8 @@ class DrugDatabase:
         if len(self._summary_cache) + len(places) > 5000:
             self._summary_cache.clear()
             self._rank_cache.clear()
+        from lap_app.drugs.models import unpack_listing
+
         results = []
         for _later, _tier, rank in places:  # each drug from its listing, cached: its details once read stay
             result = self._rank_cache.get(rank)

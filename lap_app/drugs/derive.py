@@ -79,10 +79,11 @@ def dci_wording(substances: list[Substance], form: str) -> str:
     return f"{wording}, {form}" if wording and form else wording or form
 
 
-def _substances_of(rows: list[tuple]) -> list[tuple[Substance, str | None]]:
+def _substances_of(rows: list[tuple]) -> list[tuple[str, str, str, str, str | None]]:
     """One entry per active moiety: the FT row of a link when there is one, else its SA row.
 
-    Returns (substance, sa_name) pairs; rows are (element, code, name, strength, ref, nature, link).
+    Returns (name, strength, reference, code, sa_name), the fields of its ``Substance`` but the
+    thesaurus key; rows are (element, code, name, strength, ref, nature, link).
     """
     groups: dict[tuple[str, object], dict[str, tuple]] = {}
     order: list[tuple[str, object]] = []
@@ -92,7 +93,7 @@ def _substances_of(rows: list[tuple]) -> list[tuple[Substance, str | None]]:
             groups[key] = {}
             order.append(key)
         groups[key].setdefault(nature, (code, name, strength, ref))
-    result: list[tuple[Substance, str | None]] = []
+    result: list[tuple[str, str, str, str, str | None]] = []
     seen: set[tuple[str, str]] = set()
     for key in order:
         group = groups[key]
@@ -105,8 +106,7 @@ def _substances_of(rows: list[tuple]) -> list[tuple[Substance, str | None]]:
         if (fold(name), strength) in seen:  # same substance in another element of a kit
             continue
         seen.add((fold(name), strength))
-        result.append((Substance(name=" ".join(name.split()), strength=strength, reference=ref,
-                                 code=code, salt=sa_name), sa_name))
+        result.append((" ".join(name.split()), strength, ref, code, sa_name))
     return result
 
 
@@ -185,13 +185,11 @@ _INJECTABLE_ROUTES = frozenset({"INTRAVEINEUSE", "INTRAMUSCULAIRE"})
 _INJECTABLE_IRON = "SELS DE FER PAR VOIE INJECTABLE"
 
 
-def _pack_fields(row: tuple) -> dict:
-    """A presentation as the summary stores it (the fields of ``Presentation``, in order)."""
+def _pack_fields(row: tuple) -> tuple:
+    """A presentation as the summary stores it: the fields of ``Presentation``, in order."""
     cip13, cip7, label, price, rate, declaration, approval = row
-    return {"cip13": cip13, "cip7": cip7, "label": " ".join((label or "").split()), "price": price,
-            "reimbursement_rate": rate,
-            "marketed": fold(declaration or "").startswith("DECLARATION DE COMMERCIALISATION"),
-            "hospital_approval": (approval or "").lower() == "oui"}
+    return (cip13, cip7, " ".join((label or "").split()), price, rate,
+            fold(declaration or "").startswith("DECLARATION DE COMMERCIALISATION"), (approval or "").lower() == "oui")
 
 
 class _Composition:
@@ -202,9 +200,9 @@ class _Composition:
 
     def __init__(self, rows: list[tuple], thesaurus: ThesaurusKeys) -> None:
         mapped = thesaurus.mapped
-        self.substances = [Substance(s.name, s.strength, s.reference, s.code, s.salt, mapped(s.name) or mapped(sa_name))
-                           for s, sa_name in _substances_of(rows)]
-        self.substances_json = _JSON([_fields(s) for s in self.substances])
+        self.substances = [Substance(name, strength, reference, code, salt, mapped(name) or mapped(salt))
+                           for name, strength, reference, code, salt in _substances_of(rows)]
+        self.substances_json = "[" + ",".join(map(_substance_json, self.substances)) + "]"
         self.fully_mapped = bool(self.substances) and all(s.interaction_key for s in self.substances)
         self._thesaurus = thesaurus
         self._wordings: dict[str, tuple[str, str]] = {}
@@ -230,14 +228,45 @@ class _Composition:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode  # acyclic values
+# The stored summary is what ``_JSON`` makes of the whole drug as one dict. Written field by
+# field with the encoder's own string escaping (half the time of the dicts through ``_JSON``).
+_quoted = json.encoder.encode_basestring
 
 
-def _summary_json(head: dict, substances_json: str, packs: list[dict], generic: GenericInfo | None,
-                  conditions_json: str) -> str:
-    """The whole drug as ``drug_detail`` stores it, the same text as ``_JSON`` of one dict, joined
-    from parts: those many drugs share (substances, conditions) are encoded once."""
-    tail = _JSON({"presentations": packs, "generic": _fields(generic) if generic else None})
-    return (f'{_JSON(head)[:-1]},"substances":{substances_json},{tail[1:-1]},'
+def _scalar(value: object) -> str:
+    """One value as ``_JSON`` writes it: text, number, true/false or null."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _quoted(value) if isinstance(value, str) else repr(value)
+
+
+def _substance_json(s: Substance) -> str:
+    return (f'{{"name":{_scalar(s.name)},"strength":{_scalar(s.strength)},"reference":{_scalar(s.reference)},'
+            f'"code":{_scalar(s.code)},"salt":{_scalar(s.salt)},"interaction_key":{_scalar(s.interaction_key)}}}')
+
+
+def _pack_json(pack: tuple) -> str:
+    cip13, cip7, label, price, rate, marketed, approval = map(_scalar, pack)
+    return (f'{{"cip13":{cip13},"cip7":{cip7},"label":{label},"price":{price},"reimbursement_rate":{rate},'
+            f'"marketed":{marketed},"hospital_approval":{approval}}}')
+
+
+def _summary_json(head: tuple, routes: list[str], substances_json: str, packs: list[tuple],
+                  generic: GenericInfo | None, conditions_json: str) -> str:
+    """The whole drug as ``drug_detail`` stores it. ``head``: cis, name, dci, form, marketed,
+    availability alert, authorisation status, holder, enhanced monitoring; the substances and
+    conditions that many drugs share come encoded once."""
+    cis, name, dci, form, marketed, alert, status, holder, monitoring = map(_scalar, head)
+    generic_json = (f'{{"group_id":{_scalar(generic.group_id)},"label":{_scalar(generic.label)},'
+                    f'"role":{_scalar(generic.role)}}}') if generic else "null"
+    return (f'{{"cis":{cis},"name":{name},"dci":{dci},"form":{form},"routes":[{",".join(map(_scalar, routes))}],'
+            f'"marketed":{marketed},"availability_alert":{alert},"authorisation_status":{status},'
+            f'"holder":{holder},"enhanced_monitoring":{monitoring},"substances":{substances_json},'
+            f'"presentations":[{",".join(map(_pack_json, packs))}],"generic":{generic_json},'
             f'"prescribing_conditions":{conditions_json}}}')
 
 
@@ -305,6 +334,13 @@ def rebuild_derived(conn: sqlite3.Connection, loaded: Mapping[str, Sequence[tupl
     return _derive(DirectWrites(conn), rows_of, lambda: ThesaurusKeys.from_database(conn))
 
 
+def store_vocabulary(writes: Writes) -> None:
+    """``drug_vocab``: every word of the built full-text index, read once through fts5vocab."""
+    writes.execute("CREATE VIRTUAL TABLE temp.drug_fts_words USING fts5vocab(main, drug_fts, row)")
+    writes.execute("INSERT INTO drug_vocab(term) SELECT term FROM temp.drug_fts_words")
+    writes.execute("DROP TABLE temp.drug_fts_words")
+
+
 def derive_release(writes: Writes, loaded: Mapping[str, Sequence[tuple]], thesaurus: ThesaurusKeys) -> DeriveStats:
     """Every derived table of a new database, from the source rows just given to ``writes``
     (table → rows as inserted; a table not given is empty). Nothing is read back, so the
@@ -366,19 +402,17 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
         texts = tuple(conditions.get(cis, ()))
         if texts not in conditions_json:
             conditions_json[texts] = _JSON([_fields(classify_condition(text)) for (text,) in texts])
-        details.append((cis, _summary_json({
-            "cis": cis, "name": name, "dci": dci, "form": form,
-            "routes": [r.strip() for r in (routes or "").split(";") if r.strip()],
-            "marketed": marketed, "availability_alert": bdm or None,
-            "authorisation_status": auth or "", "holder": (holder or "").strip(),
-            "enhanced_monitoring": (monitoring or "").lower() == "oui",
-        }, composition.substances_json, packs, generic, conditions_json[texts])))
-        prices = [p["price"] for p in packs if p["price"]]
-        rates = sorted({p["reimbursement_rate"] for p in packs if p["reimbursement_rate"] is not None})
+        details.append((cis, _summary_json(
+            (cis, name, dci, form, marketed, bdm or None, auth or "", (holder or "").strip(),
+             (monitoring or "").lower() == "oui"),
+            [r.strip() for r in (routes or "").split(";") if r.strip()],
+            composition.substances_json, packs, generic, conditions_json[texts])))
+        prices = [p[3] for p in packs if p[3]]
+        rates = sorted({p[4] for p in packs if p[4] is not None})
         summaries.append((rank, cis, pack_listing(cis, name, dci, form, marketed, bdm or None,
                                                   (min(prices), max(prices)) if prices else None, tuple(rates),
                                                   generic)))
-        codes = " ".join([cis, *(p["cip13"] for p in packs), *(p["cip7"] for p in packs)])
+        codes = " ".join([cis, *(p[0] for p in packs), *(p[1] for p in packs)])
         indexed.append((rank, " ".join([name, *strength_synonyms(name)]), body, codes))
         leads.append((rank, next(iter(query_tokens(name)), "")))
         if rank % _CHUNK == 0 or rank == len(drugs):
@@ -393,6 +427,7 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
     run_script(writes, DERIVED_INDEXES_SQL)
     writes.execute("INSERT INTO drug_fts(drug_fts) VALUES ('optimize')")
     writes.execute("INSERT INTO drug_lead(drug_lead) VALUES ('optimize')")
+    store_vocabulary(writes)
     writes.execute("INSERT OR REPLACE INTO meta VALUES ('marketed_count', ?)", (str(marketed_count),))
     return DeriveStats(
         drugs=len(drugs), marketed=marketed_count, marketed_fully_mapped=fully_mapped,

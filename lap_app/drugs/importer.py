@@ -18,6 +18,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from lap_app.domain.errors import UserError, os_error_reason
 from lap_app.drugs.bdpm_format import FILE_SPECS, SPECS_BY_NAME, LineProblem, ParsedFile, parse_bdpm_bytes
 from lap_app.drugs.derive import DeriveStats, ThesaurusKeys, derive_release, rebuild_derived, run_script
 from lap_app.drugs.schema import SCHEMA_VERSION, SOURCE_INDEXES_SQL, SOURCE_TABLES_SQL
-from lap_app.drugs.thesaurus import load_thesaurus
+from lap_app.drugs.thesaurus import ThesaurusRows, load_thesaurus, thesaurus_rows
 from lap_app.drugs.writes import DirectWrites, WriterThread, Writes
 from lap_app.i18n import _
 from lap_app.paths import resources_dir
@@ -185,13 +186,14 @@ def connect(path: Path, *, shared_with_thread: bool = False) -> sqlite3.Connecti
 
 
 def _write_new_database(writes: WriterThread, parsed: list[tuple[ParsedFile, str]], release: str,
-                        report: ImportReport, thesaurus: list[dict], substances: list[dict]) -> None:
+                        report: ImportReport, thesaurus: ThesaurusRows) -> None:
     """Everything into the new file, in one transaction, the writes in their own thread while
     this one derives; on any failure (or Ctrl+C) the writes stop before the file is dropped."""
     try:
         writes.execute("BEGIN IMMEDIATE")
         run_script(writes, SOURCE_TABLES_SQL)
-        interactions, members = load_thesaurus(writes, thesaurus, substances)
+        load_thesaurus(writes, thesaurus)
+        interactions, members = thesaurus
         report.rows["ansm_interaction"] = len(interactions)
         writes.execute("INSERT INTO meta VALUES ('thesaurus', ?)", (SHIPPED_THESAURUS,))
         keys = ThesaurusKeys([(key, class_key) for key, _label, class_key in members],
@@ -205,16 +207,30 @@ def _write_new_database(writes: WriterThread, parsed: list[tuple[ParsedFile, str
         raise
 
 
+def _read_sources(bdpm_source: Path, thesaurus_archive: Path) -> tuple[dict[str, bytes], list[str], ThesaurusRows]:
+    """The BDPM files (and the names ignored) and the thesaurus's rows. The BDPM archive
+    decompresses in a thread (lzma runs without the GIL) while this one reads the thesaurus;
+    a damaged BDPM is reported first."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bdpm-archive") as reader:
+        reading = reader.submit(read_source_files, bdpm_source)
+        try:
+            thesaurus = thesaurus_rows(*read_thesaurus(thesaurus_archive))
+        except BaseException:
+            reading.result()
+            raise
+        files, ignored = reading.result()
+    return files, ignored, thesaurus
+
+
 def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_archive: Path | None = None,
                    release: str | None = None) -> ImportReport:
     """Build a complete database at ``target`` (replacing it atomically)."""
     started = time.perf_counter()
     bdpm_source = bdpm_source or shipped_bdpm_archive()
-    files, ignored = read_source_files(bdpm_source)
+    files, ignored, thesaurus = _read_sources(bdpm_source, thesaurus_archive or shipped_thesaurus_archive())
     if "CIS_bdpm.txt" not in files:
         raise ImportFailed(_("La première construction de la base demande au moins CIS_bdpm.txt."))
     parsed = parse_release(files)
-    thesaurus, substances = read_thesaurus(thesaurus_archive or shipped_thesaurus_archive())
     release = release or _release_name(bdpm_source)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=".drugs-", suffix=".building", dir=target.parent)
@@ -227,7 +243,7 @@ def build_database(target: Path, bdpm_source: Path | None = None, thesaurus_arch
         try:
             conn.execute("PRAGMA journal_mode = OFF")  # a temp file: atomicity comes from the rename
             conn.execute("PRAGMA synchronous = OFF")
-            _write_new_database(WriterThread(conn), parsed, release, report, thesaurus, substances)
+            _write_new_database(WriterThread(conn), parsed, release, report, thesaurus)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("PRAGMA journal_mode = WAL")  # readers keep reading while an import writes
         finally:

@@ -47,11 +47,11 @@ def clean_text(text: str) -> str:
     return _BLANKS.sub(" ", text).replace("\u2028", "\n")
 
 
-def load_thesaurus(conn: Writes, thesaurus: list[dict], substances: list[dict]
-                   ) -> tuple[list[tuple], list[tuple[str, str, str | None]]]:
-    """Fill ``ansm_interaction`` and ``ansm_substance``; return the rows written in each."""
-    conn.execute("DELETE FROM ansm_interaction")
-    conn.execute("DELETE FROM ansm_substance")
+ThesaurusRows = tuple[list[tuple], list[tuple[str, str, str | None]]]  # ansm_interaction, ansm_substance
+
+
+def thesaurus_rows(thesaurus: list[dict], substances: list[dict]) -> ThesaurusRows:
+    """The rows of ``ansm_interaction`` and of ``ansm_substance``, from the thesaurus's two files."""
     rows = []
     for entry in thesaurus:
         levels = []
@@ -67,17 +67,24 @@ def load_thesaurus(conn: Writes, thesaurus: list[dict], substances: list[dict]
             entry["main_drug"].strip(), entry["plus_drug"].strip(), levels[0]["level"],
             json.dumps(levels, ensure_ascii=False), clean_text(entry.get("interaction_mechanism") or ""),
         ))
-    conn.executemany(
-        "INSERT INTO ansm_interaction(key_a, key_b, label_a, label_b, level, levels_json, mechanism)"
-        " VALUES (?,?,?,?,?,?,?)", rows)
-    members = []
+    members: list[tuple[str, str, str | None]] = []
     for item in substances:
         key = thesaurus_key(item["substance"])
         classes = item.get("drug_classes") or [None]
         members += [(key, item["substance"], thesaurus_key(c) if c else None) for c in classes]
     members += _members_listed_in_entries(thesaurus, {m[0] for m in members}, {m[2] for m in members})
-    conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
     return rows, members
+
+
+def load_thesaurus(conn: Writes, rows: ThesaurusRows) -> None:
+    """Fill ``ansm_interaction`` and ``ansm_substance`` with ``thesaurus_rows``."""
+    interactions, members = rows
+    conn.execute("DELETE FROM ansm_interaction")
+    conn.execute("DELETE FROM ansm_substance")
+    conn.executemany(
+        "INSERT INTO ansm_interaction(key_a, key_b, label_a, label_b, level, levels_json, mechanism)"
+        " VALUES (?,?,?,?,?,?,?)", interactions)
+    conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
 
 
 _MEMBER_LIST = re.compile(r"^\s*\((.+)\)\s*$", re.S)
@@ -186,39 +193,54 @@ _HERBAL = re.compile(r"^(?:EXTRAIT|HUILE ESSENTIELLE|TEINTURE|ESSENCE)\b.* (?:DE
 _LEADING_COUNTER_ION = re.compile(r"^(?:BENZATHINE|PROCAINE) (.+)$")  # "BENZATHINE BENZYLPÉNICILLINE"
 
 
+_FORM_WORDS = ("CONCENTRAT", "SOLUTION", "SUSPENSION", "EXTRAIT", "POUDRE", "TEINTURE", "COMPLEXE")
+_HERBAL_WORDS = ("EXTRAIT", "HUILE ESSENTIELLE", "TEINTURE", "ESSENCE")
+
+
 def _reductions(current: str) -> Iterator[tuple[str, str]]:
-    acid = _TRAILING_ACID.match(current)
-    if acid:  # "ACÉTYLSALICYLIQUE (ACIDE)" is how the BDPM writes "ACIDE ACÉTYLSALICYLIQUE"
-        yield f"ACIDE {acid.group(1)}", "orthographe"
-    inverted = _INVERTED.match(current)
-    if inverted:
-        head, salt, link = inverted.groups()
-        yield (f"{salt} D'{head}" if link == "D'" else f"{salt} DE {head}"), "orthographe"
-    phrase = _DE_PHRASE.match(current)
-    if phrase:
-        yield f"{phrase.group(2)} ({phrase.group(1)} DE)", "orthographe"
-    adjective = _METAL_ADJECTIVE.match(current)
-    if adjective and adjective.group(1) in _MINERAL_ANIONS:
-        yield f"{_METAL_OF_ADJECTIVE[adjective.group(2)]} ({adjective.group(1)} DE)", "sel"
-    isomer = _ISOMER_PREFIX.match(current)
-    if isomer:
-        yield isomer.group(1), "orthographe"
-    if _ISOMER_WORD.search(current):
+    # Each pattern is tried only when the text holds what it cannot match without (the same
+    # reductions: a name goes through a dozen patterns, most of which cannot apply).
+    if current.endswith(" (ACIDE)"):
+        acid = _TRAILING_ACID.match(current)
+        if acid:  # "ACÉTYLSALICYLIQUE (ACIDE)" is how the BDPM writes "ACIDE ACÉTYLSALICYLIQUE"
+            yield f"ACIDE {acid.group(1)}", "orthographe"
+    has_de = "DE" in current or "D'" in current
+    if has_de and " (" in current:
+        inverted = _INVERTED.match(current)
+        if inverted:
+            head, salt, link = inverted.groups()
+            yield (f"{salt} D'{head}" if link == "D'" else f"{salt} DE {head}"), "orthographe"
+    if " DE " in current or " D'" in current:
+        phrase = _DE_PHRASE.match(current)
+        if phrase:
+            yield f"{phrase.group(2)} ({phrase.group(1)} DE)", "orthographe"
+    if "IQUE" in current:
+        adjective = _METAL_ADJECTIVE.match(current)
+        if adjective and adjective.group(1) in _MINERAL_ANIONS:
+            yield f"{_METAL_OF_ADJECTIVE[adjective.group(2)]} ({adjective.group(1)} DE)", "sel"
+    if "-" in current:
+        isomer = _ISOMER_PREFIX.match(current)
+        if isomer:
+            yield isomer.group(1), "orthographe"
+    if (" L " in current or " D " in current or " DL " in current) and _ISOMER_WORD.search(current):
         yield _ISOMER_WORD.sub(" ", current), "orthographe"
     if current in SYNONYMS:
         yield SYNONYMS[current], "synonyme"
-    if _IRON_SALT.search(current):
+    if "FERR" in current and _IRON_SALT.search(current):
         yield "FER", "synonyme"
-    anion = _ATE_ANION.match(current)
-    if anion and current not in _MINERAL_ANIONS and current not in _SALT_SUFFIX_WORDS:
-        yield f"ACIDE {anion.group(1)}IQUE", "sel"
+    if current.endswith("ATE"):
+        anion = _ATE_ANION.match(current)
+        if anion and current not in _MINERAL_ANIONS and current not in _SALT_SUFFIX_WORDS:
+            yield f"ACIDE {anion.group(1)}IQUE", "sel"
     words = fold_words(current)
     if words != current:
         yield words, "orthographe"
-    for pattern, rule in ((_PAREN_SALT, "sel"), (_SALT_PREFIX, "sel"), (_FORM_PREFIX, "forme"),
-                          (_FORM_SUFFIX, "forme"), (_COUNTER_ION, "sel"), (_HERBAL, "forme"),
-                          (_LEADING_COUNTER_ION, "sel")):
-        match = pattern.match(current)
+    for pattern, rule, applies in ((_PAREN_SALT, "sel", "(" in current), (_SALT_PREFIX, "sel", has_de),
+                                   (_FORM_PREFIX, "forme", current.startswith(_FORM_WORDS)),
+                                   (_FORM_SUFFIX, "forme", "," in current), (_COUNTER_ION, "sel", has_de),
+                                   (_HERBAL, "forme", current.startswith(_HERBAL_WORDS)),
+                                   (_LEADING_COUNTER_ION, "sel", current.startswith(("BENZATHINE ", "PROCAINE ")))):
+        match = pattern.match(current) if applies else None
         if match:
             yield match.group(1).strip(), rule
     stripped = _strip_suffix_words(current)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -46,6 +45,8 @@ def installation_key() -> str:
             return key
     except (OSError, UnicodeDecodeError):
         pass
+    import secrets  # (with hmac and OpenSSL's hashes: not on the start-up path)
+
     key = secrets.token_hex(8)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -13,17 +13,18 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from lap_app.domain.model import Ordonnance, Patient
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.i18n import N_
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the domain's classes and datetime are not needed to open the window)
+    from datetime import datetime
+
     from lap_app.base_client import HttpBaseClient
+    from lap_app.domain.model import Ordonnance, Patient
     from lap_app.services.base_connection import BaseEndpoint
     from lap_app.services.consultation import ConsultationOutcome
     from lap_app.services.follow_up import FollowUp

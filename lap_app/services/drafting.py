@@ -27,7 +27,7 @@ from lap_app.domain.model import (
 )
 from lap_app.domain.posology import Posology
 from lap_app.i18n import _
-from lap_app.storage.drafting_library import DraftingTables, draft_parts
+from lap_app.storage.drafting_library import DraftingTables, draft_parts, unreadable_draft
 from lap_app.storage.engine import StoreConnection
 
 # Alert levels: the drug base's interaction levels (CI, AD, PE, APEC, REDUNDANCY, ALLERGY) plus
@@ -504,8 +504,7 @@ class DraftingLibrary:
             items = draft_parts(stored).get("lines") or []
             return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in items]
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
-                            .format(error=error)) from error
+            raise unreadable_draft(error) from error
 
     def save_open_line(self, patient_id: int, open_line: OpenLine | None) -> None:
         """Keep the line left open in the patient's draft (None: no line open any more); same
@@ -525,8 +524,7 @@ class DraftingLibrary:
             item = data["line"]
             return OpenLine(_with_identity(line_from_dict(item), item.get("resource_id")), bool(data.get("editing")))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
-                            .format(error=error)) from error
+            raise unreadable_draft(error) from error
 
     def save_care_draft(self, patient_id: int, draft: Any) -> None:
         """Keep the lines of the other kinds (a ``CareDraft``: biology, nursing, devices...) as
@@ -551,8 +549,7 @@ class DraftingLibrary:
                 for item in items:
                     draft.add(kind, care_line_from_dict(draft_family(kind), item))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
-                            .format(error=error)) from error
+            raise unreadable_draft(error) from error
         return draft
 
     def delete_draft(self, patient_id: int) -> None:

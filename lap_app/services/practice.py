@@ -8,12 +8,14 @@ is missing, and says which ones and where to fill them in.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lap_app.domain.errors import UserError
-from lap_app.domain.model import Prescriber
 from lap_app.i18n import N_, _
 from lap_app.settings import PracticeSettings
+
+if TYPE_CHECKING:  # (the domain's classes: not needed to tell whether the practice is complete)
+    from lap_app.domain.model import Prescriber
 
 # The details an ordonnance cannot go without, in the order the physician fills them in.
 REQUIRED_PRACTICE_FIELDS = {
@@ -81,6 +83,8 @@ def practice_of(prescriber: Prescriber) -> PracticeSettings:
 
 def prescriber_for(holder: CardHolder, practice: PracticeSettings, *, prefix: str = "Dr") -> Prescriber:
     """The prescriber printed on and signing the ordonnance: the card holder at the practice."""
+    from lap_app.domain.model import Prescriber
+
     require_practice(practice)
     return Prescriber(
         family_name=holder.family_name,

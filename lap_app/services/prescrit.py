@@ -268,10 +268,15 @@ class ExecutionKept(BaseUnavailable):
     """The base out of reach: the execution stays in the prescrit's journal and leaves, under
     the same id, before the next one recorded on this workstation (the user is told so)."""
 
-    def __init__(self, cause: BaseUnavailable) -> None:
-        super().__init__(_("{reason} L'exécution n'est pas perdue : elle est conservée sur ce poste et sera "
-                           "envoyée à la base avec la prochaine exécution enregistrée.").format(
-                               reason=cause.message.rstrip(".") + "."))
+    def __init__(self, cause: BaseUnavailable, earlier: int = 0) -> None:
+        kept = _("{reason} L'exécution n'est pas perdue : elle est conservée sur ce poste et sera "
+                 "envoyée à la base avec la prochaine exécution enregistrée.").format(
+                     reason=cause.message.rstrip(".") + ".")
+        if earlier:  # recorded before and not sent yet: they leave with it
+            kept += " " + ngettext("{n} exécution enregistrée plus tôt l'attend aussi sur ce poste.",
+                                   "{n} exécutions enregistrées plus tôt l'attendent aussi sur ce poste.",
+                                   earlier).format(n=earlier)
+        super().__init__(kept)
 
 
 class ExecutionNotSent(BaseUnavailable):
@@ -322,7 +327,7 @@ def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number:
                 _send_pending(client, journal, earlier)
         view = record_execution(client, number, lines, complete=complete, execution_id=execution_id)
     except BaseUnavailable as error:  # kept: sent again, under the same id, by the next command
-        raise ExecutionKept(error) from error
+        raise ExecutionKept(error, earlier=len(journal.pending()) - 1) from error
     except UserError:
         journal.answered(execution_id)  # the base's verdict (or a line refused before sending): final
         raise

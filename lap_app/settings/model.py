@@ -5,9 +5,10 @@ the demo sets its fictitious practice itself (``lap_app.demo``)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lap_app.domain.model import Address
+if TYPE_CHECKING:
+    from lap_app.domain.model import Address
 
 PAPER_SIZES = ("A4", "A5")
 CARD_BACKENDS = ("pcsc", "pkcs11")
@@ -26,6 +27,8 @@ class PracticeSettings:
     qualification: str = ""
 
     def address(self) -> Address:
+        from lap_app.domain.model import Address  # (the domain's classes: not needed at start-up)
+
         return Address(
             lines=list(self.address_lines), postal_code=self.postal_code, city=self.city, country=self.country
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,8 @@ from lap_app.i18n import _
 from lap_app.storage.engine import StoreConnection
 from lap_app.storage.errors import STORE_FAILURES, EditConflict
 from lap_app.storage.transaction import write_transaction
+
+log = logging.getLogger(__name__)
 
 LineData = dict[str, Any]
 
@@ -151,14 +154,20 @@ def draft_parts(stored: str) -> dict[str, Any]:
     try:
         data = json.loads(stored)
     except ValueError as error:
-        raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
-                        .format(error=error)) from error
+        raise unreadable_draft(error) from error
     if isinstance(data, list):
         return {"lines": data}
     if not isinstance(data, dict):
-        raise UserError(_("Le brouillon enregistré de ce patient est illisible ({error}).")
-                        .format(error=type(data).__name__))
+        raise unreadable_draft(TypeError(f"a draft is a JSON object, not {type(data).__name__}"))
     return data
+
+
+def unreadable_draft(cause: Exception) -> UserError:
+    """What the GP reads when a stored draft cannot be read back (damaged, or written by a newer
+    version): French only; Python's own words for the cause go to the log."""
+    log.warning("stored draft unreadable: %s: %s", type(cause).__name__, cause)
+    return UserError(_("Le brouillon enregistré de ce patient est illisible (abîmé, ou écrit par une version plus "
+                       "récente de LAP) ; le détail technique est dans le journal."))
 
 
 @contextlib.contextmanager

@@ -8,7 +8,6 @@ read-only SQLite file on each workstation (``lap_app.drugs``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from pathlib import Path
@@ -67,6 +66,8 @@ def taken_numbers_path(location: StoreLocation) -> Path:
     """Where this workstation lists the numbers it took (``TakenNumbers``) from the store at ``location``."""
     if not is_server_url(location):
         return Path(location)
+    import hashlib  # (OpenSSL's hashes: only for a practice server's file name)
+
     from lap_app.paths import user_data_dir
 
     folder = user_data_dir()

@@ -18,9 +18,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lap_app.domain.acknowledgement import Acknowledgement
 from lap_app.domain.status import OrdonnanceStatus
 from lap_app.storage.engine import (
     StoreConnection,
@@ -36,6 +35,9 @@ from lap_app.storage.outbox_claim import OutboxClaims
 from lap_app.storage.patient_link import bundle_patient_ref
 from lap_app.storage.taken_numbers import TakenNumbers
 from lap_app.storage.transaction import savepoint, write_transaction
+
+if TYPE_CHECKING:  # (read back with an ordonnance, not needed to open the store)
+    from lap_app.domain.acknowledgement import Acknowledgement
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +231,8 @@ class LocalStore:
 
     def acknowledgements(self, ordonnance_id: int) -> list[Acknowledgement]:
         """The safety alerts the physician acknowledged to sign this ordonnance."""
+        from lap_app.domain.acknowledgement import Acknowledgement
+
         with self._lock:
             rows = self.conn.execute(
                 "SELECT alert_id, level, alert_text, acknowledged_by, acknowledged_at FROM alert_acknowledgements"

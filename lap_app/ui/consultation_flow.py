@@ -32,7 +32,7 @@ from lap_app.ui.errors import error_text
 from lap_app.ui.object_names import named
 from lap_app.ui.signing_steps import ask_pin_again, close_progress, refusal_before_building, signing_progress
 from lap_app.ui.style import set_role
-from lap_app.ui.validation_flow import STATUS_TEXT, format_number
+from lap_app.ui.validation_flow import dmp_label, format_number, status_text
 from lap_app.ui.workers import card_pool, run_task
 
 PAPER_ONLY_TEXT = _("Imprimée seulement, sans numéro (hors ordonnance numérique).")
@@ -182,6 +182,8 @@ class ConsultationResultDialog(QDialog):
         self.setWindowTitle(_("Ordonnances validées") if result.complete else _("Consultation incomplète"))
         layout = QVBoxLayout(self)
         self.number_labels: list[QLabel] = []
+        self.status_labels: list[QLabel] = []
+        self.dmp_labels: list[QLabel] = []
         self.missing_labels: list[QLabel] = []
         if not result.complete:
             warning = named(QLabel(_("Toutes les ordonnances ne sont pas faites. Celles qui ont un numéro sont "
@@ -197,13 +199,17 @@ class ConsultationResultDialog(QDialog):
                             else _("(sans numéro)"))
             set_role(number, "number")
             number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            status = PAPER_ONLY_TEXT if not ordonnance.kind.registrable else STATUS_TEXT.get(outcome.status, outcome.status)
-            detail = QLabel(status)
+            detail = QLabel(status_text(outcome) if ordonnance.kind.registrable else PAPER_ONLY_TEXT)
             detail.setWordWrap(True)
             layout.addWidget(title)
             layout.addWidget(number)
             layout.addWidget(detail)
             self.number_labels.append(number)
+            self.status_labels.append(detail)
+            dmp = dmp_label(outcome)  # where the patient's DMP copy stands, as for one ordonnance
+            if dmp.text():
+                layout.addWidget(dmp)
+                self.dmp_labels.append(dmp)
         for ordonnance, missing in zip(ordonnances[len(result.outcomes):], result.not_made, strict=True):
             title = QLabel(_kind_title(ordonnance))
             set_role(title, "subtitle")

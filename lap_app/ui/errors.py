@@ -2,23 +2,32 @@
 
 ``install_excepthook`` is the one boundary for what no code caught (a slot, a timer, a thread):
 logged with its traceback in the log file (the Windows build has no console), shown as the
-French error dialog, and the application keeps running.
+French error dialog, and the application keeps running. Ctrl+C in the terminal that started
+the application closes it as its window would close (the open line kept), with the command
+line's French line and exit code 130, never a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import threading
-from types import TracebackType
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from lap_app.domain.errors import UserError
 from lap_app.i18n import _
 
+if TYPE_CHECKING:  # (Qt's message box classes are built when a box is first shown, not at start-up)
+    from PySide6.QtWidgets import QMessageBox, QPushButton
+
 log = logging.getLogger(__name__)
+
+INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as the command line ends on Ctrl+C
 
 
 def error_text(error: BaseException) -> str:
@@ -30,14 +39,14 @@ def error_text(error: BaseException) -> str:
 
 def show_error(parent: QWidget | None, error: BaseException, title: str | None = None) -> QMessageBox:
     """Window-modal, without blocking the event loop (work in progress keeps running)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title or _("Erreur"), error_text(error),
-                      QMessageBox.StandardButton.Ok, parent)
     from PySide6.QtCore import Qt  # (not on the start-up path: see login._at_top)
+    from PySide6.QtWidgets import QMessageBox
 
     from lap_app.ui.focus import return_focus_after
 
+    box = QMessageBox(QMessageBox.Icon.Warning, title or _("Erreur"), error_text(error),
+                      QMessageBox.StandardButton.Ok, parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
     return_focus_after(box)  # read, closed: the keyboard is back in the field it left
     box.open()
     return box
@@ -45,6 +54,8 @@ def show_error(parent: QWidget | None, error: BaseException, title: str | None =
 
 def startup_error_box(error: BaseException) -> QMessageBox:
     """The dialog a GUI start that cannot open its data shows (a damaged file: what, where, what to do)."""
+    from PySide6.QtWidgets import QMessageBox
+
     from lap_app.domain.errors import DamagedFile
 
     title = _("Fichier de données endommagé") if isinstance(error, DamagedFile) else _("Démarrage impossible")
@@ -61,6 +72,8 @@ def show_startup_error(error: BaseException) -> None:
 
 def retry_box(error: BaseException) -> tuple[QMessageBox, QPushButton]:
     """The practice server cannot be reached at start: what is said, and the « Réessayer » button."""
+    from PySide6.QtWidgets import QMessageBox
+
     box = startup_error_box(error)
     box.setInformativeText(_("Vérifiez que le serveur du cabinet est allumé et relié au réseau, puis réessayez."))
     retry = box.addButton(_("Réessayer"), QMessageBox.ButtonRole.AcceptRole)
@@ -103,8 +116,8 @@ def install_excepthook() -> None:
     _reporter = reporter = _UncaughtReporter()
 
     def on_gui_thread(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(kind, KeyboardInterrupt):  # Ctrl+C in a terminal: quit as Python would
-            sys.__excepthook__(kind, error, tb)
+        if issubclass(kind, KeyboardInterrupt):  # uncaught: before the handler below, or outside the loop
+            close_after_ctrl_c()
             return
         error.__traceback__ = tb
         if threading.current_thread() is threading.main_thread():
@@ -119,3 +132,19 @@ def install_excepthook() -> None:
 
     sys.excepthook = on_gui_thread
     threading.excepthook = on_other_thread
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _ctrl_c)
+
+
+def _ctrl_c(_signum: int, _frame: FrameType | None) -> None:
+    """Before the event loop (the demo starting): stop at once, as the command line does. In it:
+    not a KeyboardInterrupt in the middle of whatever slot runs, the close, from the loop."""
+    if QThread.currentThread().loopLevel() == 0:
+        raise KeyboardInterrupt
+    QTimer.singleShot(0, close_after_ctrl_c)
+
+
+def close_after_ctrl_c() -> None:
+    print(_("Erreur : interrompu (Ctrl+C)."), file=sys.stderr)
+    QApplication.closeAllWindows()  # each window's own close: the main window keeps its open line
+    QApplication.exit(INTERRUPTED_EXIT_CODE)

@@ -53,6 +53,14 @@ def holder_block(identity) -> str:
     return holder_summary(identity, "\n")
 
 
+def paint_changes_now(widget: QWidget) -> None:
+    """What changed in ``widget``'s window, laid out and painted now (only the parts that
+    changed): Qt's own repaint is a low-priority event, which would wait for the work queued
+    behind it — the working area's build, a second or more on a busy workstation."""
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QApplication.sendPostedEvents(widget.window(), QEvent.Type.UpdateRequest)
+
+
 def _at_top(label: QLabel) -> QVBoxLayout:
     """A grid label kept at the top of its row (beside a value wrapped on several lines).
     Without ``Qt.AlignmentFlag``: the first use of PySide's ``Qt`` namespace builds its ~90
@@ -87,7 +95,7 @@ class LoginPage(QWidget):
         self.reader_label = QLabel()
         self.reader_label.setWordWrap(True)  # a module path to install is a long sentence
         self.card_label = QLabel()
-        self.card_label.setWordWrap(True)
+        self.card_label.setWordWrap(True)  # two lines at least: see _show_card
         self.pin_edit = QLineEdit()
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setMaxLength(8)
@@ -162,7 +170,13 @@ class LoginPage(QWidget):
         else:
             self.reader_label.setText(state.card_reader or state.readers[0])
         if not state.card_present:
-            self.card_label.setText(_("Insérez votre carte CPS dans le lecteur."))
+            self._show_card(_("Insérez votre carte CPS dans le lecteur."))
+
+    def _show_card(self, text: str) -> None:
+        """What the card line says, always on two lines at least (a one-line text gets an empty
+        second one): the holder's name and profession then take the place of « Lecture de la
+        carte… » without moving the box, nor the PIN field the GP may be typing in."""
+        self.card_label.setText(text if "\n" in text else text + "\n")
 
     def _show_message(self, text: str, role: str = "error") -> None:
         self.message_label.setText(text)
@@ -197,7 +211,7 @@ class LoginPage(QWidget):
             return card, card.identity() if check_holder else None, card.pin_tries_left()
 
         self._busy = True
-        self.card_label.setText(_("Lecture de la carte…"))
+        self._show_card(_("Lecture de la carte…"))
         self._show_message("")
         run_task(read, on_done=self._card_read, on_error=self._card_failed, pool=card_pool())
 
@@ -212,14 +226,14 @@ class LoginPage(QWidget):
         if expected is not None and identity.national_id != expected.national_id:
             self._close(card)
             self._card = None
-            self.card_label.setText(holder_block(identity))
+            self._show_card(holder_block(identity))
             self._show_message(_("Cette carte n'est pas celle du praticien connecté ({holder}).").format(
                 holder=holder_summary(expected)))
             self._refresh_controls()
             return
         self._card, self._identity = card, identity
         if identity is not None:
-            self.card_label.setText(holder_block(identity))
+            self._show_card(holder_block(identity))
         elif tries == 0:
             self._show_holder(card)
         else:
@@ -243,15 +257,14 @@ class LoginPage(QWidget):
             self._close(card)
             self._card_failed(error)
             return
-        self.card_label.setText(holder_block(self._identity))
-        if self.isVisible():  # now, not after the working area's build (Qt paints last)
-            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-            self.repaint()
+        self._show_card(holder_block(self._identity))
+        if self.isVisible():  # now, not after the working area's build
+            paint_changes_now(self)
 
     def _card_failed(self, error: BaseException) -> None:
         self._busy = False
         self._card = None
-        self.card_label.setText(_("Carte illisible"))
+        self._show_card(_("Carte illisible"))
         self._show_message(error.message if isinstance(error, UserError) else _("La carte n'a pas pu être lue."))
         if not isinstance(error, UserError):
             log.error("card read failed", exc_info=error)

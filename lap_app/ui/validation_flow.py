@@ -61,6 +61,21 @@ def format_number(number: str | None) -> str:
     return format_prescription_number(number) if number else _("(sans numéro)")
 
 
+def status_text(outcome: PrescriptionOutcome) -> str:
+    """What became of a signed ordonnance, and why when the service says so (the base out of
+    reach, the local write deferred...)."""
+    return STATUS_TEXT.get(outcome.status, outcome.status.label) + (f"\n{outcome.message}" if outcome.message else "")
+
+
+def dmp_label(outcome: PrescriptionOutcome) -> QLabel:
+    """Where the patient's DMP copy stands (``lap_app.services.dmp``): a copy that could not be
+    filed stands out. Empty when the service says nothing."""
+    label = QLabel(outcome.dmp_message or "")
+    label.setWordWrap(True)
+    set_role(label, {"filed": "ok", "pending": "subtitle"}.get(outcome.dmp_state or "", "error"))
+    return label
+
+
 @dataclass(frozen=True, slots=True)
 class SigningRequest:
     ordonnance: Ordonnance
@@ -183,14 +198,10 @@ class ResultDialog(QDialog):
         self.number_label = QLabel(format_number(result.number))
         set_role(self.number_label, "number")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel(STATUS_TEXT.get(result.status, result.status.label)
-                                   + (f"\n{result.message}" if result.message else ""))
+        self.status_label = QLabel(status_text(result))
         self.status_label.setWordWrap(True)
         set_role(self.status_label, "ok" if result.status is OrdonnanceStatus.REGISTERED else "subtitle")
-        # the patient's DMP copy (lap_app.services.dmp): a copy that could not be filed stands out
-        self.dmp_label = QLabel(getattr(result, "dmp_message", None) or "")
-        self.dmp_label.setWordWrap(True)
-        set_role(self.dmp_label, {"filed": "ok", "pending": "subtitle"}.get(getattr(result, "dmp_state", None) or "", "error"))
+        self.dmp_label = dmp_label(result)
         self.print_status = QLabel("")
         buttons = QDialogButtonBox()
         self.preview_button = QPushButton(_("Aperçu et impression…"))

@@ -109,3 +109,27 @@ def test_the_base_gone_before_the_token_the_executions_kept_are_told(tmp_path, p
     finally:
         prescrits.close()
     assert view.lines[0].done == 3  # the two sessions kept, then this one
+
+
+def test_executions_kept_one_after_the_other_are_counted(tmp_path, podology) -> None:  # type: ignore[no-untyped-def]
+    """Two sessions recorded while the base is out of reach: the second says the first waits too."""
+    from lap_app.base_client import BaseUnavailable
+    from lap_app.demo.prescrit import DemoPrescrits
+    from lap_app.services.prescrit import LineExecution
+
+    prescrits = DemoPrescrits(podology.endpoint, podology.pki, "", tmp_path / "prescrits")
+    try:
+        prescrits.read("podologue", podology.number)  # the card's token obtained
+        podology.base.kill()
+        with pytest.raises(BaseUnavailable, match=KEPT) as first:
+            prescrits.execute("podologue", podology.number, [LineExecution(1, count=1)])
+        assert "plus tôt" not in first.value.message
+        with pytest.raises(BaseUnavailable, match=KEPT) as second:
+            prescrits.execute("podologue", podology.number, [LineExecution(1, count=2)])
+        assert second.value.message.endswith("1 exécution enregistrée plus tôt l'attend aussi sur ce poste.")
+        podology.base.start()
+        absent = LineExecution(1, done=False, reason="patient absent")  # the next one recorded
+        view = prescrits.execute("podologue", podology.number, [absent])
+    finally:
+        prescrits.close()
+    assert view.lines[0].done == 3  # nothing lost: the 1 and 2 sessions kept left before it

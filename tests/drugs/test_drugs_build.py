@@ -53,7 +53,7 @@ def test_ctrl_c_while_deriving_leaves_the_previous_database(drug_db_copy: Path, 
     calls = 0
     real = derive._pack_fields
 
-    def interrupted(row: tuple) -> dict:  # halfway through the drugs: rows already sent to the writes
+    def interrupted(row: tuple) -> tuple:  # halfway through the drugs: rows already sent to the writes
         nonlocal calls
         calls += 1
         if calls == 800:
@@ -124,3 +124,20 @@ def test_an_aborted_writer_drops_what_was_still_to_run(tmp_path: Path):
     assert not _writes_running()
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] <= 1  # the held row at most: the rest dropped
     conn.close()
+
+
+def test_a_damaged_archive_is_refused_before_anything_is_written(drug_db_copy: Path, tmp_path: Path):
+    """The archive decompresses beside the thesaurus's reading: its damage is still what the
+    user is told, even when the thesaurus cannot be read either."""
+    from lap_app.drugs.importer import ImportFailed, shipped_bdpm_archive
+
+    before = _snapshot(drug_db_copy)
+    archive = tmp_path / "2026-05.tar.xz"
+    content = shipped_bdpm_archive().read_bytes()
+    archive.write_bytes(content[: len(content) // 3])
+    with pytest.raises(ImportFailed, match=r"archive endommagée ou tronquée"):
+        build_database(drug_db_copy, archive)
+    with pytest.raises(ImportFailed, match=r"archive endommagée ou tronquée"):
+        build_database(drug_db_copy, archive, thesaurus_archive=tmp_path / "missing.tar.xz")
+    assert _snapshot(drug_db_copy) == before
+    assert not list(drug_db_copy.parent.glob(".drugs-*.building"))

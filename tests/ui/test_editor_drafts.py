@@ -147,6 +147,28 @@ def test_saved_draft_keeps_every_field_of_every_line(tmp_path) -> None:
     assert again.load_draft(patient.id) == [] and again.patients_with_draft() == set()
 
 
+@pytest.mark.parametrize("stored", [
+    '{"lines": [{"dci_wording": "PARACÉTAMOL", "zone": "zone-of-a-newer-version"}]}',  # a line it cannot read
+    '{"lines": [',  # damaged JSON
+])
+def test_an_unreadable_draft_is_said_in_french(tmp_path, stored: str) -> None:
+    """Python's own words (« is not a valid Zone », « Expecting value ») stay in the log."""
+    from lap_app.domain.errors import UserError
+    from lap_app.services.drafting import DraftingLibrary
+    from lap_app.services.patients import PatientService
+
+    path = tmp_path / "store.sqlite3"
+    connection = connect(path)
+    patient = PatientService(connection).save(adult())
+    connection.execute("INSERT INTO drafts (patient_id, lines, updated_at, row_version) VALUES (?, ?, 0, 1)",
+                       (patient.id, stored))
+    with pytest.raises(UserError) as unreadable:
+        DraftingLibrary(connection).load_draft(patient.id)
+    assert unreadable.value.message == ("Le brouillon enregistré de ce patient est illisible (abîmé, ou écrit par une "
+                                        "version plus récente de LAP) ; le détail technique est dans le journal.")
+    connection.close()
+
+
 def test_a_draft_that_cannot_be_saved_is_said_and_kept_in_memory(qtbot, tmp_path, drugs) -> None:
     path = tmp_path / "store.sqlite3"
     connection = connect(path)

@@ -3,6 +3,7 @@ Windows build has no console), and shown as the French error dialog; the applica
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -52,13 +53,68 @@ def test_an_exception_in_a_slot_is_logged_and_shown_in_french(tmp_path: Path):
     assert "ZeroDivisionError: division par zéro dans un slot" in log
 
 
+CTRL_C = r"""
+import os, signal, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMainWindow
+from lap_app.ui.app import create_application
+
+app = create_application()
+closed = []
+
+class Window(QMainWindow):
+    def closeEvent(self, event):
+        closed.append("fermée")  # where the main window keeps the line left open
+        super().closeEvent(event)
+
+window = Window()
+window.show()
+QTimer.singleShot(0, lambda: os.kill(os.getpid(), signal.SIGINT))  # Ctrl+C in the terminal
+QTimer.singleShot(20000, app.quit)
+code = app.exec()
+print(closed)
+sys.exit(code)
+"""
+
+
+def test_ctrl_c_in_the_terminal_closes_the_application_in_french(tmp_path: Path):
+    """``lap-app gui`` or ``demo`` started from a terminal, then Ctrl+C: the windows close as from
+    their menu, the command line's French line and exit code 130 (it printed a traceback and
+    went on running)."""
+    result = run_application(CTRL_C, tmp_path)
+    assert (result.returncode, result.stdout.strip()) == (130, "['fermée']"), result.stderr
+    assert "Erreur : interrompu (Ctrl+C)." in result.stderr.splitlines() and "Traceback" not in result.stderr
+
+
+CTRL_C_BEFORE_THE_LOOP = r"""
+import os, signal
+from lap_app.ui.app import create_application
+
+app = create_application()
+try:
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C while the demo starts, before any window
+    print("went on")
+except KeyboardInterrupt:
+    print("stopped")  # the command line then says « interrompu » and ends with 130
+"""
+
+
+def test_ctrl_c_before_the_event_loop_stops_at_once(tmp_path: Path):
+    """Before the event loop (``lap-app demo`` building its data, seconds the first time) nothing
+    would run a queued close: Ctrl+C stops the start there and then."""
+    result = run_application(CTRL_C_BEFORE_THE_LOOP, tmp_path)
+    assert (result.returncode, result.stdout.strip()) == (0, "stopped"), result.stderr
+
+
 @pytest.mark.qt_no_exception_capture
 def test_an_exception_in_another_thread_is_shown_from_the_gui_thread(qtbot, monkeypatch, caplog):
     from lap_app.ui.errors import install_excepthook
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    ctrl_c = signal.getsignal(signal.SIGINT)
     install_excepthook()
+    signal.signal(signal.SIGINT, ctrl_c)  # Ctrl+C stays pytest's
 
     def work() -> None:
         raise KeyError("lecture du lecteur de carte")

@@ -5,6 +5,9 @@ refused when the patient objected."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pypdfium2 as pdfium
 import zxingcpp
 from PySide6.QtWidgets import QMessageBox
@@ -63,6 +66,43 @@ def test_offline_validation_is_queued_then_sent_when_the_base_is_back(qtbot, mai
     qtbot.waitUntil(lambda: any(history.table.item(r, 1).text().replace(" ", "") == result.number
                                 and history.table.item(r, 2).text().startswith("enregistrée")
                                 for r in range(history.table.rowCount())), timeout=10000)
+
+
+def test_offline_consultation_says_why_each_waits_and_where_its_dmp_copy_stands(qtbot, main_window, demo_env):
+    """Medicines and biology with the base down: each ordonnance made says why it waits (the
+    base's reason) and that its DMP copy follows, as the result of one ordonnance does."""
+    from lap_app.demo.base import start_base
+    from lap_app.domain.kinds import OrdonnanceKind
+    from lap_app.services.care_templates import BUILT_IN_TEMPLATES
+    from lap_app.services.dmp import PENDING_MESSAGE
+    from lap_app.services.drafting import line_for_drug
+
+    window = main_window
+    login(qtbot, window)
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    write_and_validate(qtbot, window, "cetirizine").close()  # online: the pool holds numbers for offline work
+    line = line_for_drug(window.context.drugs.search("paracetamol 500", limit=1)[0])
+    line.posology.duration, line.posology.duration_unit = 3, "d"
+    window.editor.load_lines([line])
+    window.care_editor.choose_kind(OrdonnanceKind.BIOLOGIE)
+    window.care_editor.apply_template(next(t for t in BUILT_IN_TEMPLATES if t.label == "Bilan diabète annuel"))
+    port = int(demo_env.base.url.rsplit(":", 1)[1])
+    demo_env.base.stop()
+    try:
+        window.validate()
+        flow = window._flow
+        qtbot.waitUntil(lambda: flow.result_dialog is not None or flow.message is not None, timeout=30000)
+        assert flow.message is None, flow.message.text()
+        dialog = flow.result_dialog
+        assert [o.status for o in dialog.result.outcomes] == ["waiting", "waiting"]
+        statuses = [label.text() for label in dialog.status_labels]
+        assert all(o.message and o.message in text for o, text in zip(dialog.result.outcomes, statuses, strict=True))
+        assert [label.text() for label in dialog.dmp_labels] == [PENDING_MESSAGE] * 2
+        if os.environ.get("LAP_SCREENSHOTS"):
+            dialog.grab().save(str(Path(os.environ["LAP_SCREENSHOTS"]) / "consultation-offline.png"))
+        dialog.close()
+    finally:
+        demo_env.base = start_base(demo_env.root / "base", demo_env.root / "pki", port=port)
 
 
 def test_cancel_before_dispensing_and_pdf_again(qtbot, main_window):

@@ -29,7 +29,7 @@ def test_pin_typed_before_the_holder_shows_still_logs_in_as_the_card_holder(qtbo
 
     def type_at_once():
         if not typed:
-            typed.append(page.card_label.text())
+            typed.append(page.card_label.text().strip())  # (the line keeps room for two)
             page.pin_edit.setText("1234")
             page.submit()
 
@@ -38,6 +38,32 @@ def test_pin_typed_before_the_holder_shows_still_logs_in_as_the_card_holder(qtbo
     assert typed == ["Lecture de la carte…"]  # typed before the holder was shown
     assert main_window.context.session.identity.national_id == "810101234564"
     assert "Claire MARTIN" in page.card_label.text()
+
+
+def test_the_holder_appearing_moves_neither_the_box_nor_the_pin_field(qtbot, main_window):
+    """The PIN field opens while the card line still reads « Lecture de la carte… »; the holder's
+    name and profession (two lines) replace it a moment later, maybe while the GP types."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication, QFrame
+
+    page = main_window.login_page
+    box = page.findChild(QFrame, "loginBox")
+
+    def where() -> tuple:
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # laid out as the next paint shows it
+        return (box.geometry().getRect(), page.pin_edit.mapTo(main_window, page.pin_edit.rect().topLeft()).toTuple(),
+                page.login_button.mapTo(main_window, page.login_button.rect().topLeft()).toTuple())
+
+    when_ready = []
+
+    def note() -> None:
+        if not when_ready:
+            when_ready.append((page.card_label.text().strip(), where()))
+
+    page.pin_ready.connect(note)
+    qtbot.waitUntil(lambda: "Claire MARTIN" in page.card_label.text(), timeout=10000)
+    assert when_ready[0][0] == "Lecture de la carte…"
+    assert where() == when_ready[0][1]
 
 
 def test_wrong_pin_says_tries_left_and_keeps_the_session_locked(qtbot, main_window):
