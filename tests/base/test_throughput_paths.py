@@ -29,12 +29,11 @@ def _signed(card, number: str) -> dict:
     return to_bundle(ordonnance)
 
 
-def _registration_script(app, card) -> list[tuple[int, str]]:
-    """The same sequence of registrations, good and bad, against ``app``: (status, error code)."""
+def _enrolled_client(app):  # type: ignore[no-untyped-def]
+    """A test client of ``app`` with an enrolled installation; a prescriber's and a pharmacist's headers."""
     from starlette.testclient import TestClient
 
     from lap_app.base_client.protocol import INSTALLATION_HEADER
-    from lap_app.domain.identifiers import prescription_number_from_serial
     from lap_app.standins.base_server.security import Holder, mint_token
 
     key = app.state.base.token_key
@@ -45,6 +44,15 @@ def _registration_script(app, card) -> list[tuple[int, str]]:
     credential = {INSTALLATION_HEADER: f"{enrolled['installation_id']}.{enrolled['secret']}"}
     prescriber.update(credential)
     pharmacist.update(credential)
+    return client, prescriber, pharmacist
+
+
+def _registration_script(app, card) -> list[tuple[int, str]]:
+    """The same sequence of registrations, good and bad, against ``app``: (status, error code)."""
+    from lap_app.base_client.protocol import INSTALLATION_HEADER
+    from lap_app.domain.identifiers import prescription_number_from_serial
+
+    client, prescriber, pharmacist = _enrolled_client(app)
     numbers = client.post("/v1/numbers", json={"count": 3}, headers=prescriber).json()["numbers"]
     good, other = _signed(card, numbers[0]), _signed(card, numbers[1])
     tampered = json.loads(json.dumps(other))
@@ -249,20 +257,9 @@ def test_kill_9_of_a_multi_process_base_under_load_loses_no_acknowledged_registr
 def _execution_script(app, card) -> list:
     """The same executions, good and refused, against ``app``: (status, error code or status,
     replayed), then the audit's outcomes of ``execute``."""
-    from starlette.testclient import TestClient
-
-    from lap_app.base_client.protocol import INSTALLATION_HEADER
     from lap_app.domain.identifiers import prescription_number_from_serial
-    from lap_app.standins.base_server.security import Holder, mint_token
 
-    key = app.state.base.token_key
-    prescriber = {"Authorization": f"Bearer {mint_token(key, Holder('810101234564', '10'), time.time() + 600)}"}
-    pharmacist = {"Authorization": f"Bearer {mint_token(key, Holder('810201234563', '21'), time.time() + 600)}"}
-    client = TestClient(app)
-    enrolled = client.post("/v1/installations", json={"name": "parity"}, headers=prescriber).json()
-    credential = {INSTALLATION_HEADER: f"{enrolled['installation_id']}.{enrolled['secret']}"}
-    prescriber.update(credential)
-    pharmacist.update(credential)
+    client, prescriber, pharmacist = _enrolled_client(app)
     number = client.post("/v1/numbers", json={"count": 1}, headers=prescriber).json()["numbers"][0]
     assert client.put(f"/v1/prescriptions/{number}", headers=prescriber,
                       json={"bundle": _signed(card, number)}).status_code == 201
