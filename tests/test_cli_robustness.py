@@ -274,7 +274,7 @@ def test_sigint_while_waiting_for_the_pin(world: World) -> None:
     _wait_reading_stdin(process)  # started, blocked on stdin
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert err.strip() == "Erreur : interrompu (Ctrl+C)." and "Traceback" not in out
 
 

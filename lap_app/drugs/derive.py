@@ -334,6 +334,13 @@ def rebuild_derived(conn: sqlite3.Connection, loaded: Mapping[str, Sequence[tupl
     return _derive(DirectWrites(conn), rows_of, lambda: ThesaurusKeys.from_database(conn))
 
 
+def store_vocabulary(writes: Writes) -> None:
+    """``drug_vocab``: every word of the built full-text index, read once through fts5vocab."""
+    writes.execute("CREATE VIRTUAL TABLE temp.drug_fts_words USING fts5vocab(main, drug_fts, row)")
+    writes.execute("INSERT INTO drug_vocab(term) SELECT term FROM temp.drug_fts_words")
+    writes.execute("DROP TABLE temp.drug_fts_words")
+
+
 def derive_release(writes: Writes, loaded: Mapping[str, Sequence[tuple]], thesaurus: ThesaurusKeys) -> DeriveStats:
     """Every derived table of a new database, from the source rows just given to ``writes``
     (table → rows as inserted; a table not given is empty). Nothing is read back, so the
@@ -420,6 +427,7 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
     run_script(writes, DERIVED_INDEXES_SQL)
     writes.execute("INSERT INTO drug_fts(drug_fts) VALUES ('optimize')")
     writes.execute("INSERT INTO drug_lead(drug_lead) VALUES ('optimize')")
+    store_vocabulary(writes)
     writes.execute("INSERT OR REPLACE INTO meta VALUES ('marketed_count', ?)", (str(marketed_count),))
     return DeriveStats(
         drugs=len(drugs), marketed=marketed_count, marketed_fully_mapped=fully_mapped,

@@ -53,6 +53,14 @@ def holder_block(identity) -> str:
     return holder_summary(identity, "\n")
 
 
+def paint_changes_now(widget: QWidget) -> None:
+    """What changed in ``widget``'s window, laid out and painted now (only the parts that
+    changed): Qt's own repaint is a low-priority event, which would wait for the work queued
+    behind it — the working area's build, a second or more on a busy workstation."""
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QApplication.sendPostedEvents(widget.window(), QEvent.Type.UpdateRequest)
+
+
 def _at_top(label: QLabel) -> QVBoxLayout:
     """A grid label kept at the top of its row (beside a value wrapped on several lines).
     Without ``Qt.AlignmentFlag``: the first use of PySide's ``Qt`` namespace builds its ~90
@@ -250,9 +258,8 @@ class LoginPage(QWidget):
             self._card_failed(error)
             return
         self._show_card(holder_block(self._identity))
-        if self.isVisible():  # now, not after the working area's build (Qt paints last)
-            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-            self.repaint()
+        if self.isVisible():  # now, not after the working area's build
+            paint_changes_now(self)
 
     def _card_failed(self, error: BaseException) -> None:
         self._busy = False

@@ -15,7 +15,7 @@ from lap_app.i18n import _, ngettext
 from lap_app.services.practice import practice_complete
 from lap_app.ui.card_watch import CardWatcher, WatchState
 from lap_app.ui.context import AppContext
-from lap_app.ui.login import LoginPage, holder_name, holder_summary
+from lap_app.ui.login import LoginPage, holder_name, holder_summary, paint_changes_now
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
@@ -212,12 +212,11 @@ class MainWindow(QMainWindow):
         self._action(menu_card, _("&Verrouiller la session"), self.lock, None, "Ctrl+L")
 
     def _action(self, menu, text, slot, standard, fallback: str) -> QAction:
-        action = QAction(text, self)
+        action = menu.addAction(text)  # (``QAction(text, parent)`` would build PySide's QIcon class, ~2 ms)
         keys = QKeySequence.keyBindings(standard) if standard is not None else []
         if keys or fallback:
             action.setShortcuts(keys or [QKeySequence(fallback)])
         action.triggered.connect(slot)
-        menu.addAction(action)
         return action
 
     # -- session -----------------------------------------------------------------------------
@@ -267,12 +266,11 @@ class MainWindow(QMainWindow):
         if self._background_started:
             return
         self._background_started = True
-        # The page with its PIN field enabled is painted now: Qt's own repaint is a low-priority
-        # event, which would come after the working area's build (a second or more on a busy
-        # workstation) — the GP would look at a greyed-out field all that time. The GP types
-        # while the rest runs.
+        # The page with its PIN field enabled is painted now (see paint_changes_now), not after
+        # the working area's build: the GP would look at a greyed-out field all that time. The
+        # GP types while the rest runs.
         if self.isVisible():
-            self.login_page.repaint()
+            paint_changes_now(self)
         QTimer.singleShot(0, self, self._prepare_work_area)
         self.refresh_status()
         run_task(self.context.services.prescribing.warm_up)

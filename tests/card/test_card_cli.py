@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 from cryptography import x509
@@ -14,6 +15,18 @@ from cryptography import x509
 from lap_app.cli.main import main
 from lap_app.standins.virtual_cps.testing import wait_card_state
 from lap_app.standins.virtual_cps.vpcd import reader_name
+
+
+@pytest.fixture(autouse=True)
+def _virtual_reader_emptied() -> Iterator[None]:
+    """``card info --virtual`` leaves its holder's card in the process's virtual reader, which
+    ends with the command; run in this process, the card would outlive the test and be the card
+    a later test of the process finds there (a pharmacist's where a physician's is expected)."""
+    from lap_app.card import default_virtual_reader
+
+    yield
+    if default_virtual_reader().card_present:
+        default_virtual_reader().remove()
 
 
 def test_info_virtual_json_has_identity_and_both_certificates(card_pki_dir, card_pki, capsys) -> None:

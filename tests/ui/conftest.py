@@ -4,6 +4,9 @@ cards in the in-process reader, demo patients, the real drug base) and a main wi
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -16,13 +19,33 @@ def demo_root(tmp_path_factory):
     return tmp_path_factory.mktemp("demo")
 
 
-@pytest.fixture(scope="module")
-def demo_env(demo_root):
-    from lap_app.demo.environment import DemoEnvironment
+@pytest.fixture(scope="session")
+def session_drug_base() -> Path:
+    """The session's drug base, built once from the shipped BDPM under the session's LAP_DATA_DIR."""
     from lap_app.drugs import ensure_drug_database
 
-    # the session's drug base, built once (the demo would otherwise build its own in its folder)
-    env = DemoEnvironment(demo_root, pcsc=False, base_port=0, drugs_path=ensure_drug_database()).start()
+    return ensure_drug_database()
+
+
+@pytest.fixture
+def drug_base_in_profile(session_drug_base: Path) -> Callable[[Path], None]:
+    """A function putting a copy of the session's drug base in a user's data directory: the
+    profile of a workstation started before (a first start builds it: test_shell_first_start.py),
+    without seconds of build for a test about something else."""
+
+    def put(data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(session_drug_base, data_dir / session_drug_base.name)
+
+    return put
+
+
+@pytest.fixture(scope="module")
+def demo_env(demo_root, session_drug_base):
+    from lap_app.demo.environment import DemoEnvironment
+
+    # the session's drug base (the demo would otherwise build its own in its folder)
+    env = DemoEnvironment(demo_root, pcsc=False, base_port=0, drugs_path=session_drug_base).start()
     yield env
     env.pull_card()
     env.stop()

@@ -44,7 +44,8 @@ def test_the_second_workstation_sees_the_conflict_in_the_patient_form(qtbot, tmp
     context.close()
 
 
-def test_a_start_while_the_practice_server_is_down_offers_to_try_again(qtbot, monkeypatch, tmp_path, postgres_cluster):
+def test_a_start_while_the_practice_server_is_down_offers_to_try_again(qtbot, monkeypatch, tmp_path, postgres_cluster,
+                                                                       drug_base_in_profile):
     """Started while the practice server is off: a French dialog says so and offers « Réessayer »;
     once the server is back, trying again opens the application on it."""
     from PySide6.QtWidgets import QMessageBox
@@ -55,6 +56,7 @@ def test_a_start_while_the_practice_server_is_down_offers_to_try_again(qtbot, mo
     with postgres_cluster.fresh_database() as dsn:
         monkeypatch.setenv("LAP_STORE", dsn)
         monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
+        drug_base_in_profile(tmp_path / "data")
         monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
         monkeypatch.setattr("lap_app.cli.display.require_display", lambda: None)
         asked: list[QMessageBox] = []

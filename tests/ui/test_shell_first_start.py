@@ -15,14 +15,9 @@ from ui_support import login
 
 
 @pytest.fixture
-def fresh_profile(tmp_path, monkeypatch, demo_env):
+def fresh_profile(tmp_path, monkeypatch, demo_env, drug_base_in_profile):
     """A new user's profile; the base is the demo's one, given as a workstation would (URL + CA)."""
-    import shutil
-
-    from lap_app.drugs import ensure_drug_database
-
-    (tmp_path / "data").mkdir()
-    shutil.copyfile(ensure_drug_database(), tmp_path / "data" / "drugs.sqlite3")  # the session's, built once
+    drug_base_in_profile(tmp_path / "data")
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LAP_BASE_URL", demo_env.base.url)

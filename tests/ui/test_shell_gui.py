@@ -8,9 +8,10 @@ from lap_app.settings import Settings, load_settings, save_settings
 
 
 @pytest.fixture
-def own_config(tmp_path, monkeypatch):
+def own_config(tmp_path, monkeypatch, drug_base_in_profile):
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
+    drug_base_in_profile(tmp_path / "data")
     monkeypatch.delenv("LAP_BASE_URL", raising=False)
     monkeypatch.delenv("LAP_BASE_CA", raising=False)
     return tmp_path

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,9 +29,9 @@ AMOXICILLINE = PrescriptionLine("AMOXICILLINE 1 g, comprimé", Posology(
 
 
 @pytest.fixture(scope="module")
-def no_base_window(qapp, tmp_path_factory):
+def no_base_window(qapp, tmp_path_factory, session_drug_base):
     """The window of ``lap-app gui`` without a base, a patient with two stored ordonnances shown
-    (one window for the module: building the user's drug base takes seconds)."""
+    (one window for the module; the user's drug base a copy of the session's)."""
     from lap_app.cli.gui_cmd import build_context
     from lap_app.ui.main_window import MainWindow
     from lap_app.ui.workers import wait_idle
@@ -39,6 +40,8 @@ def no_base_window(qapp, tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LAP_CONFIG_DIR", str(root / "config"))
         env.setenv("LAP_DATA_DIR", str(root / "data"))
+        (root / "data").mkdir(parents=True)
+        shutil.copyfile(session_drug_base, root / "data" / session_drug_base.name)
         env.delenv("LAP_BASE_URL", raising=False)
         env.delenv("LAP_BASE_CA", raising=False)
         context = build_context()
