@@ -53,9 +53,13 @@ class JsonReader:
         self.problem(at(path, key), _("type incorrect : {kind} attendu").format(kind=kind_name(kind)))
         return None
 
+    # text, obj and dicts: the usual cases (the right type, or absent and optional) inline,
+    # anything else the general way; together they are called some 180 times per Bundle
     def text(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> str | None:
         value = obj.get(key)
         if value.__class__ is not str:  # what json.loads gives; anything else the general way
+            if value is None and not required:
+                return None
             value = self.get(obj, key, path, str, required=required)
         if required and value is not None and not value.strip():
             self.problem(at(path, key), _("champ obligatoire vide"))
@@ -63,7 +67,7 @@ class JsonReader:
 
     def obj(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> JsonObject | None:
         value = obj.get(key)
-        if value.__class__ is dict:
+        if value.__class__ is dict or (value is None and not required):
             return value
         found: JsonObject | None = self.get(obj, key, path, dict, required=required)
         return found
@@ -76,9 +80,13 @@ class JsonReader:
         return [(f"{where}[{i}]", item) for i, item in enumerate(value)]
 
     def dicts(self, obj: JsonObject, key: str, path: str, *, required: bool = False) -> list[tuple[str, JsonObject]]:
-        value = self._list(obj, key, path, required)
-        if not value:
+        value = obj.get(key)
+        if value is None and not required:
             return []
+        if value.__class__ is not list or not value:
+            value = self._list(obj, key, path, required)
+            if not value:
+                return []
         where = at(path, key)
         out = []
         for i, item in enumerate(value):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from lap_app.domain.identifiers import is_valid_prescription_number
 from lap_app.domain.model import (
     OID_CIP13,
@@ -172,7 +174,27 @@ def _read_dosage(r: JsonReader, d: JsonObject, path: str, pos_path: str) -> tupl
             r.map(f"{pos_path}.dose_unit", f"{rate_path}.doseQuantity.unit")
     if max_obj is not None:
         p.max_dose_unit = "" if max_unit == p.dose_unit else max_unit
-    p.text = None if text == render_sentence(p) else text
+    p.text = None if text is None or text == _sentence(p) else text  # kept only where it says otherwise
     return p, instructions
+
+
+_RENDERED_FIELDS = tuple(f.name for f in fields(Posology) if f.name != "text")
+_SENTENCES: dict[tuple[object, ...], str] = {}  # the same few posologies come back on every ordonnance
+
+
+def _sentence(p: Posology) -> str:
+    """``render_sentence(p)`` (a pure function of these fields), remembered: a base reads the
+    same posologies many times a second."""
+    key = tuple((value.__class__, tuple(value) if value.__class__ is list else value)
+                for value in map(p.__getattribute__, _RENDERED_FIELDS))
+    try:
+        sentence = _SENTENCES.get(key)
+    except TypeError:  # an unhashable value: not remembered
+        return render_sentence(p)
+    if sentence is None:
+        if len(_SENTENCES) >= 4096:
+            _SENTENCES.clear()
+        sentence = _SENTENCES[key] = render_sentence(p)
+    return sentence
 
 

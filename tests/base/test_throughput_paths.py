@@ -29,12 +29,11 @@ def _signed(card, number: str) -> dict:
     return to_bundle(ordonnance)
 
 
-def _registration_script(app, card) -> list[tuple[int, str]]:
-    """The same sequence of registrations, good and bad, against ``app``: (status, error code)."""
+def _enrolled_client(app):  # type: ignore[no-untyped-def]
+    """A test client of ``app`` with an enrolled installation; a prescriber's and a pharmacist's headers."""
     from starlette.testclient import TestClient
 
     from lap_app.base_client.protocol import INSTALLATION_HEADER
-    from lap_app.domain.identifiers import prescription_number_from_serial
     from lap_app.standins.base_server.security import Holder, mint_token
 
     key = app.state.base.token_key
@@ -45,6 +44,15 @@ def _registration_script(app, card) -> list[tuple[int, str]]:
     credential = {INSTALLATION_HEADER: f"{enrolled['installation_id']}.{enrolled['secret']}"}
     prescriber.update(credential)
     pharmacist.update(credential)
+    return client, prescriber, pharmacist
+
+
+def _registration_script(app, card) -> list[tuple[int, str]]:
+    """The same sequence of registrations, good and bad, against ``app``: (status, error code)."""
+    from lap_app.base_client.protocol import INSTALLATION_HEADER
+    from lap_app.domain.identifiers import prescription_number_from_serial
+
+    client, prescriber, pharmacist = _enrolled_client(app)
     numbers = client.post("/v1/numbers", json={"count": 3}, headers=prescriber).json()["numbers"]
     good, other = _signed(card, numbers[0]), _signed(card, numbers[1])
     tampered = json.loads(json.dumps(other))
@@ -244,3 +252,82 @@ def test_kill_9_of_a_multi_process_base_under_load_loses_no_acknowledged_registr
         base.stop()
     assert all(r.replayed == (r.number in stored) for r in replays)
     assert sorted(final) == sorted(numbers)  # exactly once
+
+
+def _execution_script(app, card) -> list:
+    """The same executions, good and refused, against ``app``: (status, error code or status,
+    replayed), then the audit's outcomes of ``execute``."""
+    from lap_app.domain.identifiers import prescription_number_from_serial
+
+    client, prescriber, pharmacist = _enrolled_client(app)
+    number = client.post("/v1/numbers", json={"count": 1}, headers=prescriber).json()["numbers"][0]
+    assert client.put(f"/v1/prescriptions/{number}", headers=prescriber,
+                      json={"bundle": _signed(card, number)}).status_code == 201
+    one_box = {"lines": [{"line": 2, "quantity": 1}]}
+
+    def put(at: str, execution_id: str, headers: dict, **body) -> tuple[int, str, bool]:
+        response = client.put(f"/v1/prescrit/prescriptions/{at}/executions/{execution_id}", headers=headers, **body)
+        data = response.json()
+        return response.status_code, data.get("error", data.get("status")), bool(data.get("replayed"))
+
+    outcomes = [
+        put(number, "execution-1", {}, json=one_box),
+        put(number, "execution-1", {**pharmacist, "Authorization": "Bearer forged.token"}, json=one_box),
+        put(number, "execution-1", prescriber, json=one_box),  # a physician executes no medicines
+        put(number, "bad id!", pharmacist, json=one_box),
+        put(number, "execution-1", {**pharmacist, "Content-Type": "application/json"}, content=b"{not json"),
+        put(number, "execution-1", pharmacist, json={"lines": []}),
+        put("1234", "execution-1", pharmacist, json=one_box),
+        put(prescription_number_from_serial("20260101999999"), "execution-1", pharmacist, json=one_box),
+        put(number, "execution-1", pharmacist, json={"lines": [{"line": 9, "quantity": 1}]}),
+        put(number, "execution-1", pharmacist, json=one_box),
+        put(number, "execution-1", pharmacist, json=one_box),  # replay
+        put(number, "execution-1", pharmacist, json={"lines": [{"line": 2, "quantity": 2}]}),  # id reused
+        put(number, "execution-2", pharmacist, json={**one_box, "complete": True}),
+        put(number, "execution-3", pharmacist, json=one_box),  # completed: nothing more to execute
+    ]
+    view = client.get(f"/v1/prescrit/prescriptions/{number}", headers=pharmacist).json()
+    audit = sqlite3.connect(app.state.base.store.path).execute(
+        "SELECT outcome FROM audit WHERE action = 'execute' ORDER BY id").fetchall()
+    stored = sqlite3.connect(app.state.base.store.path).execute(
+        "SELECT COUNT(*), SUM(quantity) FROM dispensings").fetchone()
+    client.close()
+    return [*outcomes, ("read", view.get("error")), ("audit", ",".join(r[0] for r in audit)), ("stored", stored)]
+
+
+def test_lean_execution_path_answers_and_audits_like_the_documented_route(tmp_path, pki_dir):
+    from lap_app.standins.base_server import ServerConfig, create_app
+    from lap_app.standins.base_server.fast_path import RegistrationFastPath
+
+    ca = (pki_dir / "ca.pem").read_bytes()
+    lean = create_app(ServerConfig(data_dir=tmp_path / "lean", ca_pem=ca))
+    documented = create_app(ServerConfig(data_dir=tmp_path / "documented", ca_pem=ca))
+    documented.user_middleware = [m for m in documented.user_middleware if m.cls is not RegistrationFastPath]
+    attempts: list[str] = []  # the executions the lean path ran itself (the rest went to the route)
+    store = lean.state.base.store
+    grouped = store.run_grouped
+
+    async def counted(operation):  # type: ignore[no-untyped-def]
+        attempts.append(operation.__qualname__.split(".")[0])
+        return await grouped(operation)
+
+    store.run_grouped = counted
+    with card_in_hand("medecin", pki_dir) as card:
+        answers = _execution_script(lean, card)
+        assert answers == _execution_script(documented, card)
+    # a kind the physician does not execute, an unknown number, an unknown line, the first, its
+    # replay, its id reused, the last, one too many
+    assert attempts.count("execution_write") == 8
+    assert answers[:14] == [
+        (401, "missing_token", False), (401, "invalid_token", False), (403, "kind_not_carried_out", False),
+        (422, "invalid_request", False), (422, "invalid_request", False), (422, "invalid_request", False),
+        (422, "invalid_number", False), (404, "unknown_prescription", False), (422, "invalid_execution", False),
+        (200, "partly_dispensed", False), (200, "partly_dispensed", True), (409, "execution_id_reused", False),
+        (200, "dispensed", False), (422, "invalid_execution", False)]
+    assert answers[14:] == [("read", "closed"), ("audit", ",".join(
+        ["refused:403:kind_not_carried_out"] + ["refused:422:invalid_request"] * 3
+        + ["refused:422:invalid_number", "refused:404:unknown_prescription", "refused:422:invalid_execution",
+           "ok:partly_dispensed", "replayed", "refused:409:execution_id_reused", "ok:dispensed",
+           "refused:422:invalid_execution"])), ("stored", (2, 2.0))]
+    for app in (lean, documented):
+        app.state.base.store.close()

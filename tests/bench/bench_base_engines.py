@@ -69,7 +69,7 @@ def floor_cpu(work: Path, bundle: dict, count: int, url: str | None = None, data
     from lap_app.base_client.protocol import signed_digest, signer_certificate_b64
 
     if url is None:
-        return bench_base.floor_cpu_per_registration(work, bundle, count)
+        return bench_base.crypto_floor_cpu_per_registration(work, bundle, count)
     import psycopg
 
     text = json.dumps({"bundle": bundle})

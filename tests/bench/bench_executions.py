@@ -2,7 +2,7 @@
 registrations of ``bench_base`` (the same lean load generators, the same TLS, every answer
 checked, every acknowledged execution durable).
 
-    .venv/bin/python tests/bench/bench_executions.py [--count 2000] [--clients 16]
+    .venv/bin/python tests/bench/bench_executions.py [--count 2000] [--clients 16] [--profile FILE]
 
 Prints sustained executions per second (a pharmacist recording one box of a line, each execution
 under its own id, the ordonnance read, its lines and periods checked, the record and its audit
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "base"))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
-from bench_base import cpu_seconds, sustained  # noqa: E402
+from bench_base import cpu_seconds, start_profiler, stop_profiler, sustained  # noqa: E402
 
 from circuit_support import running_base  # noqa: E402
 
@@ -38,7 +38,8 @@ EXECUTION = ("/v1/prescrit/prescriptions/{}", "HTTP/1.1 200", '"partly_dispensed
 BODY = json.dumps({"lines": [{"line": 2, "quantity": 1}], "complete": False}).encode()
 
 
-def measure_executions(work: Path, count: int, clients: int = 16, client_procs: int = 2) -> dict:
+def measure_executions(work: Path, count: int, clients: int = 16, client_procs: int = 2,
+                       profile: str | None = None) -> dict:
     """A base in ``work`` with ``count / 50`` registered ordonnances, then ``count`` sustained
     executions; every acknowledged one checked to be stored."""
     from attack_support import insider
@@ -55,10 +56,12 @@ def measure_executions(work: Path, count: int, clients: int = 16, client_procs: 
         auth = SimpleNamespace(token=Token(pharmacist.token, time.time() + 3600, pharmacist.national_id, "21"),
                                installation=InstallationCredential(installation_id, secret))
         items = [(f"{numbers[i // BOXES_PER_ORDONNANCE]}/executions/{uuid.uuid4().hex}", BODY) for i in range(count)]
+        spy = start_profiler(base.process.pid, profile)
         server_cpu0 = cpu_seconds(base.process.pid)
         done, elapsed, client_cpu, latencies = sustained(base.port, base.ca, auth, items, clients, client_procs,
                                                          False, encode=lambda body: body, operation=EXECUTION)
         server_cpu = cpu_seconds(base.process.pid) - server_cpu0
+        stop_profiler(spy)
         stored = base_rows(base, "SELECT count(*) FROM executions")
         assert stored == done == count, (stored, done, count)
         for person in (physician, pharmacist):
@@ -103,10 +106,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--profile", metavar="FILE", help="py-spy raw profile of the server during the sustained run")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-executions-"))
     os.environ.setdefault("LAP_DATA_DIR", str(work / "data"))
-    run = measure_executions(work, args.count, args.clients)
+    run = measure_executions(work, args.count, args.clients, profile=args.profile)
     floor = floor_cpu_per_execution(work, run["bundle"], min(args.count, 500))
     print(f"sustained: {run['done']} executions in {run['elapsed']:.2f} s = {run['done'] / run['elapsed']:.0f} "
           f"executions/s ({args.clients} keep-alive connections, clients and server share the 2 cores)")

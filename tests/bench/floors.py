@@ -183,12 +183,14 @@ def render_floor(ordonnance) -> bytes:
 
 # -- reference base ---------------------------------------------------------------------
 # The base's floors live beside its bench (bench_base.py), with the signed Bundles they need.
-# ``floor_cpu_per_registration`` is the floor, « RSA verification and the fsync
-# alone »: JSON parse, canonical form + SHA-256, RSA, one fsynced insert. It leaves out work
-# every base must do: TLS and HTTP, the card token and the installation credential, the
-# number's reservation, the FHIR reading and validation of the Bundle, the audit row.
-# ``every_check_floor_cpu_per_registration`` does all of it plainly, one registration at a
-# time (one fsync each: the project's group commit shares one among concurrent requests).
+# ``floor_cpu_per_registration`` is the floor, « the same checks with RSA verification
+# and the fsync alone »: every check the base does (token, installation, number, FHIR reading
+# and validation, prescriber = card holder, canonical digest + RSA) and the fsynced transaction
+# with its audit row, one registration and one fsync at a time, without TLS, HTTP and the
+# server, which are not checks. Told beside it as information: the barest reading
+# (``crypto_floor_cpu_per_registration``: JSON, digest, RSA, one fsynced insert, none of the
+# other checks) and every check with TLS and HTTP added back
+# (``every_check_floor_cpu_per_registration``).
 
 
 # -- start-up ---------------------------------------------------------------------------

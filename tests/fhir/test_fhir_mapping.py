@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lap_app.domain.model import NonSubstitutionReason, Ordonnance, Signature, Zone
 from lap_app.domain.validation import validate_ordonnance
@@ -128,6 +129,33 @@ def test_canonical_bytes_are_sorted_compact_utf8_without_signature(example: dict
     signed = dict(example, signature={"data": "AAAA"})
     assert canonical_bytes(signed) == data
     assert json.loads(data) == example
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats() | st.sampled_from([1e-5, 1.5e-7, 1e16, -1e22, 0.0001, 123456789012345.6, -0.0])
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(st.dictionaries(st.text(max_size=8), _JSON_VALUES, max_size=5))
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+def test_canonical_bytes_are_exactly_the_standard_library_serialisation(bundle: dict) -> None:
+    """The signer and the base must compute the same bytes: whatever the content (tiny and huge
+    floats, NaN, integers beyond 64 bits, any text), the fast path writes what json.dumps writes,
+    or refuses what it refuses."""
+    unsigned = {k: v for k, v in bundle.items() if k != "signature"}
+    try:
+        expected: bytes | type[Exception] = json.dumps(unsigned, sort_keys=True, separators=(",", ":"),
+                                                       ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeEncodeError) as error:
+        expected = type(error)
+    if isinstance(expected, bytes):
+        assert canonical_bytes(bundle) == expected
+    else:
+        with pytest.raises(expected):
+            canonical_bytes(bundle)
 
 
 def test_signature_survives_the_round_trip_and_verifies(example: dict, signer) -> None:

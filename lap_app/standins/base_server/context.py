@@ -126,8 +126,8 @@ PrescriberCaller = Annotated[Caller, Depends(_requiring(PRESCRIBER_PROFESSIONS, 
 PharmacistCaller = Annotated[Caller, Depends(_requiring(
     PHARMACIST_PROFESSIONS, "Opération réservée aux pharmaciens (carte de pharmacien)"))]
 
-PrescritCaller = Annotated[Caller, Depends(_requiring(
-    PRESCRIT_PROFESSIONS, "Opération réservée aux professionnels qui exécutent les ordonnances (carte de prescrit)"))]
+PRESCRITS_ONLY = "Opération réservée aux professionnels qui exécutent les ordonnances (carte de prescrit)"
+PrescritCaller = Annotated[Caller, Depends(_requiring(PRESCRIT_PROFESSIONS, PRESCRITS_ONLY))]
 
 
 def check_number_format(number: str) -> str:

@@ -1,4 +1,5 @@
-"""The lean path of the hot operation, ``PUT /v1/prescriptions/{number}`` (registration).
+"""The lean paths of the hot operations: ``PUT /v1/prescriptions/{number}`` (registration) and
+``PUT /v1/prescrit/prescriptions/{number}/executions/{id}`` (a prescrit's execution).
 
 A pure ASGI middleware in front of FastAPI's routing: no dependency solving, no pydantic
 round trip over the big Bundle, no thread-pool hop. The checks run on the event loop (they
@@ -6,34 +7,50 @@ are CPU work: FHIR read, validation, RSA), the write goes to the store's group-c
 and the answer leaves only once that batch is fsynced. Same checks, same errors and same
 audit rows as the FastAPI route, which stays for the OpenAPI document (see
 ``registration.prepare_registration``, shared by both).
+
+An execution takes the lean path only when all goes well: a request the lean path would refuse
+(its caller, its body, the ordonnance's state...) is handed, body and all, to the FastAPI route,
+which refuses and audits it as always; the lean path's attempt wrote nothing (its savepoint or
+transaction rolled back). What it saves: FastAPI's dependency solving and validation layers,
+the thread-pool hop and a transaction of its own (the execution joins the group commit).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 import orjson
 
-from lap_app.base_client.protocol import INSTALLATION_HEADER, PRESCRIBER_PROFESSIONS
+from lap_app.base_client.protocol import INSTALLATION_HEADER, PRESCRIBER_PROFESSIONS, PRESCRIT_PROFESSIONS
 from lap_app.standins.base_server.body_limits import (
     REGISTRATION_BODY,
+    SMALL_BODY,
     declared_length,
     drain_body,
     read_body,
+    replaying,
     respond,
     too_large,
 )
-from lap_app.standins.base_server.context import PRESCRIBERS_ONLY, BaseState, caller_of
+from lap_app.standins.base_server.context import (
+    PRESCRIBERS_ONLY,
+    PRESCRITS_ONLY,
+    BaseState,
+    caller_of,
+    check_number_format,
+)
 from lap_app.standins.base_server.errors import ApiError, own_failure
 from lap_app.standins.base_server.refusals import settle_refusal
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
 ROUTE = re.compile(r"^/v1/prescriptions/([^/]+)$")
+EXECUTION_ROUTE = re.compile(r"^/v1/prescrit/prescriptions/([^/]+)/executions/([^/]+)$")
 _AUTHORIZATION = b"authorization"
 _INSTALLATION = INSTALLATION_HEADER.lower().encode("ascii")
-_JSON = [(b"content-type", b"application/json")]
+_CONTENT_TYPE = b"content-type"
+_JSON_TYPE = b"application/json"
+_JSON = [(_CONTENT_TYPE, _JSON_TYPE)]
 
 
 class RegistrationFastPath:
@@ -52,9 +69,14 @@ class RegistrationFastPath:
                 scope.setdefault("app", self.app)
             elif "app" in scope:
                 state = getattr(scope["app"].state, "base", None)
-            if match and state is not None:
-                await _register(state, scope, receive, send, match.group(1))
-                return
+            if state is not None:
+                if match:
+                    await _register(state, scope, receive, send, match.group(1))
+                    return
+                execution = EXECUTION_ROUTE.match(scope["path"])
+                if execution:
+                    await _execute(self.app, state, scope, receive, send, *execution.groups())
+                    return
         await self.app(scope, receive, send)
 
 
@@ -92,7 +114,7 @@ async def _register(state: BaseState, scope: dict, receive: Any, send: Any, numb
     try:
         outcome = prepare_registration(state, caller, number, bundle)
         if not isinstance(outcome, Registered):
-            outcome = await asyncio.wrap_future(state.store.submit(outcome))
+            outcome = await state.store.run_grouped(outcome)
     except ApiError as error:  # as ``context.audited`` does
         error = await settle_refusal(scope, error, caller=caller, action="register", number=number)
         await _respond(send, error.status, error.body(), error.headers)
@@ -102,6 +124,44 @@ async def _register(state: BaseState, scope: dict, receive: Any, send: Any, numb
         await _respond(send, failure.status, failure.body(), failure.headers)
         return
     await _respond(send, 200 if outcome.replayed else 201, outcome.body())
+
+
+async def _execute(app: Any, state: BaseState, scope: dict, receive: Any, send: Any, number: str,
+                   execution_id: str) -> None:
+    """An execution recorded through the group commit; anything else answered by the route."""
+    import json
+
+    from pydantic import ValidationError
+
+    from lap_app.standins.base_server.routes_prescrit import EXECUTION_ID, ExecutionIn, execution_write
+
+    declared = declared_length(scope)
+    headers = dict(reversed(scope["headers"]))  # a header given twice: its first value, as FastAPI reads it
+    if (declared is None or declared > SMALL_BODY or headers.get(_CONTENT_TYPE) != _JSON_TYPE
+            or not re.fullmatch(EXECUTION_ID.strip("^$"), execution_id)):
+        await app(scope, receive, send)  # FastAPI's own answer (the body limit, a 422, ...)
+        return
+    try:
+        body = await read_body(receive, SMALL_BODY)
+    except ApiError as error:  # as ``BodyLimit`` answers it
+        await respond(send, await settle_refusal(scope, error))
+        return
+    try:
+        authorization, installation = headers.get(_AUTHORIZATION), headers.get(_INSTALLATION)
+        caller = caller_of(state, authorization.decode("latin-1") if authorization is not None else None,
+                           installation.decode("latin-1") if installation is not None else None,
+                           PRESCRIT_PROFESSIONS, PRESCRITS_ONLY)
+        check_number_format(number)
+        request = ExecutionIn.model_validate(json.loads(body))  # as FastAPI reads a JSON body
+        view = await state.store.run_grouped(execution_write(state, caller, number, execution_id, request))
+    except (ApiError, ValidationError, ValueError):  # refused: the route refuses it again and audits it
+        await app(scope, replaying(body, receive), send)
+        return
+    except Exception as error:  # noqa: BLE001 - its own failure (disk full...): a French 5xx, never a verdict
+        failure = own_failure(error)
+        await _respond(send, failure.status, failure.body(), failure.headers)
+        return
+    await _send_json(send, 200, view.model_dump_json(by_alias=True).encode())  # in one pass, as FastAPI does
 
 
 def _bundle(body: bytes) -> Any:
@@ -124,7 +184,10 @@ def _invalid(path: str, message: str) -> ApiError:
 
 
 async def _respond(send: Any, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-    payload = orjson.dumps(body)
+    await _send_json(send, status, orjson.dumps(body), headers)
+
+
+async def _send_json(send: Any, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
     raw_headers = [*_JSON, (b"content-length", str(len(payload)).encode("ascii"))]
     for name, value in (headers or {}).items():
         raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))

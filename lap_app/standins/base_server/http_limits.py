@@ -7,6 +7,7 @@ arrives. This subclass counts the bytes of each request head before the parser s
 whose request head has not arrived ``head_timeout`` seconds after the connection or the
 previous response (408), and one whose body stops flowing for ``idle_timeout`` seconds.
 Idle keep-alive connections between requests are closed by uvicorn (``timeout_keep_alive``).
+Each answer leaves in one write (``response_writes.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 import httptools
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from lap_app.standins.base_server.response_writes import HeadWithBody
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,8 @@ def guarded_protocol(limits: HttpLimits) -> type[HttpToolsProtocol]:
                 self._head_timer.cancel()
                 self._head_timer = None
             super().on_headers_complete()
+            if self.cycle is not None and self.cycle.transport is self.transport:  # a new request's cycle
+                self.cycle.transport = HeadWithBody(self.transport, self.cycle)  # type: ignore[assignment]  # its answer in one write
 
         def on_message_complete(self) -> None:
             if self._idle_timer is not None:

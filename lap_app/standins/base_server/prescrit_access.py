@@ -32,10 +32,16 @@ def prescription_carried_out(state: BaseState, caller: Caller, conn: Any, number
     """The ``prescriptions`` row a prescrit (pharmacist or other) asks for by number, locked until
     the transaction ends: 429 once too many unknown numbers were read, 404 unknown, 403 when the
     caller's profession does not carry out its kind."""
+    return carried_out_with_bundle(state, caller, conn, number)[0]
+
+
+def carried_out_with_bundle(state: BaseState, caller: Caller, conn: Any, number: str) -> tuple[Any, dict[str, Any]]:
+    """``prescription_carried_out`` and its stored Bundle, parsed once."""
     check_lookup_allowed(state, caller)  # before any lookup
     state.store.lock_number(conn, number)  # what is checked here holds until the transaction ends
     row = conn.execute("SELECT * FROM prescriptions WHERE number = ?", (number,)).fetchone()
     if row is None:
         raise ApiError(404, "unknown_prescription", "Aucune ordonnance enregistrée sous ce numéro")
-    check_kind_carried_out(caller.holder, stored_kind(row))  # e.g. a pharmacist reads no biology, nursing
-    return row
+    bundle = json.loads(row["bundle"])
+    check_kind_carried_out(caller.holder, stored_kind(row, bundle))  # e.g. a pharmacist reads no biology, nursing
+    return row, bundle

@@ -15,7 +15,6 @@ registration's lean path, which all end here:
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from collections.abc import MutableMapping
@@ -66,7 +65,7 @@ async def settle_refusal(scope: MutableMapping[str, Any], error: ApiError, *, ca
         state.store.audit(conn, actor, profession, installation, number, action, f"refused:{error.status}:{error.code}")
 
     try:
-        await asyncio.wrap_future(state.store.submit(write))
+        await state.store.run_grouped(write)
     except Exception as failure:  # noqa: BLE001 - an unaudited refusal is not sent: 5xx, retried
         return own_failure(failure)
     error.audited = True

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Path
@@ -41,7 +42,11 @@ from lap_app.standins.base_server.execution_view import (
     line_history,
     lines_out,
 )
-from lap_app.standins.base_server.prescrit_access import prescription_carried_out, stored_kind
+from lap_app.standins.base_server.prescrit_access import (
+    carried_out_with_bundle,
+    prescription_carried_out,
+    stored_kind,
+)
 from lap_app.standins.base_server.security import SIGNATURE, verify_rs256
 from lap_app.standins.base_server.status_rules import check_still_open, status_after
 
@@ -108,11 +113,11 @@ def read(number: str, state: State, caller: PrescritCaller) -> PrescritViewOut:
     def run() -> PrescritViewOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = prescription_carried_out(state, caller, conn, number)
+            row, bundle = carried_out_with_bundle(state, caller, conn, number)
             check_still_open(row, "Ordonnance entièrement exécutée : numéro clos")
             state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
                               "prescrit_read", "ok")
-            return _view(conn, row)
+            return _view(conn, row, bundle=bundle)
 
     return audited(state, holder, caller.installation, number, "prescrit_read", run)
 
@@ -122,35 +127,46 @@ def execute(number: str, body: ExecutionIn, state: State, caller: PrescritCaller
             execution_id: str = Path(pattern=EXECUTION_ID, description="Choisi par le logiciel du prescrit")
             ) -> PrescritViewOut:
     """Record an execution; the same id with the same content is a replay (200, ``replayed``)."""
-    holder = caller.holder
-    content = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    write = execution_write(state, caller, number, execution_id, body)
 
     def run() -> PrescritViewOut:
         check_number_format(number)
         with state.store.transaction() as conn:
-            row = prescription_carried_out(state, caller, conn, number)
-            earlier = conn.execute("SELECT * FROM executions WHERE id = ?", (execution_id,)).fetchone()
-            if earlier is not None:
-                if (earlier["number"], earlier["actor"], earlier["content_sha256"]) != (number, holder.national_id,
-                                                                                      content):
-                    raise ApiError(409, "execution_id_reused",
-                                   "Identifiant d'exécution déjà utilisé pour un autre contenu")
-                return _replayed(state, caller, conn, row, "execute")
-            bundle = json.loads(row["bundle"])
-            lines = current_lines(conn, row, bundle)
-            now = time.time()
-            history = line_history(execution_records(conn, number, lines))
-            problems = execution_problems(lines, row["status"], row["registered_at"], history, body.lines, now)
-            if problems:
-                raise ApiError(422, "invalid_execution", "Exécution refusée : rien n'a été enregistré", problems)
-            _record(conn, number, execution_id, holder.national_id, holder.profession, content, lines, body, now)
-            new_status = status_after(body.complete).value
-            conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))
-            state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
-                              "execute", f"ok:{new_status}")
-            return _view(conn, row, status=new_status, bundle=bundle, lines=lines)
+            return write(conn)
 
-    return audited(state, holder, caller.installation, number, "execute", run)
+    return audited(state, caller.holder, caller.installation, number, "execute", run)
+
+
+def execution_write(state: BaseState, caller: Caller, number: str, execution_id: str,
+                    body: ExecutionIn) -> Callable[[Any], PrescritViewOut]:
+    """The transaction of ``PUT .../executions/{execution_id}`` once the request is read (also
+    run by the lean path, ``fast_path.py``): raises ApiError, writing nothing."""
+    holder = caller.holder
+    content = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+    def write(conn: Any) -> PrescritViewOut:
+        row, bundle = carried_out_with_bundle(state, caller, conn, number)
+        earlier = conn.execute("SELECT * FROM executions WHERE id = ?", (execution_id,)).fetchone()
+        if earlier is not None:
+            if (earlier["number"], earlier["actor"], earlier["content_sha256"]) != (number, holder.national_id,
+                                                                                  content):
+                raise ApiError(409, "execution_id_reused",
+                               "Identifiant d'exécution déjà utilisé pour un autre contenu")
+            return _replayed(state, caller, conn, row, "execute")
+        lines = current_lines(conn, row, bundle)
+        now = time.time()
+        history = line_history(execution_records(conn, number, lines))
+        problems = execution_problems(lines, row["status"], row["registered_at"], history, body.lines, now)
+        if problems:
+            raise ApiError(422, "invalid_execution", "Exécution refusée : rien n'a été enregistré", problems)
+        _record(conn, number, execution_id, holder.national_id, holder.profession, content, lines, body, now)
+        new_status = status_after(body.complete).value
+        conn.execute("UPDATE prescriptions SET status = ?, updated_at = ? WHERE number = ?", (new_status, now, number))
+        state.store.audit(conn, holder.national_id, holder.profession, caller.installation, number,
+                          "execute", f"ok:{new_status}")
+        return _view(conn, row, status=new_status, bundle=bundle, lines=lines)
+
+    return write
 
 
 def _replayed(state: BaseState, caller: Caller, conn: Any, row: Any, action: str) -> PrescritViewOut:

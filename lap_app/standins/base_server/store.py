@@ -3,11 +3,13 @@
 One writer connection behind a lock: SQLite serialises writers anyway, and the lock keeps each
 API operation (checks + writes + audit row) one transaction. Registrations go through a group
 commit (``submit``/``grouped``): a writer thread runs every operation queued meanwhile in one
-transaction, so concurrent registrations share one fsync.
+transaction, so concurrent registrations share one fsync. An event loop awaits its
+operations with ``run_grouped``: the batch's answers reach it in one call, not one wake-up each.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import queue
 import sqlite3
@@ -122,11 +124,35 @@ CREATE TABLE IF NOT EXISTS audit (
 
 
 class _Pending:
-    __slots__ = ("future", "operation")
+    """One queued operation and who waits for it: a thread (``future``) or an event loop (``loop``, ``awaited``)."""
 
-    def __init__(self, operation: Callable[[sqlite3.Connection], Any]) -> None:
+    __slots__ = ("awaited", "future", "loop", "operation")
+
+    def __init__(self, operation: Callable[[sqlite3.Connection], Any],
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.operation = operation
-        self.future: Future[Any] = Future()
+        self.loop = loop
+        if loop is None:
+            self.future: Future[Any] = Future()
+        else:
+            self.awaited: asyncio.Future[Any] = loop.create_future()
+
+    def settle(self, result: Any, failure: BaseException | None) -> None:
+        """From the writer thread; the loop's waiters are settled by ``_settle_on_loop``."""
+        if failure is not None:
+            self.future.set_exception(failure)
+        else:
+            self.future.set_result(result)
+
+
+def _settle_on_loop(settled: list[tuple[_Pending, Any, BaseException | None]]) -> None:
+    for pending, result, failure in settled:
+        if pending.awaited.cancelled():  # its request went away; the write stands
+            continue
+        if failure is not None:
+            pending.awaited.set_exception(failure)
+        else:
+            pending.awaited.set_result(result)
 
 
 _STOP = object()
@@ -207,6 +233,15 @@ class BaseStore:
         """``submit`` and wait: returns once committed (or raises the operation's error)."""
         return self.submit(operation).result()
 
+    async def run_grouped(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """``submit`` awaited on the running event loop (once committed, as ``grouped``)."""
+        item = _Pending(operation, asyncio.get_running_loop())
+        if self._writer is None:
+            self._start_writer()
+        self._queue.put(item)
+        result: T = await item.awaited
+        return result
+
     def _start_writer(self) -> None:
         with self._writer_lock:
             if self._writer is None:
@@ -254,14 +289,20 @@ class BaseStore:
             except BaseException as commit_failure:  # noqa: BLE001 - the commit itself failed: nobody is acknowledged
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                for pending in batch:
-                    pending.future.set_exception(commit_failure)
-                return
-        for pending, result, failure in results:  # acknowledged only now: the batch is on disk
-            if failure is not None:
-                pending.future.set_exception(failure)
+                results = [(pending, None, commit_failure) for pending in batch]
+        self._settle(results)  # acknowledged only now: the batch is on disk (or refused as a whole)
+
+    @staticmethod
+    def _settle(results: list[tuple[_Pending, Any, BaseException | None]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Any, BaseException | None]]] = {}
+        for pending, result, failure in results:
+            if pending.loop is None:
+                pending.settle(result, failure)
             else:
-                pending.future.set_result(result)
+                by_loop.setdefault(pending.loop, []).append((pending, result, failure))
+        for loop, settled in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # its loop already closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle_on_loop, settled)
 
     def lock_number(self, conn: sqlite3.Connection, number: str) -> None:
         """Nothing to do: one writer at a time already (see ``PostgresBaseStore.lock_number``)."""

@@ -16,6 +16,7 @@ A registration is acknowledged once its own COMMIT returned: with ``synchronous_
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -278,6 +279,9 @@ class PostgresBaseStore:
 
     def grouped(self, operation: Callable[[Connection], T]) -> T:
         return self.submit(operation).result()
+
+    async def run_grouped(self, operation: Callable[[Connection], T]) -> T:
+        return await asyncio.wrap_future(self.submit(operation))
 
     def lock_number(self, conn: Connection, number: str) -> None:
         """Until this transaction ends, no other one writes about ``number`` (any process, any server)."""
