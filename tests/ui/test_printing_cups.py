@@ -139,18 +139,17 @@ def test_cups_media_follow_the_ordonnance_page_size():
 @pytest.mark.cups
 def test_f9_in_the_validation_result_prints_on_the_default_printer(qtbot, tmp_path):
     require_service(_cups_pdf_queue_ready(), "CUPS with the cups-pdf queue PDF")
-    from types import SimpleNamespace
-
     from contexts import complete_context
     from PySide6.QtCore import Qt
 
     from lap_app.domain.status import OrdonnanceStatus
+    from lap_app.services.prescribing import PrescriptionOutcome
     from lap_app.ui.validation_flow import ResultDialog
 
     context = complete_context(tmp_path / "store.sqlite3")
     context.settings.default_printer = "PDF"
     pdf, number = _ordonnance_pdf()
-    result = SimpleNamespace(number=number, status=OrdonnanceStatus.REGISTERED, pdf=pdf, message=None)
+    result = PrescriptionOutcome(ordonnance_id=1, number=number, status=OrdonnanceStatus.REGISTERED, pdf=pdf)
     dialog = ResultDialog(context, result)
     qtbot.addWidget(dialog)
     dialog.show()
