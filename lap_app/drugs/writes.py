@@ -64,15 +64,20 @@ class WriterThread:
         self._thread.start()
 
     def execute(self, sql: str, params: tuple = ()) -> None:
-        self._jobs.put((self._conn.execute, (sql, params), None))
+        self._put((self._conn.execute, (sql, params), None))
 
     def executemany(self, sql: str, rows: Iterable[tuple]) -> None:
-        self._jobs.put((self._conn.executemany, (sql, rows), None))
+        self._put((self._conn.executemany, (sql, rows), None))
 
     def query(self, sql: str, params: tuple = ()) -> Future[list[tuple]]:
         answer: Future[list[tuple]] = Future()
-        self._jobs.put((lambda: self._conn.execute(sql, params).fetchall(), (), answer))
+        self._put((lambda: self._conn.execute(sql, params).fetchall(), (), answer))
         return answer
+
+    def _put(self, job: _Job) -> None:
+        if self._error is not None:  # a write has failed (disk full…): no use deriving further
+            raise self._error
+        self._jobs.put(job)
 
     def finish(self) -> None:
         """Wait until every statement given has run; raise the first failure."""

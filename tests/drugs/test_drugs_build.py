@@ -91,11 +91,13 @@ def test_writes_run_in_order_and_the_first_failure_stops_them(tmp_path: Path):
     writes.execute("INSERT INTO missing VALUES (1)")
     writes.execute("INSERT INTO t VALUES (1000)")  # after the failure: dropped
     late = writes.query("SELECT count(*) FROM t")
+    with pytest.raises(sqlite3.OperationalError):
+        late.result()
+    with pytest.raises(sqlite3.OperationalError, match="missing"):  # the caller learns it at its next write
+        writes.execute("INSERT INTO t VALUES (2000)")
     with pytest.raises(sqlite3.OperationalError, match="missing"):
         writes.finish()
     assert total.result() == [(4950,)]
-    with pytest.raises(sqlite3.OperationalError):
-        late.result()
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (100,)
     conn.close()
 
