@@ -48,6 +48,10 @@ from lap_app.i18n import _
 
 INS_SYSTEMS = (OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST)
 LINE_RESOURCES = ("MedicationRequest", "ServiceRequest", "DeviceRequest")
+# the codes each enumeration accepts, gathered once (not at each Bundle read)
+_KIND_CODES = frozenset(k.value for k in OrdonnanceKind)
+_ZONE_CODES = frozenset(z.value for z in Zone)
+_SEX_CODES = frozenset(s.value for s in Sex)
 
 
 def from_bundle(data: Any) -> Ordonnance:
@@ -249,7 +253,7 @@ def _read_kind(r: JsonReader, composition: JsonObject, comp_path: str) -> Ordonn
         return OrdonnanceKind.MEDICAMENTS
     path, category = categories[0]
     codes = r.codes(category, path, c.SYSTEM_KIND)
-    if len(codes) != 1 or codes[0] not in {k.value for k in OrdonnanceKind}:
+    if len(codes) != 1 or codes[0] not in _KIND_CODES:
         r.problem(path, _("type d'ordonnance inconnu : {v} attendu").format(v=", ".join(k.value for k in OrdonnanceKind)))
         return OrdonnanceKind.MEDICAMENTS
     return OrdonnanceKind(codes[0])
@@ -293,7 +297,7 @@ def _read_sections(r: JsonReader, composition: JsonObject, comp_path: str, by_ur
         code = r.obj(section, "code", path)
         if code is not None:
             codes = r.codes(code, f"{path}.code", SYSTEM_ZONE)
-            if len(codes) != 1 or codes[0] not in {z.value for z in Zone}:
+            if len(codes) != 1 or codes[0] not in _ZONE_CODES:
                 r.problem(f"{path}.code", _("zone inconnue : ALD ou HORS-ALD attendu"))
             else:
                 zone = Zone(codes[0])
@@ -381,7 +385,7 @@ def _read_patient(r: JsonReader, path: str, res: JsonObject, url: str) -> Patien
     r.map("patient.sex", f"{path}.gender")
     sex = Sex.UNKNOWN
     if gender is not None:
-        if gender in {s.value for s in Sex}:
+        if gender in _SEX_CODES:
             sex = Sex(gender)
         else:
             r.problem(f"{path}.gender", _("sexe inconnu : male, female, other ou unknown attendu"))

@@ -20,6 +20,8 @@ from lap_app.fhir import constants as c
 from lap_app.fhir.json_reader import JsonObject, JsonReader, same_ref, time_quantity
 from lap_app.i18n import _
 
+_NON_SUBSTITUTION_CODES = frozenset(x.value for x in NonSubstitutionReason)
+
 
 def read_medication_request(r: JsonReader, path: str, url: str, res: JsonObject, ctx: JsonObject, line_path: str) -> PrescriptionLine:
     r.map(line_path, path)
@@ -90,7 +92,7 @@ def read_medication_request(r: JsonReader, path: str, url: str, res: JsonObject,
         r.map(f"{line_path}.non_substitution_reason", f"{path}.substitution")
         if reason_obj is not None:
             codes = r.codes(reason_obj, f"{path}.substitution.reason", SYSTEM_NON_SUBSTITUTION)
-            if len(codes) == 1 and codes[0] in {x.value for x in NonSubstitutionReason}:
+            if len(codes) == 1 and codes[0] in _NON_SUBSTITUTION_CODES:
                 reason = NonSubstitutionReason(codes[0])
             else:
                 r.problem(f"{path}.substitution.reason", _("justification de non-substitution inconnue : MTE, EFG ou CIF attendu"))
@@ -179,18 +181,15 @@ def _read_dosage(r: JsonReader, d: JsonObject, path: str, pos_path: str) -> tupl
 
 
 _RENDERED_FIELDS = tuple(f.name for f in fields(Posology) if f.name != "text")
-_SENTENCES: dict[tuple[object, ...], str] = {}  # the same few posologies come back on every ordonnance
+_SENTENCES: dict[tuple[str, ...], str] = {}  # the same few posologies come back on every ordonnance
 
 
 def _sentence(p: Posology) -> str:
     """``render_sentence(p)`` (a pure function of these fields), remembered: a base reads the
     same posologies many times a second."""
-    key = tuple((value.__class__, tuple(value) if value.__class__ is list else value)
-                for value in map(p.__getattribute__, _RENDERED_FIELDS))
-    try:
-        sentence = _SENTENCES.get(key)
-    except TypeError:  # an unhashable value: not remembered
-        return render_sentence(p)
+    # repr tells 1 from 1.0 and True, and round-trips floats: equal keys, equal sentences
+    key = tuple(map(repr, map(p.__getattribute__, _RENDERED_FIELDS)))
+    sentence = _SENTENCES.get(key)
     if sentence is None:
         if len(_SENTENCES) >= 4096:
             _SENTENCES.clear()
