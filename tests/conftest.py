@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(FilesOnWorkers())
     _untimed_hypothesis()
+    _interruptible()
 
 
 # Parallel runs (pytest-xdist, ``-n 3 --dist loadfile`` by the README's command): each file runs on one worker.
@@ -94,6 +96,15 @@ class FilesOnWorkers:
                 return HOST_DEVICES if file in HOST_DEVICE_FILES else file
 
         return FilesAndHostDevices(config, log)
+
+
+def _interruptible() -> None:
+    """A suite started in the background by a script (a shell without job control) inherits
+    Ctrl+C ignored, and every command the tests start would too: the Ctrl+C tests would see a
+    command that never gets it. A user's terminal delivers it, so Python's handler is put back
+    (before pytest-xdist starts its workers: they and their commands inherit it)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _untimed_hypothesis() -> None:
