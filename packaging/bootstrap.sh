@@ -2,7 +2,7 @@
 # Sets up a developer workstation (Debian/Ubuntu) and runs the demo or the test suite.
 #   packaging/bootstrap.sh demo   -> system packages, .venv, then `lap-app demo`
 #   packaging/bootstrap.sh test   -> system packages, .venv, static checks (ruff, mypy), pcscd + CUPS, pytest
-#                                    on LAP_TEST_WORKERS (default 3) parallel workers; LAP_TEST_WORKERS=0: serial
+#                                    on LAP_TEST_WORKERS (default 4) parallel workers; LAP_TEST_WORKERS=0: serial
 #                                    (the tests start their own throw-away PostgreSQL cluster with
 #                                    initdb/pg_ctl in a temporary directory, tests/postgres_cluster.py)
 #   packaging/bootstrap.sh test ARGS -> the same, pytest ARGS only (static checks skipped: a partial run;
@@ -104,7 +104,7 @@ case "$MODE" in
       # The whole suite on LAP_TEST_WORKERS pytest workers (pytest-xdist; 0 = one process, serial).
       # More workers than cores: many tests wait on a subprocess (a base, a card, a killed client).
       # Each file stays on one worker, the card reader, CUPS and X files all on one (tests/conftest.py).
-      set -- -n "${LAP_TEST_WORKERS:-3}" --dist loadfile
+      set -- -n "${LAP_TEST_WORKERS:-4}" --dist loadfile
     fi
     start_pcscd
     start_cups

@@ -40,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _interruptible()
 
 
-# Parallel runs (pytest-xdist, ``-n 3 --dist loadfile`` by the README's command): each file runs on one worker.
+# Parallel runs (pytest-xdist, ``-n 4 --dist loadfile`` by the README's command): each file runs on one worker.
 # The machine's card reader (pcscd + vpcd's fixed ports), its CUPS queue and its X displays exist
 # once: the files whose tests use them (``pcsc``, ``cups`` marks) all run on one worker, one test at
 # a time. A marked test in a file missing from this list stops the run before any test starts.
