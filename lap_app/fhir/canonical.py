@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
+try:  # in the [server] extra: the base checks many signatures; a workstation does without it
+    import orjson
+except ImportError:
+    orjson = None  # type: ignore[assignment]
 
 # orjson writes what ``json.dumps`` writes (sorted keys, compact, UTF-8, same escapes) except
 # for a float below 1e-4 or from 1e16 on (``1e-5`` → "0.00001", ``1e16`` → "1e16" where json
 # writes "1e-05", "1e+16") and NaN/Infinity (orjson: "null"; json: refused). Such floats send
 # the Bundle the exact way, and so does whatever orjson would write but json would not.
-_ORJSON_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME
-                   | orjson.OPT_PASSTHROUGH_DATACLASS)
+_ORJSON_OPTIONS = 0 if orjson is None else (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
 def canonical_bytes(bundle: dict[str, Any]) -> bytes:
@@ -20,7 +24,7 @@ def canonical_bytes(bundle: dict[str, Any]) -> bytes:
     byte for byte ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
     allow_nan=False)``; through orjson (several times faster) when that gives the same bytes."""
     unsigned = {key: value for key, value in bundle.items() if key != "signature"}
-    if not _has_float_written_otherwise(unsigned):
+    if orjson is not None and not _has_float_written_otherwise(unsigned):
         try:
             return orjson.dumps(unsigned, option=_ORJSON_OPTIONS)
         except TypeError:  # integers beyond 64 bits, non-text keys, lone surrogates, subclasses, dates...
