@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import ssl
 import time
 
 import httpx
@@ -29,7 +30,7 @@ def _token(base, actor: str, profession: str) -> dict[str, str]:  # type: ignore
 
 @pytest.fixture
 def client(base):  # type: ignore[no-untyped-def]
-    with httpx.Client(base_url=base.url, verify=str(base.ca), timeout=30) as client:
+    with httpx.Client(base_url=base.url, verify=ssl.create_default_context(cafile=base.ca), timeout=30) as client:
         yield client
 
 
