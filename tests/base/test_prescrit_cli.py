@@ -109,18 +109,27 @@ def test_a_physiotherapist_adjusts_with_the_prescriber_s_agreement_over_pcsc(bas
 
 
 def _line_with(process, text: str, timeout: float) -> str:  # type: ignore[no-untyped-def]
-    """The first line of ``process``'s stdout holding ``text`` (or what came before the timeout)."""
-    import selectors
+    """The first line of ``process``'s stdout holding ``text`` (or all it printed, at the timeout or its end).
+
+    Read from the descriptor itself: the text wrapper's ``readline()`` may take two lines into its
+    buffer, and ``select()`` would then wait for the second, already read, until the timeout."""
+    import os
+    import select
     import time
 
-    seen = ""
+    descriptor = process.stdout.fileno()
+    seen = b""
     deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline and process.poll() is None:
-            if selector.select(timeout=0.5):
-                line = process.stdout.readline()
-                seen += line
-                if text in line:
+    while time.monotonic() < deadline:
+        if select.select([descriptor], [], [], 0.5)[0]:
+            chunk = os.read(descriptor, 4096)
+            if not chunk:
+                break
+            seen += chunk
+            for line in seen.decode("utf-8", "replace").splitlines(keepends=True):
+                if text in line and line.endswith("\n"):
                     return line
-    return seen
+        elif process.poll() is not None:
+            break
+    ended = "" if process.poll() is None else f"[ended with {process.returncode}] {process.stderr.read()}"
+    return seen.decode("utf-8", "replace") + ended
