@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
         if session.identity is not None:
             self.login_page.set_locked_mode(holder_name(session.identity), pulled)
         self.stack.setCurrentWidget(self.login_page)
+        self.statusBar().clearMessage()  # (a signature abandoned is the unlocked session's news)
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
 
@@ -369,12 +370,14 @@ class MainWindow(QMainWindow):
         from lap_app.ui.validation_flow import ValidationFlow
 
         record = self.patient_panel.current_patient()
+        self.statusBar().clearMessage()  # a signature abandoned earlier is no news any more
         if self.care_editor.draft.count():  # several ordonnances: one validation for them all
             from lap_app.ui.consultation_flow import ConsultationFlow
 
             consultation = ConsultationFlow(self.context, self)
             consultation.finished_ok.connect(lambda result: self._after_consultation(result, record))
             consultation.practice_missing.connect(self.ask_practice)
+            consultation.abandoned.connect(self.statusBar().showMessage)
             alerts = self.editor.alerts_panel()
             consultation.start(record, self.editor.draft_lines(), self.care_editor.draft,
                                alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
@@ -384,6 +387,7 @@ class MainWindow(QMainWindow):
         # the draft cleared is the one signed, even if another patient is shown by then
         flow.finished_ok.connect(lambda result: self._after_validation(result, record))
         flow.practice_missing.connect(self.ask_practice)
+        flow.abandoned.connect(self.statusBar().showMessage)  # until the next validation
         alerts = self.editor.alerts_panel()
         flow.start(record, self.editor.draft_lines(), alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
         self._flow = flow
