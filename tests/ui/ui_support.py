@@ -43,6 +43,18 @@ def paracetamol_for_petit(qtbot, window) -> None:
     window.editor.load_lines([line])
 
 
+def paracetamol_for_rousseau(qtbot, window):
+    """Logged in, the patient ROUSSEAU chosen and paracetamol 500 added through the drug search;
+    returns the editor of the other kinds (biology, nursing…)."""
+    from test_full_flow import add_drug
+
+    login(qtbot, window, "1234")
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.patient_panel.select(window.context.services.patients.search("ROUSSEAU")[0])
+    add_drug(qtbot, window.editor, "paracetamol 500")
+    return window.care_editor
+
+
 def wait_for(predicate, timeout: float = 5.0) -> float:
     """Process events until ``predicate()``; returns the seconds it took."""
     from PySide6.QtWidgets import QApplication
