@@ -142,6 +142,15 @@ class PrescribingDesk:
         import lap_app.services.base_connection
         import lap_app.services.prescribing  # noqa: F401
 
+    @staticmethod
+    def warm_renderer() -> None:
+        """Make the PDF renderer ready (``render.warm``): the first ordonnance of the session
+        then costs what the next ones do. Run on the card thread once the session is open, so
+        it never runs beside a signature's own render nor delays the login."""
+        from lap_app.render.warm import warm_up
+
+        warm_up()
+
     # -- status bar --------------------------------------------------------------------------
     def status(self) -> DeskStatus:
         """The status bar's base and outbox, every ``STATUS_REFRESH_MS``: the outbox is read once

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
 BACKGROUND_WORK_DELAY_MS = 1_000  # at the latest, when the card's state is slow to come
+RENDERER_WARM_UP_DELAY_MS = 1_500  # after the first unlock: the working area painted, the GP reading it
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         # a moment: their imports in a worker hold the interpreter lock, which would delay the
         # window the GP is waiting for.
         self._background_started = False
+        self._renderer_warmed = False  # (once per window: the first unlock)
         if not self._has_base():
             self._show_no_base()  # known at once: no probe to wait for
         self.login_page.pin_ready.connect(self._start_background_work)
@@ -238,6 +240,17 @@ class MainWindow(QMainWindow):
             resumed = False
         (resume if resumed and resume is not None else self.patient_panel.search_edit).setFocus()
         self.flush_outbox(quiet=True)
+        if not self._renderer_warmed:
+            self._renderer_warmed = True
+            QTimer.singleShot(RENDERER_WARM_UP_DELAY_MS, self, self._warm_renderer)
+
+    def _warm_renderer(self) -> None:
+        """The PDF renderer's one-time set-up (fonts, ~0.2 s) done now, on the card thread, rather
+        than during the first validation the GP waits for; never before the login: it would
+        compete with the window's start-up."""
+        run_task(self.context.services.prescribing.warm_renderer,
+                 on_error=lambda error: log.warning("renderer warm-up failed: %s", error), pool=card_pool(),
+                 receiver=self)
 
     def lock(self, pulled: bool = False) -> None:
         """Lock the session: the working area (and the draft in it) stays as is, hidden."""

@@ -288,6 +288,20 @@ def test_escape_while_unlocking_keeps_the_lock_and_the_draft(qtbot, main_window)
     window.editor.clear()
 
 
+def test_the_pdf_renderer_is_made_ready_once_the_session_is_open(qtbot, main_window, monkeypatch):
+    """The renderer's one-time set-up (its fonts, ~0.2 s: ``lap_app.render.warm``) is done in the
+    background after the login — not during the start-up, which it would slow, nor during the
+    first validation, which the GP waits for."""
+    import lap_app.render.warm as warm
+
+    session = main_window.context.session
+    during: list[bool] = []  # the session open when the warm-up ran?
+    monkeypatch.setattr(warm, "warm_up", lambda: during.append(session.identity is not None and not session.locked))
+    login(qtbot, main_window)
+    qtbot.waitUntil(lambda: not main_window.is_locked(), timeout=5000)
+    qtbot.waitUntil(lambda: during == [True], timeout=10000)
+
+
 def test_ctrl_l_locks_and_the_pin_unlocks(qtbot, main_window):
     from PySide6.QtCore import Qt
 
