@@ -220,10 +220,11 @@ class _Composition:
         return known
 
     def keys(self, routes: str) -> list[tuple[str, str]]:
-        """Every thesaurus key the drug carries, with the substance key it comes through."""
+        """Every thesaurus key the drug carries, with the substance key it comes through, in key
+        order (the classes of a substance come from a set: the rows must not follow the hash seed)."""
         known = self._keys.get(routes)
         if known is None:
-            known = self._keys[routes] = list(self._thesaurus.drug_keys(self.substances, routes).items())
+            known = self._keys[routes] = sorted(self._thesaurus.drug_keys(self.substances, routes).items())
         return known
 
 
