@@ -381,9 +381,9 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
             composition = made_of[rows] = _Composition(list(rows), thesaurus)
         composition_of.append(composition)
         drug_keys_rows += [(cis, key, via) for key, via in composition.keys(routes or "")]
-    writes.executemany("INSERT INTO substance_map(bdpm_name, ansm_key, method) VALUES (?,?,?)",
+    writes.insert_many("INSERT INTO substance_map(bdpm_name, ansm_key, method) VALUES (?,?,?)",
                        [(n, k, m) for n, (k, m) in thesaurus.mapping.items()])
-    writes.executemany("INSERT INTO drug_ansm_key(cis, ansm_key, via) VALUES (?,?,?)", drug_keys_rows)
+    writes.insert_many("INSERT INTO drug_ansm_key(cis, ansm_key, via) VALUES (?,?,?)", drug_keys_rows)
 
     # Second pass, in search order (rank 1 is the best: marketed first, then by name), each
     # drug's rows written as they come: the full-text index builds while the next are derived.

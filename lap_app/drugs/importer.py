@@ -160,7 +160,7 @@ def _write_release(writes: Writes, parsed: list[tuple[ParsedFile, str]], release
     counts = {}
     for result, table in parsed:
         writes.execute(f"DELETE FROM {table}")  # table names come from FILE_SPECS only
-        writes.executemany(_INSERTS[table], result.rows)
+        writes.insert_many(_INSERTS[table], result.rows)
         counts[table] = writes.query(f"SELECT count(*) FROM {table}")
         report.problems += result.problems
         report.warnings += result.warnings

@@ -81,10 +81,10 @@ def load_thesaurus(conn: Writes, rows: ThesaurusRows) -> None:
     interactions, members = rows
     conn.execute("DELETE FROM ansm_interaction")
     conn.execute("DELETE FROM ansm_substance")
-    conn.executemany(
+    conn.insert_many(
         "INSERT INTO ansm_interaction(key_a, key_b, label_a, label_b, level, levels_json, mechanism)"
         " VALUES (?,?,?,?,?,?,?)", interactions)
-    conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
+    conn.insert_many("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
 
 
 _MEMBER_LIST = re.compile(r"^\s*\((.+)\)\s*$", re.S)
