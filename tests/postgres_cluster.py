@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
+
+from listening_ports import free_port
 
 ADMIN_USER = "lap"
 # Fast, throw-away settings: the tests kill workstations, base servers, even the PostgreSQL server
@@ -69,12 +70,6 @@ def find_bindir() -> Path | None:
         reverse=True,
     )
     return versions[0].parent if versions else None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _os_user() -> str | None:

@@ -102,9 +102,14 @@ def test_the_next_session_stops_a_cluster_left_running(postgres_cluster: Postgre
     """The session and its watchdog both killed: the next cluster started stops it."""
     session, root, watchdog, server = _cluster_of_another_session()
     os.kill(watchdog, signal.SIGKILL)
-    _kill(session)
-    time.sleep(0.5)
-    assert _running(server) and root.exists()  # left running, its owner gone
+    deadline = time.monotonic() + 60
+    while _running(watchdog) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # Checked while its owner is still alive: once the owner is gone, any cluster start stops it
+    # (another worker's session cluster too, at any moment), so « still running » after the
+    # owner's death would depend on what the other workers do meanwhile.
+    assert not _running(watchdog) and _running(server) and root.exists()
+    _kill(session)  # left running, its owner gone
     PostgresCluster().start().stop()
     assert not _running(server) and not root.exists()
     assert stop_stale_clusters() == []  # the session's own cluster, its owner alive, is left alone

@@ -112,6 +112,15 @@ def bundle_number(bundle: dict[str, Any]) -> str | None:
     return None
 
 
+def medication_summary(request: dict[str, Any]) -> tuple[str, str, bool]:
+    """What a pharmacy shows of a MedicationRequest: (its text, its dosage text, whether
+    substitution is allowed); the base's pharmacy read and the client's dispensing alike."""
+    dosage = " ".join(d.get("text", "") for d in request.get("dosageInstruction") or [] if isinstance(d, dict))
+    substitution = request.get("substitution") or {}
+    return (str((request.get("medicationCodeableConcept") or {}).get("text", "")), dosage,
+            substitution.get("allowedBoolean", True) is not False)
+
+
 def medication_requests(bundle: dict[str, Any]) -> list[dict[str, Any]]:
     """The MedicationRequest resources in Bundle order: line N of the protocol is item N-1."""
     entries = bundle.get("entry")

@@ -63,7 +63,10 @@ def _read(args: argparse.Namespace) -> int:
 def _dispense(args: argparse.Namespace) -> int:
     from lap_app.domain.errors import UserError
     from lap_app.domain.identifiers import normalize_prescription_number
+    from lap_app.paths import user_data_dir
     from lap_app.services.pharmacy import dispense
+    from lap_app.services.prescrit import waiting_executions_told
+    from lap_app.storage.execution_journal import JOURNAL_NAME, ExecutionJournal
 
     normalize_prescription_number(args.number)
     if args.line is not None and args.quantity is None:
@@ -75,7 +78,12 @@ def _dispense(args: argparse.Namespace) -> int:
         raise UserError(_("Numéro de ligne invalide : {line} (les lignes sont numérotées à partir de 1)").format(
             line=args.line))
     lines = None if args.all else [(args.line, args.quantity, args.substituted)]
-    view = with_card_session(args, lambda _card, client: dispense(client, args.number, lines,
-                                                                   complete=args.all or args.complete))
+    journal = ExecutionJournal(user_data_dir() / JOURNAL_NAME)  # the prescrit's, as ``prescrit execute``
+    try:  # kept in the journal until answered: a lost answer, then the same command, replays it
+        with waiting_executions_told(journal):
+            view = with_card_session(args, lambda _card, client: dispense(client, journal, args.number, lines,
+                                                                           complete=args.all or args.complete))
+    finally:
+        journal.close()
     _print_view(view, args.json)
     return 0

@@ -102,9 +102,12 @@ class DemoEnvironment:
         self.insert_card()
 
     def stop(self) -> None:
+        """Everything started, stopped; every card the demo put in a reader, pulled out (the
+        in-process reader outlives the demo: a card left there would still answer)."""
         if self._emulator is not None:
             self._emulator.stop()
             self._emulator = None
+        self._pull_own_card()
         while self._closers:
             try:
                 self._closers.pop()()
@@ -121,9 +124,12 @@ class DemoEnvironment:
 
         reader = VirtualReader("enrolment")
         reader.insert(VirtualCps.from_holder(pki.holder("medecin"), persist_pin=False))
-        with CpsCard(reader.connect()) as card:
-            card.verify_pin(DEMO_PIN).raise_unless_accepted()
-            result = enrol(self.endpoint, card, name=_("LAP démo"))
+        try:
+            with CpsCard(reader.connect()) as card:
+                card.verify_pin(DEMO_PIN).raise_unless_accepted()
+                result = enrol(self.endpoint, card, name=_("LAP démo"))
+        finally:
+            reader.remove()
         if result.warning:
             log.warning("%s", result.warning)
 
@@ -180,6 +186,17 @@ class DemoEnvironment:
             from lap_app.card.virtual_reader import default_virtual_reader
 
             default_virtual_reader().remove()
+
+    def _pull_own_card(self) -> None:
+        """The physician's card out of the in-process reader, if it is still there (another
+        card put there since — a test's — is not the demo's to pull)."""
+        if self.physician_card is None:
+            return
+        from lap_app.card.virtual_reader import default_virtual_reader
+
+        reader = default_virtual_reader()
+        if reader.card is self.physician_card:
+            reader.remove()
 
     # -- the application context -------------------------------------------------------------
     def context(self) -> AppContext:

@@ -166,6 +166,7 @@ class DemoPrescrits:
                 if desk.client is not None:
                     desk.client.close()
                 desk.card.close()
+                desk.reader.remove()  # the profession's card out of its reader
             self._desks.clear()
             if self._portal is not None:
                 self._portal.close()

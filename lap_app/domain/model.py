@@ -7,6 +7,7 @@ the FHIR ``fullUrl`` UUIDs so that a Bundle read and written back keeps its refe
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,6 +38,20 @@ def new_resource_id() -> str:
     directly: reading a Bundle makes several (``uuid`` also costs ~5 ms of imports)."""
     raw = bytearray(os.urandom(16))
     raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_URL_NAMESPACE = bytes.fromhex("6ba7b8119dad11d180b400c04fd430c8")  # uuid.NAMESPACE_URL (RFC 4122)
+
+
+def derived_resource_id(name: str) -> str:
+    """A name-based (version 5) UUID URN, as ``uuid.uuid5(uuid.NAMESPACE_URL, name)`` writes it:
+    the same ``name`` always gives the same id (a resource a Bundle does not hold, named from
+    what it does hold)."""
+    raw = bytearray(hashlib.sha1(_URL_NAMESPACE + name.encode("utf-8"), usedforsecurity=False).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
     raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = raw.hex()
     return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from lap_app.domain.model import Creatinine, Patient
+from lap_app.domain.model import Creatinine, Patient, derived_resource_id
 from lap_app.fhir import constants as c
 from lap_app.fhir.json_reader import JsonObject, JsonReader, same_ref
 from lap_app.i18n import _
@@ -80,6 +80,18 @@ def physiology_observations(p: Patient, written_at: datetime) -> list[tuple[str,
 
 def _snomed(code: tuple[str, str]) -> JSON:
     return {"coding": [{"system": SNOMED, "code": code[0], "display": code[1]}]}
+
+
+OBSERVATIONS = ("weight", "height", "pregnancy", "breastfeeding", "creatinine")  # Patient.<name>_resource_id
+
+
+def name_absent_observations(patient: Patient) -> Patient:
+    """The ids of the patient's Observations before any is read: derived from the Patient's
+    ``fullUrl``, so that reading the same Bundle twice gives the same ordonnance (and the same
+    Bundle written back once a weight or a creatinine is added); those read replace them."""
+    for name in OBSERVATIONS:
+        setattr(patient, f"{name}_resource_id", derived_resource_id(f"{patient.resource_id}#observation-{name}"))
+    return patient
 
 
 def read_physiology_observation(r: JsonReader, path: str, url: str, res: JsonObject, patient: Patient,

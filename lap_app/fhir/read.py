@@ -41,7 +41,7 @@ from lap_app.fhir.json_reader import (
     first_item,
     ref_target,
 )
-from lap_app.fhir.physiology import read_physiology_observation
+from lap_app.fhir.physiology import name_absent_observations, read_physiology_observation
 from lap_app.fhir.read_care import read_device_request, read_service_request
 from lap_app.fhir.read_lines import read_medication_request
 from lap_app.i18n import _
@@ -398,10 +398,10 @@ def _read_patient(r: JsonReader, path: str, res: JsonObject, url: str) -> Patien
             r.map("patient.ald", f"{ext_path}.valueBoolean")
         else:
             r.problem(f"{ext_path}.url", _("extension inconnue : {u}").format(u=ext.get("url")))
-    return Patient(
+    return name_absent_observations(Patient(
         family_name=family, given_names=given, sex=sex, birth_date=birth_date, ins=ins,
         ins_system=ins_system, ald=ald, resource_id=url,
-    )
+    ))
 
 
 def _read_signature(r: JsonReader, sig: JsonObject, path: str, by_url: ByUrl, prescriber_url: str | None, prescriber: Prescriber) -> Signature | None:

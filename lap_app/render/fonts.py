@@ -8,7 +8,7 @@ Each face embeds one fixed subset of everyday glyphs, built once per process
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 from reportlab.pdfbase import pdfmetrics
 
@@ -26,19 +26,31 @@ _FILES = {
 }
 
 
-@lru_cache(maxsize=1)
+_registration = threading.Lock()
+_registered = False
+
+
 def register_fonts() -> None:
-    """Register the three faces with reportlab (once per process: parsing costs ~0.1 s)."""
+    """Register the three faces with reportlab (once per process: parsing costs ~0.1 s). Under a
+    lock: the renderer's warm-up (``render.warm``) and a first render may ask at the same time,
+    and the second must wait for the faces, not parse them again."""
+    global _registered
+    if _registered:
+        return
     from lap_app.domain.errors import UserError
     from lap_app.i18n import _
 
-    folder = resources_dir() / "fonts"
-    for name, filename in _FILES.items():
-        path = folder / filename
-        if not path.is_file():
-            raise UserError(_("Police introuvable : {path} (installation incomplète)").format(path=path))
-        pdfmetrics.registerFont(EverydaySubsetFont(name, str(path)))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
+    with _registration:
+        if _registered:
+            return
+        folder = resources_dir() / "fonts"
+        for name, filename in _FILES.items():
+            path = folder / filename
+            if not path.is_file():
+                raise UserError(_("Police introuvable : {path} (installation incomplète)").format(path=path))
+            pdfmetrics.registerFont(EverydaySubsetFont(name, str(path)))
+        pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
+        _registered = True
 
 
 def text_width(text: str, font: str, size: float) -> float:

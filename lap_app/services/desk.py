@@ -142,15 +142,27 @@ class PrescribingDesk:
         import lap_app.services.base_connection
         import lap_app.services.prescribing  # noqa: F401
 
+    @staticmethod
+    def warm_renderer() -> None:
+        """Make the PDF renderer ready (``render.warm``): the first ordonnance of the session
+        then costs what the next ones do. Run on the card thread once the session is open, so
+        it never runs beside a signature's own render nor delays the login."""
+        from lap_app.render.warm import warm_up
+
+        warm_up()
+
     # -- status bar --------------------------------------------------------------------------
     def status(self) -> DeskStatus:
-        from lap_app.services.outbox import expiring_entries
+        """The status bar's base and outbox, every ``STATUS_REFRESH_MS``: the outbox is read once
+        (its count and its numbers near their deadline come from the same rows — one query
+        on the practice server, and a count that always agrees with the warnings)."""
+        from lap_app.services.outbox import expiring_among
         from lap_app.storage.errors import StoreRefused, StoreUnavailable
 
         reachable = self.endpoint is not None and probe_base(self.endpoint)
         try:
-            return DeskStatus(reachable, len(self.store.outbox()),
-                              tuple(e.warning() for e in expiring_entries(self.store)))
+            queued = self.store.outbox_number_expiries()
+            return DeskStatus(reachable, len(queued), tuple(e.warning() for e in expiring_among(self.store, queued)))
         except (StoreUnavailable, StoreRefused) as problem:  # said in the status bar; it reconnects by itself
             return DeskStatus(reachable, 0, (), store_problem=problem.message)
 

@@ -10,6 +10,7 @@ closing the application or a crash loses no ordonnance being written.
 from __future__ import annotations
 
 import copy
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,17 @@ from lap_app.domain.model import (
 )
 from lap_app.domain.posology import Posology
 from lap_app.i18n import _
-from lap_app.storage.drafting_library import DraftingTables, draft_parts, unreadable_draft
+from lap_app.storage.drafting_library import (
+    UNREADABLE,
+    DraftingTables,
+    SetAsideDraft,
+    draft_parts,
+    draft_set_aside,
+    why,
+)
 from lap_app.storage.engine import StoreConnection
+
+log = logging.getLogger(__name__)
 
 # Alert levels: the drug base's interaction levels (CI, AD, PE, APEC, REDUNDANCY, ALLERGY) plus
 # CONDITION, a prescribing condition worth the prescriber's eye.
@@ -488,23 +498,31 @@ class DraftingLibrary:
 
     def _save_part(self, patient_id: int, part: str, data: Any) -> None:
         self._read_versions[patient_id] = self._tables.save_draft_part(
-            patient_id, part, data, read_version=self._read_versions.get(patient_id))
+            patient_id, part, data, read_version=self._read_versions.get(patient_id), readable=_read_parts)
 
-    def _read(self, patient_id: int) -> str | None:
+    def _read(self, patient_id: int) -> dict[str, Any]:
+        """The parts of the patient's stored draft ({} when none), every part read: one that
+        cannot be (damaged, or written by a newer version) is set aside, kept as it was for
+        support, and the physician is told (``UserError``); the patient then has no draft."""
         found = self._tables.draft_and_version(patient_id)
-        self._read_versions[patient_id] = 0 if found is None else found[1]
-        return None if found is None else found[0]
+        if found is None:
+            self._read_versions[patient_id] = 0
+            return {}
+        stored, version = found
+        try:
+            parts = draft_parts(stored)
+            _read_parts(parts)
+        except UNREADABLE as error:
+            log.warning("stored draft of patient %s unreadable, set aside: %s", patient_id, why(error))
+            self._tables.set_aside_draft(patient_id, version, error)
+            self._read_versions[patient_id] = 0
+            raise draft_set_aside() from error
+        self._read_versions[patient_id] = version
+        return parts
 
     def load_draft(self, patient_id: int) -> list[PrescriptionLine]:
         """The patient's saved medicine lines (empty when there is none)."""
-        stored = self._read(patient_id)
-        if stored is None:
-            return []
-        try:
-            items = draft_parts(stored).get("lines") or []
-            return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in items]
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise unreadable_draft(error) from error
+        return _draft_lines(self._read(patient_id))
 
     def save_open_line(self, patient_id: int, open_line: OpenLine | None) -> None:
         """Keep the line left open in the patient's draft (None: no line open any more); same
@@ -516,15 +534,7 @@ class DraftingLibrary:
 
     def load_open_line(self, patient_id: int) -> OpenLine | None:
         """The line left open in the patient's saved draft, if any."""
-        stored = self._read(patient_id)
-        data = draft_parts(stored).get("open") if stored is not None else None
-        if not data:
-            return None
-        try:
-            item = data["line"]
-            return OpenLine(_with_identity(line_from_dict(item), item.get("resource_id")), bool(data.get("editing")))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise unreadable_draft(error) from error
+        return _open_line(self._read(patient_id))
 
     def save_care_draft(self, patient_id: int, draft: Any) -> None:
         """Keep the lines of the other kinds (a ``CareDraft``: biology, nursing, devices...) as
@@ -537,20 +547,11 @@ class DraftingLibrary:
 
     def load_care_draft(self, patient_id: int) -> Any:
         """The patient's saved lines of the other kinds, as a ``CareDraft`` (empty when none)."""
-        from lap_app.services.care_drafting import CareDraft, care_line_from_dict, draft_family
+        return _care_draft(self._read(patient_id))
 
-        draft = CareDraft()
-        stored = self._read(patient_id)
-        if stored is None:
-            return draft
-        try:
-            for kind_value, items in (draft_parts(stored).get("care") or {}).items():
-                kind = OrdonnanceKind(kind_value)
-                for item in items:
-                    draft.add(kind, care_line_from_dict(draft_family(kind), item))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise unreadable_draft(error) from error
-        return draft
+    def set_aside_drafts(self) -> list[SetAsideDraft]:
+        """The drafts that could not be read back, as they were stored (for support)."""
+        return self._tables.set_aside_drafts()
 
     def delete_draft(self, patient_id: int) -> None:
         self._tables.delete_draft(patient_id)
@@ -559,6 +560,36 @@ class DraftingLibrary:
     def patients_with_draft(self) -> set[int]:
         """Patients whose ordonnance is being written (the patient list marks them)."""
         return self._tables.patients_with_draft()
+
+
+def _draft_lines(parts: dict[str, Any]) -> list[PrescriptionLine]:
+    return [_with_identity(line_from_dict(item), item.get("resource_id")) for item in parts.get("lines") or []]
+
+
+def _open_line(parts: dict[str, Any]) -> OpenLine | None:
+    data = parts.get("open")
+    if not data:
+        return None
+    item = data["line"]
+    return OpenLine(_with_identity(line_from_dict(item), item.get("resource_id")), bool(data.get("editing")))
+
+
+def _care_draft(parts: dict[str, Any]) -> Any:
+    from lap_app.services.care_drafting import CareDraft, care_line_from_dict, draft_family
+
+    draft = CareDraft()
+    for kind_value, items in (parts.get("care") or {}).items():
+        kind = OrdonnanceKind(kind_value)
+        for item in items:
+            draft.add(kind, care_line_from_dict(draft_family(kind), item))
+    return draft
+
+
+def _read_parts(parts: dict[str, Any]) -> None:
+    """Every part of a stored draft read as this version reads it (raises ``UNREADABLE``)."""
+    _draft_lines(parts)
+    _open_line(parts)
+    _care_draft(parts)
 
 
 def _with_identity(line: PrescriptionLine, resource_id: str | None) -> PrescriptionLine:

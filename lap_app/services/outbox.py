@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,9 +89,17 @@ class ExpiringEntry:
 
 def expiring_entries(store: LocalStore, now: float | None = None) -> list[ExpiringEntry]:
     """Outbox entries whose number nears the deadline the base enforces (``EXPIRY_WARNING`` before it)."""
+    return expiring_among(store, store.outbox_number_expiries(), now)
+
+
+def expiring_among(store: LocalStore, queued: Iterable[tuple[OutboxEntry, float | None]],
+                   now: float | None = None) -> list[ExpiringEntry]:
+    """``expiring_entries`` of the outbox as already read (``store.outbox_number_expiries()``):
+    the status bar counts the outbox and finds its expiring numbers from one read. The store is
+    read again only for an expiring entry's patient name."""
     now = time.time() if now is None else now
     found = []
-    for entry, expires_at in store.outbox_number_expiries():
+    for entry, expires_at in queued:
         if expires_at is None:
             continue
         deadline = expires_at + SIGNED_NUMBER_GRACE

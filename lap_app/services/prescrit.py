@@ -315,7 +315,8 @@ def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number:
     """``record_execution`` through the prescrit's journal: first the executions a killed
     client left unanswered (each under its own id), then this one, kept in the journal until the
     base answered. Sent again after a crash, the same execution gets the same id (the base
-    replays it); the base out of reach, it stays in the journal for the next command."""
+    replays it); the base out of reach, it stays in the journal for the next command, and the
+    prescrit is told so: recorded again, the same content is then a new act (a new id)."""
     number = normalize_prescription_number(number)
     today = dt.date.today()
     lines = [item if item.on is not None else replace(item, on=today) for item in lines]  # its content, fixed once
@@ -327,6 +328,7 @@ def send_execution(client: EPrescriptionBase, journal: ExecutionJournal, number:
                 _send_pending(client, journal, earlier)
         view = record_execution(client, number, lines, complete=complete, execution_id=execution_id)
     except BaseUnavailable as error:  # kept: sent again, under the same id, by the next command
+        journal.told_kept(execution_id)  # told so: the same content recorded again is another act
         raise ExecutionKept(error, earlier=len(journal.pending()) - 1) from error
     except UserError:
         journal.answered(execution_id)  # the base's verdict (or a line refused before sending): final

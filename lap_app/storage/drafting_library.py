@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,7 +90,8 @@ class DraftingTables:
 
     # ---- each patient's draft ---------------------------------------------------------------------
 
-    def save_draft_part(self, patient_id: int, part: str, data: Any, read_version: int | None = None) -> int:
+    def save_draft_part(self, patient_id: int, part: str, data: Any, read_version: int | None = None,
+                        readable: Callable[[dict[str, Any]], object] | None = None) -> int:
         """Replace one part of the patient's draft (``"lines"``: the medicines, ``"care"``: the
         other kinds), keeping the other part: read and written in one transaction so that the
         two editors never overwrite each other. The row goes when every part is empty. A draft
@@ -97,16 +99,27 @@ class DraftingTables:
 
         ``read_version``: the draft's version this workstation last read or wrote (0: it had
         none); when another workstation changed it since, nothing is written and ``EditConflict``
-        says so. None: no check. Returns the draft's new version (0: no draft left)."""
+        says so. None: no check. ``readable``: the caller's reading of every part (raises
+        ``ValueError``, ``KeyError``, ``TypeError`` or ``AttributeError`` when it cannot): a
+        stored draft that cannot be read is set aside (``set_aside_drafts``), never overwritten,
+        and this part starts a new draft. Returns the draft's new version (0: no draft left)."""
         with _store_errors(), write_transaction(self._db):
             row = self._db.execute("SELECT lines, row_version FROM drafts WHERE patient_id = ?",
                                    (patient_id,)).fetchone()
             stored_version = int(row[1]) if row is not None else 0
             if read_version is not None and read_version != stored_version:
                 raise draft_conflict()
-            parts = draft_parts(row[0]) if row is not None else {}
+            try:
+                parts = draft_parts(row[0]) if row is not None else {}
+                if readable is not None and row is not None:
+                    readable(parts)
+            except UNREADABLE as error:
+                log.warning("stored draft of patient %s unreadable, set aside before saving: %s", patient_id,
+                            why(error))
+                self._set_aside(patient_id, stored_version, error)
+                parts = {}
             parts[part] = data
-            if not any(parts.values()):
+            if not any(value for key, value in parts.items() if key != "format"):
                 self._db.execute("DELETE FROM drafts WHERE patient_id = ?", (patient_id,))
                 return 0
             (version,) = self._db.execute(
@@ -115,6 +128,28 @@ class DraftingTables:
                 "row_version = drafts.row_version + 1 RETURNING row_version",
                 (patient_id, _json(parts), _now())).fetchone()
         return int(version)
+
+    def set_aside_draft(self, patient_id: int, version: int, cause: Exception) -> None:
+        """Move the patient's stored draft, as it is, to the drafts set aside (``cause``: why it
+        could not be read) — unless another workstation changed it since it was read at
+        ``version``: that one is read afresh next time."""
+        with _store_errors(), write_transaction(self._db):
+            self._set_aside(patient_id, version, cause)
+
+    def _set_aside(self, patient_id: int, version: int, cause: Exception) -> None:
+        self._db.execute("INSERT INTO drafts_set_aside (patient_id, lines, row_version, reason, set_aside_at) "
+                         "SELECT patient_id, lines, row_version, ?, ? FROM drafts WHERE patient_id = ? AND "
+                         "row_version = ?", (why(cause), _now(), patient_id, version))
+        self._db.execute("DELETE FROM drafts WHERE patient_id = ? AND row_version = ?", (patient_id, version))
+
+    def set_aside_drafts(self, patient_id: int | None = None) -> list[SetAsideDraft]:
+        """The drafts set aside (of one patient, or all), oldest first: what support reads."""
+        sql = "SELECT patient_id, lines, row_version, reason, set_aside_at FROM drafts_set_aside"
+        with _store_errors():
+            rows = (self._db.execute(sql + " ORDER BY id").fetchall() if patient_id is None else
+                    self._db.execute(sql + " WHERE patient_id = ? ORDER BY id", (patient_id,)).fetchall())
+        return [SetAsideDraft(int(p), str(content), int(version), str(reason), str(at))
+                for p, content, version, reason, at in rows]
 
     def draft(self, patient_id: int) -> str | None:
         """The patient's draft as stored (JSON text), or None; the caller reads it."""
@@ -147,27 +182,52 @@ def draft_conflict() -> EditConflict:
                           "voir le brouillon enregistré"))
 
 
+class UnreadableDraft(ValueError):
+    """A stored draft that is not a draft of this version's format."""
+
+
+# What reading a stored draft raises when it cannot (the JSON, its format, a line's fields).
+UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+DRAFT_FORMAT = 1  # a later version that changes what a draft holds writes "format": 2 (or more)
+
+
+@dataclass(frozen=True, slots=True)
+class SetAsideDraft:
+    patient_id: int
+    content: str  # the draft as it was stored
+    version: int
+    reason: str  # technical, for support
+    set_aside_at: str  # ISO 8601, UTC
+
+
 def draft_parts(stored: str) -> dict[str, Any]:
-    """The parts of a stored draft: ``{"lines": [...], "care": {kind: [...]}}``; the former
-    format (a plain list) is the medicine lines. Unreadable JSON raises a French ``UserError``
-    (the row is left as it is: nothing is overwritten)."""
+    """The parts of a stored draft: ``{"lines": [...], "care": {kind: [...]}, "open": {...}}``;
+    the former format (a plain list) is the medicine lines. Raises ``UnreadableDraft`` for
+    damaged JSON, or a draft of a later format."""
     try:
         data = json.loads(stored)
     except ValueError as error:
-        raise unreadable_draft(error) from error
+        raise UnreadableDraft(f"damaged JSON: {error}") from error
     if isinstance(data, list):
         return {"lines": data}
     if not isinstance(data, dict):
-        raise unreadable_draft(TypeError(f"a draft is a JSON object, not {type(data).__name__}"))
+        raise UnreadableDraft(f"a draft is a JSON object, not {type(data).__name__}")
+    if data.get("format", DRAFT_FORMAT) != DRAFT_FORMAT:
+        raise UnreadableDraft(f"draft format {data['format']!r}: this version reads {DRAFT_FORMAT}")
     return data
 
 
-def unreadable_draft(cause: Exception) -> UserError:
-    """What the GP reads when a stored draft cannot be read back (damaged, or written by a newer
-    version): French only; Python's own words for the cause go to the log."""
-    log.warning("stored draft unreadable: %s: %s", type(cause).__name__, cause)
-    return UserError(_("Le brouillon enregistré de ce patient est illisible (abîmé, ou écrit par une version plus "
-                       "récente de LAP) ; le détail technique est dans le journal."))
+def draft_set_aside() -> UserError:
+    """What the physician reads when the patient's stored draft could not be read back (damaged,
+    or written by a newer version) and was set aside; Python's own words go to the log."""
+    return UserError(_("Le brouillon enregistré de ce patient n'a pas pu être rouvert (abîmé, ou écrit par une "
+                       "version plus récente de LAP) : il est mis de côté, intact, pour le support, et l'ordonnance "
+                       "repart vide."))
+
+
+def why(cause: Exception) -> str:
+    """``cause`` in Python's words, for the log and for support (never shown to the physician)."""
+    return f"{type(cause).__name__}: {cause}"[:1000]
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from lap_app.storage.patient_link import link_ordonnances_to_patients
 from lap_app.storage.practice_schema import (
     CARE_TEMPLATES_STEP,
     DRAFTING_STEP,
+    DRAFTS_SET_ASIDE_STEP,
     DRAFTS_STEP,
     PATIENTS_STEP,
     PHYSIOLOGY_STEP,
@@ -79,4 +80,5 @@ MIGRATIONS: list[Step] = [
     CARE_TEMPLATES_STEP,  # 9: own templates of biology, nursing… (practice_schema.py)
     ROW_VERSIONS_STEP,  # 10: row versions of patients and drafts: edit conflicts seen (practice_schema.py)
     PRACTICE_SETTINGS_STEP,  # 11: the practice's shared settings (practice_schema.py)
+    DRAFTS_SET_ASIDE_STEP,  # 12: the drafts that could not be read back, kept for support (practice_schema.py)
 ]

@@ -90,3 +90,18 @@ CREATE TABLE practice_settings (
     updated_at TEXT NOT NULL
 );
 """
+
+# A draft this version cannot read back (damaged, or written by a newer version of LAP) is never
+# overwritten: it moves here as it was stored, with why it could not be read, for support to read
+# (``DraftingTables.set_aside_drafts``); the patient's next draft starts afresh.
+DRAFTS_SET_ASIDE_STEP = """
+CREATE TABLE drafts_set_aside (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    lines TEXT NOT NULL,                -- the draft as it was stored, unchanged
+    row_version INTEGER NOT NULL,       -- its version then
+    reason TEXT NOT NULL,               -- why it could not be read (technical, for support)
+    set_aside_at TEXT NOT NULL
+);
+CREATE INDEX drafts_set_aside_by_patient ON drafts_set_aside (patient_id);
+"""

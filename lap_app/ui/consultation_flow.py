@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -30,7 +31,14 @@ from lap_app.services.practice import PracticeIncomplete
 from lap_app.services.safety import UnacknowledgedAlerts
 from lap_app.ui.errors import error_text
 from lap_app.ui.object_names import named
-from lap_app.ui.signing_steps import ask_pin_again, close_progress, refusal_before_building, signing_progress
+from lap_app.ui.signing_steps import (
+    RETRY_CANCELLED,
+    SIGNING_CANCELLED,
+    ask_pin_again,
+    close_progress,
+    refusal_before_building,
+    signing_progress,
+)
 from lap_app.ui.style import set_role
 from lap_app.ui.validation_flow import dmp_label, format_number, status_text
 from lap_app.ui.workers import card_pool, run_task
@@ -52,6 +60,7 @@ def problems_text(error: UserError) -> str:
 class ConsultationFlow(QObject):
     finished_ok = Signal(object)  # the ConsultationOutcome
     practice_missing = Signal()  # the practice details must be filled in first
+    abandoned = Signal(str)  # the GP gave up (the PIN not given): what the window says, in French
 
     def __init__(self, context: Any, parent: QWidget) -> None:
         super().__init__(parent)
@@ -66,6 +75,7 @@ class ConsultationFlow(QObject):
         self._acknowledged: list[str] = []
         self._card: Any = None
         self.pin_dialog: Any = None  # the card asking for its PIN again
+        self._focus_before: QWidget | None = None
 
     def _warn(self, title: str, text: str) -> None:
         self.message = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self._parent)
@@ -77,6 +87,7 @@ class ConsultationFlow(QObject):
         card thread, where the prescribing service checks practice, ordonnances and alerts."""
         from lap_app.services.ordonnance_builder import build_consultation, patient_facts
 
+        self._focus_before = QApplication.focusWidget()  # where the keyboard goes back after a dialog
         refusal = refusal_before_building(self._context, unacknowledged)
         if refusal is not None:
             self._warn(*refusal)
@@ -131,7 +142,8 @@ class ConsultationFlow(QObject):
         if isinstance(error, PinNotVerifiedError) and ordonnances is not None:  # the card was reset
             self.pin_dialog = ask_pin_again(self._parent, self, card, then=lambda: self._run(ordonnances),
                                             refused=lambda message: self._warn(_("Code porteur"), message),
-                                            failed=self._failed)
+                                            failed=self._failed, cancelled=self._cancelled,
+                                            focus_back_to=self._focus_before)
             return
         if self._earlier is not None:  # a retry that made nothing: the made ones stay shown
             from lap_app.services.consultation import failed_retry
@@ -148,6 +160,11 @@ class ConsultationFlow(QObject):
             self._warn(_("Ordonnances refusées"), problems_text(error))
         else:
             self._warn(_("Validation"), error_text(error))
+
+    def _cancelled(self) -> None:
+        """The PIN not given: nothing more is signed; on a retry, the ordonnances made earlier stay
+        made (their result stays open, the others marked « NON ENREGISTRÉE »)."""
+        self.abandoned.emit(_(SIGNING_CANCELLED) if self._earlier is None else _(RETRY_CANCELLED))
 
     def _done(self, result: Any) -> None:
         from lap_app.services.consultation import combined

@@ -196,6 +196,25 @@ class LoginPage(QWidget):
         if self.pin_edit.isEnabled():  # shown again on lock: the PIN is what is typed next
             self.pin_edit.setFocus()
 
+    def keyPressEvent(self, event) -> None:
+        from PySide6.QtCore import Qt  # (see _at_top: not on the start-up path)
+
+        if event.key() == Qt.Key.Key_Escape and self.pin_edit.isEnabled():
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    def cancel(self) -> None:
+        """Échap: the digits typed are dropped and the page says the session did not open (a PIN
+        already sent to the card cannot be called back: the field is closed meanwhile)."""
+        self.pin_edit.clear()
+        if self._context.session.identity is None:
+            self._show_message(_("Connexion annulée : code porteur non saisi. La session n'est pas ouverte."),
+                               "subtitle")
+        else:
+            self._show_message(_("Déverrouillage annulé : code porteur non saisi. La session reste verrouillée."),
+                               "subtitle")  # (the page says already that the draft is kept)
+
     # -- card --------------------------------------------------------------------------------
     def _read_card(self, reader: str) -> None:
         service = self._context.card_service

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 10_000
 BACKGROUND_WORK_DELAY_MS = 1_000  # at the latest, when the card's state is slow to come
+RENDERER_WARM_UP_DELAY_MS = 1_500  # after the first unlock: the working area painted, the GP reading it
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         # a moment: their imports in a worker hold the interpreter lock, which would delay the
         # window the GP is waiting for.
         self._background_started = False
+        self._renderer_warmed = False  # (once per window: the first unlock)
         if not self._has_base():
             self._show_no_base()  # known at once: no probe to wait for
         self.login_page.pin_ready.connect(self._start_background_work)
@@ -238,6 +240,17 @@ class MainWindow(QMainWindow):
             resumed = False
         (resume if resumed and resume is not None else self.patient_panel.search_edit).setFocus()
         self.flush_outbox(quiet=True)
+        if not self._renderer_warmed:
+            self._renderer_warmed = True
+            QTimer.singleShot(RENDERER_WARM_UP_DELAY_MS, self, self._warm_renderer)
+
+    def _warm_renderer(self) -> None:
+        """The PDF renderer's one-time set-up (fonts, ~0.2 s) done now, on the card thread, rather
+        than during the first validation the GP waits for; never before the login: it would
+        compete with the window's start-up."""
+        run_task(self.context.services.prescribing.warm_renderer,
+                 on_error=lambda error: log.warning("renderer warm-up failed: %s", error), pool=card_pool(),
+                 receiver=self)
 
     def lock(self, pulled: bool = False) -> None:
         """Lock the session: the working area (and the draft in it) stays as is, hidden."""
@@ -251,6 +264,7 @@ class MainWindow(QMainWindow):
         if session.identity is not None:
             self.login_page.set_locked_mode(holder_name(session.identity), pulled)
         self.stack.setCurrentWidget(self.login_page)
+        self.statusBar().clearMessage()  # (a signature abandoned is the unlocked session's news)
         self.card_status.setText(_("Carte : session verrouillée"))
         log.info("session locked")
 
@@ -369,12 +383,14 @@ class MainWindow(QMainWindow):
         from lap_app.ui.validation_flow import ValidationFlow
 
         record = self.patient_panel.current_patient()
+        self.statusBar().clearMessage()  # a signature abandoned earlier is no news any more
         if self.care_editor.draft.count():  # several ordonnances: one validation for them all
             from lap_app.ui.consultation_flow import ConsultationFlow
 
             consultation = ConsultationFlow(self.context, self)
             consultation.finished_ok.connect(lambda result: self._after_consultation(result, record))
             consultation.practice_missing.connect(self.ask_practice)
+            consultation.abandoned.connect(self.statusBar().showMessage)
             alerts = self.editor.alerts_panel()
             consultation.start(record, self.editor.draft_lines(), self.care_editor.draft,
                                alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
@@ -384,6 +400,7 @@ class MainWindow(QMainWindow):
         # the draft cleared is the one signed, even if another patient is shown by then
         flow.finished_ok.connect(lambda result: self._after_validation(result, record))
         flow.practice_missing.connect(self.ask_practice)
+        flow.abandoned.connect(self.statusBar().showMessage)  # until the next validation
         alerts = self.editor.alerts_panel()
         flow.start(record, self.editor.draft_lines(), alerts.unacknowledged_alerts(), alerts.acknowledged_ids())
         self._flow = flow

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QProgressDialog, QWidget
 
-from lap_app.i18n import _
+from lap_app.i18n import N_, _
 from lap_app.ui.workers import card_pool, run_task
 
 
@@ -44,11 +44,20 @@ def close_progress(progress: QProgressDialog | None) -> None:
         progress.deleteLater()
 
 
+# the status bar's message: short enough beside the card holder and the outbox on a 1366-pixel screen
+SIGNING_CANCELLED = N_("Signature annulée : code porteur non saisi ; rien n'a été signé.")
+RETRY_CANCELLED = N_("Signature annulée : code porteur non saisi.")  # (the made ones are listed)
+
+
 def ask_pin_again(parent: QWidget, receiver: QObject, card: Any, *, then: Callable[[], object],
-                  refused: Callable[[str], object], failed: Callable[[BaseException], object]) -> QInputDialog:
+                  refused: Callable[[str], object], failed: Callable[[BaseException], object],
+                  cancelled: Callable[[], object], focus_back_to: QWidget | None = None) -> QInputDialog:
     """The card refused to sign without its PIN (it was reset): the PIN dialog, the PIN checked
-    on the card thread, then ``then()``; a wrong PIN: ``refused(the card's French message)``. The
-    field is emptied as soon as the PIN is read."""
+    on the card thread, then ``then()``; a wrong PIN: ``refused(the card's French message)``;
+    the dialog cancelled (Échap, « Annuler »): ``cancelled()``, nothing signed, the keyboard
+    back in ``focus_back_to``. The field is emptied as soon as the PIN is read."""
+    from lap_app.ui.focus import return_focus_after
+
     dialog = QInputDialog(parent)
     dialog.setWindowTitle(_("Code porteur"))
     dialog.setLabelText(_("La carte demande à nouveau le code porteur pour signer :"))
@@ -65,5 +74,11 @@ def ask_pin_again(parent: QWidget, receiver: QObject, card: Any, *, then: Callab
         run_task(partial(card.verify_pin, pin), on_done=verified, on_error=failed, pool=card_pool(), receiver=receiver)
 
     dialog.textValueSelected.connect(entered)
+    def given_up() -> None:
+        dialog.setTextValue("")  # digits typed before « Annuler » are not kept either
+        cancelled()
+
+    dialog.rejected.connect(given_up)
+    return_focus_after(dialog, to=focus_back_to, when_cancelled_only=True)
     dialog.open()
     return dialog

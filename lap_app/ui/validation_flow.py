@@ -39,7 +39,13 @@ from lap_app.services.safety import PatientFacts, UnacknowledgedAlerts
 from lap_app.ui.context import AppContext
 from lap_app.ui.errors import error_text, show_error
 from lap_app.ui.focus import return_focus_after
-from lap_app.ui.signing_steps import ask_pin_again, close_progress, refusal_before_building, signing_progress
+from lap_app.ui.signing_steps import (
+    SIGNING_CANCELLED,
+    ask_pin_again,
+    close_progress,
+    refusal_before_building,
+    signing_progress,
+)
 from lap_app.ui.style import set_role
 from lap_app.ui.workers import card_pool, run_task
 
@@ -86,6 +92,7 @@ class SigningRequest:
 class ValidationFlow(QObject):
     finished_ok = Signal(object)  # the prescribing service's result
     practice_missing = Signal()  # the practice details must be filled in first
+    abandoned = Signal(str)  # the GP gave up (the PIN not given): what the window says, in French
 
     def __init__(self, context: AppContext, parent: QWidget) -> None:
         super().__init__(parent)
@@ -166,7 +173,8 @@ class ValidationFlow(QObject):
     def _ask_pin(self, request: SigningRequest, card, prescribing) -> None:
         self.pin_dialog = ask_pin_again(self._parent, self, card, then=lambda: self._run(request, card, prescribing),
                                         refused=lambda message: self._warn(_("Code porteur"), message),
-                                        failed=self._failed)
+                                        failed=self._failed, focus_back_to=self._focus_before,
+                                        cancelled=lambda: self.abandoned.emit(_(SIGNING_CANCELLED)))
 
     def _done(self, result) -> None:
         self._close_progress()

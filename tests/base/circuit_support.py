@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+if str(REPO / "tests") not in sys.path:  # a bench script puts only tests/base on the path
+    sys.path.append(str(REPO / "tests"))
+from listening_ports import free_port  # noqa: E402 - also read from here by the suites
+
 LAP_APP = [sys.executable, "-m", "lap_app"]
 PIN = "1234"
 EXAMPLE_BUNDLE = REPO / "tests" / "fixtures" / "ordonnance-bundle.json"
@@ -26,12 +30,6 @@ ENGINES = ("sqlite", "postgresql")
 # A test module marked with this runs its tests on a base over SQLite and on one over PostgreSQL
 # (the ``base_engine`` fixture of conftest.py).
 on_both_engines = pytest.mark.parametrize("base_engine", ENGINES, indirect=True, scope="session")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # Back as soon as the server answers: generous for a CI machine 3–4× slower than usual (a base

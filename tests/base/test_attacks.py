@@ -450,6 +450,33 @@ def test_dispensing_is_checked_against_the_prescription(target, cards, doctor_a)
     pharmacy.close()
 
 
+@on_both_engines
+def test_integers_beyond_64_bits_are_refused_not_rounded(target, doctor_a):
+    """The base reads JSON with orjson, which turns an integer beyond 64 bits into a float: such
+    a value (here in ``Bundle.signature``, which the signature does not cover) is refused with a
+    clear 422 naming it, never stored rounded; an integer that fits is stored exactly."""
+    def register_with(digits: str) -> tuple[str, object]:
+        number = doctor_a.numbers(1)[0]
+        bundle = doctor_a.signed_bundle(number)
+        bundle["signature"]["counter"] = "COUNTER"
+        body = json.dumps({"bundle": bundle}).replace('"COUNTER"', digits).encode()
+        return number, doctor_a.http.put(f"/prescriptions/{number}", content=body, headers={
+            **doctor_a.headers(), "Content-Type": "application/json"})
+
+    for digits in (str(2 ** 70), str(-(2 ** 63) - 1), "1" + "0" * 5000):
+        number, answer = register_with(digits)
+        assert answer.status_code == 422, answer.text
+        body = answer.json()
+        assert body["error"] == "invalid_request"
+        assert body["problems"] == [{"path": "body.bundle.signature.counter",
+                                     "message": "entier hors de la plage 64 bits : refusé plutôt qu'arrondi"}]
+        assert target.rows("SELECT count(*) FROM prescriptions WHERE number = ?", number)[0][0] == 0
+    number, answer = register_with(str(2 ** 64 - 1))  # the largest that fits: kept to the last digit
+    assert answer.status_code == 201, answer.text
+    [(stored,)] = target.rows("SELECT bundle FROM prescriptions WHERE number = ?", number)
+    assert json.loads(stored)["signature"]["counter"] == 2 ** 64 - 1
+
+
 # --- 7. key usage --------------------------------------------------------------------------------
 
 def test_demo_pki_issues_each_key_for_its_role(cards):

@@ -53,10 +53,13 @@ def _as(holder, endpoint, pki_dir):
     return session()
 
 
-def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base):
+def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base, tmp_path):
     from lap_app.domain.errors import UserError
     from lap_app.services.follow_up import consult_follow_up
     from lap_app.services.pharmacy import dispense, read_prescription
+    from lap_app.storage.execution_journal import ExecutionJournal
+
+    journal = ExecutionJournal(tmp_path / "prescrit-executions.sqlite3")  # the pharmacy's
 
     outcome = _prescribe(enrolled, pki_dir, store)
     assert outcome.status == "registered"
@@ -71,7 +74,7 @@ def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base):
         assert view.prescriber == "Dr Claire MARTIN" and view.patient == "Jean Émile DUPONT"
         assert [line.text.split()[0] for line in view.lines] == ["CHLORHYDRATE", "LEVOTHYROX", "PARACÉTAMOL"]
         assert view.lines[1].substitution_allowed is False
-        partial = dispense(pharmacy, scanned[0], [(1, 3, False), (3, 1, True)], complete=False)
+        partial = dispense(pharmacy, journal, scanned[0], [(1, 3, False), (3, 1, True)], complete=False)
         assert partial.status == "partly_dispensed"
 
     with _as("medecin", enrolled, pki_dir) as prescriber:
@@ -82,12 +85,15 @@ def test_prescribe_scan_read_dispense_consult(enrolled, pki_dir, store, base):
     assert store.by_number(outcome.number).status == "partly_dispensed"
 
     with _as("pharmacien", enrolled, pki_dir) as pharmacy:
-        done = dispense(pharmacy, scanned[0], None, complete=True)
+        done = dispense(pharmacy, journal, scanned[0], None, complete=True)
         assert done.status == "dispensed"
+        assert [line.dispensed_quantity for line in done.lines] == [4, 1, 2]
         with pytest.raises(UserError, match="entièrement délivrée"):
             read_prescription(pharmacy, scanned[0])
-        with pytest.raises(UserError, match="entièrement délivrée"):
-            dispense(pharmacy, scanned[0], [(1, 1, False)], complete=True)
+        with pytest.raises(UserError, match="numéro clos"):
+            dispense(pharmacy, journal, scanned[0], [(1, 1, False)], complete=True)
+    assert journal.pending() == []
+    journal.close()
 
     # every access is in the audit trail: who, which number, what
     actions = base.rows("SELECT actor, action, outcome FROM audit WHERE number = ? ORDER BY id", outcome.number)
@@ -258,10 +264,11 @@ def test_another_prescriber_is_refused(enrolled, pki_dir, store, tmp_path):
         reader.remove()
 
 
-def test_cancel_before_dispensing_only(enrolled, pki_dir, store):
+def test_cancel_before_dispensing_only(enrolled, pki_dir, store, tmp_path):
     from lap_app.domain.errors import UserError
     from lap_app.services.dispensing import cancel
     from lap_app.services.pharmacy import dispense, read_prescription
+    from lap_app.storage.execution_journal import ExecutionJournal
 
     first = _prescribe(enrolled, pki_dir, store)
     second = _prescribe(enrolled, pki_dir, store)
@@ -271,7 +278,9 @@ def test_cancel_before_dispensing_only(enrolled, pki_dir, store):
     with _as("pharmacien", enrolled, pki_dir) as pharmacy:
         with pytest.raises(UserError, match="annulée"):
             read_prescription(pharmacy, first.number)
-        dispense(pharmacy, second.number, [(1, 1, False)], complete=False)
+        journal = ExecutionJournal(tmp_path / "prescrit-executions.sqlite3")
+        dispense(pharmacy, journal, second.number, [(1, 1, False)], complete=False)
+        journal.close()
     with _as("medecin", enrolled, pki_dir) as client, pytest.raises(UserError, match="délivrance a commencé"):
         cancel(client, store, second.number)
 

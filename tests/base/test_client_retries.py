@@ -57,6 +57,7 @@ def scripted(pki_dir):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
+        assert thread.is_alive(), "the scripted server did not start (its error is above)"  # else: a hang
         time.sleep(0.02)
     yield script, f"https://127.0.0.1:{port}"
     server.should_exit = True

@@ -97,10 +97,15 @@ def test_base_killed_during_executions(tmp_path, pki_dir) -> None:  # type: igno
 PHASES = ("started", "written", "answered")
 
 
-def test_prescrit_client_killed_in_every_phase(tmp_path, pki_dir) -> None:  # type: ignore[no-untyped-def]
-    """kill -9 of ``lap-app prescrit execute`` before its journal write, between the write and
-    the base's answer, and after the answer; the same command typed again records the
-    execution exactly once (a replay when the base had it), and the journal ends empty."""
+COMMANDS = {"prescrit execute": ["prescrit", "execute"], "pharmacy dispense": ["pharmacy", "dispense"]}
+
+
+@pytest.mark.parametrize("command_name", COMMANDS)
+def test_prescrit_client_killed_in_every_phase(tmp_path, pki_dir, command_name) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 of ``lap-app prescrit execute`` (or ``lap-app pharmacy dispense``, the same
+    journal) before its journal write, between the write and the base's answer, and after the
+    answer (the answer lost); the same command typed again records the execution exactly once
+    (a replay when the base had it), and the journal ends empty."""
     import subprocess
     import sys
     from pathlib import Path
@@ -119,7 +124,7 @@ def test_prescrit_client_killed_in_every_phase(tmp_path, pki_dir) -> None:  # ty
         for round_ in range(4 * ROUNDS):
             for phase in PHASES:
                 number = physician.prescribe()
-                command = ["prescrit", "execute", number, "--line", "2", "--quantity", "1", "--virtual",
+                command = [*COMMANDS[command_name], number, "--line", "2", "--quantity", "1", "--virtual",
                            "--pki", str(pki_dir), "--holder", "pharmacien", "--pin-stdin"]
                 client = subprocess.Popen([sys.executable, str(script), phase, *command], stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)

@@ -71,8 +71,7 @@ def test_the_demo_told_when_its_usual_port_is_taken(tmp_path: Path, demo_pki_cop
                                           f"occupé (une autre démonstration est-elle ouverte ?) : elle utilise le "
                                           f"port {port}.")
         finally:
-            environment.pull_card()  # the process's virtual reader, shared with the tests after this one
-            environment.stop()
+            environment.stop()  # its card out of the process's reader, shared with the tests after this one
     finally:
         if held is not None:
             held.close()

@@ -68,13 +68,13 @@ def test_an_execution_the_base_never_got_is_sent_before_the_next(qtbot, tmp_path
         if os.environ.get("LAP_SCREENSHOTS"):
             window.grab().save(str(Path(os.environ["LAP_SCREENSHOTS"]) / "prescrit-execution-kept.png"))
         with pytest.raises(BaseUnavailable, match=KEPT):  # the service's message: the command line's too
-            prescrits.execute("podologue", number, [LineExecution(1, count=2)])  # the same one, kept once
+            prescrits.execute("podologue", number, [LineExecution(1, count=2)])  # told kept: another visit
         process.start()
         view = prescrits.execute("podologue", number, [LineExecution(1, count=1)])
     finally:
         prescrits.close()
-    assert view.lines[0].done == 3  # the two sessions the base never got, then this one
-    assert process.rows("SELECT count(*) FROM execution_lines WHERE number = ?", number)[0][0] == 2
+    assert view.lines[0].done == 5  # the two visits of two sessions the base never got, then this one
+    assert process.rows("SELECT count(*) FROM execution_lines WHERE number = ?", number)[0][0] == 3
     assert (tmp_path / "prescrits" / "podologue" / "prescrit-executions.sqlite3").exists()
 
 
@@ -133,3 +133,61 @@ def test_executions_kept_one_after_the_other_are_counted(tmp_path, podology) -> 
     finally:
         prescrits.close()
     assert view.lines[0].done == 3  # nothing lost: the 1 and 2 sessions kept left before it
+
+
+def test_two_identical_executions_kept_the_same_day_are_two_acts(tmp_path, podology) -> None:  # type: ignore[no-untyped-def]
+    """Two visits of one session each, the same day, both while the base is out of reach: the
+    tester was told each was kept, so each is an act of its own, with its own execution id, and
+    the base records both (it recognises a replay by the id alone)."""
+    from lap_app.base_client import BaseUnavailable
+    from lap_app.demo.prescrit import DemoPrescrits
+    from lap_app.services.prescrit import LineExecution
+
+    process, number = podology.base, podology.number
+    prescrits = DemoPrescrits(podology.endpoint, podology.pki, "", tmp_path / "prescrits")
+    try:
+        prescrits.read("podologue", number)  # the card's token obtained
+        process.kill()
+        for visit in range(2):
+            with pytest.raises(BaseUnavailable, match=KEPT) as kept:
+                prescrits.execute("podologue", number, [LineExecution(1, count=1)])
+            assert ("1 exécution enregistrée plus tôt l'attend aussi" in kept.value.message) == (visit == 1)
+        process.start()
+        view = prescrits.execute("podologue", number, [LineExecution(1, count=1)])
+    finally:
+        prescrits.close()
+    assert view.lines[0].done == 3
+    assert process.rows("SELECT count(*) FROM executions WHERE number = ?", number)[0][0] == 3
+    assert process.rows("SELECT count(*) FROM audit WHERE number = ? AND outcome = 'replayed'", number)[0][0] == 0
+
+
+def test_an_execution_whose_answer_was_lost_is_sent_again_under_its_id(tmp_path, podology, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The base records the execution but its answer never arrives: the execution is kept and
+    leaves again, under the same id, with the next one; the base replays it (recorded once)."""
+    from lap_app.base_client import BaseUnavailable, HttpBaseClient
+    from lap_app.demo.prescrit import DemoPrescrits
+    from lap_app.services.prescrit import LineExecution
+
+    process, number = podology.base, podology.number
+    execute, sent = HttpBaseClient.prescrit_execute, []
+
+    def answer_lost_once(self, number, execution_id, lines, complete):  # type: ignore[no-untyped-def]
+        answer = execute(self, number, execution_id, lines, complete)  # recorded by the base
+        sent.append(execution_id)
+        if len(sent) == 1:
+            raise BaseUnavailable("Base des ordonnances numériques injoignable (réponse perdue).")
+        return answer
+
+    monkeypatch.setattr(HttpBaseClient, "prescrit_execute", answer_lost_once)
+    prescrits = DemoPrescrits(podology.endpoint, podology.pki, "", tmp_path / "prescrits")
+    try:
+        with pytest.raises(BaseUnavailable, match=KEPT):
+            prescrits.execute("podologue", number, [LineExecution(1, count=2)])
+        view = prescrits.execute("podologue", number, [LineExecution(1, count=1)])
+    finally:
+        prescrits.close()
+    assert len(sent) == 3 and sent[0] == sent[1] != sent[2]  # the lost one again, under its id, then the next
+    assert view.lines[0].done == 3  # 2 + 1: the lost answer's execution recorded once
+    assert process.rows("SELECT count(*) FROM executions WHERE number = ?", number)[0][0] == 2
+    assert process.rows("SELECT outcome FROM audit WHERE number = ? AND action = 'execute' ORDER BY id", number) == [
+        ("ok:partly_dispensed",), ("replayed",), ("ok:partly_dispensed",)]

@@ -10,7 +10,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-MAX_SECONDS = 5.0
+# A request that runs away (a pattern gone quadratic on a generated string, a loop) never ends; a
+# sound one costs at most a few hundred ms of CPU, which a machine running 4 workers beside other
+# loads (load 15–20 on 2 cores: a tenth of a core each) stretches to several seconds.
+MAX_SECONDS = 30.0
 
 
 @pytest.fixture(scope="module")

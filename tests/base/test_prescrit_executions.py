@@ -146,6 +146,18 @@ def test_a_retried_execution_is_recorded_once(base, people) -> None:  # type: ig
         ("ok:partly_dispensed",), ("replayed",), ("refused:409:execution_id_reused",)]  # each one audited
 
 
+def test_two_identical_executions_under_two_ids_are_two_acts(base, people) -> None:  # type: ignore[no-untyped-def]
+    """The base recognises a replay by the execution id alone: the same session recorded twice
+    the same day (two visits), each under its own id, is recorded twice."""
+    physician, prescrits = people
+    number = physician.prescribe(kind="podologie")
+    podiatrist = prescrits["podologue"]
+    session = [{"line": 1, "count": 1, "date": dt.date.today().isoformat()}]
+    first, second = podiatrist.execute(number, session), podiatrist.execute(number, session)
+    assert (first.json()["replayed"], second.json()["replayed"]) == (False, False)
+    assert second.json()["lines"][0]["done"] == 2 and _rows(base, number) == 2
+
+
 def test_kill_9_of_the_base_after_an_execution_then_a_retry(tmp_path, pki_dir, base_database) -> None:  # type: ignore[no-untyped-def]
     """The base dies right after recording (the prescrit never got its answer): the retry, to the
     restarted base, replays it."""

@@ -121,12 +121,10 @@ def test_removal_is_seen_within_two_seconds_and_nothing_is_signed(service, softh
     assert card.verify_pin("1234").accepted
     card.identity()
     hsm.delete_token(token)
-    pulled_at = time.monotonic()
-    events: list = []
-    while not any(e.kind is EventKind.CARD_REMOVED and e.reader == reader for e in events):
-        assert time.monotonic() - pulled_at < 2.0, f"removal not seen: {events}"
-        events += service.poll()
-        time.sleep(0.05)
+    # seen by the first look after the pull: the application looks every 400 ms, so within 2 s
+    # (counted in looks, not measured: a loaded machine would decide a measure)
+    events = service.poll()
+    assert any(e.kind is EventKind.CARD_REMOVED and e.reader == reader for e in events), f"removal not seen: {events}"
     started = time.monotonic()
     with pytest.raises(CardRemovedError) as removed:
         card.sign_digest(hashlib.sha256(b"x").digest())

@@ -83,12 +83,10 @@ def test_removal_is_seen_by_polling_within_two_seconds(service, card_like, softh
         reader = card.reader
         service.poll()
         card_like.pull()
-        pulled_at = time.monotonic()
-        events: list = []
-        while not any(e.kind is EventKind.CARD_REMOVED and e.reader == reader for e in events):
-            assert time.monotonic() - pulled_at < 2.0, events
-            events += service.poll()
-            time.sleep(0.05)
+        # seen by the first look after the pull: the application looks every 400 ms, so within 2 s
+        # (counted in looks, not measured: a loaded machine would decide a measure)
+        events = service.poll()
+        assert any(e.kind is EventKind.CARD_REMOVED and e.reader == reader for e in events), events
         with pytest.raises(CardRemovedError):
             card.sign_digest(bytes(32), pin="1234")
     card_like.insert()

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from base_kills import kill_base_during
 
 from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, card_in_hand, cli_env, run_cli, running_base
 
@@ -179,37 +180,24 @@ def test_base_killed_during_filings(store_location, tmp_path, dmp_pki_dir, monke
     draft = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))
     store = LocalStore(store_location)
     printed: dict[str, bytes] = {}
-    stop = threading.Event()
-    errors: list[BaseException] = []
 
     with running_base(tmp_path / "base", dmp_pki_dir) as base:
         endpoint = base_endpoint(base.url, base.ca)
         with card_in_hand("medecin", dmp_pki_dir) as card:
             enrol(endpoint, card)
 
-            def prescribe_continuously() -> None:
-                try:
-                    with open_client(endpoint, retries=0, timeout=2.0) as client:
-                        while not stop.is_set():
-                            outcome = prescribe(from_bundle(draft), card=card, client=client, store=store)
-                            if outcome.number:  # (a paper ordonnance without number has no DMP copy)
-                                printed[outcome.number] = outcome.pdf
-                            if outcome.status != "registered":
-                                time.sleep(0.05)
-                except BaseException as error:  # noqa: BLE001 - reported below
-                    errors.append(error)
+            def prescribe_continuously(stop: threading.Event) -> None:
+                with open_client(endpoint, retries=0, timeout=2.0) as client:
+                    while not stop.is_set():
+                        outcome = prescribe(from_bundle(draft), card=card, client=client, store=store)
+                        if outcome.number:  # (a paper ordonnance without number has no DMP copy)
+                            printed[outcome.number] = outcome.pdf
+                        if outcome.status != "registered":
+                            time.sleep(0.05)
 
-            worker = threading.Thread(target=prescribe_continuously)
-            worker.start()
-            for _ in range(4):  # bounded: 4 kills at random moments
-                time.sleep(rng.uniform(0.3, 1.2))
-                base.kill()
-                time.sleep(rng.uniform(0.0, 0.3))
-                base.start()
-            time.sleep(0.5)
-            stop.set()
-            worker.join(60)
-            assert not errors, errors
+            # bounded: 4 kills at random moments, each once ordonnances are printed again (so at
+            # least 5 in all, whatever the machine's speed)
+            kill_base_during(base, prescribe_continuously, lambda: len(printed), 4, rng)
             with open_client(endpoint) as client:
                 ensure_token(card, client)
                 report = flush_outbox(store, client)

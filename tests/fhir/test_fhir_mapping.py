@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lap_app.domain.model import NonSubstitutionReason, Ordonnance, Signature, Zone
+from lap_app.domain.model import Creatinine, NonSubstitutionReason, Ordonnance, Signature, Zone
 from lap_app.domain.validation import validate_ordonnance
 from lap_app.fhir import canonical_bytes, from_bundle, to_bundle
 
@@ -70,6 +70,23 @@ def test_generated_ordonnances_survive_domain_bundle_json_domain(ordonnance: Ord
         again.patient.height_resource_id = ordonnance.patient.height_resource_id
     assert again == ordonnance
     assert to_bundle(from_bundle(bundle)) == bundle
+
+
+def test_reading_a_bundle_twice_gives_the_same_ordonnance(example: dict) -> None:
+    """The example has no Observation: the ids of the patient's absent weight, height, pregnancy,
+    breastfeeding and creatinine come from the Bundle's content, not from chance."""
+    first, second = from_bundle(copy.deepcopy(example)), from_bundle(copy.deepcopy(example))
+    assert first == second
+    for ordonnance in (first, second):  # the physician then records a weight and a creatinine
+        ordonnance.patient.weight_kg = 82.0
+        ordonnance.patient.creatinine = Creatinine(95.0, "µmol/L", date(2026, 11, 20))
+    assert to_bundle(first) == to_bundle(second)
+    ids = [getattr(first.patient, f"{name}_resource_id")
+           for name in ("weight", "height", "pregnancy", "breastfeeding", "creatinine")]
+    other = json.dumps(example).replace(first.patient.resource_id, "urn:uuid:0b6c1d7e-2f7a-4d43-9a38-6a2f1c9d7e10")
+    other_patient = from_bundle(json.loads(other)).patient  # another patient's Bundle: other ids
+    assert len({*ids, first.patient.resource_id, *(getattr(other_patient, f"{name}_resource_id") for name in (
+        "weight", "height", "pregnancy", "breastfeeding", "creatinine"))}) == 11
 
 
 def test_plain_ordonnance_has_one_section_and_no_number(example: dict) -> None:

@@ -47,8 +47,7 @@ def demo_env(demo_root, session_drug_base):
     # the session's drug base (the demo would otherwise build its own in its folder)
     env = DemoEnvironment(demo_root, pcsc=False, base_port=0, drugs_path=session_drug_base).start()
     yield env
-    env.pull_card()
-    env.stop()
+    env.stop()  # (its card leaves the process's reader too)
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from test_editor_every_kind import page_qr_codes
-from test_full_flow import add_drug
 from wrong_signature import WrongSecondSignature
 
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.services.care_templates import BUILT_IN_TEMPLATES
 
-from ui_support import login
+from ui_support import paracetamol_for_rousseau
 
 
 def _wait_dialog(qtbot, flow, previous=None) -> object:  # type: ignore[no-untyped-def]
@@ -24,11 +23,7 @@ def _wait_dialog(qtbot, flow, previous=None) -> object:  # type: ignore[no-untyp
 
 def test_refused_midway_then_retry_makes_only_the_missing_ordonnances(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
     window = main_window
-    login(qtbot, window, "1234")
-    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
-    window.patient_panel.select(window.context.services.patients.search("ROUSSEAU")[0])
-    care = window.care_editor
-    add_drug(qtbot, window.editor, "paracetamol 500")
+    care = paracetamol_for_rousseau(qtbot, window)
     care.choose_kind(OrdonnanceKind.BIOLOGIE)
     care.apply_template(next(t for t in BUILT_IN_TEMPLATES if t.label == "Bilan diabète annuel"))
     care.choose_kind(OrdonnanceKind.SOINS_INFIRMIERS)
@@ -66,4 +61,44 @@ def test_refused_midway_then_retry_makes_only_the_missing_ordonnances(qtbot, mai
     assert page_qr_codes(dialog.result.pdf) == [[n] for n in numbers]
     assert care.draft.count() == 0
     assert len(store.list(status="registered")) == registered_before + 3  # none twice
+    dialog.close()
+
+
+def test_the_pin_not_given_for_a_retry_leaves_the_made_ordonnance_and_the_rest_to_do(qtbot, main_window,  # type: ignore[no-untyped-def]
+                                                                                    demo_env) -> None:
+    """Stopped midway, the card reset, « Réessayer » asks the PIN and the GP cancels: the status
+    bar says so, the result stays open with its number and its « NON ENREGISTRÉE » lines, the
+    biology stays in the draft, nothing more is registered; the next retry with the PIN makes it."""
+    window = main_window
+    care = paracetamol_for_rousseau(qtbot, window)
+    care.choose_kind(OrdonnanceKind.BIOLOGIE)
+    care.apply_template(next(t for t in BUILT_IN_TEMPLATES if t.label == "Bilan diabète annuel"))
+    store = window.context.store
+    real_card = window.context.session.card
+    window.context.session.card = WrongSecondSignature(real_card)
+    window.validate()
+    flow = window._flow
+    dialog = _wait_dialog(qtbot, flow)
+    assert len(dialog.number_labels) == 1 and len(dialog.missing_labels) == 1
+    window.context.session.card = real_card
+    stored_before = len(store.list())
+    demo_env.physician_card.power_on()  # a card reset: the PIN must be presented again
+
+    dialog.retry_button.click()
+    qtbot.waitUntil(lambda: (flow.pin_dialog is not None and flow.pin_dialog.isVisible()) or flow.message is not None,
+                    timeout=10000)
+    flow.pin_dialog.reject()  # « Annuler »
+    assert window.statusBar().currentMessage() == "Signature annulée : code porteur non saisi."
+    assert flow.result_dialog is dialog and dialog.isVisible()
+    assert len(dialog.number_labels) == 1 and len(dialog.missing_labels) == 1
+    assert care.draft.kinds_with_lines() == [OrdonnanceKind.BIOLOGIE]
+    assert len(store.list()) == stored_before
+
+    dialog.retry_button.click()
+    qtbot.waitUntil(lambda: flow.pin_dialog.isVisible() or flow.message is not None, timeout=10000)
+    flow.pin_dialog.setTextValue("1234")
+    flow.pin_dialog.accept()
+    dialog = _wait_dialog(qtbot, flow, previous=dialog)
+    assert dialog.missing_labels == [] and len(set(dialog.result.numbers)) == 2
+    assert care.draft.count() == 0
     dialog.close()

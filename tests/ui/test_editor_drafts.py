@@ -151,22 +151,27 @@ def test_saved_draft_keeps_every_field_of_every_line(tmp_path) -> None:
     '{"lines": [{"dci_wording": "PARACÉTAMOL", "zone": "zone-of-a-newer-version"}]}',  # a line it cannot read
     '{"lines": [',  # damaged JSON
 ])
-def test_an_unreadable_draft_is_said_in_french(tmp_path, stored: str) -> None:
-    """Python's own words (« is not a valid Zone », « Expecting value ») stay in the log."""
-    from lap_app.domain.errors import UserError
-    from lap_app.services.drafting import DraftingLibrary
-    from lap_app.services.patients import PatientService
-
+def test_an_unreadable_draft_is_said_in_french_and_kept_aside(qtbot, tmp_path, drugs, stored: str) -> None:
+    """Python's own words (« is not a valid Zone », « Expecting value ») stay in the log; the
+    draft stays in the store, set aside, while the physician writes the ordonnance again."""
     path = tmp_path / "store.sqlite3"
-    connection = connect(path)
-    patient = PatientService(connection).save(adult())
-    connection.execute("INSERT INTO drafts (patient_id, lines, updated_at, row_version) VALUES (?, ?, 0, 1)",
-                       (patient.id, stored))
-    with pytest.raises(UserError) as unreadable:
-        DraftingLibrary(connection).load_draft(patient.id)
-    assert unreadable.value.message == ("Le brouillon enregistré de ce patient est illisible (abîmé, ou écrit par une "
-                                        "version plus récente de LAP) ; le détail technique est dans le journal.")
-    connection.close()
+    context = make_context(path, drugs=drugs)
+    record = context.services.patients.save(adult())
+    with closing(sqlite3.connect(path)) as other, other:
+        other.execute("INSERT INTO drafts (patient_id, lines, updated_at, row_version) VALUES (?, ?, 0, 1)",
+                      (record.id, stored))
+    editor = _editor(qtbot, context)
+    editor.set_patient(record)
+    assert editor.notice_label.isVisible()
+    assert editor.notice_label.text() == (
+        "Brouillon non repris : Le brouillon enregistré de ce patient n'a pas pu être rouvert (abîmé, ou écrit par "
+        "une version plus récente de LAP) : il est mis de côté, intact, pour le support, et l'ordonnance repart vide.")
+    assert editor.draft_lines() == []
+    _add(qtbot, editor, "doliprane 1000")  # written again: saved as usual
+    assert len(_saved_rows(path)[record.id]) == 1
+    with closing(sqlite3.connect(path)) as other:
+        assert other.execute("SELECT patient_id, lines FROM drafts_set_aside").fetchall() == [(record.id, stored)]
+    context.close()
 
 
 def test_a_draft_that_cannot_be_saved_is_said_and_kept_in_memory(qtbot, tmp_path, drugs) -> None:

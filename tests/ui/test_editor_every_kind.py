@@ -12,14 +12,13 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PySide6.QtCore import Qt
-from test_full_flow import add_drug
 from test_printing_cups import _cups_pdf_queue_ready, _file_cups_wrote
 
 from lap_app.domain.identifiers import is_valid_prescription_number
 from lap_app.domain.kinds import OrdonnanceKind
 from lap_app.services.care_templates import BUILT_IN_TEMPLATES
 
-from ui_support import login, require_service
+from ui_support import paracetamol_for_rousseau, require_service
 
 
 def page_qr_codes(pdf: bytes) -> list[list[str]]:
@@ -35,13 +34,7 @@ def page_qr_codes(pdf: bytes) -> list[list[str]]:
 @pytest.mark.cups
 def test_medicines_biology_and_nursing_in_one_validation(qtbot, main_window, tmp_path: Path) -> None:
     window = main_window
-    login(qtbot, window, "1234")
-    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
-    window.patient_panel.select(window.context.services.patients.search("ROUSSEAU")[0])
-    care = window.care_editor
-
-    # medicines, in their own editor
-    add_drug(qtbot, window.editor, "paracetamol 500")
+    care = paracetamol_for_rousseau(qtbot, window)  # medicines, in their own editor
     assert len(window.editor.draft_lines()) == 1
 
     # biology: Ctrl+Alt+B brings the other editor forward on the biology page

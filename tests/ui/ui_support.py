@@ -43,17 +43,70 @@ def paracetamol_for_petit(qtbot, window) -> None:
     window.editor.load_lines([line])
 
 
-def wait_for(predicate, timeout: float = 5.0) -> float:
-    """Process events until ``predicate()``; returns the seconds it took."""
+def paracetamol_for_rousseau(qtbot, window):
+    """Logged in, the patient ROUSSEAU chosen and paracetamol 500 added through the drug search;
+    returns the editor of the other kinds (biology, nursing…)."""
+    from test_full_flow import add_drug
+
+    login(qtbot, window, "1234")
+    qtbot.waitUntil(lambda: not window.is_locked(), timeout=5000)
+    window.patient_panel.select(window.context.services.patients.search("ROUSSEAU")[0])
+    add_drug(qtbot, window.editor, "paracetamol 500")
+    return window.care_editor
+
+
+def wait_for(predicate, timeout: float = _ROOT.QT_PATIENCE_MS / 1000) -> None:
+    """Process events until ``predicate()`` (patient: a loaded CI machine runs 3–4× slower)."""
     from PySide6.QtWidgets import QApplication
 
-    start = time.monotonic()
+    deadline = time.monotonic() + timeout
     while not predicate():
-        if time.monotonic() - start > timeout:
+        if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         QApplication.processEvents()
         time.sleep(0.01)
-    return time.monotonic() - start
+
+
+def looks_until_locked(window, pull) -> int:
+    """``pull()`` the card, process events until ``window`` locks; returns how many looks at the
+    readers its card watcher began after the pull, up to the lock.
+
+    « Locked within 2 s of the pull » is counted in looks, not in seconds (a loaded machine would
+    decide a measure): the watcher looks every ``POLL_MS`` (400 ms), so a lock by the first look
+    that began after the pull — 1, or 0 when a look under way already saw the card gone — comes
+    within ``POLL_MS`` and one look. A lock that waited for anything else (a busy card thread, a
+    later look) shows as more looks, or as a window not locked when the watcher saw the card gone."""
+    watcher = window.watcher
+    looks = []
+
+    class Counted:
+        def __init__(self, service) -> None:
+            self._service = service
+
+        def snapshot(self):
+            looks.append(pulled)
+            return self._service.snapshot()
+
+        def __getattr__(self, name: str):
+            return getattr(self._service, name)
+
+    def removal_seen() -> None:  # connected after the window's lock: locked by now, unless the lock waits for something
+        at_lock.append((sum(looks), window.is_locked()))
+
+    pulled, at_lock = False, []
+    service, watcher._service = watcher._service, Counted(watcher._service)
+    watcher.card_removed.connect(removal_seen)
+    try:
+        pull()
+        pulled = True
+        wait_for(window.is_locked)
+        wait_for(lambda: at_lock)
+    finally:
+        watcher.card_removed.disconnect(removal_seen)
+        watcher._service = service
+    counted, locked = at_lock[0]
+    assert locked, "the card seen gone, the window did not lock at once"
+    return counted
 
 
 def run_application(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -41,6 +41,7 @@ from lap_app.standins.base_server.context import (
     check_number_format,
 )
 from lap_app.standins.base_server.errors import ApiError, own_failure
+from lap_app.standins.base_server.json_integers import loads_exact
 from lap_app.standins.base_server.refusals import settle_refusal
 from lap_app.standins.base_server.registration import Registered, prepare_registration
 
@@ -167,8 +168,8 @@ async def _execute(app: Any, state: BaseState, scope: dict, receive: Any, send: 
 def _bundle(body: bytes) -> Any:
     """``{"bundle": {...}}`` → the Bundle, or the same 422 as FastAPI's request validation."""
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = loads_exact(body)  # an integer beyond 64 bits: refused, never rounded
+    except ValueError:
         raise _invalid("body", "JSON decode error") from None
     if not isinstance(data, dict):
         raise _invalid("body", "Input should be a valid dictionary or object to extract fields from")

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from lap_app.base_client.protocol import medication_requests
+from lap_app.base_client.protocol import medication_requests, medication_summary
 from lap_app.standins.base_server.context import (
     BaseState,
     Caller,
@@ -79,10 +79,8 @@ def _view(conn: Any, row: Any) -> PrescriptionOut:
         totals[r["line"]] = totals.get(r["line"], 0.0) + r["quantity"]
     lines = []
     for index, request in enumerate(medication_requests(bundle), start=1):
-        dosage = " ".join(d.get("text", "") for d in request.get("dosageInstruction") or [] if isinstance(d, dict))
-        substitution = request.get("substitution") or {}
-        lines.append(LineOut(line=index, text=str((request.get("medicationCodeableConcept") or {}).get("text", "")),
-                             dosage=dosage, substitution_allowed=substitution.get("allowedBoolean", True) is not False,
+        text, dosage, substitution_allowed = medication_summary(request)
+        lines.append(LineOut(line=index, text=text, dosage=dosage, substitution_allowed=substitution_allowed,
                              dispensed_quantity=totals.get(index, 0.0)))
     return PrescriptionOut(number=row["number"], status=row["status"], bundle=bundle, lines=lines, dispensings=[
         DispensingRecord(line=r["line"], quantity=r["quantity"], substituted=bool(r["substituted"]),

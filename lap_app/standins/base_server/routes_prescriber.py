@@ -30,6 +30,7 @@ from lap_app.standins.base_server.execution_view import (
     execution_records,
     lines_out,
 )
+from lap_app.standins.base_server.json_integers import check_integers
 from lap_app.standins.base_server.opposition import prescriber_status
 from lap_app.standins.base_server.prescrit_access import stored_kind
 from lap_app.standins.base_server.registration import Registered, prepare_registration
@@ -147,6 +148,7 @@ def register(number: str, body: RegistrationIn, state: State, caller: Prescriber
     holder = caller.holder
 
     def run() -> RegistrationOut:
+        check_integers(body.bundle, "body.bundle")  # as the lean path refuses them (json_integers.py)
         outcome = prepare_registration(state, caller, number, body.bundle)
         if not isinstance(outcome, Registered):
             outcome = state.store.grouped(outcome)  # acknowledged only once durable (group commit)
