@@ -7,7 +7,7 @@ file name and line number and skipped; the rest of the file imports.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -128,7 +128,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
 SPECS_BY_NAME = {spec.name: spec for spec in FILE_SPECS}
 
 
-def _decode(name: str, data: bytes, parsed: ParsedFile) -> list[tuple[int, str]]:
+def _decode(name: str, data: bytes, parsed: ParsedFile) -> Iterable[tuple[int, str]]:
     """Lines as (number, text). Windows-1252 per line; a UTF-8 file is recognised and read."""
     if data and not data.isascii():
         try:
@@ -141,7 +141,7 @@ def _decode(name: str, data: bytes, parsed: ParsedFile) -> list[tuple[int, str]]
                 LineProblem(name, 0, _("fichier encodé en UTF-8 au lieu de Windows-1252 : lu en UTF-8"))
             )
     try:  # the whole file at once; line by line only to name the lines that fail
-        return list(enumerate(data.decode(parsed.encoding).split("\n"), start=1))
+        return enumerate(data.decode(parsed.encoding).split("\n"), start=1)
     except UnicodeDecodeError:
         pass
     lines = []
@@ -160,29 +160,38 @@ def parse_bdpm_bytes(spec: FileSpec, data: bytes) -> ParsedFile:
     parsed = ParsedFile(spec.name)
     columns, min_columns, parse = spec.columns, spec.min_columns, spec.parse
     rows, problems, strip = parsed.rows, parsed.problems, str.strip
+    append, longest_allowed = rows.append, MAX_FIELD_CHARS
     for number, line in _decode(spec.name, data, parsed):
-        if not line.strip():  # blank, or "\r" alone
+        if not line or line.isspace():  # blank, or "\r" alone
             continue
         fields = list(map(strip, line.split("\t")))
-        while len(fields) > columns and not fields[-1]:  # trailing tabs
+        count = len(fields)
+        if count == columns and len(line) <= longest_allowed:  # the usual line
+            try:
+                append(parse(fields))
+            except ValueError as error:
+                problems.append(LineProblem(spec.name, number, str(error)))
+            continue
+        while count > columns and not fields[-1]:  # trailing tabs
             fields.pop()
-        if len(fields) < min_columns:
+            count -= 1
+        if count < min_columns:
             problems.append(LineProblem(spec.name, number, _(
-                "ligne tronquée : {n} colonnes au lieu de {m}").format(n=len(fields), m=columns)))
+                "ligne tronquée : {n} colonnes au lieu de {m}").format(n=count, m=columns)))
             continue
-        if len(fields) > columns:
+        if count > columns:
             problems.append(LineProblem(spec.name, number, _(
-                "{n} colonnes au lieu de {m}").format(n=len(fields), m=columns)))
+                "{n} colonnes au lieu de {m}").format(n=count, m=columns)))
             continue
-        longest = max(len(value) for value in fields) if len(line) > MAX_FIELD_CHARS else 0
-        if longest > MAX_FIELD_CHARS:
+        longest = max(len(value) for value in fields) if len(line) > longest_allowed else 0
+        if longest > longest_allowed:
             problems.append(LineProblem(spec.name, number, _(
                 "champ démesuré ({n} caractères)").format(n=longest)))
             continue
-        if len(fields) < columns:
-            fields += [""] * (columns - len(fields))
+        if count < columns:
+            fields += [""] * (columns - count)
         try:
-            rows.append(parse(fields))
+            append(parse(fields))
         except ValueError as error:
             problems.append(LineProblem(spec.name, number, str(error)))
     return parsed

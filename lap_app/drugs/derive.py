@@ -13,12 +13,13 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import groupby
 from operator import itemgetter
 
 from lap_app.drugs.conditions import classify_condition
 from lap_app.drugs.models import GenericInfo, Substance, pack_listing
-from lap_app.drugs.normalize import fold, query_tokens, strength_synonyms, tidy_strength
+from lap_app.drugs.normalize import fold, fold_words, strength_synonyms, tidy_strength
 from lap_app.drugs.schema import DERIVED_INDEXES_SQL, DERIVED_TABLES_SQL, SOURCE_TABLES_SQL
 from lap_app.drugs.thesaurus import SubstanceIndex, canonical_substance, combination_keys, map_substance_keys
 from lap_app.drugs.writes import DirectWrites, Writes
@@ -185,13 +186,6 @@ _INJECTABLE_ROUTES = frozenset({"INTRAVEINEUSE", "INTRAMUSCULAIRE"})
 _INJECTABLE_IRON = "SELS DE FER PAR VOIE INJECTABLE"
 
 
-def _pack_fields(row: tuple) -> tuple:
-    """A presentation as the summary stores it: the fields of ``Presentation``, in order."""
-    cip13, cip7, label, price, rate, declaration, approval = row
-    return (cip13, cip7, " ".join((label or "").split()), price, rate,
-            fold(declaration or "").startswith("DECLARATION DE COMMERCIALISATION"), (approval or "").lower() == "oui")
-
-
 class _Composition:
     """What a composition gives each drug made of it, worked out once: generics share theirs
     (15,000 drugs, 9,000 compositions)."""
@@ -220,10 +214,11 @@ class _Composition:
         return known
 
     def keys(self, routes: str) -> list[tuple[str, str]]:
-        """Every thesaurus key the drug carries, with the substance key it comes through."""
+        """Every thesaurus key the drug carries, with the substance key it comes through, in key
+        order (the classes of a substance come from a set: the rows must not follow the hash seed)."""
         known = self._keys.get(routes)
         if known is None:
-            known = self._keys[routes] = list(self._thesaurus.drug_keys(self.substances, routes).items())
+            known = self._keys[routes] = sorted(self._thesaurus.drug_keys(self.substances, routes).items())
         return known
 
 
@@ -249,25 +244,31 @@ def _substance_json(s: Substance) -> str:
             f'"code":{_scalar(s.code)},"salt":{_scalar(s.salt)},"interaction_key":{_scalar(s.interaction_key)}}}')
 
 
-def _pack_json(pack: tuple) -> str:
-    cip13, cip7, label, price, rate, marketed, approval = map(_scalar, pack)
-    return (f'{{"cip13":{cip13},"cip7":{cip7},"label":{label},"price":{price},"reimbursement_rate":{rate},'
-            f'"marketed":{marketed},"hospital_approval":{approval}}}')
+@lru_cache(maxsize=256)  # a few distinct declarations and approvals
+def _pack_flags(declaration: str | None, approval: str | None) -> str:
+    marketed = fold(declaration or "").startswith("DECLARATION DE COMMERCIALISATION")
+    return f'"marketed":{_scalar(marketed)},"hospital_approval":{_scalar((approval or "").lower() == "oui")}}}'
 
 
-def _summary_json(head: tuple, routes: list[str], substances_json: str, packs: list[tuple],
-                  generic: GenericInfo | None, conditions_json: str) -> str:
-    """The whole drug as ``drug_detail`` stores it. ``head``: cis, name, dci, form, marketed,
-    availability alert, authorisation status, holder, enhanced monitoring; the substances and
-    conditions that many drugs share come encoded once."""
-    cis, name, dci, form, marketed, alert, status, holder, monitoring = map(_scalar, head)
-    generic_json = (f'{{"group_id":{_scalar(generic.group_id)},"label":{_scalar(generic.label)},'
-                    f'"role":{_scalar(generic.role)}}}') if generic else "null"
-    return (f'{{"cis":{cis},"name":{name},"dci":{dci},"form":{form},"routes":[{",".join(map(_scalar, routes))}],'
-            f'"marketed":{marketed},"availability_alert":{alert},"authorisation_status":{status},'
-            f'"holder":{holder},"enhanced_monitoring":{monitoring},"substances":{substances_json},'
-            f'"presentations":[{",".join(map(_pack_json, packs))}],"generic":{generic_json},'
-            f'"prescribing_conditions":{conditions_json}}}')
+def _pack_json(row: tuple) -> str:
+    """A presentation as the summary stores it (the fields of ``Presentation``), from its row
+    (cip13, cip7, label, price, rate, declaration, approval)."""
+    cip13, cip7, label, price, rate, declaration, approval = row
+    return (f'{{"cip13":{_quoted(cip13)},"cip7":{_scalar(cip7)},"label":{_quoted(" ".join((label or "").split()))},'
+            f'"price":{"null" if price is None else repr(price)},'
+            f'"reimbursement_rate":{"null" if rate is None else repr(rate)},{_pack_flags(declaration, approval)}')
+
+
+def _routes_json(routes: str | None) -> str:
+    return f'[{",".join(_quoted(r.strip()) for r in (routes or "").split(";") if r.strip())}]'
+
+
+def _generic(row: tuple) -> tuple[GenericInfo, str]:
+    """A drug's generic group (group_id, label, type) and how the summary writes it."""
+    group_id, label, kind = row
+    generic = GenericInfo(group_id, label, GENERIC_ROLES.get(kind, str(kind)))
+    return generic, (f'{{"group_id":{_scalar(generic.group_id)},"label":{_scalar(generic.label)},'
+                     f'"role":{_scalar(generic.role)}}}')
 
 
 # the source columns the derivation reads, by table
@@ -284,7 +285,8 @@ _READ_COLUMNS = {
 # pass-2 rows handed to the writes this many drugs at a time (the writes start before the end)
 _CHUNK = 1024
 
-RowsOf = Callable[[str], Iterable[tuple]]  # a source table's rows, ``_READ_COLUMNS`` of it, as written
+# a source table's rows as written (or read back), and where ``_READ_COLUMNS`` of it sit in each
+RowsOf = Callable[[str], tuple[Iterable[tuple], Sequence[int]]]
 
 
 @lru_cache(maxsize=1)
@@ -299,23 +301,32 @@ def _source_columns() -> dict[str, list[str]]:
         conn.close()
 
 
-def _picked(table: str, rows: Iterable[tuple]) -> Iterable[tuple]:
-    """``_READ_COLUMNS`` of rows as inserted (every column of the table, in order)."""
+def _positions(table: str) -> list[int]:
+    """Where ``_READ_COLUMNS`` of a table sit in its rows as inserted (every column, in order)."""
     names = _source_columns()[table]
-    return map(itemgetter(*(names.index(c) for c in _READ_COLUMNS[table])), rows)
+    return [names.index(c) for c in _READ_COLUMNS[table]]
 
 
-def _grouped_by_cis(rows: Iterable[tuple]) -> dict[str, list[tuple]]:
+def _grouped_by_cis(rows: Iterable[tuple], positions: Sequence[int]) -> dict[str, list[tuple]]:
+    """CIS → the other read columns of its rows, in file order. Rows of a CIS mostly follow one
+    another: each run of them is taken whole (the loop turns per drug, not per row)."""
+    cis_at, *rest = positions
+    # the other columns as a tuple (one column: zip makes the 1-tuples)
+    pick: Callable[[Iterable[tuple]], Iterable[tuple]] = (
+        partial(map, itemgetter(*rest)) if len(rest) > 1 else lambda run: zip(map(itemgetter(rest[0]), run)))
     grouped: dict[str, list[tuple]] = defaultdict(list)
-    for row in rows:
-        grouped[row[0]].append(row[1:])
+    for cis, run in groupby(rows, itemgetter(cis_at)):
+        grouped[cis] += pick(run)
     return grouped
 
 
-def _latest_by_cis(rows: Iterable[tuple]) -> list[tuple]:
+def _latest_by_cis(rows: Iterable[tuple], positions: Sequence[int]) -> list[tuple]:
     """One row per CIS, the last written winning and taking the last place (INSERT OR REPLACE)."""
+    picked = list(map(itemgetter(*positions), rows))
+    if len(set(map(itemgetter(0), picked))) == len(picked):  # no CIS twice: the usual file
+        return picked
     latest: dict[str, tuple] = {}
-    for row in rows:
+    for row in picked:
         latest.pop(row[0], None)
         latest[row[0]] = row
     return list(latest.values())
@@ -326,10 +337,11 @@ def rebuild_derived(conn: sqlite3.Connection, loaded: Mapping[str, Sequence[tupl
     written into some source tables (table → rows, as inserted), so they are not read back."""
     handed = loaded or {}
 
-    def rows_of(table: str) -> Iterable[tuple]:
+    def rows_of(table: str) -> tuple[Iterable[tuple], Sequence[int]]:
         if table in handed:
-            return _picked(table, handed[table])
-        return conn.execute(f"SELECT {', '.join(_READ_COLUMNS[table])} FROM {table} ORDER BY rowid")  # names from this module
+            return handed[table], _positions(table)
+        return (conn.execute(f"SELECT {', '.join(_READ_COLUMNS[table])} FROM {table} ORDER BY rowid"),  # names from this module
+                range(len(_READ_COLUMNS[table])))
 
     return _derive(DirectWrites(conn), rows_of, lambda: ThesaurusKeys.from_database(conn))
 
@@ -345,16 +357,16 @@ def derive_release(writes: Writes, loaded: Mapping[str, Sequence[tuple]], thesau
     """Every derived table of a new database, from the source rows just given to ``writes``
     (table → rows as inserted; a table not given is empty). Nothing is read back, so the
     writes may still be running in their own thread."""
-    return _derive(writes, lambda table: _picked(table, loaded.get(table, ())), lambda: thesaurus)
+    return _derive(writes, lambda table: (loaded.get(table, ()), _positions(table)), lambda: thesaurus)
 
 
 def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], ThesaurusKeys]) -> DeriveStats:
     run_script(writes, DERIVED_TABLES_SQL)
-    compositions = _grouped_by_cis(rows_of("composition"))
-    presentations = _grouped_by_cis(rows_of("presentation"))
-    conditions = _grouped_by_cis(rows_of("prescribing_condition"))
-    generics = _grouped_by_cis(rows_of("generic_group"))
-    drugs = _latest_by_cis(rows_of("drug"))
+    compositions = _grouped_by_cis(*rows_of("composition"))
+    presentations = _grouped_by_cis(*rows_of("presentation"))
+    conditions = _grouped_by_cis(*rows_of("prescribing_condition"))
+    generics = _grouped_by_cis(*rows_of("generic_group"))
+    drugs = _latest_by_cis(*rows_of("drug"))
     thesaurus = thesaurus_keys()
 
     # First pass, in the file's order (the order of the mapping's and the keys' rows): each
@@ -369,44 +381,58 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
             composition = made_of[rows] = _Composition(list(rows), thesaurus)
         composition_of.append(composition)
         drug_keys_rows += [(cis, key, via) for key, via in composition.keys(routes or "")]
-    writes.executemany("INSERT INTO substance_map(bdpm_name, ansm_key, method) VALUES (?,?,?)",
+    writes.insert_many("INSERT INTO substance_map(bdpm_name, ansm_key, method) VALUES (?,?,?)",
                        [(n, k, m) for n, (k, m) in thesaurus.mapping.items()])
-    writes.executemany("INSERT INTO drug_ansm_key(cis, ansm_key, via) VALUES (?,?,?)", drug_keys_rows)
+    writes.insert_many("INSERT INTO drug_ansm_key(cis, ansm_key, via) VALUES (?,?,?)", drug_keys_rows)
 
     # Second pass, in search order (rank 1 is the best: marketed first, then by name), each
     # drug's rows written as they come: the full-text index builds while the next are derived.
-    def search_order(index: int) -> tuple[bool, bool, str]:
-        _cis, name, _form, _routes, auth, state, *_rest = drugs[index]
-        return fold(state or "") != "COMMERCIALISEE", fold(auth or "") != "AUTORISATION ACTIVE", fold(name)
-
-    conditions_json: dict[tuple, str] = {}  # the same few hundred lists of conditions, classified once
+    # The texts that many drugs share (forms, routes, states, generic groups, lists of
+    # conditions) are worked out once each.
+    is_marketed = {s: fold(s or "") == "COMMERCIALISEE" for s in set(map(itemgetter(5), drugs))}
+    is_active = {a: fold(a or "") == "AUTORISATION ACTIVE" for a in set(map(itemgetter(4), drugs))}
+    order = [(not is_marketed[state], not is_active[auth], fold(name))
+             for _cis, name, _form, _routes, auth, state, *_rest in drugs]
+    forms: dict[str | None, str] = {}
+    routes_json: dict[str | None, str] = {}
+    generic_of: dict[tuple, tuple[GenericInfo, str]] = {}
+    conditions_json: dict[tuple, str] = {}
     details = []
     marketed_count = fully_mapped = 0
     summaries: list[tuple] = []
     indexed: list[tuple] = []
     leads: list[tuple] = []
-    for rank, index in enumerate(sorted(range(len(drugs)), key=search_order), start=1):
-        cis, name, form, routes, auth, state, bdm, holder, monitoring = drugs[index]
+    for rank, index in enumerate(sorted(range(len(drugs)), key=order.__getitem__), start=1):
+        cis, name, raw_form, routes, auth, state, bdm, holder, monitoring = drugs[index]
         composition = composition_of[index]
-        form = " ".join((form or "").split())
-        marketed = fold(state or "") == "COMMERCIALISEE"
+        form = forms.get(raw_form)
+        if form is None:
+            form = forms[raw_form] = " ".join((raw_form or "").split())
+        marketed = is_marketed[state]
         if marketed:
             marketed_count += 1
             fully_mapped += composition.fully_mapped
         dci, body = composition.wording(form)
-        packs = [_pack_fields(row) for row in presentations.get(cis, ())]
-        generic = None
+        packs = presentations.get(cis, ())  # (cip13, cip7, label, price, rate, declaration, approval)
         if cis in generics:
-            group_id, label, kind = generics[cis][0]
-            generic = GenericInfo(group_id, label, GENERIC_ROLES.get(kind, str(kind)))
+            group = generics[cis][0]
+            generic, generic_json = generic_of.get(group) or generic_of.setdefault(group, _generic(group))
+        else:
+            generic, generic_json = None, "null"
         texts = tuple(conditions.get(cis, ()))
         if texts not in conditions_json:
             conditions_json[texts] = _JSON([_fields(classify_condition(text)) for (text,) in texts])
-        details.append((cis, _summary_json(
-            (cis, name, dci, form, marketed, bdm or None, auth or "", (holder or "").strip(),
-             (monitoring or "").lower() == "oui"),
-            [r.strip() for r in (routes or "").split(";") if r.strip()],
-            composition.substances_json, packs, generic, conditions_json[texts])))
+        if routes not in routes_json:
+            routes_json[routes] = _routes_json(routes)
+        # the whole drug as ``drug_detail`` stores it: what ``_JSON`` would make of it as one dict
+        details.append((cis, (
+            f'{{"cis":{_quoted(cis)},"name":{_quoted(name)},"dci":{_quoted(dci)},"form":{_quoted(form)},'
+            f'"routes":{routes_json[routes]},"marketed":{"true" if marketed else "false"},'
+            f'"availability_alert":{_quoted(bdm) if bdm else "null"},"authorisation_status":{_quoted(auth or "")},'
+            f'"holder":{_quoted((holder or "").strip())},'
+            f'"enhanced_monitoring":{"true" if (monitoring or "").lower() == "oui" else "false"},'
+            f'"substances":{composition.substances_json},"presentations":[{",".join(map(_pack_json, packs))}],'
+            f'"generic":{generic_json},"prescribing_conditions":{conditions_json[texts]}}}')))
         prices = [p[3] for p in packs if p[3]]
         rates = sorted({p[4] for p in packs if p[4] is not None})
         summaries.append((rank, cis, pack_listing(cis, name, dci, form, marketed, bdm or None,
@@ -414,7 +440,7 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
                                                   generic)))
         codes = " ".join([cis, *(p[0] for p in packs), *(p[1] for p in packs)])
         indexed.append((rank, " ".join([name, *strength_synonyms(name)]), body, codes))
-        leads.append((rank, next(iter(query_tokens(name)), "")))
+        leads.append((rank, fold_words(name).lower().partition(" ")[0]))  # the first of ``query_tokens``
         if rank % _CHUNK == 0 or rank == len(drugs):
             writes.executemany("INSERT INTO drug_summary(rank, cis, listing) VALUES (?,?,?)", summaries)
             writes.executemany("INSERT INTO drug_fts(rowid, name, body, codes) VALUES (?,?,?,?)", indexed)
@@ -422,7 +448,7 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
             summaries, indexed, leads = [], [], []
 
     # in key order: a WITHOUT ROWID table fills its b-tree page after page (3x faster than in rank order)
-    details.sort()
+    details.sort(key=itemgetter(0))  # by CIS alone (one per drug): strings compared, not tuples
     writes.executemany("INSERT INTO drug_detail(cis, summary_json) VALUES (?,?)", details)
     run_script(writes, DERIVED_INDEXES_SQL)
     writes.execute("INSERT INTO drug_fts(drug_fts) VALUES ('optimize')")

@@ -81,10 +81,10 @@ def load_thesaurus(conn: Writes, rows: ThesaurusRows) -> None:
     interactions, members = rows
     conn.execute("DELETE FROM ansm_interaction")
     conn.execute("DELETE FROM ansm_substance")
-    conn.executemany(
+    conn.insert_many(
         "INSERT INTO ansm_interaction(key_a, key_b, label_a, label_b, level, levels_json, mechanism)"
         " VALUES (?,?,?,?,?,?,?)", interactions)
-    conn.executemany("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
+    conn.insert_many("INSERT INTO ansm_substance(substance_key, label, class_key) VALUES (?,?,?)", members)
 
 
 _MEMBER_LIST = re.compile(r"^\s*\((.+)\)\s*$", re.S)
@@ -248,6 +248,12 @@ def _reductions(current: str) -> Iterator[tuple[str, str]]:
         yield stripped, "sel"
 
 
+@lru_cache(maxsize=32_768)  # the names of a release share their salts' and moieties' reductions
+def _reduced(current: str) -> tuple[tuple[str, str], ...]:
+    """``_reductions`` of a name, worked out once."""
+    return tuple(_reductions(current))
+
+
 @lru_cache(maxsize=16_384)  # each entry names two of the same few thousand substances and classes
 def thesaurus_key(text: str) -> str:
     """The comparison key of a thesaurus name: folded, no space inside parentheses
@@ -274,7 +280,7 @@ def substance_candidates(bdpm_name: str) -> Iterator[tuple[str, str]]:
             continue
         seen.add(current)
         yield current, method
-        for reduced, rule in _reductions(current):
+        for reduced, rule in _reduced(current):
             queue.append((reduced, rule if method == "exact" else method))
 
 
@@ -350,7 +356,7 @@ def canonical_substance(bdpm_name: str) -> str:
     """The active moiety's folded name without salt: the key for redundancy and allergy."""
     current = fold(bdpm_name)
     for _step in range(8):  # greedy: keep reducing while a rule applies
-        reduced = next((r for r, rule in _reductions(current) if rule != "orthographe" and r), None)
+        reduced = next((r for r, rule in _reduced(current) if rule != "orthographe" and r), None)
         if reduced is None or reduced == current or reduced in _COUNTER_IONS:
             break
         current = reduced

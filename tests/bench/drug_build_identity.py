@@ -1,8 +1,7 @@
 """Is the drug base built by this checkout the same as before a change? (not collected by pytest)
 
-    PYTHONHASHSEED=0 .venv/bin/python tests/bench/drug_build_identity.py --write before.json
-    (change the build)
-    PYTHONHASHSEED=0 .venv/bin/python tests/bench/drug_build_identity.py --compare before.json
+    .venv/bin/python tests/bench/drug_build_identity.py --compare
+    .venv/bin/python tests/bench/drug_build_identity.py --write    (after a change meant to alter the base)
 
 Builds five cases — the shipped 2021-05 release; it with the 2026-04 update imported; a damaged
 release (bad price, truncated and over-long lines, a bad CIS, a UTF-8 file, a duplicate CIS, an
@@ -10,9 +9,10 @@ unknown component nature and generic type); a partial one (two files); the parti
 damaged one imported — and digests every table row by row in storage order (the full-text
 indexes' own tables included), both full-text indexes word by word with their positions
 (fts5vocab ``instance``), the schema, and the import reports (counts, French messages, CIS
-added, removed, renamed). ``imported_at`` is left out. The thesaurus keys of a drug come in the
-order of a set of strings, which follows Python's hash seed: hence ``PYTHONHASHSEED=0`` for an
-exact comparison (each table is also digested sorted).
+added, removed, renamed). ``imported_at`` is left out. The digests are compared with those
+recorded in ``drug_build_identity.json`` beside this file (or the file given). The full-text
+indexes' pages depend on the SQLite version, recorded with them. The build does not depend on
+Python's hash seed (a drug's thesaurus keys are written in key order).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 from lap_app.drugs.importer import ImportReport, build_database, import_release, read_source_files, shipped_bdpm_archive
 
 BDPM_2026_ARCHIVE = Path(__file__).resolve().parents[1] / "fixtures" / "bdpm-2026-04.tar.xz"
+RECORDED = Path(__file__).resolve().with_suffix(".json")
 
 
 def _damaged_releases(out: Path) -> tuple[Path, Path]:
@@ -93,8 +94,9 @@ def _database(path: Path) -> dict:
 
 def _report(report: ImportReport) -> dict:
     return {"rows": report.rows, "files": report.files, "problems": [p.render() for p in report.problems],
-            "warnings": [p.render() for p in report.warnings], "added": report.added, "removed": report.removed,
-            "renamed": report.renamed, "ignored": report.ignored_files, "stats": repr(report.stats)}
+            "warnings": [p.render() for p in report.warnings], "added": _digest(report.added),
+            "removed": _digest(report.removed), "renamed": _digest(report.renamed), "ignored": report.ignored_files,
+            "stats": repr(report.stats)}
 
 
 def measure() -> dict:
@@ -108,14 +110,17 @@ def measure() -> dict:
         cases["damaged"] = (_report(build_database(broken, damaged)), _database(broken))
         cases["partial"] = (_report(build_database(part, partial)), _database(part))
         cases["partial + damaged"] = (_report(import_release(part, damaged)), _database(part))
+    cases["SQLite"] = ({"version": sqlite3.sqlite_version}, {})
     return json.loads(json.dumps(cases, ensure_ascii=False, default=str))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", type=Path, help="record this checkout's digests")
-    action.add_argument("--compare", type=Path, help="compare this checkout with recorded digests")
+    action.add_argument("--write", type=Path, nargs="?", const=RECORDED,
+                        help=f"record this checkout's digests (default {RECORDED.name})")
+    action.add_argument("--compare", type=Path, nargs="?", const=RECORDED,
+                        help=f"compare this checkout with recorded digests (default {RECORDED.name})")
     options = parser.parse_args()
     found = measure()
     if options.write:

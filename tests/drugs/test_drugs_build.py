@@ -51,16 +51,16 @@ def test_ctrl_c_while_deriving_leaves_the_previous_database(drug_db_copy: Path, 
 
     before = _snapshot(drug_db_copy)
     calls = 0
-    real = derive._pack_fields
+    real = derive._pack_json
 
-    def interrupted(row: tuple) -> tuple:  # halfway through the drugs: rows already sent to the writes
+    def interrupted(row: tuple) -> str:  # halfway through the drugs: rows already sent to the writes
         nonlocal calls
         calls += 1
         if calls == 800:
             raise KeyboardInterrupt
         return real(row)
 
-    monkeypatch.setattr(derive, "_pack_fields", interrupted)
+    monkeypatch.setattr(derive, "_pack_json", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_database(drug_db_copy, small_release)
     assert calls == 800
