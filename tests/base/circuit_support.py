@@ -315,9 +315,6 @@ def pdf_text(pdf: bytes) -> str:
 def set_up_workstation(data_dir: Path, config_dir: Path) -> None:
     """The profile of a workstation in use: its practice details saved (as « lap-app practice »
     does) and its drug base built (a copy of the test session's, instead of ~10 s each)."""
-    import shutil
-
-    from lap_app.drugs import ensure_drug_database
     from lap_app.settings import PracticeSettings, Settings, save_settings
 
     settings_file = config_dir / "settings.json"
@@ -325,6 +322,17 @@ def set_up_workstation(data_dir: Path, config_dir: Path) -> None:
         save_settings(Settings(practice=PracticeSettings(
             address_lines=["3 place des Essais"], postal_code="31000", city="Toulouse", phone="05 61 00 00 00",
             qualification="Médecine générale")), settings_file)
+    with_drug_base(data_dir)
+
+
+def with_drug_base(data_dir: Path) -> None:
+    """A copy of the test session's drug base in ``data_dir`` (the build takes seconds of CPU),
+    for a test whose subject is not the first start. Call it before the test points LAP_DATA_DIR
+    at ``data_dir``: from then on the base would be built right there."""
+    import shutil
+
+    from lap_app.drugs import ensure_drug_database
+
     drugs = data_dir / "drugs.sqlite3"
     if not drugs.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
