@@ -120,10 +120,12 @@ class BaseProcess:
 
 def start_base_command(args: list[str], env: dict[str, str], *, cold: bool = False) -> subprocess.Popen | LaunchedProcess:
     """``lap-app ARGS`` (a base), stdout to /dev/null, stderr to a pipe, from the repository.
-    A child of this worker's base launcher (base_launcher.py: the server's modules imported
-    once, not at each start) when its environment allows; a new interpreter when ``cold``,
-    ``LAP_TEST_COLD_BASE=1`` or the environment differs in what is read at import."""
-    if not cold and os.environ.get("LAP_TEST_COLD_BASE") != "1" and _launchable(env):
+    In a test, a child of this worker's base launcher (base_launcher.py: the server's modules
+    imported once, not at each start) when its environment allows; a new interpreter when
+    ``cold``, ``LAP_TEST_COLD_BASE=1``, the environment differs in what is read at import, and
+    outside pytest (the benchmarks of tests/bench measure bases started as users start them)."""
+    in_a_test = "PYTEST_CURRENT_TEST" in os.environ
+    if in_a_test and not cold and os.environ.get("LAP_TEST_COLD_BASE") != "1" and _launchable(env):
         return _launcher().start(args, env, REPO)
     return subprocess.Popen([*LAP_APP, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
 
