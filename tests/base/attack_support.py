@@ -12,7 +12,6 @@ import contextlib
 import json
 import socket
 import ssl
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from circuit_support import EXAMPLE_BUNDLE, LAP_APP, REPO, START_TIMEOUT, BaseProcess, free_port
+from circuit_support import EXAMPLE_BUNDLE, START_TIMEOUT, BaseProcess, free_port, start_base_command
 
 PATIENT_INS = "158037505612321"  # the example Bundle's patient
 
@@ -36,11 +35,10 @@ class AttackedBase(BaseProcess):
 
     def start(self, timeout: float = START_TIMEOUT) -> AttackedBase:
         env = self.environment(LAP_DATA_DIR=str(self.log_dir))
-        self.process = subprocess.Popen(
-            [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+        self.process = start_base_command(
+            ["base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir),
-             "--request-timeout", str(self.request_timeout)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
+             "--request-timeout", str(self.request_timeout)], env)
         self.wait_serving(timeout)
         return self
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import os
+import select
 import signal
 import socket
 import ssl
@@ -48,6 +51,7 @@ class BaseProcess:
     workers: int = 1
     process: subprocess.Popen | None = None
     database: str | None = None  # a PostgreSQL URL (``--database``); None: SQLite in data_dir
+    cold: bool = False  # a new interpreter at each start, as a user types the command (imports included)
 
     @property
     def url(self) -> str:
@@ -58,11 +62,10 @@ class BaseProcess:
         return self.pki_dir / "ca.pem"
 
     def start(self, timeout: float = START_TIMEOUT) -> BaseProcess:
-        self.process = subprocess.Popen(
-            [*LAP_APP, "base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+        self.process = start_base_command(
+            ["base", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--pki", str(self.pki_dir), "--token-ttl", str(self.token_ttl),
-             "--workers", str(self.workers)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=self.environment())
+             "--workers", str(self.workers)], self.environment(), cold=self.cold)
         return self.wait_serving(timeout)
 
     def environment(self, **extra: str) -> dict[str, str]:
@@ -115,8 +118,156 @@ class BaseProcess:
             self.process.stderr.close()
 
 
+def start_base_command(args: list[str], env: dict[str, str], *, cold: bool = False) -> subprocess.Popen | LaunchedProcess:
+    """``lap-app ARGS`` (a base), stdout to /dev/null, stderr to a pipe, from the repository.
+    A child of this worker's base launcher (base_launcher.py: the server's modules imported
+    once, not at each start) when its environment allows; a new interpreter when ``cold``,
+    ``LAP_TEST_COLD_BASE=1`` or the environment differs in what is read at import."""
+    if not cold and os.environ.get("LAP_TEST_COLD_BASE") != "1" and _launchable(env):
+        return _launcher().start(args, env, REPO)
+    return subprocess.Popen([*LAP_APP, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
+
+
+def _launchable(env: dict[str, str]) -> bool:
+    """Only the variables the command reads at run time may differ from the launcher's
+    environment (this worker's when it started): the LAP_* locations, not LAP_RESOURCES
+    (read at import), and pytest's own."""
+    reference = _LAUNCHER_ENV or dict(os.environ)
+    for name in env.keys() | reference.keys():
+        if env.get(name) != reference.get(name) and not (
+                (name.startswith("LAP_") and name != "LAP_RESOURCES") or name.startswith("PYTEST_")):
+            return False
+    return True
+
+
+_LAUNCHER_ENV: dict[str, str] = {}
+
+
+class Launcher:
+    """The client end of base_launcher.py (one per worker process)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.control = ours
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("base_launcher.py")), str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], cwd=REPO, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self.exits: dict[int, int] = {}
+        self.lock = threading.Lock()
+
+    def start(self, args: list[str], env: dict[str, str], cwd: Path) -> LaunchedProcess:
+        read_end, write_end = os.pipe()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        try:
+            with self.lock:
+                socket.send_fds(self.control, [json.dumps({"argv": args, "env": env, "cwd": str(cwd)}).encode()],
+                                [0, devnull, write_end])
+                while True:
+                    message, fds = self._receive(timeout=60)
+                    if "started" in message:
+                        return LaunchedProcess(self, message["started"], fds[0], os.fdopen(read_end, "rb"))
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+            os.close(devnull)
+
+    def _receive(self, timeout: float) -> tuple[dict, list[int]]:
+        """One message (the lock held); an exit is noted on the way."""
+        ready, _, _ = select.select([self.control], [], [], timeout)
+        if not ready:
+            raise RuntimeError("the base launcher does not answer")
+        data, fds, _flags, _address = socket.recv_fds(self.control, 1 << 16, 1)
+        if not data:
+            raise RuntimeError(f"the base launcher ended ({self.process.wait()})")
+        message = json.loads(data)
+        if "exited" in message:
+            self.exits[message["exited"]] = message["code"]
+            LAUNCHED_CPU[0] += message["cpu"]
+        return message, fds
+
+    def exit_code(self, pid: int, timeout: float) -> int | None:
+        """The child's exit code, once the launcher has reaped it (``timeout``: how long to wait for that)."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while pid not in self.exits:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                ready, _, _ = select.select([self.control], [], [], remaining)
+                if ready:
+                    self._receive(timeout=0)
+            return self.exits.pop(pid)
+
+
+class LaunchedProcess:
+    """A child of the base launcher, used as a ``subprocess.Popen`` (pid, poll, wait, signals,
+    stderr). Signals go through a pidfd: never to another process that reused the pid."""
+
+    def __init__(self, launcher: Launcher, pid: int, pidfd: int, stderr) -> None:  # type: ignore[no-untyped-def]
+        self.launcher, self.pid, self.pidfd, self.stderr = launcher, pid, pidfd, stderr
+        self.returncode: int | None = None
+        self.args = [*LAP_APP, "(launched)"]
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:  # ended
+            self._reaped(10)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not select.select([self.pidfd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(self.args, timeout)  # type: ignore[arg-type]
+            self._reaped(10 if timeout is None else max(timeout, 10))
+        return self.returncode  # type: ignore[return-value]
+
+    def _reaped(self, timeout: float) -> None:
+        code = self.launcher.exit_code(self.pid, timeout)
+        if code is None:
+            raise RuntimeError(f"the base launcher did not report the end of {self.pid}")
+        self.returncode = code
+        os.close(self.pidfd)
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self.pidfd, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+_LAUNCHER: list[Launcher] = []
+LAUNCHED_CPU = [0.0]  # CPU seconds of the launcher's children that ended (where a run's CPU goes)
+
+
+def _launcher() -> Launcher:
+    if not _LAUNCHER or _LAUNCHER[0].process.poll() is not None:
+        if not _LAUNCHER:
+            atexit.register(_close_launcher)
+        _LAUNCHER_ENV.clear()
+        _LAUNCHER_ENV.update(os.environ)
+        _LAUNCHER[:] = [Launcher()]
+    return _LAUNCHER[0]
+
+
+def _close_launcher() -> None:
+    """At the worker's end: the launcher sees its end of the socket close, and ends."""
+    for launcher in _LAUNCHER:
+        launcher.control.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            launcher.process.wait(10)
+
+
 @contextlib.contextmanager
-def running_base(data_dir: Path, pki_dir: Path, **options: float) -> Iterator[BaseProcess]:
+def running_base(data_dir: Path, pki_dir: Path, **options: float | str | bool | None) -> Iterator[BaseProcess]:
     base = BaseProcess(data_dir, pki_dir, free_port(), **options).start()  # type: ignore[arg-type]
     try:
         yield base
@@ -164,9 +315,6 @@ def pdf_text(pdf: bytes) -> str:
 def set_up_workstation(data_dir: Path, config_dir: Path) -> None:
     """The profile of a workstation in use: its practice details saved (as « lap-app practice »
     does) and its drug base built (a copy of the test session's, instead of ~10 s each)."""
-    import shutil
-
-    from lap_app.drugs import ensure_drug_database
     from lap_app.settings import PracticeSettings, Settings, save_settings
 
     settings_file = config_dir / "settings.json"
@@ -174,6 +322,17 @@ def set_up_workstation(data_dir: Path, config_dir: Path) -> None:
         save_settings(Settings(practice=PracticeSettings(
             address_lines=["3 place des Essais"], postal_code="31000", city="Toulouse", phone="05 61 00 00 00",
             qualification="Médecine générale")), settings_file)
+    with_drug_base(data_dir)
+
+
+def with_drug_base(data_dir: Path) -> None:
+    """A copy of the test session's drug base in ``data_dir`` (the build takes seconds of CPU),
+    for a test whose subject is not the first start. Call it before the test points LAP_DATA_DIR
+    at ``data_dir``: from then on the base would be built right there."""
+    import shutil
+
+    from lap_app.drugs import ensure_drug_database
+
     drugs = data_dir / "drugs.sqlite3"
     if not drugs.exists():
         data_dir.mkdir(parents=True, exist_ok=True)

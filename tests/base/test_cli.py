@@ -119,7 +119,7 @@ def test_offline_prescribe_then_outbox_flush(pki_dir, tmp_path):
     from circuit_support import running_base
 
     card = ["--virtual", "--pki", str(pki_dir), "--pin-stdin"]
-    with running_base(tmp_path / "base", pki_dir) as base:
+    with running_base(tmp_path / "base", pki_dir, cold=True) as base:  # « lap-app base serve » as typed, twice
         env = cli_env(tmp_path / "data", tmp_path / "config", base)
         _ok(run_cli(["enrol", *card], env))
         _ok(run_cli(["prescribe", str(EXAMPLE_BUNDLE), "-o", str(tmp_path / "a.pdf"), *card], env))  # fills the pool

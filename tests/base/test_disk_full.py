@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from small_disk import empty_fillers, fill_leaving, small_filesystem
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, pdf_text, run_cli, running_base
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, pdf_text, run_cli, running_base, with_drug_base
 
 pytestmark = pytest.mark.slow
 CARD = ["--virtual", "--pki"]
@@ -85,6 +85,7 @@ def test_base_disk_full_keeps_the_ordonnances_waiting(tmp_path, pki_dir, monkeyp
     from lap_app.services.prescribing import prescribe
     from lap_app.storage import LocalStore
 
+    with_drug_base(tmp_path / "data")  # the prescriptions' checks read it (the base's disk is the full one)
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
     draft = json.loads(EXAMPLE_BUNDLE.read_text(encoding="utf-8"))

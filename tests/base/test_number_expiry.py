@@ -10,7 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, cli_env, on_both_engines, run_cli, running_base
+from circuit_support import (
+    EXAMPLE_BUNDLE,
+    card_in_hand,
+    cli_env,
+    on_both_engines,
+    run_cli,
+    running_base,
+    with_drug_base,
+)
 
 DAY = 86400.0
 
@@ -20,6 +28,7 @@ def own_base(tmp_path, pki_dir, monkeypatch, base_database):
     from lap_app.services.base_connection import base_endpoint
     from lap_app.services.enrolment import enrol
 
+    with_drug_base(tmp_path / "data")  # the prescriptions' checks read it
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
     with running_base(tmp_path / "base", pki_dir, database=base_database()) as base:

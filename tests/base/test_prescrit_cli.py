@@ -105,7 +105,7 @@ def test_a_physiotherapist_adjusts_with_the_prescriber_s_agreement_over_pcsc(bas
             in text.stdout
     finally:
         emulator.send_signal(signal.SIGTERM)
-        emulator.communicate(timeout=15)
+        emulator.communicate(timeout=60)
 
 
 def _line_with(process, text: str, timeout: float) -> str:  # type: ignore[no-untyped-def]

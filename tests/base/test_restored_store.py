@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, running_base
+from circuit_support import EXAMPLE_BUNDLE, card_in_hand, decode_qr, running_base, with_drug_base
 
 PRESCRIBER = "810101234564"
 
@@ -19,6 +19,7 @@ def own_base(tmp_path, pki_dir, monkeypatch):
     from lap_app.services.base_connection import base_endpoint
     from lap_app.services.enrolment import enrol
 
+    with_drug_base(tmp_path / "data")  # the prescriptions' checks read it
     monkeypatch.setenv("LAP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("LAP_DATA_DIR", str(tmp_path / "data"))
     with running_base(tmp_path / "base", pki_dir) as base:

@@ -13,8 +13,12 @@ from lap_app.standins.pki import init_pki
 from lap_app.standins.virtual_cps import VirtualCps
 from lap_app.standins.virtual_cps.vpcd import VpcdEmulator
 
+# Generous: pcscd's start, its vpcd driver reaching the emulator and the card's power-up take a few
+# seconds on a loaded CI machine (4 test workers on 2 cores); a wait ends as soon as the event comes.
+PATIENCE = 60.0
 
-def until(service: CardService, kind: EventKind, timeout: float = 10.0) -> list:
+
+def until(service: CardService, kind: EventKind, timeout: float = PATIENCE) -> list:
     seen: list = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -27,9 +31,8 @@ def until(service: CardService, kind: EventKind, timeout: float = 10.0) -> list:
 
 def start_pcscd() -> subprocess.Popen:
     process = subprocess.Popen(["pcscd", "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        if os.path.exists("/run/pcscd/pcscd.comm"):
-            break
+    deadline = time.monotonic() + PATIENCE
+    while not os.path.exists("/run/pcscd/pcscd.comm") and time.monotonic() < deadline:
         time.sleep(0.05)
     return process
 

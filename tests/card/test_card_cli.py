@@ -80,7 +80,7 @@ def test_emulate_inserts_until_stopped(card_pki_dir, pcsc_stack) -> None:
         assert json.loads(result.stdout)["identity"]["family_name"] == "LEROY"
     finally:
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=15)
+        out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "Carte retirée." in out and "Ctrl+C" in out
     assert wait_card_state(reader, False, 60)
@@ -110,5 +110,5 @@ def test_every_profession_s_card_can_be_emulated(card_pki_dir, pcsc_stack) -> No
             assert json.loads(result.stdout)["identity"]["profession_code"] == profession, holder
         finally:
             process.send_signal(signal.SIGTERM)
-            process.communicate(timeout=15)
+            process.communicate(timeout=60)
         assert process.returncode == 0, holder

@@ -188,10 +188,10 @@ def test_watch_calls_back_from_its_thread(card_pki_dir) -> None:
     events: queue.Queue = queue.Queue()
     service.watch(events.put, interval=0.05)
     try:
-        assert events.get(timeout=5).kind is EventKind.READER_ADDED
+        assert events.get(timeout=60).kind is EventKind.READER_ADDED
         with inprocess_card("medecin", pki_dir=card_pki_dir, reader=reader):
-            assert events.get(timeout=5).kind is EventKind.CARD_INSERTED
-        assert events.get(timeout=5).kind is EventKind.CARD_REMOVED
+            assert events.get(timeout=60).kind is EventKind.CARD_INSERTED
+        assert events.get(timeout=60).kind is EventKind.CARD_REMOVED
     finally:
         service.stop()
 

@@ -22,7 +22,9 @@ def pump(seconds: float) -> None:
         time.sleep(0.01)
 
 
-def until(predicate, what: str, timeout: float = 20.0) -> None:
+def until(predicate, what: str, timeout: float = 60.0) -> None:
+    """Process events until ``predicate()``; patient as the suite's Qt waits (tests/conftest.py
+    ``QT_PATIENCE_MS``): a step ends as soon as it is reached, a loaded CI machine runs 3–4× slower."""
     from PySide6.QtWidgets import QApplication
 
     end = time.monotonic() + timeout
@@ -118,13 +120,13 @@ def main() -> int:
 
         window._flow = None
         keys("ctrl+Return")
-        until(lambda: window._flow is not None and window._flow.result_dialog is not None, "validated", 30)
+        until(lambda: window._flow is not None and window._flow.result_dialog is not None, "validated")
         result = window._flow.result_dialog
         until(result.isActiveWindow, "the result dialog active")
         keys("Return")  # « Aperçu et impression… »
         until(lambda: result.preview is not None and result.preview.isActiveWindow(), "the preview active")
         keys("ctrl+p")
-        until(lambda: "PDF" in result.print_status.text(), "printed from the preview", 30)
+        until(lambda: "PDF" in result.print_status.text(), "printed from the preview")
         until(result.isActiveWindow, "back to the result dialog")
         keys("Escape")
         until(lambda: not result.isVisible(), "the result dialog closed")
