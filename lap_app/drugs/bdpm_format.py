@@ -66,6 +66,14 @@ _price = lru_cache(maxsize=16_384)(parse_french_decimal)
 _rate = lru_cache(maxsize=256)(parse_rate)
 
 
+def _is_price(value: str) -> bool:
+    try:
+        _price(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _parse_cip_row(f: list[str]) -> Row:
     cip7, cip13 = f[1], f[6]
     if len(cip7) != 7 or not cip7.isdecimal():
@@ -76,12 +84,11 @@ def _parse_cip_row(f: list[str]) -> Row:
         rate = _rate(f[8])
     except ValueError:
         raise ValueError(_("taux de remboursement illisible « {v} »").format(v=f[8][:20])) from None
-    prices = []
-    for value in f[9:12]:
-        try:
-            prices.append(_price(value))
-        except ValueError:
-            raise ValueError(_("prix illisible « {v} »").format(v=value[:20])) from None
+    try:
+        prices = (_price(f[9]), _price(f[10]), _price(f[11]))
+    except ValueError:
+        value = next(v for v in f[9:12] if not _is_price(v))  # the first that cannot be read
+        raise ValueError(_("prix illisible « {v} »").format(v=value[:20])) from None
     return (_cis(f[0]), cip7, f[2], f[3], f[4], f[5], cip13, f[7], rate, *prices, f[12])
 
 

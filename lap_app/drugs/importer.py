@@ -174,9 +174,10 @@ def _write_release(writes: Writes, parsed: list[tuple[ParsedFile, str]], release
         report.rows[table] = count.result()[0][0]
     if after is not None:
         old, new = dict(before.result()), dict(after.result())
-        report.added = sorted((c, new[c]) for c in new.keys() - old.keys())
-        report.removed = sorted((c, old[c]) for c in old.keys() - new.keys())
-        report.renamed = sorted((c, old[c], new[c]) for c in new.keys() & old.keys() if old[c] != new[c])
+        # sorted by CIS (one row each): strings compared, not tuples
+        report.added = [(c, new[c]) for c in sorted(new.keys() - old.keys())]
+        report.removed = [(c, old[c]) for c in sorted(old.keys() - new.keys())]
+        report.renamed = [(c, old[c], new[c]) for c in sorted(new.keys() & old.keys()) if old[c] != new[c]]
 
 
 def connect(path: Path, *, shared_with_thread: bool = False) -> sqlite3.Connection:

@@ -47,6 +47,7 @@ def clean_text(text: str) -> str:
     return _BLANKS.sub(" ", text).replace("\u2028", "\n")
 
 
+_LEVELS_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False), made once
 ThesaurusRows = tuple[list[tuple], list[tuple[str, str, str | None]]]  # ansm_interaction, ansm_substance
 
 
@@ -65,7 +66,7 @@ def thesaurus_rows(thesaurus: list[dict], substances: list[dict]) -> ThesaurusRo
         rows.append((
             thesaurus_key(entry["main_drug"]), thesaurus_key(entry["plus_drug"]),
             entry["main_drug"].strip(), entry["plus_drug"].strip(), levels[0]["level"],
-            json.dumps(levels, ensure_ascii=False), clean_text(entry.get("interaction_mechanism") or ""),
+            _LEVELS_JSON(levels), clean_text(entry.get("interaction_mechanism") or ""),
         ))
     members: list[tuple[str, str, str | None]] = []
     for item in substances:

@@ -77,7 +77,7 @@ def _kill_and_reap(pid: int) -> bool:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         return False
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # at once, unless it is in the middle of a disk write on a loaded machine
     while time.monotonic() < deadline:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

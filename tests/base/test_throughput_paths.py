@@ -183,7 +183,7 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def _all_gone(pids: list[int], timeout: float = 10.0) -> bool:
+def _all_gone(pids: list[int], timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while not all(_gone(p) for p in pids):
         if time.monotonic() > deadline:
@@ -229,7 +229,8 @@ def test_kill_9_of_a_multi_process_base_under_load_loses_no_acknowledged_registr
                    for i, c in enumerate(clients)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 30
+        # the kill once 25 are acknowledged, however long a loaded machine takes (about 1 s when quiet)
+        deadline = time.monotonic() + 300
         while len(acknowledged) < 25 and time.monotonic() < deadline:
             time.sleep(0.002)
         base.kill()

@@ -42,15 +42,18 @@ def _ordonnance_pdf() -> tuple[bytes, str]:
     return render_ordonnance_pdf(ordonnance, "A5"), ordonnance.number
 
 
-def _file_cups_wrote(job_name: str, timeout: float = 30) -> Path:
-    """The PDF cups-pdf wrote for ``job_name`` (its file name starts with the job's title)."""
+def _file_cups_wrote(job_name: str, timeout: float = 180) -> Path:
+    """The PDF cups-pdf wrote for ``job_name`` (its file name starts with the job's title).
+    Patient: cups-pdf runs Ghostscript on the job, seconds on a quiet machine, far more at load 20."""
     out_dir = _cups_pdf_out_dir()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for path in out_dir.glob(f"{job_name}*.pdf") if out_dir.exists() else []:
-            size = path.stat().st_size  # cups-pdf writes, then closes: wait for a stable size
+            # cups-pdf writes the file in place: whole once its trailer is there and it grows no more
+            # (a stable size alone was a pause of a loaded machine in the middle of the file)
+            size = path.stat().st_size
             time.sleep(0.3)
-            if size and size == path.stat().st_size:
+            if size and size == path.stat().st_size and path.read_bytes().rstrip().endswith(b"%%EOF"):
                 return path
         time.sleep(0.3)
     raise AssertionError(f"CUPS wrote no PDF for {job_name} under {out_dir}")
