@@ -206,6 +206,11 @@ class Launcher:
             return self.exits.pop(pid)
 
 
+# The child has ended (its pidfd says so): the launcher reaps it and says so at once, but it is one
+# more process to be scheduled on a machine at load 15–20; a wait ends as soon as it has.
+REAP_PATIENCE = 60.0
+
+
 class LaunchedProcess:
     """A child of the base launcher, used as a ``subprocess.Popen`` (pid, poll, wait, signals,
     stderr). Signals go through a pidfd: never to another process that reused the pid."""
@@ -217,14 +222,14 @@ class LaunchedProcess:
 
     def poll(self) -> int | None:
         if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:  # ended
-            self._reaped(10)
+            self._reaped(REAP_PATIENCE)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
             if not select.select([self.pidfd], [], [], timeout)[0]:
                 raise subprocess.TimeoutExpired(self.args, timeout)  # type: ignore[arg-type]
-            self._reaped(10 if timeout is None else max(timeout, 10))
+            self._reaped(REAP_PATIENCE if timeout is None else max(timeout, REAP_PATIENCE))
         return self.returncode  # type: ignore[return-value]
 
     def _reaped(self, timeout: float) -> None:
