@@ -269,8 +269,10 @@ class ExecutionKept(BaseUnavailable):
     the same id, before the next one recorded on this workstation (the user is told so)."""
 
     def __init__(self, cause: BaseUnavailable, earlier: int = 0) -> None:
+        # a retyped command is another act (the journal gives it a new id): say so, or it is recorded twice
         kept = _("{reason} L'exécution n'est pas perdue : elle est conservée sur ce poste et sera "
-                 "envoyée à la base avec la prochaine exécution enregistrée.").format(
+                 "envoyée à la base avec la prochaine exécution enregistrée. Ne la saisissez pas une "
+                 "seconde fois : ce serait un autre acte.").format(
                      reason=cause.message.rstrip(".") + ".")
         if earlier:  # recorded before and not sent yet: they leave with it
             kept += " " + ngettext("{n} exécution enregistrée plus tôt l'attend aussi sur ce poste.",

@@ -124,6 +124,7 @@ def test_executions_kept_one_after_the_other_are_counted(tmp_path, podology) -> 
         with pytest.raises(BaseUnavailable, match=KEPT) as first:
             prescrits.execute("podologue", podology.number, [LineExecution(1, count=1)])
         assert "plus tôt" not in first.value.message
+        assert first.value.message.endswith("Ne la saisissez pas une seconde fois : ce serait un autre acte.")
         with pytest.raises(BaseUnavailable, match=KEPT) as second:
             prescrits.execute("podologue", podology.number, [LineExecution(1, count=2)])
         assert second.value.message.endswith("1 exécution enregistrée plus tôt l'attend aussi sur ce poste.")
