@@ -36,11 +36,7 @@ SYSTEM_NON_SUBSTITUTION = "urn:ordonnance-numerique:non-substitution"
 def new_resource_id() -> str:
     """A random (version 4) UUID URN, as ``uuid.uuid4()`` writes it; built from the bytes
     directly: reading a Bundle makes several (``uuid`` also costs ~5 ms of imports)."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = raw.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return _uuid_urn(os.urandom(16), version=4)
 
 
 _URL_NAMESPACE = bytes.fromhex("6ba7b8119dad11d180b400c04fd430c8")  # uuid.NAMESPACE_URL (RFC 4122)
@@ -50,8 +46,13 @@ def derived_resource_id(name: str) -> str:
     """A name-based (version 5) UUID URN, as ``uuid.uuid5(uuid.NAMESPACE_URL, name)`` writes it:
     the same ``name`` always gives the same id (a resource a Bundle does not hold, named from
     what it does hold)."""
-    raw = bytearray(hashlib.sha1(_URL_NAMESPACE + name.encode("utf-8"), usedforsecurity=False).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    return _uuid_urn(hashlib.sha1(_URL_NAMESPACE + name.encode("utf-8"), usedforsecurity=False).digest(), version=5)
+
+
+def _uuid_urn(source: bytes, *, version: int) -> str:
+    """The URN of the UUID made of ``source``'s first 16 bytes, its version and RFC 4122 variant set."""
+    raw = bytearray(source[:16])
+    raw[6] = (raw[6] & 0x0F) | (version << 4)
     raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = raw.hex()
     return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

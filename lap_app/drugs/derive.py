@@ -19,7 +19,7 @@ from operator import itemgetter
 
 from lap_app.drugs.conditions import classify_condition
 from lap_app.drugs.models import GenericInfo, Substance, pack_listing
-from lap_app.drugs.normalize import fold, fold_words, strength_synonyms, tidy_strength
+from lap_app.drugs.normalize import first_query_token, fold, strength_synonyms, tidy_strength
 from lap_app.drugs.schema import DERIVED_INDEXES_SQL, DERIVED_TABLES_SQL, SOURCE_TABLES_SQL
 from lap_app.drugs.thesaurus import SubstanceIndex, canonical_substance, combination_keys, map_substance_keys
 from lap_app.drugs.writes import DirectWrites, Writes
@@ -440,7 +440,7 @@ def _derive(writes: Writes, rows_of: RowsOf, thesaurus_keys: Callable[[], Thesau
                                                   generic)))
         codes = " ".join([cis, *(p[0] for p in packs), *(p[1] for p in packs)])
         indexed.append((rank, " ".join([name, *strength_synonyms(name)]), body, codes))
-        leads.append((rank, fold_words(name).lower().partition(" ")[0]))  # the first of ``query_tokens``
+        leads.append((rank, first_query_token(name)))
         if rank % _CHUNK == 0 or rank == len(drugs):
             writes.executemany("INSERT INTO drug_summary(rank, cis, listing) VALUES (?,?,?)", summaries)
             writes.executemany("INSERT INTO drug_fts(rowid, name, body, codes) VALUES (?,?,?,?)", indexed)

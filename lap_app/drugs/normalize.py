@@ -48,6 +48,12 @@ def query_tokens(text: str) -> list[str]:
     return [t for t in fold_words(text).lower().split(" ") if t]
 
 
+def first_query_token(text: str) -> str:
+    """``query_tokens(text)[0]`` ("" when there is none), without splitting the rest: the drug
+    base's build asks it of every name."""
+    return fold_words(text).lower().partition(" ")[0]  # stripped: the first word is never empty
+
+
 def parse_french_decimal(text: str) -> float | None:
     """ "30,29" → 30.29 ; "4,755,52" (thousands comma) → 4755.52 ; "" → None.
 

@@ -74,6 +74,7 @@ def ask_pin_again(parent: QWidget, receiver: QObject, card: Any, *, then: Callab
         run_task(partial(card.verify_pin, pin), on_done=verified, on_error=failed, pool=card_pool(), receiver=receiver)
 
     dialog.textValueSelected.connect(entered)
+
     def given_up() -> None:
         dialog.setTextValue("")  # digits typed before « Annuler » are not kept either
         cancelled()
